@@ -1,0 +1,217 @@
+package geo
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/paulmach/orb"
+)
+
+// Layers lists the feature layers in the order they were first created.
+func (s *Store) Layers(ctx context.Context) ([]Layer, error) {
+	rows, err := s.reader.QueryContext(ctx,
+		`SELECT table_name FROM gpkg_contents WHERE data_type = 'features' ORDER BY rowid`)
+	if err != nil {
+		return nil, err
+	}
+	var names []string
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		names = append(names, name)
+	}
+	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+		return nil, err
+	}
+	layers := make([]Layer, 0, len(names))
+	for _, name := range names {
+		t, err := s.table(ctx, name)
+		if err != nil {
+			return nil, fmt.Errorf("layer %q: %w", name, err)
+		}
+		layers = append(layers, t.Layer)
+	}
+	return layers, nil
+}
+
+// Layer describes one layer; ErrNotFound when there is none by that name.
+func (s *Store) Layer(ctx context.Context, name string) (Layer, error) {
+	t, err := s.table(ctx, name)
+	if err != nil {
+		return Layer{}, err
+	}
+	return t.Layer, nil
+}
+
+func (s *Store) forget() {
+	s.mu.Lock()
+	clear(s.tables)
+	s.mu.Unlock()
+}
+
+func (s *Store) table(ctx context.Context, name string) (*table, error) {
+	s.mu.Lock()
+	t, ok := s.tables[name]
+	s.mu.Unlock()
+	if ok {
+		return t, nil
+	}
+	t, err := loadTable(ctx, s.reader, name)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	s.tables[name] = t
+	s.mu.Unlock()
+	return t, nil
+}
+
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+func loadTable(ctx context.Context, db querier, name string) (*table, error) {
+	t := &table{}
+	var title, desc, changed sql.NullString
+	var minX, minY, maxX, maxY sql.NullFloat64
+	err := db.QueryRowContext(ctx, `
+SELECT c.table_name, c.identifier, c.description, c.last_change, c.min_x, c.min_y, c.max_x, c.max_y,
+       g.column_name, g.geometry_type_name
+FROM gpkg_contents c JOIN gpkg_geometry_columns g ON g.table_name = c.table_name
+WHERE c.table_name = ? AND c.data_type = 'features'`, name).Scan(
+		&t.Name, &title, &desc, &changed, &minX, &minY, &maxX, &maxY, &t.geomCol, &t.Schema.GeometryType)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("layer %q: %w", name, ErrNotFound)
+	}
+	if err != nil {
+		return nil, err
+	}
+	t.Title = title.String
+	if t.Title == "" {
+		t.Title = t.Name
+	}
+	t.Description, t.Changed = desc.String, changed.String
+	t.Schema.GeometryType = strings.ToUpper(t.Schema.GeometryType)
+
+	if err := t.loadColumns(ctx, db); err != nil {
+		return nil, err
+	}
+	var rtree sql.NullString
+	candidate := "rtree_" + t.Name + "_" + t.geomCol
+	if err := db.QueryRowContext(ctx, `SELECT name FROM sqlite_master WHERE type = 'table' AND name = ?`, candidate).Scan(&rtree); err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return nil, err
+	}
+	t.rtree = rtree.String
+
+	if err := db.QueryRowContext(ctx, `SELECT count(*) FROM `+quote(t.Name)).Scan(&t.Count); err != nil {
+		return nil, err
+	}
+	if minX.Valid && minY.Valid && maxX.Valid && maxY.Valid {
+		t.Bounds = orb.Bound{Min: orb.Point{minX.Float64, minY.Float64}, Max: orb.Point{maxX.Float64, maxY.Float64}}
+	} else if t.rtree != "" && t.Count > 0 {
+		// Some writers leave the contents extent empty; the index knows it.
+		err := db.QueryRowContext(ctx, `SELECT min(minx), min(miny), max(maxx), max(maxy) FROM `+quote(t.rtree)).
+			Scan(&minX, &minY, &maxX, &maxY)
+		if err != nil {
+			return nil, err
+		}
+		if minX.Valid {
+			t.Bounds = orb.Bound{Min: orb.Point{minX.Float64, minY.Float64}, Max: orb.Point{maxX.Float64, maxY.Float64}}
+		}
+	}
+	return t, nil
+}
+
+// loadColumns reads the attribute columns and their types, mapping the
+// type names GDAL writes onto ours.
+func (t *table) loadColumns(ctx context.Context, db querier) error {
+	rows, err := db.QueryContext(ctx, `SELECT name, type, pk FROM pragma_table_info(?)`, t.Name)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var name, decl string
+		var pk int
+		if err := rows.Scan(&name, &decl, &pk); err != nil {
+			return err
+		}
+		switch {
+		case pk == 1:
+			t.fidCol = name
+		case strings.EqualFold(name, t.geomCol):
+			t.geomCol = name
+		default:
+			typ, ok := columnType(decl)
+			if !ok {
+				continue // BLOBs have no place in GeoJSON; leave them out
+			}
+			t.Schema.Columns = append(t.Schema.Columns, Column{Name: name, Type: typ})
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	if t.fidCol == "" {
+		return fmt.Errorf("table %q has no integer primary key", t.Name)
+	}
+	// A unique, text "id" column carries the features' own ids.
+	for i, c := range t.Schema.Columns {
+		if c.Name != idColumn || c.Type != Text {
+			continue
+		}
+		unique, err := uniqueColumn(ctx, db, t.Name, c.Name)
+		if err != nil {
+			return err
+		}
+		if unique {
+			t.idCol = c.Name
+			t.Schema.HasID = true
+			t.Schema.Columns = append(t.Schema.Columns[:i:i], t.Schema.Columns[i+1:]...)
+		}
+		break
+	}
+	return nil
+}
+
+func columnType(decl string) (ColumnType, bool) {
+	d := strings.ToUpper(strings.TrimSpace(decl))
+	if i := strings.IndexByte(d, '('); i >= 0 {
+		d = strings.TrimSpace(d[:i]) // TEXT(255)
+	}
+	switch d {
+	case "INTEGER", "INT", "MEDIUMINT", "SMALLINT", "TINYINT", "BIGINT":
+		return Integer, true
+	case "REAL", "FLOAT", "DOUBLE":
+		return Real, true
+	case "BOOLEAN":
+		return Boolean, true
+	case "DATE":
+		return Date, true
+	case "DATETIME":
+		return DateTime, true
+	case "BLOB":
+		return "", false
+	}
+	return Text, true
+}
+
+func uniqueColumn(ctx context.Context, db querier, tableName, column string) (bool, error) {
+	rows, err := db.QueryContext(ctx, `
+SELECT il.name FROM pragma_index_list(?) il
+WHERE il."unique" = 1 AND (SELECT count(*) FROM pragma_index_info(il.name)) = 1
+  AND (SELECT name FROM pragma_index_info(il.name)) = ?`, tableName, column)
+	if err != nil {
+		return false, err
+	}
+	defer rows.Close()
+	found := rows.Next()
+	return found, rows.Err()
+}

@@ -1,0 +1,209 @@
+package geo
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/paulmach/orb"
+)
+
+// Query selects features of a layer.
+type Query struct {
+	// BBox keeps features whose envelope meets it; nil keeps all.
+	BBox *orb.Bound
+	// Limit caps the number of features; 0 means no cap.
+	Limit  int
+	Offset int
+}
+
+// Features calls fn for each feature the query selects, in fid order,
+// streaming them from the database. An error from fn stops the scan and
+// is returned.
+func (s *Store) Features(ctx context.Context, layer string, q Query, fn func(Feature) error) error {
+	t, err := s.table(ctx, layer)
+	if err != nil {
+		return err
+	}
+	where, args := t.where(q)
+	query := `SELECT ` + t.selectList() + ` FROM ` + quote(t.Name) + ` t` + where + ` ORDER BY t.` + quote(t.fidCol)
+	if q.Limit > 0 || q.Offset > 0 {
+		limit := q.Limit
+		if limit <= 0 {
+			limit = -1
+		}
+		query += ` LIMIT ? OFFSET ?`
+		args = append(args, limit, q.Offset)
+	}
+	rows, err := s.reader.QueryContext(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	dest := t.scanDest()
+	for rows.Next() {
+		f, err := t.scan(rows, dest)
+		if err != nil {
+			return err
+		}
+		if err := fn(f); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// Count is the number of features the query selects, ignoring its limit
+// and offset.
+func (s *Store) Count(ctx context.Context, layer string, q Query) (int64, error) {
+	t, err := s.table(ctx, layer)
+	if err != nil {
+		return 0, err
+	}
+	if q.BBox == nil {
+		return t.Count, nil
+	}
+	where, args := t.where(q)
+	var n int64
+	err = s.reader.QueryRowContext(ctx, `SELECT count(*) FROM `+quote(t.Name)+` t`+where, args...).Scan(&n)
+	return n, err
+}
+
+// Feature returns one feature by its id; ErrNotFound when there is none.
+func (s *Store) Feature(ctx context.Context, layer, id string) (Feature, error) {
+	t, err := s.table(ctx, layer)
+	if err != nil {
+		return Feature{}, err
+	}
+	var key any = id
+	col := t.idCol
+	if col == "" {
+		fid, err := strconv.ParseInt(id, 10, 64)
+		if err != nil {
+			return Feature{}, fmt.Errorf("feature %q of layer %q: %w", id, layer, ErrNotFound)
+		}
+		key, col = fid, t.fidCol
+	}
+	rows, err := s.reader.QueryContext(ctx, `SELECT `+t.selectList()+` FROM `+quote(t.Name)+` t WHERE t.`+quote(col)+` = ?`, key)
+	if err != nil {
+		return Feature{}, err
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		if err := rows.Err(); err != nil {
+			return Feature{}, err
+		}
+		return Feature{}, fmt.Errorf("feature %q of layer %q: %w", id, layer, ErrNotFound)
+	}
+	return t.scan(rows, t.scanDest())
+}
+
+// where turns a query into SQL; the bbox goes through the R-tree when
+// there is one, then an exact envelope test (the R-tree keeps 32-bit
+// floats, so it can only narrow the candidates).
+func (t *table) where(q Query) (string, []any) {
+	if q.BBox == nil {
+		return "", nil
+	}
+	b := *q.BBox
+	g := `t.` + quote(t.geomCol)
+	exact := ` ST_MinX(` + g + `) <= ? AND ST_MaxX(` + g + `) >= ? AND ST_MinY(` + g + `) <= ? AND ST_MaxY(` + g + `) >= ?`
+	args := []any{b.Max[0], b.Min[0], b.Max[1], b.Min[1]}
+	if t.rtree == "" {
+		return ` WHERE ` + g + ` NOT NULL AND` + exact, args
+	}
+	return ` WHERE t.` + quote(t.fidCol) + ` IN (SELECT id FROM ` + quote(t.rtree) +
+		` WHERE minx <= ? AND maxx >= ? AND miny <= ? AND maxy >= ?) AND` + exact, append(args, args...)
+}
+
+func (t *table) selectList() string {
+	cols := []string{`t.` + quote(t.fidCol), `t.` + quote(t.geomCol)}
+	if t.idCol != "" {
+		cols = append(cols, `t.`+quote(t.idCol))
+	}
+	for _, c := range t.Schema.Columns {
+		cols = append(cols, `t.`+quote(c.Name))
+	}
+	return strings.Join(cols, ", ")
+}
+
+func (t *table) scanDest() []any {
+	n := 2 + len(t.Schema.Columns)
+	if t.idCol != "" {
+		n++
+	}
+	dest := make([]any, n)
+	for i := range dest {
+		dest[i] = new(any)
+	}
+	return dest
+}
+
+func (t *table) scan(rows *sql.Rows, dest []any) (Feature, error) {
+	if err := rows.Scan(dest...); err != nil {
+		return Feature{}, err
+	}
+	val := func(i int) any { return *(dest[i].(*any)) }
+	fid, _ := val(0).(int64)
+	f := Feature{ID: strconv.FormatInt(fid, 10), Properties: make(map[string]any, len(t.Schema.Columns))}
+	blob, _ := val(1).([]byte)
+	g, err := decodeGeometry(blob)
+	if err != nil {
+		return Feature{}, fmt.Errorf("layer %q, fid %d: %w", t.Name, fid, err)
+	}
+	f.Geometry = g
+	k := 2
+	if t.idCol != "" {
+		f.ID = fmt.Sprint(val(k))
+		k++
+	}
+	for _, c := range t.Schema.Columns {
+		f.Properties[c.Name] = readValue(c.Type, val(k))
+		k++
+	}
+	return f, nil
+}
+
+// readValue turns what SQLite returns into the property type the column
+// declares; the driver hands back time.Time for DATE columns and []byte for
+// some text.
+func readValue(t ColumnType, v any) any {
+	switch v := v.(type) {
+	case nil:
+		return nil
+	case []byte:
+		return readValue(t, string(v))
+	case time.Time:
+		if t == Date {
+			return v.Format(time.DateOnly)
+		}
+		return v.UTC().Format(time.RFC3339Nano)
+	case int64:
+		switch t {
+		case Boolean:
+			return v != 0
+		case Real:
+			return float64(v)
+		case Text, Date, DateTime:
+			return strconv.FormatInt(v, 10)
+		}
+		return v
+	case float64:
+		if t == Integer && v == math.Trunc(v) && math.Abs(v) < 1<<53 {
+			return int64(v)
+		}
+		if t == Text {
+			return strconv.FormatFloat(v, 'g', -1, 64)
+		}
+		return v
+	}
+	return v
+}
+
+// errStop ends a scan early without being an error.
+var errStop = errors.New("stop")

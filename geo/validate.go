@@ -1,0 +1,102 @@
+package geo
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/paulmach/orb"
+)
+
+// ValidateGeometry checks what every stored geometry must satisfy:
+// finite WGS 84 coordinates in range, lines of two points or more, rings
+// closed with four points or more. nil (no geometry) is valid.
+func ValidateGeometry(g orb.Geometry) error {
+	switch g := g.(type) {
+	case nil:
+		return nil
+	case orb.Point:
+		return checkPoint(g)
+	case orb.MultiPoint:
+		return checkPoints(g)
+	case orb.LineString:
+		return checkLine(g)
+	case orb.MultiLineString:
+		for i, l := range g {
+			if err := checkLine(l); err != nil {
+				return fmt.Errorf("line %d: %w", i+1, err)
+			}
+		}
+	case orb.Polygon:
+		return checkPolygon(g)
+	case orb.MultiPolygon:
+		for i, p := range g {
+			if err := checkPolygon(p); err != nil {
+				return fmt.Errorf("polygon %d: %w", i+1, err)
+			}
+		}
+	case orb.Collection:
+		for i, m := range g {
+			if err := ValidateGeometry(m); err != nil {
+				return fmt.Errorf("member %d: %w", i+1, err)
+			}
+		}
+	case orb.Ring:
+		return checkRing(g)
+	case orb.Bound:
+		return checkPoints([]orb.Point{g.Min, g.Max})
+	default:
+		return fmt.Errorf("unsupported geometry %T", g)
+	}
+	return nil
+}
+
+func checkPoint(p orb.Point) error {
+	lon, lat := p[0], p[1]
+	switch {
+	case math.IsNaN(lon) || math.IsInf(lon, 0) || math.IsNaN(lat) || math.IsInf(lat, 0):
+		return fmt.Errorf("coordinate [%v, %v] is not a finite number", lon, lat)
+	case lon < -180 || lon > 180:
+		return fmt.Errorf("longitude %v is outside -180..180 (coordinates are [longitude, latitude])", lon)
+	case lat < -90 || lat > 90:
+		return fmt.Errorf("latitude %v is outside -90..90 (coordinates are [longitude, latitude])", lat)
+	}
+	return nil
+}
+
+func checkPoints(ps []orb.Point) error {
+	for i, p := range ps {
+		if err := checkPoint(p); err != nil {
+			return fmt.Errorf("position %d: %w", i+1, err)
+		}
+	}
+	return nil
+}
+
+func checkLine(l orb.LineString) error {
+	if len(l) < 2 {
+		return fmt.Errorf("a line needs at least 2 positions, has %d", len(l))
+	}
+	return checkPoints(l)
+}
+
+func checkRing(r orb.Ring) error {
+	if len(r) < 4 {
+		return fmt.Errorf("a ring needs at least 4 positions, has %d", len(r))
+	}
+	if !r.Closed() {
+		return fmt.Errorf("ring is not closed: it starts at %v and ends at %v", r[0], r[len(r)-1])
+	}
+	return checkPoints(r)
+}
+
+func checkPolygon(p orb.Polygon) error {
+	if len(p) == 0 {
+		return fmt.Errorf("polygon has no rings")
+	}
+	for i, r := range p {
+		if err := checkRing(r); err != nil {
+			return fmt.Errorf("ring %d: %w", i+1, err)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,235 @@
+package geo
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"iter"
+	"strings"
+
+	"github.com/paulmach/orb"
+)
+
+// LayerInfo is what a person says about a layer.
+type LayerInfo struct {
+	Name        string
+	Title       string
+	Description string
+}
+
+// ReplaceLayer writes a layer whole, creating it or replacing what was
+// there, in one transaction: when any feature is refused, or the context
+// ends, the file is exactly as before. It returns the number of features
+// written.
+func (s *Store) ReplaceLayer(ctx context.Context, info LayerInfo, schema Schema, features iter.Seq2[Feature, error]) (int64, error) {
+	if err := CheckLayerName(info.Name); err != nil {
+		return 0, err
+	}
+	tx, err := s.writer.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, err
+	}
+	defer tx.Rollback()
+	defer s.forget()
+
+	if err := dropLayer(ctx, tx, info.Name); err != nil {
+		return 0, err
+	}
+	if err := createLayer(ctx, tx, info, schema); err != nil {
+		return 0, err
+	}
+	n, bounds, err := insertFeatures(ctx, tx, info.Name, schema, features)
+	if err != nil {
+		return 0, err
+	}
+	var minX, minY, maxX, maxY any
+	if bounds != nil {
+		minX, minY, maxX, maxY = bounds.Min[0], bounds.Min[1], bounds.Max[0], bounds.Max[1]
+	}
+	_, err = tx.ExecContext(ctx, `UPDATE gpkg_contents SET min_x = ?, min_y = ?, max_x = ?, max_y = ?,
+		last_change = strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE table_name = ?`,
+		minX, minY, maxX, maxY, info.Name)
+	if err != nil {
+		return 0, err
+	}
+	return n, tx.Commit()
+}
+
+// dropLayer removes a feature table and everything that describes it, but
+// keeps its gpkg_contents row so the layer keeps its place in the list.
+func dropLayer(ctx context.Context, tx *sql.Tx, name string) error {
+	var kind sql.NullString
+	err := tx.QueryRowContext(ctx, `SELECT data_type FROM gpkg_contents WHERE table_name = ?`, name).Scan(&kind)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return err
+	}
+	if errors.Is(err, sql.ErrNoRows) {
+		var n int
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master WHERE lower(name) = lower(?)`, name).Scan(&n); err != nil {
+			return err
+		}
+		if n > 0 {
+			return invalidf("layer name", "%q is already a table of this file that is not a feature layer", name)
+		}
+		return nil
+	}
+	if kind.String != "features" {
+		return invalidf("layer name", "%q is a %s table, not a feature layer", name, kind.String)
+	}
+	var geomCol string
+	if err := tx.QueryRowContext(ctx, `SELECT column_name FROM gpkg_geometry_columns WHERE table_name = ?`, name).Scan(&geomCol); err != nil {
+		return err
+	}
+	stmts := []string{
+		`DROP TABLE IF EXISTS ` + quote("rtree_"+name+"_"+geomCol),
+		`DROP TABLE IF EXISTS ` + quote(name),
+	}
+	for _, q := range stmts {
+		if _, err := tx.ExecContext(ctx, q); err != nil {
+			return err
+		}
+	}
+	for _, t := range []string{"gpkg_extensions", "gpkg_geometry_columns"} {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM `+t+` WHERE table_name = ?`, name); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func createLayer(ctx context.Context, tx *sql.Tx, info LayerInfo, schema Schema) error {
+	name := info.Name
+	cols := []string{
+		quote(fidColumn) + " INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL",
+		quote(geomColumn) + " " + schema.GeometryType,
+	}
+	if schema.HasID {
+		cols = append(cols, quote(idColumn)+" TEXT NOT NULL UNIQUE")
+	}
+	for _, c := range schema.Columns {
+		cols = append(cols, quote(c.Name)+" "+string(c.Type))
+	}
+	title := info.Title
+	if title == "" {
+		title = name
+	}
+	rtree := quote("rtree_" + name + "_" + geomColumn)
+	t, g, i := quote(name), quote(geomColumn), quote(fidColumn)
+	insertValues := fmt.Sprintf(`VALUES (NEW.%[2]s, ST_MinX(NEW.%[1]s), ST_MaxX(NEW.%[1]s), ST_MinY(NEW.%[1]s), ST_MaxY(NEW.%[1]s))`, g, i)
+	trigger := func(suffix string) string { return quote("rtree_" + name + "_" + geomColumn + "_" + suffix) }
+	// The R-tree triggers are those of GeoPackage 1.3 (F.3), so that GDAL
+	// and QGIS keep the index right when they edit the file too.
+	stmts := []string{
+		`CREATE TABLE ` + t + ` (` + strings.Join(cols, ", ") + `)`,
+		`CREATE VIRTUAL TABLE ` + rtree + ` USING rtree(id, minx, maxx, miny, maxy)`,
+		`CREATE TRIGGER ` + trigger("insert") + ` AFTER INSERT ON ` + t + ` WHEN (NEW.` + g + ` NOT NULL AND NOT ST_IsEmpty(NEW.` + g + `))
+		 BEGIN INSERT OR REPLACE INTO ` + rtree + ` ` + insertValues + `; END`,
+		`CREATE TRIGGER ` + trigger("update1") + ` AFTER UPDATE OF ` + g + ` ON ` + t + ` WHEN OLD.` + i + ` = NEW.` + i + ` AND (NEW.` + g + ` NOTNULL AND NOT ST_IsEmpty(NEW.` + g + `))
+		 BEGIN INSERT OR REPLACE INTO ` + rtree + ` ` + insertValues + `; END`,
+		`CREATE TRIGGER ` + trigger("update2") + ` AFTER UPDATE OF ` + g + ` ON ` + t + ` WHEN OLD.` + i + ` = NEW.` + i + ` AND (NEW.` + g + ` ISNULL OR ST_IsEmpty(NEW.` + g + `))
+		 BEGIN DELETE FROM ` + rtree + ` WHERE id = OLD.` + i + `; END`,
+		`CREATE TRIGGER ` + trigger("update3") + ` AFTER UPDATE ON ` + t + ` WHEN OLD.` + i + ` != NEW.` + i + ` AND (NEW.` + g + ` NOTNULL AND NOT ST_IsEmpty(NEW.` + g + `))
+		 BEGIN DELETE FROM ` + rtree + ` WHERE id = OLD.` + i + `; INSERT OR REPLACE INTO ` + rtree + ` ` + insertValues + `; END`,
+		`CREATE TRIGGER ` + trigger("update4") + ` AFTER UPDATE ON ` + t + ` WHEN OLD.` + i + ` != NEW.` + i + ` AND (NEW.` + g + ` ISNULL OR ST_IsEmpty(NEW.` + g + `))
+		 BEGIN DELETE FROM ` + rtree + ` WHERE id IN (OLD.` + i + `, NEW.` + i + `); END`,
+		`CREATE TRIGGER ` + trigger("delete") + ` AFTER DELETE ON ` + t + ` WHEN OLD.` + g + ` NOT NULL
+		 BEGIN DELETE FROM ` + rtree + ` WHERE id = OLD.` + i + `; END`,
+	}
+	for _, q := range stmts {
+		if _, err := tx.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("create layer %q: %w", name, err)
+		}
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO gpkg_contents (table_name, data_type, identifier, description, srs_id)
+		VALUES (?, 'features', ?, ?, ?)
+		ON CONFLICT (table_name) DO UPDATE SET identifier = excluded.identifier, description = excluded.description`,
+		name, title, info.Description, srsWGS84)
+	if err != nil {
+		if strings.Contains(err.Error(), "UNIQUE constraint failed: gpkg_contents.identifier") {
+			return invalidf("layer title", "another layer already has the title %q", title)
+		}
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO gpkg_geometry_columns VALUES (?, ?, ?, ?, 0, 0)`,
+		name, geomColumn, schema.GeometryType, srsWGS84); err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO gpkg_extensions VALUES (?, ?, 'gpkg_rtree_index', 'http://www.geopackage.org/spec120/#extension_rtree', 'write-only')`,
+		name, geomColumn)
+	return err
+}
+
+func insertFeatures(ctx context.Context, tx *sql.Tx, name string, schema Schema, features iter.Seq2[Feature, error]) (int64, *orb.Bound, error) {
+	cols := []string{quote(geomColumn)}
+	if schema.HasID {
+		cols = append(cols, quote(idColumn))
+	}
+	for _, c := range schema.Columns {
+		cols = append(cols, quote(c.Name))
+	}
+	marks := strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", ")
+	stmt, err := tx.PrepareContext(ctx, `INSERT INTO `+quote(name)+` (`+strings.Join(cols, ", ")+`) VALUES (`+marks+`)`)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer stmt.Close()
+
+	var n int64
+	var bounds *orb.Bound
+	args := make([]any, len(cols))
+	for f, err := range features {
+		if err != nil {
+			return 0, nil, err
+		}
+		where := featureWhere(int(n), f.ID)
+		if err := ValidateGeometry(f.Geometry); err != nil {
+			return 0, nil, invalidf(where, "%v", err)
+		}
+		g := promote(f.Geometry, schema.GeometryType)
+		if g != nil && schema.GeometryType != "GEOMETRY" && string(geometryTypeName(g)) != schema.GeometryType {
+			return 0, nil, invalidf(where, "geometry is a %s, but the layer holds %s", geometryTypeName(g), schema.GeometryType)
+		}
+		blob, err := encodeGeometry(g)
+		if err != nil {
+			return 0, nil, invalidf(where, "%v", err)
+		}
+		args[0] = blob
+		k := 1
+		if schema.HasID {
+			if f.ID == "" {
+				return 0, nil, invalidf(where, "feature has no id, but the layer needs one")
+			}
+			args[k] = f.ID
+			k++
+		}
+		for _, c := range schema.Columns {
+			v, err := storedValue(c, f.Properties[c.Name])
+			if err != nil {
+				return 0, nil, invalidf(where, "%v", err)
+			}
+			args[k] = v
+			k++
+		}
+		for p := range f.Properties {
+			if _, ok := schema.Column(p); !ok {
+				return 0, nil, invalidf(where, "property %q is not a column of the layer", p)
+			}
+		}
+		if _, err := stmt.ExecContext(ctx, args...); err != nil {
+			if strings.Contains(err.Error(), "UNIQUE constraint failed") {
+				return 0, nil, invalidf(where, "duplicate id %q", f.ID)
+			}
+			return 0, nil, fmt.Errorf("%s: %w", where, err)
+		}
+		if g != nil && !isEmpty(g) {
+			b := g.Bound()
+			if bounds != nil {
+				b = bounds.Union(b)
+			}
+			bounds = &b
+		}
+		n++
+	}
+	return n, bounds, nil
+}
