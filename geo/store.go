@@ -67,17 +67,17 @@ func Create(ctx context.Context, path string) (*Store, error) {
 		return nil, fmt.Errorf("create %s: %w", path, err)
 	}
 	f.Close()
-	s, err := open(path)
+	// The schema is written before the file turns to WAL, so that the
+	// application id lands in the file header itself: GDAL reads it from
+	// the file, not through SQLite, and would not see it in the WAL.
+	db := sql.OpenDB(connector{dsn: "file:" + escapePath(path) + "?_journal_mode=DELETE"})
+	err = createSchema(ctx, db)
+	db.Close()
 	if err != nil {
-		os.Remove(path)
-		return nil, err
-	}
-	if err := s.createSchema(ctx); err != nil {
-		s.Close()
 		os.Remove(path)
 		return nil, fmt.Errorf("create %s: %w", path, err)
 	}
-	return s, nil
+	return open(path)
 }
 
 func open(path string) (*Store, error) {
@@ -202,8 +202,8 @@ CREATE TABLE gpkg_extensions (
   scope TEXT NOT NULL, CONSTRAINT ge_tce UNIQUE (table_name, column_name, extension_name));
 `
 
-func (s *Store) createSchema(ctx context.Context) error {
-	tx, err := s.writer.BeginTx(ctx, nil)
+func createSchema(ctx context.Context, db *sql.DB) error {
+	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
