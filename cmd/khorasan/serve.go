@@ -1,0 +1,126 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/khorasan/khorasan/data"
+	"github.com/khorasan/khorasan/geo"
+	"github.com/khorasan/khorasan/server"
+	"github.com/khorasan/khorasan/static"
+)
+
+func runServe(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer) error {
+	fl := newFlags("serve", "[flags]",
+		"Serve the map page, the OGC API - Features and health checks. When the database\nfile does not exist it is created from the embedded default data.", stderr)
+	addr := fl.String("addr", envOr(getenv, "KHORASAN_ADDR", "127.0.0.1:8080"), "address to listen on (env KHORASAN_ADDR)")
+	dbPath := fl.String("db", envOr(getenv, "KHORASAN_DB", "khorasan.gpkg"), "GeoPackage file (env KHORASAN_DB)")
+	baseURL := fl.String("base-url", getenv("KHORASAN_BASE_URL"), "public URL for links, when behind a proxy that changes the path (env KHORASAN_BASE_URL)")
+	if err := parseFlags(fl, args); err != nil {
+		return err
+	}
+	if fl.NArg() > 0 {
+		return &usageError{fmt.Sprintf("serve takes no arguments, got %q", fl.Args())}
+	}
+	log := slog.New(slog.NewJSONHandler(stderr, nil))
+
+	store, err := openOrSeed(ctx, *dbPath, log)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+
+	srv := &http.Server{
+		Handler:           server.New(server.Config{BaseURL: *baseURL, Static: static.FS}, store, log),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return err
+	}
+	log.Info("serving", "url", "http://"+ln.Addr().String()+"/", "db", *dbPath)
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return err
+	}
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// openOrSeed opens the GeoPackage, creating it from the embedded default
+// data when the file does not exist.
+func openOrSeed(ctx context.Context, path string, log *slog.Logger) (*geo.Store, error) {
+	if _, err := os.Stat(path); err == nil {
+		return geo.Open(ctx, path)
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return nil, err
+	}
+	store, err := geo.Create(ctx, path)
+	if err != nil {
+		return nil, err
+	}
+	if err := seed(ctx, store, data.FS); err != nil {
+		store.Close()
+		os.Remove(path)
+		os.Remove(path + "-wal")
+		os.Remove(path + "-shm")
+		return nil, fmt.Errorf("load default data: %w", err)
+	}
+	log.Info("created the database from the default data", "db", path)
+	return store, nil
+}
+
+// manifestEntry is one layer of data/layers.json.
+type manifestEntry struct {
+	Name        string `json:"name"`
+	Title       string `json:"title"`
+	Description string `json:"description"`
+	File        string `json:"file"`
+}
+
+// seed loads every layer of the default data, in the manifest's order.
+func seed(ctx context.Context, store *geo.Store, files fs.FS) error {
+	raw, err := fs.ReadFile(files, "layers.json")
+	if err != nil {
+		return err
+	}
+	var manifest []manifestEntry
+	if err := json.Unmarshal(raw, &manifest); err != nil {
+		return fmt.Errorf("layers.json: %w", err)
+	}
+	for _, m := range manifest {
+		doc, err := fs.ReadFile(files, m.File)
+		if err != nil {
+			return err
+		}
+		info := geo.LayerInfo{Name: m.Name, Title: m.Title, Description: m.Description}
+		if _, err := store.ImportGeoJSON(ctx, info, doc); err != nil {
+			return fmt.Errorf("%s: %w", m.File, err)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,104 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"net/http"
+
+	"github.com/khorasan/khorasan/geo"
+)
+
+// handlerFunc is a handler that returns its error; errorHandler turns
+// the error into one problem+json response.
+type handlerFunc func(w http.ResponseWriter, r *http.Request) error
+
+// ParamError is a query parameter that cannot be used.
+type ParamError struct {
+	Name   string
+	Reason string
+}
+
+func (e *ParamError) Error() string { return "parameter " + e.Name + ": " + e.Reason }
+
+// statusError carries a status of its own (405, 406, ...).
+type statusError struct {
+	status int
+	msg    string
+}
+
+func (e *statusError) Error() string { return e.msg }
+
+// problem is an RFC 9457 problem detail.
+type problem struct {
+	Type          string         `json:"type"`
+	Title         string         `json:"title"`
+	Status        int            `json:"status"`
+	Detail        string         `json:"detail,omitempty"`
+	Instance      string         `json:"instance,omitempty"`
+	InvalidParams []invalidParam `json:"invalid-params,omitempty"`
+}
+
+type invalidParam struct {
+	Name   string `json:"name"`
+	Reason string `json:"reason"`
+}
+
+func (s *Server) handle(h handlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := h(w, r); err != nil {
+			s.writeError(w, r, err)
+		}
+	})
+}
+
+// writeError is the one place that decides what an error tells the client:
+// the client's mistakes are explained, everything else is logged and
+// reported as a bare 500 without detail.
+func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	p := problem{Type: "about:blank", Instance: r.URL.RequestURI()}
+	var pe *ParamError
+	var ie *geo.InvalidError
+	var se *statusError
+	switch {
+	case errors.As(err, &pe):
+		p.Status, p.Detail = http.StatusBadRequest, pe.Error()
+		p.InvalidParams = []invalidParam{{Name: pe.Name, Reason: pe.Reason}}
+	case errors.As(err, &ie):
+		p.Status, p.Detail = http.StatusBadRequest, ie.Error()
+	case errors.Is(err, geo.ErrNotFound):
+		p.Status, p.Detail = http.StatusNotFound, err.Error()
+	case errors.As(err, &se):
+		p.Status, p.Detail = se.status, se.msg
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded) && r.Context().Err() != nil:
+		// The client went away; nobody reads the answer.
+		s.log.DebugContext(r.Context(), "request ended by client", "path", r.URL.Path, "err", err)
+		return
+	case errors.Is(err, context.DeadlineExceeded):
+		p.Status, p.Detail = http.StatusServiceUnavailable, "the request took too long; narrow it (bbox, limit) and try again"
+	default:
+		s.log.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+		p.Status = http.StatusInternalServerError
+	}
+	p.Title = http.StatusText(p.Status)
+	writeProblem(w, p)
+}
+
+func writeProblem(w http.ResponseWriter, p problem) {
+	body, _ := marshal(p)
+	h := w.Header()
+	h.Del("ETag")
+	h.Del("Content-Encoding")
+	h.Set("Content-Type", "application/problem+json")
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(p.Status)
+	w.Write(append(body, '\n'))
+}
+
+func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
+	s.writeError(w, r, &statusError{http.StatusNotFound, "no such page: " + r.URL.Path})
+}
+
+func (s *Server) methodNotAllowed(w http.ResponseWriter, r *http.Request) {
+	s.writeError(w, r, &statusError{http.StatusMethodNotAllowed, "method " + r.Method + " is not allowed here"})
+}

@@ -1,0 +1,36 @@
+package server
+
+import (
+	"net/http"
+
+	"github.com/gorilla/mux"
+)
+
+// routes is the whole HTTP surface, in one place.
+func (s *Server) routes() http.Handler {
+	r := mux.NewRouter()
+	r.NotFoundHandler = http.HandlerFunc(s.notFound)
+	r.MethodNotAllowedHandler = http.HandlerFunc(s.methodNotAllowed)
+	get := []string{http.MethodGet, http.MethodHead}
+
+	r.Handle("/healthz", s.handle(s.healthz)).Methods(get...)
+
+	api := r.PathPrefix("/api").Subrouter()
+	api.Handle("", http.RedirectHandler("/api/", http.StatusMovedPermanently)).Methods(get...)
+	api.Handle("/", s.handle(s.landing)).Methods(get...)
+	api.Handle("/collections", s.handle(s.collections)).Methods(get...)
+	api.Handle("/collections/{collection}", s.handle(func(w http.ResponseWriter, r *http.Request) error {
+		return s.collection(w, r, mux.Vars(r)["collection"])
+	})).Methods(get...)
+	api.Handle("/collections/{collection}/items", s.handle(func(w http.ResponseWriter, r *http.Request) error {
+		return s.items(w, r, mux.Vars(r)["collection"])
+	})).Methods(get...)
+	api.Handle("/collections/{collection}/items/{feature}", s.handle(func(w http.ResponseWriter, r *http.Request) error {
+		v := mux.Vars(r)
+		return s.item(w, r, v["collection"], v["feature"])
+	})).Methods(get...)
+
+	r.PathPrefix("/").Handler(s.static()).Methods(get...)
+
+	return s.logRequests(s.recoverPanics(s.timeout(gzipResponses(r))))
+}

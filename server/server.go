@@ -1,0 +1,56 @@
+// Package server is the HTTP face of the map service: the OGC API
+// Features endpoints, the web page and the operational endpoints.
+package server
+
+import (
+	"context"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/khorasan/khorasan/geo"
+)
+
+// Store is what the server needs of the layer store.
+type Store interface {
+	Layers(ctx context.Context) ([]geo.Layer, error)
+	Layer(ctx context.Context, name string) (geo.Layer, error)
+	Features(ctx context.Context, layer string, q geo.Query, fn func(geo.Feature) error) error
+	Count(ctx context.Context, layer string, q geo.Query) (int64, error)
+	Feature(ctx context.Context, layer, id string) (geo.Feature, error)
+}
+
+// Config is what the server is told at start.
+type Config struct {
+	// BaseURL, when set, is the public URL the links point to (behind a
+	// reverse proxy that rewrites paths); otherwise links follow the
+	// request and its X-Forwarded-* headers.
+	BaseURL string
+	// Static holds the web page.
+	Static fs.FS
+	// RequestTimeout bounds the work on one request.
+	RequestTimeout time.Duration
+}
+
+// Server serves the map.
+type Server struct {
+	cfg     Config
+	store   Store
+	log     *slog.Logger
+	handler http.Handler
+}
+
+// New builds the server's handler.
+func New(cfg Config, store Store, log *slog.Logger) *Server {
+	if cfg.RequestTimeout == 0 {
+		cfg.RequestTimeout = 30 * time.Second
+	}
+	s := &Server{cfg: cfg, store: store, log: log}
+	s.handler = s.routes()
+	return s
+}
+
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.handler.ServeHTTP(w, r)
+}
