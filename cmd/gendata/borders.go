@@ -137,13 +137,13 @@ func buildBorders(fine, coarse *topology, region []string, iso isoCodes, decimal
 	st.fine, st.coarse = len(fineFeatures), len(coarseFeatures)
 	all := append(fineFeatures, coarseFeatures...)
 	slices.SortStableFunc(all, func(a, b feature) int {
-		return strings.Compare(a.Properties[0].Value.(string), b.Properties[0].Value.(string))
+		return strings.Compare(a.Properties.get("name").(string), b.Properties.get("name").(string))
 	})
 	slices.Sort(st.withoutISO)
 	byCode := map[string][]string{}
 	for _, f := range all {
-		if code, ok := f.Properties[1].Value.(string); ok {
-			byCode[code] = append(byCode[code], f.Properties[0].Value.(string))
+		if code, ok := f.Properties.get("iso_n3").(string); ok {
+			byCode[code] = append(byCode[code], f.Properties.get("name").(string))
 		}
 	}
 	for code, names := range byCode {

@@ -19,6 +19,16 @@ type prop struct {
 
 type props []prop
 
+// get returns the value of key, or nil.
+func (p props) get(key string) any {
+	for _, kv := range p {
+		if kv.Key == key {
+			return kv.Value
+		}
+	}
+	return nil
+}
+
 func (p props) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	buf.WriteByte('{')

@@ -1,0 +1,299 @@
+package server
+
+import (
+	"compress/gzip"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+	"testing/fstest"
+
+	"github.com/khorasan/khorasan/geo"
+)
+
+const attacksJSON = `{"type":"FeatureCollection","features":[
+{"type":"Feature","id":"2015-04-18-jalalabad-bank","geometry":{"type":"Point","coordinates":[70.45153,34.42647]},"properties":{"date":"2015-04-18","city":"Jalalabad","killed":33,"wounded":100,"source_url":"https://a.example/1?x=1&y=2 | https://b.example/2"}},
+{"type":"Feature","id":"2021-08-26-kabul-airport","geometry":{"type":"Point","coordinates":[69.2125,34.5627]},"properties":{"date":"2021-08-26","city":"Kabul","killed":183,"wounded":null,"source_url":"https://c.example/3"}},
+{"type":"Feature","id":"2024-01-03-kerman","geometry":{"type":"Point","coordinates":[57.0786,30.2832]},"properties":{"date":"2024-01-03","city":"Kerman","killed":95,"wounded":284,"source_url":"https://d.example/4"}}
+]}`
+
+const regionsJSON = `{"type":"FeatureCollection","features":[
+{"type":"Feature","geometry":{"type":"Polygon","coordinates":[[[60,30],[70,30],[70,38],[60,38],[60,30]]]},"properties":{"name":"box","approximation":true}}
+]}`
+
+// newTestServer serves a real GeoPackage in a temporary directory.
+func newTestServer(t *testing.T) (*httptest.Server, *geo.Store) {
+	t.Helper()
+	ctx := context.Background()
+	store, err := geo.Create(ctx, filepath.Join(t.TempDir(), "test.gpkg"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	for name, doc := range map[string]string{"attacks": attacksJSON, "regions": regionsJSON} {
+		info := geo.LayerInfo{Name: name, Title: strings.ToUpper(name[:1]) + name[1:], Description: "test layer " + name}
+		if _, err := store.ImportGeoJSON(ctx, info, []byte(doc)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	page := fstest.MapFS{
+		"index.html": {Data: []byte("<!doctype html><title>Khorasan</title>")},
+		"app.js":     {Data: []byte("console.log('map')")},
+	}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	srv := httptest.NewServer(New(Config{Static: page}, store, log))
+	t.Cleanup(srv.Close)
+	return srv, store
+}
+
+type response struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+func get(t *testing.T, url string, header map[string]string) response {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
+	// Ask for identity unless the case asks otherwise, so bodies are plain.
+	if req.Header.Get("Accept-Encoding") == "" {
+		req.Header.Set("Accept-Encoding", "identity")
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	body, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return response{res.StatusCode, res.Header, body}
+}
+
+func decode(t *testing.T, body []byte) map[string]any {
+	t.Helper()
+	var v map[string]any
+	if err := json.Unmarshal(body, &v); err != nil {
+		t.Fatalf("body is not JSON: %v\n%s", err, body)
+	}
+	return v
+}
+
+func TestRoutes(t *testing.T) {
+	srv, _ := newTestServer(t)
+	cases := []struct {
+		name        string
+		path        string
+		status      int
+		contentType string
+		check       func(t *testing.T, doc map[string]any)
+	}{
+		{"health", "/healthz", 200, "application/json", nil},
+		{"landing page links to the data", "/api/", 200, "application/json", func(t *testing.T, doc map[string]any) {
+			if !strings.Contains(string(mustJSON(doc["links"])), `"rel":"data"`) {
+				t.Errorf("no data link: %v", doc["links"])
+			}
+		}},
+		{"collections list every layer with its extent", "/api/collections", 200, "application/json", func(t *testing.T, doc map[string]any) {
+			cs := doc["collections"].([]any)
+			if len(cs) != 2 {
+				t.Fatalf("got %d collections", len(cs))
+			}
+			c := cs[0].(map[string]any)
+			if c["id"] != "attacks" && c["id"] != "regions" || c["title"] == "" || c["description"] == "" {
+				t.Errorf("collection: %v", c)
+			}
+			bbox := c["extent"].(map[string]any)["spatial"].(map[string]any)["bbox"].([]any)[0].([]any)
+			if len(bbox) != 4 {
+				t.Errorf("bbox %v", bbox)
+			}
+		}},
+		{"one collection", "/api/collections/attacks", 200, "application/json", func(t *testing.T, doc map[string]any) {
+			bbox := doc["extent"].(map[string]any)["spatial"].(map[string]any)["bbox"].([]any)[0].([]any)
+			want := []any{57.0786, 30.2832, 70.45153, 34.5627}
+			if string(mustJSON(bbox)) != string(mustJSON(want)) {
+				t.Errorf("bbox = %v, want %v", bbox, want)
+			}
+		}},
+		{"items", "/api/collections/attacks/items", 200, "application/geo+json", func(t *testing.T, doc map[string]any) {
+			if doc["type"] != "FeatureCollection" || doc["numberMatched"] != 3.0 || doc["numberReturned"] != 3.0 {
+				t.Errorf("doc: %v", doc)
+			}
+			f := doc["features"].([]any)[0].(map[string]any)
+			if f["id"] != "2015-04-18-jalalabad-bank" {
+				t.Errorf("first id %v", f["id"])
+			}
+			p := f["properties"].(map[string]any)
+			if p["killed"] != 33.0 || p["date"] != "2015-04-18" || p["source_url"] != "https://a.example/1?x=1&y=2 | https://b.example/2" {
+				t.Errorf("properties %v", p)
+			}
+		}},
+		{"limit pages with a next link", "/api/collections/attacks/items?limit=2", 200, "application/geo+json", func(t *testing.T, doc map[string]any) {
+			if doc["numberReturned"] != 2.0 || doc["numberMatched"] != 3.0 {
+				t.Errorf("doc: %v", doc)
+			}
+			if !strings.Contains(string(mustJSON(doc["links"])), `"rel":"next"`) || !strings.Contains(string(mustJSON(doc["links"])), "offset=2") {
+				t.Errorf("links: %v", doc["links"])
+			}
+		}},
+		{"last page has no next link", "/api/collections/attacks/items?limit=2&offset=2", 200, "application/geo+json", func(t *testing.T, doc map[string]any) {
+			links := string(mustJSON(doc["links"]))
+			if doc["numberReturned"] != 1.0 || strings.Contains(links, `"rel":"next"`) || !strings.Contains(links, `"rel":"prev"`) {
+				t.Errorf("doc: %v", doc)
+			}
+		}},
+		{"limit over the maximum is clamped", "/api/collections/attacks/items?limit=20000", 200, "application/geo+json", func(t *testing.T, doc map[string]any) {
+			if !strings.Contains(string(mustJSON(doc["links"])), "limit=10000") {
+				t.Errorf("links: %v", doc["links"])
+			}
+		}},
+		{"bbox selects through the R-tree", "/api/collections/attacks/items?bbox=68,33,71,35", 200, "application/geo+json", func(t *testing.T, doc map[string]any) {
+			if doc["numberMatched"] != 2.0 || len(doc["features"].([]any)) != 2 {
+				t.Errorf("doc: %v", doc)
+			}
+		}},
+		{"polygon found by a bbox inside it", "/api/collections/regions/items?bbox=65,34,66,35", 200, "application/geo+json", func(t *testing.T, doc map[string]any) {
+			f := doc["features"].([]any)[0].(map[string]any)
+			if f["id"] != 1.0 || f["properties"].(map[string]any)["approximation"] != true {
+				t.Errorf("feature %v", f)
+			}
+		}},
+		{"one feature", "/api/collections/attacks/items/2024-01-03-kerman", 200, "application/geo+json", func(t *testing.T, doc map[string]any) {
+			if doc["id"] != "2024-01-03-kerman" || doc["properties"].(map[string]any)["wounded"] != 284.0 {
+				t.Errorf("doc %v", doc)
+			}
+		}},
+		{"feature by fid", "/api/collections/regions/items/1", 200, "application/geo+json", nil},
+		{"the page", "/", 200, "text/html; charset=utf-8", nil},
+		{"a script of the page", "/app.js", 200, "text/javascript; charset=utf-8", nil},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			res := get(t, srv.URL+c.path, nil)
+			if res.status != c.status || res.header.Get("Content-Type") != c.contentType {
+				t.Fatalf("got %d %q, want %d %q\n%s", res.status, res.header.Get("Content-Type"), c.status, c.contentType, res.body)
+			}
+			if c.check != nil {
+				c.check(t, decode(t, res.body))
+			}
+		})
+	}
+}
+
+func TestBadInput(t *testing.T) {
+	srv, _ := newTestServer(t)
+	cases := []struct {
+		name   string
+		path   string
+		status int
+		param  string // the parameter the problem must name
+	}{
+		{"bbox not numbers", "/api/collections/attacks/items?bbox=abc", 400, "bbox"},
+		{"bbox with 3 numbers", "/api/collections/attacks/items?bbox=1,2,3", 400, "bbox"},
+		{"bbox min longitude over max", "/api/collections/attacks/items?bbox=70,30,60,35", 400, "bbox"},
+		{"bbox min latitude over max", "/api/collections/attacks/items?bbox=60,35,70,30", 400, "bbox"},
+		{"bbox latitude out of range", "/api/collections/attacks/items?bbox=60,-95,70,30", 400, "bbox"},
+		{"bbox NaN", "/api/collections/attacks/items?bbox=NaN,1,2,3", 400, "bbox"},
+		{"negative limit", "/api/collections/attacks/items?limit=-1", 400, "limit"},
+		{"zero limit", "/api/collections/attacks/items?limit=0", 400, "limit"},
+		{"limit not a number", "/api/collections/attacks/items?limit=ten", 400, "limit"},
+		{"negative offset", "/api/collections/attacks/items?offset=-5", 400, "offset"},
+		{"unknown parameter", "/api/collections/attacks/items?colour=red", 400, "colour"},
+		{"repeated parameter", "/api/collections/attacks/items?limit=1&limit=2", 400, "limit"},
+		{"unknown format", "/api/collections/attacks/items?f=shapefile", 400, "f"},
+		{"unknown collection", "/api/collections/nope", 404, ""},
+		{"items of an unknown collection", "/api/collections/nope/items", 404, ""},
+		{"unknown feature", "/api/collections/attacks/items/nope", 404, ""},
+		{"unknown fid", "/api/collections/regions/items/99", 404, ""},
+		{"fid that is not a number", "/api/collections/regions/items/abc", 404, ""},
+		{"unknown page", "/nope.html", 404, ""},
+		{"unknown api path", "/api/nope", 404, ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			res := get(t, srv.URL+c.path, nil)
+			if res.status != c.status {
+				t.Fatalf("status %d, want %d\n%s", res.status, c.status, res.body)
+			}
+			if ct := res.header.Get("Content-Type"); ct != "application/problem+json" {
+				t.Fatalf("Content-Type %q", ct)
+			}
+			doc := decode(t, res.body)
+			if doc["status"] != float64(c.status) || doc["title"] == "" || doc["detail"] == "" {
+				t.Errorf("problem %v", doc)
+			}
+			if c.param != "" && !strings.Contains(doc["detail"].(string), c.param) {
+				t.Errorf("detail %q does not name %q", doc["detail"], c.param)
+			}
+		})
+	}
+	t.Run("POST is not allowed", func(t *testing.T) {
+		res, err := http.Post(srv.URL+"/api/collections", "application/json", strings.NewReader("{}"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != 405 || res.Header.Get("Content-Type") != "application/problem+json" {
+			t.Errorf("got %d %s", res.StatusCode, res.Header.Get("Content-Type"))
+		}
+	})
+}
+
+func TestGzip(t *testing.T) {
+	srv, _ := newTestServer(t)
+	res := get(t, srv.URL+"/api/collections/attacks/items", map[string]string{"Accept-Encoding": "gzip"})
+	if res.header.Get("Content-Encoding") != "gzip" {
+		t.Fatalf("Content-Encoding %q", res.header.Get("Content-Encoding"))
+	}
+	zr, err := gzip.NewReader(strings.NewReader(string(res.body)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain, err := io.ReadAll(zr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if decode(t, plain)["numberReturned"] != 3.0 {
+		t.Errorf("body %s", plain)
+	}
+	if res := get(t, srv.URL+"/api/collections/attacks/items", map[string]string{"Accept-Encoding": "gzip;q=0"}); res.header.Get("Content-Encoding") != "" {
+		t.Errorf("gzip;q=0 still compressed")
+	}
+}
+
+func TestLinksFollowTheProxy(t *testing.T) {
+	srv, _ := newTestServer(t)
+	cases := map[string]struct {
+		header map[string]string
+		want   string
+	}{
+		"X-Forwarded headers": {map[string]string{"X-Forwarded-Proto": "https", "X-Forwarded-Host": "maps.example.org"}, "https://maps.example.org/api/collections"},
+		"Forwarded header":    {map[string]string{"Forwarded": `for=1.2.3.4;proto=https;host="maps.example.net"`}, "https://maps.example.net/api/collections"},
+		"direct":              {nil, srv.URL + "/api/collections"},
+	}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			doc := decode(t, get(t, srv.URL+"/api/collections", c.header).body)
+			if got := doc["links"].([]any)[0].(map[string]any)["href"]; got != c.want {
+				t.Errorf("self link %v, want %v", got, c.want)
+			}
+		})
+	}
+}
+
+func mustJSON(v any) []byte {
+	b, _ := json.Marshal(v)
+	return b
+}
