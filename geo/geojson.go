@@ -260,7 +260,8 @@ func jsonError(data []byte, err error) error {
 	var te *json.UnmarshalTypeError
 	switch {
 	case errors.As(err, &se):
-		line, col := position(data, se.Offset)
+		// Offset counts the bytes read, the bad one included.
+		line, col := position(data, max(0, se.Offset-1))
 		return &InvalidError{Where: fmt.Sprintf("line %d, column %d", line, col), Msg: "not valid JSON: " + se.Error()}
 	case errors.As(err, &te):
 		line, col := position(data, te.Offset)
