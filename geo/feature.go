@@ -67,6 +67,8 @@ type Layer struct {
 	Name        string
 	Title       string
 	Description string
+	// Attribution credits the data's sources, as a map must show it.
+	Attribution string
 	Schema      Schema
 	// Bounds is the extent of every geometry; zero when the layer is empty.
 	Bounds orb.Bound

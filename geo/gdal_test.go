@@ -43,7 +43,21 @@ func TestGDALReadsOurGeoPackage(t *testing.T) {
 			"date": "2016-07-23", "name": "Kabul", "killed": int64(80), "wounded": nil, "share": 1.0, "claimed": false}},
 	}
 	order := []string{"date", "name", "killed", "wounded", "share", "claimed"}
-	replace(t, s, "attacks", attacks, order)
+	schema, err := InferSchema(attacks, order)
+	if err != nil {
+		t.Fatal(err)
+	}
+	info := LayerInfo{Name: "attacks", Title: "Attacks", Description: "test", Attribution: "sources listed per event"}
+	if _, err := s.ReplaceLayer(context.Background(), info, schema, seq(attacks)); err != nil {
+		t.Fatal(err)
+	}
+	// Replacing keeps one metadata document, not two.
+	if _, err := s.ReplaceLayer(context.Background(), info, schema, seq(attacks)); err != nil {
+		t.Fatal(err)
+	}
+	if l, err := s.Layer(context.Background(), "attacks"); err != nil || l.Attribution != info.Attribution || l.Title != "Attacks" {
+		t.Errorf("layer %+v, %v", l, err)
+	}
 	region := []Feature{
 		{Geometry: orb.Polygon{{{60, 30}, {61, 30}, {61, 31}, {60, 30}}}, Properties: map[string]any{"name": "a"}},
 		{Geometry: orb.MultiPolygon{{{{62, 30}, {63, 30}, {63, 31}, {62, 30}}}}, Properties: map[string]any{"name": "b"}},

@@ -103,6 +103,11 @@ WHERE c.table_name = ? AND c.data_type = 'features'`, name).Scan(
 	if err := t.loadColumns(ctx, db); err != nil {
 		return nil, err
 	}
+	md, err := readMetadata(ctx, db, t.Name)
+	if err != nil {
+		return nil, err
+	}
+	t.Attribution = md.Attribution
 	var rtree sql.NullString
 	candidate := "rtree_" + t.Name + "_" + t.geomCol
 	if err := db.QueryRowContext(ctx, `SELECT name FROM sqlite_master WHERE type = 'table' AND name = ?`, candidate).Scan(&rtree); err != nil && !errors.Is(err, sql.ErrNoRows) {

@@ -16,6 +16,9 @@ type LayerInfo struct {
 	Name        string
 	Title       string
 	Description string
+	// Attribution credits the sources; it is kept with the GeoPackage
+	// metadata extension, where GDAL and QGIS can read it too.
+	Attribution string
 }
 
 // ReplaceLayer writes a layer whole, creating it or replacing what was
@@ -37,6 +40,9 @@ func (s *Store) ReplaceLayer(ctx context.Context, info LayerInfo, schema Schema,
 		return 0, err
 	}
 	if err := createLayer(ctx, tx, info, schema); err != nil {
+		return 0, err
+	}
+	if err := writeMetadata(ctx, tx, info); err != nil {
 		return 0, err
 	}
 	n, bounds, err := insertFeatures(ctx, tx, info.Name, schema, features)

@@ -116,6 +116,7 @@ type collectionDoc struct {
 	ID          string   `json:"id"`
 	Title       string   `json:"title"`
 	Description string   `json:"description,omitempty"`
+	Attribution string   `json:"attribution,omitempty"`
 	ItemType    string   `json:"itemType"`
 	Extent      *extent  `json:"extent,omitempty"`
 	CRS         []string `json:"crs"`
@@ -123,7 +124,7 @@ type collectionDoc struct {
 }
 
 func (s *Server) collectionDoc(base string, l geo.Layer) collectionDoc {
-	c := collectionDoc{ID: l.Name, Title: l.Title, Description: l.Description, ItemType: "feature", CRS: []string{crs84}}
+	c := collectionDoc{ID: l.Name, Title: l.Title, Description: l.Description, Attribution: l.Attribution, ItemType: "feature", CRS: []string{crs84}}
 	if l.Count > 0 {
 		c.Extent = &extent{}
 		c.Extent.Spatial.BBox = [][]float64{{l.Bounds.Min[0], l.Bounds.Min[1], l.Bounds.Max[0], l.Bounds.Max[1]}}

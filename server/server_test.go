@@ -36,7 +36,7 @@ func newTestServer(t *testing.T) (*httptest.Server, *geo.Store) {
 	}
 	t.Cleanup(func() { store.Close() })
 	for name, doc := range map[string]string{"attacks": attacksJSON, "regions": regionsJSON} {
-		info := geo.LayerInfo{Name: name, Title: strings.ToUpper(name[:1]) + name[1:], Description: "test layer " + name}
+		info := geo.LayerInfo{Name: name, Title: strings.ToUpper(name[:1]) + name[1:], Description: "test layer " + name, Attribution: "credit for " + name}
 		if _, err := store.ImportGeoJSON(ctx, info, []byte(doc)); err != nil {
 			t.Fatal(err)
 		}
@@ -125,6 +125,9 @@ func TestRoutes(t *testing.T) {
 			want := []any{57.0786, 30.2832, 70.45153, 34.5627}
 			if string(mustJSON(bbox)) != string(mustJSON(want)) {
 				t.Errorf("bbox = %v, want %v", bbox, want)
+			}
+			if doc["attribution"] != "credit for attacks" {
+				t.Errorf("attribution %v", doc["attribution"])
 			}
 		}},
 		{"items", "/api/collections/attacks/items", 200, "application/geo+json", func(t *testing.T, doc map[string]any) {

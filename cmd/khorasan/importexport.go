@@ -22,6 +22,7 @@ func runImport(ctx context.Context, args []string, getenv func(string) string, s
 	layer := fl.String("layer", "", "layer name: letters, digits and _ (required)")
 	title := fl.String("title", "", "human title of the layer (default: the name)")
 	description := fl.String("description", "", "what the layer holds and where it comes from")
+	attribution := fl.String("attribution", "", "credit line for the data's sources, shown on maps")
 	if err := parseFlags(fl, args); err != nil {
 		return err
 	}
@@ -44,7 +45,7 @@ func runImport(ctx context.Context, args []string, getenv func(string) string, s
 		return err
 	}
 	defer store.Close()
-	n, err := store.ImportGeoJSON(ctx, geo.LayerInfo{Name: *layer, Title: *title, Description: *description}, raw)
+	n, err := store.ImportGeoJSON(ctx, geo.LayerInfo{Name: *layer, Title: *title, Description: *description, Attribution: *attribution}, raw)
 	if err != nil {
 		return fmt.Errorf("%s: %w", file, err)
 	}

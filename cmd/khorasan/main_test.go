@@ -13,6 +13,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -189,6 +190,27 @@ func TestServeCreatesTheDefaultData(t *testing.T) {
 	}
 	if len(got) != 4 || got["attacks"] != 60 {
 		t.Errorf("layers %v", got)
+	}
+
+	// GDAL opens the file without a warning, counts the same features, and
+	// finds every geometry valid.
+	ogrinfo, err := exec.LookPath("ogrinfo")
+	if err != nil {
+		t.Fatal("ogrinfo not found: install gdal-bin (make test does it)")
+	}
+	for _, m := range manifest {
+		cmd := exec.Command(ogrinfo, "-ro", "-q", db, "-dialect", "SQLite", "-sql",
+			fmt.Sprintf("SELECT count(*) AS n, sum(NOT ST_IsValid(geom)) AS invalid FROM %s", m.Name))
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		out, err := cmd.Output()
+		if err != nil || stderr.Len() > 0 {
+			t.Fatalf("ogrinfo: %v\n%s", err, stderr.String())
+		}
+		want := fmt.Sprintf("n (Integer) = %d", got[m.Name])
+		if !strings.Contains(string(out), want) || !strings.Contains(string(out), "invalid (Integer) = 0") {
+			t.Errorf("layer %s through GDAL:\n%s\nwant %q and no invalid geometry", m.Name, out, want)
+		}
 	}
 }
 

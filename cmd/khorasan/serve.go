@@ -99,6 +99,7 @@ type manifestEntry struct {
 	Name        string `json:"name"`
 	Title       string `json:"title"`
 	Description string `json:"description"`
+	Attribution string `json:"attribution"`
 	File        string `json:"file"`
 }
 
@@ -117,7 +118,7 @@ func seed(ctx context.Context, store *geo.Store, files fs.FS) error {
 		if err != nil {
 			return err
 		}
-		info := geo.LayerInfo{Name: m.Name, Title: m.Title, Description: m.Description}
+		info := geo.LayerInfo{Name: m.Name, Title: m.Title, Description: m.Description, Attribution: m.Attribution}
 		if _, err := store.ImportGeoJSON(ctx, info, doc); err != nil {
 			return fmt.Errorf("%s: %w", m.File, err)
 		}
