@@ -3,7 +3,6 @@ package geo
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"math"
 	"strconv"
@@ -20,6 +19,14 @@ type Query struct {
 	// Limit caps the number of features; 0 means no cap.
 	Limit  int
 	Offset int
+	// SortBy orders the features; the fid breaks ties, so pages are stable.
+	SortBy []SortKey
+}
+
+// SortKey is one property to sort by.
+type SortKey struct {
+	Name string
+	Desc bool
 }
 
 // Features calls fn for each feature the query selects, in fid order,
@@ -31,7 +38,11 @@ func (s *Store) Features(ctx context.Context, layer string, q Query, fn func(Fea
 		return err
 	}
 	where, args := t.where(q)
-	query := `SELECT ` + t.selectList() + ` FROM ` + quote(t.Name) + ` t` + where + ` ORDER BY t.` + quote(t.fidCol)
+	order, err := t.orderBy(q.SortBy)
+	if err != nil {
+		return err
+	}
+	query := `SELECT ` + t.selectList() + ` FROM ` + quote(t.Name) + ` t` + where + order
 	if q.Limit > 0 || q.Offset > 0 {
 		limit := q.Limit
 		if limit <= 0 {
@@ -121,6 +132,32 @@ func (t *table) where(q Query) (string, []any) {
 		` WHERE minx <= ? AND maxx >= ? AND miny <= ? AND maxy >= ?) AND` + exact, append(args, args...)
 }
 
+func (t *table) orderBy(keys []SortKey) (string, error) {
+	var terms []string
+	for _, k := range keys {
+		col := ""
+		switch {
+		case k.Name == idColumn && t.idCol != "":
+			col = t.idCol
+		case k.Name == idColumn || k.Name == t.fidCol:
+			col = t.fidCol
+		default:
+			c, ok := t.Schema.Column(k.Name)
+			if !ok {
+				return "", invalidf("sortby", "%q is not a property of layer %q", k.Name, t.Name)
+			}
+			col = c.Name
+		}
+		term := `t.` + quote(col)
+		if k.Desc {
+			term += ` DESC`
+		}
+		terms = append(terms, term)
+	}
+	terms = append(terms, `t.`+quote(t.fidCol))
+	return ` ORDER BY ` + strings.Join(terms, ", "), nil
+}
+
 func (t *table) selectList() string {
 	cols := []string{`t.` + quote(t.fidCol), `t.` + quote(t.geomCol)}
 	if t.idCol != "" {
@@ -204,6 +241,3 @@ func readValue(t ColumnType, v any) any {
 	}
 	return v
 }
-
-// errStop ends a scan early without being an error.
-var errStop = errors.New("stop")

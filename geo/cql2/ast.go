@@ -5,6 +5,7 @@
 package cql2
 
 import (
+	"strconv"
 	"time"
 
 	"github.com/paulmach/orb"
@@ -138,27 +139,5 @@ type SyntaxError struct {
 }
 
 func (e *SyntaxError) Error() string {
-	return "CQL2 syntax error at character " + itoa(e.Pos) + ": " + e.Msg
-}
-
-func itoa(n int) string {
-	if n == 0 {
-		return "0"
-	}
-	var b [20]byte
-	i := len(b)
-	neg := n < 0
-	if neg {
-		n = -n
-	}
-	for n > 0 {
-		i--
-		b[i] = byte('0' + n%10)
-		n /= 10
-	}
-	if neg {
-		i--
-		b[i] = '-'
-	}
-	return string(b[i:])
+	return "CQL2 syntax error at character " + strconv.Itoa(e.Pos) + ": " + e.Msg
 }
