@@ -74,6 +74,9 @@ type Layer struct {
 	Bounds orb.Bound
 	// Count is the number of features.
 	Count int64
+	// TimeExtent is the first and last value of the date column, empty
+	// when the layer has none or it holds no dates.
+	TimeExtent [2]string
 	// Changed is when the layer was last written, as GeoPackage stores it
 	// (RFC 3339).
 	Changed string

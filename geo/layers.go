@@ -55,12 +55,22 @@ func (s *Store) forget() {
 	s.mu.Unlock()
 }
 
+// table returns what the store knows of a layer. The cache is checked
+// against gpkg_contents.last_change on every use, so a layer another
+// process rewrote (khorasan import, GDAL) is read again, not served stale.
 func (s *Store) table(ctx context.Context, name string) (*table, error) {
 	s.mu.Lock()
 	t, ok := s.tables[name]
 	s.mu.Unlock()
 	if ok {
-		return t, nil
+		var changed sql.NullString
+		err := s.reader.QueryRowContext(ctx, `SELECT last_change FROM gpkg_contents WHERE table_name = ?`, name).Scan(&changed)
+		if err == nil && changed.String == t.Changed {
+			return t, nil
+		}
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return nil, err
+		}
 	}
 	t, err := loadTable(ctx, s.reader, name)
 	if err != nil {
@@ -117,6 +127,14 @@ WHERE c.table_name = ? AND c.data_type = 'features'`, name).Scan(
 
 	if err := db.QueryRowContext(ctx, `SELECT count(*) FROM `+quote(t.Name)).Scan(&t.Count); err != nil {
 		return nil, err
+	}
+	if c, ok := t.DateColumn(); ok {
+		var first, last sql.NullString
+		err := db.QueryRowContext(ctx, `SELECT min(`+quote(c.Name)+`), max(`+quote(c.Name)+`) FROM `+quote(t.Name)).Scan(&first, &last)
+		if err != nil {
+			return nil, err
+		}
+		t.TimeExtent = [2]string{readDate(c.Type, first.String), readDate(c.Type, last.String)}
 	}
 	if minX.Valid && minY.Valid && maxX.Valid && maxY.Valid {
 		t.Bounds = orb.Bound{Min: orb.Point{minX.Float64, minY.Float64}, Max: orb.Point{maxX.Float64, maxY.Float64}}
@@ -219,4 +237,16 @@ WHERE il."unique" = 1 AND (SELECT count(*) FROM pragma_index_info(il.name)) = 1
 	defer rows.Close()
 	found := rows.Next()
 	return found, rows.Err()
+}
+
+// readDate normalises what SQLite's min/max return for a date column (the
+// driver does not convert aggregates).
+func readDate(t ColumnType, s string) string {
+	if s == "" {
+		return ""
+	}
+	if v, ok := readValue(t, s).(string); ok {
+		return v
+	}
+	return s
 }

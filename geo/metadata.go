@@ -35,12 +35,15 @@ CREATE TABLE IF NOT EXISTS gpkg_metadata_reference (
   md_parent_id INTEGER,
   CONSTRAINT crmr_mfi_fk FOREIGN KEY (md_file_id) REFERENCES gpkg_metadata(id),
   CONSTRAINT crmr_mpi_fk FOREIGN KEY (md_parent_id) REFERENCES gpkg_metadata(id));
-INSERT OR IGNORE INTO gpkg_extensions VALUES
-  ('gpkg_metadata', NULL, 'gpkg_metadata', 'http://www.geopackage.org/spec/#extension_metadata', 'read-write'),
-  ('gpkg_metadata_reference', NULL, 'gpkg_metadata', 'http://www.geopackage.org/spec/#extension_metadata', 'read-write');
+INSERT INTO gpkg_extensions (table_name, column_name, extension_name, definition, scope)
+  SELECT t, NULL, 'gpkg_metadata', 'http://www.geopackage.org/spec/#extension_metadata', 'read-write'
+  FROM (SELECT 'gpkg_metadata' AS t UNION ALL SELECT 'gpkg_metadata_reference')
+  WHERE NOT EXISTS (SELECT 1 FROM gpkg_extensions e WHERE e.table_name = t AND e.extension_name = 'gpkg_metadata');
 `
 
-// writeMetadata replaces the layer's metadata document.
+// writeMetadata replaces the layer's metadata document. (The unique
+// constraint of gpkg_extensions does not catch repeats with a NULL column,
+// hence NOT EXISTS above.)
 func writeMetadata(ctx context.Context, tx *sql.Tx, info LayerInfo) error {
 	if _, err := tx.ExecContext(ctx, metadataSchemaSQL); err != nil {
 		return err

@@ -241,3 +241,39 @@ func randomBytes(n int) []byte {
 	}
 	return b
 }
+
+func TestAnotherWriterIsSeen(t *testing.T) {
+	ctx := context.Background()
+	a := newStore(t)
+	replace(t, a, "layer", []Feature{{Geometry: orb.Point{1, 2}, Properties: map[string]any{"old": "x"}}}, nil)
+	if l, err := a.Layer(ctx, "layer"); err != nil || l.Schema.Columns[0].Name != "old" {
+		t.Fatalf("%+v, %v", l, err)
+	}
+	b, err := Open(ctx, a.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	replace(t, b, "layer", []Feature{{Geometry: orb.Point{3, 4}, Properties: map[string]any{"new": int64(1)}}, {Geometry: orb.Point{5, 6}}}, nil)
+	l, err := a.Layer(ctx, "layer")
+	if err != nil || len(l.Schema.Columns) != 1 || l.Schema.Columns[0].Name != "new" || l.Count != 2 {
+		t.Errorf("the first store still sees %+v, %v", l, err)
+	}
+	if got := all(t, a, "layer", Query{}); len(got) != 2 || got[0].Properties["new"] != int64(1) {
+		t.Errorf("features %+v", got)
+	}
+}
+
+func TestWritesLeaveAWholeFile(t *testing.T) {
+	s := newStore(t)
+	for range 3 {
+		replace(t, s, "layer", []Feature{{Geometry: orb.Point{1, 2}}}, nil)
+	}
+	if fi, err := os.Stat(s.Path() + "-wal"); err == nil && fi.Size() != 0 {
+		t.Errorf("the WAL holds %d bytes after a write; the .gpkg alone is not complete", fi.Size())
+	}
+	var n int
+	if err := s.reader.QueryRow(`SELECT count(*) FROM gpkg_extensions WHERE extension_name = 'gpkg_metadata'`).Scan(&n); err != nil || n != 2 {
+		t.Errorf("gpkg_metadata extension rows: %d, %v; want 2", n, err)
+	}
+}

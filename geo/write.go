@@ -59,7 +59,19 @@ func (s *Store) ReplaceLayer(ctx context.Context, info LayerInfo, schema Schema,
 	if err != nil {
 		return 0, err
 	}
-	return n, tx.Commit()
+	if err := tx.Commit(); err != nil {
+		return 0, err
+	}
+	s.checkpoint(ctx)
+	return n, nil
+}
+
+// checkpoint moves what the WAL holds into the file itself, so that the
+// .gpkg alone is complete after a write (people copy it, mail it, open it
+// in QGIS). It is best effort: readers may hold the WAL, and the next
+// checkpoint catches up.
+func (s *Store) checkpoint(ctx context.Context) {
+	s.writer.ExecContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`)
 }
 
 // dropLayer removes a feature table and everything that describes it, but
