@@ -1,0 +1,307 @@
+package tiles
+
+import (
+	"context"
+	"encoding/json"
+	"hash/fnv"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/khorasan/khorasan/geo"
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/clip"
+	"github.com/paulmach/orb/encoding/mvt"
+	"github.com/paulmach/orb/geojson"
+	"github.com/paulmach/orb/maptile"
+	"github.com/paulmach/orb/simplify"
+)
+
+// Source is what tiles need of a layer store; *geo.Store has it.
+type Source interface {
+	Layer(ctx context.Context, name string) (geo.Layer, error)
+	Features(ctx context.Context, layer string, q geo.Query, fn func(geo.Feature) error) error
+}
+
+// Vector tile geometry constants, in tile units.
+const (
+	// Extent is the size of a vector tile's square: 4096 units, so 16
+	// units to a pixel of a 256-pixel tile.
+	Extent = 4096
+	// Buffer is the margin kept around each tile, so that lines and
+	// polygon outlines run on past the edge and renderers draw no seams.
+	Buffer = 64
+	// Tolerance is the Douglas-Peucker threshold applied after projection,
+	// the same at every zoom: a quarter of a 256-pixel tile's pixel.
+	Tolerance = 4.0
+)
+
+// Point thinning. A point layer's tile below MaxZoom keeps at most
+// DefaultMaxPoints points (Encoder.MaxPoints): when the layer has a
+// numeric SeverityProperty the most severe are kept (most killed first,
+// ties and unknowns in fid order), otherwise the first in fid order. At
+// MaxZoom every point is kept.
+const (
+	DefaultMaxPoints = 2000
+	SeverityProperty = "killed"
+)
+
+// IDProperty holds a feature's string id in vector tiles of layers whose
+// features carry their own ids (geo.Schema.HasID): MVT ids are unsigned
+// integers, so such a feature's MVT id is FeatureID(id), a stable 53-bit
+// hash (exact in JavaScript), the same in every tile. Layers identified by
+// their fid use the fid itself as the MVT id and have no id property.
+const IDProperty = "id"
+
+// FeatureID is the MVT id of a feature with a string id: the FNV-1a hash
+// of the id, cut to 53 bits.
+func FeatureID(id string) uint64 {
+	h := fnv.New64a()
+	h.Write([]byte(id))
+	return h.Sum64() & (1<<53 - 1)
+}
+
+// Encoder makes Mapbox Vector Tiles (version 2) of the layers of a Source.
+type Encoder struct {
+	Source Source
+	// MaxPoints is the thinning limit; 0 means DefaultMaxPoints.
+	MaxPoints int
+}
+
+// Encode returns the tile t with one MVT layer per given layer, in name
+// order, so the same request always gives the same bytes. Layers with no
+// feature in the tile are left out; a tile with none is empty (zero bytes,
+// a valid MVT). A failing layer fails the whole tile.
+func (e *Encoder) Encode(ctx context.Context, layers []geo.Layer, t maptile.Tile) ([]byte, error) {
+	layers = slices.Clone(layers)
+	slices.SortFunc(layers, func(a, b geo.Layer) int { return strings.Compare(a.Name, b.Name) })
+	out := make(mvt.Layers, 0, len(layers))
+	for _, l := range layers {
+		ml, err := e.layer(ctx, l, t)
+		if err != nil {
+			return nil, err
+		}
+		if len(ml.Features) > 0 {
+			out = append(out, ml)
+		}
+	}
+	if len(out) == 0 {
+		return []byte{}, nil
+	}
+	return mvt.Marshal(out)
+}
+
+// Thins reports whether tiles of layer l are thinned below MaxZoom, and how.
+func Thins(l geo.Layer) (bool, string) {
+	if !isPointLayer(l) {
+		return false, ""
+	}
+	if severityColumn(l) {
+		return true, "most " + SeverityProperty + " first"
+	}
+	return true, "first in fid order"
+}
+
+func isPointLayer(l geo.Layer) bool {
+	return l.Schema.GeometryType == "POINT" || l.Schema.GeometryType == "MULTIPOINT"
+}
+
+func severityColumn(l geo.Layer) bool {
+	c, ok := l.Schema.Column(SeverityProperty)
+	return ok && (c.Type == geo.Integer || c.Type == geo.Real)
+}
+
+func (e *Encoder) layer(ctx context.Context, l geo.Layer, t maptile.Tile) (*mvt.Layer, error) {
+	bound := t.Bound(float64(Buffer) / Extent)
+	q := geo.Query{BBox: &bound}
+	limit := e.MaxPoints
+	if limit <= 0 {
+		limit = DefaultMaxPoints
+	}
+	thin := isPointLayer(l) && t.Z < MaxZoom
+	if thin {
+		q.Limit = limit
+		if severityColumn(l) {
+			q.SortBy = []geo.SortKey{{Name: SeverityProperty, Desc: true}}
+		}
+	}
+	box := orb.Bound{Min: orb.Point{-Buffer, -Buffer}, Max: orb.Point{Extent + Buffer, Extent + Buffer}}
+	dp := simplify.DouglasPeucker(Tolerance)
+	ox, oy := float64(t.X)*Extent, float64(t.Y)*Extent
+	project := func(p orb.Point) orb.Point {
+		x, y := worldPixel(p, uint32(t.Z), Extent)
+		return orb.Point{math.Floor(x - ox), math.Floor(y - oy)}
+	}
+	ml := &mvt.Layer{Name: l.Name, Version: 2, Extent: Extent}
+	err := e.Source.Features(ctx, l.Name, q, func(f geo.Feature) error {
+		if f.Geometry == nil {
+			return nil
+		}
+		// Features may be shared by the source (a cache): work on a copy.
+		g := projectGeometry(orb.Clone(f.Geometry), project)
+		g = clip.Geometry(box, g)
+		if g == nil {
+			return nil
+		}
+		if g.Dimensions() > 0 {
+			g = tidy(dp.Simplify(g))
+			if g == nil {
+				return nil
+			}
+		}
+		mf := geojson.NewFeature(g)
+		mf.Properties = properties(f, l.Schema.HasID)
+		if l.Schema.HasID {
+			mf.ID = FeatureID(f.ID)
+		} else if fid, err := strconv.ParseUint(f.ID, 10, 64); err == nil {
+			mf.ID = fid
+		}
+		ml.Features = append(ml.Features, mf)
+		return nil
+	})
+	return ml, err
+}
+
+func properties(f geo.Feature, hasID bool) geojson.Properties {
+	p := make(geojson.Properties, len(f.Properties)+1)
+	for k, v := range f.Properties {
+		switch v := v.(type) {
+		case nil:
+		case string, int64, float64, bool:
+			p[k] = v
+		default:
+			// Structured TEXT values travel as their JSON text.
+			b, err := json.Marshal(v)
+			if err == nil {
+				p[k] = string(b)
+			}
+		}
+	}
+	if hasID {
+		p[IDProperty] = f.ID
+	}
+	return p
+}
+
+// projectGeometry moves every point of g (in place) through fn.
+func projectGeometry(g orb.Geometry, fn func(orb.Point) orb.Point) orb.Geometry {
+	switch g := g.(type) {
+	case orb.Point:
+		return fn(g)
+	case orb.MultiPoint:
+		for i := range g {
+			g[i] = fn(g[i])
+		}
+	case orb.LineString:
+		for i := range g {
+			g[i] = fn(g[i])
+		}
+	case orb.MultiLineString:
+		for _, ls := range g {
+			projectGeometry(ls, fn)
+		}
+	case orb.Ring:
+		for i := range g {
+			g[i] = fn(g[i])
+		}
+	case orb.Polygon:
+		for _, r := range g {
+			projectGeometry(r, fn)
+		}
+	case orb.MultiPolygon:
+		for _, p := range g {
+			projectGeometry(p, fn)
+		}
+	case orb.Collection:
+		for i := range g {
+			g[i] = projectGeometry(g[i], fn)
+		}
+	case orb.Bound:
+		return orb.Bound{Min: fn(g.Min), Max: fn(g.Max)}.ToPolygon()
+	}
+	return g
+}
+
+// tidy drops what simplification and clipping left degenerate (lines of
+// one point, rings under one square unit) and winds polygon rings as MVT
+// wants them: exterior rings with a positive surveyor's-formula area in
+// tile coordinates (clockwise on screen), holes negative. nil when
+// nothing is left.
+func tidy(g orb.Geometry) orb.Geometry {
+	switch g := g.(type) {
+	case orb.LineString:
+		if len(g) < 2 {
+			return nil
+		}
+	case orb.MultiLineString:
+		out := g[:0]
+		for _, ls := range g {
+			if len(ls) >= 2 {
+				out = append(out, ls)
+			}
+		}
+		if len(out) == 0 {
+			return nil
+		}
+		return out
+	case orb.Polygon:
+		if p := tidyPolygon(g); p != nil {
+			return p
+		}
+		return nil
+	case orb.MultiPolygon:
+		out := g[:0]
+		for _, p := range g {
+			if p = tidyPolygon(p); p != nil {
+				out = append(out, p)
+			}
+		}
+		if len(out) == 0 {
+			return nil
+		}
+		return out
+	case orb.Collection:
+		out := g[:0]
+		for _, c := range g {
+			if c = tidy(c); c != nil {
+				out = append(out, c)
+			}
+		}
+		if len(out) == 0 {
+			return nil
+		}
+		return out
+	}
+	return g
+}
+
+func tidyPolygon(p orb.Polygon) orb.Polygon {
+	out := p[:0]
+	for i, r := range p {
+		a := surveyorArea(r)
+		if len(r) < 4 || math.Abs(a) < 1 {
+			if i == 0 {
+				return nil
+			}
+			continue
+		}
+		if (i == 0) != (a > 0) {
+			r.Reverse()
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+// surveyorArea is the signed area of a ring by the surveyor's formula.
+func surveyorArea(r orb.Ring) float64 {
+	var s float64
+	for i := 0; i+1 < len(r); i++ {
+		s += r[i][0]*r[i+1][1] - r[i+1][0]*r[i][1]
+	}
+	if n := len(r); n > 0 && r[0] != r[n-1] {
+		s += r[n-1][0]*r[0][1] - r[0][0]*r[n-1][1]
+	}
+	return s / 2
+}
