@@ -30,6 +30,22 @@ func (s *Server) routes() http.Handler {
 		return s.item(w, r, v["collection"], v["feature"])
 	})).Methods(get...)
 
+	// Tiles (tiles/): vector tiles of any layers, their TileJSON, the
+	// offline basemap, and the page's tile settings.
+	tl := s.newTiles()
+	r.Handle("/tiles/{layers}.json", s.handle(func(w http.ResponseWriter, r *http.Request) error {
+		return tl.tileJSON(w, r, mux.Vars(r)["layers"])
+	})).Methods(get...)
+	r.Handle("/tiles/{layers}/{z}/{x}/{file}", s.handle(func(w http.ResponseWriter, r *http.Request) error {
+		v := mux.Vars(r)
+		req, err := parseTilePath(v["layers"], v["z"], v["x"], v["file"])
+		if err != nil {
+			return err
+		}
+		return tl.tile(w, r, req)
+	})).Methods(get...)
+	r.Handle("/config.json", s.handle(tl.pageConfig)).Methods(get...)
+
 	r.PathPrefix("/").Handler(s.static()).Methods(get...)
 
 	return s.logRequests(s.recoverPanics(s.timeout(gzipResponses(r))))

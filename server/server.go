@@ -31,6 +31,8 @@ type Config struct {
 	Static fs.FS
 	// RequestTimeout bounds the work on one request.
 	RequestTimeout time.Duration
+	// Tiles configures vector tiles, the basemap and their cache.
+	Tiles TilesConfig
 }
 
 // Server serves the map.

@@ -1,0 +1,334 @@
+package server
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/khorasan/khorasan/geo"
+	"github.com/khorasan/khorasan/tiles"
+)
+
+// TilesConfig configures the tile endpoints and what the page is told
+// about them.
+type TilesConfig struct {
+	// CacheBytes bounds the in-memory cache of vector and basemap tiles:
+	// 0 means DefaultTileCacheBytes, a negative number turns the cache off.
+	CacheBytes int64
+	// BasemapURL, when set, is an online XYZ tile URL template ({z}, {x},
+	// {y}, optionally {s} and {r}) that the page uses instead of the
+	// offline basemap. Empty keeps the page offline.
+	BasemapURL string
+	// BasemapAttribution credits the online basemap.
+	BasemapAttribution string
+	// VectorThreshold: the page draws layers with more features than this
+	// from vector tiles, the others as GeoJSON; 0 means
+	// DefaultVectorThreshold.
+	VectorThreshold int
+}
+
+// Tile defaults.
+const (
+	DefaultTileCacheBytes = 256 << 20
+	// DefaultVectorThreshold is where GeoJSON stops being the better
+	// choice for the page: 5,000 points are about 1.5 MB of GeoJSON and
+	// as many SVG elements, already slow to pan on a modest laptop.
+	DefaultVectorThreshold = 5000
+	// maxTileLayers bounds the layers one vector tile request may join.
+	maxTileLayers = 16
+	// tileFormat changes whenever the encoder's output does, so that
+	// ETags of old tiles stop matching.
+	tileFormat = "1"
+	// basemapLayer is the name the offline basemap is served under.
+	basemapLayer = "basemap"
+)
+
+// tileService serves vector tiles, their TileJSON, the basemap and the
+// page's configuration.
+type tileService struct {
+	s     *Server
+	cfg   TilesConfig
+	enc   *tiles.Encoder
+	cache *tiles.Cache
+}
+
+func (s *Server) newTiles() *tileService {
+	cfg := s.cfg.Tiles
+	if cfg.CacheBytes == 0 {
+		cfg.CacheBytes = DefaultTileCacheBytes
+	}
+	if cfg.VectorThreshold <= 0 {
+		cfg.VectorThreshold = DefaultVectorThreshold
+	}
+	return &tileService{
+		s:     s,
+		cfg:   cfg,
+		enc:   &tiles.Encoder{Source: s.store},
+		cache: tiles.NewCache(cfg.CacheBytes),
+	}
+}
+
+// tileRequest is a parsed tile path.
+type tileRequest struct {
+	layers  []string // sorted, without repeats
+	z, x, y int
+	format  string // "mvt" or "png"
+	scale   int    // 1, or 2 for @2x.png
+}
+
+// parseTilePath reads /tiles/{layers}/{z}/{x}/{file}: file is {y}.mvt,
+// or {y}.png and {y}@2x.png for the basemap. Numbers out of range and
+// non-numbers are 400s, an unknown extension a 404.
+func parseTilePath(layers, z, x, file string) (tileRequest, error) {
+	req := tileRequest{scale: 1}
+	name, ext, ok := strings.Cut(file, ".")
+	switch {
+	case !ok:
+		return req, &statusError{http.StatusNotFound, "no tile format in " + strconv.Quote(file) + ": use .mvt, or .png for the basemap"}
+	case ext == "mvt":
+		req.format = "mvt"
+	case ext == "png":
+		req.format = "png"
+		if base, ok := strings.CutSuffix(name, "@2x"); ok {
+			name, req.scale = base, 2
+		}
+	default:
+		return req, &statusError{http.StatusNotFound, "unknown tile format " + strconv.Quote("."+ext) + ": use .mvt, or .png for the basemap"}
+	}
+	for _, l := range strings.Split(layers, ",") {
+		if l == "" {
+			return req, &ParamError{"layers", "an empty layer name in " + strconv.Quote(layers)}
+		}
+		if !slices.Contains(req.layers, l) {
+			req.layers = append(req.layers, l)
+		}
+	}
+	if len(req.layers) > maxTileLayers {
+		return req, &ParamError{"layers", fmt.Sprintf("at most %d layers in one tile, got %d", maxTileLayers, len(req.layers))}
+	}
+	slices.Sort(req.layers)
+	if req.format == "png" && (len(req.layers) != 1 || req.layers[0] != basemapLayer) {
+		return req, &statusError{http.StatusNotFound, "only the basemap has PNG tiles: /tiles/basemap/{z}/{x}/{y}.png; vector tiles are .mvt"}
+	}
+	var err error
+	if req.z, err = tileNumber("z", z); err != nil {
+		return req, err
+	}
+	if req.x, err = tileNumber("x", x); err != nil {
+		return req, err
+	}
+	if req.y, err = tileNumber("y", name); err != nil {
+		return req, err
+	}
+	maxZoom := tiles.MaxZoom
+	if req.format == "png" {
+		maxZoom = tiles.BasemapMaxZoom
+	}
+	if _, err := tiles.Check(req.z, req.x, req.y, maxZoom); err != nil {
+		var ie *geo.InvalidError
+		if errors.As(err, &ie) {
+			return req, &ParamError{ie.Where, ie.Msg}
+		}
+		return req, err
+	}
+	return req, nil
+}
+
+// tileNumber reads a tile coordinate: plain decimal digits, no sign.
+func tileNumber(name, v string) (int, error) {
+	if v == "" || len(v) > 9 || strings.TrimLeft(v, "0123456789") != "" {
+		return 0, &ParamError{name, "must be a whole number, 0 or more, got " + strconv.Quote(v)}
+	}
+	return strconv.Atoi(v)
+}
+
+// layerVersions looks up the layers and returns them with a string that
+// changes whenever any of them is rewritten: the cache key and ETag
+// depend on it, so an import invalidates the tiles of that layer only.
+func (ts *tileService) layerVersions(ctx context.Context, names []string) ([]geo.Layer, string, error) {
+	ls := make([]geo.Layer, 0, len(names))
+	var v strings.Builder
+	v.WriteString(tileFormat)
+	for _, n := range names {
+		l, err := ts.s.store.Layer(ctx, n)
+		if err != nil {
+			return nil, "", err
+		}
+		ls = append(ls, l)
+		fmt.Fprintf(&v, "|%s@%s#%d", l.Name, l.Changed, l.Count)
+	}
+	return ls, v.String(), nil
+}
+
+func etagOf(key string) string {
+	h := fnv.New64a()
+	h.Write([]byte(key))
+	return `"t` + strconv.FormatUint(h.Sum64(), 36) + `"`
+}
+
+// vector serves one Mapbox Vector Tile.
+func (ts *tileService) vector(w http.ResponseWriter, r *http.Request, req tileRequest) error {
+	if err := allowTileParams(r); err != nil {
+		return err
+	}
+	ctx := r.Context()
+	ls, version, err := ts.layerVersions(ctx, req.layers)
+	if err != nil {
+		return err
+	}
+	key := fmt.Sprintf("mvt|%s|%d/%d/%d", version, req.z, req.x, req.y)
+	etag := etagOf(key)
+	h := w.Header()
+	h.Set("Cache-Control", "public, max-age=60, must-revalidate")
+	if notModified(w, r, etag) {
+		return nil
+	}
+	entry, hit := ts.cache.Get(key)
+	if !hit {
+		tile, _ := tiles.Check(req.z, req.x, req.y, tiles.MaxZoom)
+		body, err := ts.enc.Encode(ctx, ls, tile)
+		if err != nil {
+			return err
+		}
+		entry = tiles.Entry{Body: body}
+		if len(body) > 0 {
+			entry.Gzip = gzipBytes(body)
+		}
+		ts.cache.Set(key, entry)
+	}
+	h.Set("Content-Type", "application/vnd.mapbox-vector-tile")
+	return ts.write(w, r, entry, etag, hit)
+}
+
+// write sends a tile, gzipped when the client takes it and a gzipped copy
+// is kept. The gzipped body has its own ETag (the same with -gzip), as the
+// gzip middleware would give it.
+func (ts *tileService) write(w http.ResponseWriter, r *http.Request, e tiles.Entry, etag string, hit bool) error {
+	h := w.Header()
+	body := e.Body
+	if e.Gzip != nil && acceptsGzip(r.Header.Get("Accept-Encoding")) {
+		body = e.Gzip
+		h.Set("Content-Encoding", "gzip")
+		etag = strings.TrimSuffix(etag, `"`) + `-gzip"`
+	}
+	h.Set("ETag", etag)
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	h.Set("X-Content-Type-Options", "nosniff")
+	if hit {
+		h.Set("X-Tile-Cache", "hit")
+	} else {
+		h.Set("X-Tile-Cache", "miss")
+	}
+	w.WriteHeader(http.StatusOK)
+	if r.Method == http.MethodHead {
+		return nil
+	}
+	_, err := w.Write(body)
+	return err
+}
+
+// notModified answers 304 when If-None-Match names the tile's current
+// state, in either encoding, repeating the tag the client sent.
+func notModified(w http.ResponseWriter, r *http.Request, etag string) bool {
+	inm := r.Header.Get("If-None-Match")
+	if inm == "" {
+		return false
+	}
+	gz := strings.TrimSuffix(etag, `"`) + `-gzip"`
+	for _, tag := range strings.Split(inm, ",") {
+		tag = strings.TrimPrefix(strings.TrimSpace(tag), "W/")
+		if tag == etag || tag == gz || tag == "*" {
+			if tag == "*" {
+				tag = etag
+			}
+			w.Header().Set("ETag", tag)
+			w.WriteHeader(http.StatusNotModified)
+			return true
+		}
+	}
+	return false
+}
+
+func allowTileParams(r *http.Request) error {
+	for name := range r.URL.Query() {
+		if name != "v" {
+			return &ParamError{name, "is not a parameter of tiles; only v (any value, to bust caches) is accepted"}
+		}
+	}
+	return nil
+}
+
+func gzipBytes(b []byte) []byte {
+	var buf bytes.Buffer
+	zw := gzipWriters.Get().(*gzip.Writer)
+	zw.Reset(&buf)
+	zw.Write(b)
+	zw.Close()
+	gzipWriters.Put(zw)
+	if buf.Len() >= len(b) {
+		return nil
+	}
+	return buf.Bytes()
+}
+
+// tileJSON serves the TileJSON 3.0.0 of one layer or of several joined
+// with commas.
+func (ts *tileService) tileJSON(w http.ResponseWriter, r *http.Request, layers string) error {
+	if err := allowTileParams(r); err != nil {
+		return err
+	}
+	req, err := parseTilePath(layers, "0", "0", "0.mvt")
+	if err != nil {
+		return err
+	}
+	ls, version, err := ts.layerVersions(r.Context(), req.layers)
+	if err != nil {
+		return err
+	}
+	names := strings.Join(req.layers, ",")
+	tileURL := ts.s.baseURL(r) + "/tiles/" + names + "/{z}/{x}/{y}.mvt"
+	tj := tiles.NewTileJSON(ls, tileURL, etagOf(version), 0)
+	w.Header().Set("Cache-Control", "public, max-age=60, must-revalidate")
+	return writeJSON(w, "application/json", tj)
+}
+
+// pageConfig tells the page which basemap to draw and when to switch a
+// layer to vector tiles.
+func (ts *tileService) pageConfig(w http.ResponseWriter, r *http.Request) error {
+	type basemap struct {
+		URL           string `json:"url"`
+		Offline       bool   `json:"offline"`
+		MaxNativeZoom int    `json:"maxNativeZoom,omitempty"`
+		Attribution   string `json:"attribution,omitempty"`
+	}
+	b := basemap{URL: "tiles/basemap/{z}/{x}/{y}{r}.png", Offline: true, MaxNativeZoom: tiles.BasemapMaxZoom,
+		Attribution: "Basemap: khorasan, from Natural Earth (public domain)"}
+	if ts.cfg.BasemapURL != "" {
+		b = basemap{URL: ts.cfg.BasemapURL, Attribution: ts.cfg.BasemapAttribution}
+	}
+	w.Header().Set("Cache-Control", "no-cache")
+	return writeJSON(w, "application/json", map[string]any{
+		"basemap":         b,
+		"vectorThreshold": ts.cfg.VectorThreshold,
+		"tileMaxZoom":     tiles.MaxZoom,
+	})
+}
+
+// tile serves a vector tile or a basemap tile.
+func (ts *tileService) tile(w http.ResponseWriter, r *http.Request, req tileRequest) error {
+	if req.format == "png" {
+		return ts.basemap(w, r, req)
+	}
+	return ts.vector(w, r, req)
+}
+
+func (ts *tileService) basemap(w http.ResponseWriter, r *http.Request, req tileRequest) error {
+	return &statusError{http.StatusNotFound, "the offline basemap is not available"}
+}
