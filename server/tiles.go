@@ -53,10 +53,11 @@ const (
 // tileService serves vector tiles, their TileJSON, the basemap and the
 // page's configuration.
 type tileService struct {
-	s     *Server
-	cfg   TilesConfig
-	enc   *tiles.Encoder
-	cache *tiles.Cache
+	s      *Server
+	cfg    TilesConfig
+	enc    *tiles.Encoder
+	render *tiles.Renderer
+	cache  *tiles.Cache
 }
 
 func (s *Server) newTiles() *tileService {
@@ -68,10 +69,11 @@ func (s *Server) newTiles() *tileService {
 		cfg.VectorThreshold = DefaultVectorThreshold
 	}
 	return &tileService{
-		s:     s,
-		cfg:   cfg,
-		enc:   &tiles.Encoder{Source: s.store},
-		cache: tiles.NewCache(cfg.CacheBytes),
+		s:      s,
+		cfg:    cfg,
+		enc:    &tiles.Encoder{Source: s.store},
+		render: &tiles.Renderer{Source: s.store},
+		cache:  tiles.NewCache(cfg.CacheBytes),
 	}
 }
 
@@ -329,6 +331,52 @@ func (ts *tileService) tile(w http.ResponseWriter, r *http.Request, req tileRequ
 	return ts.vector(w, r, req)
 }
 
+// basemap serves one PNG tile of the offline basemap, drawn from the
+// borders and cities layers; ?cities=off leaves the city labels out (the
+// page draws its own).
 func (ts *tileService) basemap(w http.ResponseWriter, r *http.Request, req tileRequest) error {
-	return &statusError{http.StatusNotFound, "the offline basemap is not available"}
+	q := r.URL.Query()
+	noCities := false
+	for name, vs := range q {
+		switch {
+		case name == "v":
+		case name == "cities" && len(vs) == 1 && (vs[0] == "off" || vs[0] == "on"):
+			noCities = vs[0] == "off"
+		case name == "cities":
+			return &ParamError{"cities", "must be on or off"}
+		default:
+			return &ParamError{name, "is not a parameter of basemap tiles; known: cities (on or off), v"}
+		}
+	}
+	ctx := r.Context()
+	var version strings.Builder
+	version.WriteString(tileFormat)
+	for _, name := range []string{"borders", "cities"} {
+		l, err := ts.s.store.Layer(ctx, name)
+		if errors.Is(err, geo.ErrNotFound) {
+			continue // drawn without it
+		}
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(&version, "|%s@%s#%d", l.Name, l.Changed, l.Count)
+	}
+	key := fmt.Sprintf("png|%s|%d/%d/%d@%d|%v", version.String(), req.z, req.x, req.y, req.scale, noCities)
+	etag := etagOf(key)
+	w.Header().Set("Cache-Control", "public, max-age=3600, must-revalidate")
+	if notModified(w, r, etag) {
+		return nil
+	}
+	entry, hit := ts.cache.Get(key)
+	if !hit {
+		tile, _ := tiles.Check(req.z, req.x, req.y, tiles.BasemapMaxZoom)
+		body, err := ts.render.RenderTile(ctx, tile, req.scale, noCities)
+		if err != nil {
+			return err
+		}
+		entry = tiles.Entry{Body: body}
+		ts.cache.Set(key, entry)
+	}
+	w.Header().Set("Content-Type", "image/png")
+	return ts.write(w, r, entry, etag, hit)
 }

@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"image/png"
 	"io"
 	"log/slog"
 	"net/http"
@@ -282,3 +283,27 @@ func FuzzTilePath(f *testing.F) {
 }
 
 func errorsAs(err error, target any) bool { return errors.As(err, target) }
+
+func TestBasemapTile(t *testing.T) {
+	srv, _ := newTileServer(t, TilesConfig{})
+	for _, c := range []struct {
+		path string
+		size int
+	}{{"/tiles/basemap/4/11/6.png", 256}, {"/tiles/basemap/4/11/6@2x.png", 512}, {"/tiles/basemap/4/11/6.png?cities=off", 256}} {
+		res, body := fetch(t, srv.URL+c.path, "Accept-Encoding", "gzip")
+		if res.StatusCode != 200 || res.Header.Get("Content-Type") != "image/png" || res.Header.Get("Content-Encoding") != "" {
+			t.Fatalf("%s: status %d, type %q, encoding %q: %s", c.path, res.StatusCode, res.Header.Get("Content-Type"), res.Header.Get("Content-Encoding"), body)
+		}
+		img, err := png.Decode(bytes.NewReader(body))
+		if err != nil || img.Bounds().Dx() != c.size {
+			t.Fatalf("%s: %v, %v", c.path, img.Bounds(), err)
+		}
+		res2, _ := fetch(t, srv.URL+c.path, "If-None-Match", res.Header.Get("ETag"))
+		if res2.StatusCode != http.StatusNotModified {
+			t.Errorf("%s: revalidation answered %d", c.path, res2.StatusCode)
+		}
+	}
+	if res, _ := fetch(t, srv.URL+"/tiles/basemap/4/11/6.png?cities=maybe"); res.StatusCode != 400 {
+		t.Errorf("cities=maybe: %d", res.StatusCode)
+	}
+}

@@ -182,4 +182,3 @@ func BenchmarkRenderTileZ5(b *testing.B) {
 		}
 	}
 }
-
