@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/khorasan/khorasan/geo/cql2"
 	"github.com/paulmach/orb"
 )
 
@@ -21,6 +22,9 @@ type Query struct {
 	Offset int
 	// SortBy orders the features; the fid breaks ties, so pages are stable.
 	SortBy []SortKey
+	// Filter keeps the features a CQL2 expression matches; nil keeps all.
+	// An unknown property or a type mismatch in it is an *InvalidError.
+	Filter cql2.Expr
 }
 
 // SortKey is one property to sort by.
@@ -37,7 +41,10 @@ func (s *Store) Features(ctx context.Context, layer string, q Query, fn func(Fea
 	if err != nil {
 		return err
 	}
-	where, args := t.where(q)
+	where, args, err := t.where(q)
+	if err != nil {
+		return err
+	}
 	order, err := t.orderBy(q.SortBy)
 	if err != nil {
 		return err
@@ -76,10 +83,13 @@ func (s *Store) Count(ctx context.Context, layer string, q Query) (int64, error)
 	if err != nil {
 		return 0, err
 	}
-	if q.BBox == nil {
+	if q.BBox == nil && q.Filter == nil {
 		return t.Count, nil
 	}
-	where, args := t.where(q)
+	where, args, err := t.where(q)
+	if err != nil {
+		return 0, err
+	}
 	var n int64
 	err = s.reader.QueryRowContext(ctx, `SELECT count(*) FROM `+quote(t.Name)+` t`+where, args...).Scan(&n)
 	return n, err
@@ -114,14 +124,30 @@ func (s *Store) Feature(ctx context.Context, layer, id string) (Feature, error) 
 	return t.scan(rows, t.scanDest())
 }
 
-// where turns a query into SQL; the bbox goes through the R-tree when
-// there is one, then an exact envelope test (the R-tree keeps 32-bit
-// floats, so it can only narrow the candidates).
-func (t *table) where(q Query) (string, []any) {
-	if q.BBox == nil {
+// where turns a query into SQL: the bbox, then the filter.
+func (t *table) where(q Query) (string, []any, error) {
+	where, args := t.whereBBox(q.BBox)
+	if q.Filter == nil {
+		return where, args, nil
+	}
+	cond, fargs, err := t.compileFilter(q.Filter)
+	if err != nil {
+		return "", nil, err
+	}
+	if where == "" {
+		return ` WHERE ` + cond, fargs, nil
+	}
+	return where + ` AND ` + cond, append(args, fargs...), nil
+}
+
+// whereBBox goes through the R-tree when there is one, then an exact
+// envelope test (the R-tree keeps 32-bit floats, so it can only narrow
+// the candidates).
+func (t *table) whereBBox(bbox *orb.Bound) (string, []any) {
+	if bbox == nil {
 		return "", nil
 	}
-	b := *q.BBox
+	b := *bbox
 	g := `t.` + quote(t.geomCol)
 	exact := ` ST_MinX(` + g + `) <= ? AND ST_MaxX(` + g + `) >= ? AND ST_MinY(` + g + `) <= ? AND ST_MaxY(` + g + `) >= ?`
 	args := []any{b.Max[0], b.Min[0], b.Max[1], b.Min[1]}

@@ -148,6 +148,7 @@ func registerFunctions(conn *sqlite3.SQLiteConn) error {
 			_, ok, err := geometryBound(b)
 			return !ok, err
 		},
+		"khorasan_intersects": newIntersects(), // CQL2 S_INTERSECTS, see filter.go
 	}
 	for name, fn := range funcs {
 		if err := conn.RegisterFunc(name, fn, true); err != nil {

@@ -47,6 +47,7 @@ Usage:
   khorasan serve  [--addr 127.0.0.1:8080] [--db khorasan.gpkg]   serve the map and the API
   khorasan import --db FILE --layer NAME FILE.geojson             create or replace a layer
   khorasan export --db FILE --layer NAME [--format geojson|csv]   write a layer to stdout or --out
+  khorasan tiles export --layers A,B --out FILE.pmtiles|.mbtiles  vector tiles for static hosting
 
 Run "khorasan COMMAND --help" for the flags of a command.
 `
@@ -64,6 +65,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runImport(ctx, rest, getenv, stdout, stderr)
 	case "export":
 		return runExport(ctx, rest, getenv, stdout, stderr)
+	case "tiles":
+		return runTiles(ctx, rest, getenv, stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
