@@ -5,9 +5,9 @@ GO       ?= go
 ADDR     ?= 127.0.0.1:8080
 DB       ?= khorasan.gpkg
 BIN      := bin/khorasan
-FUZZTIME ?= 10s
+FUZZTIME ?= 8s
 
-.PHONY: run build test deps vet bench fuzz data clean
+.PHONY: run build test deps vet bench fuzz fuzz-run data clean
 
 run: build
 	./$(BIN) serve --addr $(ADDR) --db $(DB)
@@ -24,23 +24,27 @@ vet:
 	$(GO) vet ./...
 	@test -z "$$(gofmt -l .)" || { echo "gofmt needed:"; gofmt -l .; exit 1; }
 
+# Every native fuzz target, as package:Target; make test runs each for
+# FUZZTIME, make fuzz for minutes.
+FUZZ_TARGETS := geo:FuzzDecodeGeoJSON geo:FuzzDecodeGeometryBlob geo:FuzzFilter \
+	geo/cql2:FuzzCQL2 server:FuzzItemsQuery server:FuzzTilePath
+
 test: deps vet
-	$(GO) test -count=1 -timeout 10m ./...
-	$(GO) test -run '^$$' -fuzz '^FuzzDecodeGeoJSON$$' -fuzztime $(FUZZTIME) ./geo
-	$(GO) test -run '^$$' -fuzz '^FuzzDecodeGeometryBlob$$' -fuzztime $(FUZZTIME) ./geo
-	$(GO) test -run '^$$' -fuzz '^FuzzItemsQuery$$' -fuzztime $(FUZZTIME) ./server
+	$(GO) test -count=1 -timeout 12m ./...
+	$(MAKE) --no-print-directory fuzz-run
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
-# fuzz runs every fuzz target for longer than make test does.
 fuzz:
-	$(MAKE) test-fuzz FUZZTIME=5m
+	$(MAKE) --no-print-directory fuzz-run FUZZTIME=5m
 
-test-fuzz:
-	$(GO) test -run '^$$' -fuzz '^FuzzDecodeGeoJSON$$' -fuzztime $(FUZZTIME) ./geo
-	$(GO) test -run '^$$' -fuzz '^FuzzDecodeGeometryBlob$$' -fuzztime $(FUZZTIME) ./geo
-	$(GO) test -run '^$$' -fuzz '^FuzzItemsQuery$$' -fuzztime $(FUZZTIME) ./server
+fuzz-run:
+	@for t in $(FUZZ_TARGETS); do \
+		pkg=$${t%%:*}; name=$${t##*:}; \
+		echo "fuzz $$pkg $$name for $(FUZZTIME)"; \
+		$(GO) test -run '^$$' -fuzz "^$$name$$" -fuzztime $(FUZZTIME) ./$$pkg >/tmp/khorasan-fuzz.log 2>&1 || { cat /tmp/khorasan-fuzz.log; exit 1; }; \
+	done
 
 # data regenerates data/ from its sources (needs npm); see data/SOURCES.md.
 data:

@@ -100,5 +100,6 @@ func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) methodNotAllowed(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Allow", "GET, HEAD, OPTIONS")
 	s.writeError(w, r, &statusError{http.StatusMethodNotAllowed, "method " + r.Method + " is not allowed here"})
 }

@@ -3,10 +3,20 @@ package server
 import (
 	"net/url"
 	"testing"
+
+	"github.com/khorasan/khorasan/geo"
 )
 
+// fuzzLayer has a column of every type.
+var fuzzLayer = geo.Layer{Name: "attacks", Schema: geo.Schema{HasID: true, GeometryType: "POINT", Columns: []geo.Column{
+	{Name: "date", Type: geo.Date}, {Name: "city", Type: geo.Text}, {Name: "killed", Type: geo.Integer},
+	{Name: "ratio", Type: geo.Real}, {Name: "when", Type: geo.DateTime}, {Name: "ok", Type: geo.Boolean},
+}}}
+
 func FuzzItemsQuery(f *testing.F) {
-	for _, s := range []string{"bbox=60,30,70,40", "limit=10&offset=5", "bbox=1,2,3", "limit=-1", "bbox=NaN,1,2,3&f=json", "x=1"} {
+	for _, s := range []string{"bbox=60,30,70,40", "limit=10&offset=5", "bbox=1,2,3", "limit=-1", "bbox=NaN,1,2,3&f=json", "x=1",
+		"datetime=2021-01-01/..", "killed=5&city=Kabul", "sortby=-killed,date", "properties=city", "filter=killed>5 AND city LIKE 'K%'",
+		"datetime=2021-08-26T10:00:00Z", "when=true", "ratio=1.5"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, raw string) {
@@ -14,14 +24,14 @@ func FuzzItemsQuery(f *testing.F) {
 		if err != nil {
 			return
 		}
-		req, err := parseItems(q)
+		req, err := parseItems(q, fuzzLayer)
 		if err != nil {
 			return
 		}
-		if req.limit < 1 || req.limit > maxLimit || req.offset < 0 {
-			t.Fatalf("accepted limit %d offset %d", req.limit, req.offset)
+		if req.query.Limit < 1 || req.query.Limit > maxLimit || req.query.Offset < 0 {
+			t.Fatalf("accepted limit %d offset %d", req.query.Limit, req.query.Offset)
 		}
-		if b := req.bbox; b != nil && (b.Min[0] > b.Max[0] || b.Min[1] > b.Max[1] || b.Min[0] < -180 || b.Max[1] > 90) {
+		if b := req.query.BBox; b != nil && (b.Min[0] > b.Max[0] || b.Min[1] > b.Max[1] || b.Min[0] < -180 || b.Max[1] > 90) {
 			t.Fatalf("accepted bbox %v", b)
 		}
 	})

@@ -15,12 +15,18 @@ func (s *Server) routes() http.Handler {
 
 	r.Handle("/healthz", s.handle(s.healthz)).Methods(get...)
 
+	// OGC API - Features.
 	api := r.PathPrefix("/api").Subrouter()
-	api.Handle("", http.RedirectHandler("/api/", http.StatusMovedPermanently)).Methods(get...)
+	api.Handle("", http.RedirectHandler("api/", http.StatusMovedPermanently)).Methods(get...)
 	api.Handle("/", s.handle(s.landing)).Methods(get...)
+	api.Handle("/conformance", s.handle(s.conformance)).Methods(get...)
+	api.Handle("/openapi", s.handle(s.openapi)).Methods(get...)
 	api.Handle("/collections", s.handle(s.collections)).Methods(get...)
 	api.Handle("/collections/{collection}", s.handle(func(w http.ResponseWriter, r *http.Request) error {
 		return s.collection(w, r, mux.Vars(r)["collection"])
+	})).Methods(get...)
+	api.Handle("/collections/{collection}/queryables", s.handle(func(w http.ResponseWriter, r *http.Request) error {
+		return s.queryables(w, r, mux.Vars(r)["collection"])
 	})).Methods(get...)
 	api.Handle("/collections/{collection}/items", s.handle(func(w http.ResponseWriter, r *http.Request) error {
 		return s.items(w, r, mux.Vars(r)["collection"])
@@ -46,7 +52,8 @@ func (s *Server) routes() http.Handler {
 	})).Methods(get...)
 	r.Handle("/config.json", s.handle(tl.pageConfig)).Methods(get...)
 
+	// The page.
 	r.PathPrefix("/").Handler(s.static()).Methods(get...)
 
-	return s.logRequests(s.recoverPanics(s.timeout(gzipResponses(r))))
+	return s.logRequests(s.recoverPanics(s.timeout(cors(gzipResponses(etags(r))))))
 }

@@ -40,6 +40,7 @@ type Server struct {
 	cfg     Config
 	store   Store
 	log     *slog.Logger
+	pages   pages
 	handler http.Handler
 }
 
@@ -48,7 +49,7 @@ func New(cfg Config, store Store, log *slog.Logger) *Server {
 	if cfg.RequestTimeout == 0 {
 		cfg.RequestTimeout = 30 * time.Second
 	}
-	s := &Server{cfg: cfg, store: store, log: log}
+	s := &Server{cfg: cfg, store: store, log: log, pages: parsePages()}
 	s.handler = s.routes()
 	return s
 }

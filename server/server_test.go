@@ -27,7 +27,7 @@ const regionsJSON = `{"type":"FeatureCollection","features":[
 ]}`
 
 // newTestServer serves a real GeoPackage in a temporary directory.
-func newTestServer(t *testing.T) (*httptest.Server, *geo.Store) {
+func newTestServer(t *testing.T, cfgs ...Config) (*httptest.Server, *geo.Store) {
 	t.Helper()
 	ctx := context.Background()
 	store, err := geo.Create(ctx, filepath.Join(t.TempDir(), "test.gpkg"))
@@ -46,7 +46,12 @@ func newTestServer(t *testing.T) (*httptest.Server, *geo.Store) {
 		"app.js":     {Data: []byte("console.log('map')")},
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	srv := httptest.NewServer(New(Config{Static: page}, store, log))
+	cfg := Config{}
+	if len(cfgs) > 0 {
+		cfg = cfgs[0]
+	}
+	cfg.Static = page
+	srv := httptest.NewServer(New(cfg, store, log))
 	t.Cleanup(srv.Close)
 	return srv, store
 }
@@ -282,9 +287,9 @@ func TestLinksFollowTheProxy(t *testing.T) {
 		header map[string]string
 		want   string
 	}{
-		"X-Forwarded headers": {map[string]string{"X-Forwarded-Proto": "https", "X-Forwarded-Host": "maps.example.org"}, "https://maps.example.org/api/collections"},
-		"Forwarded header":    {map[string]string{"Forwarded": `for=1.2.3.4;proto=https;host="maps.example.net"`}, "https://maps.example.net/api/collections"},
-		"direct":              {nil, srv.URL + "/api/collections"},
+		"X-Forwarded headers": {map[string]string{"X-Forwarded-Proto": "https", "X-Forwarded-Host": "maps.example.org"}, "https://maps.example.org/api/collections?f=json"},
+		"Forwarded header":    {map[string]string{"Forwarded": `for=1.2.3.4;proto=https;host="maps.example.net"`}, "https://maps.example.net/api/collections?f=json"},
+		"direct":              {nil, srv.URL + "/api/collections?f=json"},
 	}
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {

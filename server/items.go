@@ -1,0 +1,205 @@
+package server
+
+import (
+	"bytes"
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/khorasan/khorasan/geo"
+)
+
+const kmlType = "application/vnd.google-earth.kml+xml"
+
+func (s *Server) items(w http.ResponseWriter, r *http.Request, name string) error {
+	ctx := r.Context()
+	l, err := s.store.Layer(ctx, name)
+	if err != nil {
+		return err
+	}
+	req, err := parseItems(r.URL.Query(), l)
+	if err != nil {
+		return err
+	}
+	format, err := negotiate(r, formatJSON, formatHTML, formatCSV, formatKML)
+	if err != nil {
+		return err
+	}
+	matched, err := s.store.Count(ctx, name, req.query)
+	if err != nil {
+		return err
+	}
+	schema := l.Schema
+	if req.properties != nil {
+		schema.Columns = nil
+		for _, p := range req.properties {
+			c, _ := l.Schema.Column(p)
+			schema.Columns = append(schema.Columns, c)
+		}
+	}
+	base := s.baseURL(r) + "/api/collections/" + url.PathEscape(name) + "/items"
+	links := pageLinks(base, r.URL.Query(), req.query, matched, format)
+	for _, lk := range links {
+		if lk.Rel == "next" || lk.Rel == "prev" {
+			w.Header().Add("Link", "<"+lk.Href+`>; rel="`+lk.Rel+`"`)
+		}
+	}
+	cacheFor(w, 60)
+	switch format {
+	case formatCSV:
+		cw, err := geo.NewCSVWriter(w, schema)
+		if err != nil {
+			return err
+		}
+		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+		w.Header().Set("Content-Disposition", `inline; filename="`+name+`.csv"`)
+		if err := s.store.Features(ctx, name, req.query, cw.Write); err != nil {
+			return err
+		}
+		return cw.Flush()
+	case formatKML:
+		kw := geo.NewKMLWriter(l.Title, schema)
+		if err := s.store.Features(ctx, name, req.query, kw.Write); err != nil {
+			return err
+		}
+		w.Header().Set("Content-Type", kmlType)
+		w.Header().Set("Content-Disposition", `inline; filename="`+name+`.kml"`)
+		return kw.Flush(w)
+	}
+
+	// The body is built whole before it is sent, so a failure half-way
+	// is an error response, never a truncated 200.
+	var buf bytes.Buffer
+	buf.WriteString(`{"type":"FeatureCollection","features":[`)
+	returned := 0
+	var scratch []byte
+	var shown []geo.Feature // for the HTML table
+	err = s.store.Features(ctx, name, req.query, func(f geo.Feature) error {
+		if format == formatHTML {
+			shown = append(shown, f)
+		}
+		if returned > 0 {
+			buf.WriteByte(',')
+		}
+		var err error
+		scratch, err = geo.AppendFeatureJSON(scratch[:0], f, schema)
+		buf.Write(scratch)
+		returned++
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	tail, err := marshal(map[string]any{
+		"numberMatched":  matched,
+		"numberReturned": returned,
+		// The time the data was last changed: the same data gives the same
+		// bytes, so the strong ETag stays true and caches work.
+		"timeStamp": timeStamp(l.Changed),
+		"links":     links,
+	})
+	if err != nil {
+		return err
+	}
+	buf.WriteString("],")
+	buf.Write(tail[1:])
+	if format == formatHTML {
+		return s.renderHTML(w, "items", map[string]any{
+			"Layer": l, "Schema": schema, "GeoJSON": buf.String(), "Links": links, "Features": shown,
+			"Matched": matched, "Returned": returned, "Offset": req.query.Offset,
+		})
+	}
+	buf.WriteByte('\n')
+	w.Header().Set("Content-Type", geoJSONType)
+	_, err = buf.WriteTo(w)
+	return err
+}
+
+func timeStamp(changed string) string {
+	if t, err := time.Parse(time.RFC3339Nano, changed); err == nil {
+		return t.UTC().Format(time.RFC3339)
+	}
+	return changed
+}
+
+// pageLinks are the self, alternate, next and prev links of an items page.
+func pageLinks(base string, q url.Values, query geo.Query, matched int64, format string) []link {
+	typ := map[string]string{formatJSON: geoJSONType, formatHTML: "text/html", formatCSV: "text/csv", formatKML: kmlType}
+	links := []link{{Href: pageURL(base, q, query.Offset, query.Limit, format), Rel: "self", Type: typ[format], Title: "this page"}}
+	for _, f := range []string{formatJSON, formatHTML, formatCSV, formatKML} {
+		if f != format {
+			links = append(links, link{Href: pageURL(base, q, query.Offset, query.Limit, f), Rel: "alternate", Type: typ[f], Title: "this page as " + f})
+		}
+	}
+	if int64(query.Offset+query.Limit) < matched {
+		links = append(links, link{Href: pageURL(base, q, query.Offset+query.Limit, query.Limit, format), Rel: "next", Type: typ[format], Title: "next page"})
+	}
+	if query.Offset > 0 {
+		prev := max(0, min(query.Offset-query.Limit, int(matched)-query.Limit))
+		links = append(links, link{Href: pageURL(base, q, prev, query.Limit, format), Rel: "prev", Type: typ[format], Title: "previous page"})
+	}
+	return links
+}
+
+// pageURL is the items URL with the same query and another page.
+func pageURL(base string, q url.Values, offset, limit int, format string) string {
+	q2 := url.Values{}
+	for k, v := range q {
+		q2[k] = v
+	}
+	q2.Set("f", format)
+	q2.Set("limit", strconv.Itoa(limit))
+	if offset > 0 {
+		q2.Set("offset", strconv.Itoa(offset))
+	} else {
+		q2.Del("offset")
+	}
+	return base + "?" + q2.Encode()
+}
+
+func (s *Server) item(w http.ResponseWriter, r *http.Request, name, id string) error {
+	if err := allowParams(r.URL.Query(), "f"); err != nil {
+		return err
+	}
+	format, err := negotiate(r, formatJSON, formatHTML)
+	if err != nil {
+		return err
+	}
+	ctx := r.Context()
+	l, err := s.store.Layer(ctx, name)
+	if err != nil {
+		return err
+	}
+	f, err := s.store.Feature(ctx, name, id)
+	if err != nil {
+		return err
+	}
+	body, err := geo.AppendFeatureJSON(nil, f, l.Schema)
+	if err != nil {
+		return err
+	}
+	base := s.baseURL(r) + "/api/collections/" + url.PathEscape(name)
+	self := base + "/items/" + url.PathEscape(id)
+	links := selfLinks(self, format)
+	links = append(links, link{Href: base + "?f=json", Rel: "collection", Type: "application/json", Title: l.Title})
+	for i := range links {
+		if links[i].Type == "application/json" && links[i].Rel != "collection" {
+			links[i].Type = geoJSONType
+		}
+	}
+	cacheFor(w, 60)
+	if format == formatHTML {
+		return s.renderHTML(w, "item", map[string]any{"Layer": l, "Feature": f, "GeoJSON": string(body), "Links": links})
+	}
+	linksJSON, err := marshal(links)
+	if err != nil {
+		return err
+	}
+	// The links go inside the feature object.
+	body = append(body[:len(body)-1], `,"links":`...)
+	body = append(append(body, linksJSON...), "}\n"...)
+	w.Header().Set("Content-Type", geoJSONType)
+	_, err = w.Write(body)
+	return err
+}

@@ -1,0 +1,74 @@
+package server
+
+import (
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// Formats a resource can be had in, by the f parameter's value.
+const (
+	formatJSON = "json"
+	formatHTML = "html"
+	formatCSV  = "csv"
+	formatKML  = "kml"
+)
+
+var mediaTypes = map[string]string{
+	"application/json":                     formatJSON,
+	"application/geo+json":                 formatJSON,
+	"application/vnd.oai.openapi+json":     formatJSON,
+	"text/html":                            formatHTML,
+	"application/xhtml+xml":                formatHTML,
+	"text/csv":                             formatCSV,
+	"application/vnd.google-earth.kml+xml": formatKML,
+}
+
+// negotiate picks the response format: the f parameter when given,
+// otherwise the best of the Accept header, otherwise JSON, which is what
+// GIS clients and scripts expect when they say nothing.
+func negotiate(r *http.Request, offered ...string) (string, error) {
+	if f, ok := single(r.URL.Query(), "f"); ok {
+		if f == "geojson" {
+			f = formatJSON
+		}
+		for _, o := range offered {
+			if f == o {
+				return f, nil
+			}
+		}
+		return "", &ParamError{"f", strconv.Quote(f) + " is not offered here; use one of " + strings.Join(offered, ", ")}
+	}
+	type choice struct {
+		format string
+		q      float64
+		order  int
+	}
+	var choices []choice
+	for i, part := range strings.Split(r.Header.Get("Accept"), ",") {
+		media, params, _ := strings.Cut(part, ";")
+		media = strings.ToLower(strings.TrimSpace(media))
+		q := 1.0
+		for _, p := range strings.Split(params, ";") {
+			k, v, _ := strings.Cut(p, "=")
+			if strings.TrimSpace(k) == "q" {
+				if f, err := strconv.ParseFloat(strings.TrimSpace(v), 64); err == nil {
+					q = f
+				}
+			}
+		}
+		if f, ok := mediaTypes[media]; ok && q > 0 {
+			choices = append(choices, choice{f, q, i})
+		}
+	}
+	sort.SliceStable(choices, func(i, j int) bool { return choices[i].q > choices[j].q })
+	for _, c := range choices {
+		for _, o := range offered {
+			if c.format == o {
+				return o, nil
+			}
+		}
+	}
+	return offered[0], nil
+}
