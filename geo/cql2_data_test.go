@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/khorasan/khorasan/geo/cql2"
 	"github.com/paulmach/orb"
@@ -63,10 +64,15 @@ func khorasanWKT(t testing.TB) string {
 }
 
 // evalGet answers Eval's questions about a feature the way the store
-// names things: "id" is the feature id, "geometry" its geometry.
-func evalGet(f Feature) func(string) (any, bool) {
+// names things: "id" is the feature id, "geometry" its geometry, and a
+// DATETIME property is a moment.
+func evalGet(l Layer, f Feature) func(string) (any, bool) {
 	return func(name string) (any, bool) {
 		if v, ok := f.Properties[name]; ok {
+			if c, _ := l.Schema.Column(name); c.Type == DateTime && v != nil {
+				t, err := time.Parse(time.RFC3339Nano, v.(string))
+				return t, err == nil
+			}
 			return v, true
 		}
 		switch name {
@@ -83,11 +89,11 @@ func evalGet(f Feature) func(string) (any, bool) {
 }
 
 // bruteForce is the ids Eval selects, one feature at a time.
-func bruteForce(t *testing.T, e cql2.Expr, fs []Feature) []string {
+func bruteForce(t *testing.T, l Layer, e cql2.Expr, fs []Feature) []string {
 	t.Helper()
 	var ids []string
 	for _, f := range fs {
-		ok, err := cql2.Eval(e, evalGet(f), f.Geometry)
+		ok, err := cql2.Eval(e, evalGet(l, f), f.Geometry)
 		if err != nil {
 			t.Fatalf("Eval on %s: %v", f.ID, err)
 		}
@@ -100,15 +106,20 @@ func bruteForce(t *testing.T, e cql2.Expr, fs []Feature) []string {
 
 func storeIDs(t *testing.T, s *Store, e cql2.Expr) []string {
 	t.Helper()
+	return layerIDs(t, s, "attacks", e)
+}
+
+func layerIDs(t *testing.T, s *Store, layer string, e cql2.Expr) []string {
+	t.Helper()
 	ctx := context.Background()
 	var ids []string
-	if err := s.Features(ctx, "attacks", Query{Filter: e}, func(f Feature) error {
+	if err := s.Features(ctx, layer, Query{Filter: e}, func(f Feature) error {
 		ids = append(ids, f.ID)
 		return nil
 	}); err != nil {
 		t.Fatalf("Features: %v", err)
 	}
-	n, err := s.Count(ctx, "attacks", Query{Filter: e})
+	n, err := s.Count(ctx, layer, Query{Filter: e})
 	if err != nil {
 		t.Fatalf("Count: %v", err)
 	}
@@ -255,7 +266,7 @@ func TestFilterMatchesEval(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			want := bruteForce(t, e, fs)
+			want := bruteForce(t, Layer{}, e, fs)
 			got := storeIDs(t, s, e)
 			if !slices.Equal(got, want) {
 				t.Errorf("the store selects %d features, Eval %d\nstore: %v\n Eval: %v", len(got), len(want), got, want)
@@ -307,7 +318,7 @@ func TestFilterKnownAnswers(t *testing.T) {
 			} else if !slices.Equal(got, tc.want) {
 				t.Errorf("got %v, want %v", got, tc.want)
 			}
-			if brute := bruteForce(t, e, fs); !slices.Equal(got, brute) {
+			if brute := bruteForce(t, Layer{}, e, fs); !slices.Equal(got, brute) {
 				t.Errorf("Eval disagrees: %v", brute)
 			}
 		})
@@ -352,5 +363,65 @@ func TestFilterWithBBoxAndPaging(t *testing.T) {
 	}
 	if !slices.Equal(page, all[1:3]) {
 		t.Errorf("page %v, want %v", page, all[1:3])
+	}
+}
+
+// TestFilterDateTimes: a DATETIME column keeps each value's text as
+// written, offsets and all; filters compare them as moments, to the
+// millisecond, the way Eval does.
+func TestFilterDateTimes(t *testing.T) {
+	s := newStore(t)
+	at := []any{"2021-08-26T09:30:00Z", "2021-08-26T14:00:00+04:30", "2021-08-26T09:30:00.9996Z",
+		"2021-08-26T09:30:00.0004Z", "2021-08-26", "2021-08-25T23:59:59.999-01:00", nil}
+	var fs []Feature
+	for i, v := range at {
+		fs = append(fs, Feature{ID: strconv.Itoa(i), Geometry: orb.Point{float64(i), 0},
+			Properties: map[string]any{"at": v, "day": "2021-08-2" + strconv.Itoa(i%3+5)}})
+	}
+	replace(t, s, "events", fs, []string{"at", "day"})
+	l, err := s.Layer(context.Background(), "events")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c, _ := l.Schema.Column("at"); c.Type != DateTime {
+		t.Fatalf("at is %s, want DATETIME", c.Type)
+	}
+	stored := all(t, s, "events", Query{})
+	for _, text := range []string{
+		"at = TIMESTAMP('2021-08-26T09:30:00Z')",
+		"at = '2021-08-26T09:30:00Z'",
+		"at = '2021-08-26T14:00:00+04:30'",
+		"at > TIMESTAMP('2021-08-26T09:30:00Z')",
+		"at >= TIMESTAMP('2021-08-26T09:30:00.999Z')",
+		"at < DATE('2021-08-26')",
+		"at = DATE('2021-08-26')",
+		"at <= '2021-08-26'",
+		"at IN ('2021-08-26T09:30:00Z', TIMESTAMP('2021-08-26T00:59:59.999Z'))",
+		"at BETWEEN '2021-08-26' AND TIMESTAMP('2021-08-26T09:30:00Z')",
+		"at IS NULL",
+		"NOT at > DATE('2000-01-01')",
+		"T_INTERSECTS(at, INTERVAL('2021-08-26', '2021-08-26'))",
+		"T_INTERSECTS(at, INTERVAL(TIMESTAMP('2021-08-26T09:30:00Z'), '..'))",
+		"T_BEFORE(at, DATE('2021-08-26'))",
+		"T_AFTER(at, day)",
+		"T_EQUALS(at, day)",
+		"at > day",
+		"day < at",
+		"T_DURING(at, INTERVAL('2021-08-25', TIMESTAMP('2021-08-26T09:30:01Z')))",
+	} {
+		t.Run(text, func(t *testing.T) {
+			e, err := cql2.Parse(text)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := bruteForce(t, l, e, stored)
+			if got := layerIDs(t, s, "events", e); !slices.Equal(got, want) {
+				t.Errorf("store %v, Eval %v", got, want)
+			}
+		})
+	}
+	e, _ := cql2.Parse("at LIKE '2021%'")
+	if err := s.Features(context.Background(), "events", Query{Filter: e}, func(Feature) error { return nil }); !IsInvalid(err) {
+		t.Errorf("LIKE on a DATETIME: %v, want an input error", err)
 	}
 }

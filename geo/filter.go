@@ -21,11 +21,11 @@ import (
 //
 //   - LIKE is case-sensitive, as CQL2 says, while SQLite's LIKE folds
 //     ASCII case: patterns run as GLOB, translated by cql2.Glob.
-//   - DATE columns hold 'YYYY-MM-DD' and compare with dates as text.
-//     When a timestamp or a DATETIME column is involved, both sides go
-//     through julianday(), to the millisecond; a date is its midnight UTC.
-//   - Two properties, or a property and a string literal, compare as
-//     stored: numbers numerically, text (dates included) as text.
+//   - DATE columns hold 'YYYY-MM-DD' and compare with dates (and date
+//     strings) as text. When a timestamp or a DATETIME column is involved,
+//     both sides go through julianday(), to the millisecond; a date is its
+//     midnight UTC. DATETIME text keeps the offset it was written with, so
+//     it is never compared as text, and Eval sees its values as time.Time.
 //   - S_INTERSECTS calls khorasan_intersects, which runs cql2.Intersects.
 
 // GeometryQueryable is the name filters use for a layer's geometry; the
@@ -175,7 +175,7 @@ func (o operand) String() string {
 func sqlDate(t time.Time) string { return t.Format(time.DateOnly) }
 
 func sqlTimestamp(t time.Time) string {
-	return t.UTC().Round(time.Millisecond).Format("2006-01-02T15:04:05.000Z")
+	return cql2.Millisecond(t).UTC().Format("2006-01-02T15:04:05.000Z")
 }
 
 func (c filterCompiler) operand(v cql2.Value) (operand, error) {
@@ -278,32 +278,42 @@ func (c filterCompiler) sides(op string, l, r operand) (frag, frag, error) {
 			return frag{}, frag{}, invalidf("filter", "true and false compare only with = and <>, not %s", op)
 		}
 		return l.frag, r.frag, nil
+	case l.kind == kDate && r.kind == kDate:
+		return l.frag, r.frag, nil // as text: 'YYYY-MM-DD' sorts by date
 	case l.kind.temporal() && r.kind.temporal():
-		if l.prop && r.prop || l.kind == kDate && r.kind == kDate {
-			return l.frag, r.frag, nil // as text
-		}
 		return julianday(l.frag), julianday(r.frag), nil
 	case l.kind.temporal() && l.prop && r.kind == kText && !r.prop:
-		return l.frag, r.frag, checkDateText(l, r)
+		return c.dateText(l, r)
 	case r.kind.temporal() && r.prop && l.kind == kText && !l.prop:
-		return l.frag, r.frag, checkDateText(r, l)
+		rf, lf, err := c.dateText(r, l)
+		return lf, rf, err
 	}
 	return frag{}, frag{}, invalidf("filter", "cannot compare %s with %s", l, r)
 }
 
-// checkDateText accepts a string compared with a date column only when it
-// is a date (or timestamp) itself: SQLite would turn '2021' into a number,
-// which no text equals.
-func checkDateText(col, s operand) error {
+// dateText compiles a date column against a string, which must be a
+// date itself (or a timestamp, for a DATETIME column): SQLite would turn
+// '2021' into a number, which no text equals. A DATE column compares as
+// text; a DATETIME column as moments, since its text may carry any
+// offset (the store reads it back in UTC).
+func (c filterCompiler) dateText(col, s operand) (frag, frag, error) {
 	text := string(s.lit.(cql2.String))
-	if isDate(text) || col.kind == kDateTime && isDateTime(text) {
-		return nil
+	switch {
+	case col.kind == kDate && isDate(text):
+		return col.frag, s.frag, nil
+	case col.kind == kDateTime && validMoment(text):
+		return julianday(col.frag), julianday(s.frag), nil
 	}
 	want := "'2021-08-26' or DATE('2021-08-26')"
 	if col.kind == kDateTime {
 		want = "'2021-08-26T09:30:00Z' or TIMESTAMP('2021-08-26T09:30:00Z')"
 	}
-	return invalidf("filter", "%s holds dates; compare it with a date such as %s, not %s", col.name, want, s.name)
+	return frag{}, frag{}, invalidf("filter", "%s holds dates; compare it with a date such as %s, not %s", col.name, want, s.name)
+}
+
+func validMoment(s string) bool {
+	_, ok := cql2.ParseMoment(s)
+	return ok
 }
 
 func (c filterCompiler) operands(vs ...cql2.Value) ([]operand, error) {
@@ -391,7 +401,12 @@ func (c filterCompiler) like(e cql2.Like) (frag, error) {
 	if err != nil {
 		return frag{}, err
 	}
-	if o.kind != kText && !o.kind.temporal() {
+	switch o.kind {
+	case kText, kDate:
+	case kDateTime:
+		// Its text is as written, offset and all, not as read back.
+		return frag{}, invalidf("filter", "LIKE works on text, and %s is not text; compare it with <, > or T_INTERSECTS", o)
+	default:
 		return frag{}, invalidf("filter", "LIKE works on text, and %s is not text", o)
 	}
 	glob := cql2.Glob(e.Pattern)

@@ -4,6 +4,10 @@
 // (following "next" links), draws them with Leaflet and exposes a small
 // hook for tests: document.body.dataset.ready = "true" and window.khorasan.
 // Everything comes from this server: no tiles, fonts or images from outside.
+// The basemap is the server's own (tiles/basemap, drawn from Natural Earth)
+// unless the server was started with --tile-url; layers with more features
+// than the server's vectorThreshold (config.json) are drawn from its vector
+// tiles with Leaflet.VectorGrid instead of GeoJSON.
 //
 // Data text is never put into HTML: popups, labels and the legend are built
 // with DOM nodes and textContent. The one place Leaflet takes an HTML string
@@ -235,11 +239,12 @@
 
   // ---- layer builders
 
-  function buildBorders(fc) {
+  // Over a basemap the borders are outlines only: the basemap paints land.
+  function buildBorders(fc, overBasemap) {
     return L.geoJSON(fc, {
       pane: 'borders',
       interactive: false,
-      style: () => ({ ...STYLE.land, className: 'border-shape' }),
+      style: () => ({ ...STYLE.land, ...(overBasemap ? { fillOpacity: 0 } : {}), className: 'border-shape' }),
     });
   }
 
@@ -537,6 +542,90 @@
     return layer;
   }
 
+  // ---- basemap and vector tiles
+
+  const CONFIG_DEFAULT = {
+    basemap: { url: 'tiles/basemap/{z}/{x}/{y}{r}.png', offline: true, maxNativeZoom: 10, attribution: '' },
+    vectorThreshold: 5000,
+    tileMaxZoom: 14,
+  };
+
+  // The server's tile settings; the offline defaults when it has none.
+  async function loadConfig() {
+    try {
+      const cfg = await fetchJSON(new URL('config.json', document.baseURI));
+      return { ...CONFIG_DEFAULT, ...cfg, basemap: { ...CONFIG_DEFAULT.basemap, ...(cfg.basemap || {}) } };
+    } catch (err) {
+      console.warn('config.json:', err);
+      return CONFIG_DEFAULT;
+    }
+  }
+
+  // The offline basemap (@2x on high-density screens through {r}), or the
+  // online one the server was told of. The page draws its own city labels,
+  // so the offline basemap leaves them out.
+  function addBasemap(cfg, pageHasCities) {
+    const b = cfg.basemap;
+    let url = b.url;
+    if (b.offline && pageHasCities) url += (url.includes('?') ? '&' : '?') + 'cities=off';
+    const layer = L.tileLayer(url, {
+      minZoom: 0,
+      maxZoom: map.getMaxZoom(),
+      maxNativeZoom: b.maxNativeZoom || undefined,
+      attribution: b.attribution ? escapeHTML(b.attribution) : '',
+      className: 'basemap-tiles',
+    });
+    layer.addTo(map);
+    return layer;
+  }
+
+  // How many features a layer has, from a one-feature page.
+  async function layerCount(id) {
+    const page = await fetchJSON(new URL(`collections/${encodeURIComponent(id)}/items?limit=1`, API));
+    return typeof page.numberMatched === 'number' ? page.numberMatched : null;
+  }
+
+  // Leaflet 1.8 dropped L.DomEvent.fakeStop, which VectorGrid 1.3 calls on
+  // clicks; this is what it did.
+  if (L.DomEvent && !L.DomEvent.fakeStop) L.DomEvent.fakeStop = (e) => { e._stopped = true; };
+
+  // A large layer drawn from /tiles/{id}/{z}/{x}/{y}.mvt on canvas, styled
+  // as its GeoJSON twin would be (attacks by attribution and toll).
+  function buildVectorTiles(id, title, cfg) {
+    const attackLike = id === 'attacks';
+    const s = STYLE.generic;
+    const style = (p, zoom, dim) => {
+      if (dim === 1) {
+        const color = attackLike ? attributionStyle(p.attribution).color : s.color;
+        return {
+          radius: attackLike ? markerRadius(p.killed) : 4, fill: true, fillColor: color,
+          fillOpacity: attackLike ? STYLE.marker.fillOpacity : 0.8, color: '#fff', weight: 0.8, stroke: true,
+        };
+      }
+      return { color: s.color, weight: s.weight, fill: dim === 3, fillColor: s.color, fillOpacity: s.fillOpacity };
+    };
+    const layer = L.vectorGrid.protobuf(`tiles/${encodeURIComponent(id)}/{z}/{x}/{y}.mvt`, {
+      pane: attackLike ? 'attacks' : 'extra',
+      rendererFactory: L.canvas.tile,
+      interactive: true,
+      maxNativeZoom: cfg.tileMaxZoom || 14,
+      maxZoom: map.getMaxZoom(),
+      className: `vector-tiles vector-${id}`,
+      vectorTileLayerStyles: { [id]: style },
+      getFeatureId: (f) => (f.properties && f.properties.id) || f.id,
+    });
+    layer.on('click', (e) => {
+      const props = (e.layer && e.layer.properties) || {};
+      const f = { id: props.id, properties: props };
+      const content = attackLike ? attackPopup(f, e.latlng, 1) : genericPopup(f, title);
+      L.popup(popupOptions()).setLatLng(e.latlng).setContent(content).openOn(map);
+    });
+    layer.tilesLoaded = 0;
+    layer.on('tileload', () => { layer.tilesLoaded++; });
+    layer.vector = true;
+    return layer;
+  }
+
   // ---- legend and controls
 
   // Reference circles side by side, bottom-aligned, each labelled below.
@@ -641,14 +730,14 @@
   // attacks near it (those within one region-size of it). Far events (e.g.
   // Moscow, Istanbul) stay reachable with the "All attacks" button.
   function regionView(khorasan, attacks, borders) {
-    let b = khorasan && khorasan.getBounds().isValid() ? L.latLngBounds(khorasan.getBounds().getSouthWest(), khorasan.getBounds().getNorthEast()) : null;
+    let b = khorasan && khorasan.getBounds && khorasan.getBounds().isValid() ? L.latLngBounds(khorasan.getBounds().getSouthWest(), khorasan.getBounds().getNorthEast()) : null;
     if (attacks) {
       const near = b ? b.pad(1) : null;
       for (const m of Object.values(attacks.byId)) {
         if (!near || near.contains(m.realLatLng)) b = b ? b.extend(m.realLatLng) : L.latLngBounds(m.realLatLng, m.realLatLng);
       }
     }
-    if (!b && borders && borders.getBounds().isValid()) b = borders.getBounds();
+    if (!b && borders && borders.getBounds && borders.getBounds().isValid()) b = borders.getBounds();
     return b;
   }
 
@@ -712,8 +801,15 @@
     const order = [...KNOWN.filter((k) => ids.includes(k)), ...ids.filter((id) => !KNOWN.includes(id))];
     const byId = Object.fromEntries(collections.map((c) => [c.id, c]));
     setStatus(`Loading ${order.length} layers…`);
+    const cfg = await loadConfig();
+    const basemap = addBasemap(cfg, ids.includes('cities'));
+    // Layers over the threshold come as vector tiles, the others as GeoJSON.
+    const sizes = await Promise.all(order.map((id) => layerCount(id).catch(() => null)));
+    const vectorIds = new Set(order.filter((id, i) => sizes[i] !== null && sizes[i] > cfg.vectorThreshold));
     // A layer that fails to load is reported; the others are still drawn.
-    const settled = await Promise.allSettled(order.map((id) => fetchAllItems(id)));
+    const settled = await Promise.allSettled(order.map((id, i) => (vectorIds.has(id)
+      ? Promise.resolve({ type: 'FeatureCollection', features: [], numberMatched: sizes[i], vector: true })
+      : fetchAllItems(id))));
     const data = [];
     const failures = [];
     settled.forEach((r, i) => {
@@ -727,14 +823,15 @@
       const meta = byId[id] || {};
       const title = meta.title || id;
       let layer;
-      if (id === 'borders') layer = buildBorders(fc);
+      if (fc.vector) layer = buildVectorTiles(id, title, cfg);
+      else if (id === 'borders') layer = buildBorders(fc, true);
       else if (id === 'khorasan') layer = buildKhorasan(fc);
       else if (id === 'attacks') layer = buildAttacks(fc);
       else if (id === 'cities') layer = buildCities(fc);
       else layer = buildGeneric(fc, title);
       layer.addTo(map);
       layers[id] = layer;
-      overlays.push([id, title, fc.features.length]);
+      overlays.push([id, title, fc.vector ? fc.numberMatched : fc.features.length]);
     }
 
     // The control lists layers top of the map first.
@@ -744,7 +841,7 @@
     for (const id of controlOrder) {
       const o = overlays.find((x) => x[0] === id);
       if (!o) continue;
-      const count = id === 'borders' || id === 'khorasan' ? '' : ` <span class="count">(${o[2]})</span>`;
+      const count = id === 'borders' || id === 'khorasan' ? '' : ` <span class="count">(${Number(o[2]).toLocaleString('en-GB')})</span>`;
       control.addOverlay(layers[id], escapeHTML(o[1]) + count);
     }
     control.addTo(map);
@@ -765,7 +862,8 @@
       }
     }
 
-    const attacks = layers.attacks || null;
+    // The attack markers' extras (legend counts, first view) need GeoJSON.
+    const attacks = layers.attacks && layers.attacks.byId ? layers.attacks : null;
     const region = regionView(layers.khorasan, attacks, layers.borders);
     const allAttacks = attacks && attacks.getBounds().isValid() ? attacks.getBounds() : region;
     buildViewButtons(region, allAttacks).addTo(map);
@@ -773,7 +871,7 @@
     if (narrow) legend.getContainer().open = false;
     if (!narrow) foldControlsUnderPopups(legend.getContainer(), control);
     if (region) map.fitBounds(region, fitPadding());
-    if (layers.cities) {
+    if (layers.cities && layers.cities.rank) {
       if (attacks) {
         const byCity = {};
         for (const m of Object.values(attacks.byId)) {
@@ -791,6 +889,9 @@
       attackMarkers: attacks ? attacks.markerCount : 0,
       attackMarker: (id) => (attacks ? attacks.byId[id] || null : null),
       style: STYLE,
+      basemap,
+      config: cfg,
+      vectorLayers: [...vectorIds],
     };
     if (failures.length) {
       window.khorasan.error = `some layers could not be loaded: ${failures.join('; ')}`;

@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/khorasan/khorasan/data"
@@ -25,11 +26,21 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	addr := fl.String("addr", envOr(getenv, "KHORASAN_ADDR", "127.0.0.1:8080"), "address to listen on (env KHORASAN_ADDR)")
 	dbPath := fl.String("db", envOr(getenv, "KHORASAN_DB", "khorasan.gpkg"), "GeoPackage file (env KHORASAN_DB)")
 	baseURL := fl.String("base-url", getenv("KHORASAN_BASE_URL"), "public URL for links, when behind a proxy that changes the path (env KHORASAN_BASE_URL)")
+	tileURL := fl.String("tile-url", getenv("KHORASAN_TILE_URL"), "online basemap tile URL ({z}/{x}/{y}, optionally {s} and {r}) for the page instead of the offline one; empty keeps the page offline (env KHORASAN_TILE_URL)")
+	tileCredit := fl.String("tile-attribution", getenv("KHORASAN_TILE_ATTRIBUTION"), "credit line of the --tile-url basemap, shown on the map (env KHORASAN_TILE_ATTRIBUTION)")
+	tileCacheMB := fl.Int("tile-cache-mb", 256, "memory for cached vector and basemap tiles, in MiB; 0 turns the cache off")
 	if err := parseFlags(fl, args); err != nil {
 		return err
 	}
 	if fl.NArg() > 0 {
 		return &usageError{fmt.Sprintf("serve takes no arguments, got %q", fl.Args())}
+	}
+	if *tileURL != "" && !strings.Contains(*tileURL, "{z}") {
+		return &usageError{fmt.Sprintf("--tile-url %q has no {z}: give an XYZ template such as https://tile.example.org/{z}/{x}/{y}.png", *tileURL)}
+	}
+	tilesCfg := server.TilesConfig{BasemapURL: *tileURL, BasemapAttribution: *tileCredit, CacheBytes: int64(*tileCacheMB) << 20}
+	if *tileCacheMB <= 0 {
+		tilesCfg.CacheBytes = -1
 	}
 	log := slog.New(slog.NewJSONHandler(stderr, nil))
 
@@ -40,7 +51,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	defer store.Close()
 
 	srv := &http.Server{
-		Handler:           server.New(server.Config{BaseURL: *baseURL, Static: static.FS}, store, log),
+		Handler:           server.New(server.Config{BaseURL: *baseURL, Static: static.FS, Tiles: tilesCfg}, store, log),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,

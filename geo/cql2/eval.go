@@ -13,10 +13,12 @@ import (
 // store's SQL is tested against: simple rather than fast.
 //
 // get returns a property's value as the store gives it (int64, float64,
-// string, bool or nil; dates are "YYYY-MM-DD" or RFC 3339 strings) and
-// false for a property the feature's layer does not have, which is an
-// error. geom is the feature's geometry: the geometry property of
-// S_INTERSECTS, whatever its name.
+// string, bool or nil; dates are "YYYY-MM-DD" strings) and false for a
+// property the feature's layer does not have, which is an error. The
+// value of a date-time (DATETIME) property is a time.Time: the store
+// compares those as moments, whatever text they were written as. geom is
+// the feature's geometry: the geometry property of S_INTERSECTS, whatever
+// its name.
 //
 // NULL follows SQL's three-valued logic: a comparison, LIKE, IN,
 // BETWEEN, spatial or temporal test with a NULL operand is unknown; NOT
@@ -24,10 +26,10 @@ import (
 // true; and an unknown result does not match. Only IS NULL sees NULL.
 //
 // Values compare as the SQL does: numbers numerically (integers exactly),
-// text by its UTF-8 bytes, booleans only with = and <>. Against a DATE or
-// TIMESTAMP literal a string value is read as a moment (a date is its
-// midnight UTC) to the millisecond, SQLite's resolution; two string
-// values, or a string and a string literal, compare as text.
+// text by its UTF-8 bytes, booleans only with = and <>. Against a
+// time.Time or a DATE or TIMESTAMP literal, a string is read as a moment
+// (a date is its midnight UTC), and moments compare to SQLite's
+// resolution (see Millisecond). Two strings compare as text.
 func Eval(e Expr, get func(name string) (any, bool), geom orb.Geometry) (bool, error) {
 	ev := evaluator{get: get, geom: geom}
 	t, err := ev.expr(e)
@@ -185,9 +187,7 @@ func compareValues(op string, a, b any) (truth, error) {
 	if c, ok := compareNumbers(a, b); ok {
 		return truthOf(holds(op, c)), nil
 	}
-	_, am := a.(moment)
-	_, bm := b.(moment)
-	if am || bm {
+	if isMoment(a) || isMoment(b) {
 		ta, oka := asMoment(a)
 		tb, okb := asMoment(b)
 		if oka == nil || okb == nil {
@@ -214,13 +214,23 @@ func compareValues(op string, a, b any) (truth, error) {
 	return unknown, fmt.Errorf("cannot compare %s with %s", describeValue(a), describeValue(b))
 }
 
+func isMoment(v any) bool {
+	switch v.(type) {
+	case moment, time.Time:
+		return true
+	}
+	return false
+}
+
 // asMoment reads a temporal operand; the *bool is nil when the value
 // cannot be one at all, false when it is a string that is no moment.
 func asMoment(v any) (time.Time, *bool) {
 	t, f := true, false
 	switch v := v.(type) {
 	case moment:
-		return v.t.Round(time.Millisecond), &t
+		return Millisecond(v.t), &t
+	case time.Time:
+		return Millisecond(v), &t
 	case string:
 		if m, ok := parseMoment(v); ok {
 			return m, &t
@@ -232,11 +242,8 @@ func asMoment(v any) (time.Time, *bool) {
 
 // parseMoment reads a stored date or date-time, to the millisecond.
 func parseMoment(s string) (time.Time, bool) {
-	if d, ok := parseInstant("DATE", s); ok {
-		return d, true
-	}
-	t, ok := parseInstant("TIMESTAMP", s)
-	return t.Round(time.Millisecond), ok
+	t, ok := ParseMoment(s)
+	return Millisecond(t), ok
 }
 
 // compareNumbers orders two numbers exactly, as SQLite does, even an
@@ -300,6 +307,8 @@ func describeValue(v any) string {
 		return fmt.Sprintf("boolean %v", v)
 	case moment:
 		return "moment " + v.t.Format(time.RFC3339Nano)
+	case time.Time:
+		return "moment " + v.Format(time.RFC3339Nano)
 	case Interval:
 		return "an INTERVAL"
 	case Geometry:
@@ -368,7 +377,7 @@ type span struct {
 
 func (ev evaluator) span(v Value) (*span, error) {
 	if iv, ok := v.(Interval); ok {
-		return &span{iv.Start.Round(time.Millisecond), iv.End.Round(time.Millisecond), iv}, nil
+		return &span{Millisecond(iv.Start), Millisecond(iv.End), iv}, nil
 	}
 	x, err := ev.value(v)
 	if err != nil || x == nil {

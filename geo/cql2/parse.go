@@ -3,6 +3,7 @@ package cql2
 import (
 	"fmt"
 	"math"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -389,13 +390,43 @@ func (p *parser) instant(kind string, fn token) (time.Time, error) {
 	return t, nil
 }
 
+// timestampRE is RFC 3339 as strictly as SQLite's date functions read
+// it: time.Parse alone would also take a one-digit hour or a 24:00 offset.
+var timestampRE = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]([01]\d|2[0-3]):[0-5]\d)$`)
+
 func parseInstant(kind, s string) (time.Time, bool) {
 	if kind == "DATE" {
 		t, err := time.Parse(time.DateOnly, s)
 		return t, err == nil && len(s) == len(time.DateOnly)
 	}
+	if !timestampRE.MatchString(s) {
+		return time.Time{}, false
+	}
 	t, err := time.Parse(time.RFC3339Nano, s)
-	return t.UTC(), err == nil
+	// An offset can move year 0 or 9999 out of the four digits that
+	// RFC 3339 and SQLite's date functions know.
+	t = t.UTC()
+	return t, err == nil && t.Year() >= 0 && t.Year() <= 9999
+}
+
+// ParseMoment reads a date (2021-08-26, its midnight UTC) or an RFC 3339
+// timestamp, as strictly as SQLite's date functions do and as Eval reads
+// strings compared with moments.
+func ParseMoment(s string) (time.Time, bool) {
+	if d, ok := parseInstant("DATE", s); ok {
+		return d, true
+	}
+	return parseInstant("TIMESTAMP", s)
+}
+
+// Millisecond is t at the resolution moments compare at, SQLite's: the
+// nearest millisecond, except that a fraction of .9995 or more is .999
+// (SQLite caps it there rather than roll into the next second).
+func Millisecond(t time.Time) time.Time {
+	if ns := t.Nanosecond(); ns > 999_000_000 {
+		t = t.Add(time.Duration(999_000_000 - ns))
+	}
+	return t.Round(time.Millisecond)
 }
 
 func (p *parser) interval(fn token) (Value, error) {

@@ -204,6 +204,9 @@ func TestParseErrors(t *testing.T) {
 		"date needs quotes":          {"d = DATE(2021)", 10, "expected a quoted date after DATE( but found number 2021; write it like DATE('2021-08-26')"},
 		"timestamp as a date":        {"d = DATE('2021-08-26T10:00:00Z')", 10, "is not a valid date"},
 		"bad timestamp":              {"d = TIMESTAMP('2021-08-26 10:00')", 15, "is not a valid timestamp"},
+		"one-digit hour":             {"d = TIMESTAMP('2021-08-26T9:30:00Z')", 15, "is not a valid timestamp"},
+		"offset of 24 hours":         {"d = TIMESTAMP('2021-08-26T09:30:00+24:00')", 15, "is not a valid timestamp"},
+		"offset into year -1":        {"d = TIMESTAMP('0000-01-01T00:00:00+00:10')", 15, "is not a valid timestamp"},
 		"interval backwards":         {"T_INTERSECTS(d, INTERVAL('2021-01-01', '2020-01-01'))", 40, "INTERVAL ends before it starts"},
 		"interval end junk":          {"T_INTERSECTS(d, INTERVAL('2021-01-01', 'soon'))", 40, "string 'soon' is neither a date"},
 		"temporal of a number":       {"T_BEFORE(date, 5)", 16, "T_BEFORE takes date properties, DATE(...), TIMESTAMP(...) or INTERVAL(...), not number 5"},
@@ -289,5 +292,17 @@ func TestParseGeometryValues(t *testing.T) {
 	want := orb.Polygon{{{53.9, 37.3}, {54.2, 36.4}, {55.3, 35.6}, {53.9, 37.3}}}
 	if !orb.Equal(g, want) {
 		t.Errorf("got %v, want %v", g, want)
+	}
+}
+
+func TestMillisecond(t *testing.T) {
+	base := time.Date(2021, 8, 26, 9, 30, 0, 0, time.UTC)
+	for ns, want := range map[int]int{
+		0: 0, 400_000: 0, 500_000: 1_000_000, 1_499_999: 1_000_000,
+		998_600_000: 999_000_000, 999_400_000: 999_000_000, 999_600_000: 999_000_000, 999_999_999: 999_000_000,
+	} {
+		if got := Millisecond(base.Add(time.Duration(ns))); !got.Equal(base.Add(time.Duration(want))) {
+			t.Errorf("Millisecond(.%09d) = %v, want .%09d", ns, got, want)
+		}
 	}
 }

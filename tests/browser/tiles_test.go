@@ -1,0 +1,56 @@
+package browser
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/khorasan/khorasan/tests/testserver"
+)
+
+// TestTilesPage runs tiles.test.mjs: the page on the offline basemap with
+// a generated 100,000-point layer ("events", imported before the page
+// opens) that it must draw from vector tiles and stay responsive.
+func TestTilesPage(t *testing.T) {
+	for _, need := range []string{"node", "/usr/bin/chromium"} {
+		if _, err := exec.LookPath(need); err != nil {
+			t.Fatalf("%s not found: run make test, which installs what the browser test needs", need)
+		}
+	}
+	if _, err := os.Stat("node_modules/playwright-core"); err != nil {
+		t.Fatal("tests/browser/node_modules is missing: run make test (it runs npm ci here)")
+	}
+	bin := testserver.Build(t)
+	dir := t.TempDir()
+	srv := testserver.Start(t, bin, filepath.Join(dir, "khorasan.gpkg"))
+
+	points := filepath.Join(dir, "events.geojson")
+	f, err := os.Create(points)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gen := exec.Command("go", "run", "../../bench/genpoints", "-n", "100000")
+	gen.Stdout, gen.Stderr = f, os.Stderr
+	if err := gen.Run(); err != nil {
+		t.Fatalf("genpoints: %v", err)
+	}
+	f.Close()
+	// The running server sees the new layer: the store rereads layers
+	// another process rewrote.
+	if out, err := exec.Command(bin, "import", "--db", srv.DB, "--layer", "events", "--title", "Generated events", points).CombinedOutput(); err != nil {
+		t.Fatalf("import: %v\n%s", err, out)
+	}
+
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	defer cancel()
+	node := exec.CommandContext(ctx, "node", "--test", "--test-reporter=spec", "tiles.test.mjs")
+	node.Env = append(os.Environ(), "KHORASAN_URL="+srv.URL, "BIG_LAYER=events", "BIG_LAYER_COUNT=100000")
+	out, err := node.CombinedOutput()
+	t.Logf("tiles.test.mjs:\n%s", out)
+	if err != nil {
+		t.Fatalf("browser test failed: %v", err)
+	}
+}
