@@ -425,3 +425,31 @@ func TestFilterDateTimes(t *testing.T) {
 		t.Errorf("LIKE on a DATETIME: %v, want an input error", err)
 	}
 }
+
+// TestFilterBuiltInGo: trees the server builds by hand (from datetime=
+// and property parameters) need not look like what Parse makes: a
+// DateOnly interval may carry a time of day, a Date may not be at
+// midnight UTC. The store still agrees with Eval.
+func TestFilterBuiltInGo(t *testing.T) {
+	s, fs := attacksStore(t)
+	kabulTime := time.FixedZone("AFT", 4*3600+1800)
+	airport := time.Date(2021, 8, 26, 0, 0, 0, 0, time.UTC)
+	tests := map[string]cql2.Expr{
+		"a DateOnly interval starting mid-day": cql2.Temporal{Op: "T_INTERSECTS", Left: cql2.Property{Name: "date"},
+			Right: cql2.Interval{Start: airport.Add(10 * time.Hour), OpenEnd: true, DateOnly: true}},
+		"a DateOnly interval ending mid-day": cql2.Temporal{Op: "T_INTERSECTS", Left: cql2.Property{Name: "date"},
+			Right: cql2.Interval{End: airport.Add(10 * time.Hour), OpenStart: true, DateOnly: true}},
+		"a Date in another zone": cql2.Compare{Op: "<=", Left: cql2.Property{Name: "date"},
+			Right: cql2.Date{Time: time.Date(2021, 8, 26, 0, 0, 0, 0, kabulTime)}},
+		"a Timestamp in another zone": cql2.Compare{Op: ">=", Left: cql2.Property{Name: "date"},
+			Right: cql2.Timestamp{Time: time.Date(2021, 8, 26, 4, 30, 0, 0, kabulTime)}},
+	}
+	for name, e := range tests {
+		t.Run(name, func(t *testing.T) {
+			want := bruteForce(t, Layer{}, e, fs)
+			if got := storeIDs(t, s, e); !slices.Equal(got, want) {
+				t.Errorf("store %v\n Eval %v", got, want)
+			}
+		})
+	}
+}
