@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -186,6 +187,33 @@ func TestFilterErrorsThroughTheStore(t *testing.T) {
 		}
 		if n, err := s.Count(ctx, "pts", Query{Filter: e}); err != nil || n != want {
 			t.Errorf("Count(%s) = %d, %v; want %d", text, n, err, want)
+		}
+	}
+}
+
+// TestFilterOddText: text with a NUL, with GLOB's own wildcards and with
+// non-ASCII letters matches in SQL as it does in Eval.
+func TestFilterOddText(t *testing.T) {
+	s := newStore(t)
+	values := []string{"ab\x00cd", "ab", "a*b?[c]", "ÄBC", "äbc", "abc", "", "%_\\"}
+	var fs []Feature
+	for i, v := range values {
+		fs = append(fs, Feature{ID: fmt.Sprint(i), Geometry: orb.Point{0, 0}, Properties: map[string]any{"s": v}})
+	}
+	replace(t, s, "odd", fs, nil)
+	stored := all(t, s, "odd", Query{})
+	for _, text := range []string{
+		"s LIKE 'ab'", "s LIKE 'ab%'", "s = 'ab'", "s > 'ab'", "s LIKE 'a*b?[c]'", "s LIKE 'a_b_[c%'",
+		"s LIKE '[%'", "s LIKE 'äbc'", "s LIKE '_bc'", "s LIKE 'ÄB_'", "s < 'ä'", "s LIKE ''", "s LIKE '\\%\\_\\\\'",
+		"s NOT LIKE '%b%'",
+	} {
+		e, err := cql2.Parse(text)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := bruteForce(t, Layer{}, e, stored)
+		if got := layerIDs(t, s, "odd", e); !slices.Equal(got, want) {
+			t.Errorf("%s: store %v, Eval %v", text, got, want)
 		}
 	}
 }

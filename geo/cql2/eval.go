@@ -326,6 +326,9 @@ func (ev evaluator) like(e Like) (truth, error) {
 	if !ok {
 		return unknown, fmt.Errorf("LIKE needs text, not %s", describeValue(v))
 	}
+	if i := strings.IndexByte(s, 0); i >= 0 {
+		s = s[:i] // SQLite's GLOB reads text only up to a NUL
+	}
 	return truthOf(Match(e.Pattern, s)).negateIf(e.Not), nil
 }
 

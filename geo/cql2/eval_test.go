@@ -19,6 +19,7 @@ var feature = map[string]any{
 	"claimed":  true,
 	"notes":    "50% of 100_000 [sic] *",
 	"big":      int64(1<<62 + 1),
+	"nul":      "ab\x00cd",
 }
 
 func get(name string) (any, bool) {

@@ -84,6 +84,10 @@ func lex(src string) ([]token, error) {
 		}
 		return nil, &SyntaxError{Pos: pos, Msg: "filter is not valid UTF-8"}
 	}
+	if i := strings.IndexByte(src, 0); i >= 0 {
+		// SQLite's string functions stop at NUL; better none at all.
+		return nil, &SyntaxError{Pos: utf8.RuneCountInString(src[:i]) + 1, Msg: "filter contains a NUL character"}
+	}
 	rs := []rune(src)
 	var toks []token
 	for i := 0; i < len(rs); {

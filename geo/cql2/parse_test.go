@@ -223,6 +223,7 @@ func TestParseErrors(t *testing.T) {
 		"huge number":                {"a = 1e999", 5, "number 1e999 is out of range"},
 		"keyword as a property":      {"and = 1", 1, "expected a condition at the start of the filter but found AND"},
 		"not valid UTF-8":            {"a = '\xff'", 6, "filter is not valid UTF-8"},
+		"NUL":                        {"a LIKE '%\x00'", 10, "filter contains a NUL character"},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
