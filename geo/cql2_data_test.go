@@ -443,6 +443,12 @@ func TestFilterBuiltInGo(t *testing.T) {
 			Right: cql2.Date{Time: time.Date(2021, 8, 26, 0, 0, 0, 0, kabulTime)}},
 		"a Timestamp in another zone": cql2.Compare{Op: ">=", Left: cql2.Property{Name: "date"},
 			Right: cql2.Timestamp{Time: time.Date(2021, 8, 26, 4, 30, 0, 0, kabulTime)}},
+		"an empty AND":                    cql2.Logical{Op: "AND"},
+		"an empty OR":                     cql2.Logical{Op: "OR"},
+		"NOT an empty OR":                 cql2.Not{Arg: cql2.Logical{Op: "OR"}},
+		"a one-term AND":                  cql2.Logical{Op: "AND", Args: []cql2.Expr{cql2.IsNull{Value: cql2.Property{Name: "wounded"}}}},
+		"IN an empty list":                cql2.In{Value: cql2.Property{Name: "wounded"}},
+		"NOT IN an empty list, NULLs too": cql2.In{Value: cql2.Property{Name: "wounded"}, Not: true},
 	}
 	for name, e := range tests {
 		t.Run(name, func(t *testing.T) {

@@ -101,6 +101,9 @@ type filterCompiler struct{ t *table }
 func (c filterCompiler) expr(e cql2.Expr, exact bool) (frag, error) {
 	switch e := e.(type) {
 	case cql2.Logical:
+		if len(e.Args) == 0 { // built in Go: the empty AND holds, the empty OR does not
+			return constant(e.Op == "AND"), nil
+		}
 		parts := make([]frag, len(e.Args))
 		for i, arg := range e.Args {
 			p, err := c.expr(arg, exact)
@@ -114,10 +117,7 @@ func (c filterCompiler) expr(e cql2.Expr, exact bool) (frag, error) {
 		f, err := c.expr(e.Arg, true)
 		return sqlf("(NOT %s)", f), err
 	case cql2.BoolLiteral:
-		if e {
-			return frag{sql: "1"}, nil
-		}
-		return frag{sql: "0"}, nil
+		return constant(bool(e)), nil
 	case cql2.Compare:
 		return c.compare(e)
 	case cql2.Like:
@@ -223,8 +223,7 @@ func (c filterCompiler) operand(v cql2.Value) (operand, error) {
 }
 
 func shortCQL(v cql2.Value) string {
-	s := cql2.Format(cql2.Compare{Op: "=", Left: v, Right: cql2.Bool(true)})
-	s = strings.TrimSuffix(s, " = TRUE")
+	s := cql2.FormatValue(v)
 	if len(s) > 60 {
 		s = s[:57] + "..."
 	}
@@ -353,6 +352,13 @@ func (c filterCompiler) compare(e cql2.Compare) (frag, error) {
 	return sqlf("(%s "+e.Op+" %s)", l, r), err
 }
 
+func constant(b bool) frag {
+	if b {
+		return frag{sql: "1"}
+	}
+	return frag{sql: "0"}
+}
+
 func negate(f frag, not bool) frag {
 	if not {
 		return sqlf("(NOT %s)", f)
@@ -364,6 +370,9 @@ func (c filterCompiler) in(e cql2.In) (frag, error) {
 	o, err := c.operands(append([]cql2.Value{e.Value}, e.List...)...)
 	if err != nil {
 		return frag{}, err
+	}
+	if len(e.List) == 0 { // built in Go; SQLite's x IN () is false even for NULL
+		return constant(e.Not), nil
 	}
 	// x IN (a, b) when x compares with every item the same way; else the
 	// equivalent OR of equalities.
@@ -438,10 +447,8 @@ func (c filterCompiler) isNull(e cql2.IsNull) (frag, error) {
 		return frag{}, err
 	}
 	switch {
-	case !o.prop && e.Not: // a literal is never NULL
-		return frag{sql: "1"}, nil
-	case !o.prop:
-		return frag{sql: "0"}, nil
+	case !o.prop: // a literal is never NULL
+		return constant(e.Not), nil
 	case o.kind == kGeometry:
 		// An empty geometry reads back as none at all, so it is NULL too.
 		// CASE, because ST_IsEmpty refuses NULL.
@@ -572,10 +579,8 @@ func (c filterCompiler) temporal(e cql2.Temporal) (frag, error) {
 		}
 	}
 	switch {
-	case len(present) == 0 && always:
-		return frag{sql: "1"}, nil
 	case len(present) == 0:
-		return frag{sql: "0"}, nil
+		return constant(always), nil
 	case always:
 		return sqlf("(%s OR NULL)", join("AND", present)), nil
 	}

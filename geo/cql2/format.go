@@ -68,6 +68,13 @@ func writeExpr(b *strings.Builder, e Expr) {
 	}
 }
 
+// FormatValue writes one operand as CQL2 text.
+func FormatValue(v Value) string {
+	var b strings.Builder
+	writeValue(&b, v)
+	return b.String()
+}
+
 func writeGrouped(b *strings.Builder, e Expr, group bool) {
 	if group {
 		b.WriteString("(")
