@@ -156,6 +156,14 @@ func geometryBound(b []byte) (orb.Bound, bool, error) {
 	if h.hasEnv {
 		return h.envelope, true, nil
 	}
+	if p, ok := wkbPoint(h.wkb); ok {
+		// Points carry no envelope; read them without decoding (this runs
+		// for every row of a bbox query).
+		if math.IsNaN(p[0]) || math.IsNaN(p[1]) {
+			return orb.Bound{}, false, nil
+		}
+		return orb.Bound{Min: p, Max: p}, true, nil
+	}
 	g, err := wkb.Unmarshal(h.wkb)
 	if err != nil {
 		return orb.Bound{}, false, err
@@ -164,4 +172,24 @@ func geometryBound(b []byte) (orb.Bound, bool, error) {
 		return orb.Bound{}, false, nil
 	}
 	return g.Bound(), true, nil
+}
+
+// wkbPoint reads a 2D WKB point without allocating.
+func wkbPoint(b []byte) (orb.Point, bool) {
+	if len(b) != 21 {
+		return orb.Point{}, false
+	}
+	var order binary.ByteOrder
+	switch b[0] {
+	case 0:
+		order = binary.BigEndian
+	case 1:
+		order = binary.LittleEndian
+	default:
+		return orb.Point{}, false
+	}
+	if order.Uint32(b[1:]) != 1 {
+		return orb.Point{}, false
+	}
+	return orb.Point{math.Float64frombits(order.Uint64(b[5:])), math.Float64frombits(order.Uint64(b[13:]))}, true
 }

@@ -86,6 +86,13 @@ func (s *Store) Count(ctx context.Context, layer string, q Query) (int64, error)
 	if q.BBox == nil && q.Filter == nil {
 		return t.Count, nil
 	}
+	if q.Filter == nil && t.rtree != "" {
+		// The index alone answers; no need to visit the table.
+		ids, args := t.bboxIDs(*q.BBox)
+		var n int64
+		err := s.reader.QueryRowContext(ctx, `SELECT count(*) FROM (`+ids+`)`, args...).Scan(&n)
+		return n, err
+	}
 	where, args, err := t.where(q)
 	if err != nil {
 		return 0, err
@@ -147,15 +154,34 @@ func (t *table) whereBBox(bbox *orb.Bound) (string, []any) {
 	if bbox == nil {
 		return "", nil
 	}
-	b := *bbox
-	g := `t.` + quote(t.geomCol)
-	exact := ` ST_MinX(` + g + `) <= ? AND ST_MaxX(` + g + `) >= ? AND ST_MinY(` + g + `) <= ? AND ST_MaxY(` + g + `) >= ?`
-	args := []any{b.Max[0], b.Min[0], b.Max[1], b.Min[1]}
 	if t.rtree == "" {
-		return ` WHERE ` + g + ` NOT NULL AND` + exact, args
+		b := *bbox
+		g := `t.` + quote(t.geomCol)
+		return ` WHERE ` + g + ` NOT NULL AND khorasan_envelope_intersects(` + g + `, ?, ?, ?, ?)`,
+			[]any{b.Min[0], b.Min[1], b.Max[0], b.Max[1]}
 	}
-	return ` WHERE t.` + quote(t.fidCol) + ` IN (SELECT id FROM ` + quote(t.rtree) +
-		` WHERE minx <= ? AND maxx >= ? AND miny <= ? AND maxy >= ?) AND` + exact, append(args, args...)
+	ids, args := t.bboxIDs(*bbox)
+	return ` WHERE t.` + quote(t.fidCol) + ` IN (` + ids + `)`, args
+}
+
+// rtreeSlack is more than the R-tree's rounding: it keeps 32-bit floats,
+// rounded outwards, so a stored bound is off by at most 180 * 2^-23
+// degrees (about 2e-5).
+const rtreeSlack = 1e-4
+
+// bboxIDs selects the fids of the features whose envelope meets b, from
+// the R-tree alone where its box is clear of b's edges by more than its
+// rounding, and with the exact envelope for the few near an edge.
+func (t *table) bboxIDs(b orb.Bound) (string, []any) {
+	sql := `SELECT r.id FROM ` + quote(t.rtree) + ` r WHERE r.minx <= ? AND r.maxx >= ? AND r.miny <= ? AND r.maxy >= ?` +
+		` AND ((r.minx <= ? AND r.maxx >= ? AND r.miny <= ? AND r.maxy >= ?) OR khorasan_envelope_intersects(` +
+		`(SELECT g.` + quote(t.geomCol) + ` FROM ` + quote(t.Name) + ` g WHERE g.` + quote(t.fidCol) + ` = r.id), ?, ?, ?, ?))`
+	args := []any{
+		b.Max[0], b.Min[0], b.Max[1], b.Min[1],
+		b.Max[0] - rtreeSlack, b.Min[0] + rtreeSlack, b.Max[1] - rtreeSlack, b.Min[1] + rtreeSlack,
+		b.Min[0], b.Min[1], b.Max[0], b.Max[1],
+	}
+	return sql, args
 }
 
 func (t *table) orderBy(keys []SortKey) (string, error) {
