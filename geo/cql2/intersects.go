@@ -22,11 +22,12 @@ func Intersects(a, b orb.Geometry) bool {
 	return sa.pointOn(sb) || sb.pointOn(sa) || sa.edgesCross(sb) || sa.vertexInside(sb) || sb.vertexInside(sa)
 }
 
-// shape is a geometry taken apart: isolated points, lines (polygon rings
-// among them) and polygons.
+// shape is a geometry taken apart: isolated points, lines, polygons, and
+// the edges of both (lines and polygon rings).
 type shape struct {
 	points []orb.Point
-	lines  []orb.LineString
+	lines  []orb.LineString // lines and holes: edges that polygons do not cover
+	edges  []orb.LineString // lines and rings
 	polys  []orb.Polygon
 	bound  orb.Bound
 	any    bool
@@ -59,10 +60,10 @@ func (s *shape) add(g orb.Geometry) {
 		s.points = append(s.points, g...)
 		s.extend(g)
 	case orb.LineString:
-		s.addLine(g)
+		s.addLine(g, false)
 	case orb.MultiLineString:
 		for _, l := range g {
-			s.addLine(l)
+			s.addLine(l, false)
 		}
 	case orb.Ring:
 		s.addPolygon(orb.Polygon{g})
@@ -81,14 +82,19 @@ func (s *shape) add(g orb.Geometry) {
 	}
 }
 
-func (s *shape) addLine(l orb.LineString) {
-	switch len(l) {
-	case 0:
+// addLine adds a line, or a polygon's ring when outer is true: the
+// polygon itself covers its outer ring, but not the edges of its holes.
+func (s *shape) addLine(l orb.LineString, outer bool) {
+	switch {
+	case len(l) == 0:
 		return
-	case 1: // degenerate: a point
+	case len(l) == 1 && !outer: // degenerate: a point
 		s.points = append(s.points, l[0])
-	default:
-		s.lines = append(s.lines, l)
+	case len(l) > 1:
+		s.edges = append(s.edges, l)
+		if !outer {
+			s.lines = append(s.lines, l)
+		}
 	}
 	s.extend(l)
 }
@@ -103,9 +109,9 @@ func (s *shape) addPolygon(p orb.Polygon) {
 			continue
 		}
 		rings = append(rings, r)
-		s.addLine(orb.LineString(r))
+		s.addLine(orb.LineString(r), i == 0)
 		if len(r) > 1 && !r.Closed() {
-			s.addLine(orb.LineString{r[len(r)-1], r[0]}) // the closing edge
+			s.addLine(orb.LineString{r[len(r)-1], r[0]}, i == 0) // the closing edge
 		}
 	}
 	if len(rings) > 0 {
@@ -113,7 +119,8 @@ func (s *shape) addPolygon(p orb.Polygon) {
 	}
 }
 
-// covers reports whether point p lies on the shape.
+// covers reports whether point p lies on the shape; a polygon covers its
+// outer boundary, so only lines and holes need the on-segment test.
 func (s *shape) covers(p orb.Point) bool {
 	if !s.bound.Contains(p) {
 		return false
@@ -151,7 +158,7 @@ func (s *shape) vertexInside(o *shape) bool {
 	if len(o.polys) == 0 {
 		return false
 	}
-	for _, l := range s.lines {
+	for _, l := range s.edges {
 		for _, poly := range o.polys {
 			if planar.PolygonContains(poly, l[0]) {
 				return true
@@ -162,14 +169,14 @@ func (s *shape) vertexInside(o *shape) bool {
 }
 
 func (s *shape) edgesCross(o *shape) bool {
-	for _, l := range s.lines {
+	for _, l := range s.edges {
 		for i := 1; i < len(l); i++ {
 			a, b := l[i-1], l[i]
 			seg := orb.Bound{Min: a, Max: a}.Extend(b)
 			if !seg.Intersects(o.bound) {
 				continue
 			}
-			for _, m := range o.lines {
+			for _, m := range o.edges {
 				for j := 1; j < len(m); j++ {
 					if segmentsIntersect(a, b, m[j-1], m[j]) {
 						return true

@@ -9,9 +9,19 @@ import (
 	"time"
 )
 
-// Parse reads a CQL2 text filter (OGC 21-065). Keywords and function
-// names are case-insensitive; property names are not. Errors are
-// *SyntaxError.
+// Parse reads a CQL2 text filter (OGC 21-065): AND, OR, NOT and
+// parentheses; = <> < <= > >=; [NOT] LIKE, [NOT] IN, [NOT] BETWEEN,
+// IS [NOT] NULL; properties (plain or "double-quoted"), 'strings' (a
+// quote inside is doubled), numbers, TRUE and FALSE, DATE('...'), TIMESTAMP('...'),
+// INTERVAL(a, b) with '..' for an open end; S_INTERSECTS with BBOX(...)
+// or WKT (POINT, LINESTRING, POLYGON, their MULTI forms and
+// GEOMETRYCOLLECTION); and the fifteen T_ temporal functions. Not read:
+// arithmetic, CASEI/ACCENTI, array functions, other spatial functions,
+// other functions, and properties as INTERVAL ends.
+//
+// Keywords and function names are case-insensitive; property names are
+// not. Errors are *SyntaxError. The text may be MaxLength bytes long and
+// nest MaxDepth levels deep.
 func Parse(text string) (Expr, error) {
 	toks, err := lex(text)
 	if err != nil {
