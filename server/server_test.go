@@ -35,7 +35,8 @@ func newTestServer(t *testing.T, cfgs ...Config) (*httptest.Server, *geo.Store) 
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { store.Close() })
-	for name, doc := range map[string]string{"attacks": attacksJSON, "regions": regionsJSON} {
+	for _, layer := range []struct{ name, doc string }{{"attacks", attacksJSON}, {"regions", regionsJSON}} {
+		name, doc := layer.name, layer.doc
 		info := geo.LayerInfo{Name: name, Title: strings.ToUpper(name[:1]) + name[1:], Description: "test layer " + name, Attribution: "credit for " + name}
 		if _, err := store.ImportGeoJSON(ctx, info, []byte(doc)); err != nil {
 			t.Fatal(err)
