@@ -9,5 +9,5 @@ import "embed"
 // style.css and vendor/leaflet/... . Serve it at "/" (for example with
 // http.FileServerFS(static.FS)).
 //
-//go:embed index.html app.js style.css vendor
+//go:embed index.html app.js style.css style.json vendor
 var FS embed.FS
