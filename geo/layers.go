@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/paulmach/orb"
 )
@@ -49,23 +50,41 @@ func (s *Store) Layer(ctx context.Context, name string) (Layer, error) {
 	return t.Layer, nil
 }
 
+func (s *Store) forgetTable(name string) {
+	s.mu.Lock()
+	delete(s.tables, name)
+	s.mu.Unlock()
+}
+
 func (s *Store) forget() {
 	s.mu.Lock()
 	clear(s.tables)
 	s.mu.Unlock()
 }
 
+// defaultRecheck is how long a cached layer description is trusted before
+// it is compared with the file again. The store's own writes drop the cache
+// at once; this bounds how long another process's write goes unseen (a
+// query that no longer fits the table is retried at once, see withTable).
+const defaultRecheck = time.Second
+
 // table returns what the store knows of a layer. The cache is checked
-// against gpkg_contents.last_change on every use, so a layer another
-// process rewrote (khorasan import, GDAL) is read again, not served stale.
+// against gpkg_contents.last_change at most once per recheck, so a layer
+// another process rewrote (khorasan import, GDAL) is read again, not served
+// stale, while tile and feature requests do not pay a query each.
 func (s *Store) table(ctx context.Context, name string) (*table, error) {
 	s.mu.Lock()
 	t, ok := s.tables[name]
 	s.mu.Unlock()
+	now := time.Now().UnixNano()
+	if ok && now-t.checked.Load() < int64(s.recheck) {
+		return t, nil
+	}
 	if ok {
 		var changed sql.NullString
 		err := s.reader.QueryRowContext(ctx, `SELECT last_change FROM gpkg_contents WHERE table_name = ?`, name).Scan(&changed)
 		if err == nil && changed.String == t.Changed {
+			t.checked.Store(now)
 			return t, nil
 		}
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
@@ -76,6 +95,7 @@ func (s *Store) table(ctx context.Context, name string) (*table, error) {
 	if err != nil {
 		return nil, err
 	}
+	t.checked.Store(now)
 	s.mu.Lock()
 	s.tables[name] = t
 	s.mu.Unlock()

@@ -3,6 +3,7 @@ package geo
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"math"
 	"strconv"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/khorasan/khorasan/geo/cql2"
+	"github.com/mattn/go-sqlite3"
 	"github.com/paulmach/orb"
 )
 
@@ -37,10 +39,10 @@ type SortKey struct {
 // streaming them from the database. An error from fn stops the scan and
 // is returned.
 func (s *Store) Features(ctx context.Context, layer string, q Query, fn func(Feature) error) error {
-	t, err := s.table(ctx, layer)
-	if err != nil {
-		return err
-	}
+	return s.withTable(ctx, layer, func(t *table) error { return s.features(ctx, t, q, fn) })
+}
+
+func (s *Store) features(ctx context.Context, t *table, q Query, fn func(Feature) error) error {
 	where, args, err := t.where(q)
 	if err != nil {
 		return err
@@ -60,7 +62,7 @@ func (s *Store) Features(ctx context.Context, layer string, q Query, fn func(Fea
 	}
 	rows, err := s.reader.QueryContext(ctx, query, args...)
 	if err != nil {
-		return err
+		return prepared(err)
 	}
 	defer rows.Close()
 	dest := t.scanDest()
@@ -79,10 +81,16 @@ func (s *Store) Features(ctx context.Context, layer string, q Query, fn func(Fea
 // Count is the number of features the query selects, ignoring its limit
 // and offset.
 func (s *Store) Count(ctx context.Context, layer string, q Query) (int64, error) {
-	t, err := s.table(ctx, layer)
-	if err != nil {
-		return 0, err
-	}
+	var n int64
+	err := s.withTable(ctx, layer, func(t *table) error {
+		var err error
+		n, err = s.count(ctx, t, q)
+		return err
+	})
+	return n, err
+}
+
+func (s *Store) count(ctx context.Context, t *table, q Query) (int64, error) {
 	if q.BBox == nil && q.Filter == nil {
 		return t.Count, nil
 	}
@@ -91,7 +99,7 @@ func (s *Store) Count(ctx context.Context, layer string, q Query) (int64, error)
 		ids, args := t.bboxIDs(*q.BBox)
 		var n int64
 		err := s.reader.QueryRowContext(ctx, `SELECT count(*) FROM (`+ids+`)`, args...).Scan(&n)
-		return n, err
+		return n, prepared(err)
 	}
 	where, args, err := t.where(q)
 	if err != nil {
@@ -99,15 +107,21 @@ func (s *Store) Count(ctx context.Context, layer string, q Query) (int64, error)
 	}
 	var n int64
 	err = s.reader.QueryRowContext(ctx, `SELECT count(*) FROM `+quote(t.Name)+` t`+where, args...).Scan(&n)
-	return n, err
+	return n, prepared(err)
 }
 
 // Feature returns one feature by its id; ErrNotFound when there is none.
 func (s *Store) Feature(ctx context.Context, layer, id string) (Feature, error) {
-	t, err := s.table(ctx, layer)
-	if err != nil {
-		return Feature{}, err
-	}
+	var f Feature
+	err := s.withTable(ctx, layer, func(t *table) error {
+		var err error
+		f, err = s.feature(ctx, t, layer, id)
+		return err
+	})
+	return f, err
+}
+
+func (s *Store) feature(ctx context.Context, t *table, layer, id string) (Feature, error) {
 	var key any = id
 	col := t.idCol
 	if col == "" {
@@ -119,7 +133,7 @@ func (s *Store) Feature(ctx context.Context, layer, id string) (Feature, error) 
 	}
 	rows, err := s.reader.QueryContext(ctx, `SELECT `+t.selectList()+` FROM `+quote(t.Name)+` t WHERE t.`+quote(col)+` = ?`, key)
 	if err != nil {
-		return Feature{}, err
+		return Feature{}, prepared(err)
 	}
 	defer rows.Close()
 	if !rows.Next() {
@@ -292,4 +306,47 @@ func readValue(t ColumnType, v any) any {
 		return v
 	}
 	return v
+}
+
+// staleQuery marks a query SQLite refused to prepare: the table is not
+// what the cached description says (another process rewrote the layer
+// within the recheck interval).
+type staleQuery struct{ err error }
+
+func (e *staleQuery) Error() string { return e.err.Error() }
+func (e *staleQuery) Unwrap() error { return e.err }
+
+// withTable runs op with the layer's description and, when the query it
+// built no longer fits the table, reads the description again and runs op
+// once more. Only refusals at prepare time are retried, so no feature is
+// ever delivered twice.
+func (s *Store) withTable(ctx context.Context, layer string, op func(*table) error) error {
+	t, err := s.table(ctx, layer)
+	if err != nil {
+		return err
+	}
+	err = op(t)
+	var stale *staleQuery
+	if !errors.As(err, &stale) {
+		return err
+	}
+	s.forgetTable(layer)
+	if t, err = s.table(ctx, layer); err != nil {
+		return err
+	}
+	err = op(t)
+	if errors.As(err, &stale) {
+		return stale.err
+	}
+	return err
+}
+
+// prepared wraps an error from starting a query: SQLITE_ERROR there means
+// the SQL does not fit the schema.
+func prepared(err error) error {
+	var se sqlite3.Error
+	if errors.As(err, &se) && se.Code == sqlite3.ErrError {
+		return &staleQuery{err}
+	}
+	return err
 }

@@ -12,6 +12,8 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/mattn/go-sqlite3"
 	"github.com/paulmach/orb"
@@ -25,8 +27,9 @@ type Store struct {
 	writer *sql.DB
 	reader *sql.DB
 
-	mu     sync.Mutex
-	tables map[string]*table // cache of table metadata, dropped on every write
+	mu      sync.Mutex
+	tables  map[string]*table // cache of table metadata, dropped on every write
+	recheck time.Duration     // see defaultRecheck
 }
 
 // table is what the store knows of one feature table.
@@ -36,6 +39,9 @@ type table struct {
 	geomCol string
 	idCol   string // "" when the fid identifies features
 	rtree   string // "" when the table has no spatial index
+	// checked is when the entry was last compared with the file (unix
+	// nanoseconds), so that hot paths look at most once per recheck.
+	checked atomic.Int64
 }
 
 // gpkgApplicationID is "GPKG" as a big-endian int32 (GeoPackage 1.2+).
@@ -97,7 +103,7 @@ func open(path string) (*Store, error) {
 	reader := sql.OpenDB(connector{dsn: "file:" + name + "?" + common + "&_query_only=true"})
 	reader.SetMaxOpenConns(max(4, 2*runtime.NumCPU()))
 	reader.SetMaxIdleConns(max(4, 2*runtime.NumCPU()))
-	return &Store{path: path, writer: writer, reader: reader, tables: map[string]*table{}}, nil
+	return &Store{path: path, writer: writer, reader: reader, tables: map[string]*table{}, recheck: defaultRecheck}, nil
 }
 
 // Close releases the connections.

@@ -255,6 +255,12 @@ func TestAnotherWriterIsSeen(t *testing.T) {
 	}
 	defer b.Close()
 	replace(t, b, "layer", []Feature{{Geometry: orb.Point{3, 4}, Properties: map[string]any{"new": int64(1)}}, {Geometry: orb.Point{5, 6}}}, nil)
+	// Within the recheck interval, a query that no longer fits the table
+	// is retried with the table as it is now.
+	if got := all(t, a, "layer", Query{}); len(got) != 2 || got[0].Properties["new"] != int64(1) {
+		t.Errorf("features right after the other write: %+v", got)
+	}
+	a.recheck = 0 // and after it, the description itself is fresh
 	l, err := a.Layer(ctx, "layer")
 	if err != nil || len(l.Schema.Columns) != 1 || l.Schema.Columns[0].Name != "new" || l.Count != 2 {
 		t.Errorf("the first store still sees %+v, %v", l, err)

@@ -29,20 +29,20 @@ func cors(next http.Handler) http.Handler {
 
 // etags gives every successful GET a strong ETag, the hash of its body, and
 // answers If-None-Match with 304. Bodies are bounded (limit caps features),
-// so holding one in memory is fine; handlers that stream or set their own
-// ETag pass through.
+// so holding one in memory is fine. A handler that sets its own ETag (the
+// tile handlers, from the layer version) streams straight through.
 func etags(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
 			next.ServeHTTP(w, r)
 			return
 		}
-		buf := &bufferedWriter{header: http.Header{}}
+		buf := &bufferedWriter{w: w}
 		next.ServeHTTP(buf, r)
-		h := w.Header()
-		for k, v := range buf.header {
-			h[k] = v
+		if buf.passthrough {
+			return
 		}
+		h := w.Header()
 		status := buf.status
 		if status == 0 {
 			status = http.StatusOK
@@ -84,26 +84,39 @@ func matches(ifNoneMatch, etag string) bool {
 	return false
 }
 
+// bufferedWriter holds a body until it is complete, unless the handler
+// set an ETag of its own before writing, in which case it passes through.
 type bufferedWriter struct {
-	header http.Header
-	status int
-	body   bytes.Buffer
+	w           http.ResponseWriter
+	status      int
+	body        bytes.Buffer
+	passthrough bool
 }
 
-func (b *bufferedWriter) Header() http.Header { return b.header }
+func (b *bufferedWriter) Header() http.Header { return b.w.Header() }
 
 func (b *bufferedWriter) WriteHeader(status int) {
-	if b.status == 0 {
-		b.status = status
+	if b.status != 0 {
+		return
+	}
+	b.status = status
+	if b.w.Header().Get("ETag") != "" || status != http.StatusOK {
+		b.passthrough = true
+		b.w.WriteHeader(status)
 	}
 }
 
 func (b *bufferedWriter) Write(p []byte) (int, error) {
 	if b.status == 0 {
-		b.status = http.StatusOK
+		b.WriteHeader(http.StatusOK)
+	}
+	if b.passthrough {
+		return b.w.Write(p)
 	}
 	return b.body.Write(p)
 }
+
+func (b *bufferedWriter) Unwrap() http.ResponseWriter { return b.w }
 
 // cacheFor sets how long shared caches may keep a response. Data changes
 // only through imports, so a minute of staleness is a fair trade for
