@@ -139,7 +139,16 @@ func (e *Encoder) layer(ctx context.Context, l geo.Layer, t maptile.Tile) (*mvt.
 			return nil
 		}
 		// Features may be shared by the source (a cache): work on a copy.
-		g := projectGeometry(orb.Clone(f.Geometry), project)
+		g := orb.Clone(f.Geometry)
+		if g.Dimensions() > 0 {
+			// Cut lines and shapes to the buffered tile in degrees first, so
+			// that a country crossing many tiles is projected only where it
+			// shows; the pixel clip below then trims rounding.
+			if g = clip.Geometry(bound, g); g == nil {
+				return nil
+			}
+		}
+		g = projectGeometry(g, project)
 		g = clip.Geometry(box, g)
 		if g == nil {
 			return nil
