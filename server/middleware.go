@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -106,15 +105,7 @@ func acceptsGzip(header string) bool {
 		if !strings.EqualFold(name, "gzip") && name != "*" {
 			continue
 		}
-		q := 1.0
-		for _, p := range strings.Split(params, ";") {
-			k, v, _ := strings.Cut(p, "=")
-			if strings.TrimSpace(k) == "q" {
-				if f, err := strconv.ParseFloat(strings.TrimSpace(v), 64); err == nil {
-					q = f
-				}
-			}
-		}
+		q := quality(params)
 		return q > 0
 	}
 	return false

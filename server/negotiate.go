@@ -49,15 +49,7 @@ func negotiate(r *http.Request, offered ...string) (string, error) {
 	for i, part := range strings.Split(r.Header.Get("Accept"), ",") {
 		media, params, _ := strings.Cut(part, ";")
 		media = strings.ToLower(strings.TrimSpace(media))
-		q := 1.0
-		for _, p := range strings.Split(params, ";") {
-			k, v, _ := strings.Cut(p, "=")
-			if strings.TrimSpace(k) == "q" {
-				if f, err := strconv.ParseFloat(strings.TrimSpace(v), 64); err == nil {
-					q = f
-				}
-			}
-		}
+		q := quality(params)
 		if f, ok := mediaTypes[media]; ok && q > 0 {
 			choices = append(choices, choice{f, q, i})
 		}
@@ -71,4 +63,18 @@ func negotiate(r *http.Request, offered ...string) (string, error) {
 		}
 	}
 	return offered[0], nil
+}
+
+// quality reads the q parameter of one element of an Accept or
+// Accept-Encoding header; without one it is 1.
+func quality(params string) float64 {
+	for _, p := range strings.Split(params, ";") {
+		k, v, _ := strings.Cut(p, "=")
+		if strings.TrimSpace(k) == "q" {
+			if f, err := strconv.ParseFloat(strings.TrimSpace(v), 64); err == nil {
+				return f
+			}
+		}
+	}
+	return 1
 }
