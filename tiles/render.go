@@ -166,6 +166,54 @@ func (r *Renderer) RenderTile(ctx context.Context, t maptile.Tile, scale int, no
 // v.Width by v.Height pixels). A missing borders or cities layer leaves
 // that part out; any other error fails the drawing.
 func (r *Renderer) Draw(ctx context.Context, dst *image.RGBA, v View) error {
+	sc, err := r.scene(ctx, v)
+	if err != nil {
+		return err
+	}
+	sc.paint(dst)
+	return nil
+}
+
+// scene is the basemap of one view in image pixels: the land, the
+// country outlines and the placed labels. Draw paints it onto a raster;
+// vector figures (SVG, PDF) write the same scene as paths and text, so
+// there is one basemap whatever the output.
+type scene struct {
+	style     Style
+	width     int
+	height    int
+	scale     float64
+	land      []orb.Polygon    // clipped to the view, holes wound against their exterior
+	outlines  []orb.LineString // country borders, clipped
+	lineWidth float64
+	labels    []placedLabel // in drawing order
+}
+
+// placedLabel is one label that found room: text whose baseline starts at
+// at, and for a city its dot.
+type placedLabel struct {
+	text  string
+	at    orb.Point
+	face  font.Face
+	size  float64 // in image pixels
+	font  fontKind
+	color color.RGBA
+	dot   bool
+	dotAt orb.Point
+	dotR  float64
+	dotC  color.RGBA
+}
+
+// fontKind names one of the Go fonts.
+type fontKind int
+
+const (
+	fontRegular fontKind = iota
+	fontBold
+	fontItalic
+)
+
+func (r *Renderer) scene(ctx context.Context, v View) (*scene, error) {
 	st := r.Style
 	if st == (Style{}) {
 		st = DefaultStyle
@@ -179,19 +227,16 @@ func (r *Renderer) Draw(ctx context.Context, dst *image.RGBA, v View) error {
 	}
 	regular, bold, err := fonts()
 	if err != nil {
-		return err
+		return nil, err
 	}
-	rect := image.Rect(0, 0, v.Width, v.Height)
-	draw.Draw(dst, rect, image.NewUniform(st.Sea), image.Point{}, draw.Src)
+	sc := &scene{style: st, width: v.Width, height: v.Height, scale: v.Scale}
 
 	// Pixel space, with a margin so strokes and fills run past the edge.
 	margin := 4 * v.Scale
 	box := orb.Bound{Min: orb.Point{-margin, -margin}, Max: orb.Point{float64(v.Width) + margin, float64(v.Height) + margin}}
-	fill := vector.NewRasterizer(v.Width, v.Height)
-	stroke := vector.NewRasterizer(v.Width, v.Height)
-	lineWidth := 0.8 * v.Scale
+	sc.lineWidth = 0.8 * v.Scale
 	if v.Zoom >= 5 {
-		lineWidth = 1.0 * v.Scale
+		sc.lineWidth = 1.0 * v.Scale
 	}
 	type country struct {
 		name   string
@@ -219,9 +264,7 @@ func (r *Renderer) Draw(ctx context.Context, dst *image.RGBA, v View) error {
 			}
 			// Outlines first: clipping would draw the window's edge.
 			for _, ring := range p {
-				for _, ls := range clip.MultiLineString(box, orb.MultiLineString{orb.LineString(ring)}) {
-					strokeLine(stroke, ls, lineWidth)
-				}
+				sc.outlines = append(sc.outlines, clip.MultiLineString(box, orb.MultiLineString{orb.LineString(ring)})...)
 			}
 			cp := clip.Polygon(box, slices.Clone(p))
 			if len(cp) == 0 {
@@ -233,8 +276,8 @@ func (r *Renderer) Draw(ctx context.Context, dst *image.RGBA, v View) error {
 				if a := surveyorArea(ring); (i == 0) != (a > 0) {
 					ring.Reverse()
 				}
-				fillRing(fill, ring)
 			}
+			sc.land = append(sc.land, cp)
 		}
 		if name, _ := f.Properties["name"].(string); name != "" && best != nil {
 			b := best.Bound()
@@ -243,21 +286,19 @@ func (r *Renderer) Draw(ctx context.Context, dst *image.RGBA, v View) error {
 		return nil
 	})
 	if err != nil && !errors.Is(err, geo.ErrNotFound) {
-		return fmt.Errorf("basemap borders: %w", err)
+		return nil, fmt.Errorf("basemap borders: %w", err)
 	}
-	fill.Draw(dst, rect, image.NewUniform(st.Land), image.Point{})
-	stroke.Draw(dst, rect, image.NewUniform(st.Border), image.Point{})
 
-	lb := &labeller{dst: dst, scale: v.Scale, halo: st.Halo}
+	lb := &labeller{scale: v.Scale}
 	// Cities before countries: they are the more useful labels.
 	if !v.NoCityLabels && v.Zoom >= AnchorCityZoom {
 		face, err := opentype.NewFace(regular, &opentype.FaceOptions{Size: 11 * v.Scale, DPI: 72, Hinting: font.HintingFull})
 		if err != nil {
-			return err
+			return nil, err
 		}
 		anchorFace, err := opentype.NewFace(bold, &opentype.FaceOptions{Size: 11 * v.Scale, DPI: 72, Hinting: font.HintingFull})
 		if err != nil {
-			return err
+			return nil, err
 		}
 		type city struct {
 			name   string
@@ -276,7 +317,7 @@ func (r *Renderer) Draw(ctx context.Context, dst *image.RGBA, v View) error {
 			return nil
 		})
 		if err != nil && !errors.Is(err, geo.ErrNotFound) {
-			return fmt.Errorf("basemap cities: %w", err)
+			return nil, fmt.Errorf("basemap cities: %w", err)
 		}
 		// Anchors first; then by position, so the order does not depend
 		// on the query.
@@ -290,11 +331,11 @@ func (r *Renderer) Draw(ctx context.Context, dst *image.RGBA, v View) error {
 			return cmpPoint(a.p, b.p)
 		})
 		for _, c := range cities {
-			f, col := face, st.CityText
+			f, kind, col := face, fontRegular, st.CityText
 			if c.anchor {
-				f, col = anchorFace, st.AnchorText
+				f, kind, col = anchorFace, fontBold, st.AnchorText
 			}
-			lb.city(c.p, c.name, f, col, st.CityDot)
+			lb.city(c.p, c.name, f, 11*v.Scale, kind, col, st.CityDot)
 		}
 	}
 	if v.Zoom >= CountryLabelZoom {
@@ -307,7 +348,7 @@ func (r *Renderer) Draw(ctx context.Context, dst *image.RGBA, v View) error {
 		}
 		face, err := opentype.NewFace(regular, &opentype.FaceOptions{Size: size * v.Scale, DPI: 72, Hinting: font.HintingFull})
 		if err != nil {
-			return err
+			return nil, err
 		}
 		slices.SortStableFunc(countries, func(a, b country) int {
 			if a.area != b.area {
@@ -323,10 +364,56 @@ func (r *Renderer) Draw(ctx context.Context, dst *image.RGBA, v View) error {
 			if w > c.width*0.9 {
 				continue // the country is too narrow at this zoom
 			}
-			lb.text(orb.Point{c.anchor[0] - w/2, c.anchor[1]}, c.name, face, st.CountryText)
+			lb.text(orb.Point{c.anchor[0] - w/2, c.anchor[1]}, c.name, face, size*v.Scale, fontRegular, st.CountryText)
 		}
 	}
-	return nil
+	sc.labels = lb.labels
+	return sc, nil
+}
+
+// paint draws the scene onto dst as Draw always has: sea, land, outlines,
+// then each label with its halo (and a city's dot after its name).
+func (sc *scene) paint(dst *image.RGBA) {
+	st := sc.style
+	rect := image.Rect(0, 0, sc.width, sc.height)
+	draw.Draw(dst, rect, image.NewUniform(st.Sea), image.Point{}, draw.Src)
+	fill := vector.NewRasterizer(sc.width, sc.height)
+	for _, p := range sc.land {
+		for _, ring := range p {
+			fillRing(fill, ring)
+		}
+	}
+	stroke := vector.NewRasterizer(sc.width, sc.height)
+	for _, ls := range sc.outlines {
+		strokeLine(stroke, ls, sc.lineWidth)
+	}
+	fill.Draw(dst, rect, image.NewUniform(st.Land), image.Point{})
+	stroke.Draw(dst, rect, image.NewUniform(st.Border), image.Point{})
+	for _, l := range sc.labels {
+		x, y := int(l.at[0]), int(l.at[1])
+		d := font.Drawer{Dst: dst, Face: l.face, Src: image.NewUniform(st.Halo)}
+		hw := int(math.Max(1, math.Round(sc.scale)))
+		for dy := -hw; dy <= hw; dy++ {
+			for dx := -hw; dx <= hw; dx++ {
+				if dx == 0 && dy == 0 {
+					continue
+				}
+				d.Dot = fixed.P(x+dx, y+dy)
+				d.DrawString(l.text)
+			}
+		}
+		d.Src = image.NewUniform(l.color)
+		d.Dot = fixed.P(x, y)
+		d.DrawString(l.text)
+		if l.dot {
+			z := vector.NewRasterizer(dst.Bounds().Dx(), dst.Bounds().Dy())
+			circle(z, l.dotAt, l.dotR+0.8*sc.scale)
+			z.Draw(dst, dst.Bounds(), image.NewUniform(st.Halo), image.Point{})
+			z.Reset(dst.Bounds().Dx(), dst.Bounds().Dy())
+			circle(z, l.dotAt, l.dotR)
+			z.Draw(dst, dst.Bounds(), image.NewUniform(l.dotC), image.Point{})
+		}
+	}
 }
 
 func cmpPoint(a, b orb.Point) int {
@@ -456,13 +543,12 @@ func strokeLine(z *vector.Rasterizer, ls orb.LineString, width float64) {
 	}
 }
 
-// labeller places text with a halo and skips labels that would overlap
-// one already placed.
+// labeller places labels and skips those that would overlap one already
+// placed; the scene's painter draws them with a halo.
 type labeller struct {
-	dst    *image.RGBA
 	scale  float64
-	halo   color.RGBA
 	placed []image.Rectangle
+	labels []placedLabel
 }
 
 func (l *labeller) free(r image.Rectangle) bool {
@@ -474,8 +560,8 @@ func (l *labeller) free(r image.Rectangle) bool {
 	return true
 }
 
-// text draws s with its baseline's left end at p, if there is room.
-func (l *labeller) text(p orb.Point, s string, face font.Face, col color.RGBA) bool {
+// text places s with its baseline's left end at p, if there is room.
+func (l *labeller) text(p orb.Point, s string, face font.Face, size float64, kind fontKind, col color.RGBA) bool {
 	m := face.Metrics()
 	w := font.MeasureString(face, s).Ceil()
 	x, y := int(math.Round(p[0])), int(math.Round(p[1]))
@@ -485,38 +571,21 @@ func (l *labeller) text(p orb.Point, s string, face font.Face, col color.RGBA) b
 		return false
 	}
 	l.placed = append(l.placed, box)
-	d := font.Drawer{Dst: l.dst, Face: face, Src: image.NewUniform(l.halo)}
-	hw := int(math.Max(1, math.Round(l.scale)))
-	for dy := -hw; dy <= hw; dy++ {
-		for dx := -hw; dx <= hw; dx++ {
-			if dx == 0 && dy == 0 {
-				continue
-			}
-			d.Dot = fixed.P(x+dx, y+dy)
-			d.DrawString(s)
-		}
-	}
-	d.Src = image.NewUniform(col)
-	d.Dot = fixed.P(x, y)
-	d.DrawString(s)
+	l.labels = append(l.labels, placedLabel{text: s, at: orb.Point{float64(x), float64(y)}, face: face, size: size, font: kind, color: col})
 	return true
 }
 
-// city draws a dot at p and the name to its right.
-func (l *labeller) city(p orb.Point, name string, face font.Face, col, dot color.RGBA) {
+// city places a dot at p and the name to its right.
+func (l *labeller) city(p orb.Point, name string, face font.Face, size float64, kind fontKind, col, dot color.RGBA) {
 	r := 2.2 * l.scale
 	gap := 3 * l.scale
 	m := face.Metrics()
 	baseline := p[1] + float64(m.Ascent.Ceil()-m.Descent.Ceil())/2
-	if !l.text(orb.Point{p[0] + r + gap, baseline}, name, face, col) {
+	if !l.text(orb.Point{p[0] + r + gap, baseline}, name, face, size, kind, col) {
 		return
 	}
-	z := vector.NewRasterizer(l.dst.Bounds().Dx(), l.dst.Bounds().Dy())
-	circle(z, p, r+0.8*l.scale)
-	z.Draw(l.dst, l.dst.Bounds(), image.NewUniform(l.halo), image.Point{})
-	z.Reset(l.dst.Bounds().Dx(), l.dst.Bounds().Dy())
-	circle(z, p, r)
-	z.Draw(l.dst, l.dst.Bounds(), image.NewUniform(dot), image.Point{})
+	last := &l.labels[len(l.labels)-1]
+	last.dot, last.dotAt, last.dotR, last.dotC = true, p, r, dot
 }
 
 func circle(z *vector.Rasterizer, c orb.Point, r float64) {
