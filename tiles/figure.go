@@ -1,0 +1,993 @@
+package tiles
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"image/color"
+	"io"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/khorasan/khorasan/geo"
+	"github.com/khorasan/khorasan/geo/cql2"
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/clip"
+	"golang.org/x/image/font"
+	"golang.org/x/image/font/gofont/goitalic"
+	"golang.org/x/image/font/opentype"
+)
+
+// Figure formats.
+const (
+	FormatPNG = "png"
+	FormatSVG = "svg"
+	FormatPDF = "pdf"
+)
+
+// Figure limits.
+const (
+	// MaxFigureSide bounds Width and Height (CSS pixels).
+	MaxFigureSide = 4096
+	// MaxFigureScale bounds Scale.
+	MaxFigureScale = 4
+	// MaxFigurePixels bounds a PNG's pixels (Width×Height×Scale²): 8192²,
+	// 256 MiB of RGBA while it is drawn.
+	MaxFigurePixels = 8192 * 8192
+	// MaxFigureZoom bounds Zoom.
+	MaxFigureZoom = 20
+	// FitMaxZoom is the closest a fitted view comes: one point alone is
+	// shown at this zoom, not at a street's width.
+	FitMaxZoom = 10
+	// MaxTitle bounds the title, in characters.
+	MaxTitle = 200
+)
+
+// Figure is a static map for a report: the offline basemap, layers drawn
+// in the page's style (static/style.json), a legend, a scale bar, the data
+// attribution and the date the data last changed, and an optional title.
+//
+// Sizes are CSS pixels, as on the web page: line widths, marker radii and
+// text sizes are the page's. A PNG is exactly Width×Scale by Height×Scale
+// pixels. SVG and PDF are vector (paths and text; Scale does not apply):
+// the SVG is Width by Height pixels, and the PDF page is Width by Height
+// points (1 CSS pixel = 1 pt, so width=595&height=842 is an A4 page and
+// labels of 11 px print at 11 pt).
+type Figure struct {
+	// The view: Bound when set (fitted into Width by Height and centred),
+	// else Center at Zoom when Center is set, else the view that fits the
+	// selected features (the historical region and the attacks near it,
+	// as the page's first view).
+	Bound  *orb.Bound
+	Center *orb.Point
+	Zoom   float64
+
+	Width, Height int
+	// Scale is PNG pixels per CSS pixel (1 to 4; 2 for print).
+	Scale float64
+	// Layers are drawn over the basemap in the page's order: borders,
+	// khorasan, other layers, attacks, cities.
+	Layers []FigureLayer
+	Title  string
+	Legend bool
+	// Format is png, svg or pdf.
+	Format string
+	// BaseURL is the server's public URL; the attribution line points to
+	// the layers' sources there. Empty leaves the URL out.
+	BaseURL string
+
+	// asOf replaces the data date (tests).
+	asOf time.Time
+}
+
+// FigureLayer is a layer of a figure and the filter that selects its
+// features (nil: all).
+type FigureLayer struct {
+	Layer  geo.Layer
+	Filter cql2.Expr
+}
+
+// Check returns the first thing wrong with the figure's size, scale,
+// view, title or format, as a *geo.InvalidError naming the parameter.
+func (f *Figure) Check() error {
+	bad := func(where, format string, args ...any) error {
+		return &geo.InvalidError{Where: where, Msg: fmt.Sprintf(format, args...)}
+	}
+	switch {
+	case f.Width < 1 || f.Width > MaxFigureSide:
+		return bad("width", "must be 1 to %d pixels, got %d", MaxFigureSide, f.Width)
+	case f.Height < 1 || f.Height > MaxFigureSide:
+		return bad("height", "must be 1 to %d pixels, got %d", MaxFigureSide, f.Height)
+	case !(f.Scale >= 1 && f.Scale <= MaxFigureScale):
+		return bad("scale", "must be 1 to %d, got %g", MaxFigureScale, f.Scale)
+	case f.Format != FormatPNG && f.Format != FormatSVG && f.Format != FormatPDF:
+		return bad("format", "must be png, svg or pdf, got %q", f.Format)
+	case f.Format == FormatPNG && float64(f.Width)*float64(f.Height)*f.Scale*f.Scale > MaxFigurePixels:
+		return bad("scale", "width×height×scale² is %.0f pixels; at most %d (8192×8192) are drawn", float64(f.Width)*float64(f.Height)*f.Scale*f.Scale, MaxFigurePixels)
+	case utf8.RuneCountInString(f.Title) > MaxTitle:
+		return bad("title", "is longer than %d characters", MaxTitle)
+	case !utf8.ValidString(f.Title):
+		return bad("title", "is not UTF-8")
+	}
+	if b := f.Bound; b != nil {
+		switch {
+		case !finite(b.Min[0], b.Min[1], b.Max[0], b.Max[1]):
+			return bad("bbox", "is not four numbers")
+		case b.Min[0] < -180 || b.Max[0] > 180 || b.Min[1] < -90 || b.Max[1] > 90:
+			return bad("bbox", "lies outside the world (-180,-90,180,90)")
+		case b.Min[0] >= b.Max[0] || b.Min[1] >= b.Max[1]:
+			return bad("bbox", "needs min < max in both longitude and latitude")
+		case b.Min[1] >= maxLat || b.Max[1] <= -maxLat:
+			return bad("bbox", "lies beyond the Web Mercator map (latitudes ±85.05)")
+		}
+	}
+	if c := f.Center; f.Bound == nil && c != nil {
+		switch {
+		case !finite(c[0], c[1]) || c[0] < -180 || c[0] > 180 || c[1] < -90 || c[1] > 90:
+			return bad("center", "must be lon,lat within -180..180, -90..90")
+		case !(f.Zoom >= 0 && f.Zoom <= MaxFigureZoom):
+			return bad("zoom", "must be 0 to %d, got %g", MaxFigureZoom, f.Zoom)
+		}
+	}
+	return nil
+}
+
+func finite(vs ...float64) bool {
+	for _, v := range vs {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return false
+		}
+	}
+	return true
+}
+
+// FigureRenderer draws figures from the layers of a Source in a MapStyle.
+type FigureRenderer struct {
+	Source Source
+	Style  *MapStyle
+}
+
+// Render draws the figure and writes it to w in its format. Nothing is
+// written when it fails. A cancelled or expired ctx stops it.
+func (fr *FigureRenderer) Render(ctx context.Context, f Figure, w io.Writer) error {
+	if fr.Style == nil {
+		return errors.New("figure: no map style")
+	}
+	if err := f.Check(); err != nil {
+		return err
+	}
+	if f.Format != FormatPNG {
+		f.Scale = 1
+	}
+	fig, err := fr.prepare(ctx, &f)
+	if err != nil {
+		return err
+	}
+	switch f.Format {
+	case FormatPNG:
+		return fig.png(ctx, w)
+	case FormatSVG:
+		return fig.svg(ctx, w)
+	}
+	return fig.pdf(ctx, w)
+}
+
+// Layer kinds: each known layer has the page's style; the rest a generic one.
+const (
+	kindBorders  = "borders"
+	kindKhorasan = "khorasan"
+	kindAttacks  = "attacks"
+	kindCities   = "cities"
+	kindGeneric  = ""
+)
+
+func layerKind(name string) string {
+	switch name {
+	case kindBorders, kindKhorasan, kindAttacks, kindCities:
+		return name
+	}
+	return kindGeneric
+}
+
+// figure is a Figure being drawn: its view and what was read for it.
+type figure struct {
+	Figure
+	r     *FigureRenderer
+	st    *MapStyle
+	css   View // the view in CSS pixels
+	dpr   View // the view in device pixels (PNG)
+	order []FigureLayer
+	// features per layer name, as read for the view
+	features map[string][]geo.Feature
+	basemap  *Renderer
+	// layers the basemap drew from, for credit and the data date
+	basemapLayers []geo.Layer
+	cityLabels    bool // the basemap draws city labels
+	changed       time.Time
+}
+
+// prepare settles the view and reads the features.
+func (fr *FigureRenderer) prepare(ctx context.Context, f *Figure) (*figure, error) {
+	fig := &figure{Figure: *f, r: fr, st: fr.Style, features: map[string][]geo.Feature{}}
+	fig.basemap = &Renderer{Source: fr.Source, Style: fr.Style.Basemap()}
+	// Drawing order: the page's panes.
+	rank := map[string]int{kindBorders: 0, kindKhorasan: 1, kindGeneric: 2, kindAttacks: 3, kindCities: 4}
+	fig.order = slices.Clone(f.Layers)
+	slices.SortStableFunc(fig.order, func(a, b FigureLayer) int {
+		return rank[layerKind(a.Layer.Name)] - rank[layerKind(b.Layer.Name)]
+	})
+	var cx, cy, zoom float64 // centre in world pixels at zoom 0
+	switch {
+	case f.Bound != nil:
+		cx, cy, zoom = fitZoom(*f.Bound, f.Width, f.Height, 0)
+	case f.Center != nil:
+		cx, cy = worldPixel(*f.Center, 0, 256)
+		zoom = f.Zoom
+	default:
+		b, err := fig.fitBound(ctx)
+		if err != nil {
+			return nil, err
+		}
+		cx, cy, zoom = fitZoom(b, f.Width, f.Height, 0.06)
+		zoom = math.Min(zoom, FitMaxZoom)
+	}
+	zoom = math.Max(0, math.Min(zoom, MaxFigureZoom))
+	fig.css = viewAt(cx, cy, zoom, f.Width, f.Height, 1)
+	fig.dpr = viewAt(cx, cy, zoom, f.Width, f.Height, f.Scale)
+	haveCities := false
+	for _, l := range fig.order {
+		if layerKind(l.Layer.Name) == kindCities {
+			haveCities = true
+		}
+	}
+	// The page turns the basemap's city labels off when it draws its own.
+	fig.css.NoCityLabels, fig.dpr.NoCityLabels = haveCities, haveCities
+	fig.cityLabels = !haveCities && zoom >= AnchorCityZoom
+
+	for _, l := range fig.order {
+		var got []geo.Feature
+		q := geo.Query{BBox: &fig.css.Bound, Filter: l.Filter}
+		err := fr.Source.Features(ctx, l.Layer.Name, q, func(feat geo.Feature) error {
+			if feat.Geometry != nil {
+				got = append(got, feat)
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("layer %s: %w", l.Layer.Name, err)
+		}
+		fig.features[l.Layer.Name] = got
+		fig.noteChanged(l.Layer)
+	}
+	names := []string{"borders"}
+	if fig.cityLabels {
+		names = append(names, "cities")
+	}
+	for _, n := range names {
+		l, err := fr.Source.Layer(ctx, n)
+		if errors.Is(err, geo.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		fig.basemapLayers = append(fig.basemapLayers, l)
+		fig.noteChanged(l)
+	}
+	if !f.asOf.IsZero() {
+		fig.changed = f.asOf
+	}
+	return fig, nil
+}
+
+func (fig *figure) noteChanged(l geo.Layer) {
+	t, err := time.Parse(time.RFC3339Nano, l.Changed)
+	if err == nil && t.After(fig.changed) {
+		fig.changed = t
+	}
+}
+
+// fitBound is what a figure without a view shows, as the page's first
+// view: the khorasan outlines and the attacks near them (within the
+// outlines' bound grown by its own size on every side); failing those,
+// the other layers; failing everything, the world.
+func (fig *figure) fitBound(ctx context.Context) (orb.Bound, error) {
+	var region *orb.Bound
+	extend := func(b orb.Bound) {
+		if region == nil {
+			region = &b
+		} else {
+			u := region.Union(b)
+			region = &u
+		}
+	}
+	each := func(l FigureLayer, fn func(orb.Geometry)) error {
+		return fig.r.Source.Features(ctx, l.Layer.Name, geo.Query{Filter: l.Filter}, func(f geo.Feature) error {
+			if f.Geometry != nil {
+				fn(f.Geometry)
+			}
+			return nil
+		})
+	}
+	for _, l := range fig.order {
+		if layerKind(l.Layer.Name) == kindKhorasan {
+			if err := each(l, func(g orb.Geometry) { extend(g.Bound()) }); err != nil {
+				return orb.Bound{}, err
+			}
+		}
+	}
+	var near *orb.Bound
+	if region != nil {
+		w, h := region.Max[0]-region.Min[0], region.Max[1]-region.Min[1]
+		n := orb.Bound{Min: orb.Point{region.Min[0] - w, region.Min[1] - h}, Max: orb.Point{region.Max[0] + w, region.Max[1] + h}}
+		near = &n
+	}
+	for _, l := range fig.order {
+		if layerKind(l.Layer.Name) == kindAttacks {
+			err := each(l, func(g orb.Geometry) {
+				if near == nil || near.Intersects(g.Bound()) {
+					extend(g.Bound())
+				}
+			})
+			if err != nil {
+				return orb.Bound{}, err
+			}
+		}
+	}
+	for _, kind := range []string{kindGeneric, kindCities, kindBorders} {
+		if region != nil {
+			break
+		}
+		for _, l := range fig.order {
+			if layerKind(l.Layer.Name) == kind {
+				if err := each(l, func(g orb.Geometry) { extend(g.Bound()) }); err != nil {
+					return orb.Bound{}, err
+				}
+			}
+		}
+	}
+	if region == nil {
+		return orb.Bound{Min: orb.Point{-180, -60}, Max: orb.Point{180, 75}}, nil
+	}
+	return *region, nil
+}
+
+// fitZoom is the centre (world pixels at zoom 0) and zoom at which b fills
+// width by height CSS pixels, less a padding share on every side.
+func fitZoom(b orb.Bound, width, height int, pad float64) (cx, cy, zoom float64) {
+	x0, y0 := worldPixel(orb.Point{b.Min[0], b.Max[1]}, 0, 256)
+	x1, y1 := worldPixel(orb.Point{b.Max[0], b.Min[1]}, 0, 256)
+	w, h := float64(width)*(1-2*pad), float64(height)*(1-2*pad)
+	zoom = math.Log2(math.Min(w/math.Max(x1-x0, 1e-9), h/math.Max(y1-y0, 1e-9)))
+	return (x0 + x1) / 2, (y0 + y1) / 2, zoom
+}
+
+// viewAt is the window of width by height CSS pixels (times scale)
+// centred on world pixel (cx, cy) of zoom 0, at zoom.
+func viewAt(cx, cy, zoom float64, width, height int, scale float64) View {
+	k := math.Exp2(zoom)
+	ox, oy := cx*k-float64(width)/2, cy*k-float64(height)/2
+	project := func(p orb.Point) orb.Point {
+		x, y := worldPixel(p, 0, 256)
+		return orb.Point{(x*k - ox) * scale, (y*k - oy) * scale}
+	}
+	margin := 128.0
+	nw := lonLat((ox-margin)/k, math.Max(0, (oy-margin)/k), 0, 256)
+	se := lonLat((ox+float64(width)+margin)/k, math.Min(256, (oy+float64(height)+margin)/k), 0, 256)
+	return View{
+		Bound:   orb.Bound{Min: orb.Point{math.Max(-180, nw[0]), math.Max(-90, se[1])}, Max: orb.Point{math.Min(180, se[0]), math.Min(90, nw[1])}},
+		Width:   int(math.Round(float64(width) * scale)),
+		Height:  int(math.Round(float64(height) * scale)),
+		Scale:   scale,
+		Zoom:    zoom,
+		Project: project,
+	}
+}
+
+// ---- drawing, the same for every output
+
+// canvas is an output: a raster, an SVG or a PDF page. Coordinates and
+// sizes are CSS pixels from the top left.
+type canvas interface {
+	group(id string)
+	end()
+	// fill fills closed rings with the nonzero rule.
+	fill(rings [][]orb.Point, c color.RGBA, opacity float64)
+	stroke(lines [][]orb.Point, closed bool, c color.RGBA, opacity, width float64, dash []float64)
+	circle(p orb.Point, r float64, m mark)
+	rect(x, y, w, h float64, fill color.RGBA, opacity float64, border color.RGBA, borderWidth float64)
+	text(t textRun)
+	// clip limits what follows (until end) to the map.
+	clip(id string)
+}
+
+// mark is a circle's look, and what it stands for (an SVG tooltip).
+type mark struct {
+	fill        color.RGBA
+	fillOpacity float64
+	stroke      color.RGBA
+	strokeWidth float64
+	title       string
+}
+
+// textRun is one line of text.
+type textRun struct {
+	at     orb.Point // baseline: its left end, middle or right end by anchor
+	s      string
+	size   float64
+	font   fontKind
+	color  color.RGBA
+	halo   bool
+	haloC  color.RGBA
+	haloW  float64 // on each side
+	anchor int     // anchorStart, anchorMiddle, anchorEnd
+}
+
+const (
+	anchorStart = iota
+	anchorMiddle
+	anchorEnd
+)
+
+var (
+	italicOnce sync.Once
+	italicFont *opentype.Font
+	italicErr  error
+)
+
+func fontOf(kind fontKind) (*opentype.Font, error) {
+	regular, bold, err := fonts()
+	if err != nil {
+		return nil, err
+	}
+	switch kind {
+	case fontBold:
+		return bold, nil
+	case fontItalic:
+		italicOnce.Do(func() { italicFont, italicErr = opentype.Parse(goitalic.TTF) })
+		return italicFont, italicErr
+	}
+	return regular, nil
+}
+
+// measurer measures text in CSS pixels, unhinted, as the vector outputs
+// set it.
+type measurer struct {
+	mu    sync.Mutex
+	faces map[[2]float64]font.Face
+}
+
+var measure = &measurer{faces: map[[2]float64]font.Face{}}
+
+func (m *measurer) face(kind fontKind, size float64) font.Face {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	key := [2]float64{float64(kind), size}
+	if f, ok := m.faces[key]; ok {
+		return f
+	}
+	ft, err := fontOf(kind)
+	if err != nil {
+		panic(err) // the embedded Go fonts always parse
+	}
+	f, err := opentype.NewFace(ft, &opentype.FaceOptions{Size: size, DPI: 72, Hinting: font.HintingNone})
+	if err != nil {
+		panic(err)
+	}
+	m.faces[key] = f
+	return f
+}
+
+func (m *measurer) width(s string, kind fontKind, size float64) float64 {
+	f := m.face(kind, size)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return float64(font.MeasureString(f, s)) / 64
+}
+
+// wrap breaks s into lines no wider than w, at spaces (not at no-break
+// spaces).
+func wrap(s string, kind fontKind, size, w float64) []string {
+	var lines []string
+	line := ""
+	for _, word := range strings.Split(s, " ") {
+		if word == "" {
+			continue
+		}
+		next := word
+		if line != "" {
+			next = line + " " + word
+		}
+		if line != "" && measure.width(next, kind, size) > w {
+			lines = append(lines, line)
+			line = word
+			continue
+		}
+		line = next
+	}
+	if line != "" {
+		lines = append(lines, line)
+	}
+	return lines
+}
+
+// box is a rectangle in CSS pixels.
+type box struct{ x0, y0, x1, y1 float64 }
+
+func (a box) overlaps(b box) bool { return a.x0 < b.x1 && b.x0 < a.x1 && a.y0 < b.y1 && b.y0 < a.y1 }
+
+var (
+	white    = color.RGBA{0xff, 0xff, 0xff, 0xff}
+	ink      = color.RGBA{0x22, 0x22, 0x22, 0xff}
+	greyInk  = color.RGBA{0x55, 0x55, 0x55, 0xff}
+	panelRim = color.RGBA{0xbb, 0xbb, 0xbb, 0xff}
+	legColor = color.RGBA{0x55, 0x55, 0x55, 0xff}
+	// City labels, as the page's style sheet draws them.
+	cityText   = color.RGBA{0x3a, 0x3d, 0x40, 0xff}
+	cityDot    = color.RGBA{0x4a, 0x4d, 0x50, 0xff}
+	anchorText = color.RGBA{0x6a, 0x3f, 0x1b, 0xff}
+	anchorDot  = color.RGBA{0x7b, 0x4b, 0x22, 0xff}
+)
+
+// overlays is where the title, legend, scale bar and attribution go,
+// worked out before the layers so that city labels keep clear of them.
+type overlays struct {
+	title       []string
+	titleBox    box
+	footer      []string
+	footerBox   box
+	legend      *legend
+	legendBox   box
+	scaleLen    float64 // CSS pixels
+	scaleText   string
+	scaleBox    box
+	attackCount map[string]int
+}
+
+// draw paints everything but the basemap: the layers, then the overlays.
+func (fig *figure) draw(ctx context.Context, c canvas) error {
+	ov := fig.layout()
+	c.clip("map")
+	for _, l := range fig.order {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		feats := fig.features[l.Layer.Name]
+		c.group("layer-" + l.Layer.Name)
+		switch layerKind(l.Layer.Name) {
+		case kindBorders:
+			fig.drawBorders(c, feats)
+		case kindKhorasan:
+			fig.drawKhorasan(c, feats)
+		case kindAttacks:
+			if err := fig.drawAttacks(ctx, c, feats); err != nil {
+				return err
+			}
+		case kindCities:
+			fig.drawCities(c, feats, ov)
+		default:
+			if err := fig.drawGeneric(ctx, c, feats); err != nil {
+				return err
+			}
+		}
+		c.end()
+	}
+	c.end() // clip
+	fig.drawOverlays(c, ov)
+	return nil
+}
+
+// project takes lon/lat to CSS pixels.
+func (fig *figure) project(p orb.Point) orb.Point { return fig.css.Project(p) }
+
+// clipBox is the map in CSS pixels, with room for strokes at the edges.
+func (fig *figure) clipBox() orb.Bound {
+	return orb.Bound{Min: orb.Point{-8, -8}, Max: orb.Point{float64(fig.Width) + 8, float64(fig.Height) + 8}}
+}
+
+// rings returns the projected rings of the polygons in g, clipped to the
+// map (for filling), and their outlines clipped as lines (for stroking,
+// which must not draw the map's edge).
+func (fig *figure) rings(g orb.Geometry) (fill, outline [][]orb.Point) {
+	cb := fig.clipBox()
+	add := func(p orb.Polygon) {
+		proj := make(orb.Polygon, len(p))
+		for i, r := range p {
+			pts := make(orb.Ring, len(r))
+			for j, q := range r {
+				pts[j] = fig.project(q)
+			}
+			proj[i] = orb.Ring(simplifyPx(pts, 0.3))
+			for _, ls := range clip.MultiLineString(cb, orb.MultiLineString{orb.LineString(slices.Clone(proj[i]))}) {
+				outline = append(outline, ls)
+			}
+		}
+		for _, r := range clip.Polygon(cb, proj) {
+			if len(r) >= 3 {
+				fill = append(fill, r)
+			}
+		}
+	}
+	switch g := g.(type) {
+	case orb.Polygon:
+		add(g)
+	case orb.MultiPolygon:
+		for _, p := range g {
+			add(p)
+		}
+	case orb.Collection:
+		for _, x := range g {
+			f, o := fig.rings(x)
+			fill, outline = append(fill, f...), append(outline, o...)
+		}
+	}
+	return fill, outline
+}
+
+// lines returns the projected lines of g, clipped to the map.
+func (fig *figure) lines(g orb.Geometry) [][]orb.Point {
+	var out [][]orb.Point
+	add := func(ls []orb.Point) {
+		pts := make(orb.LineString, len(ls))
+		for i, q := range ls {
+			pts[i] = fig.project(q)
+		}
+		for _, c := range clip.MultiLineString(fig.clipBox(), orb.MultiLineString{orb.LineString(simplifyPx(pts, 0.3))}) {
+			out = append(out, c)
+		}
+	}
+	switch g := g.(type) {
+	case orb.LineString:
+		add(g)
+	case orb.MultiLineString:
+		for _, l := range g {
+			add(l)
+		}
+	case orb.Collection:
+		for _, x := range g {
+			out = append(out, fig.lines(x)...)
+		}
+	}
+	return out
+}
+
+// simplifyPx drops points closer than tol pixels to the previous kept
+// one: lines far finer than a pixel cost bytes in SVG and PDF and show
+// nothing more.
+func simplifyPx(pts []orb.Point, tol float64) []orb.Point {
+	if len(pts) < 3 {
+		return pts
+	}
+	out := pts[:1:1]
+	out = slices.Clone(out)
+	for i := 1; i < len(pts)-1; i++ {
+		last := out[len(out)-1]
+		if math.Abs(pts[i][0]-last[0]) < tol && math.Abs(pts[i][1]-last[1]) < tol {
+			continue
+		}
+		out = append(out, pts[i])
+	}
+	return append(out, pts[len(pts)-1])
+}
+
+func (fig *figure) drawBorders(c canvas, feats []geo.Feature) {
+	s := fig.st.Land
+	var rings [][]orb.Point
+	for _, f := range feats {
+		_, o := fig.rings(f.Geometry)
+		rings = append(rings, o...)
+	}
+	c.stroke(rings, false, mustColor(s.Color), opacity(s.Opacity, 1), s.Weight, dashes(s.DashArray))
+}
+
+func (fig *figure) drawKhorasan(c canvas, feats []geo.Feature) {
+	k := fig.st.Khorasan
+	// Broad first, so the main outline lies on top.
+	sorted := slices.Clone(feats)
+	slices.SortStableFunc(sorted, func(a, b geo.Feature) int {
+		ab, bb := a.ID == "broad", b.ID == "broad"
+		switch {
+		case ab && !bb:
+			return -1
+		case bb && !ab:
+			return 1
+		}
+		return 0
+	})
+	for _, f := range sorted {
+		fill, outline := fig.rings(f.Geometry)
+		line := k.Main
+		if f.ID == "broad" {
+			line = k.Broad
+		} else {
+			c.fill(fill, mustColor(k.Fill.FillColor), opacity(k.Fill.FillOpacity, 0.2))
+		}
+		c.stroke(outline, false, mustColor(line.Color), opacity(line.Opacity, 1), line.Weight, dashes(line.DashArray))
+	}
+}
+
+func propFloat(p map[string]any, name string) (float64, bool) {
+	switch v := p[name].(type) {
+	case int64:
+		return float64(v), true
+	case float64:
+		return v, true
+	case string:
+		f, err := strconv.ParseFloat(v, 64)
+		return f, err == nil
+	}
+	return 0, false
+}
+
+func propString(p map[string]any, name string) string {
+	switch v := p[name].(type) {
+	case string:
+		return v
+	case nil:
+		return ""
+	default:
+		return fmt.Sprint(v)
+	}
+}
+
+// attackMarker is one attack as drawn.
+type attackMarker struct {
+	real, at orb.Point
+	r        float64
+	sw       Swatch
+	title    string
+	date     string
+	moved    bool
+}
+
+// attackMarkers places the attack markers as the page does: co-located
+// attacks spread on a ring in date order, big circles first so that
+// small ones lie on top.
+func (fig *figure) attackMarkers(feats []geo.Feature) []attackMarker {
+	type group struct {
+		key   string
+		items []attackMarker
+	}
+	var groups []*group
+	byKey := map[string]*group{}
+	for _, f := range feats {
+		pt, ok := f.Geometry.(orb.Point)
+		if !ok {
+			continue
+		}
+		p := f.Properties
+		killed, hasKilled := propFloat(p, "killed")
+		sw, _ := fig.st.attributionSwatch(propString(p, "attribution"))
+		title := strings.TrimSpace(propString(p, "date") + " – " + firstNonEmpty(propString(p, "name"), f.ID))
+		if hasKilled {
+			title += fmt.Sprintf(" (%s killed)", strconv.FormatFloat(killed, 'f', -1, 64))
+		}
+		m := attackMarker{real: fig.project(pt), r: fig.st.Radius(killed), sw: sw, title: title, date: propString(p, "date")}
+		m.at = m.real
+		key := strconv.FormatFloat(pt[1], 'f', 6, 64) + "," + strconv.FormatFloat(pt[0], 'f', 6, 64)
+		g := byKey[key]
+		if g == nil {
+			g = &group{key: key}
+			byKey[key] = g
+			groups = append(groups, g)
+		}
+		g.items = append(g.items, m)
+	}
+	var out []attackMarker
+	for _, g := range groups {
+		slices.SortStableFunc(g.items, func(a, b attackMarker) int { return strings.Compare(a.date, b.date) })
+		n := len(g.items)
+		if n > 1 {
+			r := math.Max(fig.st.Spread.MinRing, float64(n)*fig.st.Spread.Spacing/(2*math.Pi))
+			for i := range g.items {
+				a := -math.Pi/2 + 2*math.Pi*float64(i)/float64(n)
+				g.items[i].at = orb.Point{g.items[i].real[0] + r*math.Cos(a), g.items[i].real[1] + r*math.Sin(a)}
+				g.items[i].moved = true
+			}
+		}
+		out = append(out, g.items...)
+	}
+	slices.SortStableFunc(out, func(a, b attackMarker) int {
+		switch {
+		case a.r > b.r:
+			return -1
+		case a.r < b.r:
+			return 1
+		}
+		return 0
+	})
+	return out
+}
+
+func firstNonEmpty(s ...string) string {
+	for _, v := range s {
+		if strings.TrimSpace(v) != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+func (fig *figure) drawAttacks(ctx context.Context, c canvas, feats []geo.Feature) error {
+	ms := fig.attackMarkers(feats)
+	var legs [][]orb.Point
+	for _, m := range ms {
+		if m.moved {
+			legs = append(legs, []orb.Point{m.real, m.at})
+		}
+	}
+	if len(legs) > 0 {
+		c.stroke(legs, false, legColor, 0.7, 0.8, nil)
+	}
+	mk := fig.st.Marker
+	for i, m := range ms {
+		if i%1024 == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		c.circle(m.at, m.r, mark{fill: mustColor(m.sw.Color), fillOpacity: mk.FillOpacity, stroke: mustColor(mk.Stroke), strokeWidth: mk.Weight, title: m.title})
+	}
+	return nil
+}
+
+func (fig *figure) drawGeneric(ctx context.Context, c canvas, feats []geo.Feature) error {
+	s := fig.st.Generic
+	col := mustColor(s.Color)
+	var rings, outlines, lines [][]orb.Point
+	var points []orb.Point
+	var walk func(g orb.Geometry)
+	walk = func(g orb.Geometry) {
+		switch g := g.(type) {
+		case orb.Point:
+			points = append(points, fig.project(g))
+		case orb.MultiPoint:
+			for _, p := range g {
+				points = append(points, fig.project(p))
+			}
+		case orb.Polygon, orb.MultiPolygon:
+			f, o := fig.rings(g)
+			rings, outlines = append(rings, f...), append(outlines, o...)
+		case orb.LineString, orb.MultiLineString:
+			lines = append(lines, fig.lines(g)...)
+		case orb.Collection:
+			for _, x := range g {
+				walk(x)
+			}
+		}
+	}
+	for _, f := range feats {
+		walk(f.Geometry)
+	}
+	if len(rings) > 0 {
+		c.fill(rings, col, opacity(s.FillOpacity, 0.15))
+		c.stroke(outlines, false, col, opacity(s.Opacity, 1), s.Weight, nil)
+	}
+	if len(lines) > 0 {
+		c.stroke(lines, false, col, opacity(s.Opacity, 1), s.Weight, nil)
+	}
+	for i, p := range points {
+		if i%1024 == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		c.circle(p, 5, mark{fill: col, fillOpacity: 0.8, stroke: white, strokeWidth: 1})
+	}
+	return nil
+}
+
+// cityLabel splits "Neyshabur (Nishapur)": a short aside stays, a long
+// one ("Tus (Tus-e Sofla, near ancient Tus)") is left off, as on the page.
+func cityLabel(name string) string {
+	name = strings.TrimSpace(name)
+	if !strings.HasSuffix(name, ")") {
+		return name
+	}
+	i := strings.LastIndex(name, "(")
+	if i <= 0 {
+		return name
+	}
+	base, aside := strings.TrimSpace(name[:i]), strings.TrimSpace(name[i+1:len(name)-1])
+	if utf8.RuneCountInString(aside) <= 16 && !strings.Contains(aside, ",") && !strings.ContainsAny(aside, "()") {
+		return base + " (" + aside + ")"
+	}
+	return base
+}
+
+// drawCities labels the cities as the page does: a dot and a name, the
+// historical anchors first, then the places of many attacks, then the
+// most populous; a label that would overlap one placed (or the legend,
+// title, scale bar or attribution) is left out.
+func (fig *figure) drawCities(c canvas, feats []geo.Feature, ov *overlays) {
+	attacksAt := map[string]int{}
+	for _, f := range fig.features["attacks"] {
+		if city := strings.ToLower(strings.TrimSpace(propString(f.Properties, "city"))); city != "" {
+			attacksAt[city]++
+		}
+	}
+	type city struct {
+		p      orb.Point
+		name   string
+		anchor bool
+		score  float64
+		order  int
+	}
+	var cities []city
+	for i, f := range feats {
+		pt, ok := f.Geometry.(orb.Point)
+		name := propString(f.Properties, "name")
+		if !ok || strings.TrimSpace(name) == "" {
+			continue
+		}
+		anchor := false
+		switch v := f.Properties["anchor"].(type) {
+		case bool:
+			anchor = v
+		case int64:
+			anchor = v == 1
+		case string:
+			anchor = v == "true"
+		}
+		label := cityLabel(name)
+		base := strings.ToLower(strings.TrimSpace(strings.SplitN(name, "(", 2)[0]))
+		score := math.Log2(1 + float64(attacksAt[base]))
+		if anchor {
+			score += 3
+		}
+		pop, _ := propFloat(f.Properties, "population")
+		cities = append(cities, city{p: fig.project(pt), name: label, anchor: anchor, score: score*1e12 + math.Min(pop, 1e11), order: i})
+	}
+	slices.SortStableFunc(cities, func(a, b city) int {
+		switch {
+		case a.score > b.score:
+			return -1
+		case a.score < b.score:
+			return 1
+		}
+		return a.order - b.order
+	})
+	placed := ov.reserved()
+	for _, ct := range cities {
+		size, kind, col, dot := 11.5, fontRegular, cityText, cityDot
+		if ct.anchor {
+			size, kind, col, dot = 12, fontItalic, anchorText, anchorDot
+		}
+		w := measure.width(ct.name, kind, size)
+		x := ct.p[0] + 2.5 + 3
+		baseline := ct.p[1] + size*0.35
+		b := box{ct.p[0] - 4, ct.p[1] - size*0.75, x + w + 3, ct.p[1] + size*0.55}
+		if b.x1 < 0 || b.x0 > float64(fig.Width) || b.y1 < 0 || b.y0 > float64(fig.Height) {
+			continue
+		}
+		clash := false
+		for _, o := range placed {
+			if o.overlaps(b) {
+				clash = true
+				break
+			}
+		}
+		if clash {
+			continue
+		}
+		placed = append(placed, b)
+		c.circle(ct.p, 2.5, mark{fill: dot, fillOpacity: 1, stroke: white, strokeWidth: 1})
+		c.text(textRun{at: orb.Point{x, baseline}, s: ct.name, size: size, font: kind, color: col, halo: true, haloC: white, haloW: 2})
+	}
+}
+
+// reserved is the overlays' boxes, which city labels keep clear of.
+func (ov *overlays) reserved() []box {
+	var out []box
+	for _, b := range []box{ov.titleBox, ov.footerBox, ov.legendBox, ov.scaleBox} {
+		if b != (box{}) {
+			out = append(out, b)
+		}
+	}
+	return out
+}

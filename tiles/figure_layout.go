@@ -1,0 +1,379 @@
+package tiles
+
+import (
+	"fmt"
+	"image/color"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/paulmach/orb"
+)
+
+// Layout constants, in CSS pixels.
+const (
+	figPad        = 10.0
+	titleSize     = 16.0
+	titleLeading  = 20.0
+	footerSize    = 9.0
+	footerLeading = 11.0
+	legendPad     = 8.0
+	legendText    = 10.5
+	legendHead    = 11.0
+	legendNote    = 9.0
+	scaleMax      = 110.0
+)
+
+// legend is the legend panel: rows drawn top to bottom.
+type legend struct {
+	w, h float64
+	rows []legendRow
+}
+
+type legendRow struct {
+	h    float64
+	w    float64
+	draw func(c canvas, x, y float64) // y is the row's top
+}
+
+func (lg *legend) add(r legendRow) {
+	lg.rows = append(lg.rows, r)
+	lg.h += r.h
+	lg.w = math.Max(lg.w, r.w)
+}
+
+func (lg *legend) heading(s string) {
+	lg.add(legendRow{h: 16, w: measure.width(s, fontBold, legendHead), draw: func(c canvas, x, y float64) {
+		c.text(textRun{at: orb.Point{x, y + 12}, s: s, size: legendHead, font: fontBold, color: ink})
+	}})
+}
+
+func (lg *legend) note(s string) {
+	lg.add(legendRow{h: 13, w: measure.width(s, fontRegular, legendNote), draw: func(c canvas, x, y float64) {
+		c.text(textRun{at: orb.Point{x, y + 10}, s: s, size: legendNote, font: fontRegular, color: greyInk})
+	}})
+}
+
+// item is a row with a symbol 24 pixels wide and a label.
+func (lg *legend) item(symbol func(c canvas, x, y float64), label string, kind fontKind, col color.RGBA) {
+	lg.add(legendRow{h: 15, w: 28 + measure.width(label, kind, legendText), draw: func(c canvas, x, y float64) {
+		symbol(c, x, y+7.5)
+		c.text(textRun{at: orb.Point{x + 28, y + 11}, s: label, size: legendText, font: kind, color: col})
+	}})
+}
+
+func (lg *legend) gap(h float64) { lg.add(legendRow{h: h, draw: func(canvas, float64, float64) {}}) }
+
+// buildLegend explains the markers (colour: attribution; area: people
+// killed) and the other layers drawn.
+func (fig *figure) buildLegend() *legend {
+	lg := &legend{}
+	st := fig.st
+	sections := 0
+	section := func() {
+		if sections > 0 {
+			lg.gap(6)
+		}
+		sections++
+	}
+	// The page's legend order: attacks, khorasan, cities, then the rest.
+	rank := map[string]int{kindAttacks: 0, kindKhorasan: 1, kindCities: 2, kindGeneric: 3, kindBorders: 4}
+	order := slices.Clone(fig.order)
+	slices.SortStableFunc(order, func(a, b FigureLayer) int {
+		return rank[layerKind(a.Layer.Name)] - rank[layerKind(b.Layer.Name)]
+	})
+	for _, l := range order {
+		switch layerKind(l.Layer.Name) {
+		case kindAttacks:
+			section()
+			counts := fig.attackCounts()
+			lg.heading("Attacks, by attribution")
+			keys := append([]string{}, AttributionOrder...)
+			if counts["other"] > 0 {
+				keys = append(keys, "other")
+			}
+			for _, k := range keys {
+				sw, ok := st.Attribution[k]
+				if !ok {
+					sw = st.AttributionUnknown
+				}
+				col := mustColor(sw.Color)
+				lg.item(func(c canvas, x, y float64) {
+					c.circle(orb.Point{x + 10, y}, 6, mark{fill: col, fillOpacity: st.Marker.FillOpacity, stroke: white, strokeWidth: 1})
+				}, fmt.Sprintf("%s (%d)", sw.Label, counts[k]), fontRegular, ink)
+			}
+			lg.heading("Marker area: people killed")
+			refs := st.Marker.ReferenceKilled
+			if len(refs) == 0 {
+				refs = []float64{10, 50, 150}
+			}
+			var radii []float64
+			total, rmax := 0.0, 0.0
+			for _, k := range refs {
+				r := st.Radius(k)
+				radii = append(radii, r)
+				total += 2*r + 10
+				rmax = math.Max(rmax, r)
+			}
+			claimed := mustColor(st.Attribution["claimed"].Color)
+			lg.add(legendRow{h: 2*rmax + 16, w: total, draw: func(c canvas, x, y float64) {
+				base := y + 2*rmax + 2
+				cx := x + 2
+				for i, r := range radii {
+					c.circle(orb.Point{cx + r, base - r}, r, mark{fill: claimed, fillOpacity: 0.25, stroke: greyInk, strokeWidth: 1})
+					c.text(textRun{at: orb.Point{cx + r, base + 11}, s: strconv.FormatFloat(refs[i], 'f', -1, 64), size: legendText, font: fontRegular, color: ink, anchor: anchorMiddle})
+					cx += 2*r + 10
+				}
+			}})
+			lg.note("Smallest dot: no one killed, or unknown.")
+			lg.note("Attacks at one place are spread on a ring.")
+		case kindKhorasan:
+			section()
+			k := st.Khorasan
+			lg.heading("Greater Khorasan (approximate)")
+			for _, v := range []PathStyle{k.Main, k.Broad} {
+				v := v
+				label := v.Label
+				if label == "" {
+					label = "Outline"
+				}
+				lg.item(func(c canvas, x, y float64) {
+					c.stroke([][]orb.Point{{{x, y}, {x + 22, y}}}, false, mustColor(v.Color), opacity(v.Opacity, 1), v.Weight, dashes(v.DashArray))
+				}, label, fontRegular, ink)
+			}
+			lg.note("Historical region, hand-drawn. Not ISIS-K’s territory.")
+		case kindCities:
+			section()
+			lg.heading("Cities")
+			lg.add(legendRow{h: 15, w: 28 + 70 + measure.width("historical anchor", fontRegular, legendText), draw: func(c canvas, x, y float64) {
+				c.circle(orb.Point{x + 10, y + 7.5}, 2.5, mark{fill: anchorDot, fillOpacity: 1, stroke: white, strokeWidth: 1})
+				c.text(textRun{at: orb.Point{x + 16, y + 11}, s: "Herat", size: 11, font: fontItalic, color: anchorText})
+				c.text(textRun{at: orb.Point{x + 28 + 46, y + 11}, s: "historical anchor", size: legendText, font: fontRegular, color: ink})
+			}})
+			lg.add(legendRow{h: 15, w: 28 + 70 + measure.width("other city", fontRegular, legendText), draw: func(c canvas, x, y float64) {
+				c.circle(orb.Point{x + 10, y + 7.5}, 2.5, mark{fill: cityDot, fillOpacity: 1, stroke: white, strokeWidth: 1})
+				c.text(textRun{at: orb.Point{x + 16, y + 11}, s: "Peshawar", size: 10.5, font: fontRegular, color: cityText})
+				c.text(textRun{at: orb.Point{x + 28 + 46, y + 11}, s: "other city", size: legendText, font: fontRegular, color: ink})
+			}})
+		case kindGeneric:
+			section()
+			g := st.Generic
+			col := mustColor(g.Color)
+			title := firstNonEmpty(l.Layer.Title, l.Layer.Name)
+			lg.item(func(c canvas, x, y float64) {
+				c.rect(x+2, y-5, 18, 10, col, opacity(g.FillOpacity, 0.15), col, g.Weight)
+			}, title, fontRegular, ink)
+		}
+	}
+	if sections == 0 {
+		return nil
+	}
+	lg.w += 2 * legendPad
+	lg.h += 2 * legendPad
+	return lg
+}
+
+// attackCounts counts the attack markers inside the figure, by
+// attribution key.
+func (fig *figure) attackCounts() map[string]int {
+	counts := map[string]int{}
+	for _, f := range fig.features["attacks"] {
+		pt, ok := f.Geometry.(orb.Point)
+		if !ok {
+			continue
+		}
+		p := fig.project(pt)
+		if p[0] < 0 || p[1] < 0 || p[0] > float64(fig.Width) || p[1] > float64(fig.Height) {
+			continue
+		}
+		_, key := fig.st.attributionSwatch(propString(f.Properties, "attribution"))
+		counts[key]++
+	}
+	return counts
+}
+
+// credits is the attribution line: the basemap's sources, each drawn
+// layer's credit (with where its sources are listed) and the date the
+// data last changed.
+func (fig *figure) credits() string {
+	var parts []string
+	seen := map[string]bool{}
+	add := func(s string) {
+		s = strings.TrimSpace(s)
+		if s != "" && !seen[s] {
+			seen[s] = true
+			parts = append(parts, s)
+		}
+	}
+	for _, l := range fig.basemapLayers {
+		if l.Name == "borders" {
+			a := firstNonEmpty(l.Attribution, "Natural Earth")
+			if rest, ok := strings.CutPrefix(a, "Borders:"); ok {
+				add("Basemap and borders:" + rest)
+			} else {
+				add("Basemap: " + a)
+			}
+		} else {
+			add(l.Attribution)
+		}
+	}
+	for _, l := range fig.order {
+		if l.Layer.Name == "borders" && len(fig.basemapLayers) > 0 && fig.basemapLayers[0].Name == "borders" {
+			continue
+		}
+		credit := firstNonEmpty(l.Layer.Attribution, l.Layer.Title, l.Layer.Name)
+		if layerKind(l.Layer.Name) == kindAttacks {
+			if fig.BaseURL != "" {
+				credit = strings.TrimRight(credit, ". ") + "; sources listed at " + strings.TrimSuffix(fig.BaseURL, "/") + "/api/collections/" + l.Layer.Name + "/items"
+			} else {
+				credit = strings.TrimRight(credit, ". ") + "; sources listed per event (source_url)"
+			}
+		}
+		add(credit)
+	}
+	if !fig.changed.IsZero() {
+		add("Data\u00a0as\u00a0of\u00a0" + fig.changed.UTC().Format("2006-01-02"))
+	}
+	return strings.Join(parts, " · ")
+}
+
+// layout places the title band, the attribution strip, the scale bar and
+// the legend.
+func (fig *figure) layout() *overlays {
+	W, H := float64(fig.Width), float64(fig.Height)
+	ov := &overlays{}
+	top := 0.0
+	if t := strings.TrimSpace(fig.Title); t != "" {
+		ov.title = wrap(t, fontBold, titleSize, W-2*figPad)
+		if len(ov.title) > 3 {
+			ov.title = ov.title[:3]
+			ov.title[2] += "…"
+		}
+		top = figPad + float64(len(ov.title))*titleLeading
+		ov.titleBox = box{0, 0, W, top}
+	}
+	ov.footer = wrap(fig.credits(), fontRegular, footerSize, W-12)
+	footTop := H - (float64(len(ov.footer))*footerLeading + 5)
+	ov.footerBox = box{0, footTop, W, H}
+
+	// Scale bar: a round distance at the map's centre latitude.
+	lat := fig.centreLat()
+	mpp := 2 * math.Pi * 6378137 * math.Cos(lat*math.Pi/180) / (256 * math.Exp2(fig.css.Zoom))
+	maxLen := math.Min(scaleMax, W/3)
+	if d := niceDistance(maxLen * mpp); d > 0 {
+		ov.scaleLen = d / mpp
+		if d >= 1000 {
+			ov.scaleText = strconv.FormatFloat(d/1000, 'f', -1, 64) + " km"
+		} else {
+			ov.scaleText = strconv.FormatFloat(d, 'f', -1, 64) + " m"
+		}
+		ov.scaleBox = box{figPad - 4, footTop - figPad - 24, figPad + ov.scaleLen + 6, footTop - figPad + 2}
+	}
+	if fig.Legend {
+		if lg := fig.buildLegend(); lg != nil {
+			x1, y1 := W-figPad, footTop-figPad
+			b := box{x1 - lg.w, y1 - lg.h, x1, y1}
+			room := b.y0 >= top+figPad && b.x0 >= figPad && !(ov.scaleBox != box{} && b.overlaps(ov.scaleBox))
+			if room {
+				ov.legend, ov.legendBox = lg, b
+			}
+		}
+	}
+	return ov
+}
+
+// centreLat is the latitude at the middle of the figure.
+func (fig *figure) centreLat() float64 {
+	// Invert the projection at the middle row.
+	k := math.Exp2(fig.css.Zoom)
+	p0 := fig.css.Project(orb.Point{0, 0})
+	_, y0 := worldPixel(orb.Point{0, 0}, 0, 256)
+	cy := (float64(fig.Height)/2-p0[1])/k + y0
+	return lonLat(0, cy, 0, 256)[1]
+}
+
+// niceDistance is the largest 1, 2 or 5 times a power of ten metres not
+// above m.
+func niceDistance(m float64) float64 {
+	if !(m > 0) || math.IsInf(m, 0) {
+		return 0
+	}
+	p := math.Pow(10, math.Floor(math.Log10(m)))
+	for _, f := range []float64{5, 2, 1} {
+		if f*p <= m {
+			return f * p
+		}
+	}
+	return p
+}
+
+// drawOverlays paints the title band, legend, scale bar and attribution.
+func (fig *figure) drawOverlays(c canvas, ov *overlays) {
+	W := float64(fig.Width)
+	if len(ov.title) > 0 {
+		c.group("title")
+		b := ov.titleBox
+		c.rect(0, 0, W, b.y1, white, 0.85, color.RGBA{}, 0)
+		for i, line := range ov.title {
+			c.text(textRun{at: orb.Point{figPad, figPad + float64(i)*titleLeading + 13}, s: line, size: titleSize, font: fontBold, color: ink})
+		}
+		c.end()
+	}
+	if lg := ov.legend; lg != nil {
+		c.group("legend")
+		b := ov.legendBox
+		c.rect(b.x0, b.y0, b.x1-b.x0, b.y1-b.y0, white, 0.92, panelRim, 0.8)
+		y := b.y0 + legendPad
+		for _, r := range lg.rows {
+			r.draw(c, b.x0+legendPad, y)
+			y += r.h
+		}
+		c.end()
+	}
+	if ov.scaleLen > 0 {
+		c.group("scale-bar")
+		b := ov.scaleBox
+		c.rect(b.x0, b.y0, b.x1-b.x0, b.y1-b.y0, white, 0.75, color.RGBA{}, 0)
+		x0, x1, y := figPad, figPad+ov.scaleLen, b.y1-6
+		c.stroke([][]orb.Point{{{x0, y - 5}, {x0, y}, {x1, y}, {x1, y - 5}}}, false, ink, 1, 1.5, nil)
+		c.text(textRun{at: orb.Point{x0 + 2, y - 7}, s: ov.scaleText, size: 10, font: fontRegular, color: ink})
+		c.end()
+	}
+	c.group("attribution")
+	b := ov.footerBox
+	c.rect(0, b.y0, W, b.y1-b.y0, white, 0.8, color.RGBA{}, 0)
+	for i, line := range ov.footer {
+		c.text(textRun{at: orb.Point{6, b.y0 + 3 + float64(i)*footerLeading + 8}, s: line, size: footerSize, font: fontRegular, color: greyInk})
+	}
+	c.end()
+}
+
+// paintScene writes the basemap scene (built at scale 1, so in CSS
+// pixels) as paths and text.
+func paintScene(c canvas, sc *scene) {
+	st := sc.style
+	c.group("basemap")
+	c.rect(0, 0, float64(sc.width), float64(sc.height), st.Sea, 1, color.RGBA{}, 0)
+	var land [][]orb.Point
+	for _, p := range sc.land {
+		for _, r := range p {
+			if s := simplifyPx(r, 0.3); len(s) >= 3 {
+				land = append(land, s)
+			}
+		}
+	}
+	c.fill(land, st.Land, 1)
+	var outlines [][]orb.Point
+	for _, ls := range sc.outlines {
+		outlines = append(outlines, simplifyPx(ls, 0.3))
+	}
+	c.stroke(outlines, false, st.Border, 1, sc.lineWidth, nil)
+	for _, l := range sc.labels {
+		c.text(textRun{at: l.at, s: l.text, size: l.size, font: l.font, color: l.color, halo: true, haloC: st.Halo, haloW: 1})
+		if l.dot {
+			c.circle(l.dotAt, l.dotR, mark{fill: l.dotC, fillOpacity: 1, stroke: st.Halo, strokeWidth: 0.8})
+		}
+	}
+	c.end()
+}

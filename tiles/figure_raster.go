@@ -1,0 +1,247 @@
+package tiles
+
+import (
+	"bufio"
+	"context"
+	"image"
+	"image/color"
+	"image/png"
+	"io"
+	"math"
+	"sync"
+
+	"github.com/paulmach/orb"
+	"golang.org/x/image/font"
+	"golang.org/x/image/font/opentype"
+	"golang.org/x/image/math/fixed"
+	"golang.org/x/image/vector"
+)
+
+// png draws the figure on a raster exactly Width×Scale by Height×Scale
+// pixels: the basemap as the tiles draw it, then the layers and overlays.
+func (fig *figure) png(ctx context.Context, w io.Writer) error {
+	img := image.NewRGBA(image.Rect(0, 0, fig.dpr.Width, fig.dpr.Height))
+	if err := fig.basemap.Draw(ctx, img, fig.dpr); err != nil {
+		return err
+	}
+	rc := &rasterCanvas{dst: img, s: fig.Scale, z: vector.NewRasterizer(img.Bounds().Dx(), img.Bounds().Dy())}
+	if err := fig.draw(ctx, rc); err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	bw := bufio.NewWriterSize(w, 64<<10)
+	enc := png.Encoder{CompressionLevel: png.BestSpeed}
+	if err := enc.Encode(bw, img); err != nil {
+		return err
+	}
+	return bw.Flush()
+}
+
+// rasterCanvas draws onto an RGBA image, s device pixels to a CSS pixel.
+type rasterCanvas struct {
+	dst *image.RGBA
+	s   float64
+	z   *vector.Rasterizer
+}
+
+func (rc *rasterCanvas) group(string) {}
+func (rc *rasterCanvas) end()         {}
+func (rc *rasterCanvas) clip(string)  {}
+
+func (rc *rasterCanvas) reset() *vector.Rasterizer {
+	b := rc.dst.Bounds()
+	rc.z.Reset(b.Dx(), b.Dy())
+	return rc.z
+}
+
+func (rc *rasterCanvas) paint(c color.RGBA, op float64) {
+	if op <= 0 {
+		return
+	}
+	src := image.NewUniform(color.NRGBA{c.R, c.G, c.B, uint8(math.Round(math.Min(1, op) * 255))})
+	rc.z.Draw(rc.dst, rc.dst.Bounds(), src, image.Point{})
+}
+
+func (rc *rasterCanvas) fill(rings [][]orb.Point, c color.RGBA, op float64) {
+	if len(rings) == 0 {
+		return
+	}
+	z := rc.reset()
+	for _, r := range rings {
+		if len(r) < 3 {
+			continue
+		}
+		z.MoveTo(float32(r[0][0]*rc.s), float32(r[0][1]*rc.s))
+		for _, p := range r[1:] {
+			z.LineTo(float32(p[0]*rc.s), float32(p[1]*rc.s))
+		}
+		z.ClosePath()
+	}
+	rc.paint(c, op)
+}
+
+func (rc *rasterCanvas) stroke(lines [][]orb.Point, closed bool, c color.RGBA, op, width float64, dash []float64) {
+	if len(lines) == 0 || width <= 0 {
+		return
+	}
+	z := rc.reset()
+	for _, l := range lines {
+		ls := make(orb.LineString, 0, len(l)+1)
+		for _, p := range l {
+			ls = append(ls, orb.Point{p[0] * rc.s, p[1] * rc.s})
+		}
+		if closed && len(ls) > 1 {
+			ls = append(ls, ls[0])
+		}
+		if dash == nil {
+			strokeLine(z, ls, width*rc.s)
+			continue
+		}
+		scaled := make([]float64, len(dash))
+		for i, d := range dash {
+			scaled[i] = d * rc.s
+		}
+		for _, piece := range dashLine(ls, scaled) {
+			strokeLine(z, piece, width*rc.s)
+		}
+	}
+	rc.paint(c, op)
+}
+
+// dashLine cuts a line into its dashes (on, off, on, ... lengths).
+func dashLine(ls orb.LineString, pattern []float64) []orb.LineString {
+	var out []orb.LineString
+	i, left, on := 0, pattern[0], true
+	var cur orb.LineString
+	if on {
+		cur = orb.LineString{ls[0]}
+	}
+	for k := 0; k+1 < len(ls); k++ {
+		a, b := ls[k], ls[k+1]
+		seg := math.Hypot(b[0]-a[0], b[1]-a[1])
+		pos := 0.0
+		for seg-pos > left {
+			pos += left
+			t := pos / seg
+			p := orb.Point{a[0] + (b[0]-a[0])*t, a[1] + (b[1]-a[1])*t}
+			if on {
+				cur = append(cur, p)
+				out = append(out, cur)
+				cur = nil
+			} else {
+				cur = orb.LineString{p}
+			}
+			on = !on
+			i = (i + 1) % len(pattern)
+			left = pattern[i]
+		}
+		left -= seg - pos
+		if on {
+			cur = append(cur, b)
+		}
+	}
+	if on && len(cur) > 1 {
+		out = append(out, cur)
+	}
+	return out
+}
+
+func circlePath(z *vector.Rasterizer, c orb.Point, r float64, reverse bool) {
+	n := int(math.Max(16, math.Min(96, r*1.5)))
+	for i := 0; i <= n; i++ {
+		a := 2 * math.Pi * float64(i) / float64(n)
+		if reverse {
+			a = -a
+		}
+		x, y := float32(c[0]+r*math.Cos(a)), float32(c[1]+r*math.Sin(a))
+		if i == 0 {
+			z.MoveTo(x, y)
+		} else {
+			z.LineTo(x, y)
+		}
+	}
+	z.ClosePath()
+}
+
+func (rc *rasterCanvas) circle(p orb.Point, r float64, m mark) {
+	c := orb.Point{p[0] * rc.s, p[1] * rc.s}
+	R := r * rc.s
+	z := rc.reset()
+	circlePath(z, c, R, false)
+	rc.paint(m.fill, m.fillOpacity)
+	if m.strokeWidth > 0 {
+		h := m.strokeWidth * rc.s / 2
+		z := rc.reset()
+		circlePath(z, c, R+h, false)
+		if R-h > 0 {
+			circlePath(z, c, R-h, true)
+		}
+		rc.paint(m.stroke, 1)
+	}
+}
+
+func (rc *rasterCanvas) rect(x, y, w, h float64, fill color.RGBA, op float64, border color.RGBA, bw float64) {
+	pts := []orb.Point{{x, y}, {x + w, y}, {x + w, y + h}, {x, y + h}}
+	rc.fill([][]orb.Point{pts}, fill, op)
+	if bw > 0 {
+		rc.stroke([][]orb.Point{pts}, true, border, 1, bw, nil)
+	}
+}
+
+var hintedFaces sync.Map // [2]float64{kind, size} → font.Face
+
+// hinted is a face for raster text, hinted like the basemap's labels.
+// Faces are not safe for concurrent use, so each draw takes its own copy
+// through the pool.
+func hinted(kind fontKind, size float64) (font.Face, func(), error) {
+	key := [2]float64{float64(kind), size}
+	pv, _ := hintedFaces.LoadOrStore(key, &sync.Pool{})
+	pool := pv.(*sync.Pool)
+	if f, ok := pool.Get().(font.Face); ok {
+		return f, func() { pool.Put(f) }, nil
+	}
+	ft, err := fontOf(kind)
+	if err != nil {
+		return nil, nil, err
+	}
+	f, err := opentype.NewFace(ft, &opentype.FaceOptions{Size: size, DPI: 72, Hinting: font.HintingFull})
+	if err != nil {
+		return nil, nil, err
+	}
+	return f, func() { pool.Put(f) }, nil
+}
+
+func (rc *rasterCanvas) text(t textRun) {
+	face, done, err := hinted(t.font, t.size*rc.s)
+	if err != nil {
+		return
+	}
+	defer done()
+	x, y := t.at[0]*rc.s, t.at[1]*rc.s
+	switch t.anchor {
+	case anchorMiddle:
+		x -= float64(font.MeasureString(face, t.s)) / 64 / 2
+	case anchorEnd:
+		x -= float64(font.MeasureString(face, t.s)) / 64
+	}
+	ix, iy := int(math.Round(x)), int(math.Round(y))
+	d := font.Drawer{Dst: rc.dst, Face: face}
+	if t.halo {
+		d.Src = image.NewUniform(t.haloC)
+		hw := int(math.Max(1, math.Round(t.haloW*rc.s)))
+		for dy := -hw; dy <= hw; dy++ {
+			for dx := -hw; dx <= hw; dx++ {
+				if (dx == 0 && dy == 0) || dx*dx+dy*dy > hw*hw+1 {
+					continue
+				}
+				d.Dot = fixed.P(ix+dx, iy+dy)
+				d.DrawString(t.s)
+			}
+		}
+	}
+	d.Src = image.NewUniform(t.color)
+	d.Dot = fixed.P(ix, iy)
+	d.DrawString(t.s)
+}

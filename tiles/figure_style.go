@@ -1,0 +1,197 @@
+package tiles
+
+import (
+	"encoding/json"
+	"fmt"
+	"image/color"
+	"math"
+	"strconv"
+	"strings"
+)
+
+// MapStyle is the one style of the map, the file static/style.json: the
+// web page and the figures of FigureRenderer both read it, so a report
+// figure looks like the map the analyst saw. Parse it with ParseMapStyle.
+type MapStyle struct {
+	Sea      string    `json:"sea"`
+	Land     PathStyle `json:"land"`
+	Khorasan struct {
+		Main  PathStyle `json:"main"`
+		Broad PathStyle `json:"broad"`
+		Fill  PathStyle `json:"fill"`
+	} `json:"khorasan"`
+	// Attribution colours attack markers by their attribution property
+	// (claimed, attributed, disputed); anything else is AttributionUnknown.
+	Attribution        map[string]Swatch `json:"attribution"`
+	AttributionUnknown Swatch            `json:"attributionUnknown"`
+	Marker             MarkerStyle       `json:"marker"`
+	Spread             struct {
+		MinRing float64 `json:"minRing"`
+		Spacing float64 `json:"spacing"`
+	} `json:"spread"`
+	Generic PathStyle `json:"generic"`
+}
+
+// PathStyle is a Leaflet path style: stroke colour, weight (pixels),
+// opacity and dashes, fill colour and opacity.
+type PathStyle struct {
+	Color       string   `json:"color"`
+	Weight      float64  `json:"weight"`
+	Opacity     *float64 `json:"opacity"`
+	DashArray   *string  `json:"dashArray"`
+	FillColor   string   `json:"fillColor"`
+	FillOpacity *float64 `json:"fillOpacity"`
+	Label       string   `json:"label"`
+}
+
+// Swatch is a colour with the legend's words for it.
+type Swatch struct {
+	Color string `json:"color"`
+	Label string `json:"label"`
+}
+
+// MarkerStyle sizes attack markers: the AREA is proportional to the
+// number killed, radius = K*sqrt(killed) pixels, never below MinRadius.
+type MarkerStyle struct {
+	K               float64   `json:"k"`
+	MinRadius       float64   `json:"minRadius"`
+	ReferenceKilled []float64 `json:"referenceKilled"`
+	Stroke          string    `json:"stroke"`
+	Weight          float64   `json:"weight"`
+	FillOpacity     float64   `json:"fillOpacity"`
+}
+
+// AttributionOrder is the legend's order of the known attributions.
+var AttributionOrder = []string{"claimed", "attributed", "disputed"}
+
+// ParseMapStyle reads static/style.json and checks that every colour
+// parses and the marker scale is usable.
+func ParseMapStyle(b []byte) (*MapStyle, error) {
+	var s MapStyle
+	if err := json.Unmarshal(b, &s); err != nil {
+		return nil, fmt.Errorf("map style: %w", err)
+	}
+	check := func(where, c string) error {
+		if _, err := parseColor(c); err != nil {
+			return fmt.Errorf("map style: %s: %w", where, err)
+		}
+		return nil
+	}
+	for where, c := range map[string]string{
+		"sea": s.Sea, "land.fillColor": s.Land.FillColor, "land.color": s.Land.Color,
+		"khorasan.main.color": s.Khorasan.Main.Color, "khorasan.broad.color": s.Khorasan.Broad.Color,
+		"khorasan.fill.fillColor": s.Khorasan.Fill.FillColor, "attributionUnknown.color": s.AttributionUnknown.Color,
+		"marker.stroke": s.Marker.Stroke,
+	} {
+		if err := check(where, c); err != nil {
+			return nil, err
+		}
+	}
+	for _, k := range AttributionOrder {
+		if err := check("attribution."+k+".color", s.Attribution[k].Color); err != nil {
+			return nil, err
+		}
+	}
+	if s.Generic.Color == "" {
+		s.Generic.Color = "#3b6e8f"
+	}
+	if err := check("generic.color", s.Generic.Color); err != nil {
+		return nil, err
+	}
+	if !(s.Marker.K > 0) || !(s.Marker.MinRadius > 0) {
+		return nil, fmt.Errorf("map style: marker.k and marker.minRadius must be positive")
+	}
+	if s.Spread.MinRing <= 0 {
+		s.Spread.MinRing = 12
+	}
+	if s.Spread.Spacing <= 0 {
+		s.Spread.Spacing = 10
+	}
+	return &s, nil
+}
+
+// Basemap is the basemap palette the style implies: its sea, land and
+// border colours, the rest from DefaultStyle.
+func (s *MapStyle) Basemap() Style {
+	st := DefaultStyle
+	st.Sea = mustColor(s.Sea)
+	st.Land = mustColor(s.Land.FillColor)
+	st.Border = mustColor(s.Land.Color)
+	return st
+}
+
+// Radius is the marker radius, in CSS pixels, for a number killed
+// (negative or unknown counts as none).
+func (s *MapStyle) Radius(killed float64) float64 {
+	if !(killed > 0) {
+		killed = 0
+	}
+	return math.Max(s.Marker.MinRadius, s.Marker.K*math.Sqrt(killed))
+}
+
+// attributionSwatch is the marker colour and legend key of an attribution.
+func (s *MapStyle) attributionSwatch(a string) (Swatch, string) {
+	key := strings.ToLower(strings.TrimSpace(a))
+	if sw, ok := s.Attribution[key]; ok && key != "" {
+		return sw, key
+	}
+	return s.AttributionUnknown, "other"
+}
+
+func opacity(p *float64, def float64) float64 {
+	if p == nil {
+		return def
+	}
+	return math.Max(0, math.Min(1, *p))
+}
+
+// dashes reads a Leaflet dashArray ("7 5" or "7,5").
+func dashes(p *string) []float64 {
+	if p == nil {
+		return nil
+	}
+	var out []float64
+	for _, f := range strings.FieldsFunc(*p, func(r rune) bool { return r == ' ' || r == ',' }) {
+		v, err := strconv.ParseFloat(f, 64)
+		if err != nil || v < 0 {
+			return nil
+		}
+		out = append(out, v)
+	}
+	if len(out)%2 == 1 {
+		out = append(out, out...)
+	}
+	sum := 0.0
+	for _, v := range out {
+		sum += v
+	}
+	if sum == 0 {
+		return nil
+	}
+	return out
+}
+
+// parseColor reads #rgb or #rrggbb.
+func parseColor(s string) (color.RGBA, error) {
+	h := strings.TrimPrefix(strings.TrimSpace(s), "#")
+	if len(h) == 3 {
+		h = string([]byte{h[0], h[0], h[1], h[1], h[2], h[2]})
+	}
+	if len(h) != 6 || !strings.HasPrefix(strings.TrimSpace(s), "#") {
+		return color.RGBA{}, fmt.Errorf("colour %q is not #rrggbb", s)
+	}
+	v, err := strconv.ParseUint(h, 16, 32)
+	if err != nil {
+		return color.RGBA{}, fmt.Errorf("colour %q is not #rrggbb", s)
+	}
+	return color.RGBA{uint8(v >> 16), uint8(v >> 8), uint8(v), 0xff}, nil
+}
+
+// mustColor is parseColor for colours ParseMapStyle has checked.
+func mustColor(s string) color.RGBA {
+	c, err := parseColor(s)
+	if err != nil {
+		return color.RGBA{0x80, 0x80, 0x80, 0xff}
+	}
+	return c
+}
