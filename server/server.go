@@ -33,6 +33,15 @@ type Config struct {
 	RequestTimeout time.Duration
 	// Tiles configures vector tiles, the basemap and their cache.
 	Tiles TilesConfig
+	// Style is static/style.json, the one map style: /render draws with
+	// it. Without it /render answers 503.
+	Style []byte
+	// RenderTimeout bounds the drawing of one /render figure; 0 means
+	// DefaultRenderTimeout.
+	RenderTimeout time.Duration
+	// FrameAncestors is the CSP frame-ancestors source list of /embed:
+	// the sites that may show it in an iframe; empty means any ("*").
+	FrameAncestors string
 }
 
 // Server serves the map.
