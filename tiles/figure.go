@@ -224,7 +224,7 @@ func (fr *FigureRenderer) prepare(ctx context.Context, f *Figure) (*figure, erro
 	var cx, cy, zoom float64 // centre in world pixels at zoom 0
 	switch {
 	case f.Bound != nil:
-		cx, cy, zoom = fitZoom(*f.Bound, f.Width, f.Height, 0)
+		cx, cy, zoom = fitInto(*f.Bound, f.Width, f.Height, [4]float64{}, MaxFigureZoom)
 	case f.Center != nil:
 		cx, cy = worldPixel(*f.Center, 0, 256)
 		zoom = f.Zoom
@@ -233,8 +233,7 @@ func (fr *FigureRenderer) prepare(ctx context.Context, f *Figure) (*figure, erro
 		if err != nil {
 			return nil, err
 		}
-		cx, cy, zoom = fitZoom(b, f.Width, f.Height, 0.06)
-		zoom = math.Min(zoom, FitMaxZoom)
+		cx, cy, zoom = fitInto(b, f.Width, f.Height, fig.fitPadding(), FitMaxZoom)
 	}
 	zoom = math.Max(0, math.Min(zoom, MaxFigureZoom))
 	fig.css = viewAt(cx, cy, zoom, f.Width, f.Height, 1)
@@ -357,14 +356,44 @@ func (fig *figure) fitBound(ctx context.Context) (orb.Bound, error) {
 	return *region, nil
 }
 
-// fitZoom is the centre (world pixels at zoom 0) and zoom at which b fills
-// width by height CSS pixels, less a padding share on every side.
-func fitZoom(b orb.Bound, width, height int, pad float64) (cx, cy, zoom float64) {
+// fitInto is the centre (world pixels at zoom 0) and zoom at which b
+// fills width by height CSS pixels less the padding (left, top, right,
+// bottom) that the overlays take, at most maxZoom.
+func fitInto(b orb.Bound, width, height int, pad [4]float64, maxZoom float64) (cx, cy, zoom float64) {
 	x0, y0 := worldPixel(orb.Point{b.Min[0], b.Max[1]}, 0, 256)
 	x1, y1 := worldPixel(orb.Point{b.Max[0], b.Min[1]}, 0, 256)
-	w, h := float64(width)*(1-2*pad), float64(height)*(1-2*pad)
-	zoom = math.Log2(math.Min(w/math.Max(x1-x0, 1e-9), h/math.Max(y1-y0, 1e-9)))
-	return (x0 + x1) / 2, (y0 + y1) / 2, zoom
+	W, H := float64(width), float64(height)
+	l, t, r, bt := pad[0], pad[1], pad[2], pad[3]
+	if W-l-r < W*0.4 {
+		l, r = W*0.05, W*0.05
+	}
+	if H-t-bt < H*0.4 {
+		t, bt = H*0.05, H*0.05
+	}
+	zoom = math.Log2(math.Min((W-l-r)/math.Max(x1-x0, 1e-9), (H-t-bt)/math.Max(y1-y0, 1e-9)))
+	zoom = math.Min(zoom, maxZoom)
+	k := math.Exp2(zoom)
+	// The bound's middle goes to the middle of the padded area.
+	return (x0+x1)/2 - (l-r)/2/k, (y0+y1)/2 - (t-bt)/2/k, zoom
+}
+
+// fitPadding is the room a fitted view leaves for the title, the
+// attribution and the legend (on the right, as on the page), plus room
+// for markers at the edge.
+func (fig *figure) fitPadding() [4]float64 {
+	const edge = figPad + 22
+	W := float64(fig.Width)
+	top, bottom, right := edge, edge, edge
+	if t := strings.TrimSpace(fig.Title); t != "" {
+		top += float64(min(3, len(wrap(t, fontBold, titleSize, W-2*figPad)))) * titleLeading
+	}
+	bottom += float64(len(wrap(fig.credits(), fontRegular, footerSize, W-12))+1) * footerLeading
+	if fig.Legend {
+		if lg := fig.buildLegend(); lg != nil && lg.w+2*figPad < W*0.45 {
+			right += lg.w + figPad
+		}
+	}
+	return [4]float64{edge, top, right, bottom}
 }
 
 // viewAt is the window of width by height CSS pixels (times scale)

@@ -48,6 +48,7 @@ Usage:
   khorasan import --db FILE --layer NAME FILE.geojson             create or replace a layer
   khorasan export --db FILE --layer NAME [--format geojson|csv]   write a layer to stdout or --out
   khorasan tiles export --layers A,B --out FILE.pmtiles|.mbtiles  vector tiles for static hosting
+  khorasan render --db FILE --out map.png|.svg|.pdf [--bbox ...]  a static map figure for reports
 
 Run "khorasan COMMAND --help" for the flags of a command.
 `
@@ -67,6 +68,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runExport(ctx, rest, getenv, stdout, stderr)
 	case "tiles":
 		return runTiles(ctx, rest, getenv, stdout, stderr)
+	case "render":
+		return runRender(ctx, rest, getenv, stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -29,6 +29,8 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	tileURL := fl.String("tile-url", getenv("KHORASAN_TILE_URL"), "online basemap tile URL ({z}/{x}/{y}, optionally {s} and {r}) for the page instead of the offline one; empty keeps the page offline (env KHORASAN_TILE_URL)")
 	tileCredit := fl.String("tile-attribution", getenv("KHORASAN_TILE_ATTRIBUTION"), "credit line of the --tile-url basemap, shown on the map (env KHORASAN_TILE_ATTRIBUTION)")
 	tileCacheMB := fl.Int("tile-cache-mb", 256, "memory for cached vector and basemap tiles, in MiB; 0 turns the cache off")
+	frameAncestors := fl.String("frame-ancestors", envOr(getenv, "KHORASAN_FRAME_ANCESTORS", "*"), "sites that may show /embed in an iframe: a CSP frame-ancestors source list such as '*', \"'self'\" or \"'self' https://reports.example.org\" (env KHORASAN_FRAME_ANCESTORS)")
+	renderTimeout := fl.Duration("render-timeout", server.DefaultRenderTimeout, "longest time to draw one /render figure; longer ones fail with 503")
 	if err := parseFlags(fl, args); err != nil {
 		return err
 	}
@@ -37,6 +39,16 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	if *tileURL != "" && !strings.Contains(*tileURL, "{z}") {
 		return &usageError{fmt.Sprintf("--tile-url %q has no {z}: give an XYZ template such as https://tile.example.org/{z}/{x}/{y}.png", *tileURL)}
+	}
+	if err := server.CheckFrameAncestors(*frameAncestors); err != nil {
+		return &usageError{"--" + err.Error()}
+	}
+	if *renderTimeout <= 0 {
+		return &usageError{fmt.Sprintf("--render-timeout must be positive, got %s", *renderTimeout)}
+	}
+	style, err := fs.ReadFile(static.FS, "style.json")
+	if err != nil {
+		return err
 	}
 	tilesCfg := server.TilesConfig{BasemapURL: *tileURL, BasemapAttribution: *tileCredit, CacheBytes: int64(*tileCacheMB) << 20}
 	if *tileCacheMB <= 0 {
@@ -51,7 +63,8 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	defer store.Close()
 
 	srv := &http.Server{
-		Handler:           server.New(server.Config{BaseURL: *baseURL, Static: static.FS, Tiles: tilesCfg}, store, log),
+		Handler: server.New(server.Config{BaseURL: *baseURL, Static: static.FS, Tiles: tilesCfg,
+			Style: style, RenderTimeout: *renderTimeout, FrameAncestors: *frameAncestors}, store, log),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,

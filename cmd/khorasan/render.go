@@ -1,0 +1,160 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/khorasan/khorasan/geo"
+	"github.com/khorasan/khorasan/server"
+	"github.com/khorasan/khorasan/static"
+	"github.com/khorasan/khorasan/tiles"
+)
+
+// whereFlags collects repeated --where NAME=VALUE property filters.
+type whereFlags []string
+
+func (w *whereFlags) String() string { return strings.Join(*w, " ") }
+
+func (w *whereFlags) Set(v string) error {
+	name, _, ok := strings.Cut(v, "=")
+	if !ok || strings.TrimSpace(name) == "" {
+		return fmt.Errorf("want NAME=VALUE, got %q", v)
+	}
+	*w = append(*w, v)
+	return nil
+}
+
+func runRender(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fl := newFlags("render", "--db FILE --out FILE.png|.svg|.pdf [flags]",
+		"Draw a static map figure, as /render does, with no server: the offline basemap, the\n"+
+			"layers in the page's style, a legend, a scale bar, the attribution and the date the\n"+
+			"data last changed. PNG is exactly width×scale by height×scale pixels; SVG and PDF are\n"+
+			"vector, with text as text (the PDF page is width by height points). The view is\n"+
+			"--bbox, or --center with --zoom, or else fits the selected features. Filters apply to\n"+
+			"each layer that has the properties they name.", stderr)
+	dbPath := fl.String("db", envOr(getenv, "KHORASAN_DB", "khorasan.gpkg"), "GeoPackage file (env KHORASAN_DB)")
+	out := fl.String("out", "", "file to write, or - for standard output (required)")
+	format := fl.String("format", "", "png, svg or pdf (default: from the --out extension)")
+	baseURL := fl.String("base-url", getenv("KHORASAN_BASE_URL"), "the server's public URL, named in the attribution as where the sources are listed (env KHORASAN_BASE_URL)")
+	fl.String("bbox", "", "view: minLon,minLat,maxLon,maxLat")
+	fl.String("center", "", "view: lon,lat (with --zoom)")
+	fl.String("zoom", "", "view: web map zoom at --center, 0 to 20 (fractions allowed)")
+	fl.String("width", "1200", "width in CSS pixels (PDF: points), 1 to 4096")
+	fl.String("height", "800", "height in CSS pixels (PDF: points), 1 to 4096")
+	fl.String("scale", "1", "PNG pixels per CSS pixel, 1 to 4 (2 for print)")
+	fl.String("layers", "", "layers to draw, separated by commas (default: all)")
+	fl.String("title", "", "title drawn across the top")
+	fl.String("legend", "true", "draw the legend (true or false)")
+	fl.String("datetime", "", "date filter: an instant or an interval start/end (.. for open)")
+	fl.String("filter", "", "CQL2 text filter, e.g. \"killed >= 50 AND attribution = 'claimed'\"")
+	var where whereFlags
+	fl.Var(&where, "where", "property filter NAME=VALUE (repeatable), e.g. --where attribution=claimed")
+	if err := parseFlags(fl, args); err != nil {
+		return err
+	}
+	switch {
+	case fl.NArg() > 0:
+		return &usageError{fmt.Sprintf("render takes no arguments, got %q", fl.Args())}
+	case *out == "":
+		return &usageError{"render needs --out FILE (.png, .svg or .pdf), or - with --format"}
+	}
+	if *format == "" {
+		*format = strings.TrimPrefix(strings.ToLower(filepath.Ext(*out)), ".")
+		if *format == "" || *out == "-" {
+			return &usageError{fmt.Sprintf("cannot tell the format of %q: give --format png, svg or pdf", *out)}
+		}
+	}
+
+	// The flags become /render's parameters, so both read them alike.
+	q := url.Values{"format": {*format}}
+	for _, name := range server.RenderParams {
+		if f := fl.Lookup(name); f != nil && name != "format" && isSet(fl, name) {
+			q.Set(name, f.Value.String())
+		}
+	}
+	for _, w := range where {
+		name, value, _ := strings.Cut(w, "=")
+		name = strings.TrimSpace(name)
+		if _, dup := q[name]; dup || fl.Lookup(name) != nil {
+			return &usageError{fmt.Sprintf("--where %s: %q is a flag or given twice", w, name)}
+		}
+		q.Set(name, value)
+	}
+
+	raw, err := fs.ReadFile(static.FS, "style.json")
+	if err != nil {
+		return err
+	}
+	style, err := tiles.ParseMapStyle(raw)
+	if err != nil {
+		return err
+	}
+	if _, err := os.Stat(*dbPath); err != nil {
+		return fmt.Errorf("--db: %w", err)
+	}
+	store, err := geo.Open(ctx, *dbPath)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	fig, err := server.ParseFigure(ctx, store, q)
+	if err != nil {
+		var pe *server.ParamError
+		if errors.As(err, &pe) {
+			if fl.Lookup(pe.Name) != nil {
+				return &usageError{"--" + pe.Name + ": " + pe.Reason}
+			}
+			return &usageError{"--where " + pe.Name + ": " + pe.Reason}
+		}
+		return err
+	}
+	fig.BaseURL = *baseURL
+	fr := &tiles.FigureRenderer{Source: store, Style: style}
+	if *out == "-" {
+		return fr.Render(ctx, fig, stdout)
+	}
+	// Write beside the target and rename, so a failure leaves no half file.
+	tmp, err := os.CreateTemp(filepath.Dir(*out), ".render-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if err := fr.Render(ctx, fig, tmp); err != nil {
+		tmp.Close()
+		var ie *geo.InvalidError
+		if errors.As(err, &ie) {
+			return &usageError{err.Error()}
+		}
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp.Name(), *out); err != nil {
+		return err
+	}
+	fmt.Fprintf(stderr, "wrote %s\n", *out)
+	return nil
+}
+
+// isSet reports whether the flag was given on the command line.
+func isSet(fl *flag.FlagSet, name string) bool {
+	set := false
+	fl.Visit(func(f *flag.Flag) {
+		if f.Name == name {
+			set = true
+		}
+	})
+	return set
+}
