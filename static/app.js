@@ -1,755 +1,969 @@
-// The Khorasan map page. Plain browser JavaScript, no build step.
+// The Khorasan map page: the map (map.js), a timeline with a histogram
+// and a range brush, filters, a sortable table of the events, downloads
+// and a share panel, all kept in the page's URL (the format is described
+// in state.js). Plain browser JavaScript, no build step.
 //
-// Loads every collection from the server's OGC API - Features endpoint
-// (following "next" links), draws them with Leaflet and exposes a small
-// hook for tests: document.body.dataset.ready = "true" and window.khorasan.
-// Everything comes from this server: no tiles, fonts or images from outside.
-// The basemap is the server's own (tiles/basemap, drawn from Natural Earth)
-// unless the server was started with --tile-url; layers with more features
-// than the server's vectorThreshold (config.json) are drawn from its vector
-// tiles with Leaflet.VectorGrid instead of GeoJSON.
+// Filters run in the page when the event layer is small (its features are
+// all loaded, as GeoJSON) and through the API's parameters when it is
+// large (more than the server's vectorThreshold, drawn from vector tiles):
+// then the counts, the histogram (per year) and the table come from the
+// API, with the very filter the page would apply (state.js).
 //
-// Data text is never put into HTML: popups, labels and the legend are built
-// with DOM nodes and textContent. The one place Leaflet takes an HTML string
-// (the layer control's names) gets escapeHTML().
+// When the page is ready it sets body[data-ready=true] and exposes
+// window.khorasan, which the browser tests use.
 (function () {
   'use strict';
 
-  // ---- style: one place for every colour and size (the legend reads it too)
+  const KS = window.Khorasan.state;
+  const KM = window.Khorasan.map;
+  const { el, fmtInt } = KM;
+  const $ = (id) => document.getElementById(id);
 
-  const STYLE = {
-    land: { fillColor: '#f3f0e8', fillOpacity: 1, color: '#a39d92', weight: 0.7, opacity: 1 },
-    khorasan: {
-      main: { color: '#7b4b22', weight: 2.4, opacity: 0.95, dashArray: null },
-      broad: { color: '#7b4b22', weight: 1.6, opacity: 0.85, dashArray: '7 5' },
-      fill: { fillColor: '#c98e55', fillOpacity: 0.10 },
-    },
-    attribution: {
-      claimed: { color: '#c0392b', label: 'Claimed by ISIS-K / IS' },
-      attributed: { color: '#e6891c', label: 'Attributed (no claim)' },
-      disputed: { color: '#7b5ea7', label: 'Disputed' },
-    },
-    attributionUnknown: { color: '#7f7f7f', label: 'Other / unknown' },
-    marker: {
-      // Marker AREA is proportional to the number killed: radius = k * sqrt(killed),
-      // never below minRadius so that an attack with no deaths stays visible.
-      k: 1.6,
-      minRadius: 4,
-      referenceKilled: [10, 50, 150],
-      stroke: '#ffffff',
-      weight: 1,
-      fillOpacity: 0.72,
-    },
-    // Co-located attacks are spread on a ring around their true point (pixels).
-    spread: { minRing: 12, spacing: 10 },
-    generic: { color: '#3b6e8f', weight: 1.5, fillOpacity: 0.15 },
-  };
+  const TABLE_ROWS = 500; // rows drawn at most; the counts cover them all
+  const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
-  const PRECISION = {
-    site: 'the site itself',
-    neighbourhood: 'the neighbourhood',
-    city: 'city centre',
-    district: 'a nearby town stands in for the site',
-  };
+  // ---- status and notice
 
-  // z-order, bottom to top: borders < khorasan < other layers < attacks < labels.
-  const PANES = { borders: 350, khorasan: 410, extra: 420, attacks: 430, labels: 450 };
-
-  const KNOWN = ['borders', 'khorasan', 'attacks', 'cities'];
-
-  // ---- small helpers
-
-  function escapeHTML(s) {
-    return String(s).replace(/[&<>"']/g, (c) => ({
-      '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;',
-    })[c]);
-  }
-
-  // el('p', {class: 'x'}, 'text', child, ...) builds DOM nodes; strings become
-  // text nodes, so nothing passed in is ever parsed as HTML.
-  function el(tag, attrs, ...children) {
-    const node = document.createElement(tag);
-    for (const [k, v] of Object.entries(attrs || {})) {
-      if (v === null || v === undefined || v === false) continue;
-      if (k === 'class') node.className = v;
-      else node.setAttribute(k, v === true ? '' : String(v));
-    }
-    for (const c of children.flat()) {
-      if (c === null || c === undefined || c === false) continue;
-      node.append(c instanceof Node ? c : document.createTextNode(String(c)));
-    }
-    return node;
-  }
-
-  const SVGNS = 'http://www.w3.org/2000/svg';
-  function svg(tag, attrs, ...children) {
-    const node = document.createElementNS(SVGNS, tag);
-    for (const [k, v] of Object.entries(attrs || {})) {
-      if (v !== null && v !== undefined) node.setAttribute(k, String(v));
-    }
-    for (const c of children) node.append(c);
-    return node;
-  }
-
-  function isBlank(v) {
-    return v === null || v === undefined || (typeof v === 'string' && v.trim() === '');
-  }
-
-  function num(v) {
-    if (isBlank(v)) return null;
-    const n = Number(v);
-    return Number.isFinite(n) ? n : null;
-  }
-
-  function fmtInt(n) {
-    return n === null ? '' : n.toLocaleString('en-GB');
-  }
-
-  // Only http(s) URLs become links; anything else is shown as text.
-  function safeURL(s) {
-    try {
-      const u = new URL(String(s).trim());
-      return (u.protocol === 'http:' || u.protocol === 'https:') ? u : null;
-    } catch (_) {
-      return null;
-    }
-  }
-
-  function splitURLs(s) {
-    if (isBlank(s)) return [];
-    return String(s).split('|').map((x) => x.trim()).filter(Boolean);
-  }
-
-  function sourceLinks(value) {
-    const items = splitURLs(value).map((raw) => {
-      const u = safeURL(raw);
-      if (!u) return el('li', null, raw);
-      return el('li', null, el('a', {
-        href: u.href, rel: 'noopener noreferrer', target: '_blank', title: u.href,
-      }, u.hostname.replace(/^www\./, '') + shortPath(u)));
-    });
-    return items.length ? el('ul', { class: 'sources' }, items) : null;
-  }
-
-  function shortPath(u) {
-    const p = decodeURIComponentSafe(u.pathname).replace(/\/$/, '');
-    if (!p) return '';
-    return p.length > 26 ? p.slice(0, 24) + '…' : p;
-  }
-
-  function decodeURIComponentSafe(s) {
-    try { return decodeURIComponent(s); } catch (_) { return s; }
-  }
-
-  function attributionStyle(a) {
-    return STYLE.attribution[String(a || '').toLowerCase()] || STYLE.attributionUnknown;
-  }
-
-  function markerRadius(killed) {
-    const k = Math.max(0, num(killed) || 0);
-    return Math.max(STYLE.marker.minRadius, STYLE.marker.k * Math.sqrt(k));
-  }
-
-  function featureId(f) {
-    if (f.id !== undefined && f.id !== null) return String(f.id);
-    const p = f.properties || {};
-    return p.id !== undefined && p.id !== null ? String(p.id) : '';
-  }
-
-  // A definition list row, skipped when the value is empty.
-  function row(term, ...value) {
-    const v = value.flat().filter((x) => !isBlank(x));
-    if (!v.length) return null;
-    return [el('dt', null, term), el('dd', null, v)];
-  }
-
-  // ---- fetching
-
-  const API = new URL('api/', document.baseURI);
-
-  async function fetchJSON(url) {
-    const res = await fetch(url, {
-      headers: { Accept: 'application/geo+json, application/json;q=0.9' },
-      credentials: 'same-origin',
-    });
-    if (!res.ok) {
-      let detail = '';
-      try {
-        const body = await res.json();
-        detail = body.detail || body.title || '';
-      } catch (_) { /* not JSON */ }
-      throw new Error(`${url.pathname}: HTTP ${res.status}${detail ? ' – ' + detail : ''}`);
-    }
-    return res.json();
-  }
-
-  // All features of one collection, following rel="next" links. Links must
-  // stay on this server (the page never loads anything from elsewhere).
-  async function fetchAllItems(id) {
-    let url = new URL(`collections/${encodeURIComponent(id)}/items?limit=10000`, API);
-    const features = [];
-    const seen = new Set();
-    let numberMatched = null;
-    while (url) {
-      if (seen.has(url.href)) throw new Error(`${id}: "next" link loops back to ${url.pathname}${url.search}`);
-      if (seen.size > 1000) throw new Error(`${id}: more than 1000 pages`);
-      seen.add(url.href);
-      const page = await fetchJSON(url);
-      if (!page || !Array.isArray(page.features)) throw new Error(`${id}: the answer is not a FeatureCollection`);
-      features.push(...page.features);
-      if (typeof page.numberMatched === 'number') numberMatched = page.numberMatched;
-      const next = (page.links || []).find((l) => l && l.rel === 'next' && l.href);
-      const current = url;
-      url = null;
-      if (next && page.features.length > 0) {
-        const u = new URL(next.href, current);
-        if (u.origin !== location.origin) throw new Error(`${id}: "next" link leaves this server (${u.origin})`);
-        url = u;
-      }
-    }
-    return { type: 'FeatureCollection', features, numberMatched };
-  }
-
-  // ---- map
-
-  const status = document.getElementById('status');
+  const statusEl = $('status');
   function setStatus(text, isError) {
-    status.textContent = text;
-    status.hidden = !text;
-    status.classList.toggle('error', !!isError);
-    status.setAttribute('role', isError ? 'alert' : 'status');
+    statusEl.textContent = text;
+    statusEl.hidden = !text;
+    statusEl.classList.toggle('error', !!isError);
+    statusEl.setAttribute('role', isError ? 'alert' : 'status');
   }
 
-  const map = L.map('map', {
-    zoomSnap: 0.25,
-    zoomDelta: 0.5,
-    minZoom: 2,
-    maxZoom: 14,
-    worldCopyJump: false,
-    keyboard: true,
-  });
-  map.attributionControl.addAttribution('Borders: Natural Earth (public domain); attacks: sources listed per event');
+  function showNotice(problems) {
+    if (!problems.length) return;
+    const text = problems.length === 1
+      ? `Part of this link could not be used, so the default is shown for it: ${problems[0]}.`
+      : `Parts of this link could not be used, so the defaults are shown for them: ${problems.join('; ')}.`;
+    $('notice-text').textContent = text;
+    $('notice').hidden = false;
+  }
+  $('notice-close').addEventListener('click', () => { $('notice').hidden = true; });
+
+  // ---- state
+
+  const parsed = KS.parse(location.search);
+  let state = parsed.state;
+  const problems = parsed.problems.slice();
+
+  const map = KM.createMap('map');
   L.control.scale({ imperial: false, maxWidth: 140 }).addTo(map);
-  for (const [name, z] of Object.entries(PANES)) {
-    const pane = map.createPane(name);
-    pane.style.zIndex = String(z);
-  }
-  // A neutral first view until the data says where to look.
-  map.setView([35.5, 63], 5);
 
-  // ---- layer builders
+  let ctx = null; // what map.js loaded
+  let events = null; // the event layer
+  let source = null; // page or API filtering
+  let timeline = null;
+  let legend = null;
+  let viewTracked = false; // record the view once the first one is set
+  let lastResult = null;
 
-  // Over a basemap the borders are outlines only: the basemap paints land.
-  function buildBorders(fc, overBasemap) {
-    return L.geoJSON(fc, {
-      pane: 'borders',
-      interactive: false,
-      style: () => ({ ...STYLE.land, ...(overBasemap ? { fillOpacity: 0 } : {}), className: 'border-shape' }),
-    });
-  }
-
-  function khorasanPopup(f) {
-    const p = f.properties || {};
-    const variant = featureId(f) === 'broad' ? 'broad variant (dashed)' : 'main outline (solid)';
-    return el('div', { class: 'popup khorasan-popup' },
-      el('h3', null, p.name || 'Greater Khorasan'),
-      el('p', { class: 'warning' },
-        'An approximate, hand-drawn outline of the historical region (' + variant + '). ',
-        el('strong', null, 'It is not ISIS-K\u2019s territory'),
-        ', which ISIS-K has never published.'),
-      el('dl', null, row('Definition', p.definition)),
-      isBlank(p.note) ? null : el('details', { class: 'notes' }, el('summary', null, 'Note'), el('p', null, p.note)),
-      splitURLs(p.sources).length ? el('details', { class: 'notes' },
-        el('summary', null, `Sources (${splitURLs(p.sources).length})`), sourceLinks(p.sources)) : null);
+  let urlTimer = 0;
+  function writeURL() {
+    clearTimeout(urlTimer);
+    urlTimer = setTimeout(() => {
+      const qs = KS.serialize(state);
+      const next = location.pathname + (qs ? '?' + qs : '') + location.hash;
+      if (next !== location.pathname + location.search + location.hash) history.replaceState(null, '', next);
+    }, 120);
   }
 
-  function buildKhorasan(fc) {
-    const group = L.featureGroup();
-    // Broad first so the main outline is drawn on top of it.
-    const features = [...fc.features].sort((a, b) => (featureId(a) === 'broad' ? -1 : 0) - (featureId(b) === 'broad' ? -1 : 0));
-    for (const f of features) {
-      const variant = featureId(f) === 'broad' ? 'broad' : 'main';
-      const line = STYLE.khorasan[variant];
-      // The fill is decoration and never catches clicks; only the outline does.
-      if (variant === 'main') {
-        group.addLayer(L.geoJSON(f, {
-          pane: 'khorasan', interactive: false,
-          style: () => ({ stroke: false, ...STYLE.khorasan.fill, className: 'khorasan-fill' }),
-        }));
-      }
-      const outline = L.geoJSON(f, {
-        pane: 'khorasan',
-        style: () => ({ ...line, fill: false, className: `khorasan-outline khorasan-${variant}` }),
-      });
-      outline.bindPopup(() => khorasanPopup(f), popupOptions());
-      outline.bindTooltip(
-        `${escapeHTML((f.properties || {}).name || `Greater Khorasan (${variant === 'broad' ? 'broad variant' : 'main outline'})`)}<br>approximate; not ISIS-K\u2019s territory`,
-        { sticky: true, className: 'khorasan-tooltip' });
-      group.addLayer(outline);
-    }
-    return group;
+  function currentView() {
+    const c = map.getCenter();
+    return { lat: c.lat, lon: L.Util.wrapNum(c.lng, [-180, 180], true), zoom: map.getZoom() };
   }
 
-  // Popups narrow enough for a phone, roomy on a desktop.
-  function popupOptions() {
-    const { x: w, y: h } = map.getSize();
-    return {
-      maxHeight: Math.max(200, h - 90),
-      maxWidth: Math.min(380, w - 70),
-      minWidth: Math.min(300, w - 70),
-      autoPanPaddingTopLeft: [w > 600 ? 60 : 10, 20],
-      autoPanPaddingBottomRight: [10, 20],
-    };
+  function visibleLayers() {
+    if (!ctx) return [];
+    return ctx.order.filter((id) => ctx.layers[id] && map.hasLayer(ctx.layers[id]));
   }
 
-  function attackPopup(f, latlng, groupSize) {
-    const p = f.properties || {};
-    const killed = num(p.killed);
-    const low = num(p.killed_low);
-    const high = num(p.killed_high);
-    const wounded = num(p.wounded);
-    const killedText = killed === null ? 'not reported'
-      : fmtInt(killed) + ((low !== null && high !== null && low !== high) ? ` (sources: ${fmtInt(low)}\u2013${fmtInt(high)})` : '');
-    const date = p.end_date && p.end_date !== p.date ? `${p.date} to ${p.end_date}` : p.date;
-    const place = [p.city, p.admin1, p.country].filter((x) => !isBlank(x)).join(', ');
-    const att = attributionStyle(p.attribution);
-    const precision = isBlank(p.precision) ? null
-      : `${p.precision}${PRECISION[p.precision] ? ' (' + PRECISION[p.precision] + ')' : ''}`;
-    const where = `${latlng.lat.toFixed(5)}, ${latlng.lng.toFixed(5)}`;
-    const shared = groupSize > 1
-      ? el('span', { class: 'shared-note' }, `${groupSize - 1} other event${groupSize > 2 ? 's' : ''} at this point; markers are drawn slightly apart.`)
-      : null;
-    return el('div', { class: 'popup attack-popup' },
-      el('h3', null, p.name || featureId(f)),
-      el('dl', null,
-        row('Date', date),
-        row('Place', place),
-        row('Killed', killedText),
-        row('Wounded', wounded === null ? 'not reported' : fmtInt(wounded)),
-        row('Target', p.target),
-        row('Attack type', p.attack_type),
-        row('Attribution', el('span', { class: 'swatch', style: `background:${att.color}` }), p.attribution),
-        row('Precision', precision),
-        row('Coordinates', where, shared),
-        row('Sources', sourceLinks(p.source_url))),
-      isBlank(p.notes) ? null : el('details', { class: 'notes' }, el('summary', null, 'Notes'), el('p', null, p.notes)),
-      el('p', { class: 'fid' }, 'id: ', featureId(f)));
+  // ---- the filters as expressions
+
+  function terms(s, opts) {
+    if (!ctx || !ctx.eventId) return [];
+    return KS.filterTerms(s || state, ctx.eventProps, ctx.dateProp, opts);
   }
 
-  // Spread attacks that sit on the very same point on a small ring, in screen
-  // pixels so the ring keeps its size at every zoom. The popup keeps the real
-  // coordinate; a thin leg links each moved marker to it.
-  function spreadOffsets(n) {
-    if (n <= 1) return [L.point(0, 0)];
-    const r = Math.max(STYLE.spread.minRing, (n * STYLE.spread.spacing) / (2 * Math.PI));
-    const out = [];
-    for (let i = 0; i < n; i++) {
-      const a = -Math.PI / 2 + (2 * Math.PI * i) / n;
-      out.push(L.point(r * Math.cos(a), r * Math.sin(a)));
-    }
-    return out;
+  function hasFilters(s) {
+    const x = s || state;
+    return !!(x.time || x.country.length || x.attribution.length || x.type.length || x.target || x.q || x.minKilled);
   }
 
-  function buildAttacks(fc) {
-    const group = L.featureGroup();
-    const legs = L.featureGroup();
-    group.addLayer(legs);
-    const byId = {};
-    const counts = {};
-    const spreadSets = [];
-    const points = fc.features.filter((f) => f.geometry && f.geometry.type === 'Point');
-    // Group by identical coordinates.
-    const byPoint = new Map();
-    for (const f of points) {
-      const [lon, lat] = f.geometry.coordinates;
-      const key = `${Number(lat).toFixed(6)},${Number(lon).toFixed(6)}`;
-      if (!byPoint.has(key)) byPoint.set(key, []);
-      byPoint.get(key).push(f);
-    }
-    const entries = [];
-    for (const list of byPoint.values()) {
-      list.sort((a, b) => String((a.properties || {}).date).localeCompare(String((b.properties || {}).date)));
-      const offsets = spreadOffsets(list.length);
-      const set = [];
-      list.forEach((f, i) => entries.push({ f, offset: offsets[i], groupSize: list.length, set }));
-      if (list.length > 1) spreadSets.push(set);
-    }
-    // Big circles first, so smaller ones lie on top and stay clickable.
-    entries.sort((a, b) => markerRadius((b.f.properties || {}).killed) - markerRadius((a.f.properties || {}).killed));
-    for (const e of entries) {
-      const p = e.f.properties || {};
-      const [lon, lat] = e.f.geometry.coordinates;
-      const real = L.latLng(lat, lon);
-      const att = attributionStyle(p.attribution);
-      const key = STYLE.attribution[String(p.attribution || '').toLowerCase()] ? String(p.attribution).toLowerCase() : 'other';
-      counts[key] = (counts[key] || 0) + 1;
-      const id = featureId(e.f);
-      const m = L.circleMarker(real, {
-        pane: 'attacks',
-        radius: markerRadius(p.killed),
-        color: STYLE.marker.stroke,
-        weight: STYLE.marker.weight,
-        fillColor: att.color,
-        fillOpacity: STYLE.marker.fillOpacity,
-        className: 'attack-marker',
-        bubblingMouseEvents: false,
-      });
-      m.feature = e.f;
-      m.realLatLng = real;
-      m.offset = e.offset;
-      m.bindPopup(() => attackPopup(e.f, real, e.groupSize), popupOptions());
-      const killed = num(p.killed);
-      m.bindTooltip(`${escapeHTML(p.date || '')} \u2013 ${escapeHTML(p.name || id)}${killed === null ? '' : ' (' + escapeHTML(fmtInt(killed)) + ' killed)'}`,
-        { direction: 'top', offset: [0, -4], className: 'attack-tooltip' });
-      m.on('add', () => {
-        const path = m.getElement();
-        if (!path) return;
-        path.dataset.id = id;
-        path.setAttribute('tabindex', '0');
-        path.setAttribute('role', 'button');
-        path.setAttribute('aria-label', `${p.date || ''} ${p.name || id}${killed === null ? '' : ', ' + killed + ' killed'}`);
-        path.addEventListener('keydown', (ev) => {
-          if (ev.key === 'Enter' || ev.key === ' ') {
-            ev.preventDefault();
-            m.openPopup();
-          }
-        });
-      });
-      if (e.groupSize > 1) {
-        const leg = L.polyline([real, real], {
-          pane: 'attacks', interactive: false, color: '#555', weight: 0.8, opacity: 0.7, className: 'spread-leg',
-        });
-        legs.addLayer(leg);
-        m.leg = leg;
-        e.set.push(m);
-      }
-      group.addLayer(m);
-      if (id) byId[id] = m;
-    }
-
-    function placeSpread() {
-      const z = map.getZoom();
-      for (const set of spreadSets) {
-        for (const m of set) {
-          const px = map.project(m.realLatLng, z).add(m.offset);
-          const ll = map.unproject(px, z);
-          m.setLatLng(ll);
-          m.leg.setLatLngs([m.realLatLng, ll]);
-        }
-      }
-    }
-    map.on('zoomend viewreset', placeSpread);
-    group.on('add', placeSpread);
-    placeSpread();
-    group.byId = byId;
-    group.counts = counts;
-    group.markerCount = entries.length;
-    return group;
+  // The API query of the current filters, for downloads and /render.
+  function apiQuery(extra) {
+    const p = KS.apiParams(terms());
+    for (const [k, v] of Object.entries(extra || {})) p.set(k, v);
+    return p;
   }
 
-  // "Neyshabur (Nishapur)" keeps its short aside; a long one such as
-  // "Tus (Tus-e Sofla, near ancient Tus)" is left off the map label.
-  function labelParts(name) {
-    const m = /^(.*?)\s*\(([^()]*)\)\s*$/.exec(String(name || ''));
-    if (!m) return { base: String(name || ''), aside: null };
-    const aside = m[2].trim();
-    return { base: m[1], aside: aside.length <= 16 && !aside.includes(',') ? aside : null };
+  function sortBy(s) {
+    const key = s.sort.key;
+    const prop = key === 'date' ? (ctx.dateProp || 'date') : key;
+    if (!ctx.eventProps.has(prop)) return '';
+    return (s.sort.desc ? '-' : '') + prop;
   }
 
-  // City labels: a dot and a name. Labels that would overlap are hidden,
-  // anchor (historical) cities first, then by population.
-  function buildCities(fc) {
-    const group = L.layerGroup();
-    const labels = [];
-    for (const f of fc.features) {
-      if (!f.geometry || f.geometry.type !== 'Point') continue;
+  // ---- sources: where counts, rows and the histogram come from
+
+  function monthIndex(d) {
+    return Number(d.slice(0, 4)) * 12 + Number(d.slice(5, 7)) - 1;
+  }
+
+  function compareRows(key, desc) {
+    const get = (f) => {
       const p = f.properties || {};
-      const [lon, lat] = f.geometry.coordinates;
-      const anchor = p.anchor === true || p.anchor === 'true' || p.anchor === 1;
-      const { base, aside } = labelParts(p.name);
-      const node = el('div', { class: 'city-label-inner' },
-        el('span', { class: 'city-dot', 'aria-hidden': 'true' }),
-        el('span', { class: 'city-name' }, base, aside ? el('span', { class: 'city-aside' }, ` (${aside})`) : null));
-      const icon = L.divIcon({
-        className: `city-label ${anchor ? 'city-anchor' : 'city-other'}`,
-        html: node,
-        iconSize: null,
-        iconAnchor: [4, 8],
-      });
-      const m = L.marker([lat, lon], { icon, pane: 'labels', interactive: false, keyboard: false });
-      m.city = { key: base.trim().toLowerCase(), anchor, population: num(p.population) || 0, order: labels.length };
-      m.priority = 0;
-      labels.push(m);
-      group.addLayer(m);
-    }
-    function declutter() {
-      if (!map.hasLayer(group)) return;
-      const placed = [];
-      const ordered = [...labels].sort((a, b) => b.priority - a.priority);
-      for (const m of ordered) {
-        const node = m.getElement();
-        if (!node) continue;
-        node.style.visibility = '';
-        const r = node.querySelector('.city-label-inner').getBoundingClientRect();
-        const box = { l: r.left - 3, r: r.right + 3, t: r.top - 1, b: r.bottom + 1 };
-        const clash = placed.some((o) => box.l < o.r && box.r > o.l && box.t < o.b && box.b > o.t);
-        if (clash) node.style.visibility = 'hidden';
-        else placed.push(box);
-      }
-    }
-    // Which labels win a clash: anchors, and places with many attacks
-    // (attacksByCity: lower-case city name -> count), then population, then
-    // the data's order.
-    function rank(attacksByCity) {
-      for (const m of labels) {
-        const c = m.city;
-        const score = (c.anchor ? 3 : 0) + Math.log2(1 + ((attacksByCity && attacksByCity[c.key]) || 0));
-        m.priority = score * 1e12 + Math.min(c.population, 1e11) - c.order * 1e-3;
-      }
-    }
-    rank(null);
-    map.on('zoomend', declutter);
-    group.on('add', () => setTimeout(declutter, 0));
-    group.declutter = declutter;
-    group.rank = rank;
-    return group;
-  }
-
-  function genericPopup(f, title) {
-    const p = f.properties || {};
-    const rows = Object.entries(p).map(([k, v]) => {
-      if (isBlank(v)) return null;
-      const text = typeof v === 'object' ? JSON.stringify(v) : String(v);
-      const links = splitURLs(text);
-      const allURLs = links.length && links.every((x) => safeURL(x));
-      return row(k, allURLs ? sourceLinks(text) : text);
-    });
-    return el('div', { class: 'popup' },
-      el('h3', null, p.name || p.title || featureId(f) || title),
-      el('dl', null, rows));
-  }
-
-  function buildGeneric(fc, title) {
-    const s = STYLE.generic;
-    const layer = L.geoJSON(fc, {
-      pane: 'extra',
-      style: () => ({ color: s.color, weight: s.weight, fillOpacity: s.fillOpacity, className: 'generic-shape' }),
-      pointToLayer: (f, ll) => L.circleMarker(ll, {
-        pane: 'extra', radius: 5, color: '#fff', weight: 1, fillColor: s.color, fillOpacity: 0.8, className: 'generic-marker',
-      }),
-      onEachFeature: (f, l) => l.bindPopup(() => genericPopup(f, title), popupOptions()),
-    });
-    return layer;
-  }
-
-  // ---- basemap and vector tiles
-
-  const CONFIG_DEFAULT = {
-    basemap: { url: 'tiles/basemap/{z}/{x}/{y}{r}.png', offline: true, maxNativeZoom: 10, attribution: '' },
-    vectorThreshold: 5000,
-    tileMaxZoom: 14,
-  };
-
-  // The server's tile settings; the offline defaults when it has none.
-  async function loadConfig() {
-    try {
-      const cfg = await fetchJSON(new URL('config.json', document.baseURI));
-      return { ...CONFIG_DEFAULT, ...cfg, basemap: { ...CONFIG_DEFAULT.basemap, ...(cfg.basemap || {}) } };
-    } catch (err) {
-      console.warn('config.json:', err);
-      return CONFIG_DEFAULT;
-    }
-  }
-
-  // The offline basemap (@2x on high-density screens through {r}), or the
-  // online one the server was told of. The page draws its own city labels,
-  // so the offline basemap leaves them out.
-  function addBasemap(cfg, pageHasCities) {
-    const b = cfg.basemap;
-    let url = b.url;
-    if (b.offline && pageHasCities) url += (url.includes('?') ? '&' : '?') + 'cities=off';
-    const layer = L.tileLayer(url, {
-      minZoom: 0,
-      maxZoom: map.getMaxZoom(),
-      maxNativeZoom: b.maxNativeZoom || undefined,
-      attribution: b.attribution ? escapeHTML(b.attribution) : '',
-      className: 'basemap-tiles',
-    });
-    layer.addTo(map);
-    return layer;
-  }
-
-  // How many features a layer has, from a one-feature page.
-  async function layerCount(id) {
-    const page = await fetchJSON(new URL(`collections/${encodeURIComponent(id)}/items?limit=1`, API));
-    return typeof page.numberMatched === 'number' ? page.numberMatched : null;
-  }
-
-  // Leaflet 1.8 dropped L.DomEvent.fakeStop, which VectorGrid 1.3 calls on
-  // clicks; this is what it did.
-  if (L.DomEvent && !L.DomEvent.fakeStop) L.DomEvent.fakeStop = (e) => { e._stopped = true; };
-
-  // A large layer drawn from /tiles/{id}/{z}/{x}/{y}.mvt on canvas, styled
-  // as its GeoJSON twin would be (attacks by attribution and toll).
-  function buildVectorTiles(id, title, cfg) {
-    const attackLike = id === 'attacks';
-    const s = STYLE.generic;
-    const style = (p, zoom, dim) => {
-      if (dim === 1) {
-        const color = attackLike ? attributionStyle(p.attribution).color : s.color;
-        return {
-          radius: attackLike ? markerRadius(p.killed) : 4, fill: true, fillColor: color,
-          fillOpacity: attackLike ? STYLE.marker.fillOpacity : 0.8, color: '#fff', weight: 0.8, stroke: true,
-        };
-      }
-      return { color: s.color, weight: s.weight, fill: dim === 3, fillColor: s.color, fillOpacity: s.fillOpacity };
+      if (key === 'date') return p[ctx.dateProp || 'date'];
+      return p[key];
     };
-    const layer = L.vectorGrid.protobuf(`tiles/${encodeURIComponent(id)}/{z}/{x}/{y}.mvt`, {
-      pane: attackLike ? 'attacks' : 'extra',
-      rendererFactory: L.canvas.tile,
-      interactive: true,
-      maxNativeZoom: cfg.tileMaxZoom || 14,
-      maxZoom: map.getMaxZoom(),
-      className: `vector-tiles vector-${id}`,
-      vectorTileLayerStyles: { [id]: style },
-      getFeatureId: (f) => (f.properties && f.properties.id) || f.id,
-    });
-    layer.on('click', (e) => {
-      const props = (e.layer && e.layer.properties) || {};
-      const f = { id: props.id, properties: props };
-      const content = attackLike ? attackPopup(f, e.latlng, 1) : genericPopup(f, title);
-      L.popup(popupOptions()).setLatLng(e.latlng).setContent(content).openOn(map);
-    });
-    layer.tilesLoaded = 0;
-    layer.on('tileload', () => { layer.tilesLoaded++; });
-    layer.vector = true;
-    return layer;
+    return (a, b) => {
+      const x = get(a);
+      const y = get(b);
+      const xn = x === null || x === undefined || x === '';
+      const yn = y === null || y === undefined || y === '';
+      let c;
+      // Nulls first going up, last going down, as in SQLite.
+      if (xn || yn) c = xn && yn ? 0 : xn ? -1 : 1;
+      else if (typeof x === 'number' && typeof y === 'number') c = x - y;
+      else c = String(x).localeCompare(String(y), 'en');
+      return desc ? -c : c;
+    };
   }
 
-  // ---- legend and controls
+  // Small layers: every feature is in the page.
+  function pageSource(layer) {
+    const features = layer.features();
+    const dateProp = ctx.dateProp;
+    const dates = dateProp ? features.map((f) => (f.properties || {})[dateProp]).filter((d) => typeof d === 'string' && KS.validDate(d.slice(0, 10))).map((d) => d.slice(0, 10)).sort() : [];
+    const domain = dates.length ? { unit: 'month', first: Number(dates[0].slice(0, 4)) * 12, last: Number(dates[dates.length - 1].slice(0, 4)) * 12 + 11 } : null;
 
-  // Reference circles side by side, bottom-aligned, each labelled below.
-  function legendCircles() {
-    const refs = STYLE.marker.referenceKilled;
-    const radii = refs.map(markerRadius);
-    const gap = 10;
-    const h = radii[radii.length - 1] * 2 + 18;
-    const base = h - 15;
-    let x = 2;
-    const parts = [];
-    refs.forEach((k, i) => {
-      const r = radii[i];
-      const cx = x + r;
-      parts.push(svg('circle', { cx, cy: base - r, r, fill: STYLE.attribution.claimed.color, 'fill-opacity': 0.25, stroke: '#555', 'stroke-width': 1 }));
-      const t = svg('text', { x: cx, y: h - 2, 'font-size': 11, fill: '#333', 'text-anchor': 'middle' });
-      t.textContent = String(k);
-      parts.push(t);
-      x += 2 * r + gap;
-    });
-    const w = x;
-    return svg('svg', { width: w, height: h, viewBox: `0 0 ${w} ${h}`, role: 'img', 'aria-label': `Marker area for ${refs.join(', ')} killed` }, ...parts);
-  }
-
-  function swatchLine(style) {
-    const root = svg('svg', { width: 30, height: 12, 'aria-hidden': 'true' });
-    root.append(svg('line', {
-      x1: 1, y1: 6, x2: 29, y2: 6, stroke: style.color, 'stroke-width': style.weight,
-      'stroke-dasharray': style.dashArray || null,
-    }));
-    return root;
-  }
-
-  function dot(color, r) {
-    const d = (r + 1) * 2;
-    const root = svg('svg', { width: d, height: d, 'aria-hidden': 'true', class: 'legend-dot' });
-    root.append(svg('circle', { cx: d / 2, cy: d / 2, r, fill: color, 'fill-opacity': STYLE.marker.fillOpacity, stroke: '#fff', 'stroke-width': 1 }));
-    return root;
-  }
-
-  function buildLegend(attacks, haveKhorasan, haveCities) {
-    const items = [];
-    if (attacks) {
-      const counts = attacks.counts;
-      const rows = Object.entries(STYLE.attribution).map(([key, s]) =>
-        el('li', null, dot(s.color, 6), ` ${s.label}`, el('span', { class: 'count' }, ` (${counts[key] || 0})`)));
-      if (counts.other) rows.push(el('li', null, dot(STYLE.attributionUnknown.color, 6), ` ${STYLE.attributionUnknown.label}`, el('span', { class: 'count' }, ` (${counts.other})`)));
-      items.push(el('section', null,
-        el('h3', null, 'Attacks, by attribution'),
-        el('ul', { class: 'legend-list' }, rows),
-        el('h3', null, 'Marker area: people killed'),
-        el('div', { class: 'legend-sizes' }, legendCircles()),
-        el('p', { class: 'legend-note' }, 'Smallest dot: no one killed or unknown. Events at the same point are spread on a small ring.')));
+    function facets(s) {
+      const out = {};
+      for (const facet of ['country', 'attribution', 'type']) {
+        const pred = KS.predicate(terms({ ...s, [facet]: [] }));
+        const counts = {};
+        for (const f of features) {
+          const p = f.properties || {};
+          if (!pred(p)) continue;
+          const key = facet === 'type' ? KS.typeOf(p.attack_type) : facet === 'attribution' ? KM.attributionKey(p.attribution) : p.country;
+          if (key === null || key === undefined || key === '') continue;
+          counts[key] = (counts[key] || 0) + 1;
+        }
+        out[facet] = counts;
+      }
+      return out;
     }
-    if (haveKhorasan) {
-      items.push(el('section', null,
-        el('h3', null, 'Greater Khorasan (approximate)'),
-        el('ul', { class: 'legend-list' },
-          el('li', null, swatchLine(STYLE.khorasan.main), ' Main outline'),
-          el('li', null, swatchLine(STYLE.khorasan.broad), ' Broad variant, with Transoxiana')),
-        el('p', { class: 'legend-note' }, 'Historical region, hand-drawn. Not ISIS-K\u2019s territory.')));
-    }
-    if (haveCities) {
-      items.push(el('section', null,
-        el('h3', null, 'Cities'),
-        el('ul', { class: 'legend-list' },
-          el('li', null, el('span', { class: 'legend-city city-anchor' }, 'Herat'), ' historical anchor'),
-          el('li', null, el('span', { class: 'legend-city city-other' }, 'Peshawar'), ' other city'))));
-    }
-    const Legend = L.Control.extend({
-      options: { position: 'bottomright' },
-      onAdd() {
-        const box = el('details', { class: 'legend leaflet-bar', open: true },
-          el('summary', null, 'Legend'),
-          el('div', { class: 'legend-body', role: 'group', 'aria-label': 'Legend' }, items));
-        L.DomEvent.disableClickPropagation(box);
-        L.DomEvent.disableScrollPropagation(box);
-        return box;
+
+    return {
+      kind: 'page',
+      domain,
+      total: features.length,
+      countries: [...new Set(features.map((f) => (f.properties || {}).country).filter((c) => typeof c === 'string' && c))].sort(),
+      targets: features.map((f) => String((f.properties || {}).target || '')),
+      async apply(s) {
+        const pred = KS.predicate(terms(s));
+        layer.setFilter(pred);
+        const rows = features.filter((f) => pred(f.properties));
+        const killed = rows.reduce((a, f) => a + (Number((f.properties || {}).killed) || 0), 0);
+        rows.sort(compareRows(s.sort.key, s.sort.desc));
+        let bins = null;
+        if (domain) {
+          const noTime = KS.predicate(terms(s, { noTime: true }));
+          bins = new Array(domain.last - domain.first + 1).fill(0);
+          for (const f of features) {
+            const p = f.properties || {};
+            if (!noTime(p)) continue;
+            const d = p[dateProp];
+            if (typeof d !== 'string' || !KS.validDate(d.slice(0, 10))) continue;
+            const i = monthIndex(d) - domain.first;
+            if (i >= 0 && i < bins.length) bins[i]++;
+          }
+        }
+        return { count: rows.length, killed, rows, bins, facets: facets(s) };
       },
-    });
-    return new Legend();
+    };
   }
 
-  function buildViewButtons(regionBounds, allBounds) {
-    const Buttons = L.Control.extend({
-      options: { position: 'topleft' },
-      onAdd() {
-        const box = el('div', { class: 'leaflet-bar view-buttons' });
-        const region = el('button', { type: 'button', title: 'Zoom to the region' }, 'Region');
-        const all = el('button', { type: 'button', title: 'Zoom to every attack, including those far from the region' }, 'All attacks');
-        region.addEventListener('click', () => regionBounds && map.fitBounds(regionBounds, fitPadding()));
-        all.addEventListener('click', () => allBounds && map.fitBounds(allBounds, fitPadding()));
-        box.append(region, all);
-        L.DomEvent.disableClickPropagation(box);
-        return box;
+  // Large layers: the API does the filtering; the map's vector tiles hide
+  // what the same predicate drops.
+  async function apiSource(layer, id) {
+    const base = new URL(`collections/${encodeURIComponent(id)}/items`, KM.API);
+    const dateProp = ctx.dateProp;
+    async function get(params) {
+      const u = new URL(base);
+      for (const [k, v] of params) u.searchParams.set(k, v);
+      return KM.fetchJSON(u);
+    }
+    let domain = null;
+    if (dateProp) {
+      const [lo, hi] = await Promise.all([
+        get([['limit', '1'], ['sortby', dateProp], ['properties', dateProp], ['filter', `${dateProp} IS NOT NULL`]]),
+        get([['limit', '1'], ['sortby', '-' + dateProp], ['properties', dateProp]]),
+      ]);
+      const a = lo.features[0] && lo.features[0].properties[dateProp];
+      const b = hi.features[0] && hi.features[0].properties[dateProp];
+      if (a && b) domain = { unit: 'year', first: Number(String(a).slice(0, 4)), last: Number(String(b).slice(0, 4)) };
+    }
+    const withParams = (p, more) => [...p.entries(), ...more];
+    return {
+      kind: 'api',
+      domain,
+      total: ctx.counts[id],
+      countries: [],
+      targets: [],
+      async apply(s) {
+        const t = terms(s);
+        layer.setFilter(KS.predicate(t));
+        const params = KS.apiParams(t);
+        const sort = sortBy(s);
+        const page = await get(withParams(params, [['limit', String(TABLE_ROWS)], ...(sort ? [['sortby', sort]] : [])]));
+        let bins = null;
+        if (domain) {
+          const noTime = terms(s, { noTime: true });
+          const years = [];
+          for (let y = domain.first; y <= domain.last; y++) years.push(y);
+          bins = await Promise.all(years.map(async (y) => {
+            const p = KS.apiParams([{ during: [dateProp, `${y}-01-01`, `${y}-12-31`] }, ...noTime]);
+            p.set('limit', '1');
+            p.set('properties', '');
+            const r = await get(p.entries());
+            return r.numberMatched || 0;
+          }));
+        }
+        return { count: page.numberMatched, killed: null, rows: page.features, bins, facets: null };
       },
-    });
-    return new Buttons();
+    };
   }
 
-  // The first view: the Khorasan outline's bounds, grown to take in the
-  // attacks near it (those within one region-size of it). Far events (e.g.
-  // Moscow, Istanbul) stay reachable with the "All attacks" button.
-  function regionView(khorasan, attacks, borders) {
-    let b = khorasan && khorasan.getBounds && khorasan.getBounds().isValid() ? L.latLngBounds(khorasan.getBounds().getSouthWest(), khorasan.getBounds().getNorthEast()) : null;
-    if (attacks) {
-      const near = b ? b.pad(1) : null;
-      for (const m of Object.values(attacks.byId)) {
-        if (!near || near.contains(m.realLatLng)) b = b ? b.extend(m.realLatLng) : L.latLngBounds(m.realLatLng, m.realLatLng);
+  // ---- timeline: histogram, brush, years, play
+
+  function dateOfStart(unit, i) {
+    if (unit === 'year') return `${i}-01-01`;
+    const y = Math.floor(i / 12);
+    const m = (i % 12) + 1;
+    return `${y}-${String(m).padStart(2, '0')}-01`;
+  }
+
+  function dateOfEnd(unit, i) {
+    if (unit === 'year') return `${i}-12-31`;
+    const y = Math.floor(i / 12);
+    const m = i % 12;
+    const last = new Date(Date.UTC(y, m + 1, 0)).getUTCDate();
+    return `${y}-${String(m + 1).padStart(2, '0')}-${String(last).padStart(2, '0')}`;
+  }
+
+  function indexOf(unit, d) {
+    return unit === 'year' ? Number(d.slice(0, 4)) : monthIndex(d);
+  }
+
+  function fmtDay(d) {
+    const [y, m, day] = d.split('-').map(Number);
+    return `${day} ${MONTHS[m - 1]} ${y}`;
+  }
+
+  // "2021", "Jan – Jun 2021", "Mar 2021 – Feb 2022", "26 Aug 2021 – 31 Dec 2021".
+  function rangeText(t) {
+    if (!t) return 'All time';
+    const { start, end } = t;
+    if (!start) return `Until ${fmtDay(end)}`;
+    if (!end) return `From ${fmtDay(start)}`;
+    const monthAligned = start.endsWith('-01') && end === dateOfEnd('month', monthIndex(end));
+    if (!monthAligned) return start === end ? fmtDay(start) : `${fmtDay(start)} – ${fmtDay(end)}`;
+    const [ys, ms] = [Number(start.slice(0, 4)), Number(start.slice(5, 7))];
+    const [ye, me] = [Number(end.slice(0, 4)), Number(end.slice(5, 7))];
+    if (ms === 1 && me === 12) return ys === ye ? String(ys) : `${ys}–${ye}`;
+    if (ys === ye) return ms === me ? `${MONTHS[ms - 1]} ${ys}` : `${MONTHS[ms - 1]} – ${MONTHS[me - 1]} ${ys}`;
+    return `${MONTHS[ms - 1]} ${ys} – ${MONTHS[me - 1]} ${ye}`;
+  }
+
+  function createTimeline(root, domain, onChange) {
+    const { unit, first, last } = domain;
+    const n = last - first + 1;
+    const H = 60;
+    root.replaceChildren();
+    const bars = KM.svg('svg', { class: 'bars', height: H, 'aria-hidden': 'true', preserveAspectRatio: 'none' });
+    const layer = el('div', { class: 'brush-layer' });
+    const sel = el('div', { class: 'brush-sel' });
+    const hStart = el('div', { class: 'handle handle-start', role: 'slider', tabindex: 0, 'aria-label': 'Start of the time range' });
+    const hEnd = el('div', { class: 'handle handle-end', role: 'slider', tabindex: 0, 'aria-label': 'End of the time range' });
+    sel.append(hStart, hEnd);
+    layer.append(sel);
+    const years = el('div', { class: 'years' });
+    const plot = el('div', { class: 'plot' }, bars, layer);
+    root.append(plot, years);
+    let bins = new Array(n).fill(0);
+    let range = null; // {a, b} bin indexes relative to first, or null = all
+    let width = 0;
+
+    const x = (i) => (i / n) * width;
+    const binAt = (px) => Math.max(0, Math.min(n - 1, Math.floor((px / width) * n)));
+
+    function label(i) {
+      const abs = first + i;
+      return unit === 'year' ? String(abs) : `${MONTHS[abs % 12]} ${Math.floor(abs / 12)}`;
+    }
+
+    function drawBars() {
+      width = plot.clientWidth || 600;
+      bars.setAttribute('width', width);
+      bars.setAttribute('viewBox', `0 0 ${width} ${H}`);
+      const max = Math.max(1, ...bins);
+      const bw = width / n;
+      const gap = bw > 4 ? 1 : 0;
+      const parts = [];
+      for (let i = 0; i < n; i++) {
+        if (!bins[i]) continue;
+        const h = Math.max(2, (bins[i] / max) * (H - 6));
+        const inRange = !range || (i >= range.a && i <= range.b);
+        const r = KM.svg('rect', { x: x(i) + gap / 2, y: H - h, width: Math.max(1, bw - gap), height: h, class: inRange ? 'bar in' : 'bar out' });
+        const t = KM.svg('title');
+        t.textContent = `${label(i)}: ${bins[i]} event${bins[i] === 1 ? '' : 's'}`;
+        r.append(t);
+        parts.push(r);
+      }
+      parts.push(KM.svg('line', { x1: 0, x2: width, y1: H - 0.5, y2: H - 0.5, class: 'axis' }));
+      bars.replaceChildren(...parts);
+      drawBrush();
+      drawYears();
+    }
+
+    function drawBrush() {
+      const r = range || { a: 0, b: n - 1 };
+      sel.style.left = `${x(r.a)}px`;
+      sel.style.width = `${Math.max(2, x(r.b + 1) - x(r.a))}px`;
+      sel.classList.toggle('all', !range);
+      for (const [h, i] of [[hStart, r.a], [hEnd, r.b]]) {
+        h.setAttribute('aria-valuemin', String(first));
+        h.setAttribute('aria-valuemax', String(last));
+        h.setAttribute('aria-valuenow', String(first + i));
+        h.setAttribute('aria-valuetext', label(i));
+      }
+      for (const rect of bars.querySelectorAll('rect.bar')) {
+        const i = Math.round((Number(rect.getAttribute('x')) / width) * n);
+        const inRange = !range || (i >= range.a && i <= range.b);
+        rect.setAttribute('class', inRange ? 'bar in' : 'bar out');
       }
     }
-    if (!b && borders && borders.getBounds && borders.getBounds().isValid()) b = borders.getBounds();
-    return b;
+
+    function drawYears() {
+      const per = unit === 'year' ? 1 : 12;
+      const y0 = unit === 'year' ? first : Math.floor(first / 12);
+      const y1 = unit === 'year' ? last : Math.floor(last / 12);
+      const span = (width / n) * per;
+      const step = span >= 34 ? 1 : span >= 17 ? 2 : 5;
+      const buttons = [];
+      for (let y = y0; y <= y1; y++) {
+        const i = (unit === 'year' ? y : y * 12) - first;
+        const b = el('button', {
+          type: 'button', class: 'year', 'data-year': y,
+          style: `left:${x(i)}px;width:${span}px`,
+          'aria-label': `Show ${y}; with Shift, extend the range to ${y}`,
+        }, (y - y0) % step === 0 ? String(y) : '');
+        b.addEventListener('click', (ev) => selectYear(y, ev.shiftKey));
+        buttons.push(b);
+      }
+      years.replaceChildren(...buttons);
+    }
+
+    function selectYear(y, extend) {
+      const a = (unit === 'year' ? y : y * 12) - first;
+      const b = (unit === 'year' ? y : y * 12 + 11) - first;
+      if (extend && range) set({ a: Math.min(a, range.a), b: Math.max(b, range.b) }, true);
+      else set({ a: Math.max(0, a), b: Math.min(n - 1, b) }, true);
+    }
+
+    function toTime(r) {
+      if (!r || (r.a <= 0 && r.b >= n - 1)) return null;
+      return { start: dateOfStart(unit, first + r.a), end: dateOfEnd(unit, first + r.b) };
+    }
+
+    function set(r, fire) {
+      const full = !r || (r.a <= 0 && r.b >= n - 1);
+      range = full ? null : { a: Math.max(0, r.a), b: Math.min(n - 1, r.b) };
+      drawBrush();
+      if (fire) onChange(toTime(range));
+    }
+
+    // Dragging: a handle moves its end, the selection moves whole, the
+    // background draws a new range. A click without a drag picks one bin.
+    let drag = null;
+    layer.addEventListener('pointerdown', (ev) => {
+      if (ev.button !== 0) return;
+      const rect = layer.getBoundingClientRect();
+      const i = binAt(ev.clientX - rect.left);
+      const r = range || { a: 0, b: n - 1 };
+      let kind = 'new';
+      if (ev.target === hStart) kind = 'start';
+      else if (ev.target === hEnd) kind = 'end';
+      else if (range && ev.target === sel) kind = 'move';
+      drag = { kind, from: i, r0: { ...r }, moved: false, left: rect.left };
+      layer.setPointerCapture(ev.pointerId);
+      ev.preventDefault();
+    });
+    layer.addEventListener('pointermove', (ev) => {
+      if (!drag) return;
+      const i = binAt(ev.clientX - drag.left);
+      if (i !== drag.from) drag.moved = true;
+      if (!drag.moved) return;
+      const { r0 } = drag;
+      let r;
+      if (drag.kind === 'start') r = { a: Math.min(i, r0.b), b: r0.b };
+      else if (drag.kind === 'end') r = { a: r0.a, b: Math.max(i, r0.a) };
+      else if (drag.kind === 'move') {
+        const d = Math.max(-r0.a, Math.min(n - 1 - r0.b, i - drag.from));
+        r = { a: r0.a + d, b: r0.b + d };
+      } else r = { a: Math.min(i, drag.from), b: Math.max(i, drag.from) };
+      set(r, true);
+    });
+    const end = (ev) => {
+      if (!drag) return;
+      if (!drag.moved && drag.kind === 'new') set({ a: drag.from, b: drag.from }, true);
+      drag = null;
+      try { layer.releasePointerCapture(ev.pointerId); } catch (_) { /* already released */ }
+    };
+    layer.addEventListener('pointerup', end);
+    layer.addEventListener('pointercancel', end);
+
+    // Keyboard: arrows move a handle by one bin, Page Up/Down by a year.
+    for (const [h, which] of [[hStart, 'a'], [hEnd, 'b']]) {
+      h.addEventListener('keydown', (ev) => {
+        const r = { ...(range || { a: 0, b: n - 1 }) };
+        const big = unit === 'month' ? 12 : 5;
+        const d = { ArrowLeft: -1, ArrowDown: -1, ArrowRight: 1, ArrowUp: 1, PageDown: -big, PageUp: big }[ev.key];
+        if (ev.key === 'Home') r[which] = 0;
+        else if (ev.key === 'End') r[which] = n - 1;
+        else if (d) r[which] += d;
+        else return;
+        ev.preventDefault();
+        r[which] = Math.max(0, Math.min(n - 1, r[which]));
+        if (r.a > r.b) {
+          if (which === 'a') r.b = r.a;
+          else r.a = r.b;
+        }
+        set(r, true);
+      });
+    }
+
+    new ResizeObserver(() => { if (plot.clientWidth !== width) drawBars(); }).observe(plot);
+
+    return {
+      unit, first, last, n,
+      setBins(b) {
+        bins = b || new Array(n).fill(0);
+        drawBars();
+      },
+      setTime(t) {
+        if (!t) { set(null, false); return; }
+        const a = t.start ? indexOf(unit, t.start) - first : 0;
+        const b = t.end ? indexOf(unit, t.end) - first : n - 1;
+        range = (a <= 0 && b >= n - 1) ? null : { a: Math.max(0, a), b: Math.min(n - 1, b) };
+        drawBrush();
+      },
+      range: () => range,
+      // One play step: the range moves one bin later; false at the end.
+      step() {
+        const r = range && (range.b - range.a) < n - 1 ? range : { a: -1, b: (unit === 'month' ? 11 : 0) - 1 };
+        if (r.b + 1 > n - 1) return false;
+        set({ a: r.a + 1, b: r.b + 1 }, true);
+        return true;
+      },
+      atEnd: () => !!range && range.b >= n - 1,
+      restart() {
+        const w = range ? range.b - range.a : (unit === 'month' ? 11 : 0);
+        set({ a: 0, b: Math.min(n - 1, w) }, true);
+      },
+    };
   }
 
-  // Keep the region clear of the controls: the legend on the right, the
-  // buttons on the left (on narrow screens the legend may cover some).
-  function fitPadding() {
-    const size = map.getSize();
-    const legend = document.querySelector('.legend');
-    const right = legend && size.x > 900 ? legend.offsetWidth + 20 : 16;
-    const left = size.x > 900 ? 70 : 16;
-    return { paddingTopLeft: [left, 16], paddingBottomRight: [right, 16], animate: false };
+  let playTimer = 0;
+  function stopPlay() {
+    if (!playTimer) return;
+    clearInterval(playTimer);
+    playTimer = 0;
+    const b = $('play');
+    b.setAttribute('aria-pressed', 'false');
+    b.querySelector('.play-icon').textContent = '▶';
+    b.querySelector('.play-label').textContent = 'Play';
   }
+  function startPlay() {
+    if (!timeline) return;
+    map.closePopup();
+    if (timeline.atEnd() || !timeline.range()) timeline.restart();
+    const b = $('play');
+    b.setAttribute('aria-pressed', 'true');
+    b.querySelector('.play-icon').textContent = '❚❚';
+    b.querySelector('.play-label').textContent = 'Pause';
+    playTimer = setInterval(() => {
+      if (!timeline.step()) stopPlay();
+    }, timeline.unit === 'month' ? 260 : 900);
+  }
+  $('play').addEventListener('click', () => (playTimer ? stopPlay() : startPlay()));
+
+  // ---- filter form
+
+  const form = $('filters');
+
+  function chip(group, value, label, color) {
+    const id = `f-${group}-${String(value).replace(/[^A-Za-z0-9]+/g, '-')}`;
+    const input = el('input', { type: 'checkbox', id, name: group, value });
+    input.addEventListener('change', () => {
+      const list = state[group].filter((v) => v !== value);
+      if (input.checked) list.push(value);
+      changeState({ [group]: list });
+    });
+    return el('label', { class: 'chip', for: id },
+      input,
+      color ? el('span', { class: 'chip-dot', style: `background:${color}`, 'aria-hidden': 'true' }) : null,
+      el('span', { class: 'chip-label' }, label),
+      el('span', { class: 'chip-count', 'data-count': `${group}:${value}` }));
+  }
+
+  function buildForm() {
+    const props = ctx.eventProps;
+    const S = KM.style();
+    const show = (node, yes) => { node.hidden = !yes; };
+    show($('group-attribution'), props.has('attribution'));
+    $('group-attribution').querySelector('.chip-list').replaceChildren(
+      ...KS.ATTRIBUTIONS.map((a) => chip('attribution', a, (S.attribution[a] && S.attribution[a].label) || a, KM.attributionStyle(a).color)));
+    show($('group-type'), props.has('attack_type'));
+    $('group-type').querySelector('.chip-list').replaceChildren(
+      ...KS.TYPES.map((t) => chip('type', t.key, KM.typeStyle(t.key).label, state.color === 'type' ? KM.typeStyle(t.key).color : null)));
+    const countries = source.countries;
+    show($('group-country'), props.has('country') && countries.length > 0);
+    $('group-country').querySelector('.chip-list').replaceChildren(...countries.map((c) => chip('country', c, c)));
+    show($('field-target'), props.has('target'));
+    show($('field-min'), props.has('killed'));
+    show($('f-q').closest('.field'), props.has('name') || props.has('city'));
+    // Suggestions: words people look for, where the data has them.
+    const words = ['Shia mosque', 'Shia', 'Hazara', 'Sikh', 'Sufi shrine', 'church', 'school', 'education', 'hospital',
+      'Taliban', 'military', 'police', 'bank', 'political rally', 'embassy', 'journalists', 'foreigners'];
+    const targets = source.targets;
+    $('target-suggestions').replaceChildren(...words
+      .filter((w) => !targets.length || targets.some((t) => KS.caseVariants(w).some((v) => t.includes(v))))
+      .map((w) => el('option', { value: w })));
+    form.hidden = false;
+
+    const text = (input, key) => {
+      let t = 0;
+      input.addEventListener('input', () => {
+        clearTimeout(t);
+        t = setTimeout(() => changeState({ [key]: input.value.trim() }), 180);
+      });
+      input.addEventListener('keydown', (ev) => {
+        if (ev.key === 'Enter') {
+          ev.preventDefault();
+          clearTimeout(t);
+          changeState({ [key]: input.value.trim() });
+        }
+      });
+    };
+    text($('f-q'), 'q');
+    text($('f-target'), 'target');
+    let mt = 0;
+    $('f-min').addEventListener('input', () => {
+      clearTimeout(mt);
+      mt = setTimeout(() => {
+        const v = $('f-min').value.trim();
+        const n = /^\d+$/.test(v) ? Number(v) : null;
+        changeState({ minKilled: n && n > 0 ? n : null });
+      }, 180);
+    });
+    form.addEventListener('submit', (ev) => ev.preventDefault());
+  }
+
+  function syncForm() {
+    for (const group of ['country', 'attribution', 'type']) {
+      for (const input of form.querySelectorAll(`input[name="${group}"]`)) input.checked = state[group].includes(input.value);
+    }
+    if (document.activeElement !== $('f-q')) $('f-q').value = state.q;
+    if (document.activeElement !== $('f-target')) $('f-target').value = state.target;
+    if (document.activeElement !== $('f-min')) $('f-min').value = state.minKilled ? String(state.minKilled) : '';
+    // The type chips show colours when markers are coloured by type.
+    for (const t of KS.TYPES) {
+      const label = form.querySelector(`label[for="f-type-${t.key}"]`);
+      if (!label) continue;
+      let d = label.querySelector('.chip-dot');
+      if (state.color === 'type' && !d) label.insertBefore(el('span', { class: 'chip-dot', 'aria-hidden': 'true', style: `background:${KM.typeStyle(t.key).color}` }), label.querySelector('.chip-label'));
+      if (state.color !== 'type' && d) d.remove();
+    }
+  }
+
+  function showFacets(facets) {
+    for (const node of form.querySelectorAll('.chip-count')) {
+      if (!facets) { node.textContent = ''; continue; }
+      const [group, value] = node.dataset.count.split(/:(.*)/s);
+      const n = (facets[group] || {})[value] || 0;
+      node.textContent = String(n);
+      node.closest('.chip').classList.toggle('chip-empty', n === 0);
+    }
+  }
+
+  for (const b of document.querySelectorAll('[data-action="reset"]')) {
+    b.addEventListener('click', () => {
+      stopPlay();
+      changeState({ time: null, country: [], attribution: [], type: [], target: '', q: '', minKilled: null });
+    });
+  }
+
+  // ---- table
+
+  const COLUMNS = [
+    { key: 'date', label: 'Date', prop: () => ctx.dateProp },
+    { key: 'name', label: 'Event', prop: () => 'name' },
+    { key: 'killed', label: 'Killed', prop: () => 'killed', cls: 'num' },
+    { key: 'attribution', label: 'Attribution', prop: () => 'attribution', cls: 'col-attribution' },
+  ];
+
+  function tableColumns() {
+    return COLUMNS.filter((c) => c.prop() && ctx.eventProps.has(c.prop()));
+  }
+
+  function buildTableHead() {
+    const tr = document.querySelector('#events-table thead tr');
+    tr.replaceChildren(...tableColumns().map((c) => {
+      const b = el('button', { type: 'button', class: 'sort', 'data-sort': c.key }, c.label, el('span', { class: 'sort-mark', 'aria-hidden': 'true' }));
+      b.addEventListener('click', () => {
+        const desc = state.sort.key === c.key ? !state.sort.desc : (c.key === 'killed' || c.key === 'date');
+        changeState({ sort: { key: c.key, desc } });
+      });
+      return el('th', { scope: 'col', class: c.cls || null }, b);
+    }));
+  }
+
+  function syncTableHead() {
+    for (const th of document.querySelectorAll('#events-table th')) {
+      const b = th.querySelector('button');
+      const on = b.dataset.sort === state.sort.key;
+      if (on) th.setAttribute('aria-sort', state.sort.desc ? 'descending' : 'ascending');
+      else th.removeAttribute('aria-sort');
+      b.querySelector('.sort-mark').textContent = on ? (state.sort.desc ? ' ▼' : ' ▲') : '';
+      b.title = `Sort by ${b.textContent.replace(/[▲▼]/g, '').trim().toLowerCase()}`;
+    }
+  }
+
+  let rowsById = new Map();
+  function renderTable(rows) {
+    const tbody = document.querySelector('#events-table tbody');
+    const cols = tableColumns();
+    rowsById = new Map();
+    const shown = rows.slice(0, TABLE_ROWS);
+    const trs = shown.map((f, i) => {
+      const p = f.properties || {};
+      const id = KM.featureId(f);
+      rowsById.set(id, f);
+      const cells = cols.map((c) => {
+        if (c.key === 'name') {
+          const b = el('button', { type: 'button', class: 'row-link', tabindex: i === 0 ? 0 : -1, 'data-id': id },
+            p.name || id);
+          const where = [p.city, p.country].filter((x) => x).join(', ');
+          return el('td', { class: 'col-name' }, b, where ? el('span', { class: 'city' }, where) : null);
+        }
+        if (c.key === 'date') {
+          const d = p[ctx.dateProp];
+          const cell = el('td', { class: 'col-date' }, d ? String(d).slice(0, 10) : '');
+          if (!cols.some((x) => x.key === 'name')) {
+            cell.replaceChildren(el('button', { type: 'button', class: 'row-link', tabindex: i === 0 ? 0 : -1, 'data-id': id }, d ? String(d).slice(0, 10) : id));
+          }
+          return cell;
+        }
+        if (c.key === 'killed') return el('td', { class: 'num' }, p.killed === null || p.killed === undefined ? '–' : fmtInt(p.killed));
+        if (c.key === 'attribution') {
+          return el('td', { class: 'col-attribution' },
+            p.attribution ? el('span', { class: 'swatch', style: `background:${KM.attributionStyle(p.attribution).color}`, 'aria-hidden': 'true' }) : null,
+            p.attribution || '');
+        }
+        return el('td', { class: c.cls || null }, p[c.key] === null || p[c.key] === undefined ? '' : String(p[c.key]));
+      });
+      return el('tr', { 'data-id': id, class: id === state.sel ? 'selected' : null, 'aria-current': id === state.sel ? 'true' : null }, cells);
+    });
+    tbody.replaceChildren(...trs);
+    const note = $('table-note');
+    if (!rows.length) {
+      note.textContent = hasFilters() ? 'No events match these filters.' : 'This layer has no events.';
+      note.hidden = false;
+    } else if (lastResult && lastResult.count > shown.length) {
+      note.textContent = `The table shows the first ${fmtInt(shown.length)} of ${fmtInt(lastResult.count)} events; narrow the filters to see the others here, or download them all.`;
+      note.hidden = false;
+    } else note.hidden = true;
+  }
+
+  // Rows: a click (or Enter) shows the event on the map; the up and down
+  // arrows move between rows, and only one row is in the Tab order.
+  const tbodyEl = document.querySelector('#events-table tbody');
+  tbodyEl.addEventListener('click', (ev) => {
+    const tr = ev.target.closest('tr[data-id]');
+    if (!tr || ev.target.closest('a')) return;
+    openEvent(tr.dataset.id);
+  });
+  tbodyEl.addEventListener('keydown', (ev) => {
+    const b = ev.target.closest('.row-link');
+    if (!b) return;
+    const all = [...tbodyEl.querySelectorAll('.row-link')];
+    const i = all.indexOf(b);
+    const j = { ArrowDown: i + 1, ArrowUp: i - 1, Home: 0, End: all.length - 1, PageDown: i + 10, PageUp: i - 10 }[ev.key];
+    if (j === undefined) return;
+    ev.preventDefault();
+    const k = Math.max(0, Math.min(all.length - 1, j));
+    b.tabIndex = -1;
+    all[k].tabIndex = 0;
+    all[k].focus();
+  });
+
+  function highlightRow(id, scroll) {
+    for (const tr of tbodyEl.querySelectorAll('tr.selected')) {
+      tr.classList.remove('selected');
+      tr.removeAttribute('aria-current');
+    }
+    if (!id) return;
+    const tr = tbodyEl.querySelector(`tr[data-id="${CSS.escape(id)}"]`);
+    if (!tr) return;
+    tr.classList.add('selected');
+    tr.setAttribute('aria-current', 'true');
+    const b = tr.querySelector('.row-link');
+    if (b) {
+      for (const x of tbodyEl.querySelectorAll('.row-link[tabindex="0"]')) x.tabIndex = -1;
+      b.tabIndex = 0;
+    }
+    if (scroll) {
+      const wrap = $('table-wrap');
+      const r = tr.getBoundingClientRect();
+      const w = wrap.getBoundingClientRect();
+      const head = wrap.querySelector('thead').getBoundingClientRect().height;
+      if (r.top < w.top + head || r.bottom > w.bottom) wrap.scrollTop += r.top - w.top - head - w.height / 3;
+    }
+  }
+
+  function openEvent(id, opts) {
+    if (!events) return false;
+    if (events.vector) {
+      const f = rowsById.get(id);
+      if (f) return events.open(id, opts, f);
+      // Not in the table (a link's sel): ask the API.
+      KM.fetchJSON(new URL(`collections/${encodeURIComponent(ctx.eventId)}/items/${encodeURIComponent(id)}`, KM.API))
+        .then((feature) => events.open(id, opts, feature)).catch(() => {});
+      return true;
+    }
+    return events.open(id, opts);
+  }
+
+  // ---- summary, downloads, empty state
+
+  function timeSummary() {
+    return state.time ? rangeText(state.time) : null;
+  }
+
+  function renderSummary(r) {
+    const total = source.total;
+    const parts = [];
+    if (hasFilters()) parts.push(`${fmtInt(r.count)} of ${fmtInt(total)} events`);
+    else parts.push(`${fmtInt(r.count)} events`);
+    if (r.killed !== null && ctx.eventProps.has('killed')) parts.push(`${fmtInt(r.killed)} killed`);
+    const t = timeSummary();
+    if (t) parts.push(t);
+    $('summary').textContent = parts.join(' · ');
+    $('range-count').textContent = `${fmtInt(r.count)} event${r.count === 1 ? '' : 's'}`;
+    const empty = r.count === 0 && events && map.hasLayer(events);
+    $('empty').hidden = !empty;
+  }
+
+  function updateDownloads() {
+    const id = ctx.eventId;
+    const sort = sortBy(state);
+    for (const [f, a, ext] of [['json', $('dl-geojson'), 'geojson'], ['csv', $('dl-csv'), 'csv']]) {
+      const q = apiQuery({ f, limit: '10000', ...(sort ? { sortby: sort } : {}) });
+      a.href = new URL(`collections/${encodeURIComponent(id)}/items?${q.toString().replace(/\+/g, '%20')}`, KM.API).href;
+      a.setAttribute('download', `khorasan-${id}${hasFilters() ? '-filtered' : ''}.${ext}`);
+      a.title = lastResult && lastResult.count > 10000
+        ? `The first 10,000 of ${fmtInt(lastResult.count)} events; the API's next links give the rest`
+        : `The ${lastResult ? fmtInt(lastResult.count) : ''} events of the table, as ${ext === 'csv' ? 'CSV' : 'GeoJSON'}`;
+    }
+    $('downloads').hidden = false;
+  }
+
+  // ---- applying state
+
+  let seq = 0;
+  async function refresh() {
+    if (!source) return;
+    const mine = ++seq;
+    let r;
+    try {
+      r = await source.apply(state);
+    } catch (err) {
+      console.error(err);
+      if (mine === seq) setStatus(`The events could not be filtered: ${err.message}`, true);
+      return;
+    }
+    if (mine !== seq) return; // a later change has overtaken this one
+    lastResult = r;
+    if (statusEl.classList.contains('error') && /filtered/.test(statusEl.textContent)) setStatus('');
+    renderTable(r.rows);
+    renderSummary(r);
+    showFacets(r.facets);
+    if (timeline) {
+      timeline.setBins(r.bins);
+      timeline.setTime(state.time);
+    }
+    $('range-text').textContent = rangeText(state.time);
+    $('range-clear').hidden = !state.time;
+    updateDownloads();
+    if (legend) legend.refresh();
+    // The selected event stays selected only while it is shown.
+    if (state.sel && events && !events.vector && !r.rows.some((f) => KM.featureId(f) === state.sel)) {
+      state.sel = null;
+      map.closePopup();
+    }
+    highlightRow(state.sel, false);
+    document.body.dataset.shown = String(r.count);
+  }
+
+  function changeState(patch) {
+    const before = state;
+    state = { ...state, ...patch };
+    if ('color' in patch && events) {
+      events.setColor(state.color);
+      if (legend) legend.refresh();
+    }
+    if ('mode' in patch && events) {
+      events.setMode(state.mode);
+      if (legend) legend.refresh();
+    }
+    syncForm();
+    syncTableHead();
+    syncDisplay();
+    writeURL();
+    const filtersChanged = ['time', 'country', 'attribution', 'type', 'target', 'q', 'minKilled', 'sort'].some((k) => k in patch && patch[k] !== before[k]);
+    if (filtersChanged || 'color' in patch) refresh();
+  }
+
+  // ---- display control: marker mode and colour
+
+  let displayBox = null;
+  function buildDisplayControl() {
+    const Display = L.Control.extend({
+      options: { position: 'bottomleft' },
+      onAdd() {
+        const vector = events && events.vector;
+        const radios = (name, legendText, options) => el('fieldset', { class: 'display-group' },
+          el('legend', null, legendText),
+          options.map(([value, label, disabled]) => el('label', { class: disabled ? 'disabled' : null },
+            el('input', { type: 'radio', name, value, disabled: !!disabled }), ` ${label}`)));
+        displayBox = el('div', { class: 'display-control leaflet-bar', role: 'group', 'aria-label': 'How events are drawn' },
+          radios('mode', 'Show events as', [['circles', 'Circles'], ['clusters', 'Clusters', vector], ['heat', 'Heat map', vector]]),
+          radios('color', 'Colour by', [['attribution', 'Attribution'], ['type', 'Attack type', !ctx.eventProps.has('attack_type')]]));
+        displayBox.addEventListener('change', (ev) => {
+          const t = ev.target;
+          if (t.name === 'mode') changeState({ mode: t.value });
+          if (t.name === 'color') changeState({ color: t.value });
+        });
+        L.DomEvent.disableClickPropagation(displayBox);
+        return displayBox;
+      },
+    });
+    new Display().addTo(map);
+    syncDisplay();
+  }
+
+  function syncDisplay() {
+    if (!displayBox) return;
+    for (const i of displayBox.querySelectorAll('input')) i.checked = state[i.name] === i.value;
+  }
+
+  // ---- share panel
+
+  const shareDialog = $('share');
+  let embedPath = null;
+
+  async function findEmbedPath() {
+    if (embedPath) return embedPath;
+    // /embed once the server routes it; the file itself until then.
+    try {
+      const res = await fetch(new URL('embed', document.baseURI), { method: 'HEAD' });
+      embedPath = res.ok ? 'embed' : 'embed.html';
+    } catch (_) {
+      embedPath = 'embed.html';
+    }
+    return embedPath;
+  }
+
+  function autoTitle() {
+    const base = (ctx.titles[ctx.eventId] || 'Events').replace(/\s*\d{4}\s*[–-]\s*\d{4}\s*$/, '');
+    const parts = [];
+    if (state.time) parts.push(rangeText(state.time));
+    if (state.attribution.length) parts.push(state.attribution.join(' or '));
+    if (state.type.length) parts.push(state.type.map((k) => KM.typeStyle(k).label.toLowerCase()).join(' or '));
+    if (state.country.length) parts.push(state.country.join(', '));
+    if (state.target) parts.push(`target: ${state.target}`);
+    if (state.q) parts.push(`“${state.q}”`);
+    if (state.minKilled) parts.push(`${state.minKilled}+ killed`);
+    return parts.length ? `${base}: ${parts.join('; ')}` : base;
+  }
+
+  function permalinkState() {
+    return { ...state, view: currentView() };
+  }
+
+  function shareLinks(title) {
+    const here = new URL(location.href);
+    const qs = KS.serialize(permalinkState());
+    const permalink = new URL(here.pathname + (qs ? '?' + qs : ''), here.origin).href;
+    const embedQS = KS.serialize(permalinkState(), { noSort: true });
+    const embed = new URL(`${embedPath || 'embed.html'}${embedQS ? '?' + embedQS : ''}`, document.baseURI).href;
+    const attr = (s) => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
+    const snippet = `<iframe src="${attr(embed)}" width="800" height="500" style="border:0" title="${attr(title || 'Khorasan map')}" loading="lazy" allowfullscreen></iframe>`;
+    const b = map.getBounds();
+    const clamp = (v, lo, hi) => Math.max(lo, Math.min(hi, v));
+    const r4 = (v) => Math.round(v * 1e4) / 1e4;
+    const bbox = [clamp(b.getWest(), -180, 180), clamp(b.getSouth(), -85, 85), clamp(b.getEast(), -180, 180), clamp(b.getNorth(), -85, 85)].map(r4).join(',');
+    const images = {};
+    for (const format of ['png', 'svg', 'pdf']) {
+      const p = new URLSearchParams({ bbox, width: '1200', height: '800', layers: visibleLayers().join(','), format });
+      for (const [k, v] of apiQuery()) p.set(k, v);
+      if (title) p.set('title', title);
+      images[format] = new URL(`render?${p.toString().replace(/\+/g, '%20')}`, document.baseURI).href;
+    }
+    return { permalink, embed, snippet, images };
+  }
+
+  function fillShare() {
+    const titleInput = $('share-title-input');
+    const links = shareLinks(titleInput.value.trim());
+    $('share-link').value = links.permalink;
+    $('share-embed').value = links.snippet;
+    for (const f of ['png', 'svg', 'pdf']) {
+      $(`share-${f}`).value = links.images[f];
+      $(`open-${f}`).href = links.images[f];
+    }
+    return links;
+  }
+
+  $('share-open').addEventListener('click', async () => {
+    await findEmbedPath();
+    $('share-title-input').value = autoTitle();
+    fillShare();
+    $('share-status').textContent = '';
+    shareDialog.showModal();
+  });
+  $('share-title-input').addEventListener('input', fillShare);
+  shareDialog.addEventListener('click', async (ev) => {
+    if (ev.target === shareDialog) { shareDialog.close(); return; } // a click on the backdrop
+    const b = ev.target.closest('[data-copy]');
+    if (!b) return;
+    const field = $(b.dataset.copy);
+    let ok = false;
+    try {
+      await navigator.clipboard.writeText(field.value);
+      ok = true;
+    } catch (_) {
+      field.select();
+      try { ok = document.execCommand('copy'); } catch (__) { ok = false; }
+    }
+    const what = field.closest('.share-item').querySelector('label').textContent;
+    $('share-status').textContent = ok ? `Copied: ${what}.` : 'Select the text and copy it with Ctrl+C (⌘C).';
+  });
+
+  // ---- controls under popups
 
   // Controls sit above popups in Leaflet. While an open popup would be
   // hidden under the legend or the (expanded) layer control, fold them, and
@@ -771,6 +985,14 @@
         unfold: () => layerControl.expand(),
       },
     ];
+    if (displayBox) {
+      targets.push({
+        node: displayBox,
+        isOpen: () => !displayBox.classList.contains('folded'),
+        fold: () => displayBox.classList.add('folded'),
+        unfold: () => displayBox.classList.remove('folded'),
+      });
+    }
     const check = (popup) => {
       const c = popup.getElement();
       if (!c || !map.hasLayer(popup)) return;
@@ -792,110 +1014,172 @@
     });
   }
 
+  function fitPadding() {
+    const size = map.getSize();
+    const legendNode = document.querySelector('.legend');
+    const right = legendNode && size.x > 760 && legendNode.open ? legendNode.offsetWidth + 20 : 16;
+    const left = size.x > 760 ? 60 : 12;
+    return { paddingTopLeft: [left, 16], paddingBottomRight: [right, 16], animate: false };
+  }
+
+  function buildViewButtons(region, all) {
+    const Buttons = L.Control.extend({
+      options: { position: 'topleft' },
+      onAdd() {
+        const box = el('div', { class: 'leaflet-bar view-buttons' });
+        const r = el('button', { type: 'button', title: 'Zoom to the region' }, 'Region');
+        const a = el('button', { type: 'button', title: 'Zoom to every attack, including those far from the region' }, 'All attacks');
+        r.addEventListener('click', () => region && map.fitBounds(region, fitPadding()));
+        a.addEventListener('click', () => all && map.fitBounds(all, fitPadding()));
+        box.append(r, a);
+        L.DomEvent.disableClickPropagation(box);
+        return box;
+      },
+    });
+    return new Buttons();
+  }
+
   // ---- main
 
   async function main() {
-    const { collections } = await fetchJSON(new URL('collections', API));
-    if (!Array.isArray(collections)) throw new Error('/api/collections: no "collections" list');
-    const ids = collections.map((c) => c.id);
-    const order = [...KNOWN.filter((k) => ids.includes(k)), ...ids.filter((id) => !KNOWN.includes(id))];
-    const byId = Object.fromEntries(collections.map((c) => [c.id, c]));
-    setStatus(`Loading ${order.length} layers…`);
-    const cfg = await loadConfig();
-    const basemap = addBasemap(cfg, ids.includes('cities'));
-    // Layers over the threshold come as vector tiles, the others as GeoJSON.
-    const sizes = await Promise.all(order.map((id) => layerCount(id).catch(() => null)));
-    const vectorIds = new Set(order.filter((id, i) => sizes[i] !== null && sizes[i] > cfg.vectorThreshold));
-    // A layer that fails to load is reported; the others are still drawn.
-    const settled = await Promise.allSettled(order.map((id, i) => (vectorIds.has(id)
-      ? Promise.resolve({ type: 'FeatureCollection', features: [], numberMatched: sizes[i], vector: true })
-      : fetchAllItems(id))));
-    const data = [];
-    const failures = [];
-    settled.forEach((r, i) => {
-      if (r.status === 'fulfilled') data.push([order[i], r.value]);
-      else failures.push(`${(byId[order[i]] || {}).title || order[i]}: ${r.reason && r.reason.message || r.reason}`);
+    ctx = await KM.load(map, { dataId: state.data });
+    KS.checkLayers(state, ctx.ids, problems);
+    if (state.data && state.data !== ctx.eventId) {
+      problems.push(`layer "${state.data}" has no dates to put on a timeline`);
+      state.data = null;
+    }
+    if (ctx.styleProblem) problems.push(ctx.styleProblem);
+    events = ctx.events;
+    if (events && events.vector && state.mode !== 'circles') {
+      problems.push(`${state.mode === 'heat' ? 'a heat map' : 'clusters'} cannot be drawn from a layer this large; it is shown as circles`);
+      state.mode = 'circles';
+    }
+
+    for (const id of ctx.order) {
+      const layer = ctx.layers[id];
+      if (layer && (!state.layers || state.layers.includes(id))) layer.addTo(map);
+    }
+    const narrow = map.getSize().x < 640;
+    const control = KM.layerControl(map, ctx, { collapsed: narrow });
+    const onLayers = () => {
+      const vis = visibleLayers();
+      const all = ctx.order.filter((id) => ctx.layers[id]);
+      state.layers = vis.length === all.length ? null : vis;
+      writeURL();
+      if (lastResult) renderSummary(lastResult);
+    };
+    map.on('overlayadd overlayremove', onLayers);
+
+    const region = ctx.region;
+    const allBounds = events && events.bounds ? events.bounds() : region;
+    buildViewButtons(region, allBounds && allBounds.isValid() ? allBounds : region).addTo(map);
+    if (events) {
+      events.setColor(state.color);
+      if (events.setMode) events.setMode(state.mode);
+      buildDisplayControl();
+    }
+    legend = KM.buildLegend(() => KM.legendItems(events, {
+      color: state.color, haveKhorasan: !!ctx.layers.khorasan, haveCities: !!ctx.layers.cities,
+    }), !narrow);
+    legend.addTo(map);
+    if (!narrow) foldControlsUnderPopups(legend.getContainer(), control);
+    // The legend scrolls rather than run under the layer control.
+    const sizeLegend = () => {
+      const top = control.getContainer().getBoundingClientRect();
+      const bottom = legend.getContainer().getBoundingClientRect().bottom;
+      const free = bottom - (control.getContainer().classList.contains('leaflet-control-layers-expanded') ? top.bottom : top.top + 44) - 12;
+      legend.getContainer().style.maxHeight = `${Math.max(120, free)}px`;
+    };
+    sizeLegend();
+    map.on('resize', sizeLegend);
+
+    if (state.view) map.setView([state.view.lat, state.view.lon], state.view.zoom, { animate: false });
+    else if (region) map.fitBounds(region, fitPadding());
+    KM.rankCities(ctx);
+
+    if (events) {
+      source = events.vector ? await apiSource(events, ctx.eventId) : pageSource(events);
+      buildForm();
+      buildTableHead();
+      if (source.domain) {
+        $('timeline').hidden = false;
+        map.invalidateSize();
+        timeline = createTimeline($('histogram'), source.domain, (t) => changeState({ time: t }));
+      }
+      syncForm();
+      syncTableHead();
+      await refresh();
+      $('range-clear').addEventListener('click', () => { stopPlay(); changeState({ time: null }); });
+    } else {
+      document.body.classList.add('no-events');
+      map.invalidateSize();
+    }
+
+    map.on('popupopen', (e) => {
+      const src = e.popup._source;
+      const id = (src && src.eventId) || e.popup.eventId;
+      if (!id) return;
+      state.sel = id;
+      highlightRow(id, true);
+      writeURL();
+    });
+    map.on('popupclose', (e) => {
+      const src = e.popup._source;
+      const id = (src && src.eventId) || e.popup.eventId;
+      // Another popup opening closes this one first; only a real close
+      // clears the selection.
+      setTimeout(() => {
+        if (id && state.sel === id && !(map._popup && map.hasLayer(map._popup))) {
+          state.sel = null;
+          highlightRow(null);
+          writeURL();
+        }
+      }, 0);
     });
 
-    const layers = {};
-    const overlays = [];
-    for (const [id, fc] of data) {
-      const meta = byId[id] || {};
-      const title = meta.title || id;
-      let layer;
-      if (fc.vector) layer = buildVectorTiles(id, title, cfg);
-      else if (id === 'borders') layer = buildBorders(fc, true);
-      else if (id === 'khorasan') layer = buildKhorasan(fc);
-      else if (id === 'attacks') layer = buildAttacks(fc);
-      else if (id === 'cities') layer = buildCities(fc);
-      else layer = buildGeneric(fc, title);
-      layer.addTo(map);
-      layers[id] = layer;
-      overlays.push([id, title, fc.vector ? fc.numberMatched : fc.features.length]);
-    }
-
-    // The control lists layers top of the map first.
-    const controlOrder = ['cities', 'attacks', ...overlays.map((o) => o[0]).filter((id) => !KNOWN.includes(id)), 'khorasan', 'borders'];
-    const narrow = map.getSize().x < 700;
-    const control = L.control.layers(null, null, { collapsed: narrow, position: 'topright' });
-    for (const id of controlOrder) {
-      const o = overlays.find((x) => x[0] === id);
-      if (!o) continue;
-      const count = id === 'borders' || id === 'khorasan' ? '' : ` <span class="count">(${Number(o[2]).toLocaleString('en-GB')})</span>`;
-      control.addOverlay(layers[id], escapeHTML(o[1]) + count);
-    }
-    control.addTo(map);
-    const container = control.getContainer();
-    container.setAttribute('role', 'group');
-    container.setAttribute('aria-label', 'Map layers');
-    const heading = el('div', { class: 'control-heading' }, 'Layers');
-    container.querySelector('.leaflet-control-layers-list').prepend(heading);
-    const toggle = container.querySelector('.leaflet-control-layers-toggle');
-    if (toggle) toggle.setAttribute('aria-label', 'Map layers');
-
-    // Credits a collection carries (e.g. GeoNames for cities), beside the
-    // fixed line that already covers borders and attacks.
-    for (const [id] of data) {
-      const a = (byId[id] || {}).attribution;
-      if (typeof a === 'string' && a.trim() && id !== 'borders' && id !== 'attacks') {
-        map.attributionControl.addAttribution(escapeHTML(a.trim()));
+    if (state.sel) {
+      const id = state.sel;
+      const ok = openEvent(id, { noMove: !!state.view, instant: true });
+      if (!ok) {
+        problems.push(`event "${id}" is not among the events shown`);
+        state.sel = null;
       }
     }
 
-    // The attack markers' extras (legend counts, first view) need GeoJSON.
-    const attacks = layers.attacks && layers.attacks.byId ? layers.attacks : null;
-    const region = regionView(layers.khorasan, attacks, layers.borders);
-    const allAttacks = attacks && attacks.getBounds().isValid() ? attacks.getBounds() : region;
-    buildViewButtons(region, allAttacks).addTo(map);
-    const legend = buildLegend(attacks, !!layers.khorasan, !!layers.cities).addTo(map);
-    if (narrow) legend.getContainer().open = false;
-    if (!narrow) foldControlsUnderPopups(legend.getContainer(), control);
-    if (region) map.fitBounds(region, fitPadding());
-    if (layers.cities && layers.cities.rank) {
-      if (attacks) {
-        const byCity = {};
-        for (const m of Object.values(attacks.byId)) {
-          const c = String((m.feature.properties || {}).city || '').trim().toLowerCase();
-          if (c) byCity[c] = (byCity[c] || 0) + 1;
-        }
-        layers.cities.rank(byCity);
-      }
-      layers.cities.declutter();
-    }
+    map.on('moveend', () => {
+      if (!viewTracked) return;
+      state.view = currentView();
+      writeURL();
+    });
+    // Start recording the view once the first one has settled.
+    setTimeout(() => { viewTracked = true; }, 0);
+
+    showNotice(problems);
+    writeURL();
+    $('share-open').disabled = false;
 
     window.khorasan = {
       map,
-      layers,
-      attackMarkers: attacks ? attacks.markerCount : 0,
-      attackMarker: (id) => (attacks ? attacks.byId[id] || null : null),
-      style: STYLE,
-      basemap,
-      config: cfg,
-      vectorLayers: [...vectorIds],
+      layers: ctx.layers,
+      attackMarkers: events && events.markerCount ? events.markerCount : 0,
+      attackMarker: (id) => (events && events.byId ? events.byId[id] || null : null),
+      style: KM.style(),
+      basemap: ctx.basemap,
+      config: ctx.cfg,
+      vectorLayers: [...ctx.vectorIds],
+      eventLayer: ctx.eventId,
+      state: () => JSON.parse(JSON.stringify(state)),
+      problems,
+      shown: () => (lastResult ? lastResult.count : null),
+      shownMarkers: () => (events && events.shownIds ? events.shownIds() : null),
+      tableIds: () => [...tbodyEl.querySelectorAll('tr[data-id]')].map((tr) => tr.dataset.id),
+      share: () => shareLinks(autoTitle()),
+      findEmbedPath,
+      cql: () => KS.toCQL(terms()),
     };
-    if (failures.length) {
-      window.khorasan.error = `some layers could not be loaded: ${failures.join('; ')}`;
-      setStatus(`Some layers could not be loaded: ${failures.join('; ')}`, true);
+    if (ctx.failures.length) {
+      window.khorasan.error = `some layers could not be loaded: ${ctx.failures.join('; ')}`;
+      setStatus(`Some layers could not be loaded: ${ctx.failures.join('; ')}`, true);
       document.body.dataset.ready = 'error';
       return;
     }
@@ -906,6 +1190,7 @@
   main().catch((err) => {
     console.error(err);
     setStatus(`The map could not load its data: ${err.message}`, true);
+    showNotice(problems);
     window.khorasan = { map, layers: {}, attackMarkers: 0, error: String(err && err.message || err) };
     document.body.dataset.ready = 'error';
   });

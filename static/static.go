@@ -1,13 +1,16 @@
-// Package static holds the web page served at "/": the HTML, script and
-// style sheet of the offline Leaflet map, and the vendored Leaflet release
+// Package static holds the web pages served at "/": the HTML, scripts and
+// style sheet of the offline Leaflet map and of its embeddable twin, the
+// one map style (style.json), and the vendored Leaflet release and plugins
 // under vendor/. Nothing in it is fetched from outside the server.
 package static
 
 import "embed"
 
-// FS is the page's files, rooted at this directory: index.html, app.js,
-// style.css and vendor/leaflet/... . Serve it at "/" (for example with
-// http.FileServerFS(static.FS)).
+// FS is the pages' files, rooted at this directory: index.html (the map),
+// embed.html (the map for iframes), their scripts (state.js: the URL state
+// and filters; map.js: layers and markers; app.js and embed.js: the two
+// pages), style.css, style.json and vendor/... . Serve it at "/" (for
+// example with http.FileServerFS(static.FS)).
 //
-//go:embed index.html app.js style.css style.json vendor
+//go:embed index.html embed.html app.js embed.js map.js state.js style.css style.json vendor
 var FS embed.FS
