@@ -572,6 +572,7 @@ type overlays struct {
 	footerBox   box
 	legend      *legend
 	legendBox   box
+	legendScale float64
 	scaleLen    float64 // CSS pixels
 	scaleText   string
 	scaleBox    box

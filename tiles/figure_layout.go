@@ -23,6 +23,10 @@ const (
 	legendHead    = 11.0
 	legendNote    = 9.0
 	scaleMax      = 110.0
+	// The legend takes at most this share of the width, shrinking to
+	// minLegendScale of its size to fit.
+	maxLegendShare = 0.42
+	minLegendScale = 0.65
 )
 
 // legend is the legend panel: rows drawn top to bottom.
@@ -272,11 +276,14 @@ func (fig *figure) layout() *overlays {
 	}
 	if fig.Legend {
 		if lg := fig.buildLegend(); lg != nil {
+			// A legend larger than its share of the figure shrinks, down
+			// to minLegendScale; below that it is left out.
+			k := math.Min(1, math.Min((footTop-top-2*figPad)/lg.h, W*maxLegendShare/lg.w))
 			x1, y1 := W-figPad, footTop-figPad
-			b := box{x1 - lg.w, y1 - lg.h, x1, y1}
-			room := b.y0 >= top+figPad && b.x0 >= figPad && !(ov.scaleBox != box{} && b.overlaps(ov.scaleBox))
+			b := box{x1 - lg.w*k, y1 - lg.h*k, x1, y1}
+			room := k >= minLegendScale && b.y0 >= top+figPad-0.01 && b.x0 >= figPad && !(ov.scaleBox != box{} && b.overlaps(ov.scaleBox))
 			if room {
-				ov.legend, ov.legendBox = lg, b
+				ov.legend, ov.legendBox, ov.legendScale = lg, b, k
 			}
 		}
 	}
@@ -324,9 +331,18 @@ func (fig *figure) drawOverlays(c canvas, ov *overlays) {
 		c.group("legend")
 		b := ov.legendBox
 		c.rect(b.x0, b.y0, b.x1-b.x0, b.y1-b.y0, white, 0.92, panelRim, 0.8)
-		y := b.y0 + legendPad
+		lc := c
+		if k := ov.legendScale; k != 1 {
+			lc = &scaledCanvas{canvas: c, o: orb.Point{b.x0, b.y0}, k: k}
+		}
+		// Rows are laid out from the legend's own origin, then placed.
+		y := legendPad
 		for _, r := range lg.rows {
-			r.draw(c, b.x0+legendPad, y)
+			if k := ov.legendScale; k != 1 {
+				r.draw(lc, legendPad, y)
+			} else {
+				r.draw(lc, b.x0+legendPad, b.y0+y)
+			}
 			y += r.h
 		}
 		c.end()
@@ -376,4 +392,56 @@ func paintScene(c canvas, sc *scene) {
 		}
 	}
 	c.end()
+}
+
+// scaledCanvas draws onto another canvas scaled by k about origin o: the
+// legend, shrunk to fit a small figure.
+type scaledCanvas struct {
+	canvas
+	o orb.Point
+	k float64
+}
+
+func (sc *scaledCanvas) pt(p orb.Point) orb.Point {
+	return orb.Point{sc.o[0] + p[0]*sc.k, sc.o[1] + p[1]*sc.k}
+}
+
+func (sc *scaledCanvas) pts(lines [][]orb.Point) [][]orb.Point {
+	out := make([][]orb.Point, len(lines))
+	for i, l := range lines {
+		out[i] = make([]orb.Point, len(l))
+		for j, p := range l {
+			out[i][j] = sc.pt(p)
+		}
+	}
+	return out
+}
+
+func (sc *scaledCanvas) fill(rings [][]orb.Point, c color.RGBA, op float64) {
+	sc.canvas.fill(sc.pts(rings), c, op)
+}
+
+func (sc *scaledCanvas) stroke(lines [][]orb.Point, closed bool, c color.RGBA, op, width float64, dash []float64) {
+	var d []float64
+	for _, v := range dash {
+		d = append(d, v*sc.k)
+	}
+	sc.canvas.stroke(sc.pts(lines), closed, c, op, width*sc.k, d)
+}
+
+func (sc *scaledCanvas) circle(p orb.Point, r float64, m mark) {
+	m.strokeWidth *= sc.k
+	sc.canvas.circle(sc.pt(p), r*sc.k, m)
+}
+
+func (sc *scaledCanvas) rect(x, y, w, h float64, fill color.RGBA, op float64, border color.RGBA, bw float64) {
+	p := sc.pt(orb.Point{x, y})
+	sc.canvas.rect(p[0], p[1], w*sc.k, h*sc.k, fill, op, border, bw*sc.k)
+}
+
+func (sc *scaledCanvas) text(t textRun) {
+	t.at = sc.pt(t.at)
+	t.size *= sc.k
+	t.haloW *= sc.k
+	sc.canvas.text(t)
 }
