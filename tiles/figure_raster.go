@@ -24,7 +24,7 @@ func (fig *figure) png(ctx context.Context, w io.Writer) error {
 	if err := fig.basemap.Draw(ctx, img, fig.dpr); err != nil {
 		return err
 	}
-	rc := &rasterCanvas{dst: img, s: fig.Scale, z: vector.NewRasterizer(img.Bounds().Dx(), img.Bounds().Dy())}
+	rc := &rasterCanvas{dst: img, s: fig.Scale, z: vector.NewRasterizer(1, 1)}
 	if err := fig.draw(ctx, rc); err != nil {
 		return err
 	}
@@ -40,35 +40,90 @@ func (fig *figure) png(ctx context.Context, w io.Writer) error {
 }
 
 // rasterCanvas draws onto an RGBA image, s device pixels to a CSS pixel.
+// Each shape is recorded, then rasterized over its own bounding box only:
+// a marker costs its own pixels, not the whole image's.
 type rasterCanvas struct {
 	dst *image.RGBA
 	s   float64
 	z   *vector.Rasterizer
+	rec recorder
 }
 
 func (rc *rasterCanvas) group(string) {}
 func (rc *rasterCanvas) end()         {}
 func (rc *rasterCanvas) clip(string)  {}
 
-func (rc *rasterCanvas) reset() *vector.Rasterizer {
-	b := rc.dst.Bounds()
-	rc.z.Reset(b.Dx(), b.Dy())
-	return rc.z
+// pather is what paths are written to.
+type pather interface {
+	MoveTo(x, y float32)
+	LineTo(x, y float32)
+	ClosePath()
 }
 
+// recorder keeps a path and its bounding box.
+type recorder struct {
+	pts    []orb.Point
+	kinds  []byte // 'M', 'L', 'Z'
+	x0, y0 float32
+	x1, y1 float32
+}
+
+func (r *recorder) reset() {
+	r.pts, r.kinds = r.pts[:0], r.kinds[:0]
+	r.x0, r.y0, r.x1, r.y1 = math.MaxFloat32, math.MaxFloat32, -math.MaxFloat32, -math.MaxFloat32
+}
+
+func (r *recorder) add(k byte, x, y float32) {
+	r.pts = append(r.pts, orb.Point{float64(x), float64(y)})
+	r.kinds = append(r.kinds, k)
+	r.x0, r.y0 = min(r.x0, x), min(r.y0, y)
+	r.x1, r.y1 = max(r.x1, x), max(r.y1, y)
+}
+
+func (r *recorder) MoveTo(x, y float32) { r.add('M', x, y) }
+func (r *recorder) LineTo(x, y float32) { r.add('L', x, y) }
+func (r *recorder) ClosePath()          { r.pts, r.kinds = append(r.pts, orb.Point{}), append(r.kinds, 'Z') }
+
+// start begins a new shape.
+func (rc *rasterCanvas) start() *recorder {
+	rc.rec.reset()
+	return &rc.rec
+}
+
+// paint rasterizes the recorded shape over its bounding box and draws it
+// in colour c at opacity op.
 func (rc *rasterCanvas) paint(c color.RGBA, op float64) {
-	if op <= 0 {
+	r := &rc.rec
+	if op <= 0 || len(r.kinds) == 0 {
 		return
 	}
+	box := image.Rect(int(math.Floor(float64(r.x0)))-1, int(math.Floor(float64(r.y0)))-1,
+		int(math.Ceil(float64(r.x1)))+1, int(math.Ceil(float64(r.y1)))+1).Intersect(rc.dst.Bounds())
+	if box.Empty() {
+		return
+	}
+	rc.z.Reset(box.Dx(), box.Dy())
+	ox, oy := float32(box.Min.X), float32(box.Min.Y)
+	for i, k := range r.kinds {
+		p := r.pts[i]
+		switch k {
+		case 'M':
+			rc.z.MoveTo(float32(p[0])-ox, float32(p[1])-oy)
+		case 'L':
+			rc.z.LineTo(float32(p[0])-ox, float32(p[1])-oy)
+		case 'Z':
+			rc.z.ClosePath()
+		}
+	}
 	src := image.NewUniform(color.NRGBA{c.R, c.G, c.B, uint8(math.Round(math.Min(1, op) * 255))})
-	rc.z.Draw(rc.dst, rc.dst.Bounds(), src, image.Point{})
+	rc.z.Draw(rc.dst, box, src, image.Point{})
 }
 
 func (rc *rasterCanvas) fill(rings [][]orb.Point, c color.RGBA, op float64) {
 	if len(rings) == 0 {
 		return
 	}
-	z := rc.reset()
+	z := rc.start()
 	for _, r := range rings {
 		if len(r) < 3 {
 			continue
@@ -86,7 +141,7 @@ func (rc *rasterCanvas) stroke(lines [][]orb.Point, closed bool, c color.RGBA, o
 	if len(lines) == 0 || width <= 0 {
 		return
 	}
-	z := rc.reset()
+	z := rc.start()
 	for _, l := range lines {
 		ls := make(orb.LineString, 0, len(l)+1)
 		for _, p := range l {
@@ -96,7 +151,7 @@ func (rc *rasterCanvas) stroke(lines [][]orb.Point, closed bool, c color.RGBA, o
 			ls = append(ls, ls[0])
 		}
 		if dash == nil {
-			strokeLine(z, ls, width*rc.s)
+			strokeQuads(z, ls, width*rc.s)
 			continue
 		}
 		scaled := make([]float64, len(dash))
@@ -104,20 +159,38 @@ func (rc *rasterCanvas) stroke(lines [][]orb.Point, closed bool, c color.RGBA, o
 			scaled[i] = d * rc.s
 		}
 		for _, piece := range dashLine(ls, scaled) {
-			strokeLine(z, piece, width*rc.s)
+			strokeQuads(z, piece, width*rc.s)
 		}
 	}
 	rc.paint(c, op)
+}
+
+// strokeQuads is strokeLine for any pather: one quadrilateral per
+// segment, all wound one way, each run on by half the width.
+func strokeQuads(z pather, ls orb.LineString, width float64) {
+	h := width / 2
+	for i := 0; i+1 < len(ls); i++ {
+		a, b := ls[i], ls[i+1]
+		dx, dy := b[0]-a[0], b[1]-a[1]
+		d := math.Hypot(dx, dy)
+		if d == 0 {
+			continue
+		}
+		ex, ey := dx/d*h, dy/d*h
+		nx, ny := -ey, ex
+		z.MoveTo(float32(a[0]-ex+nx), float32(a[1]-ey+ny))
+		z.LineTo(float32(b[0]+ex+nx), float32(b[1]+ey+ny))
+		z.LineTo(float32(b[0]+ex-nx), float32(b[1]+ey-ny))
+		z.LineTo(float32(a[0]-ex-nx), float32(a[1]-ey-ny))
+		z.ClosePath()
+	}
 }
 
 // dashLine cuts a line into its dashes (on, off, on, ... lengths).
 func dashLine(ls orb.LineString, pattern []float64) []orb.LineString {
 	var out []orb.LineString
 	i, left, on := 0, pattern[0], true
-	var cur orb.LineString
-	if on {
-		cur = orb.LineString{ls[0]}
-	}
+	cur := orb.LineString{ls[0]}
 	for k := 0; k+1 < len(ls); k++ {
 		a, b := ls[k], ls[k+1]
 		seg := math.Hypot(b[0]-a[0], b[1]-a[1])
@@ -148,7 +221,7 @@ func dashLine(ls orb.LineString, pattern []float64) []orb.LineString {
 	return out
 }
 
-func circlePath(z *vector.Rasterizer, c orb.Point, r float64, reverse bool) {
+func circlePath(z pather, c orb.Point, r float64, reverse bool) {
 	n := int(math.Max(16, math.Min(96, r*1.5)))
 	for i := 0; i <= n; i++ {
 		a := 2 * math.Pi * float64(i) / float64(n)
@@ -168,12 +241,11 @@ func circlePath(z *vector.Rasterizer, c orb.Point, r float64, reverse bool) {
 func (rc *rasterCanvas) circle(p orb.Point, r float64, m mark) {
 	c := orb.Point{p[0] * rc.s, p[1] * rc.s}
 	R := r * rc.s
-	z := rc.reset()
-	circlePath(z, c, R, false)
+	circlePath(rc.start(), c, R, false)
 	rc.paint(m.fill, m.fillOpacity)
 	if m.strokeWidth > 0 {
 		h := m.strokeWidth * rc.s / 2
-		z := rc.reset()
+		z := rc.start()
 		circlePath(z, c, R+h, false)
 		if R-h > 0 {
 			circlePath(z, c, R-h, true)
