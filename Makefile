@@ -27,7 +27,7 @@ vet:
 # Every native fuzz target, as package:Target; make test runs each for
 # FUZZTIME, make fuzz for minutes.
 FUZZ_TARGETS := geo:FuzzDecodeGeoJSON geo:FuzzDecodeGeometryBlob geo:FuzzFilter \
-	geo/cql2:FuzzCQL2 server:FuzzItemsQuery server:FuzzTilePath
+	geo/cql2:FuzzCQL2 server:FuzzItemsQuery server:FuzzTilePath server:FuzzRenderQuery
 
 test: deps vet
 	$(GO) test -count=1 -timeout 12m ./...

@@ -53,6 +53,9 @@ var filterParams = []string{"datetime", "filter", "filter-lang", "filter-crs"}
 func ParseFigure(ctx context.Context, store Store, q url.Values) (tiles.Figure, error) {
 	f := tiles.Figure{Width: defaultFigureWidth, Height: defaultFigureHeight, Scale: 1, Legend: true, Format: tiles.FormatPNG}
 	for name, vs := range q {
+		if strings.TrimSpace(name) == "" {
+			return f, &ParamError{"query", "a parameter has no name (\"=value\")"}
+		}
 		if len(vs) > 1 {
 			return f, &ParamError{name, "is given more than once"}
 		}
