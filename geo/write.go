@@ -49,14 +49,10 @@ func (s *Store) ReplaceLayer(ctx context.Context, info LayerInfo, schema Schema,
 	if err != nil {
 		return 0, err
 	}
-	var minX, minY, maxX, maxY any
-	if bounds != nil {
-		minX, minY, maxX, maxY = bounds.Min[0], bounds.Min[1], bounds.Max[0], bounds.Max[1]
+	if err := createRTreeTriggers(ctx, tx, info.Name, geomColumn, fidColumn); err != nil {
+		return 0, err
 	}
-	_, err = tx.ExecContext(ctx, `UPDATE gpkg_contents SET min_x = ?, min_y = ?, max_x = ?, max_y = ?,
-		last_change = strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE table_name = ?`,
-		minX, minY, maxX, maxY, info.Name)
-	if err != nil {
+	if err := touchLayer(ctx, tx, info.Name, bounds, true); err != nil {
 		return 0, err
 	}
 	if err := tx.Commit(); err != nil {
@@ -132,27 +128,11 @@ func createLayer(ctx context.Context, tx *sql.Tx, info LayerInfo, schema Schema)
 	if title == "" {
 		title = name
 	}
-	rtree := quote("rtree_" + name + "_" + geomColumn)
-	t, g, i := quote(name), quote(geomColumn), quote(fidColumn)
-	insertValues := fmt.Sprintf(`VALUES (NEW.%[2]s, ST_MinX(NEW.%[1]s), ST_MaxX(NEW.%[1]s), ST_MinY(NEW.%[1]s), ST_MaxY(NEW.%[1]s))`, g, i)
-	trigger := func(suffix string) string { return quote("rtree_" + name + "_" + geomColumn + "_" + suffix) }
-	// The R-tree triggers are those of GeoPackage 1.3 (F.3), so that GDAL
-	// and QGIS keep the index right when they edit the file too.
+	// The index triggers come after the rows (createRTreeTriggers): a bulk
+	// write indexes its rows itself.
 	stmts := []string{
-		`CREATE TABLE ` + t + ` (` + strings.Join(cols, ", ") + `)`,
-		`CREATE VIRTUAL TABLE ` + rtree + ` USING rtree(id, minx, maxx, miny, maxy)`,
-		`CREATE TRIGGER ` + trigger("insert") + ` AFTER INSERT ON ` + t + ` WHEN (NEW.` + g + ` NOT NULL AND NOT ST_IsEmpty(NEW.` + g + `))
-		 BEGIN INSERT OR REPLACE INTO ` + rtree + ` ` + insertValues + `; END`,
-		`CREATE TRIGGER ` + trigger("update1") + ` AFTER UPDATE OF ` + g + ` ON ` + t + ` WHEN OLD.` + i + ` = NEW.` + i + ` AND (NEW.` + g + ` NOTNULL AND NOT ST_IsEmpty(NEW.` + g + `))
-		 BEGIN INSERT OR REPLACE INTO ` + rtree + ` ` + insertValues + `; END`,
-		`CREATE TRIGGER ` + trigger("update2") + ` AFTER UPDATE OF ` + g + ` ON ` + t + ` WHEN OLD.` + i + ` = NEW.` + i + ` AND (NEW.` + g + ` ISNULL OR ST_IsEmpty(NEW.` + g + `))
-		 BEGIN DELETE FROM ` + rtree + ` WHERE id = OLD.` + i + `; END`,
-		`CREATE TRIGGER ` + trigger("update3") + ` AFTER UPDATE ON ` + t + ` WHEN OLD.` + i + ` != NEW.` + i + ` AND (NEW.` + g + ` NOTNULL AND NOT ST_IsEmpty(NEW.` + g + `))
-		 BEGIN DELETE FROM ` + rtree + ` WHERE id = OLD.` + i + `; INSERT OR REPLACE INTO ` + rtree + ` ` + insertValues + `; END`,
-		`CREATE TRIGGER ` + trigger("update4") + ` AFTER UPDATE ON ` + t + ` WHEN OLD.` + i + ` != NEW.` + i + ` AND (NEW.` + g + ` ISNULL OR ST_IsEmpty(NEW.` + g + `))
-		 BEGIN DELETE FROM ` + rtree + ` WHERE id IN (OLD.` + i + `, NEW.` + i + `); END`,
-		`CREATE TRIGGER ` + trigger("delete") + ` AFTER DELETE ON ` + t + ` WHEN OLD.` + g + ` NOT NULL
-		 BEGIN DELETE FROM ` + rtree + ` WHERE id = OLD.` + i + `; END`,
+		`CREATE TABLE ` + quote(name) + ` (` + strings.Join(cols, ", ") + `)`,
+		`CREATE VIRTUAL TABLE ` + quote(rtreeName(name, geomColumn)) + ` USING rtree(id, minx, maxx, miny, maxy)`,
 	}
 	for _, q := range stmts {
 		if _, err := tx.ExecContext(ctx, q); err != nil {
@@ -193,6 +173,7 @@ func insertFeatures(ctx context.Context, tx *sql.Tx, name string, schema Schema,
 	}
 	defer stmt.Close()
 
+	var cells []rtreeCell
 	var n int64
 	var bounds *orb.Bound
 	args := make([]any, len(cols))
@@ -202,6 +183,9 @@ func insertFeatures(ctx context.Context, tx *sql.Tx, name string, schema Schema,
 		}
 		where := featureWhere(int(n), f.ID)
 		if err := ValidateGeometry(f.Geometry); err != nil {
+			return 0, nil, invalidf(where, "%v", err)
+		}
+		if err := checkValidity(f.Geometry); err != nil {
 			return 0, nil, invalidf(where, "%v", err)
 		}
 		g := promote(f.Geometry, schema.GeometryType)
@@ -234,20 +218,25 @@ func insertFeatures(ctx context.Context, tx *sql.Tx, name string, schema Schema,
 				return 0, nil, invalidf(where, "property %q is not a column of the layer", p)
 			}
 		}
-		if _, err := stmt.ExecContext(ctx, args...); err != nil {
+		res, err := stmt.ExecContext(ctx, args...)
+		if err != nil {
 			if strings.Contains(err.Error(), "UNIQUE constraint failed") {
 				return 0, nil, invalidf(where, "duplicate id %q", f.ID)
 			}
 			return 0, nil, fmt.Errorf("%s: %w", where, err)
 		}
 		if g != nil && !isEmpty(g) {
-			b := g.Bound()
-			if bounds != nil {
-				b = bounds.Union(b)
+			fid, err := res.LastInsertId()
+			if err != nil {
+				return 0, nil, err
 			}
-			bounds = &b
+			cells = append(cells, newRTreeCell(fid, g.Bound()))
+			bounds = growBound(bounds, g)
 		}
 		n++
+	}
+	if err := bulkLoadRTree(ctx, tx, name, cells); err != nil {
+		return 0, nil, err
 	}
 	return n, bounds, nil
 }
