@@ -262,14 +262,15 @@ func (rc *rasterCanvas) rect(x, y, w, h float64, fill color.RGBA, op float64, bo
 	}
 }
 
-var hintedFaces sync.Map // [2]float64{kind, size} → font.Face
+var rasterFaces sync.Map // [2]float64{kind, size} → *sync.Pool of font.Face
 
-// hinted is a face for raster text, hinted like the basemap's labels.
-// Faces are not safe for concurrent use, so each draw takes its own copy
-// through the pool.
-func hinted(kind fontKind, size float64) (font.Face, func(), error) {
+// rasterFace is a face for the figure's raster text. It is unhinted, as
+// the layout measured it: hinting rounds each advance to a whole pixel,
+// and a long attribution line would outgrow its strip. Faces are not
+// safe for concurrent use, so each draw takes one from a pool.
+func rasterFace(kind fontKind, size float64) (font.Face, func(), error) {
 	key := [2]float64{float64(kind), size}
-	pv, _ := hintedFaces.LoadOrStore(key, &sync.Pool{})
+	pv, _ := rasterFaces.LoadOrStore(key, &sync.Pool{})
 	pool := pv.(*sync.Pool)
 	if f, ok := pool.Get().(font.Face); ok {
 		return f, func() { pool.Put(f) }, nil
@@ -278,7 +279,7 @@ func hinted(kind fontKind, size float64) (font.Face, func(), error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	f, err := opentype.NewFace(ft, &opentype.FaceOptions{Size: size, DPI: 72, Hinting: font.HintingFull})
+	f, err := opentype.NewFace(ft, &opentype.FaceOptions{Size: size, DPI: 72, Hinting: font.HintingNone})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -286,7 +287,7 @@ func hinted(kind fontKind, size float64) (font.Face, func(), error) {
 }
 
 func (rc *rasterCanvas) text(t textRun) {
-	face, done, err := hinted(t.font, t.size*rc.s)
+	face, done, err := rasterFace(t.font, t.size*rc.s)
 	if err != nil {
 		return
 	}
@@ -298,7 +299,7 @@ func (rc *rasterCanvas) text(t textRun) {
 	case anchorEnd:
 		x -= float64(font.MeasureString(face, t.s)) / 64
 	}
-	ix, iy := int(math.Round(x)), int(math.Round(y))
+	ix, iy := fixed.Int26_6(math.Round(x*64)), fixed.Int26_6(math.Round(y*64))
 	d := font.Drawer{Dst: rc.dst, Face: face}
 	if t.halo {
 		d.Src = image.NewUniform(t.haloC)
@@ -308,12 +309,12 @@ func (rc *rasterCanvas) text(t textRun) {
 				if (dx == 0 && dy == 0) || dx*dx+dy*dy > hw*hw+1 {
 					continue
 				}
-				d.Dot = fixed.P(ix+dx, iy+dy)
+				d.Dot = fixed.Point26_6{X: ix + fixed.I(dx), Y: iy + fixed.I(dy)}
 				d.DrawString(t.s)
 			}
 		}
 	}
 	d.Src = image.NewUniform(t.color)
-	d.Dot = fixed.P(ix, iy)
+	d.Dot = fixed.Point26_6{X: ix, Y: iy}
 	d.DrawString(t.s)
 }

@@ -117,7 +117,7 @@ func TestFigureGolden(t *testing.T) {
 				t.Fatalf("%v (run go test ./tiles -run TestFigureGolden -update to create it)", err)
 			}
 			if frac := differing(img, decodePNG(t, raw), 24); frac > 0.005 {
-				out := filepath.Join(t.TempDir(), "got.png")
+				out := filepath.Join(os.TempDir(), "khorasan-figure-"+g.name+".png")
 				var buf bytes.Buffer
 				png.Encode(&buf, img)
 				os.WriteFile(out, buf.Bytes(), 0o644)
