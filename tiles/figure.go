@@ -205,6 +205,7 @@ type figure struct {
 	// features per layer name, as read for the view
 	features map[string][]geo.Feature
 	basemap  *Renderer
+	scene    *scene // the basemap as drawn
 	// layers the basemap drew from, for credit and the data date
 	basemapLayers []geo.Layer
 	cityLabels    bool // the basemap draws city labels
@@ -249,6 +250,10 @@ func (fr *FigureRenderer) prepare(ctx context.Context, f *Figure) (*figure, erro
 	fig.cityLabels = !haveCities && zoom >= AnchorCityZoom
 
 	for _, l := range fig.order {
+		if fig.sharesBasemapBorders(l) {
+			fig.noteChanged(l.Layer)
+			continue // drawn from the basemap's own outlines
+		}
 		var got []geo.Feature
 		q := geo.Query{BBox: &fig.css.Bound, Filter: l.Filter}
 		err := fr.Source.Features(ctx, l.Layer.Name, q, func(feat geo.Feature) error {
@@ -591,7 +596,7 @@ func (fig *figure) draw(ctx context.Context, c canvas) error {
 		c.group("layer-" + l.Layer.Name)
 		switch layerKind(l.Layer.Name) {
 		case kindBorders:
-			fig.drawBorders(c, feats)
+			fig.drawBorders(c, l, feats)
 		case kindKhorasan:
 			fig.drawKhorasan(c, feats)
 		case kindAttacks:
@@ -705,9 +710,26 @@ func simplifyPx(pts []orb.Point, tol float64) []orb.Point {
 	return append(out, pts[len(pts)-1])
 }
 
-func (fig *figure) drawBorders(c canvas, feats []geo.Feature) {
+// sharesBasemapBorders says the layer is the basemap's own borders,
+// unfiltered: its outlines are the scene's, already projected and
+// clipped, and need not be read and cut again.
+func (fig *figure) sharesBasemapBorders(l FigureLayer) bool {
+	return l.Layer.Name == "borders" && l.Filter == nil && (fig.basemap.Borders == "" || fig.basemap.Borders == "borders")
+}
+
+func (fig *figure) drawBorders(c canvas, l FigureLayer, feats []geo.Feature) {
 	s := fig.st.Land
 	var rings [][]orb.Point
+	if fig.sharesBasemapBorders(l) && fig.scene != nil {
+		k := 1 / fig.scene.scale
+		for _, ls := range fig.scene.outlines {
+			pts := make([]orb.Point, len(ls))
+			for i, p := range ls {
+				pts[i] = orb.Point{p[0] * k, p[1] * k}
+			}
+			rings = append(rings, simplifyPx(pts, 0.3))
+		}
+	}
 	for _, f := range feats {
 		_, o := fig.rings(f.Geometry)
 		rings = append(rings, o...)

@@ -23,6 +23,7 @@ func (fig *figure) pdf(ctx context.Context, w io.Writer) error {
 	if err != nil {
 		return err
 	}
+	fig.scene = sc
 	W, H := float64(fig.Width), float64(fig.Height)
 	// "P" keeps Wd and Ht as given; "L" would swap them.
 	doc := fpdf.NewCustom(&fpdf.InitType{OrientationStr: "P", UnitStr: "pt", Size: fpdf.SizeType{Wd: W, Ht: H}})

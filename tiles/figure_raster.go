@@ -21,9 +21,12 @@ import (
 // pixels: the basemap as the tiles draw it, then the layers and overlays.
 func (fig *figure) png(ctx context.Context, w io.Writer) error {
 	img := image.NewRGBA(image.Rect(0, 0, fig.dpr.Width, fig.dpr.Height))
-	if err := fig.basemap.Draw(ctx, img, fig.dpr); err != nil {
+	sc, err := fig.basemap.scene(ctx, fig.dpr)
+	if err != nil {
 		return err
 	}
+	sc.paint(img) // as Draw does
+	fig.scene = sc
 	rc := &rasterCanvas{dst: img, s: fig.Scale, z: vector.NewRasterizer(1, 1)}
 	if err := fig.draw(ctx, rc); err != nil {
 		return err

@@ -28,6 +28,7 @@ func (fig *figure) svg(ctx context.Context, w io.Writer) error {
 	if err != nil {
 		return err
 	}
+	fig.scene = sc
 	var buf bytes.Buffer
 	sv := &svgCanvas{w: bufio.NewWriter(&buf)}
 	W, H := fig.Width, fig.Height
