@@ -5,6 +5,7 @@ import (
 	"context"
 	"image"
 	"image/color"
+	"image/draw"
 	"image/png"
 	"io"
 	"math"
@@ -302,22 +303,49 @@ func (rc *rasterCanvas) text(t textRun) {
 	case anchorEnd:
 		x -= float64(font.MeasureString(face, t.s)) / 64
 	}
-	ix, iy := fixed.Int26_6(math.Round(x*64)), fixed.Int26_6(math.Round(y*64))
-	d := font.Drawer{Dst: rc.dst, Face: face}
-	if t.halo {
-		d.Src = image.NewUniform(t.haloC)
-		hw := int(math.Max(1, math.Round(t.haloW*rc.s)))
-		for dy := -hw; dy <= hw; dy++ {
-			for dx := -hw; dx <= hw; dx++ {
-				if (dx == 0 && dy == 0) || dx*dx+dy*dy > hw*hw+1 {
+	dot := fixed.Point26_6{X: fixed.Int26_6(math.Round(x * 64)), Y: fixed.Int26_6(math.Round(y * 64))}
+	if !t.halo {
+		d := font.Drawer{Dst: rc.dst, Face: face, Src: image.NewUniform(t.color), Dot: dot}
+		d.DrawString(t.s)
+		return
+	}
+	// The glyphs are drawn once into a mask; the halo is that mask grown
+	// by the halo's width, painted first.
+	hw := int(math.Max(1, math.Round(t.haloW*rc.s)))
+	b, _ := font.BoundString(face, t.s)
+	r := image.Rect((dot.X+b.Min.X).Floor()-hw-1, (dot.Y+b.Min.Y).Floor()-hw-1, (dot.X+b.Max.X).Ceil()+hw+1, (dot.Y+b.Max.Y).Ceil()+hw+1)
+	if !r.Overlaps(rc.dst.Bounds()) {
+		return
+	}
+	mask := image.NewAlpha(r)
+	d := font.Drawer{Dst: mask, Face: face, Src: image.Opaque, Dot: dot}
+	d.DrawString(t.s)
+	halo := image.NewAlpha(r)
+	w := r.Dx()
+	for py := r.Min.Y; py < r.Max.Y; py++ {
+		for px := r.Min.X; px < r.Max.X; px++ {
+			a := mask.Pix[(py-r.Min.Y)*w+(px-r.Min.X)]
+			if a == 0 {
+				continue
+			}
+			for dy := -hw; dy <= hw; dy++ {
+				qy := py + dy
+				if qy < r.Min.Y || qy >= r.Max.Y {
 					continue
 				}
-				d.Dot = fixed.Point26_6{X: ix + fixed.I(dx), Y: iy + fixed.I(dy)}
-				d.DrawString(t.s)
+				row := (qy - r.Min.Y) * w
+				for dx := -hw; dx <= hw; dx++ {
+					qx := px + dx
+					if qx < r.Min.X || qx >= r.Max.X || dx*dx+dy*dy > hw*hw+1 {
+						continue
+					}
+					if p := &halo.Pix[row+qx-r.Min.X]; *p < a {
+						*p = a
+					}
+				}
 			}
 		}
 	}
-	d.Src = image.NewUniform(t.color)
-	d.Dot = fixed.Point26_6{X: ix, Y: iy}
-	d.DrawString(t.s)
+	draw.DrawMask(rc.dst, r, image.NewUniform(t.haloC), image.Point{}, halo, r.Min, draw.Over)
+	draw.DrawMask(rc.dst, r, image.NewUniform(t.color), image.Point{}, mask, r.Min, draw.Over)
 }
