@@ -635,21 +635,31 @@
     };
     // open(id): show the event's popup, zooming to it as needed. Returns
     // false when the event is filtered out.
+    let openGen = 0;
     container.open = (id, opts) => {
       const m = byId[id];
       if (!m || !shown.includes(m)) return false;
       if (!map.hasLayer(container)) container.addTo(map);
       const fly = !(opts && opts.noMove);
+      const gen = ++openGen;
       if (mode === 'circles') {
-        if (fly) {
-          const z = Math.max(map.getZoom(), 7);
-          map.setView(m.realLatLng, z, { animate: !(opts && opts.instant) });
+        // Open once the map has stopped (or at once when nothing moves),
+        // and never after another event was asked for meanwhile.
+        let done = false;
+        const openIt = () => {
+          map.off('moveend', openIt);
+          if (done || gen !== openGen) return;
+          done = true;
+          placeSpread();
+          m.openPopup();
+        };
+        const animate = fly && !(opts && opts.instant);
+        if (animate) {
+          map.on('moveend', openIt);
+          setTimeout(openIt, 600); // a setView to where the map is fires no moveend
         }
-        const openIt = () => { placeSpread(); m.openPopup(); };
-        if (fly && !(opts && opts.instant)) map.once('moveend', openIt);
-        else openIt();
-        // A setView to the same place fires no moveend.
-        if (fly && !(opts && opts.instant)) setTimeout(() => { if (!m.isPopupOpen()) openIt(); }, 450);
+        if (fly) map.setView(m.realLatLng, Math.max(map.getZoom(), 7), { animate });
+        if (!animate) openIt();
       } else if (mode === 'clusters') {
         const go = () => clusters.zoomToShowLayer(m, () => m.openPopup());
         if (fly) go();
