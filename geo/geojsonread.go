@@ -1,6 +1,7 @@
 package geo
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -1348,4 +1349,71 @@ func (g *geojsonReader) hex4() (rune, error) {
 		g.pos++
 	}
 	return r, nil
+}
+
+// GeoJSONType is the type of a GeoJSON document, read from as little of
+// it as it takes: its "type" member, or what its first telling member
+// implies ("features": FeatureCollection, "geometry" or "properties":
+// Feature).
+func GeoJSONType(r io.Reader) (string, error) {
+	g := newGeoJSONReader(r)
+	c, err := g.peek()
+	if err == io.EOF {
+		return "", &InvalidError{Msg: "not valid JSON: the input is empty"}
+	}
+	if err != nil {
+		return "", err
+	}
+	if c != '{' {
+		return "", g.errHere("not GeoJSON: a GeoJSON document is a JSON object")
+	}
+	g.pos++
+	g.expectFirstMember()
+	for {
+		key, ok, err := g.nextMember()
+		if err != nil || !ok {
+			return "", err
+		}
+		switch key {
+		case "type":
+			c, err := g.nonSpace()
+			if err != nil {
+				return "", err
+			}
+			if c != '"' {
+				return "", g.errHere(`not GeoJSON: "type" must be a string`)
+			}
+			return g.readString()
+		case "features":
+			return "FeatureCollection", nil
+		case "geometry", "properties":
+			return "Feature", nil
+		}
+		if err := g.skipValue(0); err != nil {
+			return "", err
+		}
+	}
+}
+
+// DecodeFeature reads a document that is one GeoJSON Feature (the body
+// of a feature write), with the checks and limits of imports.
+func DecodeFeature(data []byte) (Feature, error) {
+	g := newGeoJSONReader(bytes.NewReader(data))
+	rec, err := g.Read()
+	if err != nil {
+		return Feature{}, err
+	}
+	if rec.Err != nil {
+		return Feature{}, rec.Err
+	}
+	if _, err := g.Read(); err != io.EOF {
+		if err == nil {
+			err = &InvalidError{Msg: "want one Feature, found a collection of several"}
+		}
+		return Feature{}, err
+	}
+	if g.topType != "Feature" {
+		return Feature{}, &InvalidError{Msg: fmt.Sprintf("want a GeoJSON Feature, found %q", g.topType)}
+	}
+	return rec.Feature, nil
 }

@@ -36,6 +36,8 @@ type problem struct {
 	Detail        string         `json:"detail,omitempty"`
 	Instance      string         `json:"instance,omitempty"`
 	InvalidParams []invalidParam `json:"invalid-params,omitempty"`
+	// Report lists the features an import refused, by line.
+	Report *geo.Report `json:"report,omitempty"`
 }
 
 type invalidParam struct {
@@ -59,7 +61,10 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	var pe *ParamError
 	var ie *geo.InvalidError
 	var se *statusError
+	var re *geo.RejectedError
 	switch {
+	case errors.As(err, &re):
+		p.Status, p.Detail, p.Report = http.StatusBadRequest, re.Error(), re.Report
 	case errors.As(err, &pe):
 		p.Status, p.Detail = http.StatusBadRequest, pe.Error()
 		p.InvalidParams = []invalidParam{{Name: pe.Name, Reason: pe.Reason}}

@@ -175,6 +175,10 @@ func (s *Server) item(w http.ResponseWriter, r *http.Request, name, id string) e
 	if err != nil {
 		return err
 	}
+	// The ETag writes compare If-Match with (edit.go).
+	if done, err := itemETag(w, r, f, l.Schema, format); err != nil || done {
+		return err
+	}
 	body, err := geo.AppendFeatureJSON(nil, f, l.Schema)
 	if err != nil {
 		return err

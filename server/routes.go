@@ -36,6 +36,28 @@ func (s *Server) routes() http.Handler {
 		return s.item(w, r, v["collection"], v["feature"])
 	})).Methods(get...)
 
+	// Writes (OGC API - Features Part 4), file imports, whole-layer
+	// exports, backups and the audit log (edit.go). Writes need a bearer
+	// token from serve --token-file.
+	api.Handle("/collections/{collection}/items", s.authorized(func(w http.ResponseWriter, r *http.Request, actor string) error {
+		return s.postItems(w, r, actor, mux.Vars(r)["collection"])
+	})).Methods(http.MethodPost)
+	api.Handle("/collections/{collection}/items/{feature}", s.authorized(func(w http.ResponseWriter, r *http.Request, actor string) error {
+		v := mux.Vars(r)
+		switch r.Method {
+		case http.MethodPut:
+			return s.putItem(w, r, actor, v["collection"], v["feature"])
+		case http.MethodPatch:
+			return s.patchItem(w, r, actor, v["collection"], v["feature"])
+		}
+		return s.deleteItem(w, r, actor, v["collection"], v["feature"])
+	})).Methods(http.MethodPut, http.MethodPatch, http.MethodDelete)
+	api.Handle("/collections/{collection}/export", s.handle(func(w http.ResponseWriter, r *http.Request) error {
+		return s.export(w, r, mux.Vars(r)["collection"])
+	})).Methods(get...)
+	api.Handle("/backup", s.authorized(s.backup)).Methods(get...)
+	api.Handle("/history", s.authorized(s.history)).Methods(get...)
+
 	// Tiles (tiles/): vector tiles of any layers, their TileJSON, the
 	// offline basemap, and the page's tile settings.
 	tl := s.newTiles()

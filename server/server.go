@@ -33,6 +33,8 @@ type Config struct {
 	RequestTimeout time.Duration
 	// Tiles configures vector tiles, the basemap and their cache.
 	Tiles TilesConfig
+	// Writes turns on the write endpoints (edit.go).
+	Writes WriteConfig
 	// Style is static/style.json, the one map style: /render draws with
 	// it. Without it /render answers 503.
 	Style []byte

@@ -1,0 +1,375 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"testing/fstest"
+
+	"github.com/khorasan/khorasan/geo"
+)
+
+const (
+	aliceToken = "alice-0123456789abcdef"
+	bobToken   = "bob-fedcba9876543210xx"
+)
+
+const placesCSV = "id,lat,lon,name,killed\nkabul,34.53,69.17,Kabul,5\nherat,34.35,62.2,Herat,0\n"
+
+// newEditServer serves a store with a "places" layer, with writes on
+// when tokens are given, and keeps the server's log.
+func newEditServer(t *testing.T, tokens string, maxBody int64) (*httptest.Server, *geo.Store, *syncBuffer) {
+	t.Helper()
+	ctx := context.Background()
+	store, err := geo.Create(ctx, filepath.Join(t.TempDir(), "test.gpkg"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	src := geo.Source{Name: "places.csv", Open: func() (io.ReadCloser, error) { return io.NopCloser(strings.NewReader(placesCSV)), nil }}
+	if _, err := store.Import(ctx, src, geo.ImportOptions{Layer: geo.LayerInfo{Name: "places"}, Mode: geo.ModeCreate, Actor: "setup"}); err != nil {
+		t.Fatal(err)
+	}
+	cfg := Config{Static: fstest.MapFS{"index.html": {Data: []byte("<!doctype html>")}}}
+	cfg.Writes.MaxBodyBytes = maxBody
+	cfg.Writes.TempDir = t.TempDir()
+	if tokens != "" {
+		tk, err := ParseTokens(strings.NewReader(tokens))
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg.Writes.Tokens = tk
+	}
+	logs := &syncBuffer{}
+	srv := httptest.NewServer(New(cfg, store, slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))))
+	t.Cleanup(srv.Close)
+	return srv, store, logs
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func send(t *testing.T, method, url, body string, header map[string]string) response {
+	t.Helper()
+	req, err := http.NewRequest(method, url, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Accept-Encoding", "identity")
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return response{res.StatusCode, res.Header, b}
+}
+
+func bearer(tok string) map[string]string {
+	return map[string]string{"Authorization": "Bearer " + tok}
+}
+
+func with(h map[string]string, kv ...string) map[string]string {
+	out := map[string]string{}
+	for k, v := range h {
+		out[k] = v
+	}
+	for i := 0; i+1 < len(kv); i += 2 {
+		out[kv[i]] = kv[i+1]
+	}
+	return out
+}
+
+const newFeature = `{"type":"Feature","geometry":{"type":"Point","coordinates":[66.97,30.18]},"properties":{"name":"Quetta","killed":7}}`
+
+func TestWritesAreOffWithoutTokens(t *testing.T) {
+	srv, _, _ := newEditServer(t, "", 0)
+	base := srv.URL + "/api/collections/places/items"
+	for _, c := range []struct{ method, url string }{
+		{"POST", base}, {"PUT", base + "/kabul"}, {"PATCH", base + "/kabul"}, {"DELETE", base + "/kabul"}, {"GET", srv.URL + "/api/backup"},
+	} {
+		res := send(t, c.method, c.url, newFeature, bearer(aliceToken))
+		if res.status != http.StatusForbidden || !strings.Contains(string(res.body), "token-file") {
+			t.Errorf("%s %s: %d %s", c.method, c.url, res.status, res.body)
+		}
+	}
+	if res := get(t, base+"/kabul", nil); res.status != 200 {
+		t.Errorf("reads still work: %d", res.status)
+	}
+}
+
+// A write without a token, or with a wrong one, is 401 and says nothing
+// about the data: the same answer for a collection that exists and one
+// that does not. Tokens never reach the log.
+func TestWritesNeedAValidToken(t *testing.T) {
+	srv, store, logs := newEditServer(t, "alice:"+aliceToken+"\n# a comment\nbob : "+bobToken+"\n", 0)
+	bodies := map[string]bool{}
+	for _, coll := range []string{"places", "no-such-layer"} {
+		for name, h := range map[string]map[string]string{
+			"none":         nil,
+			"wrong token":  bearer("alice-0123456789abcdeX"),
+			"prefix":       bearer(aliceToken[:20]),
+			"longer":       bearer(aliceToken + "0"),
+			"basic scheme": {"Authorization": "Basic " + aliceToken},
+			"empty bearer": {"Authorization": "Bearer "},
+			"token only":   {"Authorization": aliceToken},
+		} {
+			for _, method := range []string{"POST", "PUT", "DELETE"} {
+				url := srv.URL + "/api/collections/" + coll + "/items"
+				if method != "POST" {
+					url += "/kabul"
+				}
+				res := send(t, method, url, newFeature, h)
+				if res.status != http.StatusUnauthorized || res.header.Get("WWW-Authenticate") == "" {
+					t.Errorf("%s %s (%s): %d %s", method, coll, name, res.status, res.body)
+				}
+				p := decode(t, res.body)
+				bodies[p["detail"].(string)] = true
+			}
+		}
+	}
+	if len(bodies) != 1 {
+		t.Errorf("401 answers differ: %v", bodies)
+	}
+	if n := len(featuresOf(t, store, "places")); n != 2 {
+		t.Errorf("%d features after refused writes", n)
+	}
+	// Both tokens work; the log has neither.
+	for _, tok := range []string{aliceToken, bobToken} {
+		if res := send(t, "POST", srv.URL+"/api/collections/places/items", newFeature, with(bearer(tok), "Content-Type", "application/geo+json")); res.status != 201 {
+			t.Errorf("valid token: %d %s", res.status, res.body)
+		}
+	}
+	if l := logs.String(); strings.Contains(l, aliceToken) || strings.Contains(l, bobToken) || strings.Contains(l, aliceToken[:16]) {
+		t.Error("a token is in the log")
+	}
+	h, _ := store.History(context.Background(), geo.HistoryQuery{Layer: "places", Limit: 2})
+	if len(h) != 2 || h[0].Actor != "bob" || h[1].Actor != "alice" {
+		t.Errorf("history actors: %+v", h)
+	}
+}
+
+func TestTokenFileFormat(t *testing.T) {
+	bad := map[string]string{
+		"no colon":       "alice " + aliceToken,
+		"short token":    "alice:short",
+		"space in token": "alice:" + aliceToken[:10] + " " + aliceToken[10:],
+		"bad name":       "al ice:" + aliceToken,
+		"same name":      "alice:" + aliceToken + "\nalice:" + bobToken,
+		"same token":     "alice:" + aliceToken + "\nbob:" + aliceToken,
+	}
+	for name, file := range bad {
+		_, err := ParseTokens(strings.NewReader(file))
+		if err == nil {
+			t.Errorf("%s: accepted", name)
+			continue
+		}
+		if strings.Contains(err.Error(), aliceToken[:10]) {
+			t.Errorf("%s: the error shows the token: %v", name, err)
+		}
+	}
+	tk, err := ParseTokens(strings.NewReader("# tokens\n\nalice:" + aliceToken + "\n"))
+	if err != nil || tk.Len() != 1 {
+		t.Fatalf("%v %v", tk, err)
+	}
+	if name, ok := tk.match(aliceToken); !ok || name != "alice" {
+		t.Errorf("match: %q %v", name, ok)
+	}
+	if _, ok := tk.match(""); ok {
+		t.Error("the empty token matches")
+	}
+}
+
+func featuresOf(t *testing.T, store *geo.Store, layer string) map[string]geo.Feature {
+	t.Helper()
+	out := map[string]geo.Feature{}
+	if err := store.Features(context.Background(), layer, geo.Query{}, func(f geo.Feature) error { out[f.ID] = f; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func TestEditAFeature(t *testing.T) {
+	srv, store, _ := newEditServer(t, "alice:"+aliceToken+"\nbob:"+bobToken, 0)
+	ctx := context.Background()
+	items := srv.URL + "/api/collections/places/items"
+	auth := with(bearer(aliceToken), "Content-Type", "application/geo+json")
+	before, _ := store.Layer(ctx, "places")
+
+	res := send(t, "POST", items, newFeature, auth)
+	if res.status != 201 || res.header.Get("ETag") == "" || !strings.Contains(res.header.Get("Location"), "/api/collections/places/items/") {
+		t.Fatalf("POST: %d %v %s", res.status, res.header, res.body)
+	}
+	loc := res.header.Get("Location")
+	created := res.header.Get("ETag")
+	// The GET of the feature has the same ETag, and 304s on it.
+	got := get(t, loc, nil)
+	if got.status != 200 || got.header.Get("ETag") != created {
+		t.Errorf("GET: %d ETag %q, want %q", got.status, got.header.Get("ETag"), created)
+	}
+	if r := get(t, loc, map[string]string{"If-None-Match": created}); r.status != 304 {
+		t.Errorf("If-None-Match: %d", r.status)
+	}
+	if r := get(t, loc, map[string]string{"Accept-Encoding": "gzip"}); r.header.Get("ETag") != strings.TrimSuffix(created, `"`)+`-gzip"` {
+		t.Errorf("gzip ETag %q", r.header.Get("ETag"))
+	}
+	// PATCH with the ETag: 200 and a new ETag; with the old one again: 412.
+	patch := with(bearer(bobToken), "Content-Type", mergePatchType, "If-Match", created)
+	res = send(t, "PATCH", loc, `{"properties":{"killed":9,"name":null}}`, patch)
+	if res.status != 200 || res.header.Get("ETag") == created {
+		t.Fatalf("PATCH: %d %s", res.status, res.body)
+	}
+	var f map[string]any
+	json.Unmarshal(res.body, &f)
+	if p := f["properties"].(map[string]any); p["killed"] != 9.0 || p["name"] != nil {
+		t.Errorf("patched %v", p)
+	}
+	patched := res.header.Get("ETag")
+	if r := send(t, "PATCH", loc, `{"properties":{"killed":10}}`, patch); r.status != 412 {
+		t.Errorf("stale PATCH: %d %s", r.status, r.body)
+	}
+	// The gzip form of the tag names the same state.
+	gz := strings.TrimSuffix(patched, `"`) + `-gzip"`
+	res = send(t, "PUT", loc, `{"type":"Feature","geometry":{"type":"Point","coordinates":[67,30]},"properties":{"name":"Quetta city"}}`,
+		with(auth, "If-Match", gz))
+	if res.status != 200 {
+		t.Fatalf("PUT: %d %s", res.status, res.body)
+	}
+	json.Unmarshal(res.body, &f)
+	if p := f["properties"].(map[string]any); p["killed"] != nil || p["name"] != "Quetta city" {
+		t.Errorf("PUT replaces all properties: %v", p)
+	}
+	// Bad writes are 400s that say why.
+	for name, c := range map[string]struct{ method, body string }{
+		"unknown property":  {"PATCH", `{"properties":{"colour":"red"}}`},
+		"latitude 200":      {"PATCH", `{"geometry":{"type":"Point","coordinates":[67,200]}}`},
+		"polygon in points": {"PUT", `{"type":"Feature","geometry":{"type":"Polygon","coordinates":[[[0,0],[1,0],[1,1],[0,0]]]},"properties":{}}`},
+		"not JSON":          {"PUT", `{"type":`},
+		"wrong type":        {"PATCH", `{"properties":{"killed":"many"}}`},
+	} {
+		if r := send(t, c.method, loc, c.body, auth); r.status != 400 {
+			t.Errorf("%s: %d %s", name, r.status, r.body)
+		}
+	}
+	if r := send(t, "DELETE", loc, "", with(auth, "If-Match", created)); r.status != 412 {
+		t.Errorf("stale DELETE: %d", r.status)
+	}
+	if r := send(t, "DELETE", loc, "", auth); r.status != 204 {
+		t.Errorf("DELETE: %d %s", r.status, r.body)
+	}
+	if r := get(t, loc, nil); r.status != 404 {
+		t.Errorf("GET after DELETE: %d", r.status)
+	}
+	if r := send(t, "DELETE", loc, "", auth); r.status != 404 {
+		t.Errorf("DELETE again: %d", r.status)
+	}
+	// The layer's version moved on, so caches keyed on it see the edits.
+	after, _ := store.Layer(ctx, "places")
+	if after.Changed == before.Changed {
+		t.Error("last_change did not move")
+	}
+	// The history, over the API too.
+	h := send(t, "GET", srv.URL+"/api/history?layer=places", "", bearer(aliceToken))
+	var hist struct{ Entries []geo.AuditEntry }
+	if err := json.Unmarshal(h.body, &hist); err != nil || len(hist.Entries) != 5 {
+		t.Fatalf("history: %d %s", h.status, h.body)
+	}
+	var actions []string
+	for _, e := range hist.Entries {
+		actions = append(actions, e.Actor+" "+e.Action)
+	}
+	if got := strings.Join(actions, ", "); got != "alice delete, alice update, bob update, alice create, setup import" {
+		t.Errorf("history %q", got)
+	}
+	if r := send(t, "GET", srv.URL+"/api/history", "", nil); r.status != 401 {
+		t.Errorf("history without a token: %d", r.status)
+	}
+}
+
+func TestImportOverHTTP(t *testing.T) {
+	srv, store, _ := newEditServer(t, "alice:"+aliceToken, 4096)
+	items := srv.URL + "/api/collections/sheet/items"
+	csvAuth := with(bearer(aliceToken), "Content-Type", "text/csv")
+	file := "id,lat,lon,n\na,1,2,3\nb,3,4,5\n"
+	res := send(t, "POST", items+"?mode=create&dry-run", file, csvAuth)
+	if res.status != 200 || !strings.Contains(string(res.body), `"inserted":2`) {
+		t.Errorf("dry run: %d %s", res.status, res.body)
+	}
+	if _, err := store.Layer(context.Background(), "sheet"); err == nil {
+		t.Error("the dry run made the layer")
+	}
+	res = send(t, "POST", items+"?mode=create&title=Sheet", file, csvAuth)
+	if res.status != 201 || !strings.Contains(string(res.body), `"inserted":2`) {
+		t.Errorf("create: %d %s", res.status, res.body)
+	}
+	// Refused rows: 400 with the report, line by line, and nothing written.
+	res = send(t, "POST", items+"?mode=upsert", "id,lat,lon,n\na,1,2,4\nc,95,4,5\nd,3,4,x\n", csvAuth)
+	if res.status != 400 {
+		t.Fatalf("bad rows: %d %s", res.status, res.body)
+	}
+	var p struct {
+		Report geo.Report
+	}
+	json.Unmarshal(res.body, &p)
+	if len(p.Report.Errors) != 2 || p.Report.Errors[0].Line != 3 || p.Report.Errors[1].Line != 4 {
+		t.Errorf("report %+v", p.Report)
+	}
+	if f := featuresOf(t, store, "sheet"); f["a"].Properties["n"] != int64(3) {
+		t.Errorf("a refused import changed a: %v", f["a"])
+	}
+	// A body over the limit is 413, and a type it does not read 415.
+	big := "id,lat,lon,n\n" + strings.Repeat("a,1,2,3\n", 1000)
+	if r := send(t, "POST", items+"?mode=append", big, csvAuth); r.status != 413 {
+		t.Errorf("big body: %d %s", r.status, r.body)
+	}
+	if r := send(t, "POST", items, "x", with(bearer(aliceToken), "Content-Type", "image/png")); r.status != 415 {
+		t.Errorf("image/png: %d", r.status)
+	}
+	if r := send(t, "POST", items+"?mode=sideways", file, csvAuth); r.status != 400 {
+		t.Errorf("bad mode: %d", r.status)
+	}
+	if r := send(t, "POST", srv.URL+"/api/collections/sheet/items?mode=create", file, csvAuth); r.status != 409 {
+		t.Errorf("create over a layer: %d %s", r.status, r.body)
+	}
+	// Exports of the whole layer.
+	if r := get(t, srv.URL+"/api/collections/sheet/export?f=gpkg", nil); r.status != 200 || !bytes.HasPrefix(r.body, []byte("SQLite format 3\x00")) {
+		t.Errorf("gpkg export: %d %.40q", r.status, r.body)
+	}
+	if r := get(t, srv.URL+"/api/collections/sheet/export?f=csv", nil); r.status != 200 || !strings.HasPrefix(string(r.body), "id,longitude,latitude,n\n") {
+		t.Errorf("csv export: %d %s", r.status, r.body)
+	}
+	if r := get(t, srv.URL+"/api/collections/sheet/export?f=kml", nil); r.status != 200 || !strings.Contains(string(r.body), "<Placemark>") {
+		t.Errorf("kml export: %d %s", r.status, r.body)
+	}
+	if r := get(t, srv.URL+"/api/collections/sheet/export?f=shp", nil); r.status != 400 {
+		t.Errorf("shp export: %d", r.status)
+	}
+	if r := send(t, "GET", srv.URL+"/api/backup", "", bearer(aliceToken)); r.status != 200 || !bytes.HasPrefix(r.body, []byte("SQLite format 3\x00")) {
+		t.Errorf("backup: %d %.40q", r.status, r.body)
+	}
+}
