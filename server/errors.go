@@ -74,12 +74,14 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		p.Status, p.Detail = http.StatusNotFound, err.Error()
 	case errors.As(err, &se):
 		p.Status, p.Detail = se.status, se.msg
-	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded) && r.Context().Err() != nil:
+	case errors.Is(r.Context().Err(), context.Canceled) || errors.Is(err, context.Canceled):
 		// The client went away; nobody reads the answer.
 		s.log.DebugContext(r.Context(), "request ended by client", "path", r.URL.Path, "err", err)
 		return
-	case errors.Is(err, context.DeadlineExceeded):
-		p.Status, p.Detail = http.StatusServiceUnavailable, "the request took too long; narrow it (bbox, limit) and try again"
+	case errors.Is(r.Context().Err(), context.DeadlineExceeded) || errors.Is(err, context.DeadlineExceeded):
+		// The server's own time limit (the timeout middleware) ran out; the
+		// database driver may report it as an interrupted query.
+		p.Status, p.Detail = http.StatusServiceUnavailable, "the request took too long; narrow it (bbox, limit, filter) and try again"
 	default:
 		s.log.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 		p.Status = http.StatusInternalServerError

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 	"testing/fstest"
+	"time"
 
 	"github.com/khorasan/khorasan/geo"
 )
@@ -305,4 +306,12 @@ func TestLinksFollowTheProxy(t *testing.T) {
 func mustJSON(v any) []byte {
 	b, _ := json.Marshal(v)
 	return b
+}
+
+func TestTimeoutIsAProblem(t *testing.T) {
+	srv, _ := newTestServer(t, Config{RequestTimeout: time.Nanosecond})
+	res := get(t, srv.URL+"/api/collections/attacks/items", nil)
+	if res.status != http.StatusServiceUnavailable || res.header.Get("Content-Type") != "application/problem+json" {
+		t.Errorf("got %d %q: %s", res.status, res.header.Get("Content-Type"), res.body)
+	}
 }
