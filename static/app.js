@@ -525,7 +525,11 @@
     const show = (node, yes) => { node.hidden = !yes; };
     show($('group-attribution'), props.has('attribution'));
     $('group-attribution').querySelector('.chip-list').replaceChildren(
-      ...KS.ATTRIBUTIONS.map((a) => chip('attribution', a, (S.attribution[a] && S.attribution[a].label) || a, KM.attributionStyle(a).color)));
+      ...KS.ATTRIBUTIONS.map((a) => {
+        const c = chip('attribution', a, a.charAt(0).toUpperCase() + a.slice(1), KM.attributionStyle(a).color);
+        c.title = (S.attribution[a] && S.attribution[a].label) || a;
+        return c;
+      }));
     show($('group-type'), props.has('attack_type'));
     $('group-type').querySelector('.chip-list').replaceChildren(
       ...KS.TYPES.map((t) => chip('type', t.key, KM.typeStyle(t.key).label, state.color === 'type' ? KM.typeStyle(t.key).color : null)));
@@ -807,6 +811,7 @@
     }
     $('range-text').textContent = rangeText(state.time);
     $('range-clear').hidden = !state.time;
+    $('clear-filters').hidden = !hasFilters();
     updateDownloads();
     if (legend) legend.refresh();
     // The selected event stays selected only while it is shown.
@@ -842,14 +847,15 @@
   let displayBox = null;
   function buildDisplayControl() {
     const Display = L.Control.extend({
-      options: { position: 'bottomleft' },
+      options: { position: map.getSize().x >= 640 ? 'bottomleft' : 'topleft' },
       onAdd() {
         const vector = events && events.vector;
         const radios = (name, legendText, options) => el('fieldset', { class: 'display-group' },
           el('legend', null, legendText),
           options.map(([value, label, disabled]) => el('label', { class: disabled ? 'disabled' : null },
             el('input', { type: 'radio', name, value, disabled: !!disabled }), ` ${label}`)));
-        displayBox = el('div', { class: 'display-control leaflet-bar', role: 'group', 'aria-label': 'How events are drawn' },
+        displayBox = el('details', { class: 'display-control leaflet-bar', open: map.getSize().x >= 640 },
+          el('summary', null, 'Display'),
           radios('mode', 'Show events as', [['circles', 'Circles'], ['clusters', 'Clusters', vector], ['heat', 'Heat map', vector]]),
           radios('color', 'Colour by', [['attribution', 'Attribution'], ['type', 'Attack type', !ctx.eventProps.has('attack_type')]]));
         displayBox.addEventListener('change', (ev) => {
@@ -988,9 +994,9 @@
     if (displayBox) {
       targets.push({
         node: displayBox,
-        isOpen: () => !displayBox.classList.contains('folded'),
-        fold: () => displayBox.classList.add('folded'),
-        unfold: () => displayBox.classList.remove('folded'),
+        isOpen: () => displayBox.open,
+        fold: () => { displayBox.open = false; },
+        unfold: () => { displayBox.open = true; },
       });
     }
     const check = (popup) => {

@@ -170,7 +170,7 @@ describe('the analyst map', () => {
   });
 
   test('search "Kabul" finds it in names and cities, in any case', async () => {
-    await page.click('#filters [data-action="reset"]');
+    await page.click('#clear-filters');
     await waitShown(E('total'));
     await page.fill('#f-q', 'Kabul');
     await waitShown(E('kabul'));
@@ -207,7 +207,7 @@ describe('the analyst map', () => {
 
   test('a copied URL restores exactly what the analyst saw', async () => {
     await page.evaluate(() => { window.khorasan.map.closePopup(); });
-    await page.click('#filters [data-action="reset"]');
+    await page.click('#clear-filters');
     await page.click('#histogram button.year[data-year="2022"]');
     await page.click('label[for="f-attribution-claimed"]');
     await page.click('.display-control input[value="type"]');
