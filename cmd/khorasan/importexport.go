@@ -3,26 +3,66 @@ package main
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
+	"os/user"
+	"strings"
+	"time"
 
 	"github.com/khorasan/khorasan/geo"
 )
 
-// maxImportBytes bounds what import reads into memory.
-const maxImportBytes = 1 << 30
+const importAbout = `Import a GeoJSON file, a CSV file (a point per row, or a WKT column) or KML/KMZ as
+the features of a layer, in one transaction: when any feature is refused the file
+is left as it was, and every refused feature is listed with its line and reason.
+
+Modes: replace (the default: the layer becomes the file), create (a new layer
+only), append (new features; their ids must be new), upsert (update the
+features whose id the layer has, add the others; an update changes the
+properties the file has and keeps the rest). --dry-run checks and reports
+what would change without writing.
+
+CSV exports of ACLED, the Global Terrorism Database (ISO-8859-1 is detected)
+and UCDP GED are recognised by their header and mapped onto the attack
+properties (date, killed, attribution, ...). Any other CSV keeps its columns
+and finds latitude/longitude (lat/lon, y/x) by name, or maps them with
+--columns, entries separated by commas (or one a line in a file given as
+@FILE):
+  property=Column       a column's text becomes a property
+  property:type=Column  ... as integer, real, text, boolean, date or datetime
+  property=#3           the third column
+  property='text'       a constant
+  lat=Y, lon=X, wkt=Shape, id=Event ID   coordinates, geometry, stable id
+  *                     keep every other column; -Column drops one
+Values are checked on the way in: coordinates in range, geometries valid (no
+self-intersections), dates that parse, and for the attacks layer the
+required properties (date, country, attribution, a point).
+A missing database file is created empty.`
 
 func runImport(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	fl := newFlags("import", "--db FILE --layer NAME [--title T] [--description D] FILE.geojson",
-		"Import a GeoJSON file (FeatureCollection, Feature or geometry) as a layer, creating\nit or replacing it whole. Column types are inferred from the values. The import\nis one transaction: when any feature is refused, the database is left as it was.\nA missing database file is created empty.", stderr)
+	fl := newFlags("import", "--db FILE --layer NAME [--mode M] [flags] FILE", importAbout, stderr)
 	dbPath := fl.String("db", envOr(getenv, "KHORASAN_DB", "khorasan.gpkg"), "GeoPackage file (env KHORASAN_DB)")
 	layer := fl.String("layer", "", "layer name: letters, digits and _ (required)")
-	title := fl.String("title", "", "human title of the layer (default: the name)")
+	modeName := fl.String("mode", "replace", "create, append, upsert or replace")
+	formatName := fl.String("format", "", "geojson, csv or kml (default: from the file name, then its first bytes)")
+	title := fl.String("title", "", "human title of the layer (default: the name, or the layer's own)")
 	description := fl.String("description", "", "what the layer holds and where it comes from")
 	attribution := fl.String("attribution", "", "credit line for the data's sources, shown on maps")
+	dryRun := fl.Bool("dry-run", false, "check and report what would change; write nothing")
+	skipInvalid := fl.Bool("skip-invalid", false, "write the features that pass and leave out (and list) the refused ones")
+	profile := fl.String("profile", "auto", "CSV: auto, acled, gtd, ucdp or generic")
+	columns := fl.String("columns", "", "CSV: column mapping (see above), or @FILE")
+	encoding := fl.String("encoding", "auto", "CSV: auto, utf-8, latin1 or utf-16")
+	delimiter := fl.String("delimiter", "", "CSV: field separator (default: guessed among , ; tab |)")
+	dateOrder := fl.String("date-order", "", "read dates such as 02/01/2006 as dmy or mdy")
+	idProp := fl.String("id", "", "property or column holding each feature's stable id (default: the format's own)")
+	maxErrors := fl.Int("max-errors", 100, "refused features listed (all are counted)")
+	reportPath := fl.String("report", "", "also write the report as JSON to this file")
+	actor := fl.String("actor", "", "name recorded in the audit log (default: cli:USER)")
 	if err := parseFlags(fl, args); err != nil {
 		return err
 	}
@@ -30,43 +70,169 @@ func runImport(ctx context.Context, args []string, getenv func(string) string, s
 		return &usageError{"import needs --layer NAME"}
 	}
 	if fl.NArg() != 1 {
-		return &usageError{"import needs exactly one GeoJSON file"}
+		return &usageError{"import needs exactly one file"}
 	}
 	file := fl.Arg(0)
 	if err := geo.CheckLayerName(*layer); err != nil {
 		return &usageError{err.Error()}
 	}
-	raw, err := readLimited(file, maxImportBytes)
+	mode, err := geo.ParseMode(*modeName)
+	if err != nil {
+		return &usageError{err.Error()}
+	}
+	format, err := geo.ParseFormat(*formatName)
+	if err != nil {
+		return &usageError{err.Error()}
+	}
+	src, err := geo.FileSource(file)
 	if err != nil {
 		return err
+	}
+	src.Format, src.IDProperty = format, *idProp
+	src.CSV = geo.CSVOptions{Profile: *profile, Encoding: *encoding, DateOrder: *dateOrder}
+	if *delimiter != "" {
+		d := []rune(strings.ReplaceAll(*delimiter, `\t`, "\t"))
+		if len(d) != 1 {
+			return &usageError{"--delimiter must be one character"}
+		}
+		src.CSV.Delimiter = d[0]
+	}
+	if *columns != "" {
+		spec := *columns
+		if strings.HasPrefix(spec, "@") {
+			b, err := os.ReadFile(spec[1:])
+			if err != nil {
+				return err
+			}
+			spec = string(b)
+		}
+		if src.CSV.Columns, err = geo.ParseColumnMap(spec); err != nil {
+			return &usageError{err.Error()}
+		}
+	}
+	if *actor == "" {
+		*actor = "cli:" + userName()
 	}
 	store, err := openOrCreate(ctx, *dbPath)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
-	n, err := store.ImportGeoJSON(ctx, geo.LayerInfo{Name: *layer, Title: *title, Description: *description, Attribution: *attribution}, raw)
+	bar := newLineBar(stderr)
+	opt := geo.ImportOptions{
+		Layer: geo.LayerInfo{Name: *layer, Title: *title, Description: *description, Attribution: *attribution},
+		Mode:  mode, DryRun: *dryRun, SkipInvalid: *skipInvalid, Actor: *actor, MaxErrors: *maxErrors,
+	}
+	if bar.on {
+		opt.Progress = func(p geo.Progress) { bar.line(importProgress(p)) }
+	}
+	start := time.Now()
+	rep, err := store.Import(ctx, src, opt)
+	bar.done()
+	if rep != nil && *reportPath != "" {
+		if b, jerr := json.MarshalIndent(rep, "", "  "); jerr == nil {
+			os.WriteFile(*reportPath, append(b, '\n'), 0o644)
+		}
+	}
+	if rep != nil && len(rep.Errors) > 0 {
+		for _, e := range rep.Errors {
+			fmt.Fprintf(stderr, "%s: %s\n", file, e)
+		}
+		if rep.Rejected > int64(len(rep.Errors)) {
+			fmt.Fprintf(stderr, "%s: ... and %d more refused\n", file, rep.Rejected-int64(len(rep.Errors)))
+		}
+	}
 	if err != nil {
 		return fmt.Errorf("%s: %w", file, err)
 	}
-	fmt.Fprintf(stdout, "imported %d features from %s into layer %q of %s\n", n, file, *layer, *dbPath)
+	printReport(stdout, rep, file, *dbPath, time.Since(start))
 	return nil
 }
 
-func readLimited(path string, limit int64) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
+// printReport says what an import did.
+func printReport(w io.Writer, rep *geo.Report, file, db string, took time.Duration) {
+	verb := "imported"
+	if rep.DryRun {
+		verb = "dry run, nothing written: would import"
 	}
-	defer f.Close()
-	raw, err := io.ReadAll(io.LimitReader(f, limit+1))
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+	what := fmt.Sprintf("%d features", rep.Inserted)
+	if rep.Mode == geo.ModeUpsert {
+		what = fmt.Sprintf("%d features (%d new, %d updated, %d unchanged)", rep.Inserted+rep.Updated+rep.Unchanged, rep.Inserted, rep.Updated, rep.Unchanged)
 	}
-	if int64(len(raw)) > limit {
-		return nil, fmt.Errorf("%s: larger than %d MiB, the most import reads", path, limit>>20)
+	fmt.Fprintf(w, "%s %s from %s into layer %q of %s (%s", verb, what, file, rep.Layer, db, rep.Mode)
+	if rep.Profile != "" && rep.Profile != "generic" {
+		fmt.Fprintf(w, ", %s export", strings.ToUpper(rep.Profile))
 	}
-	return raw, nil
+	fmt.Fprintf(w, ", %.1fs)\n", took.Seconds())
+	if rep.Created {
+		fmt.Fprintf(w, "  new layer %q\n", rep.Layer)
+	}
+	if rep.Deleted > 0 {
+		fmt.Fprintf(w, "  replaced: %d features of the old layer removed\n", rep.Deleted)
+	}
+	for _, c := range rep.NewColumns {
+		fmt.Fprintf(w, "  new column %s (%s)\n", c.Name, c.Type)
+	}
+	if rep.Rejected > 0 {
+		fmt.Fprintf(w, "  %d features refused and left out (listed above)\n", rep.Rejected)
+	}
+	for _, warn := range rep.Warnings {
+		fmt.Fprintf(w, "  note: %s\n", warn)
+	}
+}
+
+func importProgress(p geo.Progress) string {
+	phase := "checking"
+	if p.Phase == "write" {
+		phase = "writing "
+	}
+	if p.Total > 0 {
+		frac := min(1, float64(p.Bytes)/float64(p.Total))
+		fill := int(frac * 30)
+		return fmt.Sprintf("%s [%s%s] %3.0f%%  %d features", phase, strings.Repeat("#", fill), strings.Repeat(".", 30-fill), frac*100, p.Records)
+	}
+	return fmt.Sprintf("%s %d features", phase, p.Records)
+}
+
+// lineBar redraws one status line on stderr when stderr is a terminal,
+// and prints nothing otherwise (logs and pipes get no control characters).
+type lineBar struct {
+	w    io.Writer
+	on   bool
+	last time.Time
+}
+
+func newLineBar(stderr io.Writer) *lineBar {
+	f, ok := stderr.(*os.File)
+	if !ok {
+		return &lineBar{}
+	}
+	fi, err := f.Stat()
+	return &lineBar{w: f, on: err == nil && fi.Mode()&os.ModeCharDevice != 0}
+}
+
+func (b *lineBar) line(s string) {
+	if !b.on || time.Since(b.last) < 100*time.Millisecond {
+		return
+	}
+	b.last = time.Now()
+	fmt.Fprint(b.w, "\r"+s+"\x1b[K")
+}
+
+func (b *lineBar) done() {
+	if b.on && !b.last.IsZero() {
+		fmt.Fprint(b.w, "\r\x1b[K")
+	}
+}
+
+func userName() string {
+	if u, err := user.Current(); err == nil && u.Username != "" {
+		return u.Username
+	}
+	if n := os.Getenv("USER"); n != "" {
+		return n
+	}
+	return "unknown"
 }
 
 func openOrCreate(ctx context.Context, path string) (*geo.Store, error) {
@@ -77,11 +243,11 @@ func openOrCreate(ctx context.Context, path string) (*geo.Store, error) {
 }
 
 func runExport(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	fl := newFlags("export", "--db FILE --layer NAME [--format geojson|csv] [--out FILE]",
-		"Write a layer as a GeoJSON FeatureCollection or as CSV (id, longitude and latitude\nfor points or WKT for other geometries, then the properties).", stderr)
+	fl := newFlags("export", "--db FILE --layer NAME [--format geojson|csv|kml|gpkg] [--out FILE]",
+		"Write a layer as a GeoJSON FeatureCollection, as CSV (id, longitude and latitude\nfor points or WKT for other geometries, then the properties), as KML, or as a\nGeoPackage of its own (gpkg, which needs --out).", stderr)
 	dbPath := fl.String("db", envOr(getenv, "KHORASAN_DB", "khorasan.gpkg"), "GeoPackage file (env KHORASAN_DB)")
 	layer := fl.String("layer", "", "layer to export (required)")
-	format := fl.String("format", "geojson", "geojson or csv")
+	format := fl.String("format", "geojson", "geojson, csv, kml or gpkg")
 	out := fl.String("out", "", "output file (default: standard output)")
 	if err := parseFlags(fl, args); err != nil {
 		return err
@@ -89,8 +255,14 @@ func runExport(ctx context.Context, args []string, getenv func(string) string, s
 	if *layer == "" {
 		return &usageError{"export needs --layer NAME"}
 	}
-	if *format != "geojson" && *format != "csv" {
-		return &usageError{fmt.Sprintf("--format %q: use geojson or csv", *format)}
+	switch *format {
+	case "geojson", "csv", "kml":
+	case "gpkg":
+		if *out == "" {
+			return &usageError{"--format gpkg needs --out FILE.gpkg"}
+		}
+	default:
+		return &usageError{fmt.Sprintf("--format %q: use geojson, csv, kml or gpkg", *format)}
 	}
 	if fl.NArg() > 0 {
 		return &usageError{fmt.Sprintf("export takes no arguments, got %q", fl.Args())}
@@ -104,6 +276,9 @@ func runExport(ctx context.Context, args []string, getenv func(string) string, s
 	if err != nil {
 		return err
 	}
+	if *format == "gpkg" {
+		return store.ExportLayer(ctx, *layer, *out)
+	}
 	w := stdout
 	if *out != "" {
 		f, err := os.Create(*out)
@@ -114,9 +289,15 @@ func runExport(ctx context.Context, args []string, getenv func(string) string, s
 		w = f
 	}
 	bw := bufio.NewWriter(w)
-	if *format == "csv" {
+	switch *format {
+	case "csv":
 		err = exportCSV(ctx, store, l, bw)
-	} else {
+	case "kml":
+		kw := geo.NewKMLWriter(l.Title, l.Schema)
+		if err = store.Features(ctx, l.Name, geo.Query{}, kw.Write); err == nil {
+			err = kw.Flush(bw)
+		}
+	default:
 		err = exportGeoJSON(ctx, store, l, bw)
 	}
 	if err != nil {

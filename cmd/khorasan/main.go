@@ -45,8 +45,10 @@ modern borders and the sites of ISIS-K attacks, kept in a GeoPackage.
 
 Usage:
   khorasan serve  [--addr 127.0.0.1:8080] [--db khorasan.gpkg]   serve the map and the API
-  khorasan import --db FILE --layer NAME FILE.geojson             create or replace a layer
-  khorasan export --db FILE --layer NAME [--format geojson|csv]   write a layer to stdout or --out
+  khorasan import --db FILE --layer NAME [--mode M] FILE          GeoJSON, CSV (ACLED, GTD, UCDP) or KML into a layer
+  khorasan export --db FILE --layer NAME [--format F] [--out FILE] a layer as GeoJSON, CSV, KML or GeoPackage
+  khorasan history --db FILE [--layer NAME] [--feature ID]        who changed what (the audit log)
+  khorasan backup --db FILE --out FILE.gpkg                       a consistent copy, while the server runs
   khorasan tiles export --layers A,B --out FILE.pmtiles|.mbtiles  vector tiles for static hosting
   khorasan render --db FILE --out map.png|.svg|.pdf [--bbox ...]  a static map figure for reports
 
@@ -66,6 +68,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runImport(ctx, rest, getenv, stdout, stderr)
 	case "export":
 		return runExport(ctx, rest, getenv, stdout, stderr)
+	case "history":
+		return runHistory(ctx, rest, getenv, stdout, stderr)
+	case "backup":
+		return runBackup(ctx, rest, getenv, stdout, stderr)
 	case "tiles":
 		return runTiles(ctx, rest, getenv, stdout, stderr)
 	case "render":

@@ -31,6 +31,8 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	tileCacheMB := fl.Int("tile-cache-mb", 256, "memory for cached vector and basemap tiles, in MiB; 0 turns the cache off")
 	frameAncestors := fl.String("frame-ancestors", envOr(getenv, "KHORASAN_FRAME_ANCESTORS", "*"), "sites that may show /embed in an iframe: a CSP frame-ancestors source list such as '*', \"'self'\" or \"'self' https://reports.example.org\" (env KHORASAN_FRAME_ANCESTORS)")
 	renderTimeout := fl.Duration("render-timeout", server.DefaultRenderTimeout, "longest time to draw one /render figure; longer ones fail with 503")
+	tokenFile := fl.String("token-file", getenv("KHORASAN_TOKEN_FILE"), "file of name:token lines (tokens of 16+ characters) whose bearer tokens may write: POST/PUT/PATCH/DELETE of features and imports; without it writes are off (env KHORASAN_TOKEN_FILE)")
+	uploadMB := fl.Int("max-upload-mb", 256, "largest body a write or an import over HTTP takes, in MiB")
 	if err := parseFlags(fl, args); err != nil {
 		return err
 	}
@@ -55,6 +57,16 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		tilesCfg.CacheBytes = -1
 	}
 	log := slog.New(slog.NewJSONHandler(stderr, nil))
+	writes := server.WriteConfig{MaxBodyBytes: int64(max(1, *uploadMB)) << 20}
+	if *tokenFile != "" {
+		if writes.Tokens, err = server.LoadTokens(*tokenFile); err != nil {
+			return err
+		}
+		if writes.Tokens.Len() == 0 {
+			return fmt.Errorf("%s has no tokens: write lines name:token, or leave --token-file out to keep writes off", *tokenFile)
+		}
+		log.Info("writes are on", "tokens", writes.Tokens.Len())
+	}
 
 	store, err := openOrSeed(ctx, *dbPath, log)
 	if err != nil {
@@ -64,7 +76,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 
 	srv := &http.Server{
 		Handler: server.New(server.Config{BaseURL: *baseURL, Static: static.FS, Tiles: tilesCfg,
-			Style: style, RenderTimeout: *renderTimeout, FrameAncestors: *frameAncestors}, store, log),
+			Style: style, RenderTimeout: *renderTimeout, FrameAncestors: *frameAncestors, Writes: writes}, store, log),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
