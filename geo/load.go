@@ -733,15 +733,31 @@ func (p *plan) write(ctx context.Context) error {
 	defer tx.Rollback()
 	defer s.forget()
 
-	// Nobody may have changed the layer between the passes.
-	var changed sql.NullString
-	err = tx.QueryRowContext(ctx, `SELECT last_change FROM gpkg_contents WHERE table_name = ?`, name).Scan(&changed)
-	exists := err == nil
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+	// Edits between the passes are fine (upsert looks ids up now), but
+	// the layer must still be there, or not, and have the columns the
+	// first pass checked the values against.
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM gpkg_contents WHERE table_name = ?`, name).Scan(&n); err != nil {
 		return err
 	}
-	if exists != (p.existing != nil) || (exists && changed.String != p.existing.Changed) {
-		return &ConflictError{fmt.Sprintf("layer %q changed while the input was being checked; run the import again", name)}
+	exists := n > 0
+	switch {
+	case p.opt.Mode == ModeCreate && exists, p.base == nil && p.existing == nil && exists && p.opt.Mode != ModeReplace:
+		return &ConflictError{fmt.Sprintf("layer %q was made while the input was being checked; run the import again", name)}
+	case p.base != nil && !exists:
+		return &ConflictError{fmt.Sprintf("layer %q was removed while the input was being checked", name)}
+	case p.base != nil:
+		cur, err := loadSchema(ctx, tx, name)
+		if err != nil {
+			return err
+		}
+		if !sameSchema(cur, p.base) {
+			return &ConflictError{fmt.Sprintf("the columns of layer %q changed while the input was being checked; run the import again", name)}
+		}
+	case exists && p.opt.Mode == ModeReplace:
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM `+quote(name)).Scan(&p.rep.Deleted); err != nil {
+			return err
+		}
 	}
 
 	t := &table{fidCol: fidColumn, geomCol: geomColumn}
@@ -923,6 +939,21 @@ func (p *plan) write(ctx context.Context) error {
 	}
 	s.checkpointPassive(ctx)
 	return nil
+}
+
+// sameSchema says whether two descriptions of a table have the same
+// columns, types, geometry type and keys.
+func sameSchema(a, b *table) bool {
+	if a.fidCol != b.fidCol || a.geomCol != b.geomCol || a.idCol != b.idCol || a.rtree != b.rtree ||
+		a.Schema.GeometryType != b.Schema.GeometryType || a.Schema.HasID != b.Schema.HasID || len(a.Schema.Columns) != len(b.Schema.Columns) {
+		return false
+	}
+	for i, c := range a.Schema.Columns {
+		if b.Schema.Columns[i] != c {
+			return false
+		}
+	}
+	return true
 }
 
 // clone copies what a table describes (not its cache stamp).
