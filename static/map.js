@@ -814,16 +814,18 @@
     const s = S.generic;
     let keep = null;
     let colorMode = 'attribution';
-    const style = (p, zoom, dim) => {
-      if (dim === 1) {
-        if (eventLike && keep && !keep(p)) return [];
-        const color = eventLike ? eventColor(p, colorMode) : s.color;
+    // VectorGrid 1.3 passes (properties, zoom) only, not the geometry
+    // type: an event layer is points; any other gets one style that
+    // serves points, lines and polygons.
+    const style = (p) => {
+      if (eventLike) {
+        if (keep && !keep(p)) return [];
         return {
-          radius: eventLike ? markerRadius(p.killed) : 4, fill: true, fillColor: color,
-          fillOpacity: eventLike ? S.marker.fillOpacity : 0.8, color: '#fff', weight: 0.8, stroke: true,
+          radius: markerRadius(p.killed), fill: true, fillColor: eventColor(p, colorMode),
+          fillOpacity: S.marker.fillOpacity, color: '#fff', weight: 0.8, stroke: true,
         };
       }
-      return { color: s.color, weight: s.weight, fill: dim === 3, fillColor: s.color, fillOpacity: s.fillOpacity };
+      return { radius: 4, color: s.color, weight: s.weight, fill: true, fillColor: s.color, fillOpacity: s.fillOpacity };
     };
     const layer = L.vectorGrid.protobuf(`tiles/${encodeURIComponent(id)}/{z}/{x}/{y}.mvt`, {
       pane: eventLike ? 'attacks' : 'extra',
@@ -846,11 +848,21 @@
     layer.tilesLoaded = 0;
     layer.on('tileload', () => { layer.tilesLoaded++; });
     layer.vector = true;
+    // GridLayer.redraw asks for tiles at the map's zoom unrounded (5.25
+    // with zoomSnap 0.25), which the server refuses; set the view again
+    // instead, which rounds it.
+    function redrawTiles() {
+      const m = layer._map;
+      if (!m) return;
+      layer._removeAllTiles();
+      layer._tileZoom = undefined;
+      layer._setView(m.getCenter(), m.getZoom());
+    }
     if (eventLike) {
       layer.eventLayer = true;
       layer.title = title;
-      layer.setFilter = (pred) => { keep = pred; layer.redraw(); };
-      layer.setColor = (c) => { colorMode = c; layer.redraw(); };
+      layer.setFilter = (pred) => { keep = pred; redrawTiles(); };
+      layer.setColor = (c) => { colorMode = c; redrawTiles(); };
       layer.setMode = () => {};
       layer.mode = () => 'circles';
       // open a feature known from the API (a table row).
@@ -1055,7 +1067,7 @@
       if (fc.vector) layer = buildVectorTiles(map, id, title, cfg, isEvent || id === 'attacks', o);
       else if (id === 'borders') layer = buildBorders(map, fc, true);
       else if (id === 'khorasan') layer = buildKhorasan(map, fc);
-      else if (isEvent) layer = buildEvents(map, fc, title, o);
+      else if (isEvent || id === 'attacks') layer = buildEvents(map, fc, title, o);
       else if (id === 'cities') layer = buildCities(map, fc);
       else layer = buildGeneric(map, fc, title);
       layers[id] = layer;

@@ -134,6 +134,25 @@ describe('the page on tiles', () => {
     await page.screenshot({ path: path.join(OUT, 'tiles.png') });
   });
 
+  test('the timeline, filters and table of a large layer go through the API', async () => {
+    const want = Number(process.env.BIG_LAYER_FILTERED);
+    assert.ok(Number.isInteger(want) && want > 0, 'BIG_LAYER_FILTERED: the count of claimed, killed >= 50, 2018-2019');
+    const before = requests.length;
+    await page.goto(new URL(`?data=${cfg.big}&attribution=claimed&minkilled=50&datetime=2018-01-01/2019-12-31`, cfg.url).href);
+    await page.waitForFunction(() => document.body.dataset.ready && document.body.dataset.shown, null, { timeout: 60_000 });
+    const s = await page.evaluate(() => ({ shown: window.khorasan.shown(), rows: window.khorasan.tableIds().length, years: document.querySelectorAll('#histogram button.year').length, summary: document.getElementById('summary').textContent }));
+    assert.equal(s.shown, want, 'the count the page shows');
+    assert.equal(s.rows, Math.min(want, 500), 'table rows (at most 500 are drawn)');
+    assert.ok(s.years >= 5, `${s.years} years on the timeline`);
+    assert.match(s.summary, new RegExp(`^${want.toLocaleString('en-GB')} of ${cfg.count.toLocaleString('en-GB')} events`));
+    const asked = requests.slice(before).filter((u) => u.includes(`/collections/${cfg.big}/items`));
+    assert.ok(asked.some((u) => /filter=killed/.test(decodeURIComponent(u)) && /attribution=claimed/.test(u)), 'the filters went to the API');
+    assert.ok(asked.every((u) => !/limit=10000/.test(u)), 'the large layer was not fetched whole');
+    const tiles = await page.evaluate((big) => window.khorasan.layers[big].tilesLoaded, cfg.big);
+    assert.ok(tiles >= 4, `${tiles} vector tiles drawn`);
+    await page.screenshot({ path: path.join(OUT, 'tiles-filtered.png') });
+  });
+
   test('nothing left the machine, and nothing failed', async () => {
     const outside = requests.filter((u) => {
       const url = new URL(u);
