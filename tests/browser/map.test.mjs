@@ -191,7 +191,7 @@ describe('khorasan map page', () => {
     let pt = await page.evaluate(reachablePointScript, sel);
     if (!pt) {
       // Covered at this zoom by a neighbour: zoom in on it, as a person would.
-      await page.evaluate((id) => window.khorasan.map.setView(window.khorasan.attackMarker(id).realLatLng, 9, { animate: false }), KNOWN_ATTACK);
+      await page.evaluate((id) => { window.khorasan.map.setView(window.khorasan.attackMarker(id).realLatLng, 9, { animate: false }); }, KNOWN_ATTACK);
       await page.waitForTimeout(100);
       pt = await page.evaluate(reachablePointScript, sel);
     }
