@@ -50,7 +50,7 @@
       const layer = ctx.layers[id];
       if (layer && (!state.layers || state.layers.includes(id))) layer.addTo(map);
     }
-    const small = map.getSize().x < 560 || map.getSize().y < 380;
+    const small = map.getSize().x < 900 || map.getSize().y < 560; // a folded legend leaves the map free
     if (events) {
       events.setColor(state.color);
       if (events.setMode) events.setMode(state.mode);
