@@ -824,22 +824,64 @@ func (d dateReader) read(s string) (string, error) {
 	return "", fmt.Errorf("%.40q is not a date (want YYYY-MM-DD)", s)
 }
 
-var (
-	intRE  = regexp.MustCompile(`^[+-]?(0|[1-9][0-9]*)$`)
-	realRE = regexp.MustCompile(`^[+-]?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?$`)
-)
+// numberKind reads s as [+-](0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?:
+// Integer without a fraction or exponent, Real with one, "" when it is
+// not such a number.
+func numberKind(s string) ColumnType {
+	i := 0
+	if i < len(s) && (s[i] == '+' || s[i] == '-') {
+		i++
+	}
+	digits := func() int {
+		n := 0
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			i++
+			n++
+		}
+		return n
+	}
+	start := i
+	n := digits()
+	if n == 0 || (n > 1 && s[start] == '0') {
+		return ""
+	}
+	kind := Integer
+	if i < len(s) && s[i] == '.' {
+		i++
+		if digits() == 0 {
+			return ""
+		}
+		kind = Real
+	}
+	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
+		i++
+		if i < len(s) && (s[i] == '+' || s[i] == '-') {
+			i++
+		}
+		if digits() == 0 {
+			return ""
+		}
+		kind = Real
+	}
+	if i != len(s) {
+		return ""
+	}
+	return kind
+}
 
 // cellKind is the column type text suggests. Text that would not come
 // back the same ("007", " 12") stays text.
 func cellKind(s string) ColumnType {
-	switch {
-	case intRE.MatchString(s):
+	switch numberKind(s) {
+	case Integer:
 		if _, err := strconv.ParseInt(s, 10, 64); err == nil {
 			return Integer
 		}
 		return Real
-	case realRE.MatchString(s):
+	case Real:
 		return Real
+	}
+	switch {
 	case strings.EqualFold(s, "true") || strings.EqualFold(s, "false"):
 		return Boolean
 	case isDate(s):

@@ -1,12 +1,13 @@
 package geo
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/binary"
 	"fmt"
 	"math"
-	"sort"
+	"slices"
 	"strconv"
 	"time"
 
@@ -228,12 +229,15 @@ func bulkLoadRTree(ctx context.Context, tx *sql.Tx, table string, cells []rtreeC
 		return err
 	}
 	defer insParent.Close()
-	// Leaves' rowids go in by node, many per statement.
-	insRowids, err := tx.PrepareContext(ctx, `INSERT INTO `+quote(rt+"_rowid")+` (rowid, nodeno) SELECT value, ? FROM json_each(?)`)
+	// The rowid → leaf map goes in at the end, in rowid order (appends,
+	// not random inserts into its b-tree), thousands per statement.
+	insRowids, err := tx.PrepareContext(ctx, `INSERT INTO `+quote(rt+"_rowid")+` (rowid, nodeno) SELECT value ->> 0, value ->> 1 FROM json_each(?)`)
 	if err != nil {
 		return err
 	}
 	defer insRowids.Close()
+	type rowLeaf struct{ rowid, node int64 }
+	leafOf := make([]rowLeaf, 0, len(cells))
 
 	// Pack level by level; node numbers are given out top-down at the end,
 	// so first build the tree in memory as groups of cells.
@@ -288,7 +292,6 @@ func bulkLoadRTree(ctx context.Context, tx *sql.Tx, table string, cells []rtreeC
 	}
 	depth := len(levels) - 1
 	blob := make([]byte, nodeSize)
-	var ids []byte
 	for l := len(levels) - 1; l >= 0; l-- {
 		for i, nd := range levels[l] {
 			clear(blob)
@@ -307,17 +310,9 @@ func bulkLoadRTree(ctx context.Context, tx *sql.Tx, table string, cells []rtreeC
 			me := nums[l][i]
 			if l == 0 {
 				binary.BigEndian.PutUint16(blob[2:], uint16(len(nd.cells)))
-				ids = append(ids[:0], '[')
-				for j, c := range nd.cells {
+				for _, c := range nd.cells {
 					put(c)
-					if j > 0 {
-						ids = append(ids, ',')
-					}
-					ids = strconv.AppendInt(ids, c.id, 10)
-				}
-				ids = append(ids, ']')
-				if _, err := insRowids.ExecContext(ctx, me, string(ids)); err != nil {
-					return fmt.Errorf("index of %q: %w", table, err)
+					leafOf = append(leafOf, rowLeaf{c.id, me})
 				}
 			} else {
 				binary.BigEndian.PutUint16(blob[2:], uint16(len(nd.children)))
@@ -339,6 +334,25 @@ func bulkLoadRTree(ctx context.Context, tx *sql.Tx, table string, cells []rtreeC
 			}
 		}
 	}
+	slices.SortFunc(leafOf, func(a, b rowLeaf) int { return cmp.Compare(a.rowid, b.rowid) })
+	var ids []byte
+	for start := 0; start < len(leafOf); start += 8192 {
+		ids = append(ids[:0], '[')
+		for i, rl := range leafOf[start:min(start+8192, len(leafOf))] {
+			if i > 0 {
+				ids = append(ids, ',')
+			}
+			ids = append(ids, '[')
+			ids = strconv.AppendInt(ids, rl.rowid, 10)
+			ids = append(ids, ',')
+			ids = strconv.AppendInt(ids, rl.node, 10)
+			ids = append(ids, ']')
+		}
+		ids = append(ids, ']')
+		if _, err := insRowids.ExecContext(ctx, string(ids)); err != nil {
+			return fmt.Errorf("index of %q: %w", table, err)
+		}
+	}
 	return nil
 }
 
@@ -348,15 +362,15 @@ func bulkLoadRTree(ctx context.Context, tx *sql.Tx, table string, cells []rtreeC
 // cells.
 func strPack(cells []rtreeCell, fanout int) [][]rtreeCell {
 	nodes := (len(cells) + fanout - 1) / fanout
-	slices := int(math.Ceil(math.Sqrt(float64(nodes))))
-	perSlice := slices * fanout
+	nslices := int(math.Ceil(math.Sqrt(float64(nodes))))
+	perSlice := nslices * fanout
 	cx := func(c rtreeCell) float32 { return c.minX + (c.maxX-c.minX)/2 }
 	cy := func(c rtreeCell) float32 { return c.minY + (c.maxY-c.minY)/2 }
-	sort.Slice(cells, func(i, j int) bool { return cx(cells[i]) < cx(cells[j]) })
+	slices.SortFunc(cells, func(a, b rtreeCell) int { return cmp.Compare(cx(a), cx(b)) })
 	var out [][]rtreeCell
 	for s := 0; s < len(cells); s += perSlice {
 		slice := cells[s:min(s+perSlice, len(cells))]
-		sort.Slice(slice, func(i, j int) bool { return cy(slice[i]) < cy(slice[j]) })
+		slices.SortFunc(slice, func(a, b rtreeCell) int { return cmp.Compare(cy(a), cy(b)) })
 		for k := 0; k < len(slice); k += fanout {
 			out = append(out, slice[k:min(k+fanout, len(slice)):min(k+fanout, len(slice))])
 		}
