@@ -442,6 +442,15 @@ describe('the analyst map', () => {
       assert.equal(p.get('title'), v['share-title-input']);
       const bbox = p.get('bbox').split(',').map(Number);
       assert.ok(bbox.length === 4 && bbox[0] < bbox[2] && bbox[1] < bbox[3], `bbox ${p.get('bbox')}`);
+      // The server draws the figure the URL describes.
+      const got = await page.evaluate(async (url) => {
+        const res = await fetch(url);
+        const body = new Uint8Array(await res.arrayBuffer());
+        return { status: res.status, type: res.headers.get('content-type'), head: String.fromCharCode(...body.slice(0, 5)), size: body.length };
+      }, u.href);
+      assert.equal(got.status, 200, `${f} figure: ${JSON.stringify(got)}`);
+      assert.match(got.type, { png: /^image\/png/, svg: /^image\/svg\+xml/, pdf: /^application\/pdf/ }[f]);
+      assert.equal(got.head, { png: '\x89PNG\r', svg: '<?xml', pdf: '%PDF-' }[f], `${f} figure starts with ${JSON.stringify(got.head)}`);
     }
     // The render URL's filters are the API's: the items endpoint takes them.
     const p = new URL(v['share-png']).searchParams;
