@@ -1,0 +1,34 @@
+// Command importgen writes a CSV of synthetic point events for the import
+// benchmark (bench/import.sh): an id, a date, latitude and longitude over
+// the region, a death toll, an attribution and a note. They are test data,
+// never map data.
+package main
+
+import (
+	"bufio"
+	"flag"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"time"
+)
+
+func main() {
+	n := flag.Int("n", 1000000, "number of rows")
+	seed := flag.Uint64("seed", 1, "random seed; the same seed writes the same file")
+	flag.Parse()
+	rng := rand.New(rand.NewPCG(*seed, *seed+1))
+	w := bufio.NewWriterSize(os.Stdout, 1<<20)
+	attributions := []string{"claimed", "attributed", "disputed"}
+	start := time.Date(2015, 1, 1, 0, 0, 0, 0, time.UTC)
+	fmt.Fprintln(w, "id,date,latitude,longitude,killed,attribution,notes")
+	for i := range *n {
+		fmt.Fprintf(w, "ev-%d,%s,%.5f,%.5f,%d,%s,synthetic event %d\n", i,
+			start.AddDate(0, 0, rng.IntN(3650)).Format(time.DateOnly), 24+rng.Float64()*20, 44+rng.Float64()*36,
+			rng.IntN(60), attributions[rng.IntN(3)], i)
+	}
+	if err := w.Flush(); err != nil {
+		fmt.Fprintln(os.Stderr, "importgen:", err)
+		os.Exit(1)
+	}
+}
