@@ -7,7 +7,7 @@ DB       ?= khorasan.gpkg
 BIN      := bin/khorasan
 FUZZTIME ?= 8s
 
-.PHONY: run build test deps vet bench fuzz fuzz-run data clean
+.PHONY: run build test deps vet bench bench-import fuzz fuzz-run data clean
 
 run: build
 	./$(BIN) serve --addr $(ADDR) --db $(DB)
@@ -27,6 +27,7 @@ vet:
 # Every native fuzz target, as package:Target; make test runs each for
 # FUZZTIME, make fuzz for minutes.
 FUZZ_TARGETS := geo:FuzzDecodeGeoJSON geo:FuzzDecodeGeometryBlob geo:FuzzFilter \
+	geo:FuzzGeoJSONReader geo:FuzzCSVReader geo:FuzzKMLReader \
 	geo/cql2:FuzzCQL2 server:FuzzItemsQuery server:FuzzTilePath server:FuzzRenderQuery
 
 test: deps vet
@@ -35,6 +36,12 @@ test: deps vet
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+# bench-import times khorasan import against ogr2ogr (1,000,000-row CSV,
+# 100,000-feature GeoJSON) and runs the full-size crash and load tests
+# (make test runs them scaled down).
+bench-import:
+	KHORASAN_FULL=1 sh bench/import.sh
 
 fuzz:
 	$(MAKE) --no-print-directory fuzz-run FUZZTIME=5m
