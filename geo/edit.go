@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/mattn/go-sqlite3"
 	"github.com/paulmach/orb"
 )
 
@@ -317,4 +318,12 @@ func columnNames(s Schema) []string {
 		out[i] = c.Name
 	}
 	return out
+}
+
+// IsBusy reports whether a write failed because another process held the
+// database past the busy timeout (khorasan import into a served file):
+// the client may simply retry.
+func IsBusy(err error) bool {
+	var se sqlite3.Error
+	return errors.As(err, &se) && (se.Code == sqlite3.ErrBusy || se.Code == sqlite3.ErrLocked)
 }

@@ -3,6 +3,7 @@ package geo
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -10,6 +11,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/mattn/go-sqlite3"
 	"github.com/paulmach/orb"
 )
 
@@ -186,5 +188,11 @@ func TestBackupWhileWriting(t *testing.T) {
 	defer e.Close()
 	if l, err := e.Layer(ctx, "c"); err != nil || l.Count != 51 {
 		t.Errorf("exported layer: %d features, %v", l.Count, err)
+	}
+}
+
+func TestIsBusy(t *testing.T) {
+	if !IsBusy(fmt.Errorf("write: %w", sqlite3.Error{Code: sqlite3.ErrBusy})) || IsBusy(errors.New("x")) {
+		t.Error("IsBusy")
 	}
 }

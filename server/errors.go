@@ -74,6 +74,11 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		p.Status, p.Detail = http.StatusNotFound, err.Error()
 	case errors.As(err, &se):
 		p.Status, p.Detail = se.status, se.msg
+	case geo.IsBusy(err):
+		// Another process (khorasan import) held the file longer than the
+		// busy timeout; nothing was written.
+		w.Header().Set("Retry-After", "2")
+		p.Status, p.Detail = http.StatusServiceUnavailable, "the database is busy with another write (an import?); nothing was written, try again"
 	case errors.Is(r.Context().Err(), context.Canceled) || errors.Is(err, context.Canceled):
 		// The client went away; nobody reads the answer.
 		s.log.DebugContext(r.Context(), "request ended by client", "path", r.URL.Path, "err", err)
