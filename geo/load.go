@@ -817,6 +817,9 @@ func (p *plan) write(ctx context.Context) error {
 		defer index.Close()
 	}
 	var cells []rtreeCell
+	if bulk {
+		cells = make([]rtreeCell, 0, p.rep.Read-p.rep.Rejected) // known from the first pass
+	}
 	var bounds *orb.Bound
 	fullRules := p.rules != nil && p.opt.Mode == ModeUpsert
 	err = p.each(ctx, "write", func(idx int64, rec Record) error {
