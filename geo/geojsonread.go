@@ -1398,7 +1398,13 @@ func GeoJSONType(r io.Reader) (string, error) {
 // DecodeFeature reads a document that is one GeoJSON Feature (the body
 // of a feature write), with the checks and limits of imports.
 func DecodeFeature(data []byte) (Feature, error) {
-	g := newGeoJSONReader(bytes.NewReader(data))
+	return ReadFeature(bytes.NewReader(data))
+}
+
+// ReadFeature is DecodeFeature from a stream: a geometry past the limits
+// is refused before the rest of it is read.
+func ReadFeature(r io.Reader) (Feature, error) {
+	g := newGeoJSONReader(r)
 	rec, err := g.Read()
 	if err != nil {
 		return Feature{}, err

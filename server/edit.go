@@ -182,11 +182,15 @@ func (s *Server) editor() (Editor, error) {
 	return ed, nil
 }
 
-// readBody reads a bounded body: past the limit is 413.
+// readBody reads the bounded body of a one-feature write: past the
+// limit is 413. One feature needs less than a file: at most 64 MiB.
 func (s *Server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.maxBody()))
-	return body, bodyError(err, s.maxBody())
+	limit := min(s.maxBody(), maxFeatureBody)
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	return body, bodyError(err, limit)
 }
+
+const maxFeatureBody = 64 << 20
 
 func (s *Server) maxBody() int64 {
 	if s.cfg.Writes.MaxBodyBytes > 0 {
@@ -362,11 +366,7 @@ func (s *Server) createOne(w http.ResponseWriter, r *http.Request, ed Editor, ac
 	if _, err := body.Seek(0, io.SeekStart); err != nil {
 		return err
 	}
-	data, err := io.ReadAll(body)
-	if err != nil {
-		return err
-	}
-	f, err := geo.DecodeFeature(data)
+	f, err := geo.ReadFeature(bufio.NewReader(body))
 	if err != nil {
 		return err
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -371,5 +372,91 @@ func TestImportOverHTTP(t *testing.T) {
 	}
 	if r := send(t, "GET", srv.URL+"/api/backup", "", bearer(aliceToken)); r.status != 200 || !bytes.HasPrefix(r.body, []byte("SQLite format 3\x00")) {
 		t.Errorf("backup: %d %.40q", r.status, r.body)
+	}
+}
+
+// A geometry of ten million points is refused at the millionth-and-first
+// (400), without reading it whole; a body past the limit is 413.
+func TestHugeGeometry(t *testing.T) {
+	srv, _, _ := newEditServer(t, "alice:"+aliceToken, 0)
+	url := srv.URL + "/api/collections/places/items"
+	body := func(points int) io.Reader {
+		head := `{"type":"Feature","properties":{},"geometry":{"type":"MultiPoint","coordinates":[`
+		return io.MultiReader(strings.NewReader(head), &repeat{unit: []byte("[69.123456,34.123456],"), n: points}, strings.NewReader("[1,2]]}}"))
+	}
+	req, _ := http.NewRequest("POST", url, body(10_000_000))
+	req.Header.Set("Authorization", "Bearer "+aliceToken)
+	req.Header.Set("Content-Type", "application/geo+json")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != 400 || !strings.Contains(string(b), "more than 1000000 positions") {
+		t.Errorf("10 million points: %d %s", res.StatusCode, b)
+	}
+	// Over the limit of a PUT (64 MiB for one feature).
+	req, _ = http.NewRequest("PUT", url+"/kabul", body(4_000_000))
+	req.Header.Set("Authorization", "Bearer "+aliceToken)
+	res, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != 413 {
+		t.Errorf("88 MB PUT: %d", res.StatusCode)
+	}
+}
+
+type repeat struct {
+	unit []byte
+	n    int
+	off  int
+}
+
+func (r *repeat) Read(p []byte) (int, error) {
+	if r.n == 0 {
+		return 0, io.EOF
+	}
+	k := 0
+	for k < len(p) && r.n > 0 {
+		c := copy(p[k:], r.unit[r.off:])
+		k += c
+		r.off += c
+		if r.off == len(r.unit) {
+			r.off = 0
+			r.n--
+		}
+	}
+	return k, nil
+}
+
+// An edit moves the layer's version on, so its cached tiles and exports
+// are made again.
+func TestEditsInvalidateCaches(t *testing.T) {
+	srv, _, _ := newEditServer(t, "alice:"+aliceToken, 0)
+	urls := []string{srv.URL + "/tiles/places/0/0/0.mvt", srv.URL + "/api/collections/places/export?f=csv"}
+	var before []string
+	for _, u := range urls {
+		r := get(t, u, nil)
+		if r.status != 200 || r.header.Get("ETag") == "" {
+			t.Fatalf("%s: %d", u, r.status)
+		}
+		before = append(before, r.header.Get("ETag"))
+	}
+	for i := range 2 { // twice within a millisecond or so: each is a new version
+		res := send(t, "PATCH", srv.URL+"/api/collections/places/items/kabul", fmt.Sprintf(`{"properties":{"killed":%d}}`, 50+i),
+			with(bearer(aliceToken), "Content-Type", mergePatchType))
+		if res.status != 200 {
+			t.Fatalf("PATCH: %d %s", res.status, res.body)
+		}
+		for j, u := range urls {
+			r := get(t, u, nil)
+			if r.header.Get("ETag") == before[j] {
+				t.Errorf("%s: the same ETag after an edit", u)
+			}
+			before[j] = r.header.Get("ETag")
+		}
 	}
 }
