@@ -26,6 +26,24 @@ func (s *Server) items(w http.ResponseWriter, r *http.Request, name string) erro
 	if err != nil {
 		return err
 	}
+	// The same page of the same layer version is the same bytes: keep it,
+	// so repeated requests (page loads, scripts polling) skip the database.
+	key := responseKey(l, format, s.baseURL(r), r.URL.Query())
+	if e, ok := s.responses.Get(key); ok {
+		return writeCached(w, r, e)
+	}
+	rec := &responseRecorder{header: http.Header{}}
+	if err := s.itemsBody(rec, r, l, req, format); err != nil {
+		return err
+	}
+	e := rec.entry()
+	s.responses.Set(key, e)
+	return writeCached(w, r, e)
+}
+
+// itemsBody writes one items response into rec.
+func (s *Server) itemsBody(w http.ResponseWriter, r *http.Request, l geo.Layer, req itemsRequest, format string) error {
+	ctx, name := r.Context(), l.Name
 	matched, err := s.store.Count(ctx, name, req.query)
 	if err != nil {
 		return err

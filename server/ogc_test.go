@@ -245,3 +245,21 @@ func TestHTTPCaching(t *testing.T) {
 		}
 	})
 }
+
+func TestItemsCacheFollowsTheData(t *testing.T) {
+	srv, store := newTestServer(t)
+	url := srv.URL + "/api/collections/attacks/items?limit=5"
+	if n := decode(t, get(t, url, nil).body)["numberMatched"]; n != 3.0 {
+		t.Fatalf("numberMatched %v", n)
+	}
+	if n := decode(t, get(t, url, nil).body)["numberMatched"]; n != 3.0 {
+		t.Fatalf("numberMatched from the cache %v", n)
+	}
+	one := `{"type":"FeatureCollection","features":[{"type":"Feature","id":"x","geometry":{"type":"Point","coordinates":[69,34]},"properties":{"city":"Kabul"}}]}`
+	if _, err := store.ImportGeoJSON(context.Background(), geo.LayerInfo{Name: "attacks"}, []byte(one)); err != nil {
+		t.Fatal(err)
+	}
+	if n := decode(t, get(t, url, nil).body)["numberMatched"]; n != 1.0 {
+		t.Errorf("after an import, numberMatched %v, want 1", n)
+	}
+}

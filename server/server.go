@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/khorasan/khorasan/geo"
+	"github.com/khorasan/khorasan/tiles"
 )
 
 // Store is what the server needs of the layer store.
@@ -53,6 +54,8 @@ type Server struct {
 	log     *slog.Logger
 	pages   pages
 	handler http.Handler
+	// responses keeps items responses by layer version; see items.go.
+	responses *tiles.Cache
 }
 
 // New builds the server's handler.
@@ -60,7 +63,7 @@ func New(cfg Config, store Store, log *slog.Logger) *Server {
 	if cfg.RequestTimeout == 0 {
 		cfg.RequestTimeout = 30 * time.Second
 	}
-	s := &Server{cfg: cfg, store: store, log: log, pages: parsePages()}
+	s := &Server{cfg: cfg, store: store, log: log, pages: parsePages(), responses: tiles.NewCache(defaultResponseCacheBytes)}
 	s.handler = s.routes()
 	return s
 }

@@ -26,6 +26,9 @@ type Cache struct {
 type Entry struct {
 	Body []byte
 	Gzip []byte
+	// Meta is what a caller keeps beside the bytes (the headers of a
+	// cached API response); it is not counted in the cache's size.
+	Meta any
 }
 
 type cacheItem struct {
