@@ -205,6 +205,12 @@ func TestImportModes(t *testing.T) {
 		t.Errorf("replace: %+v %v", rep, err)
 	}
 	integrityCheck(t, s)
+	// Bulk writes lower the writer's page cache for their transaction
+	// only, dry run or not.
+	var cache int64
+	if err := s.writer.QueryRow(`PRAGMA cache_size`).Scan(&cache); err != nil || cache != -65536 {
+		t.Errorf("writer cache_size %d after imports, %v", cache, err)
+	}
 }
 
 // One refused row refuses the file, and the report names every one.
