@@ -17,7 +17,7 @@ import (
 )
 
 // benchServer serves a layer of n synthetic points spread over the region.
-func benchServer(b *testing.B, n int) http.Handler {
+func benchServer(b *testing.B, n int) *Server {
 	b.Helper()
 	ctx := context.Background()
 	store, err := geo.Create(ctx, filepath.Join(b.TempDir(), "bench.gpkg"))
@@ -54,15 +54,29 @@ func benchServer(b *testing.B, n int) http.Handler {
 	return New(Config{Static: fstest.MapFS{}}, store, slog.New(slog.NewTextHandler(io.Discard, nil)))
 }
 
+// BenchmarkItems measures warm requests (the response cache answers) and
+// cold ones (the cache off: the database, the encoder).
 func BenchmarkItems(b *testing.B) {
-	h := benchServer(b, 100000)
+	warm := benchServer(b, 100000)
+	cold := *warm
+	cold.responses = nil // a nil cache keeps nothing
+	cold.handler = cold.routes()
+	for _, h := range []struct {
+		name string
+		h    http.Handler
+	}{{"warm", warm}, {"cold", &cold}} {
+		benchmarkItems(b, h.name, h.h)
+	}
+}
+
+func benchmarkItems(b *testing.B, mode string, h http.Handler) {
 	cases := map[string]string{
 		"bbox limit 1000": "/api/collections/points/items?bbox=60,30,70,40&limit=1000",
 		"single feature":  "/api/collections/points/items/synthetic-4242",
 		"cql2 filter":     "/api/collections/points/items?filter=killed%3E50&limit=100",
 	}
 	for name, path := range cases {
-		b.Run(name, func(b *testing.B) {
+		b.Run(mode+" "+name, func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
 				rec := httptest.NewRecorder()
