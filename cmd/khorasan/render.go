@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"log/slog"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -97,10 +98,9 @@ func runRender(ctx context.Context, args []string, getenv func(string) string, s
 	if err != nil {
 		return err
 	}
-	if _, err := os.Stat(*dbPath); err != nil {
-		return fmt.Errorf("--db: %w", err)
-	}
-	store, err := geo.Open(ctx, *dbPath)
+	// Like serve, a missing database is made from the embedded default
+	// data, so one command on a fresh machine gives a figure.
+	store, err := openOrSeed(ctx, *dbPath, slog.New(slog.NewTextHandler(stderr, nil)))
 	if err != nil {
 		return err
 	}

@@ -116,3 +116,17 @@ func TestServeRefusesBadFrameAncestors(t *testing.T) {
 		}
 	}
 }
+
+func TestRenderOnAFreshMachine(t *testing.T) {
+	dir := t.TempDir()
+	db, out := filepath.Join(dir, "khorasan.gpkg"), filepath.Join(dir, "map.pdf")
+	if _, _, err := khorasan(t, "render", "--db", db, "--out", out); err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Stat(out); err != nil || fi.Size() == 0 {
+		t.Errorf("no figure: %v", err)
+	}
+	if n := counts(t, db)["attacks"]; n != 60 {
+		t.Errorf("the database made for the figure has %d attacks", n)
+	}
+}
