@@ -385,7 +385,7 @@ func (sc *scene) paint(dst *image.RGBA) {
 	}
 	stroke := vector.NewRasterizer(sc.width, sc.height)
 	for _, ls := range sc.outlines {
-		strokeLine(stroke, ls, sc.lineWidth)
+		strokeQuads(stroke, ls, sc.lineWidth)
 	}
 	fill.Draw(dst, rect, image.NewUniform(st.Land), image.Point{})
 	stroke.Draw(dst, rect, image.NewUniform(st.Border), image.Point{})
@@ -407,10 +407,10 @@ func (sc *scene) paint(dst *image.RGBA) {
 		d.DrawString(l.text)
 		if l.dot {
 			z := vector.NewRasterizer(dst.Bounds().Dx(), dst.Bounds().Dy())
-			circle(z, l.dotAt, l.dotR+0.8*sc.scale)
+			circlePath(z, l.dotAt, l.dotR+0.8*sc.scale, false)
 			z.Draw(dst, dst.Bounds(), image.NewUniform(st.Halo), image.Point{})
 			z.Reset(dst.Bounds().Dx(), dst.Bounds().Dy())
-			circle(z, l.dotAt, l.dotR)
+			circlePath(z, l.dotAt, l.dotR, false)
 			z.Draw(dst, dst.Bounds(), image.NewUniform(l.dotC), image.Point{})
 		}
 	}
@@ -520,29 +520,6 @@ func fillRing(z *vector.Rasterizer, r orb.Ring) {
 	z.ClosePath()
 }
 
-// strokeLine adds a line of the given width to z as one quadrilateral per
-// segment, all wound the same way so that overlaps add up instead of
-// cancelling; thin lines need no joins.
-func strokeLine(z *vector.Rasterizer, ls orb.LineString, width float64) {
-	h := width / 2
-	for i := 0; i+1 < len(ls); i++ {
-		a, b := ls[i], ls[i+1]
-		dx, dy := b[0]-a[0], b[1]-a[1]
-		d := math.Hypot(dx, dy)
-		if d == 0 {
-			continue
-		}
-		// Extend each segment by half the width so joints have no gaps.
-		ex, ey := dx/d*h, dy/d*h
-		nx, ny := -ey, ex
-		z.MoveTo(float32(a[0]-ex+nx), float32(a[1]-ey+ny))
-		z.LineTo(float32(b[0]+ex+nx), float32(b[1]+ey+ny))
-		z.LineTo(float32(b[0]+ex-nx), float32(b[1]+ey-ny))
-		z.LineTo(float32(a[0]-ex-nx), float32(a[1]-ey-ny))
-		z.ClosePath()
-	}
-}
-
 // labeller places labels and skips those that would overlap one already
 // placed; the scene's painter draws them with a halo.
 type labeller struct {
@@ -586,18 +563,4 @@ func (l *labeller) city(p orb.Point, name string, face font.Face, size float64, 
 	}
 	last := &l.labels[len(l.labels)-1]
 	last.dot, last.dotAt, last.dotR, last.dotC = true, p, r, dot
-}
-
-func circle(z *vector.Rasterizer, c orb.Point, r float64) {
-	const n = 16
-	for i := 0; i <= n; i++ {
-		a := 2 * math.Pi * float64(i) / n
-		x, y := float32(c[0]+r*math.Cos(a)), float32(c[1]+r*math.Sin(a))
-		if i == 0 {
-			z.MoveTo(x, y)
-		} else {
-			z.LineTo(x, y)
-		}
-	}
-	z.ClosePath()
 }
