@@ -48,8 +48,7 @@ func etags(next http.Handler) http.Handler {
 			status = http.StatusOK
 		}
 		if status == http.StatusOK && h.Get("ETag") == "" {
-			sum := sha256.Sum256(buf.body.Bytes())
-			h.Set("ETag", `"`+base64.RawURLEncoding.EncodeToString(sum[:18])+`"`)
+			h.Set("ETag", bodyETag(buf.body.Bytes()))
 		}
 		if etag := h.Get("ETag"); status == http.StatusOK && etag != "" && matches(r.Header.Get("If-None-Match"), etag) {
 			h.Del("Content-Type")
@@ -123,4 +122,10 @@ func (b *bufferedWriter) Unwrap() http.ResponseWriter { return b.w }
 // letting a proxy absorb the load; revalidation with the ETag is cheap.
 func cacheFor(w http.ResponseWriter, seconds int) {
 	w.Header().Set("Cache-Control", "public, max-age="+strconv.Itoa(seconds)+", must-revalidate")
+}
+
+// bodyETag is the strong ETag of a response body: a hash of its bytes.
+func bodyETag(body []byte) string {
+	sum := sha256.Sum256(body)
+	return `"` + base64.RawURLEncoding.EncodeToString(sum[:18]) + `"`
 }

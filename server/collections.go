@@ -68,10 +68,7 @@ func (s *Server) collectionDoc(base string, l geo.Layer) collectionDoc {
 }
 
 func (s *Server) collections(w http.ResponseWriter, r *http.Request) error {
-	if err := allowParams(r.URL.Query(), "f"); err != nil {
-		return err
-	}
-	format, err := negotiate(r, formatJSON, formatHTML)
+	format, err := documentFormat(r)
 	if err != nil {
 		return err
 	}
@@ -89,17 +86,11 @@ func (s *Server) collections(w http.ResponseWriter, r *http.Request) error {
 		"collections": docs,
 	}
 	cacheFor(w, 60)
-	if format == formatHTML {
-		return s.renderHTML(w, "collections", doc)
-	}
-	return writeJSON(w, "application/json", doc)
+	return s.writeDocument(w, format, "collections", "application/json", doc)
 }
 
 func (s *Server) collection(w http.ResponseWriter, r *http.Request, name string) error {
-	if err := allowParams(r.URL.Query(), "f"); err != nil {
-		return err
-	}
-	format, err := negotiate(r, formatJSON, formatHTML)
+	format, err := documentFormat(r)
 	if err != nil {
 		return err
 	}
@@ -109,19 +100,13 @@ func (s *Server) collection(w http.ResponseWriter, r *http.Request, name string)
 	}
 	doc := s.collectionDoc(s.baseURL(r), l)
 	cacheFor(w, 60)
-	if format == formatHTML {
-		return s.renderHTML(w, "collection", doc)
-	}
-	return writeJSON(w, "application/json", doc)
+	return s.writeDocument(w, format, "collection", "application/json", doc)
 }
 
 // queryables describes the properties a filter can use, as JSON Schema
 // (OGC API - Features Part 3).
 func (s *Server) queryables(w http.ResponseWriter, r *http.Request, name string) error {
-	if err := allowParams(r.URL.Query(), "f"); err != nil {
-		return err
-	}
-	format, err := negotiate(r, formatJSON, formatHTML)
+	format, err := documentFormat(r)
 	if err != nil {
 		return err
 	}

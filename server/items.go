@@ -177,10 +177,7 @@ func pageURL(base string, q url.Values, offset, limit int, format string) string
 }
 
 func (s *Server) item(w http.ResponseWriter, r *http.Request, name, id string) error {
-	if err := allowParams(r.URL.Query(), "f"); err != nil {
-		return err
-	}
-	format, err := negotiate(r, formatJSON, formatHTML)
+	format, err := documentFormat(r)
 	if err != nil {
 		return err
 	}

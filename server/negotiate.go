@@ -78,3 +78,20 @@ func quality(params string) float64 {
 	}
 	return 1
 }
+
+// documentFormat is the format of a document endpoint, which takes no
+// parameter but f and answers JSON or HTML.
+func documentFormat(r *http.Request) (string, error) {
+	if err := allowParams(r.URL.Query(), "f"); err != nil {
+		return "", err
+	}
+	return negotiate(r, formatJSON, formatHTML)
+}
+
+// writeDocument sends doc as JSON of the given type, or as its HTML page.
+func (s *Server) writeDocument(w http.ResponseWriter, format, page, contentType string, doc any) error {
+	if format == formatHTML {
+		return s.renderHTML(w, page, doc)
+	}
+	return writeJSON(w, contentType, doc)
+}

@@ -23,10 +23,7 @@ var conformance = []string{
 }
 
 func (s *Server) landing(w http.ResponseWriter, r *http.Request) error {
-	if err := allowParams(r.URL.Query(), "f"); err != nil {
-		return err
-	}
-	format, err := negotiate(r, formatJSON, formatHTML)
+	format, err := documentFormat(r)
 	if err != nil {
 		return err
 	}
@@ -44,17 +41,11 @@ func (s *Server) landing(w http.ResponseWriter, r *http.Request) error {
 		),
 	}
 	cacheFor(w, 300)
-	if format == formatHTML {
-		return s.renderHTML(w, "landing", doc)
-	}
-	return writeJSON(w, "application/json", doc)
+	return s.writeDocument(w, format, "landing", "application/json", doc)
 }
 
 func (s *Server) conformance(w http.ResponseWriter, r *http.Request) error {
-	if err := allowParams(r.URL.Query(), "f"); err != nil {
-		return err
-	}
-	format, err := negotiate(r, formatJSON, formatHTML)
+	format, err := documentFormat(r)
 	if err != nil {
 		return err
 	}
@@ -63,10 +54,7 @@ func (s *Server) conformance(w http.ResponseWriter, r *http.Request) error {
 		"links":      selfLinks(s.baseURL(r)+"/api/conformance", format),
 	}
 	cacheFor(w, 300)
-	if format == formatHTML {
-		return s.renderHTML(w, "conformance", doc)
-	}
-	return writeJSON(w, "application/json", doc)
+	return s.writeDocument(w, format, "conformance", "application/json", doc)
 }
 
 // selfLinks are the self and alternate links of a JSON/HTML resource.

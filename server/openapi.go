@@ -12,10 +12,7 @@ const openAPIType = "application/vnd.oai.openapi+json;version=3.0"
 // openapi describes the API as OpenAPI 3.0, built from the layers so that
 // each collection's property filters are declared.
 func (s *Server) openapi(w http.ResponseWriter, r *http.Request) error {
-	if err := allowParams(r.URL.Query(), "f"); err != nil {
-		return err
-	}
-	format, err := negotiate(r, formatJSON, formatHTML)
+	format, err := documentFormat(r)
 	if err != nil {
 		return err
 	}
@@ -25,10 +22,7 @@ func (s *Server) openapi(w http.ResponseWriter, r *http.Request) error {
 	}
 	doc := openAPIDoc(s.baseURL(r)+"/api", layers)
 	cacheFor(w, 60)
-	if format == formatHTML {
-		return s.renderHTML(w, "openapi", doc)
-	}
-	return writeJSON(w, openAPIType, doc)
+	return s.writeDocument(w, format, "openapi", openAPIType, doc)
 }
 
 type obj = map[string]any

@@ -3,8 +3,6 @@ package server
 import (
 	"bytes"
 	"compress/gzip"
-	"crypto/sha256"
-	"encoding/base64"
 	"net/http"
 	"net/url"
 	"slices"
@@ -42,9 +40,8 @@ func (r *responseRecorder) Write(p []byte) (int, error) { return r.body.Write(p)
 // worth it, a gzipped copy made once.
 func (r *responseRecorder) entry() tiles.Entry {
 	body := r.body.Bytes()
-	sum := sha256.Sum256(body)
 	h := http.Header{}
-	h.Set("ETag", `"`+base64.RawURLEncoding.EncodeToString(sum[:18])+`"`)
+	h.Set("ETag", bodyETag(body))
 	for _, k := range cachedHeaders {
 		if v := r.header.Values(k); len(v) > 0 {
 			h[k] = v
