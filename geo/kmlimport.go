@@ -339,25 +339,21 @@ func (k *kmlReader) geometry(start xml.StartElement) (orb.Geometry, string, erro
 	case "Point", "LineString", "LinearRing":
 		var pts []orb.Point
 		var problem string
-		depth := k.depth
-		for k.depth >= depth {
-			tok, err := k.token()
+		err := k.children(func(t xml.StartElement) error {
+			if t.Name.Local != "coordinates" {
+				return k.skip()
+			}
+			s, err := k.text()
 			if err != nil {
-				return nil, "", k.eofInside(err)
+				return err
 			}
-			if t, ok := tok.(xml.StartElement); ok {
-				if t.Name.Local == "coordinates" {
-					s, err := k.text()
-					if err != nil {
-						return nil, "", err
-					}
-					if pts, err = parseKMLCoordinates(s); err != nil {
-						problem = err.Error()
-					}
-				} else if err := k.skip(); err != nil {
-					return nil, "", err
-				}
+			if pts, err = parseKMLCoordinates(s); err != nil {
+				problem = err.Error()
 			}
+			return nil
+		})
+		if err != nil {
+			return nil, "", err
 		}
 		if problem != "" {
 			return nil, problem, nil
@@ -375,37 +371,26 @@ func (k *kmlReader) geometry(start xml.StartElement) (orb.Geometry, string, erro
 	case "Polygon":
 		var p orb.Polygon
 		var problem string
-		depth := k.depth
-		for k.depth >= depth {
-			tok, err := k.token()
+		err := k.children(func(t xml.StartElement) error {
+			if t.Name.Local != "outerBoundaryIs" && t.Name.Local != "innerBoundaryIs" {
+				return k.skip()
+			}
+			g, perr, err := k.ringIn()
 			if err != nil {
-				return nil, "", k.eofInside(err)
+				return err
 			}
-			t, ok := tok.(xml.StartElement)
-			if !ok {
-				continue
-			}
-			switch t.Name.Local {
-			case "outerBoundaryIs", "innerBoundaryIs":
-				outer := t.Name.Local == "outerBoundaryIs"
-				g, perr, err := k.ringIn()
-				if err != nil {
-					return nil, "", err
-				}
-				if perr != "" {
-					problem = perr
-					continue
-				}
-				if outer {
-					p = append(orb.Polygon{g}, p...)
-				} else {
-					p = append(p, g)
-				}
+			switch {
+			case perr != "":
+				problem = perr
+			case t.Name.Local == "outerBoundaryIs":
+				p = append(orb.Polygon{g}, p...)
 			default:
-				if err := k.skip(); err != nil {
-					return nil, "", err
-				}
+				p = append(p, g)
 			}
+			return nil
+		})
+		if err != nil {
+			return nil, "", err
 		}
 		if problem != "" {
 			return nil, problem, nil
@@ -417,23 +402,20 @@ func (k *kmlReader) geometry(start xml.StartElement) (orb.Geometry, string, erro
 	case "MultiGeometry":
 		var members []orb.Geometry
 		var problem string
-		depth := k.depth
-		for k.depth >= depth {
-			tok, err := k.token()
+		err := k.children(func(t xml.StartElement) error {
+			g, perr, err := k.geometry(t)
 			if err != nil {
-				return nil, "", k.eofInside(err)
+				return err
 			}
-			if t, ok := tok.(xml.StartElement); ok {
-				g, perr, err := k.geometry(t)
-				if err != nil {
-					return nil, "", err
-				}
-				if perr != "" {
-					problem = perr
-				} else if g != nil {
-					members = append(members, g)
-				}
+			if perr != "" {
+				problem = perr
+			} else if g != nil {
+				members = append(members, g)
 			}
+			return nil
+		})
+		if err != nil {
+			return nil, "", err
 		}
 		if problem != "" {
 			return nil, problem, nil
@@ -457,30 +439,45 @@ func (k *kmlReader) eofInside(err error) error {
 func (k *kmlReader) ringIn() (orb.Ring, string, error) {
 	var ring orb.Ring
 	var problem string
+	err := k.children(func(t xml.StartElement) error {
+		g, perr, err := k.geometry(t)
+		if err != nil {
+			return err
+		}
+		if perr != "" {
+			problem = perr
+			return nil
+		}
+		r, ok := g.(orb.Ring)
+		if !ok {
+			problem = "a polygon boundary must be a LinearRing"
+			return nil
+		}
+		ring = r
+		return nil
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	return ring, problem, nil
+}
+
+// children calls fn for each child element of the element just opened, up
+// to its end; fn reads the child whole (geometry, ringIn, text or skip).
+func (k *kmlReader) children(fn func(xml.StartElement) error) error {
 	depth := k.depth
 	for k.depth >= depth {
 		tok, err := k.token()
 		if err != nil {
-			return nil, "", k.eofInside(err)
+			return k.eofInside(err)
 		}
 		if t, ok := tok.(xml.StartElement); ok {
-			g, perr, err := k.geometry(t)
-			if err != nil {
-				return nil, "", err
+			if err := fn(t); err != nil {
+				return err
 			}
-			if perr != "" {
-				problem = perr
-				continue
-			}
-			r, ok := g.(orb.Ring)
-			if !ok {
-				problem = "a polygon boundary must be a LinearRing"
-				continue
-			}
-			ring = r
 		}
 	}
-	return ring, problem, nil
+	return nil
 }
 
 func closeRing(pts []orb.Point) orb.Ring {
