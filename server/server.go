@@ -56,6 +56,8 @@ type Server struct {
 	handler http.Handler
 	// responses keeps items responses by layer version; see items.go.
 	responses *tiles.Cache
+	// tileIndex holds the layers in memory for vector tiles.
+	tileIndex *tiles.Index
 }
 
 // New builds the server's handler.
@@ -63,9 +65,21 @@ func New(cfg Config, store Store, log *slog.Logger) *Server {
 	if cfg.RequestTimeout == 0 {
 		cfg.RequestTimeout = 30 * time.Second
 	}
-	s := &Server{cfg: cfg, store: store, log: log, pages: parsePages(), responses: tiles.NewCache(defaultResponseCacheBytes)}
+	s := &Server{cfg: cfg, store: store, log: log, pages: parsePages(),
+		responses: tiles.NewCache(defaultResponseCacheBytes), tileIndex: tiles.NewIndex(store)}
 	s.handler = s.routes()
 	return s
+}
+
+// Warm loads every layer into the vector tiles' memory, so that the
+// first tiles after start wait for no layer to load; serve runs it in
+// the background. Layers imported later load on their first tile.
+func (s *Server) Warm(ctx context.Context) error {
+	layers, err := s.store.Layers(ctx)
+	if err != nil {
+		return err
+	}
+	return s.tileIndex.Warm(ctx, layers)
 }
 
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {

@@ -8,9 +8,11 @@ import (
 	"fmt"
 	"hash/fnv"
 	"net/http"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/khorasan/khorasan/geo"
 	"github.com/khorasan/khorasan/tiles"
@@ -58,6 +60,10 @@ type tileService struct {
 	enc    *tiles.Encoder
 	render *tiles.Renderer
 	cache  *tiles.Cache
+	// gzipWriters keeps *gzip.Writer at gzip.BestSpeed.
+	gzipWriters sync.Pool
+	// workers holds a token for each tile being made; see work.
+	workers chan struct{}
 }
 
 func (s *Server) newTiles() *tileService {
@@ -69,12 +75,27 @@ func (s *Server) newTiles() *tileService {
 		cfg.VectorThreshold = DefaultVectorThreshold
 	}
 	return &tileService{
-		s:      s,
-		cfg:    cfg,
-		enc:    &tiles.Encoder{Source: s.store},
-		render: &tiles.Renderer{Source: s.store},
-		cache:  tiles.NewCache(cfg.CacheBytes),
+		s:       s,
+		cfg:     cfg,
+		enc:     &tiles.Encoder{Source: s.store, Index: s.tileIndex},
+		render:  &tiles.Renderer{Source: s.store},
+		cache:   tiles.NewCache(cfg.CacheBytes),
+		workers: make(chan struct{}, runtime.GOMAXPROCS(0)),
 	}
+}
+
+// work runs fn, which makes a tile, once fewer tiles than there are CPUs
+// are being made. Making a tile is CPU-bound: more at once than the cores
+// only take turns, so that under load every tile takes as long as the
+// slowest. Waiting requests go first come, first served.
+func (ts *tileService) work(ctx context.Context, fn func() error) error {
+	select {
+	case ts.workers <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	defer func() { <-ts.workers }()
+	return fn()
 }
 
 // tileRequest is a parsed tile path.
@@ -195,13 +216,20 @@ func (ts *tileService) vector(w http.ResponseWriter, r *http.Request, req tileRe
 	entry, hit := ts.cache.Get(key)
 	if !hit {
 		tile, _ := tiles.Check(req.z, req.x, req.y, tiles.MaxZoom)
-		body, err := ts.enc.Encode(ctx, ls, tile)
+		err := ts.work(ctx, func() error {
+			body, err := ts.enc.Encode(ctx, ls, tile)
+			if err != nil {
+				return err
+			}
+			entry = tiles.Entry{Body: body}
+			// Compress for this client, or for the cache's later ones.
+			if len(body) > 0 && (ts.cache.On() || acceptsGzip(r.Header.Get("Accept-Encoding"))) {
+				entry.Gzip = ts.gzipTile(body)
+			}
+			return nil
+		})
 		if err != nil {
 			return err
-		}
-		entry = tiles.Entry{Body: body}
-		if len(body) > 0 {
-			entry.Gzip = gzipBytes(body)
 		}
 		ts.cache.Set(key, entry)
 	}
@@ -267,13 +295,20 @@ func allowTileParams(r *http.Request) error {
 	return nil
 }
 
-func gzipBytes(b []byte) []byte {
+// gzipTile compresses a vector tile, nil when that saves nothing. Tiles
+// are compressed at gzip's best speed: on a tile of 2,000 points it takes
+// a third of the default level's time for a body 10% larger, and a cold
+// tile is compressed while its client waits.
+func (ts *tileService) gzipTile(b []byte) []byte {
 	var buf bytes.Buffer
-	zw := gzipWriters.Get().(*gzip.Writer)
+	zw, _ := ts.gzipWriters.Get().(*gzip.Writer)
+	if zw == nil {
+		zw, _ = gzip.NewWriterLevel(nil, gzip.BestSpeed)
+	}
 	zw.Reset(&buf)
 	zw.Write(b)
 	zw.Close()
-	gzipWriters.Put(zw)
+	ts.gzipWriters.Put(zw)
 	if buf.Len() >= len(b) {
 		return nil
 	}
@@ -370,11 +405,14 @@ func (ts *tileService) basemap(w http.ResponseWriter, r *http.Request, req tileR
 	entry, hit := ts.cache.Get(key)
 	if !hit {
 		tile, _ := tiles.Check(req.z, req.x, req.y, tiles.BasemapMaxZoom)
-		body, err := ts.render.RenderTile(ctx, tile, req.scale, noCities)
+		err := ts.work(ctx, func() error {
+			body, err := ts.render.RenderTile(ctx, tile, req.scale, noCities)
+			entry = tiles.Entry{Body: body}
+			return err
+		})
 		if err != nil {
 			return err
 		}
-		entry = tiles.Entry{Body: body}
 		ts.cache.Set(key, entry)
 	}
 	w.Header().Set("Content-Type", "image/png")

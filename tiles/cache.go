@@ -46,6 +46,9 @@ func NewCache(maxBytes int64) *Cache {
 
 func (c *Cache) off() bool { return c == nil || c.max <= 0 }
 
+// On reports whether the cache keeps anything.
+func (c *Cache) On() bool { return !c.off() }
+
 // Get returns the entry kept under key.
 func (c *Cache) Get(key string) (Entry, bool) {
 	if c.off() {

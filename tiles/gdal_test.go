@@ -46,11 +46,12 @@ func gdalDecode(t *testing.T, b []byte, tile maptile.Tile, layer string) gdalCol
 
 // TestGDALDecodesOurTiles: an independent MVT decoder (GDAL) reads tiles
 // at z0, z5 and z10 with the features, properties and places of the source.
-func TestGDALDecodesOurTiles(t *testing.T) {
+func TestGDALDecodesOurTiles(t *testing.T) { bothPaths(t, 0, testGDALDecodesOurTiles) }
+
+func testGDALDecodesOurTiles(t *testing.T, e *Encoder) {
 	if _, err := exec.LookPath("ogr2ogr"); err != nil {
 		t.Fatal("ogr2ogr not found: install gdal-bin (make deps does)")
 	}
-	e := &Encoder{Source: testStore}
 	t.Run("z0 world: every attack with its id and toll", func(t *testing.T) {
 		tile := maptile.New(0, 0, 0)
 		fc := gdalDecode(t, encode(t, e, tile, "attacks", "borders"), tile, "attacks")

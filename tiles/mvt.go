@@ -67,6 +67,10 @@ type Encoder struct {
 	Source Source
 	// MaxPoints is the thinning limit; 0 means DefaultMaxPoints.
 	MaxPoints int
+	// Index, when set, holds layers in memory for faster tiles; layers
+	// over its limits, and every layer when it is nil, are read from
+	// Source tile by tile.
+	Index *Index
 }
 
 // Encode returns the tile t with one MVT layer per given layer, in name
@@ -77,19 +81,39 @@ func (e *Encoder) Encode(ctx context.Context, layers []geo.Layer, t maptile.Tile
 	layers = slices.Clone(layers)
 	slices.SortFunc(layers, func(a, b geo.Layer) int { return strings.Compare(a.Name, b.Name) })
 	out := make(mvt.Layers, 0, len(layers))
+	var cuts []cut // parallel to out
 	for _, l := range layers {
-		ml, err := e.layer(ctx, l, t)
+		c, err := e.layer(ctx, l, t)
 		if err != nil {
 			return nil, err
 		}
-		if len(ml.Features) > 0 {
-			out = append(out, ml)
+		if len(c.layer.Features) > 0 {
+			out = append(out, c.layer)
+			cuts = append(cuts, c)
 		}
 	}
 	if len(out) == 0 {
 		return []byte{}, nil
 	}
-	return mvt.Marshal(out)
+	vt, err := mvt.MarshalToVectorTile(out)
+	if err != nil {
+		return nil, err
+	}
+	for i, c := range cuts {
+		if c.index != nil {
+			c.index.tag(vt.Layers[i], c.picked)
+		}
+	}
+	return vt.Marshal()
+}
+
+// cut is one layer of a tile. Features cut from the Index come without
+// properties: picked[i] is the index's feature that the layer's feature i
+// is, whose properties index.tag adds after encoding.
+type cut struct {
+	layer  *mvt.Layer
+	index  *indexedLayer
+	picked []int32
 }
 
 // Thins reports whether tiles of layer l are thinned below MaxZoom, and how.
@@ -112,29 +136,110 @@ func severityColumn(l geo.Layer) bool {
 	return ok && (c.Type == geo.Integer || c.Type == geo.Real)
 }
 
-func (e *Encoder) layer(ctx context.Context, l geo.Layer, t maptile.Tile) (*mvt.Layer, error) {
-	bound := t.Bound(float64(Buffer) / Extent)
-	q := geo.Query{BBox: &bound}
+func (e *Encoder) layer(ctx context.Context, l geo.Layer, t maptile.Tile) (cut, error) {
 	limit := e.MaxPoints
 	if limit <= 0 {
 		limit = DefaultMaxPoints
 	}
-	thin := isPointLayer(l) && t.Z < MaxZoom
-	if thin {
+	if !isPointLayer(l) || t.Z >= MaxZoom {
+		limit = 0
+	}
+	c := cut{layer: &mvt.Layer{Name: l.Name, Version: 2, Extent: Extent}}
+	if e.Index != nil {
+		il, err := e.Index.layer(ctx, l)
+		if err != nil {
+			return c, err
+		}
+		if il != nil {
+			c.index = il
+			c.picked = il.cut(c.layer, t, limit)
+			return c, nil
+		}
+	}
+	return c, e.cutFromSource(ctx, c.layer, l, t, limit)
+}
+
+// cut adds to ml the features of the tile t, at most limit (0: all) in
+// the layer's order, without properties, and returns the index of each.
+func (il *indexedLayer) cut(ml *mvt.Layer, t maptile.Tile, limit int) (picked []int32) {
+	n := float64(uint64(1) << t.Z)
+	b := float64(Buffer) / Extent
+	query := orb.Bound{
+		Min: orb.Point{(float64(t.X) - b) / n, (float64(t.Y) - b) / n},
+		Max: orb.Point{(float64(t.X) + 1 + b) / n, (float64(t.Y) + 1 + b) / n},
+	}
+	scale, ox, oy := n*Extent, float64(t.X)*Extent, float64(t.Y)*Extent
+	project := func(p orb.Point) orb.Point {
+		return orb.Point{math.Floor(p[0]*scale - ox), math.Floor(p[1]*scale - oy)}
+	}
+	// Features are allocated in batches: a thinned tile holds thousands.
+	var batch []geojson.Feature
+	add := func(i int32) bool {
+		b := il.bounds[i]
+		if !intersects(b, query) {
+			return true
+		}
+		f := &il.features[i]
+		var g orb.Geometry
+		if il.points {
+			// A point is its bound, and in the tile when its bound is.
+			p := project(b.Min)
+			if !tileBox.Contains(p) {
+				return true
+			}
+			g = p
+		} else {
+			// The index's geometry is shared: project a copy.
+			if g = cutToTile(projectGeometry(orb.Clone(f.geometryFor(uint32(t.Z))), project)); g == nil {
+				return true
+			}
+		}
+		if len(batch) == 0 {
+			batch = make([]geojson.Feature, 256)
+		}
+		mf := &batch[0]
+		batch = batch[1:]
+		mf.Type, mf.Geometry = "Feature", g
+		if f.hasID {
+			mf.ID = f.id
+		}
+		ml.Features = append(ml.Features, mf)
+		picked = append(picked, i)
+		return limit == 0 || len(ml.Features) < limit
+	}
+	if found, ok := il.meeting(query, limit); ok {
+		for _, i := range found {
+			if !add(i) {
+				break
+			}
+		}
+		return picked
+	}
+	for i := range il.bounds {
+		if !add(int32(i)) {
+			break
+		}
+	}
+	return picked
+}
+
+// cutFromSource adds to ml the features of the tile t read from the
+// store, for layers too large for the Index.
+func (e *Encoder) cutFromSource(ctx context.Context, ml *mvt.Layer, l geo.Layer, t maptile.Tile, limit int) error {
+	bound := t.Bound(float64(Buffer) / Extent)
+	q := geo.Query{BBox: &bound}
+	if limit > 0 {
 		q.Limit = limit
 		if severityColumn(l) {
 			q.SortBy = []geo.SortKey{{Name: SeverityProperty, Desc: true}}
 		}
 	}
-	box := orb.Bound{Min: orb.Point{-Buffer, -Buffer}, Max: orb.Point{Extent + Buffer, Extent + Buffer}}
-	dp := simplify.DouglasPeucker(Tolerance)
 	ox, oy := float64(t.X)*Extent, float64(t.Y)*Extent
 	project := func(p orb.Point) orb.Point {
 		x, y := worldPixel(p, uint32(t.Z), Extent)
 		return orb.Point{math.Floor(x - ox), math.Floor(y - oy)}
 	}
-	ml := &mvt.Layer{Name: l.Name, Version: 2, Extent: Extent}
-	err := e.Source.Features(ctx, l.Name, q, func(f geo.Feature) error {
+	return e.Source.Features(ctx, l.Name, q, func(f geo.Feature) error {
 		if f.Geometry == nil {
 			return nil
 		}
@@ -143,33 +248,46 @@ func (e *Encoder) layer(ctx context.Context, l geo.Layer, t maptile.Tile) (*mvt.
 		if g.Dimensions() > 0 {
 			// Cut lines and shapes to the buffered tile in degrees first, so
 			// that a country crossing many tiles is projected only where it
-			// shows; the pixel clip below then trims rounding.
+			// shows; cutToTile then trims rounding.
 			if g = clip.Geometry(bound, g); g == nil {
 				return nil
 			}
 		}
-		g = projectGeometry(g, project)
-		g = clip.Geometry(box, g)
-		if g == nil {
+		if g = cutToTile(projectGeometry(g, project)); g == nil {
 			return nil
 		}
-		if g.Dimensions() > 0 {
-			g = tidy(dp.Simplify(g))
-			if g == nil {
-				return nil
-			}
-		}
 		mf := geojson.NewFeature(g)
-		mf.Properties = properties(f, l.Schema.HasID)
-		if l.Schema.HasID {
-			mf.ID = FeatureID(f.ID)
-		} else if fid, err := strconv.ParseUint(f.ID, 10, 64); err == nil {
-			mf.ID = fid
-		}
+		mf.ID, mf.Properties = mvtID(f, l.Schema.HasID), properties(f, l.Schema.HasID)
 		ml.Features = append(ml.Features, mf)
 		return nil
 	})
-	return ml, err
+}
+
+// tileBox is a tile's square with its buffer, in tile units.
+var tileBox = orb.Bound{Min: orb.Point{-Buffer, -Buffer}, Max: orb.Point{Extent + Buffer, Extent + Buffer}}
+
+// cutToTile clips g (in tile units) to the buffered tile and simplifies
+// lines and shapes in tile units; nil when nothing is left.
+func cutToTile(g orb.Geometry) orb.Geometry {
+	if g = clip.Geometry(tileBox, g); g == nil {
+		return nil
+	}
+	if g.Dimensions() > 0 {
+		return tidy(simplify.DouglasPeucker(Tolerance).Simplify(g))
+	}
+	return g
+}
+
+// mvtID is a feature's MVT id: FeatureID of its string id, or its fid;
+// nil when neither applies.
+func mvtID(f geo.Feature, hasID bool) any {
+	if hasID {
+		return FeatureID(f.ID)
+	}
+	if fid, err := strconv.ParseUint(f.ID, 10, 64); err == nil {
+		return fid
+	}
+	return nil
 }
 
 func properties(f geo.Feature, hasID bool) geojson.Properties {

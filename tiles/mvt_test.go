@@ -69,8 +69,9 @@ func encode(t testing.TB, e *Encoder, tile maptile.Tile, names ...string) []byte
 	return b
 }
 
-func TestEncodeKeepsIDsPropertiesAndOrder(t *testing.T) {
-	e := &Encoder{Source: testStore}
+func TestEncodeKeepsIDsPropertiesAndOrder(t *testing.T) { bothPaths(t, 0, testEncodeKeepsIDsPropertiesAndOrder) }
+
+func testEncodeKeepsIDsPropertiesAndOrder(t *testing.T, e *Encoder) {
 	kabul := maptile.At(orb.Point{69.2, 34.5}, 5)
 	b := encode(t, e, kabul, "cities", "attacks", "borders")
 	ls, err := mvt.Unmarshal(b)
@@ -132,8 +133,9 @@ func TestEncodeKeepsIDsPropertiesAndOrder(t *testing.T) {
 	}
 }
 
-func TestEmptyTileIsZeroBytes(t *testing.T) {
-	e := &Encoder{Source: testStore}
+func TestEmptyTileIsZeroBytes(t *testing.T) { bothPaths(t, 0, testEmptyTileIsZeroBytes) }
+
+func testEmptyTileIsZeroBytes(t *testing.T, e *Encoder) {
 	// Open Pacific at z8: no attack, no city.
 	b := encode(t, e, maptile.At(orb.Point{-140, -30}, 8), "attacks", "cities")
 	if len(b) != 0 {
@@ -141,8 +143,9 @@ func TestEmptyTileIsZeroBytes(t *testing.T) {
 	}
 }
 
-func TestDenseClusterIsThinnedBySeverity(t *testing.T) {
-	e := &Encoder{Source: testStore, MaxPoints: 100}
+func TestDenseClusterIsThinnedBySeverity(t *testing.T) { bothPaths(t, 100, testDenseClusterIsThinnedBySeverity) }
+
+func testDenseClusterIsThinnedBySeverity(t *testing.T, e *Encoder) {
 	tile := maptile.At(orb.Point{69.2, 34.5}, 4)
 	ls := decode(t, encode(t, e, tile, "dense"))
 	feats := ls["dense"].Features
@@ -180,8 +183,9 @@ func TestDenseClusterIsThinnedBySeverity(t *testing.T) {
 // TestPolygonSplitOverTwoTilesHasNoSeam: the square (with a hole) lies
 // over the edge between two z4 tiles; each tile's part, clipped to its own
 // square, adds up to the whole, and both run on into the buffer.
-func TestPolygonSplitOverTwoTilesHasNoSeam(t *testing.T) {
-	e := &Encoder{Source: testStore}
+func TestPolygonSplitOverTwoTilesHasNoSeam(t *testing.T) { bothPaths(t, 0, testPolygonSplitOverTwoTilesHasNoSeam) }
+
+func testPolygonSplitOverTwoTilesHasNoSeam(t *testing.T, e *Encoder) {
 	// At z4 tiles are 22.5 degrees wide: x=11 covers 67.5..90, x=10 45..67.5.
 	left, right := maptile.New(10, 6, 4), maptile.New(11, 6, 4)
 	partL := decode(t, encode(t, e, left, "square"))["square"].Features[0].Geometry
@@ -236,8 +240,9 @@ func TestPolygonSplitOverTwoTilesHasNoSeam(t *testing.T) {
 	}
 }
 
-func TestPolygonRingsAreWoundForMVT(t *testing.T) {
-	e := &Encoder{Source: testStore}
+func TestPolygonRingsAreWoundForMVT(t *testing.T) { bothPaths(t, 0, testPolygonRingsAreWoundForMVT) }
+
+func testPolygonRingsAreWoundForMVT(t *testing.T, e *Encoder) {
 	for _, f := range decode(t, encode(t, e, maptile.At(orb.Point{63, 33}, 5), "square"))["square"].Features {
 		p := f.Geometry.(orb.Polygon)
 		if surveyorArea(p[0]) <= 0 {

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/khorasan/khorasan/data"
 	"github.com/khorasan/khorasan/geo"
@@ -103,3 +104,31 @@ func layers(t testing.TB, names ...string) []geo.Layer {
 	}
 	return out
 }
+
+// spreadPoints is n points over the region (44..80 E, 24..44 N) shaped
+// like bench/genpoints's events, the same for the same seed.
+func spreadPoints(n int, seed uint64) iter.Seq2[geo.Feature, error] {
+	return func(yield func(geo.Feature, error) bool) {
+		r := rand.New(rand.NewPCG(seed, 3))
+		start := time.Date(2015, 1, 1, 0, 0, 0, 0, time.UTC)
+		for i := range n {
+			f := geo.Feature{
+				ID:       fmt.Sprintf("synthetic-%d", i),
+				Geometry: orb.Point{44 + 36*r.Float64(), 24 + 20*r.Float64()},
+				Properties: map[string]any{
+					"date":        start.AddDate(0, 0, r.IntN(3650)).Format(time.DateOnly),
+					"killed":      int64(r.IntN(60)),
+					"attribution": []string{"claimed", "attributed", "disputed"}[r.IntN(3)],
+					"synthetic":   true,
+				},
+			}
+			if !yield(f, nil) {
+				return
+			}
+		}
+	}
+}
+
+var spreadSchema = geo.Schema{GeometryType: "POINT", HasID: true, Columns: []geo.Column{
+	{Name: "date", Type: geo.Date}, {Name: "killed", Type: geo.Integer},
+	{Name: "attribution", Type: geo.Text}, {Name: "synthetic", Type: geo.Boolean}}}

@@ -74,9 +74,10 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	defer store.Close()
 
+	handler := server.New(server.Config{BaseURL: *baseURL, Static: static.FS, Tiles: tilesCfg,
+		Style: style, RenderTimeout: *renderTimeout, FrameAncestors: *frameAncestors, Writes: writes}, store, log)
 	srv := &http.Server{
-		Handler: server.New(server.Config{BaseURL: *baseURL, Static: static.FS, Tiles: tilesCfg,
-			Style: style, RenderTimeout: *renderTimeout, FrameAncestors: *frameAncestors, Writes: writes}, store, log),
+		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
@@ -90,6 +91,14 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	log.Info("serving", "url", "http://"+ln.Addr().String()+"/", "db", *dbPath)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
+	go func() {
+		start := time.Now()
+		if err := handler.Warm(ctx); err != nil {
+			log.Warn("layers not loaded for tiles; they load on their first tile", "err", err)
+			return
+		}
+		log.Info("layers loaded for tiles", "took", time.Since(start).Round(time.Millisecond))
+	}()
 	select {
 	case err := <-errc:
 		return err

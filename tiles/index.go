@@ -1,0 +1,448 @@
+package tiles
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"sync"
+
+	"github.com/khorasan/khorasan/geo"
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/encoding/mvt"
+	"github.com/paulmach/orb/encoding/mvt/vectortile"
+	"github.com/paulmach/orb/geojson"
+	"github.com/paulmach/orb/simplify"
+)
+
+// Index limits: a layer is held in memory for tiles when it has at most
+// DefaultIndexMaxFeatures features and DefaultIndexMaxVertices vertices.
+// 500,000 points with a dozen properties take about 300 MB; a larger
+// layer is cut from SQLite tile by tile, more slowly but in little memory.
+const (
+	DefaultIndexMaxFeatures = 500_000
+	DefaultIndexMaxVertices = 5_000_000
+)
+
+// levelZooms are the zooms whose tolerance each layer's lines and shapes
+// are simplified for in advance; a tile at zoom z uses the first level at
+// or beyond z, whose simplification is finer than z needs, and past the
+// last level the full geometry. Every second zoom keeps the memory to
+// about a third more than the full geometry, and from z9 a tile unit is
+// under 40 m, finer than the 1:10m borders.
+var levelZooms = [...]uint32{0, 2, 4, 6, 8}
+
+// Index holds layers in memory, ready to cut into tiles: geometry already
+// in Web Mercator, simplified in advance for low zooms, properties already
+// in their MVT form, and points of thinned layers in thinning order. It
+// is what keeps a cold tile (one not in the tile cache) fast: a tile no
+// longer waits on SQLite, decoding and projection.
+//
+// Each layer is built on first use, from one read of the layer, and is
+// rebuilt when the layer's version (geo.Layer.Changed and Count) moves on,
+// so an import is seen at once. Requests for a layer being built wait for
+// it. Safe for concurrent use.
+type Index struct {
+	source      Source
+	maxFeatures int64
+	maxVertices int
+
+	mu     sync.Mutex
+	layers map[string]*indexEntry
+}
+
+// NewIndex returns an empty index over source with the default limits.
+func NewIndex(source Source) *Index {
+	return &Index{source: source, maxFeatures: DefaultIndexMaxFeatures, maxVertices: DefaultIndexMaxVertices, layers: map[string]*indexEntry{}}
+}
+
+type indexEntry struct {
+	version string
+	done    chan struct{} // closed when built
+	layer   *indexedLayer // nil when too large or failed
+	err     error
+}
+
+// indexedLayer is one layer version in memory.
+type indexedLayer struct {
+	// thinned: points in thinning order (most severe first, then fid
+	// order); otherwise fid order.
+	features []indexedFeature
+	// bounds[i] is features[i]'s bound in world units (Web Mercator
+	// scaled to 0..1, y down), apart so that a tile's scan reads 32 bytes
+	// a feature.
+	bounds []orb.Bound
+	grid   grid
+	// points says every geometry is an orb.Point.
+	points bool
+	// The layer's properties as orb's MVT encoder interns them, once for
+	// the whole layer: keys, values, and for each feature its tags
+	// (key and value index pairs, keys in name order) in
+	// tags[tagStart[i]:tagStart[i+1]]. A tile renumbers the ones it uses
+	// (see tag), which is much faster than interning each tile's
+	// properties anew.
+	keys     []string
+	values   []*vectortile.Tile_Value
+	tags     []uint32
+	tagStart []int32
+}
+
+// Grid geometry: gridZoom's tiles are the cells (at z8 about 1.4 degrees,
+// a few hundred of 100,000 points over the region each); a feature over
+// more than wideCells cells is kept in a list every query reads.
+const (
+	gridZoom  = 8
+	gridSize  = 1 << gridZoom
+	wideCells = 64
+)
+
+// grid lists, for each cell, the features whose bounds meet it, in
+// feature order (compressed rows: the features of cell c are
+// items[start[c]:start[c+1]]).
+type grid struct {
+	start []int32
+	items []int32
+	wide  []int32
+}
+
+// cellRange is the cells a world-unit bound meets, clamped to the world.
+func cellRange(b orb.Bound) (x0, y0, x1, y1 int) {
+	cell := func(v float64) int { return max(0, min(gridSize-1, int(math.Floor(v*gridSize)))) }
+	return cell(b.Min[0]), cell(b.Min[1]), cell(b.Max[0]), cell(b.Max[1])
+}
+
+func isWide(b orb.Bound) bool {
+	x0, y0, x1, y1 := cellRange(b)
+	return (x1-x0+1)*(y1-y0+1) > wideCells
+}
+
+func newGrid(bounds []orb.Bound) grid {
+	g := grid{start: make([]int32, gridSize*gridSize+1)}
+	each := func(fn func(i, c int)) {
+		for i, b := range bounds {
+			if isWide(b) {
+				continue
+			}
+			x0, y0, x1, y1 := cellRange(b)
+			for y := y0; y <= y1; y++ {
+				for x := x0; x <= x1; x++ {
+					fn(i, y*gridSize+x)
+				}
+			}
+		}
+	}
+	each(func(_, c int) { g.start[c+1]++ })
+	for c := 1; c < len(g.start); c++ {
+		g.start[c] += g.start[c-1]
+	}
+	g.items = make([]int32, g.start[len(g.start)-1])
+	next := slices.Clone(g.start[:len(g.start)-1])
+	each(func(i, c int) { g.items[next[c]] = int32(i); next[c]++ })
+	for i, b := range bounds {
+		if isWide(b) {
+			g.wide = append(g.wide, int32(i))
+		}
+	}
+	return g
+}
+
+// meeting returns, in feature order, the features whose bounds meet the
+// world-unit bound q, read from the cells q covers. ok is false when
+// scanning every bound in order is cheaper: for a low-zoom tile of a
+// thinned layer, whose first limit features in order come soon.
+func (il *indexedLayer) meeting(q orb.Bound, limit int) (_ []int32, ok bool) {
+	g := &il.grid
+	x0, y0, x1, y1 := cellRange(q)
+	n := len(g.wide)
+	for y := y0; y <= y1; y++ {
+		n += int(g.start[y*gridSize+x1+1] - g.start[y*gridSize+x0])
+	}
+	scan := len(il.bounds)
+	if limit > 0 && n > 0 {
+		scan = min(scan, limit*len(il.bounds)/n)
+	}
+	// Reading a cell's item, checking it and sorting the survivors costs
+	// a few times a plain scan's step.
+	if 4*n > scan {
+		return nil, false
+	}
+	var out []int32
+	keep := func(items []int32) {
+		for _, i := range items {
+			if intersects(il.bounds[i], q) {
+				out = append(out, i)
+			}
+		}
+	}
+	keep(g.wide)
+	for y := y0; y <= y1; y++ {
+		keep(g.items[g.start[y*gridSize+x0]:g.start[y*gridSize+x1+1]])
+	}
+	slices.Sort(out)
+	return slices.Compact(out), true
+}
+
+// intersects is orb.Bound.Intersects, written out for the scan's loop.
+func intersects(b, q orb.Bound) bool {
+	return b.Max[0] >= q.Min[0] && b.Min[0] <= q.Max[0] && b.Max[1] >= q.Min[1] && b.Min[1] <= q.Max[1]
+}
+
+type indexedFeature struct {
+	id    uint64 // the MVT id, when hasID
+	hasID bool
+	// levels[i] is the geometry in world units simplified for
+	// levelZooms[i]; full is unsimplified. Points have only full.
+	levels [len(levelZooms)]orb.Geometry
+	full   orb.Geometry
+}
+
+// geometryFor returns the feature's geometry for tiles at zoom z.
+func (f *indexedFeature) geometryFor(z uint32) orb.Geometry {
+	for i, lz := range levelZooms {
+		if z <= lz && f.levels[i] != nil {
+			return f.levels[i]
+		}
+	}
+	return f.full
+}
+
+func versionOf(l geo.Layer) string {
+	return l.Changed + "#" + strconv.FormatInt(l.Count, 10)
+}
+
+// layer returns layer l in memory, building it if needed; nil (and no
+// error) when the layer is over the limits.
+func (x *Index) layer(ctx context.Context, l geo.Layer) (*indexedLayer, error) {
+	if l.Count > x.maxFeatures {
+		return nil, nil
+	}
+	version := versionOf(l)
+	x.mu.Lock()
+	e, ok := x.layers[l.Name]
+	build := !ok || e.version != version
+	if build {
+		e = &indexEntry{version: version, done: make(chan struct{})}
+		x.layers[l.Name] = e
+	}
+	x.mu.Unlock()
+	if build {
+		// The build outlives the request that started it: others wait on it.
+		e.layer, e.err = x.build(context.WithoutCancel(ctx), l)
+		if e.err != nil {
+			// Let the next request try again.
+			x.mu.Lock()
+			if x.layers[l.Name] == e {
+				delete(x.layers, l.Name)
+			}
+			x.mu.Unlock()
+		}
+		close(e.done)
+	}
+	select {
+	case <-e.done:
+		return e.layer, e.err
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// Warm builds every given layer that is not yet in memory, so the first
+// tiles after start are as fast as the rest.
+func (x *Index) Warm(ctx context.Context, layers []geo.Layer) error {
+	for _, l := range layers {
+		if _, err := x.layer(ctx, l); err != nil {
+			return fmt.Errorf("layer %s: %w", l.Name, err)
+		}
+	}
+	return nil
+}
+
+// errTooLarge stops a build that passed the vertex limit.
+var errTooLarge = fmt.Errorf("layer too large to hold in memory")
+
+func (x *Index) build(ctx context.Context, l geo.Layer) (*indexedLayer, error) {
+	out := &indexedLayer{features: make([]indexedFeature, 0, l.Count)}
+	thin, bySeverity := isPointLayer(l), severityColumn(l)
+	var severity []float64 // parallel to out.features when bySeverity
+	var props []geojson.Properties
+	vertices := 0
+	err := x.source.Features(ctx, l.Name, geo.Query{}, func(f geo.Feature) error {
+		if f.Geometry == nil {
+			return nil
+		}
+		if vertices += countVertices(f.Geometry); vertices > x.maxVertices {
+			return errTooLarge
+		}
+		full := projectGeometry(orb.Clone(f.Geometry), toWorld)
+		fi := indexedFeature{full: full}
+		if id, ok := mvtID(f, l.Schema.HasID).(uint64); ok {
+			fi.id, fi.hasID = id, true
+		}
+		props = append(props, properties(f, l.Schema.HasID))
+		if full.Dimensions() > 0 {
+			for i, z := range levelZooms {
+				g := simplify.DouglasPeucker(Tolerance / (Extent * float64(uint64(1)<<z))).Simplify(orb.Clone(full))
+				if g == nil {
+					continue
+				}
+				if countVertices(g) == countVertices(full) {
+					// Simplification removes nothing from here on: keep
+					// the full geometry only.
+					break
+				}
+				fi.levels[i] = g
+			}
+		}
+		out.features = append(out.features, fi)
+		if thin && bySeverity {
+			severity = append(severity, severityOf(f.Properties[SeverityProperty]))
+		}
+		return nil
+	})
+	if err == errTooLarge {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if thin && bySeverity {
+		// Most severe first, unknowns last, ties in fid order: the order
+		// the SQL path's ORDER BY killed DESC, fid gives.
+		order := make([]int, len(out.features))
+		for i := range order {
+			order[i] = i
+		}
+		slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(severity[b], severity[a]) })
+		features := make([]indexedFeature, len(order))
+		sortedProps := make([]geojson.Properties, len(order))
+		for i, j := range order {
+			features[i], sortedProps[i] = out.features[j], props[j]
+		}
+		out.features, props = features, sortedProps
+	}
+	if err := out.intern(props); err != nil {
+		return nil, err
+	}
+	out.bounds = make([]orb.Bound, len(out.features))
+	out.points = true
+	for i, f := range out.features {
+		out.bounds[i] = f.full.Bound()
+		if _, ok := f.full.(orb.Point); !ok {
+			out.points = false
+		}
+	}
+	out.grid = newGrid(out.bounds)
+	return out, nil
+}
+
+// intern has orb's encoder intern the properties of every feature, in
+// one layer with a stand-in geometry, and keeps its tables.
+func (il *indexedLayer) intern(props []geojson.Properties) error {
+	layer := &mvt.Layer{Name: "intern", Features: make([]*geojson.Feature, len(props))}
+	for i, p := range props {
+		layer.Features[i] = &geojson.Feature{Type: "Feature", Geometry: orb.Point{}, Properties: p}
+	}
+	vt, err := mvt.MarshalToVectorTile(mvt.Layers{layer})
+	if err != nil {
+		return err
+	}
+	vl := vt.Layers[0]
+	il.keys, il.values = vl.Keys, vl.Values
+	il.tagStart = make([]int32, len(vl.Features)+1)
+	for i, f := range vl.Features {
+		il.tags = append(il.tags, f.Tags...)
+		il.tagStart[i+1] = int32(len(il.tags))
+	}
+	return nil
+}
+
+// tag gives the tile layer vl the properties of the index's features
+// picked[i] for its features i, with its own key and value tables:
+// what orb's encoder would have written from the properties.
+func (il *indexedLayer) tag(vl *vectortile.Tile_Layer, picked []int32) {
+	keyAt := make([]int32, len(il.keys))
+	for i := range keyAt {
+		keyAt[i] = -1
+	}
+	valueAt := make(map[uint32]uint32, len(picked))
+	var keys []string
+	var values []*vectortile.Tile_Value
+	tags := make([]uint32, 0, len(picked)*8)
+	for i, f := range vl.Features {
+		start := len(tags)
+		global := il.tags[il.tagStart[picked[i]]:il.tagStart[picked[i]+1]]
+		for j := 0; j+1 < len(global); j += 2 {
+			k, v := global[j], global[j+1]
+			if keyAt[k] < 0 {
+				keyAt[k] = int32(len(keys))
+				keys = append(keys, il.keys[k])
+			}
+			local, ok := valueAt[v]
+			if !ok {
+				local = uint32(len(values))
+				valueAt[v] = local
+				values = append(values, il.values[v])
+			}
+			tags = append(tags, uint32(keyAt[k]), local)
+		}
+		f.Tags = tags[start:len(tags):len(tags)]
+	}
+	vl.Keys, vl.Values = keys, values
+}
+
+// severityOf maps a severity value to a number that sorts unknowns last.
+func severityOf(v any) float64 {
+	switch v := v.(type) {
+	case int64:
+		return float64(v)
+	case float64:
+		return v
+	}
+	return math.Inf(-1)
+}
+
+// toWorld is Web Mercator scaled to the unit square, y down.
+func toWorld(p orb.Point) orb.Point {
+	x, y := worldPixel(p, 0, 1)
+	return orb.Point{x, y}
+}
+
+func countVertices(g orb.Geometry) int {
+	switch g := g.(type) {
+	case orb.Point:
+		return 1
+	case orb.MultiPoint:
+		return len(g)
+	case orb.LineString:
+		return len(g)
+	case orb.Ring:
+		return len(g)
+	case orb.MultiLineString:
+		n := 0
+		for _, ls := range g {
+			n += len(ls)
+		}
+		return n
+	case orb.Polygon:
+		n := 0
+		for _, r := range g {
+			n += len(r)
+		}
+		return n
+	case orb.MultiPolygon:
+		n := 0
+		for _, p := range g {
+			n += countVertices(p)
+		}
+		return n
+	case orb.Collection:
+		n := 0
+		for _, c := range g {
+			n += countVertices(c)
+		}
+		return n
+	}
+	return 0
+}
