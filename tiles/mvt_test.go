@@ -69,7 +69,9 @@ func encode(t testing.TB, e *Encoder, tile maptile.Tile, names ...string) []byte
 	return b
 }
 
-func TestEncodeKeepsIDsPropertiesAndOrder(t *testing.T) { bothPaths(t, 0, testEncodeKeepsIDsPropertiesAndOrder) }
+func TestEncodeKeepsIDsPropertiesAndOrder(t *testing.T) {
+	bothPaths(t, 0, testEncodeKeepsIDsPropertiesAndOrder)
+}
 
 func testEncodeKeepsIDsPropertiesAndOrder(t *testing.T, e *Encoder) {
 	kabul := maptile.At(orb.Point{69.2, 34.5}, 5)
@@ -143,7 +145,9 @@ func testEmptyTileIsZeroBytes(t *testing.T, e *Encoder) {
 	}
 }
 
-func TestDenseClusterIsThinnedBySeverity(t *testing.T) { bothPaths(t, 100, testDenseClusterIsThinnedBySeverity) }
+func TestDenseClusterIsThinnedBySeverity(t *testing.T) {
+	bothPaths(t, 100, testDenseClusterIsThinnedBySeverity)
+}
 
 func testDenseClusterIsThinnedBySeverity(t *testing.T, e *Encoder) {
 	tile := maptile.At(orb.Point{69.2, 34.5}, 4)
@@ -183,7 +187,9 @@ func testDenseClusterIsThinnedBySeverity(t *testing.T, e *Encoder) {
 // TestPolygonSplitOverTwoTilesHasNoSeam: the square (with a hole) lies
 // over the edge between two z4 tiles; each tile's part, clipped to its own
 // square, adds up to the whole, and both run on into the buffer.
-func TestPolygonSplitOverTwoTilesHasNoSeam(t *testing.T) { bothPaths(t, 0, testPolygonSplitOverTwoTilesHasNoSeam) }
+func TestPolygonSplitOverTwoTilesHasNoSeam(t *testing.T) {
+	bothPaths(t, 0, testPolygonSplitOverTwoTilesHasNoSeam)
+}
 
 func testPolygonSplitOverTwoTilesHasNoSeam(t *testing.T, e *Encoder) {
 	// At z4 tiles are 22.5 degrees wide: x=11 covers 67.5..90, x=10 45..67.5.
