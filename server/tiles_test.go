@@ -196,8 +196,24 @@ func TestTileCacheOff(t *testing.T) {
 	srv, _ := newTileServer(t, TilesConfig{CacheBytes: -1})
 	url := srv.URL + "/tiles/attacks/0/0/0.mvt"
 	fetch(t, url)
-	if res, _ := fetch(t, url); res.Header.Get("X-Tile-Cache") != "miss" {
+	res, plain := fetch(t, url)
+	if res.Header.Get("X-Tile-Cache") != "miss" {
 		t.Errorf("cache off, second request: %q", res.Header.Get("X-Tile-Cache"))
+	}
+	if res.Header.Get("Content-Encoding") != "" {
+		t.Errorf("a client that takes no gzip got %q", res.Header.Get("Content-Encoding"))
+	}
+	// Without a cache a tile is still gzipped for a client that takes it.
+	res, gz := fetch(t, url, "Accept-Encoding", "gzip")
+	if res.Header.Get("Content-Encoding") != "gzip" {
+		t.Fatalf("cache off, Accept-Encoding gzip: %v", res.Header)
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(gz))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := io.ReadAll(zr); !bytes.Equal(got, plain) {
+		t.Error("the gzipped tile is not the plain one")
 	}
 }
 

@@ -87,6 +87,19 @@ type indexedLayer struct {
 	values   []*vectortile.Tile_Value
 	tags     []uint32
 	tagStart []int32
+	// renumberings keeps *renumbering for tag.
+	renumberings sync.Pool
+}
+
+// renumbering maps the layer's key and value numbers to a tile's. An
+// entry counts only when its stamp is the renumbering's current one, so
+// that a tile starts afresh without clearing it.
+type renumbering struct {
+	stamp      uint32
+	keyStamp   []uint32
+	keyAt      []uint32
+	valueStamp []uint32
+	valueAt    []uint32
 }
 
 // Grid geometry: gridZoom's tiles are the cells (at z8 about 1.4 degrees,
@@ -362,11 +375,18 @@ func (il *indexedLayer) intern(props []geojson.Properties) error {
 // picked[i] for its features i, with its own key and value tables:
 // what orb's encoder would have written from the properties.
 func (il *indexedLayer) tag(vl *vectortile.Tile_Layer, picked []int32) {
-	keyAt := make([]int32, len(il.keys))
-	for i := range keyAt {
-		keyAt[i] = -1
+	r, _ := il.renumberings.Get().(*renumbering)
+	if r == nil {
+		r = &renumbering{keyStamp: make([]uint32, len(il.keys)), keyAt: make([]uint32, len(il.keys)),
+			valueStamp: make([]uint32, len(il.values)), valueAt: make([]uint32, len(il.values))}
 	}
-	valueAt := make(map[uint32]uint32, len(picked))
+	defer il.renumberings.Put(r)
+	if r.stamp++; r.stamp == 0 {
+		// After 2^32 tiles, begin again from clean tables.
+		clear(r.keyStamp)
+		clear(r.valueStamp)
+		r.stamp = 1
+	}
 	var keys []string
 	var values []*vectortile.Tile_Value
 	tags := make([]uint32, 0, len(picked)*8)
@@ -375,17 +395,15 @@ func (il *indexedLayer) tag(vl *vectortile.Tile_Layer, picked []int32) {
 		global := il.tags[il.tagStart[picked[i]]:il.tagStart[picked[i]+1]]
 		for j := 0; j+1 < len(global); j += 2 {
 			k, v := global[j], global[j+1]
-			if keyAt[k] < 0 {
-				keyAt[k] = int32(len(keys))
+			if r.keyStamp[k] != r.stamp {
+				r.keyStamp[k], r.keyAt[k] = r.stamp, uint32(len(keys))
 				keys = append(keys, il.keys[k])
 			}
-			local, ok := valueAt[v]
-			if !ok {
-				local = uint32(len(values))
-				valueAt[v] = local
+			if r.valueStamp[v] != r.stamp {
+				r.valueStamp[v], r.valueAt[v] = r.stamp, uint32(len(values))
 				values = append(values, il.values[v])
 			}
-			tags = append(tags, uint32(keyAt[k]), local)
+			tags = append(tags, r.keyAt[k], r.valueAt[v])
 		}
 		f.Tags = tags[start:len(tags):len(tags)]
 	}
