@@ -19,8 +19,9 @@ import (
 
 // Index limits: a layer is held in memory for tiles when it has at most
 // DefaultIndexMaxFeatures features and DefaultIndexMaxVertices vertices.
-// 500,000 points with a dozen properties take about 300 MB; a larger
-// layer is cut from SQLite tile by tile, more slowly but in little memory.
+// 100,000 points with five properties take 35 MB, so the limit is a few
+// hundred MB; a larger layer is cut from SQLite tile by tile, more slowly
+// but in little memory.
 const (
 	DefaultIndexMaxFeatures = 500_000
 	DefaultIndexMaxVertices = 5_000_000
