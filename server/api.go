@@ -91,6 +91,7 @@ func (s *Server) static() http.Handler {
 			name = "."
 		}
 		if _, err := fs.Stat(s.cfg.Static, name); err != nil {
+			unrouted(r) // counted as "other" in /metrics, like the router's 404
 			s.notFound(w, r)
 			return
 		}

@@ -12,8 +12,11 @@ func (s *Server) routes() http.Handler {
 	r.NotFoundHandler = http.HandlerFunc(s.notFound)
 	r.MethodNotAllowedHandler = http.HandlerFunc(s.methodNotAllowed)
 	get := []string{http.MethodGet, http.MethodHead}
+	// Tells s.metrics.instrument which route matched (metrics.go).
+	r.Use(routeTemplate)
 
 	r.Handle("/healthz", s.handle(s.healthz)).Methods(get...)
+	r.HandleFunc("/metrics", s.metrics.serveMetrics).Methods(get...)
 
 	// OGC API - Features.
 	api := r.PathPrefix("/api").Subrouter()
@@ -61,6 +64,7 @@ func (s *Server) routes() http.Handler {
 	// Tiles (tiles/): vector tiles of any layers, their TileJSON, the
 	// offline basemap, and the page's tile settings.
 	tl := s.newTiles()
+	s.tileCache = tl.cache
 	r.Handle("/tiles/{layers}.json", s.handle(func(w http.ResponseWriter, r *http.Request) error {
 		return tl.tileJSON(w, r, mux.Vars(r)["layers"])
 	})).Methods(get...)
@@ -82,5 +86,5 @@ func (s *Server) routes() http.Handler {
 	// The page.
 	r.PathPrefix("/").Handler(s.static()).Methods(get...)
 
-	return s.logRequests(s.recoverPanics(s.timeout(cors(gzipResponses(etags(r))))))
+	return s.logRequests(s.metrics.instrument(s.recoverPanics(s.timeout(cors(gzipResponses(etags(r)))))))
 }

@@ -58,6 +58,11 @@ type Server struct {
 	responses *tiles.Cache
 	// tileIndex holds the layers in memory for vector tiles.
 	tileIndex *tiles.Index
+	// tileCache is the tile service's cache, kept here for /metrics;
+	// routes sets it.
+	tileCache *tiles.Cache
+	// metrics is /metrics and the HTTP metrics' middleware (metrics.go).
+	metrics *metrics
 }
 
 // New builds the server's handler.
@@ -67,6 +72,7 @@ func New(cfg Config, store Store, log *slog.Logger) *Server {
 	}
 	s := &Server{cfg: cfg, store: store, log: log, pages: parsePages(),
 		responses: tiles.NewCache(defaultResponseCacheBytes), tileIndex: tiles.NewIndex(store)}
+	s.metrics = newMetrics(s)
 	s.handler = s.routes()
 	return s
 }

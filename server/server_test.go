@@ -30,6 +30,17 @@ const regionsJSON = `{"type":"FeatureCollection","features":[
 // newTestServer serves a real GeoPackage in a temporary directory.
 func newTestServer(t *testing.T, cfgs ...Config) (*httptest.Server, *geo.Store) {
 	t.Helper()
+	s, store := newTestHandler(t, cfgs...)
+	srv := httptest.NewServer(s)
+	t.Cleanup(srv.Close)
+	return srv, store
+}
+
+// newTestHandler is newTestServer's handler, for tests that call it in
+// process (with httptest.NewRecorder, so every request has finished when
+// ServeHTTP returns).
+func newTestHandler(t *testing.T, cfgs ...Config) (*Server, *geo.Store) {
+	t.Helper()
 	ctx := context.Background()
 	store, err := geo.Create(ctx, filepath.Join(t.TempDir(), "test.gpkg"))
 	if err != nil {
@@ -53,9 +64,7 @@ func newTestServer(t *testing.T, cfgs ...Config) (*httptest.Server, *geo.Store) 
 		cfg = cfgs[0]
 	}
 	cfg.Static = page
-	srv := httptest.NewServer(New(cfg, store, log))
-	t.Cleanup(srv.Close)
-	return srv, store
+	return New(cfg, store, log), store
 }
 
 type response struct {

@@ -22,7 +22,7 @@ import (
 
 func runServe(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer) error {
 	fl := newFlags("serve", "[flags]",
-		"Serve the map page, the OGC API - Features and health checks. When the database\nfile does not exist it is created from the embedded default data.", stderr)
+		"Serve the map page, the OGC API - Features, health checks and Prometheus metrics.\nWhen the database file does not exist it is created from the embedded default data.", stderr)
 	addr := fl.String("addr", envOr(getenv, "KHORASAN_ADDR", "127.0.0.1:8080"), "address to listen on (env KHORASAN_ADDR)")
 	dbPath := fl.String("db", envOr(getenv, "KHORASAN_DB", "khorasan.gpkg"), "GeoPackage file (env KHORASAN_DB)")
 	baseURL := fl.String("base-url", getenv("KHORASAN_BASE_URL"), "public URL for links, when behind a proxy that changes the path (env KHORASAN_BASE_URL)")
