@@ -767,7 +767,7 @@
     });
     return el('div', { class: 'popup' },
       el('h3', null, p.name || p.title || featureId(f) || title),
-      el('dl', null, rows));
+      el('dl', null, ...rows));
   }
 
   function buildGeneric(map, fc, title) {
@@ -802,9 +802,142 @@
     return layer;
   }
 
-  // Leaflet 1.8 dropped L.DomEvent.fakeStop, which VectorGrid 1.3 calls on
-  // clicks; this is what it did.
-  if (window.L && L.DomEvent && !L.DomEvent.fakeStop) L.DomEvent.fakeStop = (e) => { e._stopped = true; };
+  // Clicks on vector tiles. VectorGrid 1.3's own click handling fails
+  // under Leaflet >= 1.8 (VectorGrid issue #274): Leaflet takes a clicked
+  // point of radius 10 px or less for a marker and asks its latlng, which
+  // VectorGrid's points lack, and throws (with the SVG renderer too). Its
+  // interactive canvases also cover the map and swallow the clicks meant
+  // for the layers below and for the map itself (a click beside a point
+  // closed no popup). So vector layers are drawn with interactive: false,
+  // clicks pass through, and one map click handler looks for the feature
+  // under the pointer among those the loaded tiles drew. Not among the
+  // API's features near the click (a bbox query): below the tiles' top
+  // zoom a tile keeps only its most severe points, so the API's nearest is
+  // mostly a point that is not drawn; the tiles' features are exactly what
+  // is drawn, under the page's filters too (a feature the style hides is
+  // never drawn). The popup's content then comes from the API by id, as a
+  // GeoJSON layer's does: tiles drop null properties and round coordinates
+  // to their grid.
+
+  // How far from a drawn shape a click still hits it, in screen pixels.
+  const HIT_SLOP = L.Browser.mobile ? 6 : 3;
+
+  // Whether tile pixel p is inside the rings of parts (even-odd), and
+  // whether it is within w of their edges (closed: each ring's last point
+  // joins its first).
+  function insideParts(parts, p) {
+    let inside = false;
+    for (const part of parts) {
+      for (let i = 0, j = part.length - 1; i < part.length; j = i++) {
+        const a = part[i];
+        const b = part[j];
+        if ((a.y > p.y) !== (b.y > p.y) && p.x < ((b.x - a.x) * (p.y - a.y)) / (b.y - a.y) + a.x) inside = !inside;
+      }
+    }
+    return inside;
+  }
+  function nearParts(parts, p, w, closed) {
+    for (const part of parts) {
+      for (let i = closed ? 0 : 1, j = closed ? part.length - 1 : 0; i < part.length; j = i++) {
+        if (L.LineUtil.pointToSegmentDistance(p, part[j], part[i]) <= w) return true;
+      }
+    }
+    return false;
+  }
+
+  // The feature of vector layer `layer` drawn under container point cp:
+  // { id, properties, latlng } or null. Points first, the nearest centre
+  // winning; then lines and shapes, the last drawn winning. It reads
+  // VectorGrid 1.3's tiles (the vendored, pinned version): each tile's
+  // renderer keeps its drawn features by id, points with their tile pixel
+  // and radius, lines and shapes with their parts in tile pixels.
+  function vectorHit(layer, map, cp, slop) {
+    const z = layer._tileZoom;
+    if (z === undefined || !layer._tiles || !layer._vectorTiles) return null;
+    // Tiles are drawn at zoom z and scaled to the map's zoom.
+    const scale = map.getZoomScale(map.getZoom(), z);
+    const size = layer.getTileSize();
+    const at = map.project(map.containerPointToLatLng(cp), z);
+    const tol = slop / scale;
+    let point = null;
+    let shape = null;
+    let best = Infinity;
+    for (const key of Object.keys(layer._tiles)) {
+      const tile = layer._tiles[key];
+      const drawn = layer._vectorTiles[key];
+      if (!tile.current || tile.coords.z !== z || !drawn || !drawn._features) continue;
+      const origin = L.point(tile.coords.x * size.x, tile.coords.y * size.y);
+      const p = at.subtract(origin);
+      // A tile's canvas shows only its own square: the click is on one
+      // tile (on two when on an edge).
+      if (p.x < -tol || p.y < -tol || p.x > size.x + tol || p.y > size.y + tol) continue;
+      for (const id of Object.keys(drawn._features)) {
+        const f = drawn._features[id].feature;
+        const o = f.options || {};
+        const w = (o.stroke === false ? 0 : (o.weight || 0) / 2) + tol;
+        if (f._point && f._radius !== undefined) {
+          const d = f._point.distanceTo(p);
+          if (d <= f._radius + w && d <= best) {
+            best = d;
+            point = { id, properties: f.properties || {}, latlng: map.unproject(f._point.add(origin), z) };
+          }
+        } else if (!point && f._parts) {
+          const closed = f instanceof L.Polygon;
+          if ((closed && o.fill !== false && insideParts(f._parts, p)) || nearParts(f._parts, p, w, closed)) {
+            shape = { id, properties: f.properties || {}, latlng: map.containerPointToLatLng(cp) };
+          }
+        }
+      }
+    }
+    return point || shape;
+  }
+
+  // Every vector layer of a map, for its one click handler.
+  const vectorLayersOf = new WeakMap();
+
+  // One click handler per map: the top vector layer (by pane) with a
+  // feature under the click opens its popup. A pointer cursor shows over
+  // features, as over GeoJSON markers.
+  function watchVectorClicks(map, layer) {
+    let layers = vectorLayersOf.get(map);
+    if (layers) {
+      layers.add(layer);
+      return;
+    }
+    layers = new Set([layer]);
+    vectorLayersOf.set(map, layers);
+    const hitAt = (cp) => {
+      const on = [...layers].filter((l) => map.hasLayer(l))
+        .sort((a, b) => (PANES[b.options.pane] || 0) - (PANES[a.options.pane] || 0));
+      for (const l of on) {
+        const hit = vectorHit(l, map, cp, HIT_SLOP);
+        if (hit) return { layer: l, hit };
+      }
+      return null;
+    };
+    // A popup that opens while one is being fetched wins over it.
+    let gen = 0;
+    map.on('popupopen', () => { gen++; });
+    map.on('click', (e) => {
+      const found = hitAt(e.containerPoint);
+      if (!found) return;
+      const mine = ++gen;
+      found.layer.openHit(found.hit, () => mine === gen);
+    });
+    const node = map.getContainer();
+    let queued = null;
+    map.on('mousemove', (e) => {
+      if (queued === null) {
+        requestAnimationFrame(() => {
+          const cp = queued;
+          queued = null;
+          node.classList.toggle('vector-hit', !(map.dragging && map.dragging.moving()) && !!hitAt(cp));
+        });
+      }
+      queued = e.containerPoint;
+    });
+    map.on('mouseout dragstart zoomstart', () => node.classList.remove('vector-hit'));
+  }
 
   // A large layer drawn from /tiles/{id}/{z}/{x}/{y}.mvt on canvas. An
   // event layer is styled as its GeoJSON twin would be, and setFilter hides
@@ -830,21 +963,37 @@
     const layer = L.vectorGrid.protobuf(`tiles/${encodeURIComponent(id)}/{z}/{x}/{y}.mvt`, {
       pane: eventLike ? 'attacks' : 'extra',
       rendererFactory: L.canvas.tile,
-      interactive: true,
+      // Clicks are found by watchVectorClicks, not by VectorGrid.
+      interactive: false,
       maxNativeZoom: cfg.tileMaxZoom || 14,
       maxZoom: map.getMaxZoom(),
       className: `vector-tiles vector-${id}`,
       vectorTileLayerStyles: { [id]: style },
       getFeatureId: (f) => (f.properties && f.properties.id) || f.id,
     });
-    layer.on('click', (e) => {
-      const props = (e.layer && e.layer.properties) || {};
-      const f = { id: props.id, properties: props };
-      const content = eventLike ? attackPopup(f, e.latlng, 1) : genericPopup(f, title);
-      const popup = L.popup(popupOptions(map)).setLatLng(e.latlng).setContent(content);
-      if (eventLike && props.id !== undefined) popup.eventId = String(props.id);
-      popup.openOn(map);
-    });
+    // A clicked feature's popup, the one its GeoJSON twin would open, from
+    // the API's feature (the tile's when the API fails); current() says
+    // whether it is still wanted.
+    layer.openHit = (hit, current) => {
+      const show = (f, ll) => {
+        if (!current() || !map.hasLayer(layer)) return;
+        const content = eventLike ? attackPopup(f, ll, 1) : genericPopup(f, title);
+        const popup = L.popup(popupOptions(map)).setLatLng(ll).setContent(content);
+        const fid = featureId(f);
+        if (eventLike && fid) popup.eventId = fid;
+        popup.openOn(map);
+      };
+      fetchJSON(new URL(`collections/${encodeURIComponent(id)}/items/${encodeURIComponent(hit.id)}`, API))
+        .then((f) => {
+          const g = f.geometry;
+          show(f, g && g.type === 'Point' ? L.latLng(g.coordinates[1], g.coordinates[0]) : hit.latlng);
+        })
+        .catch((err) => {
+          console.warn(`${title}: feature ${hit.id}:`, err);
+          show({ id: hit.properties.id !== undefined ? hit.properties.id : hit.id, properties: hit.properties }, hit.latlng);
+        });
+    };
+    watchVectorClicks(map, layer);
     layer.tilesLoaded = 0;
     layer.on('tileload', () => { layer.tilesLoaded++; });
     layer.vector = true;

@@ -36,6 +36,82 @@ function config() {
   return { url: new URL(base.endsWith('/') ? base : base + '/'), big, count };
 }
 
+// ---- clicks on the vector tiles
+
+// Sets the map's view and waits until the big layer has drawn its tiles.
+async function viewBig(page, big, center, zoom) {
+  await page.evaluate(([c, z]) => { window.khorasan.map.closePopup(); window.khorasan.map.setView(c, z, { animate: false }); }, [center, zoom]);
+  await page.waitForFunction((b) => !window.khorasan.layers[b].isLoading(), big, { timeout: 30_000 });
+  await page.waitForTimeout(300);
+}
+
+// The big layer's features in the map's view, from the API (every one,
+// whatever the tiles draw), each with its map container pixel; and the map's
+// size.
+async function featuresInView(page, big, params) {
+  return page.evaluate(async ([b, extra]) => {
+    const map = window.khorasan.map;
+    const bb = map.getBounds();
+    const u = new URL(`api/collections/${encodeURIComponent(b)}/items`, document.baseURI);
+    u.searchParams.set('bbox', [bb.getWest(), bb.getSouth(), bb.getEast(), bb.getNorth()].map((x) => x.toFixed(5)).join(','));
+    u.searchParams.set('limit', '10000');
+    for (const [k, v] of Object.entries(extra || {})) u.searchParams.set(k, v);
+    const res = await fetch(u);
+    if (!res.ok) throw new Error(`${u}: HTTP ${res.status}`);
+    const fc = await res.json();
+    const features = fc.features.map((f) => {
+      const [lon, lat] = f.geometry.coordinates;
+      const p = map.latLngToContainerPoint([lat, lon]);
+      return { id: String(f.id), properties: f.properties, lon, lat, x: p.x, y: p.y };
+    });
+    const size = map.getSize();
+    return { features, w: size.x, h: size.y };
+  }, [big, params]);
+}
+
+// Whether a click at map pixel (x, y) reaches the map itself: inside the
+// view and not on a control, a popup or a GeoJSON shape.
+async function clearAt(page, x, y) {
+  return page.evaluate(([px, py]) => {
+    const c = window.khorasan.map.getContainer();
+    const r = c.getBoundingClientRect();
+    const e = document.elementFromPoint(r.left + px, r.top + py);
+    return !!e && c.contains(e) && !e.closest('path, .leaflet-control, .leaflet-popup, .leaflet-marker-icon');
+  }, [x, y]);
+}
+
+// Clicks map pixel (x, y).
+async function clickMap(page, x, y) {
+  const r = await page.evaluate(() => window.khorasan.map.getContainer().getBoundingClientRect().toJSON());
+  await page.mouse.click(r.left + x, r.top + y);
+}
+
+const dist = (a, b) => Math.hypot(a.x - b.x, a.y - b.y);
+
+// Points of set far from every other point of others, at least margin in
+// from the map's edges, farthest first.
+function loners(set, others, view, margin) {
+  return set
+    .filter((f) => f.x > margin && f.y > margin && f.x < view.w - margin && f.y < view.h - margin)
+    .map((f) => ({ f, gap: Math.min(...others.filter((g) => g.id !== f.id).map((g) => dist(f, g))) }))
+    .sort((a, b) => b.gap - a.gap);
+}
+
+// The text of the popup that opened last (a closed one fades out for a
+// moment).
+async function popupText(page) {
+  const popup = page.locator('.leaflet-popup-content').last();
+  await popup.waitFor({ state: 'visible', timeout: 8_000 });
+  return popup.innerText();
+}
+
+// How many popups are open after a while (popups of vector features wait
+// for the API).
+async function popupOpenAfterAWhile(page) {
+  await page.waitForTimeout(1_200);
+  return page.locator('.leaflet-popup').count();
+}
+
 describe('the page on tiles', () => {
   let cfg;
   let context;
@@ -134,6 +210,75 @@ describe('the page on tiles', () => {
     await page.screenshot({ path: path.join(OUT, 'tiles.png') });
   });
 
+  // VectorGrid 1.3's own canvas clicks fail under Leaflet >= 1.8 (its
+  // issue #274); map.js finds the clicked feature among those the tiles
+  // drew. Here the big layer is not the page's event layer: its popup is
+  // the generic one, a definition list of the properties.
+  test('a click on a point drawn from vector tiles opens its popup, and a click on empty ground none', async () => {
+    // Zoom 10: tiles keep every point, about 60 px apart.
+    await viewBig(page, cfg.big, [34, 63], 10);
+    const view = await featuresInView(page, cfg.big);
+    assert.ok(view.features.length > 100, `${view.features.length} features in view`);
+    let pick = null;
+    for (const { f, gap } of loners(view.features, view.features, view, 80)) {
+      if (gap < 30) break;
+      if (await clearAt(page, f.x + 2, f.y + 1)) { pick = f; break; }
+    }
+    assert.ok(pick, 'no point in view lies 30 px from every other');
+    await clickMap(page, pick.x + 2, pick.y + 1);
+    const text = await popupText(page);
+    const p = pick.properties;
+    assert.match(text, new RegExp(`^${pick.id}$`, 'm'), `popup of ${pick.id}:\n${text}`);
+    assert.match(text, new RegExp(`^date\\s+${p.date}$`, 'm'), `popup of ${pick.id}:\n${text}`);
+    assert.match(text, new RegExp(`^killed\\s+${p.killed}$`, 'm'), `popup of ${pick.id}:\n${text}`);
+    assert.match(text, new RegExp(`^attribution\\s+${p.attribution}$`, 'm'), `popup of ${pick.id}:\n${text}`);
+    // Over a drawn point the pointer says it can be clicked.
+    await page.waitForFunction(() => getComputedStyle(window.khorasan.map.getContainer()).cursor === 'pointer', null, { timeout: 3_000 });
+
+    // Empty ground: 30 px from every point (where they are now: the popup
+    // may have moved the map to fit). The click closes the popup and opens
+    // none.
+    const now = await featuresInView(page, cfg.big);
+    let ground = null;
+    for (let y = 100; y < now.h - 100 && !ground; y += 10) {
+      for (let x = 100; x < now.w - 100 && !ground; x += 10) {
+        if (now.features.every((f) => dist(f, { x, y }) >= 30) && await clearAt(page, x, y)) ground = { x, y };
+      }
+    }
+    assert.ok(ground, 'no empty ground in view');
+    const box = await page.evaluate(() => window.khorasan.map.getContainer().getBoundingClientRect().toJSON());
+    await page.mouse.move(box.left + ground.x, box.top + ground.y);
+    await page.waitForTimeout(200);
+    assert.notEqual(await page.evaluate(() => getComputedStyle(window.khorasan.map.getContainer()).cursor), 'pointer', 'the pointer over empty ground');
+    await clickMap(page, ground.x, ground.y);
+    assert.equal(await popupOpenAfterAWhile(page), 0, `a click on empty ground at ${ground.x},${ground.y} left a popup open`);
+  });
+
+  test('at a low zoom, where tiles keep their most severe points, a click opens a drawn point', async () => {
+    // Zoom 5: a tile holds some 14,000 points and keeps the most killed,
+    // here 50 and more. A click inside a point with 59 killed (radius 12 px),
+    // 6.7 px from its centre, must open a drawn point, not the nearest of
+    // all, which is mostly one the tile left out (killed 0 to 59).
+    const used = new Set();
+    for (let i = 0; i < 3; i++) {
+      // The same view each time: a popup may move the map to fit.
+      await viewBig(page, cfg.big, [34, 62], 5);
+      const view = await featuresInView(page, cfg.big, { killed: '59' });
+      let f = null;
+      for (const g of view.features) {
+        if (used.has(g.id) || dist(g, { x: view.w / 2, y: view.h / 2 }) > 150) continue;
+        if (await clearAt(page, g.x + 6, g.y + 3)) { f = g; break; }
+      }
+      assert.ok(f, `no point with 59 killed left to click near the centre (${i} clicked)`);
+      used.add(f.id);
+      await clickMap(page, f.x + 6, f.y + 3);
+      const text = await popupText(page);
+      const killed = Number((text.match(/^killed\s+(\d+)$/m) || [])[1]);
+      assert.ok(killed >= 50, `a click inside ${f.id} (59 killed) opened a point with ${killed} killed, not drawn at zoom 5:\n${text}`);
+    }
+    await page.evaluate(() => { window.khorasan.map.closePopup(); });
+  });
+
   test('the timeline, filters and table of a large layer go through the API', async () => {
     const want = Number(process.env.BIG_LAYER_FILTERED);
     assert.ok(Number.isInteger(want) && want > 0, 'BIG_LAYER_FILTERED: the count of claimed, killed >= 50, 2018-2019');
@@ -151,6 +296,48 @@ describe('the page on tiles', () => {
     const tiles = await page.evaluate((big) => window.khorasan.layers[big].tilesLoaded, cfg.big);
     assert.ok(tiles >= 4, `${tiles} vector tiles drawn`);
     await page.screenshot({ path: path.join(OUT, 'tiles-filtered.png') });
+  });
+
+  // The page above is filtered (claimed, 50 killed or more, 2018-2019), with
+  // the big layer as its event layer: a click opens the attack popup and
+  // selects the event, as a GeoJSON marker's would; a point the filters
+  // hide opens nothing.
+  test('on the filtered event layer, a click opens the attack popup and selects the event; a hidden point opens nothing', async () => {
+    await viewBig(page, cfg.big, [34, 62], 8);
+    const view = await featuresInView(page, cfg.big);
+    const kept = (f) => f.properties.attribution === 'claimed' && f.properties.killed >= 50 && f.properties.date >= '2018-01-01' && f.properties.date <= '2019-12-31';
+    const shown = view.features.filter(kept);
+    assert.ok(shown.length > 10, `${shown.length} events shown in view`);
+    const rows = new Set(await page.evaluate(() => window.khorasan.tableIds()));
+    let pick = null;
+    for (const { f, gap } of loners(shown, shown, view, 80)) {
+      if (gap < 30) break;
+      if (rows.has(f.id) && await clearAt(page, f.x + 2, f.y + 1)) { pick = f; break; }
+    }
+    assert.ok(pick, 'no event shown in view, and in the table, lies 30 px from every other');
+    await clickMap(page, pick.x + 2, pick.y + 1);
+    const text = await popupText(page);
+    assert.match(text, new RegExp(`id: ${pick.id}$`, 'm'), `attack popup of ${pick.id}:\n${text}`);
+    assert.match(text, new RegExp(`^Date\\s+${pick.properties.date}$`, 'm'), text);
+    assert.match(text, new RegExp(`^Killed\\s+${pick.properties.killed}$`, 'm'), text);
+    assert.match(text, /^Attribution\s+claimed$/m, text);
+    // The event's own coordinates, not the click's nor the tile's.
+    assert.match(text, new RegExp(`^Coordinates\\s+${pick.lat.toFixed(5)}, ${pick.lon.toFixed(5)}$`, 'm'), text);
+    await page.waitForFunction((id) => new URL(location.href).searchParams.get('sel') === id, pick.id, { timeout: 5_000 });
+    await page.waitForFunction((id) => document.querySelector('tr.selected')?.dataset.id === id, pick.id, { timeout: 5_000 });
+
+    // A point the filters hide, 30 px from every shown one (where they are
+    // now: the popup may have moved the map to fit).
+    await page.evaluate(() => { window.khorasan.map.closePopup(); });
+    const now = await featuresInView(page, cfg.big);
+    let hidden = null;
+    for (const { f, gap } of loners(now.features.filter((f) => !kept(f)), now.features.filter(kept), now, 80)) {
+      if (gap < 30) break;
+      if (await clearAt(page, f.x, f.y)) { hidden = f; break; }
+    }
+    assert.ok(hidden, 'no hidden point in view lies 30 px from every shown one');
+    await clickMap(page, hidden.x, hidden.y);
+    assert.equal(await popupOpenAfterAWhile(page), 0, `a click on ${hidden.id}, which the filters hide, opened a popup`);
   });
 
   test('nothing left the machine, and nothing failed', async () => {
