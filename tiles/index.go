@@ -11,6 +11,7 @@ import (
 
 	"github.com/khorasan/khorasan/geo"
 	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/clip"
 	"github.com/paulmach/orb/encoding/mvt"
 	"github.com/paulmach/orb/encoding/mvt/vectortile"
 	"github.com/paulmach/orb/geojson"
@@ -206,20 +207,80 @@ func intersects(b, q orb.Bound) bool {
 type indexedFeature struct {
 	id    uint64 // the MVT id, when hasID
 	hasID bool
-	// levels[i] is the geometry in world units simplified for
-	// levelZooms[i]; full is unsimplified. Points have only full.
-	levels [len(levelZooms)]orb.Geometry
-	full   orb.Geometry
+	// levels[i] is the geometry simplified for levelZooms[i] (nil
+	// geometry when no simpler than the next); full is unsimplified.
+	// Points have only full.
+	levels [len(levelZooms)]shape
+	full   shape
 }
 
-// geometryFor returns the feature's geometry for tiles at zoom z.
-func (f *indexedFeature) geometryFor(z uint32) orb.Geometry {
+// shapeFor returns the feature's geometry for tiles at zoom z.
+func (f *indexedFeature) shapeFor(z uint32) *shape {
 	for i, lz := range levelZooms {
-		if z <= lz && f.levels[i] != nil {
-			return f.levels[i]
+		if z <= lz && f.levels[i].geometry != nil {
+			return &f.levels[i]
 		}
 	}
-	return f.full
+	return &f.full
+}
+
+// shape is a geometry in world units with the bounds of its parts (the
+// polygons of a MultiPolygon, the lines of a MultiLineString), so that a
+// tile copies and clips only the parts it meets: a country with many
+// islands, or a long coast, is mostly outside any one tile.
+type shape struct {
+	geometry orb.Geometry
+	parts    []orb.Bound
+}
+
+func newShape(g orb.Geometry) shape {
+	s := shape{geometry: g}
+	switch g := g.(type) {
+	case orb.MultiPolygon:
+		for _, p := range g {
+			s.parts = append(s.parts, p.Bound())
+		}
+	case orb.MultiLineString:
+		for _, ls := range g {
+			s.parts = append(s.parts, ls.Bound())
+		}
+	}
+	return s
+}
+
+// clipTo returns a copy of the shape cut to the bound q (with the same
+// bounds test as the scan's), nil when nothing is left.
+func (s *shape) clipTo(q orb.Bound) orb.Geometry {
+	switch g := s.geometry.(type) {
+	case orb.MultiPolygon:
+		var out orb.MultiPolygon
+		for i, p := range g {
+			if intersects(s.parts[i], q) {
+				if c := clip.Polygon(q, orb.Clone(p).(orb.Polygon)); c != nil {
+					out = append(out, c)
+				}
+			}
+		}
+		if len(out) == 0 {
+			return nil
+		}
+		return out
+	case orb.MultiLineString:
+		var in orb.MultiLineString
+		for i, ls := range g {
+			if intersects(s.parts[i], q) {
+				in = append(in, slices.Clone(ls))
+			}
+		}
+		if len(in) == 0 {
+			return nil
+		}
+		if c := clip.MultiLineString(q, in); len(c) > 0 {
+			return c
+		}
+		return nil
+	}
+	return clip.Geometry(q, orb.Clone(s.geometry))
 }
 
 func versionOf(l geo.Layer) string {
@@ -290,7 +351,7 @@ func (x *Index) build(ctx context.Context, l geo.Layer) (*indexedLayer, error) {
 			return errTooLarge
 		}
 		full := projectGeometry(orb.Clone(f.Geometry), toWorld)
-		fi := indexedFeature{full: full}
+		fi := indexedFeature{full: newShape(full)}
 		if id, ok := mvtID(f, l.Schema.HasID).(uint64); ok {
 			fi.id, fi.hasID = id, true
 		}
@@ -306,7 +367,7 @@ func (x *Index) build(ctx context.Context, l geo.Layer) (*indexedLayer, error) {
 					// the full geometry only.
 					break
 				}
-				fi.levels[i] = g
+				fi.levels[i] = newShape(g)
 			}
 		}
 		out.features = append(out.features, fi)
@@ -342,8 +403,8 @@ func (x *Index) build(ctx context.Context, l geo.Layer) (*indexedLayer, error) {
 	out.bounds = make([]orb.Bound, len(out.features))
 	out.points = true
 	for i, f := range out.features {
-		out.bounds[i] = f.full.Bound()
-		if _, ok := f.full.(orb.Point); !ok {
+		out.bounds[i] = f.full.geometry.Bound()
+		if _, ok := f.full.geometry.(orb.Point); !ok {
 			out.points = false
 		}
 	}

@@ -191,8 +191,13 @@ func (il *indexedLayer) cut(ml *mvt.Layer, t maptile.Tile, limit int) (picked []
 			}
 			g = p
 		} else {
-			// The index's geometry is shared: project a copy.
-			if g = cutToTile(projectGeometry(orb.Clone(f.geometryFor(uint32(t.Z))), project)); g == nil {
+			// Cut to the buffered tile in world units first (a copy: the
+			// index's geometry is shared), then project what is left;
+			// cutToTile then trims rounding.
+			if g = f.shapeFor(uint32(t.Z)).clipTo(query); g == nil {
+				return true
+			}
+			if g = cutToTile(projectGeometry(g, project)); g == nil {
 				return true
 			}
 		}
