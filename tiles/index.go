@@ -19,7 +19,8 @@ import (
 )
 
 // Index limits: a layer is held in memory for tiles when it has at most
-// DefaultIndexMaxFeatures features and DefaultIndexMaxVertices vertices.
+// DefaultIndexMaxFeatures features and DefaultIndexMaxVertices vertices,
+// its simplified levels included.
 // 100,000 points with five properties take 35 MB, so the limit is a few
 // hundred MB; a larger layer is cut from SQLite tile by tile, more slowly
 // but in little memory.
@@ -28,13 +29,12 @@ const (
 	DefaultIndexMaxVertices = 5_000_000
 )
 
-// levelZooms are the zooms whose tolerance each layer's lines and shapes
-// are simplified for in advance; a tile at zoom z uses the first level at
-// or beyond z, whose simplification is finer than z needs, and past the
-// last level the full geometry. Every second zoom keeps the memory to
-// about a third more than the full geometry, and from z9 a tile unit is
-// under 40 m, finer than the 1:10m borders.
-var levelZooms = [...]uint32{0, 2, 4, 6, 8}
+// levelCount: lines and shapes are simplified in advance for each zoom
+// below it, with the tile tolerance of that zoom, so that a tile of those
+// zooms needs no simplification of its own. From z10 a tile unit is under
+// 10 m, finer than the 1:10m borders; deeper tiles are simplified as they
+// are cut. A level that simplification leaves whole is not kept.
+const levelCount = 10
 
 // Index holds layers in memory, ready to cut into tiles: geometry already
 // in Web Mercator, simplified in advance for low zooms, properties already
@@ -207,21 +207,23 @@ func intersects(b, q orb.Bound) bool {
 type indexedFeature struct {
 	id    uint64 // the MVT id, when hasID
 	hasID bool
-	// levels[i] is the geometry simplified for levelZooms[i] (nil
-	// geometry when no simpler than the next); full is unsimplified.
-	// Points have only full.
-	levels [len(levelZooms)]shape
+	// levels[z] is the geometry simplified for zoom z; full is
+	// unsimplified. Points have only full.
+	levels [levelCount]shape
 	full   shape
 }
 
-// shapeFor returns the feature's geometry for tiles at zoom z.
-func (f *indexedFeature) shapeFor(z uint32) *shape {
-	for i, lz := range levelZooms {
-		if z <= lz && f.levels[i].geometry != nil {
-			return &f.levels[i]
-		}
+// shapeFor returns the feature's geometry for tiles at zoom z, and
+// whether it is simplified for z already.
+func (f *indexedFeature) shapeFor(z uint32) (_ *shape, simplified bool) {
+	if z >= levelCount {
+		return &f.full, false
 	}
-	return &f.full
+	if s := &f.levels[z]; s.geometry != nil || s.gone {
+		return s, true
+	}
+	// Simplification at z left the geometry whole.
+	return &f.full, true
 }
 
 // shape is a geometry in world units with the bounds of its parts (the
@@ -231,6 +233,8 @@ func (f *indexedFeature) shapeFor(z uint32) *shape {
 type shape struct {
 	geometry orb.Geometry
 	parts    []orb.Bound
+	// gone: simplification left nothing to draw at this level.
+	gone bool
 }
 
 func newShape(g orb.Geometry) shape {
@@ -251,6 +255,9 @@ func newShape(g orb.Geometry) shape {
 // clipTo returns a copy of the shape cut to the bound q (with the same
 // bounds test as the scan's), nil when nothing is left.
 func (s *shape) clipTo(q orb.Bound) orb.Geometry {
+	if s.gone {
+		return nil
+	}
 	switch g := s.geometry.(type) {
 	case orb.MultiPolygon:
 		var out orb.MultiPolygon
@@ -357,17 +364,23 @@ func (x *Index) build(ctx context.Context, l geo.Layer) (*indexedLayer, error) {
 		}
 		props = append(props, properties(f, l.Schema.HasID))
 		if full.Dimensions() > 0 {
-			for i, z := range levelZooms {
+			n := countVertices(full)
+			for z := range levelCount {
 				g := simplify.DouglasPeucker(Tolerance / (Extent * float64(uint64(1)<<z))).Simplify(orb.Clone(full))
 				if g == nil {
+					fi.levels[z].gone = true
 					continue
 				}
-				if countVertices(g) == countVertices(full) {
-					// Simplification removes nothing from here on: keep
-					// the full geometry only.
+				m := countVertices(g)
+				if m == n {
+					// Simplification removes nothing from here on: the
+					// full geometry serves.
 					break
 				}
-				fi.levels[i] = newShape(g)
+				if vertices += m; vertices > x.maxVertices {
+					return errTooLarge
+				}
+				fi.levels[z] = newShape(g)
 			}
 		}
 		out.features = append(out.features, fi)

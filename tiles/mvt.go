@@ -194,10 +194,11 @@ func (il *indexedLayer) cut(ml *mvt.Layer, t maptile.Tile, limit int) (picked []
 			// Cut to the buffered tile in world units first (a copy: the
 			// index's geometry is shared), then project what is left;
 			// cutToTile then trims rounding.
-			if g = f.shapeFor(uint32(t.Z)).clipTo(query); g == nil {
+			sh, simplified := f.shapeFor(uint32(t.Z))
+			if g = sh.clipTo(query); g == nil {
 				return true
 			}
-			if g = cutToTile(projectGeometry(g, project)); g == nil {
+			if g = cutToTile(projectGeometry(g, project), !simplified); g == nil {
 				return true
 			}
 		}
@@ -260,7 +261,7 @@ func (e *Encoder) cutFromSource(ctx context.Context, ml *mvt.Layer, l geo.Layer,
 				return nil
 			}
 		}
-		if g = cutToTile(projectGeometry(g, project)); g == nil {
+		if g = cutToTile(projectGeometry(g, project), true); g == nil {
 			return nil
 		}
 		mf := geojson.NewFeature(g)
@@ -273,16 +274,20 @@ func (e *Encoder) cutFromSource(ctx context.Context, ml *mvt.Layer, l geo.Layer,
 // tileBox is a tile's square with its buffer, in tile units.
 var tileBox = orb.Bound{Min: orb.Point{-Buffer, -Buffer}, Max: orb.Point{Extent + Buffer, Extent + Buffer}}
 
-// cutToTile clips g (in tile units) to the buffered tile and simplifies
-// lines and shapes in tile units; nil when nothing is left.
-func cutToTile(g orb.Geometry) orb.Geometry {
+// cutToTile clips g (in tile units) to the buffered tile, simplifies
+// lines and shapes in tile units unless they are already, and tidies
+// them; nil when nothing is left.
+func cutToTile(g orb.Geometry, simplifyIt bool) orb.Geometry {
 	if g = clip.Geometry(tileBox, g); g == nil {
 		return nil
 	}
-	if g.Dimensions() > 0 {
-		return tidy(simplify.DouglasPeucker(Tolerance).Simplify(g))
+	if g.Dimensions() == 0 {
+		return g
 	}
-	return g
+	if simplifyIt {
+		g = simplify.DouglasPeucker(Tolerance).Simplify(g)
+	}
+	return tidy(g)
 }
 
 // mvtID is a feature's MVT id: FeatureID of its string id, or its fid;
