@@ -69,15 +69,20 @@ type indexEntry struct {
 
 // indexedLayer is one layer version in memory.
 type indexedLayer struct {
-	// thinned: points in thinning order (most severe first, then fid
-	// order); otherwise fid order.
-	features []indexedFeature
-	// bounds[i] is features[i]'s bound in world units (Web Mercator
-	// scaled to 0..1, y down), apart so that a tile's scan reads 32 bytes
-	// a feature.
+	// Features are numbered in layer order: for thinned layers, points
+	// in thinning order (most severe first, then fid order); otherwise
+	// fid order. Feature i has:
+	//   - ids[i], its MVT id, or noID;
+	//   - bounds[i], its bound in world units (Web Mercator scaled to
+	//     0..1, y down), which for a point is the point;
+	//   - shapes[i], its geometry (see shapeFor), unless every feature
+	//     is a point (points), when shapes is nil.
+	// The arrays of points hold no pointers, so the garbage collector
+	// never reads them, and a tile's scan reads 32 bytes a feature.
+	ids    []uint64
 	bounds []orb.Bound
+	shapes [][]shape
 	grid   grid
-	// points says every geometry is an orb.Point.
 	points bool
 	// The layer's properties as orb's MVT encoder interns them, once for
 	// the whole layer: keys, values, and for each feature its tags
@@ -204,26 +209,22 @@ func intersects(b, q orb.Bound) bool {
 	return b.Max[0] >= q.Min[0] && b.Min[0] <= q.Max[0] && b.Max[1] >= q.Min[1] && b.Min[1] <= q.Max[1]
 }
 
-type indexedFeature struct {
-	id    uint64 // the MVT id, when hasID
-	hasID bool
-	// levels[z] is the geometry simplified for zoom z; full is
-	// unsimplified. Points have only full.
-	levels [levelCount]shape
-	full   shape
-}
+// noID marks a feature without an MVT id.
+const noID = math.MaxUint64
 
-// shapeFor returns the feature's geometry for tiles at zoom z, and
-// whether it is simplified for z already.
-func (f *indexedFeature) shapeFor(z uint32) (_ *shape, simplified bool) {
+// shapeFor returns feature i's geometry for tiles at zoom z, and whether
+// it is simplified for z already. shapes[i][0] is the full geometry and
+// shapes[i][1+z] the one simplified for zoom z (z < levelCount); a
+// feature's levels stop where simplification leaves it whole.
+func (il *indexedLayer) shapeFor(i int32, z uint32) (_ *shape, simplified bool) {
+	s := il.shapes[i]
 	if z >= levelCount {
-		return &f.full, false
+		return &s[0], false
 	}
-	if s := &f.levels[z]; s.geometry != nil || s.gone {
-		return s, true
+	if int(z)+1 < len(s) {
+		return &s[z+1], true
 	}
-	// Simplification at z left the geometry whole.
-	return &f.full, true
+	return &s[0], true
 }
 
 // shape is a geometry in world units with the bounds of its parts (the
@@ -345,9 +346,9 @@ func (x *Index) Warm(ctx context.Context, layers []geo.Layer) error {
 var errTooLarge = fmt.Errorf("layer too large to hold in memory")
 
 func (x *Index) build(ctx context.Context, l geo.Layer) (*indexedLayer, error) {
-	out := &indexedLayer{features: make([]indexedFeature, 0, l.Count)}
+	out := &indexedLayer{ids: make([]uint64, 0, l.Count), shapes: make([][]shape, 0, l.Count), points: true}
 	thin, bySeverity := isPointLayer(l), severityColumn(l)
-	var severity []float64 // parallel to out.features when bySeverity
+	var severity []float64 // by feature when bySeverity
 	var props []geojson.Properties
 	vertices := 0
 	err := x.source.Features(ctx, l.Name, geo.Query{}, func(f geo.Feature) error {
@@ -358,17 +359,16 @@ func (x *Index) build(ctx context.Context, l geo.Layer) (*indexedLayer, error) {
 			return errTooLarge
 		}
 		full := projectGeometry(orb.Clone(f.Geometry), toWorld)
-		fi := indexedFeature{full: newShape(full)}
-		if id, ok := mvtID(f, l.Schema.HasID).(uint64); ok {
-			fi.id, fi.hasID = id, true
+		shapes := []shape{newShape(full)}
+		if _, ok := full.(orb.Point); !ok {
+			out.points = false
 		}
-		props = append(props, properties(f, l.Schema.HasID))
 		if full.Dimensions() > 0 {
 			n := countVertices(full)
 			for z := range levelCount {
 				g := simplify.DouglasPeucker(Tolerance / (Extent * float64(uint64(1)<<z))).Simplify(orb.Clone(full))
 				if g == nil {
-					fi.levels[z].gone = true
+					shapes = append(shapes, shape{gone: true})
 					continue
 				}
 				m := countVertices(g)
@@ -380,10 +380,16 @@ func (x *Index) build(ctx context.Context, l geo.Layer) (*indexedLayer, error) {
 				if vertices += m; vertices > x.maxVertices {
 					return errTooLarge
 				}
-				fi.levels[z] = newShape(g)
+				shapes = append(shapes, newShape(g))
 			}
 		}
-		out.features = append(out.features, fi)
+		id := uint64(noID)
+		if v, ok := mvtID(f, l.Schema.HasID).(uint64); ok {
+			id = v
+		}
+		out.ids = append(out.ids, id)
+		out.shapes = append(out.shapes, shapes)
+		props = append(props, properties(f, l.Schema.HasID))
 		if thin && bySeverity {
 			severity = append(severity, severityOf(f.Properties[SeverityProperty]))
 		}
@@ -398,28 +404,24 @@ func (x *Index) build(ctx context.Context, l geo.Layer) (*indexedLayer, error) {
 	if thin && bySeverity {
 		// Most severe first, unknowns last, ties in fid order: the order
 		// the SQL path's ORDER BY killed DESC, fid gives.
-		order := make([]int, len(out.features))
+		order := make([]int, len(out.ids))
 		for i := range order {
 			order[i] = i
 		}
 		slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(severity[b], severity[a]) })
-		features := make([]indexedFeature, len(order))
-		sortedProps := make([]geojson.Properties, len(order))
-		for i, j := range order {
-			features[i], sortedProps[i] = out.features[j], props[j]
-		}
-		out.features, props = features, sortedProps
+		out.ids = permute(out.ids, order)
+		out.shapes = permute(out.shapes, order)
+		props = permute(props, order)
 	}
 	if err := out.intern(props); err != nil {
 		return nil, err
 	}
-	out.bounds = make([]orb.Bound, len(out.features))
-	out.points = true
-	for i, f := range out.features {
-		out.bounds[i] = f.full.geometry.Bound()
-		if _, ok := f.full.geometry.(orb.Point); !ok {
-			out.points = false
-		}
+	out.bounds = make([]orb.Bound, len(out.ids))
+	for i, s := range out.shapes {
+		out.bounds[i] = s[0].geometry.Bound()
+	}
+	if out.points {
+		out.shapes = nil
 	}
 	out.grid = newGrid(out.bounds)
 	return out, nil
@@ -483,6 +485,15 @@ func (il *indexedLayer) tag(vl *vectortile.Tile_Layer, picked []int32) {
 		f.Tags = tags[start:len(tags):len(tags)]
 	}
 	vl.Keys, vl.Values = keys, values
+}
+
+// permute returns s in the given order: element i is s[order[i]].
+func permute[T any](s []T, order []int) []T {
+	out := make([]T, len(order))
+	for i, j := range order {
+		out[i] = s[j]
+	}
+	return out
 }
 
 // severityOf maps a severity value to a number that sorts unknowns last.

@@ -181,7 +181,6 @@ func (il *indexedLayer) cut(ml *mvt.Layer, t maptile.Tile, limit int) (picked []
 		if !intersects(b, query) {
 			return true
 		}
-		f := &il.features[i]
 		var g orb.Geometry
 		if il.points {
 			// A point is its bound, and in the tile when its bound is.
@@ -194,7 +193,7 @@ func (il *indexedLayer) cut(ml *mvt.Layer, t maptile.Tile, limit int) (picked []
 			// Cut to the buffered tile in world units first (a copy: the
 			// index's geometry is shared), then project what is left;
 			// cutToTile then trims rounding.
-			sh, simplified := f.shapeFor(uint32(t.Z))
+			sh, simplified := il.shapeFor(i, uint32(t.Z))
 			if g = sh.clipTo(query); g == nil {
 				return true
 			}
@@ -208,8 +207,8 @@ func (il *indexedLayer) cut(ml *mvt.Layer, t maptile.Tile, limit int) (picked []
 		mf := &batch[0]
 		batch = batch[1:]
 		mf.Type, mf.Geometry = "Feature", g
-		if f.hasID {
-			mf.ID = f.id
+		if id := il.ids[i]; id != noID {
+			mf.ID = id
 		}
 		ml.Features = append(ml.Features, mf)
 		picked = append(picked, i)
