@@ -139,6 +139,7 @@ func methodLabel(method string) string {
 type serverCollector struct {
 	s                                                *Server
 	hits, misses, bytes, maxBytes, entries, features *prometheus.Desc
+	inMemory                                         *prometheus.Desc
 }
 
 func newServerCollector(s *Server) *serverCollector {
@@ -157,11 +158,13 @@ func newServerCollector(s *Server) *serverCollector {
 			"Entries the cache holds now.", cache, nil),
 		features: prometheus.NewDesc("khorasan_layer_features",
 			"Features in the layer.", []string{"layer"}, nil),
+		inMemory: prometheus.NewDesc("khorasan_tile_layer_features_in_memory",
+			"Features of the layer held in memory for vector tiles; 0 while it loads, or when it is over the limits and tiles read it from disk.", []string{"layer"}, nil),
 	}
 }
 
 func (c *serverCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{c.hits, c.misses, c.bytes, c.maxBytes, c.entries, c.features} {
+	for _, d := range []*prometheus.Desc{c.hits, c.misses, c.bytes, c.maxBytes, c.entries, c.features, c.inMemory} {
 		ch <- d
 	}
 }
@@ -181,8 +184,10 @@ func (c *serverCollector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.NewInvalidMetric(c.features, fmt.Errorf("listing layers: %w", err))
 		return
 	}
+	held := c.s.tileIndex.Held()
 	for _, l := range layers {
 		ch <- prometheus.MustNewConstMetric(c.features, prometheus.GaugeValue, float64(l.Count), l.Name)
+		ch <- prometheus.MustNewConstMetric(c.inMemory, prometheus.GaugeValue, float64(held[l.Name]), l.Name)
 	}
 }
 

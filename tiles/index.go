@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"strconv"
@@ -329,6 +330,25 @@ func (x *Index) layer(ctx context.Context, l geo.Layer) (*indexedLayer, error) {
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
+}
+
+// Held returns, for each layer in memory, its number of features. Layers
+// not yet loaded, being loaded, or over the limits are not in it.
+func (x *Index) Held() map[string]int {
+	x.mu.Lock()
+	entries := maps.Clone(x.layers)
+	x.mu.Unlock()
+	out := map[string]int{}
+	for name, e := range entries {
+		select {
+		case <-e.done:
+			if e.layer != nil {
+				out[name] = len(e.layer.ids)
+			}
+		default:
+		}
+	}
+	return out
 }
 
 // Warm builds every given layer that is not yet in memory, so the first
