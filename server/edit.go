@@ -309,6 +309,8 @@ func (s *Server) postItems(w http.ResponseWriter, r *http.Request, actor, collec
 		return writeErr(err)
 	}
 	w.Header().Set("Cache-Control", "no-store")
+	// Set before WriteHeader, which fixes the headers.
+	w.Header().Set("Content-Type", "application/json")
 	if rep.Created && !dry {
 		w.Header().Set("Location", s.baseURL(r)+"/api/collections/"+url.PathEscape(collection))
 		w.WriteHeader(http.StatusCreated)

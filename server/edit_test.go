@@ -328,6 +328,10 @@ func TestImportOverHTTP(t *testing.T) {
 	if res.status != 201 || !strings.Contains(string(res.body), `"inserted":2`) {
 		t.Errorf("create: %d %s", res.status, res.body)
 	}
+	// The 201 of a new layer is the report as JSON, as the 200 is.
+	if ct, loc := res.header.Get("Content-Type"), res.header.Get("Location"); ct != "application/json" || !strings.HasSuffix(loc, "/api/collections/sheet") {
+		t.Errorf("create: Content-Type %q, Location %q", ct, loc)
+	}
 	// Refused rows: 400 with the report, line by line, and nothing written.
 	res = send(t, "POST", items+"?mode=upsert", "id,lat,lon,n\na,1,2,4\nc,95,4,5\nd,3,4,x\n", csvAuth)
 	if res.status != 400 {
