@@ -141,6 +141,7 @@ func TestFormats(t *testing.T) {
 		{"openapi", "/api/openapi", "", "application/vnd.oai.openapi+json;version=3.0", `"openapi":"3.0.3"`},
 		{"openapi declares property filters", "/api/openapi", "", "application/vnd.oai.openapi+json;version=3.0", `"/collections/attacks/items"`},
 		{"openapi html", "/api/openapi?f=html", "", "text/html; charset=utf-8", "/collections/{collectionId}/items"},
+		{"openapi html lists every method", "/api/openapi?f=html", "", "text/html; charset=utf-8", "<td>delete</td><td>Delete a feature (bearer token)</td>"},
 		{"queryables", "/api/collections/attacks/queryables", "", "application/schema+json", `"killed":{"type":"integer"}`},
 	}
 	for _, c := range cases {

@@ -52,12 +52,21 @@ func openAPIDoc(server string, layers []geo.Layer) obj {
 		"/collections/{collectionId}/queryables": obj{"get": obj{"summary": "The properties a filter can use", "operationId": "getQueryables", "tags": []string{"Data"},
 			"parameters": []obj{ref("collectionId"), ref("f")}, "responses": obj{"200": obj{"description": "JSON Schema of the queryables",
 				"content": obj{"application/schema+json": obj{"schema": obj{"type": "object"}}}}, "404": problemResponse}}},
-		"/collections/{collectionId}/items": obj{"get": itemsOperation("getFeatures", "Features of a layer", []obj{ref("collectionId")})},
+		"/collections/{collectionId}/items": obj{"get": itemsOperation("getFeatures", "Features of a layer", []obj{ref("collectionId")}),
+			"post": postItemsOperation("postFeatures", "Add a feature, or import a file, into a layer", []obj{ref("collectionId")})},
 		"/collections/{collectionId}/items/{featureId}": obj{"get": obj{"summary": "One feature", "operationId": "getFeature", "tags": []string{"Data"},
-			"parameters": []obj{ref("collectionId"), ref("featureId"), ref("f")},
-			"responses": obj{"200": obj{"description": "The feature", "content": obj{
-				"application/geo+json": obj{"schema": obj{"$ref": "#/components/schemas/featureGeoJSON"}},
-				"text/html":            obj{"schema": obj{"type": "string"}}}}, "404": problemResponse}}},
+			"parameters": []obj{ref("collectionId"), ref("featureId"), ref("f"), ref("If-None-Match")},
+			"responses": obj{"200": obj{"description": "The feature; its ETag is what If-Match of a write is compared with",
+				"headers": obj{"ETag": etagHeader}, "content": obj{
+					"application/geo+json": obj{"schema": obj{"$ref": "#/components/schemas/featureGeoJSON"}},
+					"text/html":            obj{"schema": obj{"type": "string"}}}},
+				"304": notModifiedResponse, "400": problemResponse, "404": problemResponse}},
+			"put":    replaceOperation(),
+			"patch":  patchOperation(),
+			"delete": deleteOperation()},
+		"/collections/{collectionId}/export": obj{"get": exportOperation()},
+		"/backup":                            obj{"get": backupOperation()},
+		"/history":                           obj{"get": historyOperation()},
 	}
 	// Each layer gets its own items path, declaring its property filters.
 	for _, l := range layers {
@@ -67,19 +76,23 @@ func openAPIDoc(server string, layers []geo.Layer) obj {
 				"description": "Keep features whose " + c.Name + " equals this value.", "schema": columnSchema(c)})
 		}
 		op := itemsOperation("getFeatures_"+l.Name, "Features of "+l.Title, params)
-		paths["/collections/"+url.PathEscape(l.Name)+"/items"] = obj{"get": op}
+		post := postItemsOperation("postFeatures_"+l.Name, "Add a feature, or import a file, into "+l.Title, nil)
+		paths["/collections/"+url.PathEscape(l.Name)+"/items"] = obj{"get": op, "post": post}
 	}
 	return obj{
 		"openapi": "3.0.3",
 		"info": obj{
 			"title":       "Khorasan map service",
 			"version":     "1.0.0",
-			"description": "OGC API - Features (Part 1 Core, Part 3 Filtering with CQL2 text) for the layers of the Khorasan map: the approximate historical region, country borders, cities and ISIS-K attack sites with their sources.",
+			"description": "OGC API - Features (Part 1 Core, Part 3 Filtering with CQL2 text) for the layers of the Khorasan map: the approximate historical region, country borders, cities and ISIS-K attack sites with their sources. Writes in the manner of Part 4 (create, replace, update, delete; file imports), the backup and the audit log need a bearer token from serve --token-file; without a token file they are refused with 403.",
 			"license":     obj{"name": "Data: see each collection's attribution; Natural Earth public domain, GeoNames CC BY 4.0"},
 		},
 		"servers": []obj{{"url": server}},
-		"tags":    []obj{{"name": "Capabilities"}, {"name": "Data"}},
-		"paths":   paths,
+		"tags": []obj{{"name": "Capabilities"}, {"name": "Data"},
+			{"name": "Edit", "description": "Writes: create, replace, update, delete, import (bearer token)"},
+			{"name": "Export", "description": "Whole layers (public, as reads are), and the whole GeoPackage (bearer token)"},
+			{"name": "History", "description": "The audit log (bearer token)"}},
+		"paths": paths,
 		"components": obj{
 			"parameters": obj{
 				"f": obj{"name": "f", "in": "query", "required": false, "description": "Response format; without it the Accept header decides, and JSON is the default.",
@@ -108,6 +121,54 @@ func openAPIDoc(server string, layers []geo.Layer) obj {
 					"schema":      obj{"type": "array", "items": obj{"type": "string", "pattern": "^[+-]?[^,]+$"}}},
 				"properties": obj{"name": "properties", "in": "query", "required": false, "style": "form", "explode": false,
 					"description": "The properties to return, comma-separated.", "schema": obj{"type": "array", "items": obj{"type": "string"}}},
+				"If-Match": obj{"name": "If-Match", "in": "header", "required": false, "schema": obj{"type": "string"},
+					"description": "The ETag of the feature as last read (GET of the feature, or the answer to a write); * for any existing feature. If the feature has changed since, the write is refused with 412. Without it the last write wins."},
+				"If-None-Match": obj{"name": "If-None-Match", "in": "header", "required": false, "schema": obj{"type": "string"},
+					"description": "ETags already held; when one is current the answer is 304 without a body."},
+				"import-mode": obj{"name": "mode", "in": "query", "required": false,
+					"description": "Import the body as a file: create (a new layer; 409 if it exists), append (ids must be new), upsert (update by id, add the others) or replace (the layer becomes the input). Without it a GeoJSON Feature is created as one feature and anything else is appended.",
+					"schema":      obj{"type": "string", "enum": []string{"create", "append", "upsert", "replace"}, "default": "append"}},
+				"import-dry-run": obj{"name": "dry-run", "in": "query", "required": false, "allowEmptyValue": true,
+					"description": "Check everything and report what the import would do, without writing (?dry-run alone means true).", "schema": obj{"type": "boolean", "default": false}},
+				"import-skip-invalid": obj{"name": "skip-invalid", "in": "query", "required": false, "allowEmptyValue": true,
+					"description": "Import the valid features and report the refused ones, instead of refusing the whole file (?skip-invalid alone means true).", "schema": obj{"type": "boolean", "default": false}},
+				"import-profile": obj{"name": "profile", "in": "query", "required": false,
+					"description": "CSV: acled, gtd or ucdp to read that export's columns, generic for none; by default they are recognised by their header.", "schema": obj{"type": "string"}},
+				"import-columns": obj{"name": "columns", "in": "query", "required": false,
+					"description": "CSV: how columns map onto properties, e.g. id=Ref, lat=Y, lon=X, killed:integer=Deaths, *", "schema": obj{"type": "string"}},
+				"import-encoding": obj{"name": "encoding", "in": "query", "required": false,
+					"description": "CSV: utf-8, latin1 (windows-1252) or utf-16; by default UTF-8, else Windows-1252.", "schema": obj{"type": "string"}},
+				"import-delimiter": obj{"name": "delimiter", "in": "query", "required": false,
+					"description": "CSV: the one separator character (\\t for a tab); by default , ; tab or | is guessed.", "schema": obj{"type": "string"}},
+				"import-date-order": obj{"name": "date-order", "in": "query", "required": false,
+					"description": "CSV: how to read dates such as 02/01/2006; without it they are refused as ambiguous.", "schema": obj{"type": "string", "enum": []string{"dmy", "mdy"}}},
+				"import-id": obj{"name": "id", "in": "query", "required": false,
+					"description": "The property that holds each feature's stable id.", "schema": obj{"type": "string"}},
+				"import-title": obj{"name": "title", "in": "query", "required": false,
+					"description": "The layer's title.", "schema": obj{"type": "string"}},
+				"import-description": obj{"name": "description", "in": "query", "required": false,
+					"description": "The layer's description.", "schema": obj{"type": "string"}},
+				"import-attribution": obj{"name": "attribution", "in": "query", "required": false,
+					"description": "The layer's attribution.", "schema": obj{"type": "string"}},
+			},
+			"securitySchemes": obj{
+				"bearerAuth": obj{"type": "http", "scheme": "bearer",
+					"description": "A token from the file given to serve --token-file (one name:token a line); the audit log records the token's name."},
+			},
+			"responses": obj{
+				"BadRequest": problemDoc("A parameter, the body or a feature in it is not valid; detail says which. A refused import lists the refused features, by line, in report."),
+				"Unauthorized": obj{"description": "No valid bearer token; nothing was read or written",
+					"headers": obj{"WWW-Authenticate": obj{"description": `Bearer realm="khorasan"`, "schema": obj{"type": "string"}}},
+					"content": problemContent},
+				"Forbidden":            problemDoc("Writes are off: the server was started without a token file (serve --token-file)"),
+				"NotFound":             problemDoc("No such collection, or no such feature"),
+				"Conflict":             problemDoc("The state of the data refuses the write: the layer exists (mode=create), a feature with that id exists, or the layer changed during the import"),
+				"PreconditionFailed":   problemDoc("If-Match does not match the feature's ETag: it changed since it was read"),
+				"PayloadTooLarge":      problemDoc("The body is larger than the server takes (serve --max-upload-mb, 256 MiB by default; 64 MiB for one feature)"),
+				"UnsupportedMediaType": problemDoc("The Content-Type is not one this operation reads"),
+				"Busy": obj{"description": "The database was busy with another write (an import?) for too long, or the request took too long; nothing was written",
+					"headers": obj{"Retry-After": obj{"description": "Seconds to wait before trying again (when the database was busy)", "schema": obj{"type": "integer"}}},
+					"content": problemContent},
 			},
 			"schemas": obj{
 				"link": obj{"type": "object", "required": []string{"href", "rel"}, "properties": obj{
@@ -127,7 +188,35 @@ func openAPIDoc(server string, layers []geo.Layer) obj {
 					"links": obj{"$ref": "#/components/schemas/links"}, "timeStamp": obj{"type": "string", "format": "date-time"},
 					"numberMatched": obj{"type": "integer", "minimum": 0}, "numberReturned": obj{"type": "integer", "minimum": 0}}},
 				"exception": obj{"type": "object", "required": []string{"status", "title"}, "properties": obj{
-					"type": obj{"type": "string"}, "title": obj{"type": "string"}, "status": obj{"type": "integer"}, "detail": obj{"type": "string"}, "instance": obj{"type": "string"}}},
+					"type": obj{"type": "string"}, "title": obj{"type": "string"}, "status": obj{"type": "integer"}, "detail": obj{"type": "string"}, "instance": obj{"type": "string"},
+					"invalid-params": obj{"type": "array", "items": obj{"type": "object", "required": []string{"name", "reason"}, "properties": obj{
+						"name": obj{"type": "string"}, "reason": obj{"type": "string"}}}},
+					"report": obj{"$ref": "#/components/schemas/importReport"}}},
+				"featurePatch": obj{"type": "object", "additionalProperties": false,
+					"description": "A JSON Merge Patch (RFC 7396) of the feature's GeoJSON: properties set to null are cleared, those left out are kept; a geometry member replaces the geometry. The id cannot change.",
+					"properties": obj{"type": obj{"type": "string", "enum": []string{"Feature"}}, "id": obj{"oneOf": []obj{{"type": "string"}, {"type": "integer"}}},
+						"geometry": obj{"$ref": "#/components/schemas/geometry"}, "properties": obj{"type": "object", "nullable": true},
+						"links": obj{"$ref": "#/components/schemas/links"}}},
+				"importReport": obj{"type": "object", "required": []string{"layer", "mode", "dryRun", "format", "created", "read", "inserted", "updated", "unchanged", "deleted", "rejected"},
+					"properties": obj{"layer": obj{"type": "string"}, "mode": obj{"type": "string", "enum": []string{"create", "append", "upsert", "replace"}},
+						"dryRun": obj{"type": "boolean"}, "format": obj{"type": "string", "enum": []string{"geojson", "csv", "kml"}}, "profile": obj{"type": "string"},
+						"created": obj{"type": "boolean", "description": "The layer did not exist."},
+						"read":    obj{"type": "integer"}, "inserted": obj{"type": "integer"}, "updated": obj{"type": "integer"}, "unchanged": obj{"type": "integer"},
+						"deleted": obj{"type": "integer"}, "rejected": obj{"type": "integer"},
+						"newColumns": obj{"type": "array", "items": obj{"type": "object"}},
+						"warnings":   obj{"type": "array", "items": obj{"type": "string"}},
+						"errors": obj{"type": "array", "items": obj{"type": "object", "required": []string{"record", "reason"}, "properties": obj{
+							"record": obj{"type": "integer"}, "line": obj{"type": "integer"}, "id": obj{"type": "string"}, "reason": obj{"type": "string"}}}}}},
+				"auditEntry": obj{"type": "object", "required": []string{"id", "time", "actor", "action", "layer"}, "properties": obj{
+					"id": obj{"type": "integer"}, "time": obj{"type": "string", "format": "date-time"},
+					"actor":     obj{"type": "string", "description": "The token's name for the API, cli:USER for the command line."},
+					"action":    obj{"type": "string", "enum": []string{"create", "update", "delete", "import"}},
+					"layer":     obj{"type": "string"},
+					"featureId": obj{"type": "string", "description": "Absent for an import."},
+					"old":       obj{"type": "object", "description": "The feature before (GeoJSON)."},
+					"new":       obj{"type": "object", "description": "The feature after (GeoJSON); a summary for an import."}}},
+				"history": obj{"type": "object", "required": []string{"entries"}, "properties": obj{
+					"entries": obj{"type": "array", "items": obj{"$ref": "#/components/schemas/auditEntry"}}}},
 			},
 		},
 	}
@@ -149,4 +238,152 @@ func itemsOperation(id, summary string, extra []obj) obj {
 			}},
 			"400": problemResponse, "404": problemResponse,
 		}}
+}
+
+var problemContent = obj{"application/problem+json": obj{"schema": obj{"$ref": "#/components/schemas/exception"}}}
+
+// problemDoc is a problem response of components.responses.
+func problemDoc(desc string) obj { return obj{"description": desc, "content": problemContent} }
+
+// responseRef refers to one of components.responses.
+func responseRef(name string) obj { return obj{"$ref": "#/components/responses/" + name} }
+
+// bearerAuth is the security requirement of writes, the backup and the
+// audit log (authorized in edit.go).
+var bearerAuth = []obj{{"bearerAuth": []string{}}}
+
+var (
+	etagHeader          = obj{"description": "The representation's strong ETag", "schema": obj{"type": "string"}}
+	locationHeader      = obj{"description": "The URL of what was made", "required": true, "schema": obj{"type": "string", "format": "uri"}}
+	dispositionHeader   = obj{"description": "attachment, with a file name", "schema": obj{"type": "string"}}
+	notModifiedResponse = obj{"description": "Not modified: If-None-Match holds the current ETag"}
+)
+
+// securedResponses are the answers of authorized (edit.go) before the
+// handler runs.
+func securedResponses(r obj) obj {
+	r["401"], r["403"] = responseRef("Unauthorized"), responseRef("Forbidden")
+	return r
+}
+
+// featureResponse is a write's answer: the feature as stored, and the
+// ETag the next If-Match compares with.
+func featureResponse(desc string) obj {
+	return obj{"description": desc, "headers": obj{"ETag": etagHeader},
+		"content": obj{"application/geo+json": obj{"schema": obj{"$ref": "#/components/schemas/featureGeoJSON"}}}}
+}
+
+// postItemsOperation is postItems (edit.go): one Feature is created; a
+// file is imported.
+func postItemsOperation(id, summary string, extra []obj) obj {
+	params := append(extra, ref("import-mode"), ref("import-dry-run"), ref("import-skip-invalid"), ref("import-profile"), ref("import-columns"),
+		ref("import-encoding"), ref("import-delimiter"), ref("import-date-order"), ref("import-id"), ref("import-title"),
+		ref("import-description"), ref("import-attribution"))
+	geojson := obj{"schema": obj{"oneOf": []obj{{"$ref": "#/components/schemas/featureGeoJSON"}, {"$ref": "#/components/schemas/featureCollectionGeoJSON"}}}}
+	text := obj{"schema": obj{"type": "string"}}
+	binary := obj{"schema": obj{"type": "string", "format": "binary"}}
+	return obj{"summary": summary, "operationId": id, "tags": []string{"Edit"}, "parameters": params, "security": bearerAuth,
+		"description": "A GeoJSON Feature, without mode, is created as one feature of an existing layer. Anything else (a FeatureCollection, CSV, TSV, KML or KMZ, or a Feature with mode) is imported as a file, which makes the layer if it does not exist. Without a Content-Type, or with application/octet-stream or text/plain, the format is recognised from the body.",
+		"requestBody": obj{"required": true, "content": obj{
+			"application/geo+json":                 geojson,
+			"application/json":                     geojson,
+			"text/csv":                             text,
+			"text/tab-separated-values":            text,
+			"application/vnd.google-earth.kml+xml": text,
+			"application/vnd.google-earth.kmz":     binary,
+			"application/octet-stream":             binary,
+			"text/plain":                           text,
+		}},
+		"responses": securedResponses(obj{
+			"200": obj{"description": "The import report: of a dry run, or of an import into an existing layer",
+				"content": obj{"application/json": obj{"schema": obj{"$ref": "#/components/schemas/importReport"}}}},
+			"201": obj{"description": "Created: one feature (the body is the feature, Location its URL, ETag its tag), or by an import a new layer (the body is the import report, Location the collection's URL)",
+				"headers": obj{"Location": locationHeader, "ETag": obj{"description": "The feature's strong ETag (when one feature was created)", "schema": obj{"type": "string"}}},
+				"content": obj{
+					"application/geo+json": obj{"schema": obj{"$ref": "#/components/schemas/featureGeoJSON"}},
+					"application/json":     obj{"schema": obj{"$ref": "#/components/schemas/importReport"}}}},
+			"400": responseRef("BadRequest"), "404": responseRef("NotFound"), "409": responseRef("Conflict"),
+			"413": responseRef("PayloadTooLarge"), "415": responseRef("UnsupportedMediaType"), "503": responseRef("Busy"),
+		})}
+}
+
+// replaceOperation is putItem (edit.go).
+func replaceOperation() obj {
+	feature := obj{"schema": obj{"$ref": "#/components/schemas/featureGeoJSON"}}
+	return obj{"summary": "Replace a feature", "operationId": "replaceFeature", "tags": []string{"Edit"}, "security": bearerAuth,
+		"description": "The feature's geometry and all its properties become the body's; properties the body leaves out become null.",
+		"parameters":  []obj{ref("collectionId"), ref("featureId"), ref("If-Match")},
+		"requestBody": obj{"required": true, "content": obj{"application/geo+json": feature, "application/json": feature}},
+		"responses": securedResponses(obj{"200": featureResponse("The feature as stored"),
+			"400": responseRef("BadRequest"), "404": responseRef("NotFound"), "412": responseRef("PreconditionFailed"),
+			"413": responseRef("PayloadTooLarge"), "415": responseRef("UnsupportedMediaType"), "503": responseRef("Busy")})}
+}
+
+// patchOperation is patchItem (edit.go).
+func patchOperation() obj {
+	patch := obj{"schema": obj{"$ref": "#/components/schemas/featurePatch"}}
+	return obj{"summary": "Update part of a feature", "operationId": "updateFeature", "tags": []string{"Edit"}, "security": bearerAuth,
+		"parameters":  []obj{ref("collectionId"), ref("featureId"), ref("If-Match")},
+		"requestBody": obj{"required": true, "content": obj{mergePatchType: patch, "application/json": patch, "application/geo+json": patch}},
+		"responses": securedResponses(obj{"200": featureResponse("The feature as stored"),
+			"400": responseRef("BadRequest"), "404": responseRef("NotFound"), "412": responseRef("PreconditionFailed"),
+			"413": responseRef("PayloadTooLarge"), "415": responseRef("UnsupportedMediaType"), "503": responseRef("Busy")})}
+}
+
+// deleteOperation is deleteItem (edit.go).
+func deleteOperation() obj {
+	return obj{"summary": "Delete a feature", "operationId": "deleteFeature", "tags": []string{"Edit"}, "security": bearerAuth,
+		"parameters": []obj{ref("collectionId"), ref("featureId"), ref("If-Match")},
+		"responses": securedResponses(obj{"204": obj{"description": "Deleted"},
+			"400": responseRef("BadRequest"), "404": responseRef("NotFound"), "412": responseRef("PreconditionFailed"), "503": responseRef("Busy")})}
+}
+
+// exportOperation is export (edit.go); reads are public, so it is too.
+func exportOperation() obj {
+	return obj{"summary": "The whole layer as a file", "operationId": "exportCollection", "tags": []string{"Export"},
+		"parameters": []obj{ref("collectionId"),
+			obj{"name": "f", "in": "query", "required": false, "description": "The file's format.",
+				"schema": obj{"type": "string", "enum": []string{"geojson", "json", "csv", "kml", "gpkg"}, "default": "geojson"}},
+			ref("If-None-Match")},
+		"responses": obj{
+			"200": obj{"description": "Every feature of the layer, as an attachment",
+				"headers": obj{"ETag": etagHeader, "Content-Disposition": dispositionHeader},
+				"content": obj{
+					"application/geo+json":                 obj{"schema": obj{"$ref": "#/components/schemas/featureCollectionGeoJSON"}},
+					"text/csv":                             obj{"schema": obj{"type": "string"}},
+					"application/vnd.google-earth.kml+xml": obj{"schema": obj{"type": "string"}},
+					gpkgType:                               obj{"schema": obj{"type": "string", "format": "binary"}}}},
+			"304": notModifiedResponse, "400": problemResponse, "404": problemResponse,
+		}}
+}
+
+// backupOperation is backup (edit.go).
+func backupOperation() obj {
+	return obj{"summary": "A consistent copy of the whole GeoPackage, with its audit log", "operationId": "getBackup", "tags": []string{"Export"},
+		"security": bearerAuth,
+		"responses": securedResponses(obj{
+			"200": obj{"description": "The GeoPackage, as an attachment named for the time",
+				"headers": obj{"Content-Disposition": dispositionHeader},
+				"content": obj{gpkgType: obj{"schema": obj{"type": "string", "format": "binary"}}}},
+			"400": responseRef("BadRequest")})}
+}
+
+// historyOperation is history (edit.go).
+func historyOperation() obj {
+	q := func(name, desc string, schema obj) obj {
+		return obj{"name": name, "in": "query", "required": false, "description": desc, "schema": schema}
+	}
+	str := obj{"type": "string"}
+	return obj{"summary": "The audit log: who changed what, newest first", "operationId": "getHistory", "tags": []string{"History"},
+		"security": bearerAuth,
+		"parameters": []obj{
+			q("layer", "Only this layer's entries.", str),
+			q("feature", "Only this feature's entries.", str),
+			q("actor", "Only the entries of this token name (cli:USER for the command line).", str),
+			q("since", "Only entries from this date (2024-01-31) or RFC 3339 time on.", str),
+			q("limit", "How many entries at most.", obj{"type": "integer", "minimum": 1, "maximum": 10000, "default": 100}),
+		},
+		"responses": securedResponses(obj{
+			"200": obj{"description": "The entries", "content": obj{"application/json": obj{"schema": obj{"$ref": "#/components/schemas/history"}}}},
+			"400": responseRef("BadRequest")})}
 }

@@ -19,7 +19,41 @@ func (s *Server) routes() http.Handler {
 	r.HandleFunc("/metrics", s.metrics.serveMetrics).Methods(get...)
 
 	// OGC API - Features.
-	api := r.PathPrefix("/api").Subrouter()
+	s.apiRoutes(r.PathPrefix("/api").Subrouter())
+
+	// Tiles (tiles/): vector tiles of any layers, their TileJSON, the
+	// offline basemap, and the page's tile settings.
+	tl := s.newTiles()
+	s.tileCache = tl.cache
+	r.Handle("/tiles/{layers}.json", s.handle(func(w http.ResponseWriter, r *http.Request) error {
+		return tl.tileJSON(w, r, mux.Vars(r)["layers"])
+	})).Methods(get...)
+	r.Handle("/tiles/{layers}/{z}/{x}/{file}", s.handle(func(w http.ResponseWriter, r *http.Request) error {
+		v := mux.Vars(r)
+		req, err := parseTilePath(v["layers"], v["z"], v["x"], v["file"])
+		if err != nil {
+			return err
+		}
+		return tl.tile(w, r, req)
+	})).Methods(get...)
+	r.Handle("/config.json", s.handle(tl.pageConfig)).Methods(get...)
+
+	// Static maps (tiles.FigureRenderer) and the page for iframes.
+	rs := s.newRender()
+	r.Handle("/render", s.handle(rs.render)).Methods(http.MethodGet, http.MethodHead, http.MethodPost)
+	r.Handle("/embed", s.handle(s.embed)).Methods(get...)
+
+	// The page.
+	r.PathPrefix("/").Handler(s.static()).Methods(get...)
+
+	return s.logRequests(s.metrics.instrument(s.recoverPanics(s.timeout(cors(gzipResponses(etags(r)))))))
+}
+
+// apiRoutes is the OGC API - Features under /api, reads and writes.
+// openapi.go declares each of them; TestOpenAPIDeclaresEveryAPIRoute
+// walks these routes to hold the two together.
+func (s *Server) apiRoutes(api *mux.Router) {
+	get := []string{http.MethodGet, http.MethodHead}
 	api.Handle("", http.RedirectHandler("api/", http.StatusMovedPermanently)).Methods(get...)
 	api.Handle("/", s.handle(s.landing)).Methods(get...)
 	api.Handle("/conformance", s.handle(s.conformance)).Methods(get...)
@@ -60,31 +94,4 @@ func (s *Server) routes() http.Handler {
 	})).Methods(get...)
 	api.Handle("/backup", s.authorized(s.backup)).Methods(get...)
 	api.Handle("/history", s.authorized(s.history)).Methods(get...)
-
-	// Tiles (tiles/): vector tiles of any layers, their TileJSON, the
-	// offline basemap, and the page's tile settings.
-	tl := s.newTiles()
-	s.tileCache = tl.cache
-	r.Handle("/tiles/{layers}.json", s.handle(func(w http.ResponseWriter, r *http.Request) error {
-		return tl.tileJSON(w, r, mux.Vars(r)["layers"])
-	})).Methods(get...)
-	r.Handle("/tiles/{layers}/{z}/{x}/{file}", s.handle(func(w http.ResponseWriter, r *http.Request) error {
-		v := mux.Vars(r)
-		req, err := parseTilePath(v["layers"], v["z"], v["x"], v["file"])
-		if err != nil {
-			return err
-		}
-		return tl.tile(w, r, req)
-	})).Methods(get...)
-	r.Handle("/config.json", s.handle(tl.pageConfig)).Methods(get...)
-
-	// Static maps (tiles.FigureRenderer) and the page for iframes.
-	rs := s.newRender()
-	r.Handle("/render", s.handle(rs.render)).Methods(http.MethodGet, http.MethodHead, http.MethodPost)
-	r.Handle("/embed", s.handle(s.embed)).Methods(get...)
-
-	// The page.
-	r.PathPrefix("/").Handler(s.static()).Methods(get...)
-
-	return s.logRequests(s.metrics.instrument(s.recoverPanics(s.timeout(cors(gzipResponses(etags(r)))))))
 }
