@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strings"
+
+	"github.com/gorilla/mux"
 
 	"github.com/khorasan/khorasan/geo"
 )
@@ -111,7 +114,23 @@ func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
 	s.writeError(w, r, &statusError{http.StatusNotFound, "no such page: " + r.URL.Path})
 }
 
-func (s *Server) methodNotAllowed(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Allow", "GET, HEAD, OPTIONS")
-	s.writeError(w, r, &statusError{http.StatusMethodNotAllowed, "method " + r.Method + " is not allowed here"})
+func (s *Server) methodNotAllowed(w http.ResponseWriter, r *http.Request, allowed []string) {
+	w.Header().Set("Allow", strings.Join(allowed, ", "))
+	s.writeError(w, r, &statusError{http.StatusMethodNotAllowed, "method " + r.Method + " is not allowed here; use " + strings.Join(allowed, ", ")})
+}
+
+// allowedMethods lists the methods the router takes on the request's
+// path, for the Allow header of a 405. OPTIONS is always there: the CORS
+// middleware answers it.
+func allowedMethods(router *mux.Router, r *http.Request) []string {
+	var out []string
+	for _, m := range []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
+		probe := r.Clone(r.Context())
+		probe.Method = m
+		var match mux.RouteMatch
+		if router.Match(probe, &match) && match.MatchErr == nil {
+			out = append(out, m)
+		}
+	}
+	return append(out, http.MethodOptions)
 }

@@ -10,7 +10,9 @@ import (
 func (s *Server) routes() http.Handler {
 	r := mux.NewRouter()
 	r.NotFoundHandler = http.HandlerFunc(s.notFound)
-	r.MethodNotAllowedHandler = http.HandlerFunc(s.methodNotAllowed)
+	r.MethodNotAllowedHandler = http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		s.methodNotAllowed(w, req, allowedMethods(r, req))
+	})
 	get := []string{http.MethodGet, http.MethodHead}
 	// Tells s.metrics.instrument which route matched (metrics.go).
 	r.Use(routeTemplate)

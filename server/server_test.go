@@ -258,16 +258,31 @@ func TestBadInput(t *testing.T) {
 			}
 		})
 	}
-	t.Run("POST is not allowed", func(t *testing.T) {
-		res, err := http.Post(srv.URL+"/api/collections", "application/json", strings.NewReader("{}"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		res.Body.Close()
-		if res.StatusCode != 405 || res.Header.Get("Content-Type") != "application/problem+json" {
-			t.Errorf("got %d %s", res.StatusCode, res.Header.Get("Content-Type"))
-		}
-	})
+	// A 405 says, in Allow, what the path does take.
+	for _, c := range []struct{ name, method, path, allow string }{
+		{"POST on the collections", "POST", "/api/collections", "GET, HEAD, OPTIONS"},
+		{"PUT on a layer's items", "PUT", "/api/collections/attacks/items", "GET, HEAD, POST, OPTIONS"},
+		{"POST on a feature", "POST", "/api/collections/attacks/items/x", "GET, HEAD, PUT, PATCH, DELETE, OPTIONS"},
+		{"DELETE on the health check", "DELETE", "/healthz", "GET, HEAD, OPTIONS"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			req, err := http.NewRequest(c.method, srv.URL+c.path, strings.NewReader("{}"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res.Body.Close()
+			if res.StatusCode != 405 || res.Header.Get("Content-Type") != "application/problem+json" {
+				t.Errorf("got %d %s", res.StatusCode, res.Header.Get("Content-Type"))
+			}
+			if got := res.Header.Get("Allow"); got != c.allow {
+				t.Errorf("Allow %q, want %q", got, c.allow)
+			}
+		})
+	}
 }
 
 func TestGzip(t *testing.T) {
