@@ -99,15 +99,25 @@ type indexedLayer struct {
 	renumberings sync.Pool
 }
 
-// renumbering maps the layer's key and value numbers to a tile's. An
-// entry counts only when its stamp is the renumbering's current one, so
-// that a tile starts afresh without clearing it.
+// renumbering maps the layer's key and value numbers to a tile's: entry
+// v is the stamp of the tile that used v in its upper 32 bits and v's
+// number in that tile below, and counts only when the stamp is the
+// renumbering's current one, so that a tile starts afresh without
+// clearing it (and a lookup touches one word).
 type renumbering struct {
-	stamp      uint32
-	keyStamp   []uint32
-	keyAt      []uint32
-	valueStamp []uint32
-	valueAt    []uint32
+	stamp  uint32
+	keys   []uint64
+	values []uint64
+}
+
+// number returns the tile's number for entry i of table, and whether it
+// is new to the tile, when it takes the number next.
+func (r *renumbering) number(table []uint64, i uint32, next int) (uint32, bool) {
+	if e := table[i]; uint32(e>>32) == r.stamp {
+		return uint32(e), false
+	}
+	table[i] = uint64(r.stamp)<<32 | uint64(next)
+	return uint32(next), true
 }
 
 // Grid geometry: gridZoom's tiles are the cells (at z8 about 1.4 degrees,
@@ -460,6 +470,12 @@ func (il *indexedLayer) intern(props []geojson.Properties) error {
 	}
 	vl := vt.Layers[0]
 	il.keys, il.values = vl.Keys, vl.Values
+	for _, v := range il.values {
+		// Tiles share these values, and the first Size of a value sets up
+		// its (empty) extension map: do it now, in one goroutine, rather
+		// than race to it in several.
+		v.Size()
+	}
 	il.tagStart = make([]int32, len(vl.Features)+1)
 	for i, f := range vl.Features {
 		il.tags = append(il.tags, f.Tags...)
@@ -474,33 +490,31 @@ func (il *indexedLayer) intern(props []geojson.Properties) error {
 func (il *indexedLayer) tag(vl *vectortile.Tile_Layer, picked []int32) {
 	r, _ := il.renumberings.Get().(*renumbering)
 	if r == nil {
-		r = &renumbering{keyStamp: make([]uint32, len(il.keys)), keyAt: make([]uint32, len(il.keys)),
-			valueStamp: make([]uint32, len(il.values)), valueAt: make([]uint32, len(il.values))}
+		r = &renumbering{keys: make([]uint64, len(il.keys)), values: make([]uint64, len(il.values))}
 	}
 	defer il.renumberings.Put(r)
 	if r.stamp++; r.stamp == 0 {
 		// After 2^32 tiles, begin again from clean tables.
-		clear(r.keyStamp)
-		clear(r.valueStamp)
+		clear(r.keys)
+		clear(r.values)
 		r.stamp = 1
 	}
 	var keys []string
-	var values []*vectortile.Tile_Value
+	values := make([]*vectortile.Tile_Value, 0, 2*len(picked))
 	tags := make([]uint32, 0, len(picked)*8)
 	for i, f := range vl.Features {
 		start := len(tags)
 		global := il.tags[il.tagStart[picked[i]]:il.tagStart[picked[i]+1]]
 		for j := 0; j+1 < len(global); j += 2 {
-			k, v := global[j], global[j+1]
-			if r.keyStamp[k] != r.stamp {
-				r.keyStamp[k], r.keyAt[k] = r.stamp, uint32(len(keys))
-				keys = append(keys, il.keys[k])
+			k, isNew := r.number(r.keys, global[j], len(keys))
+			if isNew {
+				keys = append(keys, il.keys[global[j]])
 			}
-			if r.valueStamp[v] != r.stamp {
-				r.valueStamp[v], r.valueAt[v] = r.stamp, uint32(len(values))
-				values = append(values, il.values[v])
+			v, isNew := r.number(r.values, global[j+1], len(values))
+			if isNew {
+				values = append(values, il.values[global[j+1]])
 			}
-			tags = append(tags, r.keyAt[k], r.valueAt[v])
+			tags = append(tags, k, v)
 		}
 		f.Tags = tags[start:len(tags):len(tags)]
 	}
