@@ -3,6 +3,7 @@ package tiles
 import (
 	"cmp"
 	"context"
+	"encoding/binary"
 	"fmt"
 	"maps"
 	"math"
@@ -86,15 +87,17 @@ type indexedLayer struct {
 	grid   grid
 	points bool
 	// The layer's properties as orb's MVT encoder interns them, once for
-	// the whole layer: keys, values, and for each feature its tags
-	// (key and value index pairs, keys in name order) in
-	// tags[tagStart[i]:tagStart[i+1]]. A tile renumbers the ones it uses
-	// (see tag), which is much faster than interning each tile's
-	// properties anew.
-	keys     []string
-	values   []*vectortile.Tile_Value
-	tags     []uint32
-	tagStart []int32
+	// the whole layer: keys; values, kept as the protobuf bytes of each
+	// Tile_Value, value v being values[valueStart[v]:valueStart[v+1]];
+	// and for each feature its tags (key and value index pairs, keys in
+	// name order) in tags[tagStart[i]:tagStart[i+1]]. A tile renumbers
+	// the ones it uses (see tag) and copies the values' bytes, which is
+	// much faster than interning and encoding each tile's properties anew.
+	keys       []string
+	values     []byte
+	valueStart []int32
+	tags       []uint32
+	tagStart   []int32
 	// renumberings keeps *renumbering for tag.
 	renumberings sync.Pool
 }
@@ -469,12 +472,15 @@ func (il *indexedLayer) intern(props []geojson.Properties) error {
 		return err
 	}
 	vl := vt.Layers[0]
-	il.keys, il.values = vl.Keys, vl.Values
-	for _, v := range il.values {
-		// Tiles share these values, and the first Size of a value sets up
-		// its (empty) extension map: do it now, in one goroutine, rather
-		// than race to it in several.
-		v.Size()
+	il.keys = vl.Keys
+	il.valueStart = make([]int32, len(vl.Values)+1)
+	for i, v := range vl.Values {
+		b, err := v.Marshal()
+		if err != nil {
+			return err
+		}
+		il.values = append(il.values, b...)
+		il.valueStart[i+1] = int32(len(il.values))
 	}
 	il.tagStart = make([]int32, len(vl.Features)+1)
 	for i, f := range vl.Features {
@@ -485,12 +491,14 @@ func (il *indexedLayer) intern(props []geojson.Properties) error {
 }
 
 // tag gives the tile layer vl the properties of the index's features
-// picked[i] for its features i, with its own key and value tables:
-// what orb's encoder would have written from the properties.
-func (il *indexedLayer) tag(vl *vectortile.Tile_Layer, picked []int32) {
+// picked[i] for its features i: its key table, and the tags numbered as
+// orb's encoder would have numbered them from the properties. It returns
+// the layer's value table, as the numbers of the index's values in the
+// tile's order, for marshal to write.
+func (il *indexedLayer) tag(vl *vectortile.Tile_Layer, picked []int32) (values []uint32) {
 	r, _ := il.renumberings.Get().(*renumbering)
 	if r == nil {
-		r = &renumbering{keys: make([]uint64, len(il.keys)), values: make([]uint64, len(il.values))}
+		r = &renumbering{keys: make([]uint64, len(il.keys)), values: make([]uint64, len(il.valueStart)-1)}
 	}
 	defer il.renumberings.Put(r)
 	if r.stamp++; r.stamp == 0 {
@@ -500,7 +508,7 @@ func (il *indexedLayer) tag(vl *vectortile.Tile_Layer, picked []int32) {
 		r.stamp = 1
 	}
 	var keys []string
-	values := make([]*vectortile.Tile_Value, 0, 2*len(picked))
+	values = make([]uint32, 0, 2*len(picked))
 	tags := make([]uint32, 0, len(picked)*8)
 	for i, f := range vl.Features {
 		start := len(tags)
@@ -512,13 +520,62 @@ func (il *indexedLayer) tag(vl *vectortile.Tile_Layer, picked []int32) {
 			}
 			v, isNew := r.number(r.values, global[j+1], len(values))
 			if isNew {
-				values = append(values, il.values[global[j+1]])
+				values = append(values, global[j+1])
 			}
 			tags = append(tags, k, v)
 		}
 		f.Tags = tags[start:len(tags):len(tags)]
 	}
-	vl.Keys, vl.Values = keys, values
+	vl.Keys = keys
+	return values
+}
+
+// marshal appends to b the protobuf of the tile layer vl (whose Values
+// are left empty) with the index's values in the given order spliced in
+// where the encoder writes values: after the keys (field 3), before the
+// extent (5) and version (15), so the bytes are those orb's encoder
+// writes for the same layer.
+func (il *indexedLayer) marshal(b []byte, vl *vectortile.Tile_Layer, values []uint32) ([]byte, error) {
+	head, err := vl.Marshal()
+	if err != nil {
+		return nil, err
+	}
+	tail := (&vectortile.Tile_Layer{Extent: vl.Extent, Version: vl.Version}).Size()
+	size := len(head)
+	for _, v := range values {
+		n := int(il.valueStart[v+1] - il.valueStart[v])
+		size += 1 + varintSize(n) + n
+	}
+	b = slices.Grow(b, 1+varintSize(size)+size)
+	b = appendField(b, tileLayersField, size)
+	b = append(b, head[:len(head)-tail]...)
+	for _, v := range values {
+		value := il.values[il.valueStart[v]:il.valueStart[v+1]]
+		b = appendField(b, layerValuesField, len(value))
+		b = append(b, value...)
+	}
+	return append(b, head[len(head)-tail:]...), nil
+}
+
+// Protobuf field keys (field number << 3 | wire type 2, length-delimited)
+// of the vector tile schema: Tile.layers is 3, Layer.values 4.
+const (
+	tileLayersField  = 3<<3 | 2
+	layerValuesField = 4<<3 | 2
+)
+
+// appendField appends a length-delimited field's key and length.
+func appendField(b []byte, key byte, n int) []byte {
+	return binary.AppendUvarint(append(b, key), uint64(n))
+}
+
+func varintSize(n int) int {
+	size := 1
+	for n >= 0x80 {
+		n >>= 7
+		size++
+	}
+	return size
 }
 
 // permute returns s in the given order: element i is s[order[i]].

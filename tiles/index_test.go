@@ -245,3 +245,22 @@ func TestIndexConcurrentFirstUse(t *testing.T) {
 		t.Errorf("%d layers in memory, want 2", n)
 	}
 }
+
+// TestIndexAndStoreLayersInOneTile: a tile joining a layer in memory and
+// one over the limits (cut from the store) is the store's tile, byte for
+// byte.
+func TestIndexAndStoreLayersInOneTile(t *testing.T) {
+	x := NewIndex(testStore)
+	x.maxFeatures = 1000 // dense (5,000 points) stays on disk, attacks and cities load
+	e := &Encoder{Source: testStore, Index: x, MaxPoints: 100}
+	store := &Encoder{Source: testStore, MaxPoints: 100}
+	for _, tile := range []maptile.Tile{maptile.New(0, 0, 0), maptile.At(orb.Point{69.2, 34.5}, 6)} {
+		want := encode(t, store, tile, "dense", "attacks", "cities")
+		if got := encode(t, e, tile, "dense", "attacks", "cities"); string(got) != string(want) {
+			t.Errorf("tile %v: %d bytes, the store's %d, and they differ", tile, len(got), len(want))
+		}
+	}
+	if held := x.Held(); held["dense"] != 0 || held["attacks"] == 0 || held["cities"] == 0 {
+		t.Errorf("in memory: %v, want attacks and cities but not dense", held)
+	}
+}

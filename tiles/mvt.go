@@ -13,6 +13,7 @@ import (
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/clip"
 	"github.com/paulmach/orb/encoding/mvt"
+	"github.com/paulmach/orb/encoding/mvt/vectortile"
 	"github.com/paulmach/orb/geojson"
 	"github.com/paulmach/orb/maptile"
 	"github.com/paulmach/orb/simplify"
@@ -101,12 +102,23 @@ func (e *Encoder) Encode(ctx context.Context, layers []geo.Layer, t maptile.Tile
 	if err != nil {
 		return nil, err
 	}
+	// A tile is its layers, one after the other (Tile.layers, field 3).
+	var b []byte
 	for i, c := range cuts {
-		if c.index != nil {
-			c.index.tag(vt.Layers[i], c.picked)
+		vl := vt.Layers[i]
+		if c.index == nil {
+			one, err := (&vectortile.Tile{Layers: []*vectortile.Tile_Layer{vl}}).Marshal()
+			if err != nil {
+				return nil, err
+			}
+			b = append(b, one...)
+			continue
+		}
+		if b, err = c.index.marshal(b, vl, c.index.tag(vl, c.picked)); err != nil {
+			return nil, err
 		}
 	}
-	return vt.Marshal()
+	return b, nil
 }
 
 // cut is one layer of a tile. Features cut from the Index come without
