@@ -3,12 +3,14 @@ package server
 import (
 	"bytes"
 	"compress/gzip"
+	"context"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
 
+	"github.com/khorasan/khorasan/geo"
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
@@ -109,6 +111,15 @@ func TestMetricsAfterTraffic(t *testing.T) {
 		if rec := serve(s, req.method, req.path, req.header); rec.Code != req.status {
 			t.Fatalf("%s %s: %d, want %d\n%s", req.method, req.path, rec.Code, req.status, rec.Body)
 		}
+	}
+	// The tile request started loading attacks into memory, in the
+	// background: wait for it.
+	attacks, err := s.store.Layer(context.Background(), "attacks")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.tileIndex.Warm(context.Background(), []geo.Layer{attacks}); err != nil {
+		t.Fatal(err)
 	}
 	families := scrape(t, s)
 

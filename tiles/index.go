@@ -44,10 +44,10 @@ const levelCount = 10
 // is what keeps a cold tile (one not in the tile cache) fast: a tile no
 // longer waits on SQLite, decoding and projection.
 //
-// Each layer is built on first use, from one read of the layer, and is
-// rebuilt when the layer's version (geo.Layer.Changed and Count) moves on,
-// so an import is seen at once. Requests for a layer being built wait for
-// it. Safe for concurrent use.
+// Each layer is loaded in the background on first use, from one read of
+// the layer, and again when the layer's version (geo.Layer.Changed and
+// Count) moves on, so an import is seen at once: until a load is done the
+// layer's tiles are cut from the store. Safe for concurrent use.
 type Index struct {
 	source      Source
 	maxFeatures int64
@@ -64,9 +64,9 @@ func NewIndex(source Source) *Index {
 
 type indexEntry struct {
 	version string
-	done    chan struct{} // closed when built
+	done    chan struct{} // closed when loaded
 	layer   *indexedLayer // nil when too large or failed
-	err     error
+	err     error         // why it failed; it is not tried again until the layer changes
 }
 
 // indexedLayer is one layer version in memory.
@@ -309,40 +309,55 @@ func versionOf(l geo.Layer) string {
 	return l.Changed + "#" + strconv.FormatInt(l.Count, 10)
 }
 
-// layer returns layer l in memory, building it if needed; nil (and no
-// error) when the layer is over the limits.
+// layer returns layer l in memory; nil (and no error) while it is being
+// loaded, and when it is over the limits or failed to load: the caller
+// then reads the store. A layer is loaded in the background, on its first
+// tile and after each change, so that no request waits a second for a
+// large layer to load; the store serves its tiles meanwhile.
 func (x *Index) layer(ctx context.Context, l geo.Layer) (*indexedLayer, error) {
+	e, _ := x.start(ctx, l)
+	if e == nil {
+		return nil, nil
+	}
+	select {
+	case <-e.done:
+		return e.layer, nil
+	default:
+		return nil, nil
+	}
+}
+
+// start returns the entry of l's current version, starting to load it if
+// needed. One load runs per layer at a time: while an older version is
+// still loading, start returns no entry and that older one as busy, and a
+// later call loads the current version. No entry and no busy one: l is
+// over the limits.
+func (x *Index) start(ctx context.Context, l geo.Layer) (e, busy *indexEntry) {
 	if l.Count > x.maxFeatures {
 		return nil, nil
 	}
 	version := versionOf(l)
 	x.mu.Lock()
-	e, ok := x.layers[l.Name]
-	build := !ok || e.version != version
-	if build {
-		e = &indexEntry{version: version, done: make(chan struct{})}
-		x.layers[l.Name] = e
+	defer x.mu.Unlock()
+	old, ok := x.layers[l.Name]
+	if ok && old.version == version {
+		return old, nil
 	}
-	x.mu.Unlock()
-	if build {
-		// The build outlives the request that started it: others wait on it.
-		e.layer, e.err = x.build(context.WithoutCancel(ctx), l)
-		if e.err != nil {
-			// Let the next request try again.
-			x.mu.Lock()
-			if x.layers[l.Name] == e {
-				delete(x.layers, l.Name)
-			}
-			x.mu.Unlock()
+	if ok {
+		select {
+		case <-old.done:
+		default:
+			return nil, old
 		}
+	}
+	e = &indexEntry{version: version, done: make(chan struct{})}
+	x.layers[l.Name] = e
+	go func() {
+		// The load outlives the request that started it.
+		e.layer, e.err = x.build(context.WithoutCancel(ctx), l)
 		close(e.done)
-	}
-	select {
-	case <-e.done:
-		return e.layer, e.err
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
+	}()
+	return e, nil
 }
 
 // Held returns, for each layer in memory, its number of features. Layers
@@ -364,12 +379,30 @@ func (x *Index) Held() map[string]int {
 	return out
 }
 
-// Warm builds every given layer that is not yet in memory, so the first
-// tiles after start are as fast as the rest.
+// Warm loads every given layer that is not in memory yet and waits for
+// them, so that the first tiles after start are as fast as the rest.
 func (x *Index) Warm(ctx context.Context, layers []geo.Layer) error {
 	for _, l := range layers {
-		if _, err := x.layer(ctx, l); err != nil {
-			return fmt.Errorf("layer %s: %w", l.Name, err)
+		for {
+			e, busy := x.start(ctx, l)
+			wait := e
+			if wait == nil {
+				wait = busy
+			}
+			if wait == nil {
+				break // over the limits
+			}
+			select {
+			case <-wait.done:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+			if e != nil {
+				if e.err != nil {
+					return fmt.Errorf("layer %s: %w", l.Name, e.err)
+				}
+				break
+			}
 		}
 	}
 	return nil

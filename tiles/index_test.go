@@ -20,8 +20,22 @@ import (
 func bothPaths(t *testing.T, maxPoints int, test func(*testing.T, *Encoder)) {
 	t.Run("store", func(t *testing.T) { test(t, &Encoder{Source: testStore, MaxPoints: maxPoints}) })
 	t.Run("index", func(t *testing.T) {
-		test(t, &Encoder{Source: testStore, MaxPoints: maxPoints, Index: NewIndex(testStore)})
+		test(t, &Encoder{Source: testStore, MaxPoints: maxPoints, Index: loadedIndex(t, NewIndex(testStore))})
 	})
+}
+
+// loadedIndex returns x once every layer of the test store is in it (or
+// known to be over its limits).
+func loadedIndex(t testing.TB, x *Index) *Index {
+	t.Helper()
+	ls, err := testStore.Layers(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := x.Warm(context.Background(), ls); err != nil {
+		t.Fatal(err)
+	}
+	return x
 }
 
 // TestIndexMatchesStoreForPoints: point tiles from memory are the very
@@ -32,7 +46,7 @@ func TestIndexMatchesStoreForPoints(t *testing.T) {
 	tiles := []maptile.Tile{maptile.New(0, 0, 0), maptile.At(kabul, 4), maptile.At(kabul, 6), maptile.At(kabul, 8), maptile.At(orb.Point{69.19, 34.52}, MaxZoom)}
 	for _, maxPoints := range []int{0, 100} {
 		store := &Encoder{Source: testStore, MaxPoints: maxPoints}
-		index := &Encoder{Source: testStore, MaxPoints: maxPoints, Index: NewIndex(testStore)}
+		index := &Encoder{Source: testStore, MaxPoints: maxPoints, Index: loadedIndex(t, NewIndex(testStore))}
 		for _, layer := range []string{"attacks", "cities", "dense"} {
 			for _, tile := range tiles {
 				t.Run(fmt.Sprintf("%s %d/%d/%d max %d", layer, tile.Z, tile.X, tile.Y, maxPoints), func(t *testing.T) {
@@ -45,7 +59,7 @@ func TestIndexMatchesStoreForPoints(t *testing.T) {
 		}
 	}
 	// Several layers in one tile, mixing points and shapes.
-	store, index := &Encoder{Source: testStore}, &Encoder{Source: testStore, Index: NewIndex(testStore)}
+	store, index := &Encoder{Source: testStore}, &Encoder{Source: testStore, Index: loadedIndex(t, NewIndex(testStore))}
 	tile := maptile.At(kabul, 5)
 	want := decode(t, encode(t, store, tile, "attacks", "borders", "cities"))
 	got := decode(t, encode(t, index, tile, "attacks", "borders", "cities"))
@@ -66,7 +80,7 @@ func TestIndexMatchesStoreForPoints(t *testing.T) {
 // each tile holds the same features with the same properties and the
 // same area to within a few tile units.
 func TestIndexMatchesStoreForShapes(t *testing.T) {
-	store, index := &Encoder{Source: testStore}, &Encoder{Source: testStore, Index: NewIndex(testStore)}
+	store, index := &Encoder{Source: testStore}, &Encoder{Source: testStore, Index: loadedIndex(t, NewIndex(testStore))}
 	var tiles []maptile.Tile
 	for z := maptile.Zoom(0); z <= 10; z += 2 {
 		tiles = append(tiles, maptile.At(orb.Point{69.2, 34.5}, z), maptile.At(orb.Point{63, 33}, z), maptile.At(orb.Point{179.5, 66}, z))
@@ -144,11 +158,11 @@ func TestIndexMatchesStoreForShapes(t *testing.T) {
 	}
 }
 
-// TestIndexFollowsLayerVersion: a rewritten layer is read again at its
-// next tile, and only that layer.
+// TestIndexFollowsLayerVersion: a rewritten layer's tiles show the new
+// data at once (from the store while the new version loads, then from
+// memory), and only that layer is loaded again.
 func TestIndexFollowsLayerVersion(t *testing.T) {
 	ctx := context.Background()
-	e := &Encoder{Source: testStore, Index: NewIndex(testStore)}
 	schema := geo.Schema{GeometryType: "POINT", Columns: []geo.Column{{Name: "n", Type: geo.Integer}}}
 	write := func(p orb.Point, n int64) {
 		t.Helper()
@@ -159,6 +173,8 @@ func TestIndexFollowsLayerVersion(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	write(orb.Point{60, 30}, 1)
+	e := &Encoder{Source: testStore, Index: loadedIndex(t, NewIndex(testStore))}
 	world := maptile.New(0, 0, 0)
 	only := func() map[string]any {
 		t.Helper()
@@ -168,14 +184,21 @@ func TestIndexFollowsLayerVersion(t *testing.T) {
 		}
 		return l.Features[0].Properties
 	}
-	write(orb.Point{60, 30}, 1)
 	if got := only()["n"]; got != float64(1) {
 		t.Fatalf("n = %v, want 1", got)
 	}
+	before := e.Index.layers["moving"]
 	attacks := e.Index.layers["attacks"]
 	write(orb.Point{70, 35}, 2)
 	if got := only()["n"]; got != float64(2) {
 		t.Fatalf("after the rewrite n = %v, want 2", got)
+	}
+	loadedIndex(t, e.Index)
+	if after := e.Index.layers["moving"]; after == before || after.layer == nil {
+		t.Fatal("the rewritten layer was not loaded again")
+	}
+	if got := only()["n"]; got != float64(2) {
+		t.Fatalf("from memory, after the rewrite n = %v, want 2", got)
 	}
 	if e.Index.layers["attacks"] != attacks {
 		t.Error("rewriting one layer reloaded another")
@@ -198,6 +221,7 @@ func TestIndexLimits(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			x := NewIndex(testStore)
 			x.maxFeatures, x.maxVertices = int64(tc.maxFeatures), tc.vertices
+			loadedIndex(t, x)
 			il, err := x.layer(ctx, dense)
 			if err != nil {
 				t.Fatal(err)
@@ -214,8 +238,10 @@ func TestIndexLimits(t *testing.T) {
 	}
 }
 
-// TestIndexConcurrentFirstUse: many tiles asked at once of a layer not
-// yet in memory load it once and all come out right.
+// TestIndexConcurrentFirstUse: many tiles asked at once of layers not yet
+// in memory come out right (from the store while they load), start one
+// load each, and once loaded the same tiles, asked at once again, come
+// out the same from memory.
 func TestIndexConcurrentFirstUse(t *testing.T) {
 	store := &Encoder{Source: testStore}
 	index := &Encoder{Source: testStore, Index: NewIndex(testStore)}
@@ -224,26 +250,37 @@ func TestIndexConcurrentFirstUse(t *testing.T) {
 	for i, tile := range list {
 		want[i] = encode(t, store, tile, "dense", "attacks")
 	}
-	var wg sync.WaitGroup
-	errs := make(chan error, len(list))
-	for i, tile := range list {
-		wg.Go(func() {
-			got, err := index.Encode(context.Background(), layers(t, "dense", "attacks"), tile)
-			if err != nil {
-				errs <- err
-			} else if string(got) != string(want[i]) {
-				errs <- fmt.Errorf("tile %v differs from the store's", tile)
-			}
-		})
+	all := func() {
+		t.Helper()
+		var wg sync.WaitGroup
+		errs := make(chan error, len(list))
+		for i, tile := range list {
+			wg.Go(func() {
+				got, err := index.Encode(context.Background(), layers(t, "dense", "attacks"), tile)
+				if err != nil {
+					errs <- err
+				} else if string(got) != string(want[i]) {
+					errs <- fmt.Errorf("tile %v differs from the store's", tile)
+				}
+			})
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			t.Error(err)
+		}
 	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Error(err)
-	}
+	all()
 	if n := len(slices.Collect(maps.Keys(index.Index.layers))); n != 2 {
-		t.Errorf("%d layers in memory, want 2", n)
+		t.Errorf("%d layers loading or loaded, want 2", n)
 	}
+	if err := index.Index.Warm(context.Background(), layers(t, "dense", "attacks")); err != nil {
+		t.Fatal(err)
+	}
+	if held := index.Index.Held(); held["dense"] == 0 || held["attacks"] == 0 {
+		t.Fatalf("in memory: %v", held)
+	}
+	all()
 }
 
 // TestIndexAndStoreLayersInOneTile: a tile joining a layer in memory and
@@ -252,6 +289,7 @@ func TestIndexConcurrentFirstUse(t *testing.T) {
 func TestIndexAndStoreLayersInOneTile(t *testing.T) {
 	x := NewIndex(testStore)
 	x.maxFeatures = 1000 // dense (5,000 points) stays on disk, attacks and cities load
+	loadedIndex(t, x)
 	e := &Encoder{Source: testStore, Index: x, MaxPoints: 100}
 	store := &Encoder{Source: testStore, MaxPoints: 100}
 	for _, tile := range []maptile.Tile{maptile.New(0, 0, 0), maptile.At(orb.Point{69.2, 34.5}, 6)} {
