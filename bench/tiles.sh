@@ -54,6 +54,12 @@ for kind in borders points basemap; do
 		curl -sf -o "$tmp/static$p" "http://127.0.0.1:18093$p"
 	done < "$tmp/$kind.txt"
 done
+# The cold server loads the layers into memory in the background (tiles
+# come from SQLite until then): wait for the points.
+for i in $(seq 100); do
+	curl -sf http://127.0.0.1:18094/metrics | grep -q '^khorasan_tile_layer_features_in_memory{layer="points"} 100000$' && break
+	sleep 0.2
+done
 echo "tiles: $(wc -l < "$tmp/zxy.txt") per layer, z3..z8; bytes: borders $(cat "$tmp"/static/tiles/borders/*/*/* | wc -c), points $(cat "$tmp"/static/tiles/points/*/*/* | wc -c), basemap $(cat "$tmp"/static/tiles/basemap/*/*/* | wc -c)"
 
 report() { # name base-url list
