@@ -440,7 +440,7 @@ func (p *csvPlan) feature(row, header []string) (Feature, error) {
 			if err != nil {
 				return f, fmt.Errorf("column %q: not WKT: %v", header[p.wkt], err)
 			}
-			if n := countPositions(g); n > MaxGeometryPositions {
+			if n := CountPositions(g); n > MaxGeometryPositions {
 				return f, fmt.Errorf("column %q: a geometry of %d positions, more than the %d one feature may have", header[p.wkt], n, MaxGeometryPositions)
 			}
 			f.Geometry = g
@@ -484,7 +484,8 @@ func parseCoordinate(s string) (float64, error) {
 	return v, nil
 }
 
-func countPositions(g orb.Geometry) int {
+// CountPositions is the number of positions (vertices) in g.
+func CountPositions(g orb.Geometry) int {
 	switch g := g.(type) {
 	case orb.Point:
 		return 1
@@ -509,13 +510,13 @@ func countPositions(g orb.Geometry) int {
 	case orb.MultiPolygon:
 		n := 0
 		for _, p := range g {
-			n += countPositions(p)
+			n += CountPositions(p)
 		}
 		return n
 	case orb.Collection:
 		n := 0
 		for _, m := range g {
-			n += countPositions(m)
+			n += CountPositions(m)
 		}
 		return n
 	}

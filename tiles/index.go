@@ -421,7 +421,7 @@ func (x *Index) build(ctx context.Context, l geo.Layer) (*indexedLayer, error) {
 		if f.Geometry == nil {
 			return nil
 		}
-		if vertices += countVertices(f.Geometry); vertices > x.maxVertices {
+		if vertices += geo.CountPositions(f.Geometry); vertices > x.maxVertices {
 			return errTooLarge
 		}
 		full := projectGeometry(orb.Clone(f.Geometry), toWorld)
@@ -430,14 +430,14 @@ func (x *Index) build(ctx context.Context, l geo.Layer) (*indexedLayer, error) {
 			out.points = false
 		}
 		if full.Dimensions() > 0 {
-			n := countVertices(full)
+			n := geo.CountPositions(full)
 			for z := range levelCount {
 				g := simplify.DouglasPeucker(Tolerance / (Extent * float64(uint64(1)<<z))).Simplify(orb.Clone(full))
 				if g == nil {
 					shapes = append(shapes, shape{gone: true})
 					continue
 				}
-				m := countVertices(g)
+				m := geo.CountPositions(g)
 				if m == n {
 					// Simplification removes nothing from here on: the
 					// full geometry serves.
@@ -635,42 +635,4 @@ func severityOf(v any) float64 {
 func toWorld(p orb.Point) orb.Point {
 	x, y := worldPixel(p, 0, 1)
 	return orb.Point{x, y}
-}
-
-func countVertices(g orb.Geometry) int {
-	switch g := g.(type) {
-	case orb.Point:
-		return 1
-	case orb.MultiPoint:
-		return len(g)
-	case orb.LineString:
-		return len(g)
-	case orb.Ring:
-		return len(g)
-	case orb.MultiLineString:
-		n := 0
-		for _, ls := range g {
-			n += len(ls)
-		}
-		return n
-	case orb.Polygon:
-		n := 0
-		for _, r := range g {
-			n += len(r)
-		}
-		return n
-	case orb.MultiPolygon:
-		n := 0
-		for _, p := range g {
-			n += countVertices(p)
-		}
-		return n
-	case orb.Collection:
-		n := 0
-		for _, c := range g {
-			n += countVertices(c)
-		}
-		return n
-	}
-	return 0
 }
