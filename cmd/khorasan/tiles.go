@@ -134,7 +134,14 @@ func runTilesExport(ctx context.Context, args []string, getenv func(string) stri
 
 	bar := newProgress(stderr)
 	start := time.Now()
-	n, err := tiles.Export(ctx, &tiles.Encoder{Source: store}, tiles.ExportOptions{
+	// The layers are cut from memory, as serve cuts them: loaded once,
+	// rather than read from SQLite for every tile.
+	enc := &tiles.Encoder{Source: store, Index: tiles.NewIndex(store)}
+	if err := enc.Index.Warm(ctx, layers); err != nil {
+		abort()
+		return err
+	}
+	n, err := tiles.Export(ctx, enc, tiles.ExportOptions{
 		Layers: layers, MinZoom: *minZoom, MaxZoom: *maxZoom, Progress: bar.update,
 	}, put)
 	bar.done()

@@ -171,7 +171,12 @@ func TestTilesExportPMTilesVerifies(t *testing.T) {
 	defer store.Close()
 	a, _ := store.Layer(context.Background(), "attacks")
 	b, _ := store.Layer(context.Background(), "borders")
-	want, err := (&tiles.Encoder{Source: store}).Encode(context.Background(), []geo.Layer{a, b}, kabul)
+	// The server cuts tiles from the layers in memory (tiles.Index).
+	enc := &tiles.Encoder{Source: store, Index: tiles.NewIndex(store)}
+	if err := enc.Index.Warm(context.Background(), []geo.Layer{a, b}); err != nil {
+		t.Fatal(err)
+	}
+	want, err := enc.Encode(context.Background(), []geo.Layer{a, b}, kabul)
 	if err != nil {
 		t.Fatal(err)
 	}
