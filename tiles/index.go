@@ -309,21 +309,21 @@ func versionOf(l geo.Layer) string {
 	return l.Changed + "#" + strconv.FormatInt(l.Count, 10)
 }
 
-// layer returns layer l in memory; nil (and no error) while it is being
+// layer returns layer l in memory; nil while it is being
 // loaded, and when it is over the limits or failed to load: the caller
 // then reads the store. A layer is loaded in the background, on its first
 // tile and after each change, so that no request waits a second for a
 // large layer to load; the store serves its tiles meanwhile.
-func (x *Index) layer(ctx context.Context, l geo.Layer) (*indexedLayer, error) {
+func (x *Index) layer(ctx context.Context, l geo.Layer) *indexedLayer {
 	e, _ := x.start(ctx, l)
 	if e == nil {
-		return nil, nil
+		return nil
 	}
 	select {
 	case <-e.done:
-		return e.layer, nil
+		return e.layer
 	default:
-		return nil, nil
+		return nil
 	}
 }
 

@@ -160,11 +160,7 @@ func (e *Encoder) layer(ctx context.Context, l geo.Layer, t maptile.Tile) (cut, 
 	}
 	c := cut{layer: &mvt.Layer{Name: l.Name, Version: 2, Extent: Extent}}
 	if e.Index != nil {
-		il, err := e.Index.layer(ctx, l)
-		if err != nil {
-			return c, err
-		}
-		if il != nil {
+		if il := e.Index.layer(ctx, l); il != nil {
 			c.index = il
 			c.picked = il.cut(c.layer, t, limit)
 			return c, nil
