@@ -39,14 +39,7 @@ var questions = map[string]string{
 // table, URL state, downloads, share panel, keyboard, phone and print) and
 // embed.test.mjs (embed.html in an iframe of a page on another port).
 func TestAnalystPage(t *testing.T) {
-	for _, need := range []string{"node", "/usr/bin/chromium"} {
-		if _, err := exec.LookPath(need); err != nil {
-			t.Fatalf("%s not found: run make test, which installs what the browser test needs", need)
-		}
-	}
-	if _, err := os.Stat("node_modules/playwright-core"); err != nil {
-		t.Fatal("tests/browser/node_modules is missing: run make test (it runs npm ci here)")
-	}
+	needBrowser(t)
 	bin := testserver.Build(t)
 	srv := testserver.Start(t, bin, filepath.Join(t.TempDir(), "khorasan.gpkg"))
 	expected := expectedCounts(t, srv.DB)

@@ -16,7 +16,10 @@ import (
 	"github.com/khorasan/khorasan/tests/testserver"
 )
 
-func TestMapPage(t *testing.T) {
+// needBrowser stops the test when what the browser tests run on is
+// missing: node, Debian's chromium and the npm packages.
+func needBrowser(t *testing.T) {
+	t.Helper()
 	for _, need := range []string{"node", "/usr/bin/chromium"} {
 		if _, err := exec.LookPath(need); err != nil {
 			t.Fatalf("%s not found: run make test, which installs what the browser test needs", need)
@@ -25,6 +28,10 @@ func TestMapPage(t *testing.T) {
 	if _, err := os.Stat("node_modules/playwright-core"); err != nil {
 		t.Fatal("tests/browser/node_modules is missing: run make test (it runs npm ci here)")
 	}
+}
+
+func TestMapPage(t *testing.T) {
+	needBrowser(t)
 	srv := testserver.Start(t, testserver.Build(t), filepath.Join(t.TempDir(), "khorasan.gpkg"))
 
 	// The expected count comes from the database itself, not from the page.

@@ -18,14 +18,7 @@ import (
 // a generated 100,000-point layer ("events", imported before the page
 // opens) that it must draw from vector tiles and stay responsive.
 func TestTilesPage(t *testing.T) {
-	for _, need := range []string{"node", "/usr/bin/chromium"} {
-		if _, err := exec.LookPath(need); err != nil {
-			t.Fatalf("%s not found: run make test, which installs what the browser test needs", need)
-		}
-	}
-	if _, err := os.Stat("node_modules/playwright-core"); err != nil {
-		t.Fatal("tests/browser/node_modules is missing: run make test (it runs npm ci here)")
-	}
+	needBrowser(t)
 	bin := testserver.Build(t)
 	dir := t.TempDir()
 	srv := testserver.Start(t, bin, filepath.Join(dir, "khorasan.gpkg"))
