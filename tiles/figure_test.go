@@ -11,7 +11,6 @@ import (
 	"io"
 	"math"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -103,26 +102,7 @@ func TestFigureGolden(t *testing.T) {
 			if b := img.Bounds(); b.Dx() != int(float64(f.Width)*f.Scale) || b.Dy() != int(float64(f.Height)*f.Scale) {
 				t.Fatalf("%dx%d pixels, want %gx%g", b.Dx(), b.Dy(), float64(f.Width)*f.Scale, float64(f.Height)*f.Scale)
 			}
-			path := filepath.Join("testdata", "figure-"+g.name+".png")
-			if *update {
-				var buf bytes.Buffer
-				png.Encode(&buf, img)
-				if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			raw, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (run go test ./tiles -run TestFigureGolden -update to create it)", err)
-			}
-			if frac := differing(img, decodePNG(t, raw), 24); frac > 0.005 {
-				out := filepath.Join(os.TempDir(), "khorasan-figure-"+g.name+".png")
-				var buf bytes.Buffer
-				png.Encode(&buf, img)
-				os.WriteFile(out, buf.Bytes(), 0o644)
-				t.Errorf("%.2f%% of pixels differ from %s (new image: %s); look at it and run with -update if it is right", frac*100, path, out)
-			}
+			checkGolden(t, img, "figure-"+g.name+".png", "TestFigureGolden")
 		})
 	}
 }

@@ -53,28 +53,36 @@ func TestBasemapGolden(t *testing.T) {
 	for _, g := range goldenTiles {
 		t.Run(g.name, func(t *testing.T) {
 			img := renderTile(t, g.tile, g.scale)
-			path := filepath.Join("testdata", "basemap-"+g.name+".png")
-			if *update {
-				var buf bytes.Buffer
-				png.Encode(&buf, img)
-				if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			f, err := os.Open(path)
-			if err != nil {
-				t.Fatalf("%v (run go test ./tiles -run TestBasemapGolden -update to create it)", err)
-			}
-			defer f.Close()
-			want, err := png.Decode(f)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if frac := differing(img, want, 24); frac > 0.005 {
-				t.Errorf("%.2f%% of pixels differ from %s; look at the new tile and run with -update if it is right", frac*100, path)
-			}
+			checkGolden(t, img, "basemap-"+g.name+".png", "TestBasemapGolden")
 		})
+	}
+}
+
+// checkGolden compares img with testdata/name, or writes it there under
+// -update: at most 0.5% of its pixels may differ by more than 24 in a
+// channel. A differing image is written to the temporary directory for a
+// look.
+func checkGolden(t *testing.T, img image.Image, name, test string) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, img); err != nil {
+		t.Fatal(err)
+	}
+	if *update {
+		if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./tiles -run %s -update to create it)", err, test)
+	}
+	if frac := differing(img, decodePNG(t, raw), 24); frac > 0.005 {
+		out := filepath.Join(os.TempDir(), "khorasan-"+name)
+		os.WriteFile(out, buf.Bytes(), 0o644)
+		t.Errorf("%.2f%% of pixels differ from %s (new image: %s); look at it and run with -update if it is right", frac*100, path, out)
 	}
 }
 
