@@ -98,24 +98,7 @@ func MercatorView(bound orb.Bound, width, height int, scale float64) View {
 	x0, y0 := worldPixel(orb.Point{bound.Min[0], bound.Max[1]}, 0, 256)
 	x1, y1 := worldPixel(orb.Point{bound.Max[0], bound.Min[1]}, 0, 256)
 	zoom := math.Log2(math.Min(float64(width)/math.Max(x1-x0, 1e-9), float64(height)/math.Max(y1-y0, 1e-9)))
-	k := math.Exp2(zoom)
-	cx, cy := (x0+x1)/2*k, (y0+y1)/2*k
-	ox, oy := cx-float64(width)/2, cy-float64(height)/2
-	project := func(p orb.Point) orb.Point {
-		x, y := worldPixel(p, 0, 256)
-		return orb.Point{(x*k - ox) * scale, (y*k - oy) * scale}
-	}
-	margin := 128.0
-	nw := lonLat((ox-margin)/k, (oy-margin)/k, 0, 256)
-	se := lonLat((ox+float64(width)+margin)/k, (oy+float64(height)+margin)/k, 0, 256)
-	return View{
-		Bound:   orb.Bound{Min: orb.Point{math.Max(-180, nw[0]), se[1]}, Max: orb.Point{math.Min(180, se[0]), nw[1]}},
-		Width:   int(math.Round(float64(width) * scale)),
-		Height:  int(math.Round(float64(height) * scale)),
-		Scale:   scale,
-		Zoom:    zoom,
-		Project: project,
-	}
+	return viewAt((x0+x1)/2, (y0+y1)/2, zoom, width, height, scale)
 }
 
 // Renderer draws the offline basemap (sea, land, borders, country names,
