@@ -71,6 +71,9 @@ type geojsonReader struct {
 	state    int
 	topType  string
 	sawFeats bool
+	// streamed counts the features read from a "features" array met
+	// before "type": they were handed out before the type was known.
+	streamed int
 	index    int
 	top      *rawFeature // members of a top-level Feature or geometry
 	order    []string
@@ -179,6 +182,14 @@ func (g *geojsonReader) Read() (Record, error) {
 				}
 				g.topType = s
 			case "features":
+				if g.topType != "" && g.topType != "FeatureCollection" {
+					// RFC 7946 §6.1: a foreign member of a Feature or a
+					// geometry, not features of the document.
+					if err := g.skipValue(0); err != nil {
+						return Record{}, err
+					}
+					continue
+				}
 				c, err := g.nonSpace()
 				if err != nil {
 					return Record{}, err
@@ -253,6 +264,15 @@ func (g *geojsonReader) finish() (Record, error) {
 			return Record{}, &InvalidError{Msg: `FeatureCollection has no "features" array`}
 		}
 		return Record{}, io.EOF
+	case "Feature", "Point", "MultiPoint", "LineString", "MultiLineString", "Polygon", "MultiPolygon", "GeometryCollection":
+		if g.streamed > 0 {
+			// Features already handed out cannot be taken back, and a
+			// stream is read once: refuse rather than import a foreign
+			// member as data.
+			return Record{}, &InvalidError{Msg: fmt.Sprintf(`not GeoJSON: a %s has a "features" member before its "type"; put "type" first, or remove "features" (it is not part of a %s)`, g.topType, g.topType)}
+		}
+	}
+	switch g.topType {
 	case "Feature":
 		g.top.typ = "Feature"
 		rec := g.makeRecord(g.top, 1)
@@ -297,6 +317,9 @@ func (r *rawGeometry) coordsOrNil() *coordTree {
 
 // readFeature reads one element of the "features" array.
 func (g *geojsonReader) readFeature() (Record, error) {
+	if g.topType == "" {
+		g.streamed++
+	}
 	c, err := g.nonSpace()
 	if err != nil {
 		return Record{}, err

@@ -57,19 +57,21 @@ func TestGeoJSONReaderReadsWhatDecodeGeoJSONReads(t *testing.T) {
 
 func TestGeoJSONReaderCases(t *testing.T) {
 	cases := map[string]string{
-		"type last":             `{"features":[{"properties":{"a":1},"geometry":{"coordinates":[1,2],"type":"Point"},"type":"Feature"}],"type":"FeatureCollection"}`,
-		"top feature":           `{"type":"Feature","id":7,"geometry":{"type":"LineString","coordinates":[[1,2],[3,4]]},"properties":{"x":"y"}}`,
-		"top geometry":          `{"coordinates":[[[0,0],[1,0],[1,1],[0,0]]],"type":"Polygon"}`,
-		"multipolygon":          `{"type":"MultiPolygon","coordinates":[[[[0,0],[1,0],[1,1],[0,0]],[[0.1,0.1],[0.2,0.1],[0.2,0.2],[0.1,0.1]]],[[[5,5],[6,5],[6,6],[5,5]]]]}`,
-		"collection":            `{"type":"GeometryCollection","geometries":[{"type":"Point","coordinates":[1,2]},{"type":"MultiLineString","coordinates":[[[1,2],[3,4]],[[5,6],[7,8],[9,10]]]}]}`,
-		"empty collection":      `{"type":"GeometryCollection","geometries":[]}`,
-		"nested props":          `{"type":"FeatureCollection","features":[{"type":"Feature","geometry":null,"properties":{"a":{"b":[1,2.5,"x",null,true]},"big":12345678901234567890,"f":1.5e3,"i":-4}}],"bbox":[1,2,3,4],"crs":{"x":{}}}`,
-		"escapes":               `{"type":"Feature","geometry":null,"properties":{"s":"a\"b\\c\/d\n\u00e9\ud83d\ude00\ud800x"}}`,
-		"3d":                    `{"type":"Feature","geometry":{"type":"Point","coordinates":[1,2,3]},"properties":null}`,
-		"null features":         `{"type":"FeatureCollection","features":null}`,
-		"duplicate props":       `{"type":"Feature","geometry":null,"properties":{"a":1,"b":2,"a":3}}`,
-		"empty multipoint":      `{"type":"MultiPoint","coordinates":[]}`,
-		"whitespace everywhere": " \n{ \"type\" : \"FeatureCollection\" ,\n \"features\" : [ \n { \"type\" : \"Feature\" , \"geometry\" : { \"type\" : \"Point\" , \"coordinates\" : [ 1 , 2 ] } , \"properties\" : { } } \n ] \n } \n",
+		"type last":                              `{"features":[{"properties":{"a":1},"geometry":{"coordinates":[1,2],"type":"Point"},"type":"Feature"}],"type":"FeatureCollection"}`,
+		"top feature":                            `{"type":"Feature","id":7,"geometry":{"type":"LineString","coordinates":[[1,2],[3,4]]},"properties":{"x":"y"}}`,
+		"top geometry":                           `{"coordinates":[[[0,0],[1,0],[1,1],[0,0]]],"type":"Polygon"}`,
+		"multipolygon":                           `{"type":"MultiPolygon","coordinates":[[[[0,0],[1,0],[1,1],[0,0]],[[0.1,0.1],[0.2,0.1],[0.2,0.2],[0.1,0.1]]],[[[5,5],[6,5],[6,6],[5,5]]]]}`,
+		"collection":                             `{"type":"GeometryCollection","geometries":[{"type":"Point","coordinates":[1,2]},{"type":"MultiLineString","coordinates":[[[1,2],[3,4]],[[5,6],[7,8],[9,10]]]}]}`,
+		"empty collection":                       `{"type":"GeometryCollection","geometries":[]}`,
+		"nested props":                           `{"type":"FeatureCollection","features":[{"type":"Feature","geometry":null,"properties":{"a":{"b":[1,2.5,"x",null,true]},"big":12345678901234567890,"f":1.5e3,"i":-4}}],"bbox":[1,2,3,4],"crs":{"x":{}}}`,
+		"escapes":                                `{"type":"Feature","geometry":null,"properties":{"s":"a\"b\\c\/d\n\u00e9\ud83d\ude00\ud800x"}}`,
+		"3d":                                     `{"type":"Feature","geometry":{"type":"Point","coordinates":[1,2,3]},"properties":null}`,
+		"null features":                          `{"type":"FeatureCollection","features":null}`,
+		"duplicate props":                        `{"type":"Feature","geometry":null,"properties":{"a":1,"b":2,"a":3}}`,
+		"empty multipoint":                       `{"type":"MultiPoint","coordinates":[]}`,
+		"feature with a foreign features member": `{"type":"Feature","features":[{"type":"Feature"}]}`,
+		"point with a foreign features member":   `{"type":"Point","coordinates":[1,2],"features":[{"type":"Feature","geometry":null,"properties":{}}]}`,
+		"whitespace everywhere":                  " \n{ \"type\" : \"FeatureCollection\" ,\n \"features\" : [ \n { \"type\" : \"Feature\" , \"geometry\" : { \"type\" : \"Point\" , \"coordinates\" : [ 1 , 2 ] } , \"properties\" : { } } \n ] \n } \n",
 	}
 	for name, doc := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -110,6 +112,7 @@ func TestGeoJSONReaderRefuses(t *testing.T) {
 		{"deep coordinates", `{"type":"Point","coordinates":` + strings.Repeat("[", 10000) + `1,2` + strings.Repeat("]", 10000) + `}`, []string{"deeper than a MultiPolygon"}},
 		{"trailing", `{"type":"FeatureCollection","features":[]} x`, []string{"after the end"}},
 		{"bad number", `{"type":"Point","coordinates":[01,2]}`, []string{"bad number"}},
+		{"features before a Feature's type", `{"features":[{"type":"Feature","geometry":null,"properties":{}}],"type":"Feature"}`, []string{`"features" member before its "type"`}},
 		{"control char", "{\"type\":\"Feature\",\"properties\":{\"a\":\"x\ny\"}}", []string{"control character"}},
 	}
 	for _, c := range cases {
