@@ -1,0 +1,167 @@
+// Package layout holds tests of the project's shape: which package may
+// import which (docs/ARCHITECTURE.md), and that make fuzz knows every
+// fuzz target.
+package layout
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+)
+
+const module = "github.com/khorasan/khorasan/"
+
+// allowed lists, for each package of the product, the project packages
+// it may import directly. Imports flow one way: cmd → server → tiles →
+// geo → geo/cql2.
+var allowed = map[string][]string{
+	"geo/cql2":     {},
+	"geo":          {"geo/cql2"},
+	"tiles":        {"geo", "geo/cql2"},
+	"server":       {"geo", "geo/cql2", "tiles"},
+	"static":       {},
+	"data":         {},
+	"cmd/khorasan": {"data", "geo", "geo/cql2", "server", "static", "tiles"},
+	"cmd/gendata":  {},
+}
+
+// drivers may be imported only by the package that owns the database.
+var drivers = map[string][]string{
+	"github.com/mattn/go-sqlite3": {"geo"},
+}
+
+type listed struct {
+	ImportPath string
+	Imports    []string
+}
+
+func goList(t *testing.T) []listed {
+	t.Helper()
+	cmd := exec.Command("go", "list", "-json", "./...")
+	cmd.Dir = root(t)
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	var pkgs []listed
+	dec := json.NewDecoder(bytes.NewReader(out))
+	for dec.More() {
+		var p listed
+		if err := dec.Decode(&p); err != nil {
+			t.Fatalf("go list output: %v", err)
+		}
+		pkgs = append(pkgs, p)
+	}
+	return pkgs
+}
+
+func root(t *testing.T) string {
+	t.Helper()
+	dir, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "go.mod")); err != nil {
+		t.Fatalf("no go.mod at %s: %v", dir, err)
+	}
+	return dir
+}
+
+func TestImportsFlowOneWay(t *testing.T) {
+	seen := map[string]bool{}
+	for _, p := range goList(t) {
+		name := strings.TrimPrefix(p.ImportPath, module)
+		may, product := allowed[name]
+		seen[name] = product
+		for _, imp := range p.Imports {
+			if owners, ok := drivers[imp]; ok && !slices.Contains(owners, name) {
+				t.Errorf("%s imports %s; only %v may", name, imp, owners)
+			}
+			ours, isOurs := strings.CutPrefix(imp, module)
+			if !isOurs || !product {
+				continue
+			}
+			if !slices.Contains(may, ours) {
+				t.Errorf("%s imports %s; it may import only %v", name, ours, may)
+			}
+		}
+	}
+	for name := range allowed {
+		if _, ok := seen[name]; !ok {
+			t.Errorf("package %s is in the rules but not in the module: update the rules", name)
+		}
+	}
+}
+
+// Every FuzzXxx function is listed in the Makefile's FUZZ_TARGETS, so that
+// make fuzz searches with it.
+func TestMakefileListsEveryFuzzTarget(t *testing.T) {
+	dir := root(t)
+	var found []string
+	fuzzFunc := regexp.MustCompile(`^func (Fuzz\w+)\(\w+ \*testing\.F\)`)
+	err := filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && (d.Name() == "node_modules" || strings.HasPrefix(d.Name(), ".")) && path != dir {
+			return filepath.SkipDir
+		}
+		if d.IsDir() || !strings.HasSuffix(path, "_test.go") {
+			return nil
+		}
+		f, err := os.Open(path)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		rel, _ := filepath.Rel(dir, filepath.Dir(path))
+		sc := bufio.NewScanner(f)
+		for sc.Scan() {
+			if m := fuzzFunc.FindStringSubmatch(sc.Text()); m != nil {
+				found = append(found, filepath.ToSlash(rel)+":"+m[1])
+			}
+		}
+		return sc.Err()
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	makefile, err := os.ReadFile(filepath.Join(dir, "Makefile"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	listedTargets := fuzzTargets(string(makefile))
+	sort.Strings(found)
+	sort.Strings(listedTargets)
+	if len(found) == 0 {
+		t.Fatal("found no fuzz targets at all")
+	}
+	if !slices.Equal(found, listedTargets) {
+		t.Errorf("Makefile FUZZ_TARGETS = %v\nthe code has %v", listedTargets, found)
+	}
+}
+
+// fuzzTargets reads FUZZ_TARGETS := a b \ c from a Makefile.
+func fuzzTargets(makefile string) []string {
+	_, rest, ok := strings.Cut(makefile, "FUZZ_TARGETS :=")
+	if !ok {
+		return nil
+	}
+	var out []string
+	for _, line := range strings.Split(rest, "\n") {
+		cont := strings.HasSuffix(strings.TrimSpace(line), `\`)
+		out = append(out, strings.Fields(strings.TrimSuffix(strings.TrimSpace(line), `\`))...)
+		if !cont {
+			break
+		}
+	}
+	return out
+}
