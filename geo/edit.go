@@ -188,6 +188,9 @@ func (s *Store) DeleteFeature(ctx context.Context, layer, id, actor string, chec
 // edit runs one feature edit in a write transaction, then moves the
 // layer's version on (and grows its extent by what was written).
 func (s *Store) edit(ctx context.Context, layer string, fn func(tx *sql.Tx, t *table) (*Feature, error)) error {
+	if err := checkReserved(layer); err != nil {
+		return err
+	}
 	tx, err := s.writer.BeginTx(ctx, nil)
 	if err != nil {
 		return err

@@ -213,6 +213,44 @@ func TestImportModes(t *testing.T) {
 	}
 }
 
+// Importing into khorasan_audit used to pass the name check, find the
+// audit table in gpkg_contents on the second pass and ask to "run the
+// import again", which could never succeed. Every name the store uses is
+// refused up front, in every mode and dry run or not, and nothing changes.
+func TestImportRefusesReservedNames(t *testing.T) {
+	s := newStore(t)
+	csv := "id,lat,lon,name\na,34,69,Kabul\n"
+	if _, err := importText(t, s, "places", ModeCreate, "p.csv", csv); err != nil {
+		t.Fatal(err)
+	}
+	before, err := s.History(context.Background(), HistoryQuery{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"khorasan_audit", "KHORASAN_AUDIT", "khorasan_audit_feature", "khorasan_other", "gpkg_contents", "gpkg_metadata", "rtree_places_geom", "sqlite_sequence", "Sqlite_stat1"} {
+		for _, mode := range []Mode{ModeCreate, ModeAppend, ModeUpsert, ModeReplace} {
+			for _, dry := range []bool{false, true} {
+				_, err := importText(t, s, name, mode, "p.csv", csv, func(o *ImportOptions, _ *Source) { o.DryRun = dry })
+				var inv *InvalidError
+				if !errors.As(err, &inv) || inv.Where != "layer name" || !strings.Contains(err.Error(), "reserved") || !strings.Contains(err.Error(), name) {
+					t.Errorf("%s, %s, dry run %v: %v, want an InvalidError naming the layer as reserved", name, mode, dry, err)
+				}
+			}
+		}
+	}
+	after, err := s.History(context.Background(), HistoryQuery{})
+	if err != nil || len(after) != len(before) {
+		t.Errorf("history grew from %d to %d entries (%v)", len(before), len(after), err)
+	}
+	integrityCheck(t, s)
+	// Names that only look alike are layers like any other.
+	for _, name := range []string{"khorasan", "khorasanaudit", "my_khorasan_audit", "gpkg"} {
+		if _, err := importText(t, s, name, ModeCreate, "p.csv", csv); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+}
+
 // One refused row refuses the file, and the report names every one.
 func TestImportIsAllOrNothing(t *testing.T) {
 	s := newStore(t)

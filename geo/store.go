@@ -181,13 +181,30 @@ func quote(name string) string {
 
 var layerNameRE = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]{0,62}$`)
 
+// reservedPrefixes start the names of tables the store or GeoPackage
+// itself keeps: the system tables, R-trees, SQLite's own, and ours (the
+// audit log, khorasan_audit). Table names compare without case in SQLite.
+var reservedPrefixes = []string{"gpkg_", "rtree_", "sqlite_", "khorasan_"}
+
 // CheckLayerName refuses names that cannot be a layer: they become table
-// names, so they are plain identifiers and never a GeoPackage system name.
+// names, so they are plain identifiers and never a name the store uses.
+// Every write path calls it first, so a reserved name is a 400 in every
+// import mode, before any input is read.
 func CheckLayerName(name string) error {
+	if !layerNameRE.MatchString(name) {
+		return invalidf("layer name", "%q must start with a letter, hold only letters, digits and _, and be at most 63 long", name)
+	}
+	return checkReserved(name)
+}
+
+// checkReserved refuses a name the store keeps for itself. Feature edits
+// check only this, so that layers GDAL named freely stay editable.
+func checkReserved(name string) error {
 	lower := strings.ToLower(name)
-	if !layerNameRE.MatchString(name) || strings.HasPrefix(lower, "gpkg_") ||
-		strings.HasPrefix(lower, "rtree_") || strings.HasPrefix(lower, "sqlite_") {
-		return invalidf("layer name", "%q must start with a letter, hold only letters, digits and _, be at most 63 long, and not start with gpkg_, rtree_ or sqlite_", name)
+	for _, p := range reservedPrefixes {
+		if strings.HasPrefix(lower, p) {
+			return invalidf("layer name", "%q is reserved for the store's own tables (names starting with gpkg_, rtree_, sqlite_ or khorasan_, such as the audit log %s); choose another name", name, auditTable)
+		}
 	}
 	return nil
 }

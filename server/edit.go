@@ -372,9 +372,8 @@ func (s *Server) createOne(w http.ResponseWriter, r *http.Request, ed Editor, ac
 	if err != nil {
 		return err
 	}
-	if _, err := s.store.Layer(r.Context(), collection); err != nil {
-		return err
-	}
+	// CreateFeature reads the layer in its transaction: a missing layer
+	// is a 404 from there, a name the store keeps for itself a 400.
 	out, schema, err := ed.CreateFeature(r.Context(), collection, f, actor)
 	if err != nil {
 		return writeErr(err)
@@ -492,6 +491,9 @@ func (s *Server) patchItem(w http.ResponseWriter, r *http.Request, actor, collec
 	if err := json.Unmarshal(body, &patch); err != nil {
 		return &geo.InvalidError{Msg: "the patch must be a JSON object (JSON Merge Patch of the feature)"}
 	}
+	if err := checkPatch(patch); err != nil {
+		return err
+	}
 	for k := range patch {
 		switch k {
 		case "type", "id", "geometry", "properties", "links":
@@ -526,12 +528,20 @@ func (s *Server) patchItem(w http.ResponseWriter, r *http.Request, actor, collec
 	if err != nil {
 		return err
 	}
+	// RFC 7396: a null member removes the target's; a feature without
+	// properties has every column null.
+	clearProps := string(bytes.TrimSpace(patch["properties"])) == "null"
 	out, schema, err := ed.UpdateFeature(r.Context(), collection, id, actor, func(old geo.Feature, schema geo.Schema) (geo.Feature, error) {
 		if err := precondition(r, old, schema); err != nil {
 			return geo.Feature{}, err
 		}
 		if hasGeom {
 			old.Geometry = pf.Geometry
+		}
+		if clearProps {
+			for _, c := range schema.Columns {
+				old.Properties[c.Name] = nil
+			}
 		}
 		for k, v := range pf.Properties {
 			old.Properties[k] = v
@@ -542,6 +552,24 @@ func (s *Server) patchItem(w http.ResponseWriter, r *http.Request, actor, collec
 		return writeErr(err)
 	}
 	return writeFeature(w, http.StatusOK, out, schema)
+}
+
+// checkPatch refuses merge patches that cannot apply to a feature. By
+// RFC 7396 the patch null replaces the whole document with null, which is
+// no feature (DELETE removes one), and a feature's type is always
+// "Feature"; both used to be answered 200 with nothing changed.
+func checkPatch(patch map[string]json.RawMessage) error {
+	if patch == nil {
+		return &geo.InvalidError{Msg: "the patch is null, which would replace the feature with nothing: send an object such as {\"properties\":{\"killed\":5}}, or DELETE the feature"}
+	}
+	if raw, ok := patch["type"]; ok {
+		var typ any
+		json.Unmarshal(raw, &typ)
+		if typ != "Feature" {
+			return &geo.InvalidError{Where: "type", Msg: fmt.Sprintf("a feature's type is always \"Feature\"; the patch cannot make it %s", bytes.TrimSpace(raw))}
+		}
+	}
+	return nil
 }
 
 func (s *Server) deleteItem(w http.ResponseWriter, r *http.Request, actor, collection, id string) error {

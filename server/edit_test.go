@@ -464,3 +464,86 @@ func TestEditsInvalidateCaches(t *testing.T) {
 		}
 	}
 }
+
+// Merge patches that cannot apply to a feature are 400s that say why,
+// and leave the feature as it was; the RFC 7396 nulls that can apply do.
+func TestMergePatch(t *testing.T) {
+	srv, store, _ := newEditServer(t, "alice:"+aliceToken, 0)
+	kabul := srv.URL + "/api/collections/places/items/kabul"
+	auth := with(bearer(aliceToken), "Content-Type", mergePatchType)
+	before := featuresOf(t, store, "places")["kabul"]
+	for name, c := range map[string]struct{ body, says string }{
+		// These two were answered 200 with nothing changed.
+		"null patch answered 200":  {`null`, "null"},
+		"type change answered 200": {`{"type":"FeatureCollection"}`, `"type"`},
+		"type null":                {`{"type":null}`, "always"},
+		"type of another case":     {`{"type":"feature","properties":{"killed":1}}`, "always"},
+		"array":                    {`[{"op":"replace","path":"/properties/killed","value":1}]`, "JSON object"},
+		"string":                   {`"Feature"`, "JSON object"},
+		"id change":                {`{"id":"herat"}`, "id"},
+		"properties not an object": {`{"properties":5}`, "properties"},
+		"unknown member":           {`{"colour":"red"}`, "colour"},
+	} {
+		r := send(t, "PATCH", kabul, c.body, auth)
+		if r.status != 400 || r.header.Get("Content-Type") != "application/problem+json" || !strings.Contains(string(r.body), c.says) {
+			t.Errorf("%s: %d %s, want a 400 problem saying %s", name, r.status, r.body, c.says)
+		}
+	}
+	if after := featuresOf(t, store, "places")["kabul"]; fmt.Sprint(after) != fmt.Sprint(before) {
+		t.Errorf("refused patches changed the feature: %v, was %v", after, before)
+	}
+	// "type":"Feature" changes nothing about the type and is fine; a null
+	// member removes one property; "properties": null removes them all.
+	if r := send(t, "PATCH", kabul, `{"type":"Feature","properties":{"killed":6}}`, auth); r.status != 200 || !strings.Contains(string(r.body), `"killed":6`) {
+		t.Errorf("type Feature: %d %s", r.status, r.body)
+	}
+	if r := send(t, "PATCH", kabul, `{"properties":{"name":null}}`, auth); r.status != 200 {
+		t.Errorf("one null: %d %s", r.status, r.body)
+	}
+	if p := featuresOf(t, store, "places")["kabul"].Properties; p["name"] != nil || p["killed"] != int64(6) {
+		t.Errorf("after one null: %v", p)
+	}
+	if r := send(t, "PATCH", kabul, `{"properties":null}`, auth); r.status != 200 {
+		t.Errorf("properties null: %d %s", r.status, r.body)
+	}
+	if p := featuresOf(t, store, "places")["kabul"].Properties; p["name"] != nil || p["killed"] != nil {
+		t.Errorf("properties null left %v", p)
+	}
+}
+
+// The audit log's table, and every other name the store keeps, is a 400
+// naming the layer over HTTP too: in every import mode, and for single
+// features (it used to be "run the import again", which never worked).
+func TestWritesRefuseReservedLayers(t *testing.T) {
+	srv, store, _ := newEditServer(t, "alice:"+aliceToken, 0)
+	csvAuth := with(bearer(aliceToken), "Content-Type", "text/csv")
+	jsonAuth := with(bearer(aliceToken), "Content-Type", "application/geo+json")
+	file := "id,lat,lon,n\na,1,2,3\n"
+	before, _ := store.History(context.Background(), geo.HistoryQuery{})
+	for _, layer := range []string{"khorasan_audit", "gpkg_contents", "rtree_places_geom", "sqlite_master"} {
+		items := srv.URL + "/api/collections/" + layer + "/items"
+		cases := map[string]struct{ method, url, body string }{
+			"single feature": {"POST", items, newFeature},
+			"put":            {"PUT", items + "/1", newFeature},
+			"patch":          {"PATCH", items + "/1", `{"properties":{"n":1}}`},
+			"delete":         {"DELETE", items + "/1", ""},
+		}
+		for _, mode := range []string{"create", "append", "upsert", "replace"} {
+			cases["mode "+mode] = struct{ method, url, body string }{"POST", items + "?mode=" + mode, file}
+			cases["dry run "+mode] = struct{ method, url, body string }{"POST", items + "?dry-run&mode=" + mode, file}
+		}
+		for name, c := range cases {
+			h := jsonAuth
+			if strings.Contains(c.url, "mode=") {
+				h = csvAuth
+			}
+			r := send(t, c.method, c.url, c.body, h)
+			if r.status != 400 || !strings.Contains(string(r.body), layer) || !strings.Contains(string(r.body), "reserved") {
+				t.Errorf("%s %s: %d %s", layer, name, r.status, r.body)
+			}
+		}
+	}
+	if after, _ := store.History(context.Background(), geo.HistoryQuery{}); len(after) != len(before) {
+		t.Errorf("history grew from %d to %d entries", len(before), len(after))
+	}
+}

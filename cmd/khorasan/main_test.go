@@ -124,6 +124,20 @@ func TestImportRefusesBadFiles(t *testing.T) {
 			t.Errorf("err = %v, exit %d", err, exitCode(err))
 		}
 	})
+	// The audit log's table passed the name check once and failed later
+	// with "run the import again"; in every mode it is a usage error now.
+	t.Run("audit table", func(t *testing.T) {
+		before := counts(t, db)
+		for _, mode := range []string{"create", "append", "upsert", "replace"} {
+			_, _, err := khorasan(t, "import", "--db", db, "--layer", "khorasan_audit", "--mode", mode, good)
+			if exitCode(err) != 2 || err == nil || !strings.Contains(err.Error(), `"khorasan_audit" is reserved`) {
+				t.Errorf("mode %s: err = %v, exit %d", mode, err, exitCode(err))
+			}
+		}
+		if after := counts(t, db); fmt.Sprint(after) != fmt.Sprint(before) {
+			t.Errorf("database changed: %v, was %v", after, before)
+		}
+	})
 }
 
 func TestImportReplacesAndExportRoundTrips(t *testing.T) {
