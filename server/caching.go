@@ -33,7 +33,7 @@ func cors(next http.Handler) http.Handler {
 // tile handlers, from the layer version) streams straight through.
 func etags(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		if r.Method != http.MethodGet { // HEAD arrives as GET (headAsGet)
 			next.ServeHTTP(w, r)
 			return
 		}
@@ -56,10 +56,11 @@ func etags(next http.Handler) http.Handler {
 			w.WriteHeader(http.StatusNotModified)
 			return
 		}
-		w.WriteHeader(status)
-		if r.Method != http.MethodHead {
-			w.Write(buf.body.Bytes())
+		if status == http.StatusOK && h.Get("Content-Length") == "" {
+			h.Set("Content-Length", strconv.Itoa(buf.body.Len()))
 		}
+		w.WriteHeader(status)
+		w.Write(buf.body.Bytes()) // for HEAD, headAsGet drops it
 	})
 }
 

@@ -46,11 +46,6 @@ func (s *Server) embed(w http.ResponseWriter, r *http.Request) error {
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Cache-Control", "no-cache")
-	if r.Method == http.MethodHead {
-		h.Set("Content-Length", strconv.Itoa(len(page)))
-		w.WriteHeader(http.StatusOK)
-		return nil
-	}
 	_, err = w.Write(page)
 	return err
 }

@@ -79,6 +79,50 @@ func (s *Server) timeout(next http.Handler) http.Handler {
 	})
 }
 
+// headAsGet answers HEAD as the GET it stands for, so both carry the same
+// headers: the ETag that etags hashes from the body (a handler that wrote
+// no body for HEAD got the hash of nothing), Content-Encoding, and the
+// Content-Length that etags and the handlers set. The handlers below see
+// a GET and write its body, which headWriter drops. HEAD costs what GET
+// costs; the access log and the metrics, outside, still see HEAD.
+func headAsGet(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodHead {
+			next.ServeHTTP(w, r)
+			return
+		}
+		r = r.Clone(r.Context())
+		r.Method = http.MethodGet
+		next.ServeHTTP(&headWriter{ResponseWriter: w}, r)
+	})
+}
+
+// headWriter drops a body. net/http drops one written to a HEAD
+// response too, but not before a GET reached here, and not in tests
+// that call the handler directly.
+type headWriter struct {
+	http.ResponseWriter
+	wrote bool
+}
+
+func (h *headWriter) WriteHeader(status int) {
+	h.wrote = true
+	h.ResponseWriter.WriteHeader(status)
+}
+
+func (h *headWriter) Write(b []byte) (int, error) {
+	if !h.wrote {
+		// What net/http would tell the GET's client.
+		if h.Header().Get("Content-Type") == "" {
+			h.Header().Set("Content-Type", http.DetectContentType(b))
+		}
+		h.WriteHeader(http.StatusOK)
+	}
+	return len(b), nil
+}
+
+func (h *headWriter) Unwrap() http.ResponseWriter { return h.ResponseWriter }
+
 var gzipWriters = sync.Pool{New: func() any {
 	w, _ := gzip.NewWriterLevel(nil, gzip.DefaultCompression)
 	return w
@@ -88,7 +132,7 @@ var gzipWriters = sync.Pool{New: func() any {
 func gzipResponses(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Add("Vary", "Accept-Encoding")
-		if !acceptsGzip(r.Header.Get("Accept-Encoding")) || r.Method == http.MethodHead {
+		if !acceptsGzip(r.Header.Get("Accept-Encoding")) {
 			next.ServeHTTP(w, r)
 			return
 		}
