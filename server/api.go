@@ -16,42 +16,6 @@ type link struct {
 	Title string `json:"title,omitempty"`
 }
 
-// baseURL is where links point: the configured public URL, or the URL the
-// client used, as a reverse proxy reports it.
-func (s *Server) baseURL(r *http.Request) string {
-	if s.cfg.BaseURL != "" {
-		return strings.TrimSuffix(s.cfg.BaseURL, "/")
-	}
-	scheme, host := "http", r.Host
-	if r.TLS != nil {
-		scheme = "https"
-	}
-	if fwd := r.Header.Get("Forwarded"); fwd != "" {
-		first, _, _ := strings.Cut(fwd, ",")
-		for _, pair := range strings.Split(first, ";") {
-			k, v, _ := strings.Cut(strings.TrimSpace(pair), "=")
-			v = strings.Trim(v, `"`)
-			switch strings.ToLower(k) {
-			case "proto":
-				scheme = v
-			case "host":
-				host = v
-			}
-		}
-	} else {
-		if p := r.Header.Get("X-Forwarded-Proto"); p != "" {
-			scheme, _, _ = strings.Cut(p, ",")
-		}
-		if h := r.Header.Get("X-Forwarded-Host"); h != "" {
-			host, _, _ = strings.Cut(h, ",")
-		}
-	}
-	if scheme != "http" && scheme != "https" {
-		scheme = "http"
-	}
-	return scheme + "://" + strings.TrimSpace(host)
-}
-
 func writeJSON(w http.ResponseWriter, contentType string, v any) error {
 	body, err := marshal(v)
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"time"
 
 	"github.com/khorasan/khorasan/geo"
@@ -26,8 +27,13 @@ type Store interface {
 type Config struct {
 	// BaseURL, when set, is the public URL the links point to (behind a
 	// reverse proxy that rewrites paths); otherwise links follow the
-	// request and its X-Forwarded-* headers.
+	// request, and its Forwarded or X-Forwarded-Host/-Proto headers when
+	// it comes from one of TrustedProxies.
 	BaseURL string
+	// TrustedProxies are the reverse proxies whose forwarding headers
+	// links follow (ParseTrustedProxies); from other peers they are
+	// ignored. Empty trusts none.
+	TrustedProxies []netip.Prefix
 	// Static holds the web page.
 	Static fs.FS
 	// RequestTimeout bounds the work on one request.

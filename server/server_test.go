@@ -4,6 +4,7 @@ import (
 	"compress/gzip"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -307,23 +308,82 @@ func TestGzip(t *testing.T) {
 	}
 }
 
-func TestLinksFollowTheProxy(t *testing.T) {
-	srv, _ := newTestServer(t)
+// Forwarding headers used to be trusted from any client, so anyone could
+// put a host of theirs into links served with Cache-Control: public.
+// They count only from the proxies Config.TrustedProxies names, and
+// --base-url wins over everything.
+func TestLinksFollowOnlyTrustedProxies(t *testing.T) {
+	loopback, _ := ParseTrustedProxies("127.0.0.0/8, ::1")
+	elsewhere, _ := ParseTrustedProxies("10.0.0.0/8")
+	trusted, _ := newTestServer(t, Config{TrustedProxies: loopback})
+	untrusted, _ := newTestServer(t, Config{TrustedProxies: elsewhere})
+	none, _ := newTestServer(t)
+	based, _ := newTestServer(t, Config{TrustedProxies: loopback, BaseURL: "https://maps.example.com/khorasan/"})
+	xfwd := map[string]string{"X-Forwarded-Proto": "https", "X-Forwarded-Host": "maps.example.org"}
 	cases := map[string]struct {
+		srv    *httptest.Server
 		header map[string]string
-		want   string
+		want   string // "" is the server's own URL
 	}{
-		"X-Forwarded headers": {map[string]string{"X-Forwarded-Proto": "https", "X-Forwarded-Host": "maps.example.org"}, "https://maps.example.org/api/collections?f=json"},
-		"Forwarded header":    {map[string]string{"Forwarded": `for=1.2.3.4;proto=https;host="maps.example.net"`}, "https://maps.example.net/api/collections?f=json"},
-		"direct":              {nil, srv.URL + "/api/collections?f=json"},
+		"X-Forwarded from a trusted proxy": {trusted, xfwd, "https://maps.example.org"},
+		"Forwarded from a trusted proxy":   {trusted, map[string]string{"Forwarded": `for=1.2.3.4;proto=https;host="maps.example.net"`}, "https://maps.example.net"},
+		// The client sent its own element; the proxy appended the one about
+		// the client, which is the one that counts.
+		"Forwarded element the client sent": {trusted, map[string]string{"Forwarded": `host=evil.example;proto=https, for=1.2.3.4;host=maps.example.net;proto=https`}, "https://maps.example.net"},
+		// Two trusted proxies: the element about the outer one's client counts.
+		"Forwarded through two proxies":          {trusted, map[string]string{"Forwarded": `for=1.2.3.4;host=maps.example.net;proto=https, for=127.0.0.2;host=inner.local`}, "https://maps.example.net"},
+		"X-Forwarded-Host the client sent first": {trusted, map[string]string{"X-Forwarded-Host": "evil.example, maps.example.org"}, "http://maps.example.org"},
+		"X-Forwarded-Host with a path":           {trusted, map[string]string{"X-Forwarded-Host": "evil.example/x?"}, ""},
+		"X-Forwarded-Host with user info":        {trusted, map[string]string{"X-Forwarded-Host": "maps.example.org@evil.example"}, ""},
+		"X-Forwarded-Proto not http":             {trusted, map[string]string{"X-Forwarded-Proto": "javascript"}, ""},
+		"X-Forwarded from an untrusted peer":     {untrusted, xfwd, ""},
+		"Forwarded from an untrusted peer":       {untrusted, map[string]string{"Forwarded": `proto=https;host=evil.example`}, ""},
+		"X-Forwarded with no proxies trusted":    {none, xfwd, ""},
+		"Forwarded with no proxies trusted":      {none, map[string]string{"Forwarded": `proto=https;host=evil.example`}, ""},
+		"direct":                                 {trusted, nil, ""},
+		"base URL wins":                          {based, xfwd, "https://maps.example.com/khorasan"},
 	}
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {
-			doc := decode(t, get(t, srv.URL+"/api/collections", c.header).body)
-			if got := doc["links"].([]any)[0].(map[string]any)["href"]; got != c.want {
-				t.Errorf("self link %v, want %v", got, c.want)
+			want := c.want
+			if want == "" {
+				want = c.srv.URL
+			}
+			want += "/api/collections?f=json"
+			res := get(t, c.srv.URL+"/api/collections", c.header)
+			doc := decode(t, res.body)
+			if got := doc["links"].([]any)[0].(map[string]any)["href"]; got != want {
+				t.Errorf("self link %v, want %v", got, want)
+			}
+			// A cached page made for one host is never served for another.
+			if again := decode(t, get(t, c.srv.URL+"/api/collections/attacks/items", nil).body); c.want != "" && c.srv != based && strings.Contains(fmt.Sprint(again["links"]), c.want) {
+				t.Errorf("a request without the headers got links to %s", c.want)
 			}
 		})
+	}
+}
+
+func TestParseTrustedProxies(t *testing.T) {
+	got, err := ParseTrustedProxies(" 10.0.0.0/8,192.168.1.7 ::1 fd00::/8,")
+	if err != nil || fmt.Sprint(got) != "[10.0.0.0/8 192.168.1.7/32 ::1/128 fd00::/8]" {
+		t.Errorf("%v %v", got, err)
+	}
+	for _, bad := range []string{"10.0.0.0/33", "localhost", "10.0.0", "1.2.3.4/8/8"} {
+		if _, err := ParseTrustedProxies(bad); err == nil || !strings.Contains(err.Error(), bad) {
+			t.Errorf("%q: %v", bad, err)
+		}
+	}
+	if got, err := ParseTrustedProxies(""); err != nil || len(got) != 0 {
+		t.Errorf("empty: %v %v", got, err)
+	}
+	for addr, want := range map[string]bool{"10.1.2.3:5": true, "[::ffff:10.1.2.3]:80": true, "11.0.0.1:5": false, "_hidden": false, "unknown": false, "": false} {
+		if trusts(nil, addr) {
+			t.Errorf("no proxies trust %q", addr)
+		}
+		tp, _ := ParseTrustedProxies("10.0.0.0/8")
+		if trusts(tp, addr) != want {
+			t.Errorf("trusts(10.0.0.0/8, %q) = %v", addr, !want)
+		}
 	}
 }
 

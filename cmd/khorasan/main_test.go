@@ -310,3 +310,85 @@ func TestHelp(t *testing.T) {
 }
 
 func discardLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+
+// startServe runs serve on a free port until the test ends.
+func startServe(t *testing.T, env map[string]string, args ...string) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, append([]string{"khorasan", "serve", "--addr", addr}, args...), func(k string) string { return env[k] }, io.Discard, io.Discard)
+	}()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("serve ended with %v", err)
+		}
+	})
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		res, err := http.Get("http://" + addr + "/healthz")
+		if err == nil {
+			res.Body.Close()
+			return addr
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("server did not start: %v", err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// Links follow X-Forwarded-Host only from the proxies --trusted-proxies
+// (or KHORASAN_TRUSTED_PROXIES) names; a bad list is a usage error.
+func TestServeTrustsOnlyNamedProxies(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "khorasan.gpkg")
+	selfLink := func(addr string) string {
+		req, _ := http.NewRequest("GET", "http://"+addr+"/api/collections", nil)
+		req.Header.Set("X-Forwarded-Host", "maps.example.org")
+		req.Header.Set("X-Forwarded-Proto", "https")
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		var doc struct{ Links []struct{ Href string } }
+		if err := json.NewDecoder(res.Body).Decode(&doc); err != nil || len(doc.Links) == 0 {
+			t.Fatalf("collections: %v", err)
+		}
+		return doc.Links[0].Href
+	}
+	cases := []struct {
+		name  string
+		env   map[string]string
+		args  []string
+		proxy bool
+	}{
+		{"no flag", nil, nil, false},
+		{"flag naming another network", nil, []string{"--trusted-proxies", "10.0.0.0/8"}, false},
+		{"flag naming loopback", nil, []string{"--trusted-proxies", "10.0.0.0/8, 127.0.0.1"}, true},
+		{"environment", map[string]string{"KHORASAN_TRUSTED_PROXIES": "127.0.0.0/8"}, nil, true},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			addr := startServe(t, c.env, append([]string{"--db", db}, c.args...)...)
+			want := "http://" + addr + "/api/collections?f=json"
+			if c.proxy {
+				want = "https://maps.example.org/api/collections?f=json"
+			}
+			if got := selfLink(addr); got != want {
+				t.Errorf("self link %s, want %s", got, want)
+			}
+		})
+	}
+	_, _, err := khorasan(t, "serve", "--db", db, "--addr", "127.0.0.1:0", "--trusted-proxies", "10.0.0.0/40")
+	if exitCode(err) != 2 || !strings.Contains(err.Error(), "10.0.0.0/40") {
+		t.Errorf("bad list: %v, exit %d", err, exitCode(err))
+	}
+}

@@ -26,6 +26,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	addr := fl.String("addr", envOr(getenv, "KHORASAN_ADDR", "127.0.0.1:8080"), "address to listen on (env KHORASAN_ADDR)")
 	dbPath := fl.String("db", envOr(getenv, "KHORASAN_DB", "khorasan.gpkg"), "GeoPackage file (env KHORASAN_DB)")
 	baseURL := fl.String("base-url", getenv("KHORASAN_BASE_URL"), "public URL for links, when behind a proxy that changes the path (env KHORASAN_BASE_URL)")
+	trustedProxies := fl.String("trusted-proxies", getenv("KHORASAN_TRUSTED_PROXIES"), "reverse proxies (CIDR prefixes or addresses, comma-separated, such as 127.0.0.1,10.0.0.0/8) whose Forwarded and X-Forwarded-Host/-Proto headers links follow; from any other peer those headers are ignored; --base-url wins over both (env KHORASAN_TRUSTED_PROXIES)")
 	tileURL := fl.String("tile-url", getenv("KHORASAN_TILE_URL"), "online basemap tile URL ({z}/{x}/{y}, optionally {s} and {r}) for the page instead of the offline one; empty keeps the page offline (env KHORASAN_TILE_URL)")
 	tileCredit := fl.String("tile-attribution", getenv("KHORASAN_TILE_ATTRIBUTION"), "credit line of the --tile-url basemap, shown on the map (env KHORASAN_TILE_ATTRIBUTION)")
 	tileCacheMB := fl.Int("tile-cache-mb", 256, "memory for cached vector and basemap tiles, in MiB; 0 turns the cache off")
@@ -44,6 +45,10 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	if err := server.CheckFrameAncestors(*frameAncestors); err != nil {
 		return &usageError{"--" + err.Error()}
+	}
+	proxies, err := server.ParseTrustedProxies(*trustedProxies)
+	if err != nil {
+		return &usageError{"--trusted-proxies: " + err.Error()}
 	}
 	if *renderTimeout <= 0 {
 		return &usageError{fmt.Sprintf("--render-timeout must be positive, got %s", *renderTimeout)}
@@ -74,7 +79,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	defer store.Close()
 
-	handler := server.New(server.Config{BaseURL: *baseURL, Static: static.FS, Tiles: tilesCfg,
+	handler := server.New(server.Config{BaseURL: *baseURL, TrustedProxies: proxies, Static: static.FS, Tiles: tilesCfg,
 		Style: style, RenderTimeout: *renderTimeout, FrameAncestors: *frameAncestors, Writes: writes}, store, log)
 	srv := &http.Server{
 		Handler:           handler,
