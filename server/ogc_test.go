@@ -1,7 +1,9 @@
 package server
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"encoding/xml"
 	"net/http"
 	"slices"
@@ -262,5 +264,34 @@ func TestItemsCacheFollowsTheData(t *testing.T) {
 	}
 	if n := decode(t, get(t, url, nil).body)["numberMatched"]; n != 1.0 {
 		t.Errorf("after an import, numberMatched %v, want 1", n)
+	}
+}
+
+// /api answered a 301 with the relative Location "api/", and QGIS 3.22's
+// OGC API provider crashed on it. /api is the landing page itself now,
+// the same as /api/, with absolute links that resolve alike from both.
+func TestLandingWithoutTheSlash(t *testing.T) {
+	srv, _ := newTestServer(t)
+	for _, f := range []string{"", "?f=json", "?f=html"} {
+		slash, slashBody := roundTrip(t, "GET", srv.URL+"/api/"+f, "Accept-Encoding", "identity")
+		bare, bareBody := roundTrip(t, "GET", srv.URL+"/api"+f, "Accept-Encoding", "identity")
+		if bare.StatusCode != 200 || bare.Header.Get("Location") != "" {
+			t.Fatalf("/api%s: %d, Location %q", f, bare.StatusCode, bare.Header.Get("Location"))
+		}
+		if !bytes.Equal(bareBody, slashBody) || bare.Header.Get("ETag") != slash.Header.Get("ETag") || bare.Header.Get("Content-Type") != slash.Header.Get("Content-Type") {
+			t.Errorf("/api%s differs from /api/%s: %s %q\n%s", f, f, bare.Header.Get("Content-Type"), bareBody, slashBody)
+		}
+		if f == "?f=html" {
+			continue
+		}
+		var doc struct{ Links []link }
+		if err := json.Unmarshal(bareBody, &doc); err != nil || len(doc.Links) == 0 {
+			t.Fatalf("/api%s: %v %s", f, err, bareBody)
+		}
+		for _, l := range doc.Links {
+			if !strings.HasPrefix(l.Href, srv.URL+"/api/") {
+				t.Errorf("/api%s: link %q is not absolute under %s/api/", f, l.Href, srv.URL)
+			}
+		}
 	}
 }

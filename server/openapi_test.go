@@ -57,8 +57,8 @@ var routeVars = map[string]string{"collection": "collectionId", "feature": "feat
 
 // undeclaredRoutes are the /api routes the document leaves out, and why.
 var undeclaredRoutes = map[string]string{
-	"GET /api":  "the redirect to /api/; OpenAPI paths start with /, and the server URL is /api",
-	"HEAD /api": "the redirect to /api/",
+	"GET /api":  "the landing page of /api/ again, for clients that leave the slash off; OpenAPI paths start with /, and the server URL is /api",
+	"HEAD /api": "the landing page of /api/ again",
 }
 
 // TestOpenAPIDeclaresEveryAPIRoute walks the routes of apiRoutes: each

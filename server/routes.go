@@ -56,7 +56,10 @@ func (s *Server) routes() http.Handler {
 // walks these routes to hold the two together.
 func (s *Server) apiRoutes(api *mux.Router) {
 	get := []string{http.MethodGet, http.MethodHead}
-	api.Handle("", http.RedirectHandler("api/", http.StatusMovedPermanently)).Methods(get...)
+	// The landing page at /api as well as /api/: QGIS 3.22's OGC API
+	// provider crashed on the relative redirect /api used to answer. Its
+	// links are absolute, so they resolve the same from either.
+	api.Handle("", s.handle(s.landing)).Methods(get...)
 	api.Handle("/", s.handle(s.landing)).Methods(get...)
 	api.Handle("/conformance", s.handle(s.conformance)).Methods(get...)
 	api.Handle("/openapi", s.handle(s.openapi)).Methods(get...)
