@@ -59,7 +59,9 @@ func (s *Server) static() http.Handler {
 			s.notFound(w, r)
 			return
 		}
-		w.Header().Set("X-Content-Type-Options", "nosniff")
+		if name == embedPage {
+			s.embedHeaders(w.Header())
+		}
 		files.ServeHTTP(w, r)
 	})
 }

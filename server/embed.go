@@ -26,8 +26,8 @@ func CheckFrameAncestors(v string) error {
 }
 
 // embed serves the iframe page. Other sites may frame it: there is no
-// X-Frame-Options, and Content-Security-Policy frame-ancestors lists who
-// may (Config.FrameAncestors, any site by default).
+// X-Frame-Options, and the Content-Security-Policy's frame-ancestors lists
+// who may (Config.FrameAncestors, any site by default).
 func (s *Server) embed(w http.ResponseWriter, r *http.Request) error {
 	page, err := fs.ReadFile(s.cfg.Static, embedPage)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -36,16 +36,19 @@ func (s *Server) embed(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	ancestors := s.cfg.FrameAncestors
-	if CheckFrameAncestors(ancestors) != nil {
-		ancestors = "*"
-	}
 	h := w.Header()
-	h.Del("X-Frame-Options")
-	h.Set("Content-Security-Policy", "frame-ancestors "+ancestors)
+	s.embedHeaders(h)
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Cache-Control", "no-cache")
 	_, err = w.Write(page)
 	return err
+}
+
+// embedHeaders let other sites frame the embed page, at /embed or as the
+// static file embed.html: the page's policy, but framed by
+// Config.FrameAncestors, and no X-Frame-Options.
+func (s *Server) embedHeaders(h http.Header) {
+	h.Del("X-Frame-Options")
+	h.Set("Content-Security-Policy", s.embedCSP)
 }

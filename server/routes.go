@@ -48,7 +48,7 @@ func (s *Server) routes() http.Handler {
 	// The page.
 	r.PathPrefix("/").Handler(s.static()).Methods(get...)
 
-	return s.logRequests(s.metrics.instrument(s.recoverPanics(s.timeout(cors(headAsGet(gzipResponses(etags(r))))))))
+	return s.logRequests(s.metrics.instrument(s.securityHeaders(s.recoverPanics(s.timeout(cors(headAsGet(gzipResponses(etags(r)))))))))
 }
 
 // apiRoutes is the OGC API - Features under /api, reads and writes.

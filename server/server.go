@@ -69,6 +69,9 @@ type Server struct {
 	tileCache *tiles.Cache
 	// metrics is /metrics and the HTTP metrics' middleware (metrics.go).
 	metrics *metrics
+	// csp and embedCSP are the Content-Security-Policy of every response
+	// and of /embed (security.go).
+	csp, embedCSP string
 }
 
 // New builds the server's handler.
@@ -78,6 +81,12 @@ func New(cfg Config, store Store, log *slog.Logger) *Server {
 	}
 	s := &Server{cfg: cfg, store: store, log: log, pages: parsePages(),
 		responses: tiles.NewCache(defaultResponseCacheBytes), tileIndex: tiles.NewIndex(store)}
+	ancestors := cfg.FrameAncestors
+	if CheckFrameAncestors(ancestors) != nil {
+		ancestors = "*"
+	}
+	s.csp = contentSecurityPolicy(cfg.Tiles.BasemapURL, "'self'")
+	s.embedCSP = contentSecurityPolicy(cfg.Tiles.BasemapURL, ancestors)
 	s.metrics = newMetrics(s)
 	s.handler = s.routes()
 	return s

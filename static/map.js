@@ -77,6 +77,9 @@
     for (const [k, v] of Object.entries(attrs || {})) {
       if (v === null || v === undefined || v === false) continue;
       if (k === 'class') node.className = v;
+      // Through the CSSOM: the Content-Security-Policy allows no inline
+      // style attributes, but styles set from script are not those.
+      else if (k === 'style') node.style.cssText = String(v);
       else node.setAttribute(k, v === true ? '' : String(v));
     }
     for (const c of children.flat()) {

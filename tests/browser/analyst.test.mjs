@@ -478,5 +478,6 @@ describe('the analyst map', () => {
     assert.deepEqual(outside(browser.log.requests), [], 'requests left the machine');
     assert.deepEqual(browser.log.bad, [], 'requests failed');
     assert.deepEqual(browser.log.errors, [], 'the page logged errors');
+    assert.deepEqual(browser.log.csp, [], 'the Content-Security-Policy refused something');
   });
 });

@@ -119,5 +119,6 @@ describe('the embed page in another site', () => {
     assert.deepEqual(outside(browser.log.requests), [], 'requests left the machine');
     assert.deepEqual(browser.log.bad, [], 'requests failed');
     assert.deepEqual(browser.log.errors, [], 'the pages logged errors');
+    assert.deepEqual(browser.log.csp, [], 'the Content-Security-Policy refused something');
   });
 });

@@ -46,7 +46,8 @@ export async function launch(viewport) {
     acceptDownloads: true,
     timeout: 60_000,
   });
-  const log = { requests: [], bad: [], errors: [] };
+  const log = { requests: [], bad: [], errors: [], csp: [] };
+  await watchCSP(context, log.csp);
   // allowed(url, status): responses a test expects to fail (the share
   // panel asks whether /embed is routed yet).
   const allowed = (u) => new URL(u).pathname === '/embed';
@@ -78,6 +79,24 @@ export async function launch(viewport) {
       fs.rmSync(userDataDir, { recursive: true, force: true });
     },
   };
+}
+
+// watchCSP records every Content-Security-Policy violation in any page or
+// frame of the context: the securitypolicyviolation events (the init
+// script is injected by the browser, outside the page's policy) and the
+// console lines Chromium writes for them.
+export async function watchCSP(context, violations) {
+  await context.exposeBinding('__khorasanCSPViolation', (source, v) => violations.push(`${source.frame.url()}: ${v}`));
+  await context.addInitScript(() => {
+    document.addEventListener('securitypolicyviolation', (e) => {
+      window.__khorasanCSPViolation(`${e.effectiveDirective} refused ${e.blockedURI || 'inline'} (${e.sourceFile || ''}:${e.lineNumber || 0})`);
+    });
+  });
+  const watch = (page) => page.on('console', (msg) => {
+    if (/Content[- ]Security[- ]Policy/i.test(msg.text())) violations.push(`${page.url()}: ${msg.text()}`);
+  });
+  context.pages().forEach(watch);
+  context.on('page', watch);
 }
 
 // open loads a page (relative to base) and waits for the map to be ready.

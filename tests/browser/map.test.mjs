@@ -17,6 +17,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { watchCSP } from './harness.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const OUT = path.join(HERE, 'out');
@@ -93,6 +94,8 @@ describe('khorasan map page', () => {
   const failedRequests = [];
   const pageErrors = [];
   const consoleErrors = [];
+  const cspViolations = [];
+  let pageHeaders = {};
 
   before(async () => {
     cfg = config();
@@ -110,6 +113,7 @@ describe('khorasan map page', () => {
       timeout: 60_000,
     });
     page = context.pages()[0] || await context.newPage();
+    await watchCSP(context, cspViolations);
     context.on('request', (req) => requests.push(req.url()));
     page.on('response', (res) => { if (res.status() >= 400) badResponses.push(`${res.status()} ${res.url()}`); });
     page.on('requestfailed', (req) => {
@@ -121,7 +125,8 @@ describe('khorasan map page', () => {
     page.on('console', (msg) => { if (msg.type() === 'error') consoleErrors.push(msg.text()); });
 
     try {
-      await page.goto(cfg.url.href, { waitUntil: 'load', timeout: 30_000 });
+      const res = await page.goto(cfg.url.href, { waitUntil: 'load', timeout: 30_000 });
+      pageHeaders = await res.allHeaders();
     } catch (err) {
       throw new Error(`could not open ${cfg.url.href} (is the khorasan server running there?): ${err.message}`);
     }
@@ -292,6 +297,38 @@ describe('khorasan map page', () => {
     }
   });
 
+  // The page and the API's HTML pages run under a policy with no inline
+  // script or style; nothing on them may need one.
+  test('the Content-Security-Policy is strict and refuses nothing on the page or the API pages', async () => {
+    const csp = pageHeaders['content-security-policy'] || '';
+    assert.match(csp, /(^|; )script-src 'self'(;|$)/, `the page's policy: ${csp}`);
+    assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval/, `the page's policy: ${csp}`);
+    assert.match(csp, /frame-ancestors 'self'/, `the page's policy: ${csp}`);
+    assert.equal(pageHeaders['x-frame-options'], 'SAMEORIGIN');
+    assert.equal(pageHeaders['x-content-type-options'], 'nosniff');
+    const api = await context.newPage();
+    try {
+      const items = new URL(`api/collections/attacks/items?limit=5&f=html`, cfg.url).href;
+      for (const rel of ['api/?f=html', 'api/collections?f=html', `api/collections/attacks/items?limit=5&f=html`, `api/collections/attacks/items/${KNOWN_ATTACK}?f=html`, 'api/collections/khorasan/items?f=html']) {
+        const url = new URL(rel, cfg.url).href;
+        const res = await api.goto(url, { waitUntil: 'load', timeout: 30_000 });
+        const h = await res.allHeaders();
+        assert.match(h['content-security-policy'] || '', /script-src 'self';/, `${rel}: policy`);
+        assert.equal(h['x-content-type-options'], 'nosniff', `${rel}: nosniff`);
+        // The style sheet applies (from /ogc.css, not an inline block).
+        const bg = await api.evaluate(() => getComputedStyle(document.body).backgroundColor);
+        assert.equal(bg, 'rgb(251, 250, 247)', `${rel}: the API pages' style sheet did not apply`);
+        // The small maps are drawn by /ogc.js.
+        const maps = await api.evaluate(() => [...document.querySelectorAll('.map[data-source]')].map((m) => m.querySelectorAll('path').length));
+        for (const paths of maps) assert.ok(paths > 0, `${rel}: a map drew no shapes`);
+        if (url === items) assert.equal(maps.length, 1, 'the items page has its map');
+      }
+    } finally {
+      await api.close();
+    }
+    assert.deepEqual(cspViolations, [], 'the Content-Security-Policy refused something');
+  });
+
   test('nothing was requested from outside this machine, and nothing failed', async () => {
     assert.ok(requests.length > 5, `only ${requests.length} requests recorded`);
     const outside = requests.filter((u) => {
@@ -304,5 +341,6 @@ describe('khorasan map page', () => {
     assert.deepEqual(failedRequests, [], 'some requests failed');
     assert.deepEqual(pageErrors, [], 'the page threw');
     assert.deepEqual(consoleErrors, [], 'the page logged errors');
+    assert.deepEqual(cspViolations, [], 'the Content-Security-Policy refused something');
   });
 });
