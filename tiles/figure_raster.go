@@ -26,7 +26,9 @@ func (fig *figure) png(ctx context.Context, w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	sc.paint(img) // as Draw does
+	if err := sc.paint(ctx, img); err != nil { // as Draw does
+		return err
+	}
 	fig.scene = sc
 	rc := &rasterCanvas{dst: img, s: fig.Scale, z: vector.NewRasterizer(1, 1)}
 	if err := fig.draw(ctx, rc); err != nil {
@@ -37,10 +39,25 @@ func (fig *figure) png(ctx context.Context, w io.Writer) error {
 	}
 	bw := bufio.NewWriterSize(w, 64<<10)
 	enc := png.Encoder{CompressionLevel: png.BestSpeed}
-	if err := enc.Encode(bw, img); err != nil {
+	// Encoding 8192² pixels takes seconds; the deadline covers it too.
+	if err := enc.Encode(ctxWriter{ctx, bw}, img); err != nil {
 		return err
 	}
 	return bw.Flush()
+}
+
+// ctxWriter fails its writes once ctx is done, which stops an encoder
+// that writes as it goes (png writes each 32 KiB of compressed data).
+type ctxWriter struct {
+	ctx context.Context
+	w   io.Writer
+}
+
+func (c ctxWriter) Write(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.w.Write(p)
 }
 
 // rasterCanvas draws onto an RGBA image, s device pixels to a CSS pixel.
@@ -103,24 +120,47 @@ func (rc *rasterCanvas) paint(c color.RGBA, op float64) {
 	}
 	box := image.Rect(int(math.Floor(float64(r.x0)))-1, int(math.Floor(float64(r.y0)))-1,
 		int(math.Ceil(float64(r.x1)))+1, int(math.Ceil(float64(r.y1)))+1).Intersect(rc.dst.Bounds())
-	if box.Empty() {
+	src := image.NewUniform(color.NRGBA{c.R, c.G, c.B, uint8(math.Round(math.Min(1, op) * 255))})
+	rasterize(rc.z, rc.dst, box, r, src)
+}
+
+// bandPixels bounds a rasterizer's buffers, which take 8 bytes a pixel
+// (float32 coverage and a uint32 mask): a shape over more pixels than
+// this is rasterized one band of rows at a time. A large figure then
+// costs its image's 4 bytes a pixel and one band (16 MiB), not the image
+// and twice more for each full-size shape (the land, the borders, the
+// region's fill: 2 GB at 8192² pixels).
+const bandPixels = 1 << 21
+
+// rasterize draws the path rec holds in src over box of dst, reusing z.
+// Bands are at least 513 rows high, so a banded shape is rasterized in
+// floating point math as it would be whole (vector switches to fixed
+// point at 512 pixels); a box under bandPixels is drawn as before.
+func rasterize(z *vector.Rasterizer, dst *image.RGBA, box image.Rectangle, rec *recorder, src image.Image) {
+	if box.Empty() || len(rec.kinds) == 0 {
 		return
 	}
-	rc.z.Reset(box.Dx(), box.Dy())
-	ox, oy := float32(box.Min.X), float32(box.Min.Y)
-	for i, k := range r.kinds {
-		p := r.pts[i]
-		switch k {
-		case 'M':
-			rc.z.MoveTo(float32(p[0])-ox, float32(p[1])-oy)
-		case 'L':
-			rc.z.LineTo(float32(p[0])-ox, float32(p[1])-oy)
-		case 'Z':
-			rc.z.ClosePath()
-		}
+	rows := box.Dy()
+	if box.Dx()*box.Dy() > bandPixels {
+		rows = max(513, bandPixels/box.Dx())
 	}
-	src := image.NewUniform(color.NRGBA{c.R, c.G, c.B, uint8(math.Round(math.Min(1, op) * 255))})
-	rc.z.Draw(rc.dst, box, src, image.Point{})
+	for y0 := box.Min.Y; y0 < box.Max.Y; y0 += rows {
+		band := image.Rect(box.Min.X, y0, box.Max.X, min(y0+rows, box.Max.Y))
+		z.Reset(band.Dx(), band.Dy())
+		ox, oy := float32(band.Min.X), float32(band.Min.Y)
+		for i, k := range rec.kinds {
+			p := rec.pts[i]
+			switch k {
+			case 'M':
+				z.MoveTo(float32(p[0])-ox, float32(p[1])-oy)
+			case 'L':
+				z.LineTo(float32(p[0])-ox, float32(p[1])-oy)
+			case 'Z':
+				z.ClosePath()
+			}
+		}
+		z.Draw(dst, band, src, image.Point{})
+	}
 }
 
 func (rc *rasterCanvas) fill(rings [][]orb.Point, c color.RGBA, op float64) {

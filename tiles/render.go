@@ -153,8 +153,7 @@ func (r *Renderer) Draw(ctx context.Context, dst *image.RGBA, v View) error {
 	if err != nil {
 		return err
 	}
-	sc.paint(dst)
-	return nil
+	return sc.paint(ctx, dst)
 }
 
 // scene is the basemap of one view in image pixels: the land, the
@@ -356,22 +355,32 @@ func (r *Renderer) scene(ctx context.Context, v View) (*scene, error) {
 
 // paint draws the scene onto dst as Draw always has: sea, land, outlines,
 // then each label with its halo (and a city's dot after its name).
-func (sc *scene) paint(dst *image.RGBA) {
+func (sc *scene) paint(ctx context.Context, dst *image.RGBA) error {
 	st := sc.style
 	rect := image.Rect(0, 0, sc.width, sc.height)
 	draw.Draw(dst, rect, image.NewUniform(st.Sea), image.Point{}, draw.Src)
-	fill := vector.NewRasterizer(sc.width, sc.height)
+	// One rasterizer and one path for every shape, over the whole view as
+	// always (so tiles keep their bytes), in bands when the view is large.
+	z := vector.NewRasterizer(1, 1)
+	var rec recorder
+	rec.reset()
 	for _, p := range sc.land {
 		for _, ring := range p {
-			fillRing(fill, ring)
+			fillRing(&rec, ring)
 		}
 	}
-	stroke := vector.NewRasterizer(sc.width, sc.height)
-	for _, ls := range sc.outlines {
-		strokeQuads(stroke, ls, sc.lineWidth)
+	rasterize(z, dst, rect, &rec, image.NewUniform(st.Land))
+	if err := ctx.Err(); err != nil {
+		return err
 	}
-	fill.Draw(dst, rect, image.NewUniform(st.Land), image.Point{})
-	stroke.Draw(dst, rect, image.NewUniform(st.Border), image.Point{})
+	rec.reset()
+	for _, ls := range sc.outlines {
+		strokeQuads(&rec, ls, sc.lineWidth)
+	}
+	rasterize(z, dst, rect, &rec, image.NewUniform(st.Border))
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	for _, l := range sc.labels {
 		x, y := int(l.at[0]), int(l.at[1])
 		d := font.Drawer{Dst: dst, Face: l.face, Src: image.NewUniform(st.Halo)}
@@ -389,14 +398,24 @@ func (sc *scene) paint(dst *image.RGBA) {
 		d.Dot = fixed.P(x, y)
 		d.DrawString(l.text)
 		if l.dot {
-			z := vector.NewRasterizer(dst.Bounds().Dx(), dst.Bounds().Dy())
-			circlePath(z, l.dotAt, l.dotR+0.8*sc.scale, false)
-			z.Draw(dst, dst.Bounds(), image.NewUniform(st.Halo), image.Point{})
-			z.Reset(dst.Bounds().Dx(), dst.Bounds().Dy())
-			circlePath(z, l.dotAt, l.dotR, false)
-			z.Draw(dst, dst.Bounds(), image.NewUniform(l.dotC), image.Point{})
+			for _, dot := range []struct {
+				r float64
+				c color.RGBA
+			}{{l.dotR + 0.8*sc.scale, st.Halo}, {l.dotR, l.dotC}} {
+				rec.reset()
+				circlePath(&rec, l.dotAt, dot.r, false)
+				box := dst.Bounds()
+				if box.Dx()*box.Dy() > bandPixels {
+					// A large figure's dot costs its own pixels, not a pass
+					// over the whole image.
+					box = image.Rect(int(math.Floor(float64(rec.x0)))-1, int(math.Floor(float64(rec.y0)))-1,
+						int(math.Ceil(float64(rec.x1)))+1, int(math.Ceil(float64(rec.y1)))+1).Intersect(box)
+				}
+				rasterize(z, dst, box, &rec, image.NewUniform(dot.c))
+			}
 		}
 	}
+	return nil
 }
 
 func cmpPoint(a, b orb.Point) int {
@@ -492,7 +511,7 @@ func ringContains(r orb.Ring, p orb.Point) bool {
 	return in
 }
 
-func fillRing(z *vector.Rasterizer, r orb.Ring) {
+func fillRing(z pather, r orb.Ring) {
 	if len(r) < 3 {
 		return
 	}
