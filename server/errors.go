@@ -3,8 +3,11 @@ package server
 import (
 	"context"
 	"errors"
+	"math"
 	"net/http"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gorilla/mux"
 
@@ -30,6 +33,15 @@ type statusError struct {
 }
 
 func (e *statusError) Error() string { return e.msg }
+
+// busyError is a 503 that tells the client when to come back: the server
+// is at a bound it keeps (the render pixel budget), not failing.
+type busyError struct {
+	retryAfter time.Duration
+	msg        string
+}
+
+func (e *busyError) Error() string { return e.msg }
 
 // problem is an RFC 9457 problem detail.
 type problem struct {
@@ -65,7 +77,11 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	var ie *geo.InvalidError
 	var se *statusError
 	var re *geo.RejectedError
+	var be *busyError
 	switch {
+	case errors.As(err, &be):
+		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(be.retryAfter.Seconds()))))
+		p.Status, p.Detail = http.StatusServiceUnavailable, be.msg
 	case errors.As(err, &re):
 		p.Status, p.Detail, p.Report = http.StatusBadRequest, re.Error(), re.Report
 	case errors.As(err, &pe):

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"mime"
 	"net/http"
 	"net/url"
@@ -20,15 +21,21 @@ import (
 	"github.com/khorasan/khorasan/geo/cql2"
 	"github.com/khorasan/khorasan/tiles"
 	"github.com/paulmach/orb"
+	"golang.org/x/sync/semaphore"
 )
 
 // Render defaults.
 const (
 	DefaultRenderTimeout = 20 * time.Second
-	defaultFigureWidth   = 1200
-	defaultFigureHeight  = 800
-	maxFigureLayers      = 16
-	maxRenderBody        = 1 << 20
+	// DefaultRenderPixels is the pixel budget of the figures in flight:
+	// two of the largest PNGs (8192² each) at once. A PNG holds 4 bytes a
+	// pixel while it is drawn (and a 16 MiB band of rasterizer), so the
+	// budget is about 550 MB of memory.
+	DefaultRenderPixels = 2 * tiles.MaxFigurePixels
+	defaultFigureWidth  = 1200
+	defaultFigureHeight = 800
+	maxFigureLayers     = 16
+	maxRenderBody       = 1 << 20
 	// renderFormat changes whenever the figures' drawing does, so that
 	// ETags of old figures stop matching.
 	renderFormat = "1"
@@ -315,20 +322,30 @@ func propertyNames(e cql2.Expr) []string {
 	return out
 }
 
-// renderService draws /render figures, a bounded number at a time.
+// renderService draws /render figures within two bounds: a slot (one
+// per CPU) bounds the CPU they take, and a pixel budget their memory.
 type renderService struct {
 	s       *Server
 	figures *tiles.FigureRenderer
 	err     error // the style could not be read
 	slots   chan struct{}
 	timeout time.Duration
+	// pixels admits figures by their cost in pixels (figurePixels);
+	// budget is its size.
+	pixels *semaphore.Weighted
+	budget int64
 }
 
 func (s *Server) newRender() *renderService {
-	rs := &renderService{s: s, timeout: s.cfg.RenderTimeout, slots: make(chan struct{}, max(1, runtime.GOMAXPROCS(0)))}
+	rs := &renderService{s: s, timeout: s.cfg.RenderTimeout, slots: make(chan struct{}, max(1, runtime.GOMAXPROCS(0))),
+		budget: s.cfg.RenderPixels}
 	if rs.timeout <= 0 {
 		rs.timeout = DefaultRenderTimeout
 	}
+	if rs.budget <= 0 {
+		rs.budget = DefaultRenderPixels
+	}
+	rs.pixels = semaphore.NewWeighted(rs.budget)
 	st, err := tiles.ParseMapStyle(s.cfg.Style)
 	if len(s.cfg.Style) == 0 {
 		err = errors.New("no map style (static/style.json) was configured")
@@ -338,7 +355,44 @@ func (s *Server) newRender() *renderService {
 		s.log.Error("static maps are off", "err", err)
 	}
 	rs.figures = &tiles.FigureRenderer{Source: s.store, Style: st}
+	s.renders = rs
 	return rs
+}
+
+// figurePixels is what a figure costs of the pixel budget: a PNG its
+// device pixels; an SVG or a PDF, which hold no raster, its page in CSS
+// pixels, so that many at once are bounded too.
+func figurePixels(f tiles.Figure) int64 {
+	if f.Format != tiles.FormatPNG {
+		return int64(f.Width) * int64(f.Height)
+	}
+	return int64(math.Ceil(float64(f.Width)*f.Scale)) * int64(math.Ceil(float64(f.Height)*f.Scale))
+}
+
+// admit takes the figure's pixels from the budget, waiting at most a
+// quarter of the render timeout for figures in flight to finish (FIFO,
+// so a large figure is not starved by small ones). The caller releases
+// cost pixels when done.
+func (rs *renderService) admit(ctx context.Context, f tiles.Figure) (int64, error) {
+	cost := figurePixels(f)
+	if cost > rs.budget {
+		name := "scale"
+		if f.Format != tiles.FormatPNG || f.Scale == 1 {
+			name = "width"
+		}
+		return 0, &ParamError{name, fmt.Sprintf("the figure needs %d pixels (width×scale × height×scale); this server draws at most %d at once", cost, rs.budget)}
+	}
+	wait := rs.timeout / 4
+	wctx, cancel := context.WithTimeout(ctx, wait)
+	defer cancel()
+	if err := rs.pixels.Acquire(wctx, cost); err != nil {
+		if ctx.Err() != nil {
+			return 0, ctx.Err()
+		}
+		return 0, &busyError{retryAfter: max(time.Second, wait), msg: fmt.Sprintf(
+			"the server is drawing other figures and has no room for %d more pixels within %s; try again shortly, or ask for a smaller image", cost, wait.Round(time.Millisecond))}
+	}
+	return cost, nil
 }
 
 var figureTypes = map[string]string{
@@ -381,9 +435,15 @@ func (rs *renderService) render(w http.ResponseWriter, r *http.Request) error {
 		h.Set("Cache-Control", "no-store")
 	}
 
-	// Bounded work: a slot, then a deadline for the drawing itself.
+	// Bounded work: one deadline from here to the last byte encoded, over
+	// the wait for pixels and a slot, the drawing and the encoding.
 	ctx, cancel := context.WithTimeout(ctx, rs.timeout)
 	defer cancel()
+	cost, err := rs.admit(ctx, fig)
+	if err != nil {
+		return rs.tooLong(err)
+	}
+	defer rs.pixels.Release(cost)
 	select {
 	case rs.slots <- struct{}{}:
 		defer func() { <-rs.slots }()
@@ -392,6 +452,10 @@ func (rs *renderService) render(w http.ResponseWriter, r *http.Request) error {
 	}
 	var buf bytes.Buffer
 	if err := rs.figures.Render(ctx, fig, &buf); err != nil {
+		return rs.tooLong(err)
+	}
+	if err := ctx.Err(); err != nil {
+		// Done just past the deadline: late is not a success either.
 		return rs.tooLong(err)
 	}
 	h.Set("Content-Type", figureTypes[fig.Format])

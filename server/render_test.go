@@ -30,6 +30,16 @@ import (
 // newRenderServer serves the default data with the real map style.
 func newRenderServer(t *testing.T, cfg Config) (*httptest.Server, *geo.Store) {
 	t.Helper()
+	h, store := newRenderHandler(t, cfg)
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	return srv, store
+}
+
+// newRenderHandler is newRenderServer's handler, for tests that reach
+// into it (the render pixel budget).
+func newRenderHandler(t *testing.T, cfg Config) (*Server, *geo.Store) {
+	t.Helper()
 	ctx := context.Background()
 	store, err := geo.Create(ctx, filepath.Join(t.TempDir(), "render.gpkg"))
 	if err != nil {
@@ -62,9 +72,7 @@ func newRenderServer(t *testing.T, cfg Config) (*httptest.Server, *geo.Store) {
 	if cfg.Static == nil {
 		cfg.Static = fstest.MapFS{"index.html": {Data: []byte("<!doctype html>")}}
 	}
-	srv := httptest.NewServer(New(cfg, store, slog.New(slog.NewTextHandler(io.Discard, nil))))
-	t.Cleanup(srv.Close)
-	return srv, store
+	return New(cfg, store, slog.New(slog.NewTextHandler(io.Discard, nil))), store
 }
 
 func problemOf(t *testing.T, res *http.Response, body []byte) problem {

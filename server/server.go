@@ -48,6 +48,11 @@ type Config struct {
 	// RenderTimeout bounds the drawing of one /render figure; 0 means
 	// DefaultRenderTimeout.
 	RenderTimeout time.Duration
+	// RenderPixels is the pixel budget of the /render figures in flight
+	// (see figurePixels); 0 means DefaultRenderPixels. A figure larger
+	// than the budget is refused (400), one that finds it spent waits a
+	// quarter of RenderTimeout and is then refused (503, Retry-After).
+	RenderPixels int64
 	// FrameAncestors is the CSP frame-ancestors source list of /embed:
 	// the sites that may show it in an iframe; empty means any ("*").
 	FrameAncestors string
@@ -72,6 +77,8 @@ type Server struct {
 	// csp and embedCSP are the Content-Security-Policy of every response
 	// and of /embed (security.go).
 	csp, embedCSP string
+	// renders is /render's service, with its pixel budget; routes makes it.
+	renders *renderService
 }
 
 // New builds the server's handler.

@@ -30,7 +30,7 @@ func (fig *figure) png(ctx context.Context, w io.Writer) error {
 		return err
 	}
 	fig.scene = sc
-	rc := &rasterCanvas{dst: img, s: fig.Scale, z: vector.NewRasterizer(1, 1)}
+	rc := &rasterCanvas{ctx: ctx, dst: img, s: fig.Scale, z: vector.NewRasterizer(1, 1)}
 	if err := fig.draw(ctx, rc); err != nil {
 		return err
 	}
@@ -64,6 +64,7 @@ func (c ctxWriter) Write(p []byte) (int, error) {
 // Each shape is recorded, then rasterized over its own bounding box only:
 // a marker costs its own pixels, not the whole image's.
 type rasterCanvas struct {
+	ctx context.Context // stops a large shape between bands; draw reports it
 	dst *image.RGBA
 	s   float64
 	z   *vector.Rasterizer
@@ -121,7 +122,7 @@ func (rc *rasterCanvas) paint(c color.RGBA, op float64) {
 	box := image.Rect(int(math.Floor(float64(r.x0)))-1, int(math.Floor(float64(r.y0)))-1,
 		int(math.Ceil(float64(r.x1)))+1, int(math.Ceil(float64(r.y1)))+1).Intersect(rc.dst.Bounds())
 	src := image.NewUniform(color.NRGBA{c.R, c.G, c.B, uint8(math.Round(math.Min(1, op) * 255))})
-	rasterize(rc.z, rc.dst, box, r, src)
+	rasterize(rc.ctx, rc.z, rc.dst, box, r, src)
 }
 
 // bandPixels bounds a rasterizer's buffers, which take 8 bytes a pixel
@@ -133,10 +134,11 @@ func (rc *rasterCanvas) paint(c color.RGBA, op float64) {
 const bandPixels = 1 << 21
 
 // rasterize draws the path rec holds in src over box of dst, reusing z.
+// It stops between bands once ctx is done; the caller checks ctx.
 // Bands are at least 513 rows high, so a banded shape is rasterized in
 // floating point math as it would be whole (vector switches to fixed
 // point at 512 pixels); a box under bandPixels is drawn as before.
-func rasterize(z *vector.Rasterizer, dst *image.RGBA, box image.Rectangle, rec *recorder, src image.Image) {
+func rasterize(ctx context.Context, z *vector.Rasterizer, dst *image.RGBA, box image.Rectangle, rec *recorder, src image.Image) {
 	if box.Empty() || len(rec.kinds) == 0 {
 		return
 	}
@@ -144,7 +146,7 @@ func rasterize(z *vector.Rasterizer, dst *image.RGBA, box image.Rectangle, rec *
 	if box.Dx()*box.Dy() > bandPixels {
 		rows = max(513, bandPixels/box.Dx())
 	}
-	for y0 := box.Min.Y; y0 < box.Max.Y; y0 += rows {
+	for y0 := box.Min.Y; y0 < box.Max.Y && ctx.Err() == nil; y0 += rows {
 		band := image.Rect(box.Min.X, y0, box.Max.X, min(y0+rows, box.Max.Y))
 		z.Reset(band.Dx(), band.Dy())
 		ox, oy := float32(band.Min.X), float32(band.Min.Y)

@@ -369,7 +369,7 @@ func (sc *scene) paint(ctx context.Context, dst *image.RGBA) error {
 			fillRing(&rec, ring)
 		}
 	}
-	rasterize(z, dst, rect, &rec, image.NewUniform(st.Land))
+	rasterize(ctx, z, dst, rect, &rec, image.NewUniform(st.Land))
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -377,7 +377,7 @@ func (sc *scene) paint(ctx context.Context, dst *image.RGBA) error {
 	for _, ls := range sc.outlines {
 		strokeQuads(&rec, ls, sc.lineWidth)
 	}
-	rasterize(z, dst, rect, &rec, image.NewUniform(st.Border))
+	rasterize(ctx, z, dst, rect, &rec, image.NewUniform(st.Border))
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -411,7 +411,7 @@ func (sc *scene) paint(ctx context.Context, dst *image.RGBA) error {
 					box = image.Rect(int(math.Floor(float64(rec.x0)))-1, int(math.Floor(float64(rec.y0)))-1,
 						int(math.Ceil(float64(rec.x1)))+1, int(math.Ceil(float64(rec.y1)))+1).Intersect(box)
 				}
-				rasterize(z, dst, box, &rec, image.NewUniform(dot.c))
+				rasterize(ctx, z, dst, box, &rec, image.NewUniform(dot.c))
 			}
 		}
 	}

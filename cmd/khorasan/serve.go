@@ -32,6 +32,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	tileCacheMB := fl.Int("tile-cache-mb", 256, "memory for cached vector and basemap tiles, in MiB; 0 turns the cache off")
 	frameAncestors := fl.String("frame-ancestors", envOr(getenv, "KHORASAN_FRAME_ANCESTORS", "*"), "sites that may show /embed in an iframe: a CSP frame-ancestors source list such as '*', \"'self'\" or \"'self' https://reports.example.org\" (env KHORASAN_FRAME_ANCESTORS)")
 	renderTimeout := fl.Duration("render-timeout", server.DefaultRenderTimeout, "longest time to draw one /render figure; longer ones fail with 503")
+	renderPixels := fl.Int64("render-pixels", server.DefaultRenderPixels, "pixels /render draws at once, over all figures in flight (a PNG holds 4 bytes a pixel while drawn); the default is two of the largest, 8192² each; a figure larger than this is refused, one that finds no room waits a quarter of --render-timeout, then 503")
 	tokenFile := fl.String("token-file", getenv("KHORASAN_TOKEN_FILE"), "file of name:token lines (tokens of 16+ characters) whose bearer tokens may write: POST/PUT/PATCH/DELETE of features and imports; without it writes are off (env KHORASAN_TOKEN_FILE)")
 	uploadMB := fl.Int("max-upload-mb", 256, "largest body a write or an import over HTTP takes, in MiB")
 	if err := parseFlags(fl, args); err != nil {
@@ -49,6 +50,9 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	proxies, err := server.ParseTrustedProxies(*trustedProxies)
 	if err != nil {
 		return &usageError{"--trusted-proxies: " + err.Error()}
+	}
+	if *renderPixels <= 0 {
+		return &usageError{fmt.Sprintf("--render-pixels must be positive, got %d", *renderPixels)}
 	}
 	if *renderTimeout <= 0 {
 		return &usageError{fmt.Sprintf("--render-timeout must be positive, got %s", *renderTimeout)}
@@ -80,7 +84,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	defer store.Close()
 
 	handler := server.New(server.Config{BaseURL: *baseURL, TrustedProxies: proxies, Static: static.FS, Tiles: tilesCfg,
-		Style: style, RenderTimeout: *renderTimeout, FrameAncestors: *frameAncestors, Writes: writes}, store, log)
+		Style: style, RenderTimeout: *renderTimeout, RenderPixels: *renderPixels, FrameAncestors: *frameAncestors, Writes: writes}, store, log)
 	srv := &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
