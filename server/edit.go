@@ -47,6 +47,9 @@ type WriteConfig struct {
 	MaxBodyBytes int64
 	// ImportTimeout bounds one import; 0 means 10 minutes.
 	ImportTimeout time.Duration
+	// UploadIdleTimeout is the longest an upload's body may pause; a
+	// body that stalls longer is refused (408). 0 means 30 s.
+	UploadIdleTimeout time.Duration
 	// TempDir holds uploads while they are imported (two passes read
 	// them); "" is the system's.
 	TempDir string
@@ -55,6 +58,7 @@ type WriteConfig struct {
 const (
 	defaultMaxBody       = 256 << 20
 	defaultImportTimeout = 10 * time.Minute
+	defaultUploadIdle    = 30 * time.Second
 	mergePatchType       = "application/merge-patch+json"
 	gpkgType             = "application/geopackage+sqlite3"
 )
@@ -186,8 +190,47 @@ func (s *Server) editor() (Editor, error) {
 // limit is 413. One feature needs less than a file: at most 64 MiB.
 func (s *Server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 	limit := min(s.maxBody(), maxFeatureBody)
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	body, err := io.ReadAll(clientBody{http.MaxBytesReader(w, r.Body, limit)})
 	return body, bodyError(err, limit)
+}
+
+// clientBody marks the errors of reading a request body as the client's
+// (*bodyReadError: 408 when it stalled, 400 when it is malformed), apart
+// from those of whatever the body is copied to.
+type clientBody struct{ r io.Reader }
+
+func (b clientBody) Read(p []byte) (int, error) {
+	n, err := b.r.Read(p)
+	if err != nil && err != io.EOF {
+		err = &bodyReadError{err}
+	}
+	return n, err
+}
+
+// stallingBody gives an upload more time at each read, up to until: a
+// body that keeps coming may take as long as the import, one that pauses
+// for idle is refused (os.ErrDeadlineExceeded: 408).
+type stallingBody struct {
+	r     io.Reader
+	rc    *http.ResponseController
+	idle  time.Duration
+	until time.Time
+}
+
+func (b *stallingBody) Read(p []byte) (int, error) {
+	deadline := time.Now().Add(b.idle)
+	if deadline.After(b.until) {
+		deadline = b.until
+	}
+	b.rc.SetReadDeadline(deadline) // fails only where there is no connection (tests)
+	return b.r.Read(p)
+}
+
+func (s *Server) uploadIdleTimeout() time.Duration {
+	if s.cfg.Writes.UploadIdleTimeout > 0 {
+		return s.cfg.Writes.UploadIdleTimeout
+	}
+	return defaultUploadIdle
 }
 
 const maxFeatureBody = 64 << 20
@@ -244,8 +287,8 @@ func (s *Server) postItems(w http.ResponseWriter, r *http.Request, actor, collec
 	defer os.Remove(tmp.Name())
 	defer tmp.Close()
 	rc := http.NewResponseController(w)
-	rc.SetReadDeadline(time.Now().Add(s.importTimeout()))
-	n, err := io.Copy(tmp, http.MaxBytesReader(w, r.Body, s.maxBody()))
+	body := &stallingBody{r: http.MaxBytesReader(w, r.Body, s.maxBody()), rc: rc, idle: s.uploadIdleTimeout(), until: time.Now().Add(s.importTimeout())}
+	n, err := io.Copy(tmp, clientBody{body})
 	if err := bodyError(err, s.maxBody()); err != nil {
 		return err
 	}

@@ -29,6 +29,16 @@ const placesCSV = "id,lat,lon,name,killed\nkabul,34.53,69.17,Kabul,5\nherat,34.3
 // when tokens are given, and keeps the server's log.
 func newEditServer(t *testing.T, tokens string, maxBody int64) (*httptest.Server, *geo.Store, *syncBuffer) {
 	t.Helper()
+	h, store, logs := newEditHandler(t, tokens, maxBody, Config{})
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	return srv, store, logs
+}
+
+// newEditHandler is newEditServer's handler, with more of the config
+// given (for servers with timeouts of their own).
+func newEditHandler(t *testing.T, tokens string, maxBody int64, cfg Config) (*Server, *geo.Store, *syncBuffer) {
+	t.Helper()
 	ctx := context.Background()
 	store, err := geo.Create(ctx, filepath.Join(t.TempDir(), "test.gpkg"))
 	if err != nil {
@@ -39,7 +49,7 @@ func newEditServer(t *testing.T, tokens string, maxBody int64) (*httptest.Server
 	if _, err := store.Import(ctx, src, geo.ImportOptions{Layer: geo.LayerInfo{Name: "places"}, Mode: geo.ModeCreate, Actor: "setup"}); err != nil {
 		t.Fatal(err)
 	}
-	cfg := Config{Static: fstest.MapFS{"index.html": {Data: []byte("<!doctype html>")}}}
+	cfg.Static = fstest.MapFS{"index.html": {Data: []byte("<!doctype html>")}}
 	cfg.Writes.MaxBodyBytes = maxBody
 	cfg.Writes.TempDir = t.TempDir()
 	if tokens != "" {
@@ -50,9 +60,7 @@ func newEditServer(t *testing.T, tokens string, maxBody int64) (*httptest.Server
 		cfg.Writes.Tokens = tk
 	}
 	logs := &syncBuffer{}
-	srv := httptest.NewServer(New(cfg, store, slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))))
-	t.Cleanup(srv.Close)
-	return srv, store, logs
+	return New(cfg, store, slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))), store, logs
 }
 
 type syncBuffer struct {

@@ -3,8 +3,10 @@ package server
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -33,6 +35,14 @@ type statusError struct {
 }
 
 func (e *statusError) Error() string { return e.msg }
+
+// bodyReadError is a request body that could not be read to its end:
+// the client stalled past the read deadline, cut it short or garbled its
+// chunked encoding. Nothing was written.
+type bodyReadError struct{ err error }
+
+func (e *bodyReadError) Error() string { return "reading the request body: " + e.err.Error() }
+func (e *bodyReadError) Unwrap() error { return e.err }
 
 // busyError is a 503 that tells the client when to come back: the server
 // is at a bound it keeps (the render pixel budget), not failing.
@@ -78,7 +88,20 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	var se *statusError
 	var re *geo.RejectedError
 	var be *busyError
+	var bre *bodyReadError
+	var mbe *http.MaxBytesError
 	switch {
+	case errors.As(err, &bre):
+		// Before "the client went away": net/http cancels the request's
+		// context when its body fails, and the client is often still there.
+		switch {
+		case errors.As(err, &mbe):
+			p.Status, p.Detail = http.StatusRequestEntityTooLarge, fmt.Sprintf("the body is larger than the %d bytes taken here", mbe.Limit)
+		case errors.Is(err, os.ErrDeadlineExceeded):
+			p.Status, p.Detail = http.StatusRequestTimeout, "the request body did not arrive in time (it stalled short of its length); nothing was written"
+		default:
+			p.Status, p.Detail = http.StatusBadRequest, "the request body is malformed or cut short ("+bre.err.Error()+"); nothing was written"
+		}
 	case errors.As(err, &be):
 		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(be.retryAfter.Seconds()))))
 		p.Status, p.Detail = http.StatusServiceUnavailable, be.msg

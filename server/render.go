@@ -516,7 +516,7 @@ func renderBody(w http.ResponseWriter, r *http.Request) (url.Values, error) {
 	if err != nil || mt != "application/json" {
 		return nil, &statusError{http.StatusUnsupportedMediaType, "POST /render takes a JSON object (Content-Type: application/json)"}
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxRenderBody))
+	body, err := io.ReadAll(clientBody{http.MaxBytesReader(w, r.Body, maxRenderBody)})
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
