@@ -1429,6 +1429,10 @@ func DecodeFeature(data []byte) (Feature, error) {
 func ReadFeature(r io.Reader) (Feature, error) {
 	g := newGeoJSONReader(r)
 	rec, err := g.Read()
+	if err == io.EOF {
+		// A well-formed document with no feature: an empty collection.
+		return Feature{}, &InvalidError{Msg: fmt.Sprintf("want one GeoJSON Feature, found a %s with no features", g.topType)}
+	}
 	if err != nil {
 		return Feature{}, err
 	}

@@ -113,3 +113,33 @@ func TestBodyErrorsAreTheClients(t *testing.T) {
 		t.Errorf("the stalled upload was imported: %d %s", res.StatusCode, body)
 	}
 }
+
+// TestWritesNeedAFeature pins issue 10.5: PUT of an empty
+// FeatureCollection was a 500 (the reader's EOF); it is the client's
+// mistake, a 400 that says what is wanted.
+func TestWritesNeedAFeature(t *testing.T) {
+	srv, _, _ := newEditServer(t, "alice:"+aliceToken, 1<<20)
+	item := srv.URL + "/api/collections/places/items/kabul"
+	auth := with(bearer(aliceToken), "Content-Type", "application/geo+json")
+	for _, tc := range []struct {
+		name, method, url, body string
+		status                  int
+		detail                  string
+	}{
+		{"put-empty-collection", "PUT", item, `{"type":"FeatureCollection","features":[]}`, 400, "want one GeoJSON Feature, found a FeatureCollection with no features"},
+		{"put-collection-of-two", "PUT", item, `{"type":"FeatureCollection","features":[` + newFeature + `,` + newFeature + `]}`, 400, "want one Feature"},
+		{"put-geometry", "PUT", item, `{"type":"Point","coordinates":[69.17,34.53]}`, 400, `want a GeoJSON Feature, found "Point"`},
+		{"put-empty", "PUT", item, ``, 400, "empty"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			res := send(t, tc.method, tc.url, tc.body, auth)
+			if res.status != tc.status {
+				t.Fatalf("status %d, want %d: %s", res.status, tc.status, res.body)
+			}
+			var p problem
+			if err := json.Unmarshal(res.body, &p); err != nil || !strings.Contains(p.Detail, tc.detail) {
+				t.Errorf("problem %s, want its detail to say %q", res.body, tc.detail)
+			}
+		})
+	}
+}
