@@ -15,6 +15,7 @@ require (
 	github.com/twpayne/go-kml/v3 v3.6.0
 	golang.org/x/image v0.48.0
 	golang.org/x/sync v0.25.0
+	golang.org/x/sys v0.50.0
 	golang.org/x/text v0.44.0
 )
 
@@ -26,6 +27,5 @@ require (
 	github.com/paulmach/protoscan v0.2.1 // indirect
 	github.com/prometheus/procfs v0.22.0 // indirect
 	go.mongodb.org/mongo-driver/v2 v2.5.0 // indirect
-	golang.org/x/sys v0.50.0 // indirect
 	google.golang.org/protobuf v1.36.12 // indirect
 )

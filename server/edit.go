@@ -279,13 +279,13 @@ func (s *Server) postItems(w http.ResponseWriter, r *http.Request, actor, collec
 	if err != nil {
 		return err
 	}
-	// The body goes to a file: an import reads it twice.
-	tmp, err := os.CreateTemp(s.cfg.Writes.TempDir, "khorasan-upload-*")
+	// The body goes to a file without a name: an import reads it twice,
+	// and nothing spooled outlives the process, even killed.
+	tmp, done, err := spoolFile(s.cfg.Writes.TempDir)
 	if err != nil {
 		return err
 	}
-	defer os.Remove(tmp.Name())
-	defer tmp.Close()
+	defer done()
 	rc := http.NewResponseController(w)
 	body := &stallingBody{r: http.MaxBytesReader(w, r.Body, s.maxBody()), rc: rc, idle: s.uploadIdleTimeout(), until: time.Now().Add(s.importTimeout())}
 	n, err := io.Copy(tmp, clientBody{body})
@@ -311,7 +311,7 @@ func (s *Server) postItems(w http.ResponseWriter, r *http.Request, actor, collec
 		}
 	}
 	src := geo.Source{Name: "upload", Format: format, Size: n, IDProperty: q.Get("id"),
-		Open: func() (io.ReadCloser, error) { return os.Open(tmp.Name()) }}
+		Open: func() (io.ReadCloser, error) { return io.NopCloser(io.NewSectionReader(tmp, 0, n)), nil }}
 	src.CSV = geo.CSVOptions{Profile: q.Get("profile"), Encoding: q.Get("encoding"), DateOrder: q.Get("date-order")}
 	if v := q.Get("columns"); v != "" {
 		if src.CSV.Columns, err = geo.ParseColumnMap(v); err != nil {

@@ -77,6 +77,14 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		log.Info("writes are on", "tokens", writes.Tokens.Len())
 	}
 
+	// Uploads are spooled without a name now; older versions left theirs
+	// behind when killed. An hour is past any import still reading one.
+	if n, err := server.SweepUploads("", time.Hour); err != nil {
+		log.Warn("stale uploads not removed", "err", err)
+	} else if n > 0 {
+		log.Info("removed stale uploads", "files", n, "dir", os.TempDir())
+	}
+
 	store, err := openOrSeed(ctx, *dbPath, log)
 	if err != nil {
 		return err

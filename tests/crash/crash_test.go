@@ -179,8 +179,8 @@ func waitFor(t *testing.T, cond func() bool, done chan error) {
 const token = "crash-test-token-0123456789"
 
 // startServe runs serve on db with writes on, and returns its URL and
-// process (to kill).
-func startServe(t *testing.T, bin, db string) (string, *exec.Cmd) {
+// process (to kill); env adds to its environment.
+func startServe(t *testing.T, bin, db string, env ...string) (string, *exec.Cmd) {
 	t.Helper()
 	tokens := filepath.Join(t.TempDir(), "tokens")
 	os.WriteFile(tokens, []byte("crasher:"+token+"\n"), 0o600)
@@ -191,6 +191,7 @@ func startServe(t *testing.T, bin, db string) (string, *exec.Cmd) {
 	addr := ln.Addr().String()
 	ln.Close()
 	cmd := exec.Command(bin, "serve", "--addr", addr, "--db", db, "--token-file", tokens)
+	cmd.Env = append(os.Environ(), env...)
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
