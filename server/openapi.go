@@ -166,6 +166,7 @@ func openAPIDoc(server string, layers []geo.Layer) obj {
 				"PreconditionFailed":   problemDoc("If-Match does not match the feature's ETag: it changed since it was read"),
 				"PayloadTooLarge":      problemDoc("The body is larger than the server takes (serve --max-upload-mb, 256 MiB by default; 64 MiB for one feature)"),
 				"UnsupportedMediaType": problemDoc("The Content-Type is not one this operation reads"),
+				"RequestTimeout":       problemDoc("The body stalled short of its length: it did not all arrive within the server's read timeout (an upload may pause 30 s at a time); nothing was written"),
 				"Busy": obj{"description": "The database was busy with another write (an import?) for too long, or the request took too long; nothing was written",
 					"headers": obj{"Retry-After": obj{"description": "Seconds to wait before trying again (when the database was busy)", "schema": obj{"type": "integer"}}},
 					"content": problemContent},
@@ -303,7 +304,7 @@ func postItemsOperation(id, summary string, extra []obj) obj {
 					"application/geo+json": obj{"schema": obj{"$ref": "#/components/schemas/featureGeoJSON"}},
 					"application/json":     obj{"schema": obj{"$ref": "#/components/schemas/importReport"}}}},
 			"400": responseRef("BadRequest"), "404": responseRef("NotFound"), "409": responseRef("Conflict"),
-			"413": responseRef("PayloadTooLarge"), "415": responseRef("UnsupportedMediaType"), "503": responseRef("Busy"),
+			"408": responseRef("RequestTimeout"), "413": responseRef("PayloadTooLarge"), "415": responseRef("UnsupportedMediaType"), "503": responseRef("Busy"),
 		})}
 }
 
@@ -316,7 +317,7 @@ func replaceOperation() obj {
 		"requestBody": obj{"required": true, "content": obj{"application/geo+json": feature, "application/json": feature}},
 		"responses": securedResponses(obj{"200": featureResponse("The feature as stored"),
 			"400": responseRef("BadRequest"), "404": responseRef("NotFound"), "412": responseRef("PreconditionFailed"),
-			"413": responseRef("PayloadTooLarge"), "415": responseRef("UnsupportedMediaType"), "503": responseRef("Busy")})}
+			"408": responseRef("RequestTimeout"), "413": responseRef("PayloadTooLarge"), "415": responseRef("UnsupportedMediaType"), "503": responseRef("Busy")})}
 }
 
 // patchOperation is patchItem (edit.go).
@@ -327,7 +328,7 @@ func patchOperation() obj {
 		"requestBody": obj{"required": true, "content": obj{mergePatchType: patch, "application/json": patch, "application/geo+json": patch}},
 		"responses": securedResponses(obj{"200": featureResponse("The feature as stored"),
 			"400": responseRef("BadRequest"), "404": responseRef("NotFound"), "412": responseRef("PreconditionFailed"),
-			"413": responseRef("PayloadTooLarge"), "415": responseRef("UnsupportedMediaType"), "503": responseRef("Busy")})}
+			"408": responseRef("RequestTimeout"), "413": responseRef("PayloadTooLarge"), "415": responseRef("UnsupportedMediaType"), "503": responseRef("Busy")})}
 }
 
 // deleteOperation is deleteItem (edit.go).
