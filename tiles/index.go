@@ -305,6 +305,30 @@ func (s *shape) clipTo(q orb.Bound) orb.Geometry {
 	return clip.Geometry(q, orb.Clone(s.geometry))
 }
 
+// meeting returns a copy of the parts of the shape whose bounds meet q,
+// unclipped: the source of an exact cut (see fitToTile).
+func (s *shape) meeting(q orb.Bound) orb.Geometry {
+	switch g := s.geometry.(type) {
+	case orb.MultiPolygon:
+		var out orb.MultiPolygon
+		for i, p := range g {
+			if intersects(s.parts[i], q) {
+				out = append(out, orb.Clone(p).(orb.Polygon))
+			}
+		}
+		return out
+	case orb.MultiLineString:
+		var out orb.MultiLineString
+		for i, ls := range g {
+			if intersects(s.parts[i], q) {
+				out = append(out, slices.Clone(ls))
+			}
+		}
+		return out
+	}
+	return orb.Clone(s.geometry)
+}
+
 func versionOf(l geo.Layer) string {
 	return l.Changed + "#" + strconv.FormatInt(l.Count, 10)
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"hash/fnv"
-	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -16,7 +15,6 @@ import (
 	"github.com/paulmach/orb/encoding/mvt/vectortile"
 	"github.com/paulmach/orb/geojson"
 	"github.com/paulmach/orb/maptile"
-	"github.com/paulmach/orb/simplify"
 )
 
 // Source is what tiles need of a layer store; *geo.Store has it.
@@ -179,8 +177,9 @@ func (il *indexedLayer) cut(ml *mvt.Layer, t maptile.Tile, limit int) (picked []
 		Max: orb.Point{(float64(t.X) + 1 + b) / n, (float64(t.Y) + 1 + b) / n},
 	}
 	scale, ox, oy := n*Extent, float64(t.X)*Extent, float64(t.Y)*Extent
+	// Tile units, not yet snapped to the grid: fitToTile snaps.
 	project := func(p orb.Point) orb.Point {
-		return orb.Point{math.Floor(p[0]*scale - ox), math.Floor(p[1]*scale - oy)}
+		return orb.Point{p[0]*scale - ox, p[1]*scale - oy}
 	}
 	// Features are allocated in batches: a thinned tile holds thousands.
 	var batch []geojson.Feature
@@ -192,7 +191,7 @@ func (il *indexedLayer) cut(ml *mvt.Layer, t maptile.Tile, limit int) (picked []
 		var g orb.Geometry
 		if il.points {
 			// A point is its bound, and in the tile when its bound is.
-			p := project(b.Min)
+			p := floorPoint(project(b.Min))
 			if !tileBox.Contains(p) {
 				return true
 			}
@@ -200,12 +199,14 @@ func (il *indexedLayer) cut(ml *mvt.Layer, t maptile.Tile, limit int) (picked []
 		} else {
 			// Cut to the buffered tile in world units first (a copy: the
 			// index's geometry is shared), then project what is left;
-			// cutToTile then trims rounding.
+			// fitToTile then trims rounding, and when the simplified
+			// shape comes out invalid cuts the full one instead.
 			sh, simplified := il.shapeFor(i, uint32(t.Z))
 			if g = sh.clipTo(query); g == nil {
 				return true
 			}
-			if g = cutToTile(projectGeometry(g, project), !simplified); g == nil {
+			full := func() orb.Geometry { return projectGeometry(il.shapes[i][0].meeting(query), project) }
+			if g = fitToTile(projectGeometry(g, project), !simplified, full); g == nil {
 				return true
 			}
 		}
@@ -250,9 +251,10 @@ func (e *Encoder) cutFromSource(ctx context.Context, ml *mvt.Layer, l geo.Layer,
 		}
 	}
 	ox, oy := float64(t.X)*Extent, float64(t.Y)*Extent
+	// Tile units, not yet snapped to the grid: fitToTile snaps.
 	project := func(p orb.Point) orb.Point {
 		x, y := worldPixel(p, uint32(t.Z), Extent)
-		return orb.Point{math.Floor(x - ox), math.Floor(y - oy)}
+		return orb.Point{x - ox, y - oy}
 	}
 	return e.Source.Features(ctx, l.Name, q, func(f geo.Feature) error {
 		if f.Geometry == nil {
@@ -263,12 +265,13 @@ func (e *Encoder) cutFromSource(ctx context.Context, ml *mvt.Layer, l geo.Layer,
 		if g.Dimensions() > 0 {
 			// Cut lines and shapes to the buffered tile in degrees first, so
 			// that a country crossing many tiles is projected only where it
-			// shows; cutToTile then trims rounding.
+			// shows; fitToTile then trims rounding.
 			if g = clip.Geometry(bound, g); g == nil {
 				return nil
 			}
 		}
-		if g = cutToTile(projectGeometry(g, project), true); g == nil {
+		full := func() orb.Geometry { return projectGeometry(orb.Clone(f.Geometry), project) }
+		if g = fitToTile(projectGeometry(g, project), true, full); g == nil {
 			return nil
 		}
 		mf := geojson.NewFeature(g)
@@ -280,22 +283,6 @@ func (e *Encoder) cutFromSource(ctx context.Context, ml *mvt.Layer, l geo.Layer,
 
 // tileBox is a tile's square with its buffer, in tile units.
 var tileBox = orb.Bound{Min: orb.Point{-Buffer, -Buffer}, Max: orb.Point{Extent + Buffer, Extent + Buffer}}
-
-// cutToTile clips g (in tile units) to the buffered tile, simplifies
-// lines and shapes in tile units unless they are already, and tidies
-// them; nil when nothing is left.
-func cutToTile(g orb.Geometry, simplifyIt bool) orb.Geometry {
-	if g = clip.Geometry(tileBox, g); g == nil {
-		return nil
-	}
-	if g.Dimensions() == 0 {
-		return g
-	}
-	if simplifyIt {
-		g = simplify.DouglasPeucker(Tolerance).Simplify(g)
-	}
-	return tidy(g)
-}
 
 // mvtID is a feature's MVT id: FeatureID of its string id, or its fid;
 // nil when neither applies.
@@ -367,77 +354,6 @@ func projectGeometry(g orb.Geometry, fn func(orb.Point) orb.Point) orb.Geometry 
 		return orb.Bound{Min: fn(g.Min), Max: fn(g.Max)}.ToPolygon()
 	}
 	return g
-}
-
-// tidy drops what simplification and clipping left degenerate (lines of
-// one point, rings under one square unit) and winds polygon rings as MVT
-// wants them: exterior rings with a positive surveyor's-formula area in
-// tile coordinates (clockwise on screen), holes negative. nil when
-// nothing is left.
-func tidy(g orb.Geometry) orb.Geometry {
-	switch g := g.(type) {
-	case orb.LineString:
-		if len(g) < 2 {
-			return nil
-		}
-	case orb.MultiLineString:
-		out := g[:0]
-		for _, ls := range g {
-			if len(ls) >= 2 {
-				out = append(out, ls)
-			}
-		}
-		if len(out) == 0 {
-			return nil
-		}
-		return out
-	case orb.Polygon:
-		if p := tidyPolygon(g); p != nil {
-			return p
-		}
-		return nil
-	case orb.MultiPolygon:
-		out := g[:0]
-		for _, p := range g {
-			if p = tidyPolygon(p); p != nil {
-				out = append(out, p)
-			}
-		}
-		if len(out) == 0 {
-			return nil
-		}
-		return out
-	case orb.Collection:
-		out := g[:0]
-		for _, c := range g {
-			if c = tidy(c); c != nil {
-				out = append(out, c)
-			}
-		}
-		if len(out) == 0 {
-			return nil
-		}
-		return out
-	}
-	return g
-}
-
-func tidyPolygon(p orb.Polygon) orb.Polygon {
-	out := p[:0]
-	for i, r := range p {
-		a := surveyorArea(r)
-		if len(r) < 4 || math.Abs(a) < 1 {
-			if i == 0 {
-				return nil
-			}
-			continue
-		}
-		if (i == 0) != (a > 0) {
-			r.Reverse()
-		}
-		out = append(out, r)
-	}
-	return out
 }
 
 // surveyorArea is the signed area of a ring by the surveyor's formula.

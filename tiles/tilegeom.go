@@ -1,0 +1,419 @@
+package tiles
+
+import (
+	"math"
+
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/clip"
+	"github.com/paulmach/orb/simplify"
+	sf "github.com/peterstace/simplefeatures/geom"
+)
+
+// Turning lines and shapes into tile geometry that keeps the MVT 2.1
+// rules (§4.3.3.2: no LineTo of (0, 0); §4.3.4.4: rings closed by
+// ClosePath alone, exterior rings wound positive and holes negative, no
+// self-intersection or self-tangency). Three steps break them, and each
+// is handled here:
+//
+//   - Snapping to the integer tile grid merges neighbouring points
+//     (zero-length segments, a first point repeated before the close),
+//     folds narrow spikes flat and can make a ring touch itself.
+//   - Douglas-Peucker (orb's, per zoom in the Index, per tile past z9)
+//     simplifies each ring alone, so a ring can cross itself or collapse.
+//   - orb's clip.Polygon (Sutherland-Hodgman) joins the pieces of a
+//     concave shape that leaves and re-enters the box with edges running
+//     along the box's side, over each other.
+//
+// The quick way (clip, simplify, snap, clean) serves most shapes; each
+// polygon it makes is checked with simplefeatures (the validity rules of
+// OGC simple features, which include MVT's ring rules). A polygon that
+// fails is cut again from the unsimplified source: simplefeatures'
+// overlay (Intersection with the buffered tile, a noded DCEL overlay)
+// gives valid pieces where Sutherland-Hodgman overlaps, and those are
+// snapped and checked again.
+
+// fitToTile clips g (in tile units, not yet snapped) to the buffered
+// tile, simplifies lines and shapes with Tolerance when simplifyIt, snaps
+// them to the integer grid and cleans them (see snapRing). Polygons that
+// come out invalid are cut again from full(), the same feature in tile
+// units without simplification or clipping; full may be nil when g is
+// already that. nil when nothing is left.
+func fitToTile(g orb.Geometry, simplifyIt bool, full func() orb.Geometry) orb.Geometry {
+	switch g.(type) {
+	case orb.Point, orb.MultiPoint:
+		// Points are snapped first and kept when they land in the box,
+		// as the Index's points are.
+		g = projectGeometry(g, floorPoint)
+	}
+	if g = clip.Geometry(tileBox, g); g == nil || g.Dimensions() == 0 {
+		return g
+	}
+	if simplifyIt {
+		g = simplify.DouglasPeucker(Tolerance).Simplify(g)
+	}
+	switch g := g.(type) {
+	case orb.LineString:
+		if ls := snapLine(g); ls != nil {
+			return ls
+		}
+		return nil
+	case orb.MultiLineString:
+		out := g[:0]
+		for _, ls := range g {
+			if ls = snapLine(ls); ls != nil {
+				out = append(out, ls)
+			}
+		}
+		if len(out) == 0 {
+			return nil
+		}
+		return out
+	case orb.Polygon:
+		return polygonsToTile(orb.MultiPolygon{g}, full)
+	case orb.MultiPolygon:
+		return polygonsToTile(g, full)
+	case orb.Collection:
+		out := g[:0]
+		for _, c := range g {
+			if c = fitToTile(c, false, nil); c != nil {
+				out = append(out, c)
+			}
+		}
+		if len(out) == 0 {
+			return nil
+		}
+		return out
+	}
+	return nil
+}
+
+func floorPoint(p orb.Point) orb.Point { return orb.Point{math.Floor(p[0]), math.Floor(p[1])} }
+
+// snapPoint is a line's or shape's point on the grid, kept in the
+// buffered tile: the overlay's cuts along the box's sides land a hair
+// outside it.
+func snapPoint(p orb.Point) orb.Point {
+	c := func(v float64) float64 { return max(-Buffer, min(Extent+Buffer, math.Floor(v))) }
+	return orb.Point{c(p[0]), c(p[1])}
+}
+
+// polygonsToTile snaps and cleans clipped polygons; if any comes out
+// invalid, the feature is cut again from full (when given) by
+// exactPolygons. A Polygon when one is left, a MultiPolygon when more.
+func polygonsToTile(mp orb.MultiPolygon, full func() orb.Geometry) orb.Geometry {
+	out := make(orb.MultiPolygon, 0, len(mp))
+	valid := true
+	for _, p := range mp {
+		p = snapPolygon(p)
+		if p == nil {
+			continue
+		}
+		if !validPolygon(p) {
+			fixed := repairPolygon(p)
+			if fixed == nil {
+				valid = false
+				break
+			}
+			out = append(out, fixed...)
+			continue
+		}
+		out = append(out, p)
+	}
+	if !valid {
+		var src orb.MultiPolygon
+		if full != nil {
+			switch g := full().(type) {
+			case orb.Polygon:
+				src = orb.MultiPolygon{g}
+			case orb.MultiPolygon:
+				src = g
+			}
+		}
+		if src == nil {
+			src = mp
+		}
+		out = exactPolygons(src)
+	}
+	switch len(out) {
+	case 0:
+		return nil
+	case 1:
+		return out[0]
+	}
+	return out
+}
+
+// exactPolygons cuts each polygon of mp (valid, in tile units) to the
+// buffered tile with simplefeatures' overlay, then snaps and cleans the
+// pieces. A piece that snapping still leaves invalid is left out rather
+// than sent broken: it can only be a sliver of at most a few tile units,
+// where the grid cannot hold its shape.
+func exactPolygons(mp orb.MultiPolygon) orb.MultiPolygon {
+	box := tileBoxSF()
+	var out orb.MultiPolygon
+	for _, p := range mp {
+		if len(p) == 0 || !p.Bound().Intersects(tileBox) {
+			continue
+		}
+		src := toSF(p)
+		var cut sf.Geometry
+		err := src.Validate()
+		if err == nil {
+			cut, err = sf.Intersection(src.AsGeometry(), box)
+		}
+		if err != nil {
+			// The overlay misreads or refuses an invalid source (a shape
+			// whose points Mercator's clamp at 85° laid along the world's
+			// edge): the clipped shape, cleaned and mended, then serves.
+			if q := snapPolygon(clip.Polygon(tileBox, orb.Clone(p).(orb.Polygon))); q != nil {
+				if validPolygon(q) {
+					out = append(out, q)
+				} else if fixed := repairPolygon(q); fixed != nil {
+					out = append(out, fixed...)
+				} else {
+					// Better a shape a strict client may refuse than a
+					// country missing from every client's tile.
+					out = append(out, q)
+				}
+			}
+			continue
+		}
+		for _, piece := range fromSF(cut) {
+			q := snapPolygon(piece)
+			switch {
+			case q == nil:
+			case validPolygon(q):
+				out = append(out, q)
+			default:
+				fixed := repairPolygon(q)
+				out = append(out, fixed...)
+			}
+		}
+	}
+	return out
+}
+
+// repairPolygon mends a snapped polygon that is invalid where the grid
+// made a ring touch or cross itself, or run back along itself: its
+// overlay with the buffered tile (simplefeatures' Intersection; its
+// UnaryUnion of one polygon finds no rings in such input) nodes
+// every touch and crossing and rebuilds the area's boundary as valid
+// rings. Touches land on grid points already; crossings give new points,
+// so the result is snapped and checked again (a few rounds at most).
+// nil when it cannot be mended.
+func repairPolygon(p orb.Polygon) orb.MultiPolygon {
+	want := polygonsArea(orb.MultiPolygon{p})
+	for range 3 {
+		u, err := sf.Intersection(toSF(p).AsGeometry(), tileBoxSF())
+		if err != nil {
+			return nil
+		}
+		var out orb.MultiPolygon
+		ok := true
+		for _, piece := range fromSF(u) {
+			q := snapPolygon(piece)
+			if q == nil {
+				continue
+			}
+			if !validPolygon(q) {
+				ok, p = false, q
+				break
+			}
+			out = append(out, q)
+		}
+		// The overlay reads an invalid polygon's inside from its rings'
+		// crossings, and on a ring folded over itself can take the
+		// outside for the inside: a repair must keep the area.
+		if ok && math.Abs(polygonsArea(out)-want) <= max(64, want/100) {
+			return out
+		}
+		if ok {
+			return nil
+		}
+	}
+	return nil
+}
+
+// polygonsArea is the area of polygons wound as snapPolygon winds them.
+func polygonsArea(mp orb.MultiPolygon) float64 {
+	var a float64
+	for _, p := range mp {
+		for i, r := range p {
+			if i == 0 {
+				a += math.Abs(surveyorArea(r))
+			} else {
+				a -= math.Abs(surveyorArea(r))
+			}
+		}
+	}
+	return a
+}
+
+func tileBoxSF() sf.Geometry {
+	return sf.NewEnvelope(sf.XY{X: tileBox.Min[0], Y: tileBox.Min[1]}, sf.XY{X: tileBox.Max[0], Y: tileBox.Max[1]}).AsGeometry()
+}
+
+// snapLine snaps a line to the grid and drops the points that land on
+// the one before (a LineTo of (0, 0)); nil under two points.
+func snapLine(ls orb.LineString) orb.LineString {
+	out := ls[:0]
+	for _, p := range ls {
+		q := snapPoint(p)
+		if len(out) > 0 && out[len(out)-1] == q {
+			continue
+		}
+		out = append(out, q)
+	}
+	if len(out) < 2 {
+		return nil
+	}
+	return out
+}
+
+// snapPolygon snaps each ring (snapRing) and winds the rings for MVT:
+// the exterior with a positive surveyor's-formula area in tile
+// coordinates (clockwise on screen), holes negative. A hole that
+// collapses is dropped; nil when the exterior does.
+func snapPolygon(p orb.Polygon) orb.Polygon {
+	out := p[:0]
+	for i, r := range p {
+		r = snapRing(r)
+		if r == nil {
+			if i == 0 {
+				return nil
+			}
+			continue
+		}
+		if (i == 0) != (surveyorArea(r) > 0) {
+			r.Reverse()
+		}
+		out = append(out, r)
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return out
+}
+
+// snapRing snaps a ring to the integer grid and removes what snapping
+// leaves that MVT forbids: points equal to the one before, and points in
+// line with their neighbours, which also takes out spikes that fold back
+// along themselves (a→b→a). It works on the ring as a cycle, so the seam
+// at the first point is cleaned too, and returns the ring closed (first
+// point repeated last, which orb's encoder leaves out for ClosePath); nil
+// when under three points or no area is left. No library in our stack
+// cleans a snapped ring this way (simplefeatures' SnapToGrid rounds to
+// decimal places and keeps such points), hence this loop.
+func snapRing(r orb.Ring) orb.Ring {
+	pts := make([]orb.Point, 0, len(r))
+	for _, p := range r {
+		q := snapPoint(p)
+		// Pop points that q makes redundant: the same point, or one in
+		// line between (or folded back over) its neighbours.
+		for {
+			n := len(pts)
+			if n >= 1 && pts[n-1] == q {
+				pts = pts[:n-1]
+				continue
+			}
+			if n >= 2 && collinear(pts[n-2], pts[n-1], q) {
+				pts = pts[:n-1]
+				continue
+			}
+			break
+		}
+		pts = append(pts, q)
+	}
+	// The seam: the last points against the first ones.
+	for changed := true; changed && len(pts) >= 3; {
+		changed = false
+		n := len(pts)
+		switch {
+		case pts[n-1] == pts[0]:
+			pts = pts[:n-1]
+			changed = true
+		case collinear(pts[n-2], pts[n-1], pts[0]):
+			pts = pts[:n-1]
+			changed = true
+		case collinear(pts[n-1], pts[0], pts[1]):
+			pts = pts[1:]
+			changed = true
+		}
+	}
+	if len(pts) < 3 {
+		return nil
+	}
+	ring := append(orb.Ring(pts), pts[0])
+	if surveyorArea(ring) == 0 {
+		return nil
+	}
+	return ring
+}
+
+// collinear: a, b and c (on the integer grid, so exactly) lie on a line.
+func collinear(a, b, c orb.Point) bool {
+	return (b[0]-a[0])*(c[1]-a[1])-(b[1]-a[1])*(c[0]-a[0]) == 0
+}
+
+// validPolygon checks a snapped polygon with simplefeatures: rings simple
+// and closed, holes inside the exterior, rings meeting at a point at most.
+func validPolygon(p orb.Polygon) bool {
+	return toSF(p).Validate() == nil
+}
+
+func toSF(p orb.Polygon) sf.Polygon {
+	rings := make([]sf.LineString, len(p))
+	for i, r := range p {
+		coords := make([]float64, 0, 2*len(r)+2)
+		for _, q := range r {
+			coords = append(coords, q[0], q[1])
+		}
+		if len(r) > 0 && r[0] != r[len(r)-1] {
+			coords = append(coords, r[0][0], r[0][1])
+		}
+		rings[i] = sf.NewLineString(sf.NewSequence(coords, sf.DimXY))
+	}
+	return sf.NewPolygon(rings)
+}
+
+// fromSF returns the polygons of an overlay's result (which may also hold
+// the lines and points where the shape only touches the box).
+func fromSF(g sf.Geometry) orb.MultiPolygon {
+	var out orb.MultiPolygon
+	poly := func(p sf.Polygon) {
+		var op orb.Polygon
+		for i := range p.NumRings() {
+			var ls sf.LineString
+			if i == 0 {
+				ls = p.ExteriorRing()
+			} else {
+				ls = p.InteriorRingN(i - 1)
+			}
+			seq := ls.Coordinates()
+			r := make(orb.Ring, seq.Length())
+			for j := range r {
+				xy := seq.GetXY(j)
+				r[j] = orb.Point{xy.X, xy.Y}
+			}
+			op = append(op, r)
+		}
+		if len(op) > 0 {
+			out = append(out, op)
+		}
+	}
+	switch g.Type() {
+	case sf.TypePolygon:
+		poly(g.MustAsPolygon())
+	case sf.TypeMultiPolygon:
+		mp := g.MustAsMultiPolygon()
+		for i := range mp.NumPolygons() {
+			poly(mp.PolygonN(i))
+		}
+	case sf.TypeGeometryCollection:
+		gc := g.MustAsGeometryCollection()
+		for i := range gc.NumGeometries() {
+			out = append(out, fromSF(gc.GeometryN(i))...)
+		}
+	}
+	return out
+}
