@@ -325,13 +325,13 @@ func (ts *tileService) tileJSON(w http.ResponseWriter, r *http.Request, layers s
 	if err != nil {
 		return err
 	}
-	ls, version, err := ts.layerVersions(r.Context(), req.layers)
+	ls, _, err := ts.layerVersions(r.Context(), req.layers)
 	if err != nil {
 		return err
 	}
 	names := strings.Join(req.layers, ",")
 	tileURL := ts.s.baseURL(r) + "/tiles/" + names + "/{z}/{x}/{y}.mvt"
-	tj := tiles.NewTileJSON(ls, tileURL, etagOf(version), 0)
+	tj := tiles.NewTileJSON(ls, tileURL, 0)
 	w.Header().Set("Cache-Control", "public, max-age=60, must-revalidate")
 	return writeJSON(w, "application/json", tj)
 }

@@ -45,15 +45,21 @@ type Thinning struct {
 	Layers    map[string]string `json:"layers"`
 }
 
+// TilesetVersion is the TileJSON (and MBTiles and PMTiles metadata)
+// version of our tiles: a semver string, as TileJSON 3.0.0 requires,
+// that moves when the way tiles are cut changes (minor: tiles differ
+// across tile edges; major: clients must drop old tiles). The data's own
+// version is the HTTP ETag, which is not semver.
+const TilesetVersion = "1.1.0"
+
 // NewTileJSON describes the tiles of the given layers, served at tileURL
-// (with {z}, {x} and {y} in it). version identifies the data (for
-// example the layers' change times); maxPoints is the thinning limit
-// (0: DefaultMaxPoints).
-func NewTileJSON(layers []geo.Layer, tileURL, version string, maxPoints int) TileJSON {
+// (with {z}, {x} and {y} in it); maxPoints is the thinning limit (0:
+// DefaultMaxPoints).
+func NewTileJSON(layers []geo.Layer, tileURL string, maxPoints int) TileJSON {
 	if maxPoints <= 0 {
 		maxPoints = DefaultMaxPoints
 	}
-	tj := TileJSON{TileJSON: "3.0.0", Scheme: "xyz", Tiles: []string{tileURL}, Version: version, MinZoom: 0, MaxZoom: MaxZoom}
+	tj := TileJSON{TileJSON: "3.0.0", Scheme: "xyz", Tiles: []string{tileURL}, Version: TilesetVersion, MinZoom: 0, MaxZoom: MaxZoom}
 	var names, titles, credits, notes []string
 	var bound orb.Bound
 	empty := true
@@ -127,3 +133,44 @@ func contains(list []string, s string) bool {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// TileStats is the tilestats member (mapbox-geostats' layout) of an
+// MBTiles archive's json metadata: GDAL's MBTiles driver (and QGIS
+// through it) reads each layer's geometry type from
+// tilestats.layers[].geometry, and calls a layer of unknown type
+// "Unknown" without it.
+type TileStats struct {
+	LayerCount int              `json:"layerCount"`
+	Layers     []TileStatsLayer `json:"layers"`
+}
+
+// TileStatsLayer is one layer of TileStats.
+type TileStatsLayer struct {
+	Layer    string `json:"layer"`
+	Count    int64  `json:"count"`
+	Geometry string `json:"geometry,omitempty"`
+}
+
+// NewTileStats describes the layers for TileStats.
+func NewTileStats(layers []geo.Layer) TileStats {
+	ts := TileStats{LayerCount: len(layers)}
+	for _, l := range layers {
+		ts.Layers = append(ts.Layers, TileStatsLayer{Layer: l.Name, Count: l.Count, Geometry: statsGeometry(l.Schema.GeometryType)})
+	}
+	return ts
+}
+
+// statsGeometry is the tilestats name of a layer's geometry type: MVT
+// knows points, lines and polygons, single or multi alike. A layer of
+// mixed geometry has none.
+func statsGeometry(t string) string {
+	switch t {
+	case "POINT", "MULTIPOINT":
+		return "Point"
+	case "LINESTRING", "MULTILINESTRING":
+		return "LineString"
+	case "POLYGON", "MULTIPOLYGON":
+		return "Polygon"
+	}
+	return ""
+}

@@ -86,7 +86,7 @@ func runTilesExport(ctx context.Context, args []string, getenv func(string) stri
 		layers = append(layers, l)
 		names = append(names, l.Name)
 	}
-	tj := tiles.NewTileJSON(layers, "{z}/{x}/{y}.mvt", "", 0)
+	tj := tiles.NewTileJSON(layers, "{z}/{x}/{y}.mvt", 0)
 	tj.MinZoom, tj.MaxZoom = *minZoom, *maxZoom
 	tj.Center[2] = min(max(tj.Center[2], float64(*minZoom)), float64(*maxZoom))
 	for i := range tj.VectorLayers {
@@ -98,10 +98,10 @@ func runTilesExport(ctx context.Context, args []string, getenv func(string) stri
 	var abort func()
 	switch *format {
 	case "mbtiles":
-		vl, _ := json.Marshal(map[string]any{"vector_layers": tj.VectorLayers})
+		vl, _ := json.Marshal(map[string]any{"vector_layers": tj.VectorLayers, "tilestats": tiles.NewTileStats(layers)})
 		meta := map[string]string{
 			"name": tj.Name, "description": tj.Description, "attribution": tj.Attribution,
-			"format": "pbf", "type": "overlay", "version": "1",
+			"format": "pbf", "type": "overlay", "version": tj.Version,
 			"minzoom": strconv.Itoa(*minZoom), "maxzoom": strconv.Itoa(*maxZoom),
 			"bounds": fmt.Sprintf("%g,%g,%g,%g", tj.Bounds[0], tj.Bounds[1], tj.Bounds[2], tj.Bounds[3]),
 			"center": fmt.Sprintf("%g,%g,%g", tj.Center[0], tj.Center[1], tj.Center[2]),
@@ -116,7 +116,7 @@ func runTilesExport(ctx context.Context, args []string, getenv func(string) stri
 	case "pmtiles":
 		meta, _ := json.Marshal(map[string]any{
 			"name": tj.Name, "description": tj.Description, "attribution": tj.Attribution,
-			"type": "overlay", "version": "1", "vector_layers": tj.VectorLayers,
+			"type": "overlay", "version": tj.Version, "vector_layers": tj.VectorLayers,
 		})
 		pm, err := tiles.CreatePMTiles(*out, tiles.PMTilesInfo{
 			TileType: tiles.PMTilesMVT, TileCompression: tiles.PMTilesGzip,

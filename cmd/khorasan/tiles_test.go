@@ -97,6 +97,17 @@ func TestTilesExportMBTilesOpensInGDAL(t *testing.T) {
 			t.Errorf("ogrinfo does not show %q:\n%s", want, info)
 		}
 	}
+	// GDAL and QGIS called every layer "Unknown" before the metadata
+	// carried tilestats' geometry types.
+	list, err := exec.Command("ogrinfo", "-ro", "-q", out).CombinedOutput()
+	if err != nil {
+		t.Fatalf("ogrinfo: %v\n%s", err, list)
+	}
+	for _, want := range []string{"attacks (Multi Point)", "borders (Multi Polygon)"} {
+		if !bytes.Contains(list, []byte(want)) {
+			t.Errorf("ogrinfo does not list %q:\n%s", want, list)
+		}
+	}
 	all, err := exec.Command("ogrinfo", "-ro", "-al", "-q", out, "attacks").CombinedOutput()
 	if err != nil {
 		t.Fatalf("ogrinfo attacks: %v\n%s", err, all)
