@@ -270,7 +270,7 @@ func (e *Encoder) cutFromSource(ctx context.Context, ml *mvt.Layer, l geo.Layer,
 				return nil
 			}
 		}
-		full := func() orb.Geometry { return projectGeometry(orb.Clone(f.Geometry), project) }
+		full := func() orb.Geometry { return projectGeometry(mercatorCut(orb.Clone(f.Geometry)), project) }
 		if g = fitToTile(projectGeometry(g, project), true, full); g == nil {
 			return nil
 		}

@@ -87,6 +87,50 @@ func fitToTile(g orb.Geometry, simplifyIt bool, full func() orb.Geometry) orb.Ge
 	return nil
 }
 
+// mercatorWorld is Web Mercator's square world, in degrees.
+var mercatorWorld = orb.Bound{Min: orb.Point{-180, -maxLat}, Max: orb.Point{180, maxLat}}
+
+// mercatorCut cuts polygons that reach past Mercator's edge to the square
+// world, in degrees, with simplefeatures' overlay. Projected whole, such a
+// shape (Antarctica, whose Ross Ice Shelf reaches 85.4°S) has its points
+// past the edge clamped onto it, where its ring runs along itself; a
+// Sutherland-Hodgman clip makes the same overlap. The overlay merges
+// those stretches into one valid boundary. Other geometries are returned
+// as they are.
+func mercatorCut(g orb.Geometry) orb.Geometry {
+	var mp orb.MultiPolygon
+	switch g := g.(type) {
+	case orb.Polygon:
+		mp = orb.MultiPolygon{g}
+	case orb.MultiPolygon:
+		mp = g
+	default:
+		return g
+	}
+	b := mp.Bound()
+	if b.Min[1] >= -maxLat && b.Max[1] <= maxLat {
+		return g
+	}
+	world := sf.NewEnvelope(sf.XY{X: mercatorWorld.Min[0], Y: mercatorWorld.Min[1]}, sf.XY{X: mercatorWorld.Max[0], Y: mercatorWorld.Max[1]}).AsGeometry()
+	var out orb.MultiPolygon
+	for _, p := range mp {
+		pb := p.Bound()
+		if pb.Min[1] >= -maxLat && pb.Max[1] <= maxLat {
+			out = append(out, p)
+			continue
+		}
+		cut, err := sf.Intersection(toSF(p).AsGeometry(), world)
+		if err != nil {
+			// An invalid source: keep it as it is, for the later steps
+			// to mend or send.
+			out = append(out, p)
+			continue
+		}
+		out = append(out, fromSF(cut)...)
+	}
+	return out
+}
+
 func floorPoint(p orb.Point) orb.Point { return orb.Point{math.Floor(p[0]), math.Floor(p[1])} }
 
 // snapPoint is a line's or shape's point on the grid, kept in the
