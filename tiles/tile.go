@@ -1,7 +1,7 @@
 // Package tiles cuts the layers of a geo store into web map tiles: Mapbox
 // Vector Tiles (MVT) for every layer, TileJSON documents that describe them,
 // and raster tiles of the offline basemap drawn by Renderer. It also holds
-// the tile cache and the writers of tile archives (PMTiles).
+// the tile cache. Tile archives are written by tiles/pack.
 //
 // Tiles are XYZ (Web Mercator, y down from the north, as Leaflet asks for
 // them). The package reads features through Source, which geo.Store

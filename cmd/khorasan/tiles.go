@@ -15,6 +15,7 @@ import (
 
 	"github.com/khorasan/khorasan/geo"
 	"github.com/khorasan/khorasan/tiles"
+	"github.com/khorasan/khorasan/tiles/pack"
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/maptile"
 )
@@ -107,7 +108,7 @@ func runTilesExport(ctx context.Context, args []string, getenv func(string) stri
 			"center": fmt.Sprintf("%g,%g,%g", tj.Center[0], tj.Center[1], tj.Center[2]),
 			"json":   string(vl),
 		}
-		mb, err := geo.CreateMBTiles(ctx, *out, meta)
+		mb, err := pack.CreateMBTiles(ctx, *out, meta)
 		if err != nil {
 			return err
 		}
@@ -118,8 +119,8 @@ func runTilesExport(ctx context.Context, args []string, getenv func(string) stri
 			"name": tj.Name, "description": tj.Description, "attribution": tj.Attribution,
 			"type": "overlay", "version": tj.Version, "vector_layers": tj.VectorLayers,
 		})
-		pm, err := tiles.CreatePMTiles(*out, tiles.PMTilesInfo{
-			TileType: tiles.PMTilesMVT, TileCompression: tiles.PMTilesGzip,
+		pm, err := pack.CreatePMTiles(*out, pack.PMTilesInfo{
+			TileType: pack.PMTilesMVT, TileCompression: pack.PMTilesGzip,
 			Bounds:     orb.Bound{Min: orb.Point{tj.Bounds[0], tj.Bounds[1]}, Max: orb.Point{tj.Bounds[2], tj.Bounds[3]}},
 			Center:     orb.Point{tj.Center[0], tj.Center[1]},
 			CenterZoom: uint8(tj.Center[2]),
@@ -141,7 +142,7 @@ func runTilesExport(ctx context.Context, args []string, getenv func(string) stri
 		abort()
 		return err
 	}
-	n, err := tiles.Export(ctx, enc, tiles.ExportOptions{
+	n, err := pack.Export(ctx, enc, pack.ExportOptions{
 		Layers: layers, MinZoom: *minZoom, MaxZoom: *maxZoom, Progress: bar.update,
 	}, put)
 	bar.done()

@@ -26,16 +26,17 @@ var allowed = map[string][]string{
 	"geo/cql2":     {},
 	"geo":          {"geo/cql2"},
 	"tiles":        {"geo", "geo/cql2"},
+	"tiles/pack":   {"geo", "tiles"},
 	"server":       {"geo", "geo/cql2", "tiles"},
 	"static":       {},
 	"data":         {},
-	"cmd/khorasan": {"data", "geo", "geo/cql2", "server", "static", "tiles"},
+	"cmd/khorasan": {"data", "geo", "geo/cql2", "server", "static", "tiles", "tiles/pack"},
 	"cmd/gendata":  {},
 }
 
 // drivers may be imported only by the package that owns the database.
 var drivers = map[string][]string{
-	"github.com/mattn/go-sqlite3": {"geo"},
+	"github.com/mattn/go-sqlite3": {"geo", "tiles/pack"},
 }
 
 type listed struct {

@@ -1,16 +1,19 @@
-package geo
+package pack
 
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
+
+	"github.com/mattn/go-sqlite3"
 )
 
 // MBTiles writes an MBTiles 1.3 tile archive: an SQLite file with a
-// metadata table and a tiles table keyed by zoom, column and TMS row. It
-// lives here because this package is the one that opens SQLite files.
+// metadata table and a tiles table keyed by zoom, column and TMS row.
 type MBTiles struct {
 	path string
 	db   *sql.DB
@@ -28,7 +31,7 @@ func CreateMBTiles(ctx context.Context, path string, metadata map[string]string)
 		return nil, fmt.Errorf("create %s: %w", path, err)
 	}
 	f.Close()
-	m := &MBTiles{path: path, db: sql.OpenDB(connector{dsn: "file:" + escapePath(path) + "?_journal_mode=DELETE&_synchronous=OFF"})}
+	m := &MBTiles{path: path, db: sql.OpenDB(connector{dsn: "file:" + (&url.URL{Path: path}).EscapedPath() + "?_journal_mode=DELETE&_synchronous=OFF"})}
 	m.db.SetMaxOpenConns(1)
 	if err := m.init(ctx, metadata); err != nil {
 		m.Abort()
@@ -88,3 +91,11 @@ func (m *MBTiles) Abort() {
 		return
 	}
 }
+
+// connector opens the archive through the driver directly rather than a
+// name registered in database/sql, as the GeoPackage store does.
+type connector struct{ dsn string }
+
+func (c connector) Connect(context.Context) (driver.Conn, error) { return c.Driver().Open(c.dsn) }
+
+func (c connector) Driver() driver.Driver { return &sqlite3.SQLiteDriver{} }

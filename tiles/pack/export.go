@@ -1,4 +1,4 @@
-package tiles
+package pack
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"github.com/khorasan/khorasan/geo"
+	"github.com/khorasan/khorasan/tiles"
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/maptile"
 )
@@ -40,8 +41,8 @@ func ExportBound(layers []geo.Layer) (orb.Bound, bool) {
 // Export encodes every tile from MinZoom to MaxZoom over the layers'
 // bounds and hands the non-empty ones to put in TileID order (as PMTiles
 // wants them), encoding on every core. It returns the number of tiles put.
-func Export(ctx context.Context, enc *Encoder, opt ExportOptions, put func(maptile.Tile, []byte) error) (int, error) {
-	if opt.MinZoom < 0 || opt.MaxZoom > MaxZoom || opt.MinZoom > opt.MaxZoom {
+func Export(ctx context.Context, enc *tiles.Encoder, opt ExportOptions, put func(maptile.Tile, []byte) error) (int, error) {
+	if opt.MinZoom < 0 || opt.MaxZoom > tiles.MaxZoom || opt.MinZoom > opt.MaxZoom {
 		return 0, &geo.InvalidError{Where: "zoom", Msg: "zooms must satisfy 0 <= minzoom <= maxzoom <= 14"}
 	}
 	bound, ok := ExportBound(opt.Layers)
@@ -50,7 +51,7 @@ func Export(ctx context.Context, enc *Encoder, opt ExportOptions, put func(mapti
 	}
 	var all []maptile.Tile
 	for z := opt.MinZoom; z <= opt.MaxZoom; z++ {
-		all = append(all, TilesCovering(bound, z)...)
+		all = append(all, tiles.TilesCovering(bound, z)...)
 	}
 	slices.SortFunc(all, func(a, b maptile.Tile) int {
 		ia, ib := TileID(a), TileID(b)
