@@ -104,17 +104,11 @@ func parseItems(q url.Values, l geo.Layer) (itemsRequest, error) {
 		req.query.SortBy = keys
 	}
 	if v, ok := single(q, "properties"); ok {
-		req.properties = []string{}
-		for _, name := range strings.Split(v, ",") {
-			name = strings.TrimSpace(name)
-			if name == "" {
-				continue
-			}
-			if _, ok := l.Schema.Column(name); !ok {
-				return req, &ParamError{"properties", strconv.Quote(name) + " is not a property of " + l.Name + "; properties: " + strings.Join(columnNames(l.Schema), ", ")}
-			}
-			req.properties = append(req.properties, name)
+		props, err := parseProperties(v, l)
+		if err != nil {
+			return req, err
 		}
+		req.properties = props
 	}
 	switch len(terms) {
 	case 0:
@@ -225,10 +219,43 @@ func parseDatetime(v string, l geo.Layer) (cql2.Expr, error) {
 	return cql2.Temporal{Op: "T_INTERSECTS", Left: cql2.Property{Name: col.Name}, Right: iv}, nil
 }
 
+// parseProperties reads the properties to return, in first-seen order.
+// A name given twice is kept once: each would be a duplicate JSON key
+// in every feature, and a long URL of one name repeated multiplied the
+// body. A list longer than the layer's properties is refused, as only
+// duplicates could make it so.
+func parseProperties(v string, l geo.Layer) ([]string, error) {
+	terms := strings.Split(v, ",")
+	if len(terms) > len(l.Schema.Columns) {
+		return nil, &ParamError{"properties", "lists " + strconv.Itoa(len(terms)) + " names, and " + l.Name + " has only " +
+			strconv.Itoa(len(l.Schema.Columns)) + " properties: " + strings.Join(columnNames(l.Schema), ", ")}
+	}
+	props := []string{}
+	for _, name := range terms {
+		name = strings.TrimSpace(name)
+		if name == "" || slices.Contains(props, name) {
+			continue
+		}
+		if _, ok := l.Schema.Column(name); !ok {
+			return nil, &ParamError{"properties", strconv.Quote(name) + " is not a property of " + l.Name + "; properties: " + strings.Join(columnNames(l.Schema), ", ")}
+		}
+		props = append(props, name)
+	}
+	return props, nil
+}
+
 // parseSortBy reads "-killed,date" (a leading + or - for the direction).
+// A key given again is dropped (the first decides the order), and a list
+// longer than the keys there are to sort by (id and the properties) is
+// refused before SQLite would refuse its ORDER BY.
 func parseSortBy(v string, s geo.Schema) ([]geo.SortKey, error) {
+	terms := strings.Split(v, ",")
+	if len(terms) > len(s.Columns)+1 {
+		return nil, &ParamError{"sortby", "lists " + strconv.Itoa(len(terms)) + " keys; there are only " + strconv.Itoa(len(s.Columns)+1) +
+			" to sort by: id, " + strings.Join(columnNames(s), ", ")}
+	}
 	var keys []geo.SortKey
-	for _, term := range strings.Split(v, ",") {
+	for _, term := range terms {
 		term = strings.TrimSpace(term)
 		k := geo.SortKey{}
 		switch {
@@ -241,7 +268,9 @@ func parseSortBy(v string, s geo.Schema) ([]geo.SortKey, error) {
 			return nil, &ParamError{"sortby", strconv.Quote(term) + " is not a property to sort by; use id or one of " + strings.Join(columnNames(s), ", ")}
 		}
 		k.Name = term
-		keys = append(keys, k)
+		if !slices.ContainsFunc(keys, func(o geo.SortKey) bool { return o.Name == term }) {
+			keys = append(keys, k)
+		}
 	}
 	return keys, nil
 }
