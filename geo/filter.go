@@ -1,11 +1,9 @@
 package geo
 
 import (
-	"bytes"
 	"fmt"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/khorasan/khorasan/geo/cql2"
@@ -26,7 +24,8 @@ import (
 //     both sides go through julianday(), to the millisecond; a date is its
 //     midnight UTC. DATETIME text keeps the offset it was written with, so
 //     it is never compared as text, and Eval sees its values as time.Time.
-//   - S_INTERSECTS calls khorasan_intersects, which runs cql2.Intersects.
+//   - S_INTERSECTS calls khorasan_intersects, which runs cql2.Intersects
+//     through the literal prepared once for the query (prepared.go).
 
 // GeometryQueryable is the name filters use for a layer's geometry; the
 // geometry column's own name works too.
@@ -483,7 +482,7 @@ func (c filterCompiler) spatial(e cql2.Spatial, exact bool) (frag, error) {
 	if err != nil {
 		return frag{}, invalidf("filter", "geometry %s: %v", lit.name, err)
 	}
-	test := sqlf("khorasan_intersects(%s, %s)", prop.frag, frag{"?", []any{body}})
+	test := sqlf("khorasan_intersects(%s, %s)", prop.frag, frag{"?", []any{newGeometryArg(body, g)}})
 	if exact || c.t.rtree == "" {
 		return test, nil
 	}
@@ -585,44 +584,4 @@ func (c filterCompiler) temporal(e cql2.Temporal) (frag, error) {
 		return sqlf("(%s OR NULL)", join("AND", present)), nil
 	}
 	return sqlf("((NOT %s) AND NULL)", join("AND", present)), nil
-}
-
-// newIntersects makes khorasan_intersects(geometry, wkb) for one
-// connection: does a GeoPackage geometry blob meet a WKB literal? NULL
-// when the feature has no geometry or an empty one. The literal is the
-// same on every row of a query, so it is decoded once and kept.
-func newIntersects() func(g any, literal []byte) (any, error) {
-	var (
-		mu      sync.Mutex
-		lastWKB []byte
-		last    orb.Geometry
-		bound   orb.Bound
-	)
-	return func(g any, literal []byte) (any, error) {
-		blob, ok := g.([]byte)
-		if !ok {
-			return nil, nil
-		}
-		mu.Lock()
-		defer mu.Unlock()
-		if last == nil || !bytes.Equal(literal, lastWKB) {
-			lit, err := wkb.Unmarshal(literal)
-			if err != nil {
-				return nil, fmt.Errorf("khorasan_intersects: %w", err)
-			}
-			last, lastWKB, bound = lit, bytes.Clone(literal), lit.Bound()
-		}
-		b, ok, err := geometryBound(blob)
-		if err != nil || !ok {
-			return nil, err
-		}
-		if !b.Intersects(bound) {
-			return false, nil
-		}
-		geom, err := decodeGeometry(blob)
-		if err != nil || geom == nil {
-			return nil, err
-		}
-		return cql2.Intersects(geom, last), nil
-	}
 }

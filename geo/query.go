@@ -60,6 +60,7 @@ func (s *Store) features(ctx context.Context, t *table, q Query, fn func(Feature
 		query += ` LIMIT ? OFFSET ?`
 		args = append(args, limit, q.Offset)
 	}
+	defer s.geoms.hold(args)()
 	rows, err := s.reader.QueryContext(ctx, query, args...)
 	if err != nil {
 		return prepared(err)
@@ -105,6 +106,7 @@ func (s *Store) count(ctx context.Context, t *table, q Query) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
+	defer s.geoms.hold(args)()
 	var n int64
 	err = s.reader.QueryRowContext(ctx, `SELECT count(*) FROM `+quote(t.Name)+` t`+where, args...).Scan(&n)
 	return n, prepared(err)

@@ -26,6 +26,8 @@ type Store struct {
 	path   string
 	writer *sql.DB
 	reader *sql.DB
+	// geoms holds the prepared geometry literals of running queries.
+	geoms *geometries
 
 	mu      sync.Mutex
 	tables  map[string]*table // cache of table metadata, dropped on every write
@@ -92,7 +94,8 @@ func open(path string) (*Store, error) {
 	// in memory rather than in read(2) calls.
 	common := "_busy_timeout=10000&_foreign_keys=on&_journal_mode=WAL&_synchronous=NORMAL&_cache_size=-65536"
 	name := escapePath(path)
-	writer := sql.OpenDB(connector{dsn: "file:" + name + "?" + common + "&_txlock=immediate"})
+	geoms := newGeometries()
+	writer := sql.OpenDB(connector{dsn: "file:" + name + "?" + common + "&_txlock=immediate", geoms: geoms})
 	writer.SetMaxOpenConns(1)
 	// The writer connection must exist before readers so that the file is
 	// in WAL mode when they attach.
@@ -100,10 +103,10 @@ func open(path string) (*Store, error) {
 		writer.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	reader := sql.OpenDB(connector{dsn: "file:" + name + "?" + common + "&_query_only=true"})
+	reader := sql.OpenDB(connector{dsn: "file:" + name + "?" + common + "&_query_only=true", geoms: geoms})
 	reader.SetMaxOpenConns(max(4, 2*runtime.NumCPU()))
 	reader.SetMaxIdleConns(max(4, 2*runtime.NumCPU()))
-	return &Store{path: path, writer: writer, reader: reader, tables: map[string]*table{}, recheck: defaultRecheck}, nil
+	return &Store{path: path, writer: writer, reader: reader, geoms: geoms, tables: map[string]*table{}, recheck: defaultRecheck}, nil
 }
 
 // Close releases the connections.
@@ -129,15 +132,20 @@ func check(ctx context.Context, db *sql.DB, path string) error {
 
 // connector opens go-sqlite3 connections with the GeoPackage SQL functions
 // that the R-tree triggers call, without registering a driver globally.
-type connector struct{ dsn string }
+// geoms is where the filters' geometry literals are found (a store's
+// own; nil for connections that run no filters).
+type connector struct {
+	dsn   string
+	geoms *geometries
+}
 
 func (c connector) Connect(context.Context) (driver.Conn, error) { return c.Driver().Open(c.dsn) }
 
 func (c connector) Driver() driver.Driver {
-	return &sqlite3.SQLiteDriver{ConnectHook: registerFunctions}
+	return &sqlite3.SQLiteDriver{ConnectHook: func(conn *sqlite3.SQLiteConn) error { return registerFunctions(conn, c.geoms) }}
 }
 
-func registerFunctions(conn *sqlite3.SQLiteConn) error {
+func registerFunctions(conn *sqlite3.SQLiteConn, geoms *geometries) error {
 	bound := func(pick func(orb.Bound) float64) func([]byte) (any, error) {
 		return func(b []byte) (any, error) {
 			bd, ok, err := geometryBound(b)
@@ -156,7 +164,7 @@ func registerFunctions(conn *sqlite3.SQLiteConn) error {
 			_, ok, err := geometryBound(b)
 			return !ok, err
 		},
-		"khorasan_intersects": newIntersects(), // CQL2 S_INTERSECTS, see filter.go
+		"khorasan_intersects": newIntersects(geoms), // CQL2 S_INTERSECTS, see filter.go
 		// One call per row for the exact bbox test, instead of four ST_*.
 		"khorasan_envelope_intersects": func(b []byte, minX, minY, maxX, maxY float64) (bool, error) {
 			bd, ok, err := geometryBound(b)
