@@ -28,9 +28,9 @@ func cors(next http.Handler) http.Handler {
 }
 
 // etags gives every successful GET a strong ETag, the hash of its body, and
-// answers If-None-Match with 304. Bodies are bounded (limit caps features),
-// so holding one in memory is fine. A handler that sets its own ETag (the
-// tile handlers, from the layer version) streams straight through.
+// answers If-None-Match with 304. A handler that sets its own ETag (the
+// tile handlers, from the layer version) streams straight through, and so
+// does one that flushes (a long items page, see responseRecorder).
 func etags(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodGet { // HEAD arrives as GET (headAsGet)
@@ -114,6 +114,21 @@ func (b *bufferedWriter) Write(p []byte) (int, error) {
 		return b.w.Write(p)
 	}
 	return b.body.Write(p)
+}
+
+// Flush says the handler streams: what is held is sent, without an
+// ETag, and the rest passes through.
+func (b *bufferedWriter) Flush() {
+	if !b.passthrough {
+		b.passthrough = true
+		if b.status == 0 {
+			b.status = http.StatusOK
+		}
+		b.w.WriteHeader(b.status)
+		b.w.Write(b.body.Bytes())
+		b.body = bytes.Buffer{}
+	}
+	http.NewResponseController(b.w).Flush()
 }
 
 func (b *bufferedWriter) Unwrap() http.ResponseWriter { return b.w }

@@ -2,6 +2,8 @@ package server
 
 import (
 	"bytes"
+	"context"
+	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -32,8 +34,41 @@ func (s *Server) items(w http.ResponseWriter, r *http.Request, name string) erro
 	if e, ok := s.responses.Get(key); ok {
 		return writeCached(w, r, e)
 	}
-	rec := &responseRecorder{header: http.Header{}}
-	if err := s.itemsBody(rec, r, l, req, format); err != nil {
+	var heavyCtx context.Context // the deadline of heavy work; nil for the rest
+	if heavy(l, req.query) {
+		var release func()
+		heavyCtx, release, err = s.heavy.acquire(ctx)
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			return s.heavy.busy(w, err)
+		}
+		defer release()
+		// Equal requests wait for the same slot; the first may have
+		// left its answer.
+		if e, ok := s.responses.Get(key); ok {
+			return writeCached(w, r, e)
+		}
+		r = r.WithContext(heavyCtx)
+	}
+	rec := newResponseRecorder(w, keepBytes)
+	err = s.itemsBody(rec, r, l, req, format)
+	if err != nil && heavyCtx != nil && heavyCtx.Err() != nil && ctx.Err() == nil {
+		err = s.heavy.busy(w, heavyCtx.Err()) // the pool's deadline, not the client's
+	}
+	if rec.streaming {
+		if err != nil {
+			// Part of a 200 is sent: break the connection, so that the
+			// client sees a failed transfer and not a shorter collection.
+			if ctx.Err() == nil {
+				s.log.WarnContext(ctx, "items response failed while streaming", "path", r.URL.Path, "query", r.URL.RawQuery, "err", err)
+			}
+			panic(http.ErrAbortHandler)
+		}
+		return nil
+	}
+	if err != nil {
 		return err
 	}
 	e := rec.entry()
@@ -41,7 +76,12 @@ func (s *Server) items(w http.ResponseWriter, r *http.Request, name string) erro
 	return writeCached(w, r, e)
 }
 
-// itemsBody writes one items response into rec.
+// maxHTMLBytes bounds the features' GeoJSON in an HTML page, which the
+// page's template needs whole.
+const maxHTMLBytes = 8 << 20
+
+// itemsBody writes one items response into w, setting its headers before
+// the first byte: a long page is sent while it is made.
 func (s *Server) itemsBody(w http.ResponseWriter, r *http.Request, l geo.Layer, req itemsRequest, format string) error {
 	ctx, name := r.Context(), l.Name
 	matched, err := s.store.Count(ctx, name, req.query)
@@ -86,24 +126,38 @@ func (s *Server) itemsBody(w http.ResponseWriter, r *http.Request, l geo.Layer, 
 		return kw.Flush(w)
 	}
 
-	// The body is built whole before it is sent, so a failure half-way
-	// is an error response, never a truncated 200.
-	var buf bytes.Buffer
-	buf.WriteString(`{"type":"FeatureCollection","features":[`)
+	// GeoJSON goes to w feature by feature; the HTML page needs it whole,
+	// in a buffer of bounded size.
+	var out io.Writer = w
+	var html bytes.Buffer
+	if format == formatHTML {
+		out = &html
+	} else {
+		w.Header().Set("Content-Type", geoJSONType)
+	}
+	io.WriteString(out, `{"type":"FeatureCollection","features":[`)
 	returned := 0
 	var scratch []byte
 	var shown []geo.Feature // for the HTML table
 	err = s.store.Features(ctx, name, req.query, func(f geo.Feature) error {
-		if format == formatHTML {
-			shown = append(shown, f)
-		}
 		if returned > 0 {
-			buf.WriteByte(',')
+			scratch = append(scratch[:0], ',')
+		} else {
+			scratch = scratch[:0]
 		}
 		var err error
-		scratch, err = geo.AppendFeatureJSON(scratch[:0], f, schema)
-		buf.Write(scratch)
+		if scratch, err = geo.AppendFeatureJSON(scratch, f, schema); err != nil {
+			return err
+		}
+		if format == formatHTML {
+			if html.Len()+len(scratch) > maxHTMLBytes {
+				return &ParamError{"limit", "the HTML page of these features would be over " + strconv.Itoa(maxHTMLBytes>>20) +
+					" MiB; ask for fewer, or for f=json, which has no such bound"}
+			}
+			shown = append(shown, f)
+		}
 		returned++
+		_, err = out.Write(scratch)
 		return err
 	})
 	if err != nil {
@@ -120,17 +174,15 @@ func (s *Server) itemsBody(w http.ResponseWriter, r *http.Request, l geo.Layer, 
 	if err != nil {
 		return err
 	}
-	buf.WriteString("],")
-	buf.Write(tail[1:])
+	io.WriteString(out, "],")
+	out.Write(tail[1:])
 	if format == formatHTML {
 		return s.renderHTML(w, "items", map[string]any{
-			"Layer": l, "Schema": schema, "GeoJSON": buf.String(), "Links": links, "Features": shown,
+			"Layer": l, "Schema": schema, "GeoJSON": html.String(), "Links": links, "Features": shown,
 			"Matched": matched, "Returned": returned, "Offset": req.query.Offset,
 		})
 	}
-	buf.WriteByte('\n')
-	w.Header().Set("Content-Type", geoJSONType)
-	_, err = buf.WriteTo(w)
+	_, err = io.WriteString(out, "\n")
 	return err
 }
 

@@ -212,4 +212,15 @@ func (g *gzipWriter) close() {
 	}
 }
 
+// Flush sends what is compressed so far.
+func (g *gzipWriter) Flush() {
+	if !g.decided {
+		g.WriteHeader(http.StatusOK)
+	}
+	if g.gz != nil {
+		g.gz.Flush()
+	}
+	http.NewResponseController(g.ResponseWriter).Flush()
+}
+
 func (g *gzipWriter) Unwrap() http.ResponseWriter { return g.ResponseWriter }

@@ -107,7 +107,7 @@ func openAPIDoc(server string, layers []geo.Layer) obj {
 					"description": "An instant (2021-08-26) or an interval (2021-01-01/2021-12-31, ../2020-12-31, 2024-01-01/..) on the layer's date property.",
 					"schema":      obj{"type": "string"}},
 				"limit": obj{"name": "limit", "in": "query", "required": false, "style": "form", "explode": false,
-					"description": "How many features a page holds; larger values are clamped to the maximum.",
+					"description": "How many features a page holds; larger values are clamped to the maximum. Pages over 2 MiB are streamed, without an ETag.",
 					"schema":      obj{"type": "integer", "minimum": 1, "maximum": maxLimit, "default": defaultLimit}},
 				"offset": obj{"name": "offset", "in": "query", "required": false, "style": "form", "explode": false,
 					"description": "How many matching features to skip; the next links carry it.",
@@ -117,10 +117,10 @@ func openAPIDoc(server string, layers []geo.Layer) obj {
 				"filter-lang": obj{"name": "filter-lang", "in": "query", "required": false, "schema": obj{"type": "string", "enum": []string{"cql2-text"}, "default": "cql2-text"}},
 				"filter-crs":  obj{"name": "filter-crs", "in": "query", "required": false, "schema": obj{"type": "string", "enum": []string{crs84}}},
 				"sortby": obj{"name": "sortby", "in": "query", "required": false, "style": "form", "explode": false,
-					"description": "Properties to sort by, comma-separated, - for descending: -killed,date.",
+					"description": "Properties to sort by, comma-separated, - for descending: -killed,date. A key given again is ignored; more keys than there are to sort by (id and the properties) is a 400.",
 					"schema":      obj{"type": "array", "items": obj{"type": "string", "pattern": "^[+-]?[^,]+$"}}},
 				"properties": obj{"name": "properties", "in": "query", "required": false, "style": "form", "explode": false,
-					"description": "The properties to return, comma-separated.", "schema": obj{"type": "array", "items": obj{"type": "string"}}},
+					"description": "The properties to return, comma-separated, in this order. A name given again is ignored; more names than the layer has properties is a 400.", "schema": obj{"type": "array", "items": obj{"type": "string"}}},
 				"If-Match": obj{"name": "If-Match", "in": "header", "required": false, "schema": obj{"type": "string"},
 					"description": "The ETag of the feature as last read (GET of the feature, or the answer to a write); * for any existing feature. If the feature has changed since, the write is refused with 412. Without it the last write wins."},
 				"If-None-Match": obj{"name": "If-None-Match", "in": "header", "required": false, "schema": obj{"type": "string"},
@@ -238,6 +238,9 @@ func itemsOperation(id, summary string, extra []obj) obj {
 				"application/vnd.google-earth.kml+xml": obj{"schema": obj{"type": "string"}},
 			}},
 			"400": problemResponse, "404": problemResponse,
+			"503": obj{"description": "A request that scans a whole large layer (a filter, datetime, property filter or sortby, or a deep offset) found the pool for such requests full, or ran past its time; the rest of the API is not held up by them",
+				"headers": obj{"Retry-After": obj{"description": "Seconds to wait before trying again", "schema": obj{"type": "integer"}}},
+				"content": problemContent},
 		}}
 }
 

@@ -26,15 +26,53 @@ func responseKey(l geo.Layer, format, base string, q url.Values) string {
 	return strings.Join([]string{"items", l.Name, l.Changed, strconv.FormatInt(l.Count, 10), format, base, q.Encode()}, "\x00")
 }
 
-// responseRecorder keeps what a handler writes, for the cache.
+// keepBytes bounds the items responses kept whole: up to it, a response
+// is held, gets its strong ETag and goes into the cache; past it, it is
+// sent as it is made, so a request's memory stays bounded whatever its
+// limit and the size of its features.
+const keepBytes = 2 << 20
+
+// responseRecorder keeps what a handler writes, for the cache, until
+// the body outgrows limit; then it sends what it holds to w and passes
+// the rest through (streaming), without an ETag.
 type responseRecorder struct {
-	header http.Header
-	body   bytes.Buffer
+	header    http.Header
+	body      bytes.Buffer
+	w         http.ResponseWriter
+	limit     int
+	streaming bool
 }
 
-func (r *responseRecorder) Header() http.Header         { return r.header }
-func (r *responseRecorder) WriteHeader(int)             {}
-func (r *responseRecorder) Write(p []byte) (int, error) { return r.body.Write(p) }
+func newResponseRecorder(w http.ResponseWriter, limit int) *responseRecorder {
+	return &responseRecorder{header: http.Header{}, w: w, limit: limit}
+}
+
+func (r *responseRecorder) Header() http.Header { return r.header }
+func (r *responseRecorder) WriteHeader(int)     {}
+
+func (r *responseRecorder) Write(p []byte) (int, error) {
+	if r.streaming {
+		return r.w.Write(p)
+	}
+	if r.body.Len()+len(p) <= r.limit {
+		return r.body.Write(p)
+	}
+	r.streaming = true
+	h := r.w.Header()
+	for _, k := range cachedHeaders {
+		if v := r.header.Values(k); len(v) > 0 {
+			h[k] = v
+		}
+	}
+	r.w.WriteHeader(http.StatusOK)
+	// Tells the etags middleware that this body will not be held whole.
+	http.NewResponseController(r.w).Flush()
+	if _, err := r.w.Write(r.body.Bytes()); err != nil {
+		return 0, err
+	}
+	r.body = bytes.Buffer{}
+	return r.w.Write(p)
+}
 
 // entry is the recorded response with its strong ETag and, for bodies
 // worth it, a gzipped copy made once.

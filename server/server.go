@@ -53,6 +53,11 @@ type Config struct {
 	// than the budget is refused (400), one that finds it spent waits a
 	// quarter of RenderTimeout and is then refused (503, Retry-After).
 	RenderPixels int64
+	// HeavySlots is how many heavy items requests (heavy.go) run at
+	// once; 0 means half the CPUs. HeavyTimeout stops each; 0 means
+	// DefaultHeavyTimeout.
+	HeavySlots   int
+	HeavyTimeout time.Duration
 	// FrameAncestors is the CSP frame-ancestors source list of /embed:
 	// the sites that may show it in an iframe; empty means any ("*").
 	FrameAncestors string
@@ -72,6 +77,8 @@ type Server struct {
 	// tileCache is the tile service's cache, kept here for /metrics;
 	// routes sets it.
 	tileCache *tiles.Cache
+	// heavy bounds the items requests that scan whole layers.
+	heavy *heavyPool
 	// metrics is /metrics and the HTTP metrics' middleware (metrics.go).
 	metrics *metrics
 	// csp and embedCSP are the Content-Security-Policy of every response
@@ -94,6 +101,7 @@ func New(cfg Config, store Store, log *slog.Logger) *Server {
 	}
 	s.csp = contentSecurityPolicy(cfg.Tiles.BasemapURL, "'self'")
 	s.embedCSP = contentSecurityPolicy(cfg.Tiles.BasemapURL, ancestors)
+	s.heavy = newHeavyPool(cfg.HeavySlots, cfg.HeavyTimeout)
 	s.metrics = newMetrics(s)
 	s.handler = s.routes()
 	return s
