@@ -1,8 +1,10 @@
 package geo
 
 import (
+	"encoding/xml"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/paulmach/orb"
 	"github.com/twpayne/go-geom"
@@ -27,13 +29,23 @@ func NewKMLWriter(title string, schema Schema) *KMLWriter {
 
 // Write adds one feature.
 func (k *KMLWriter) Write(f Feature) error {
+	pm, err := placemark(f, k.schema)
+	if err != nil {
+		return err
+	}
+	k.placemarks = append(k.placemarks, pm)
+	return nil
+}
+
+// placemark is a feature as KML.
+func placemark(f Feature, schema Schema) (kml.Element, error) {
 	name := f.ID
 	if n, ok := f.Properties["name"].(string); ok && n != "" {
 		name = n
 	}
 	children := []kml.Element{kml.Name(name)}
 	data := []kml.Element{kml.Data("id", kml.Value(f.ID))}
-	for _, c := range k.schema.Columns {
+	for _, c := range schema.Columns {
 		if v := f.Properties[c.Name]; v != nil {
 			data = append(data, kml.Data(c.Name, kml.Value(csvValue(v))))
 		}
@@ -42,16 +54,80 @@ func (k *KMLWriter) Write(f Feature) error {
 	if f.Geometry != nil {
 		g, err := toGeom(f.Geometry)
 		if err != nil {
-			return fmt.Errorf("feature %s: %w", f.ID, err)
+			return nil, fmt.Errorf("feature %s: %w", f.ID, err)
 		}
 		e, err := geomkml.Encode(g)
 		if err != nil {
-			return fmt.Errorf("feature %s: %w", f.ID, err)
+			return nil, fmt.Errorf("feature %s: %w", f.ID, err)
 		}
 		children = append(children, e)
 	}
-	k.placemarks = append(k.placemarks, kml.Placemark(children...))
-	return nil
+	return kml.Placemark(children...), nil
+}
+
+// KMLStream writes the document KMLWriter writes, byte for byte, one
+// placemark at a time, so that a long one is never held whole.
+type KMLStream struct {
+	w          io.Writer
+	schema     Schema
+	head, tail string
+	started    bool
+}
+
+// NewKMLStream starts a document with a title on w; nothing is written
+// before the first Write or Close.
+func NewKMLStream(w io.Writer, title string, schema Schema) (*KMLStream, error) {
+	// The document without placemarks, cut where they go, so the head
+	// and tail are go-kml's own bytes.
+	var empty strings.Builder
+	if err := (&KMLWriter{title: title}).Flush(&empty); err != nil {
+		return nil, err
+	}
+	doc := empty.String()
+	i := strings.LastIndex(doc, "\n  </Document>")
+	if i < 0 {
+		return nil, fmt.Errorf("kml: unexpected document %q", doc)
+	}
+	return &KMLStream{w: w, schema: schema, head: doc[:i], tail: doc[i:]}, nil
+}
+
+// Write writes one feature's placemark.
+func (k *KMLStream) Write(f Feature) error {
+	pm, err := placemark(f, k.schema)
+	if err != nil {
+		return err
+	}
+	if err := k.start(); err != nil {
+		return err
+	}
+	if _, err := io.WriteString(k.w, "\n"); err != nil {
+		return err
+	}
+	// Indented as it is inside the document.
+	enc := xml.NewEncoder(k.w)
+	enc.Indent("    ", "  ")
+	if err := enc.Encode(pm); err != nil {
+		return err
+	}
+	return enc.Close()
+}
+
+func (k *KMLStream) start() error {
+	if k.started {
+		return nil
+	}
+	k.started = true
+	_, err := io.WriteString(k.w, k.head)
+	return err
+}
+
+// Close ends the document.
+func (k *KMLStream) Close() error {
+	if err := k.start(); err != nil {
+		return err
+	}
+	_, err := io.WriteString(k.w, k.tail)
+	return err
 }
 
 // Flush writes the document.

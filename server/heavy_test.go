@@ -121,12 +121,48 @@ func TestItemsStreamWithBoundedMemory(t *testing.T) {
 	const n, note = 10_000, 1000
 	store := &countingStore{Store: pointsStore(t, n, note)}
 	s := quietServer(Config{}, store)
-	for _, enc := range []string{"identity", "gzip"} {
-		t.Run(enc, func(t *testing.T) {
+	countJSON := func(t *testing.T, body io.Reader) int {
+		var doc struct {
+			Features       []json.RawMessage
+			NumberReturned int
+		}
+		if err := json.NewDecoder(body).Decode(&doc); err != nil {
+			t.Fatalf("the streamed body is not JSON: %v", err)
+		}
+		if doc.NumberReturned != len(doc.Features) {
+			t.Errorf("numberReturned %d for %d features", doc.NumberReturned, len(doc.Features))
+		}
+		return len(doc.Features)
+	}
+	countText := func(sep string) func(*testing.T, io.Reader) int {
+		return func(t *testing.T, body io.Reader) int {
+			b, err := io.ReadAll(body)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if sep == "\n" {
+				return strings.Count(string(b), sep) - 1 // the header line
+			}
+			if !strings.HasSuffix(string(b), "</kml>") {
+				t.Errorf("the KML does not end: %q", b[max(0, len(b)-50):])
+			}
+			return strings.Count(string(b), sep)
+		}
+	}
+	for _, c := range []struct {
+		name, format, enc string
+		count             func(*testing.T, io.Reader) int
+	}{
+		{"GeoJSON", "json", "identity", countJSON},
+		{"GeoJSON gzipped", "json", "gzip", countJSON},
+		{"CSV", "csv", "identity", countText("\n")},
+		{"KML", "kml", "identity", countText("<Placemark>")},
+	} {
+		t.Run(c.name, func(t *testing.T) {
 			store.delivered.Store(0)
 			rec := &streamRecorder{header: http.Header{}, store: store}
-			req := httptest.NewRequest(http.MethodGet, "/api/collections/points/items?limit=10000&f=json", nil)
-			req.Header.Set("Accept-Encoding", enc)
+			req := httptest.NewRequest(http.MethodGet, "/api/collections/points/items?limit=10000&f="+c.format, nil)
+			req.Header.Set("Accept-Encoding", c.enc)
 			s.ServeHTTP(rec, req)
 			if rec.status != 200 {
 				t.Fatalf("status %d: %.300s", rec.status, rec.body.String())
@@ -145,26 +181,30 @@ func TestItemsStreamWithBoundedMemory(t *testing.T) {
 				t.Errorf("a streamed page has ETag %s, which no one computed over its bytes", etag)
 			}
 			var body io.Reader = strings.NewReader(rec.body.String())
-			if enc == "gzip" {
+			if c.enc == "gzip" {
 				zr, err := gzip.NewReader(body)
 				if err != nil {
 					t.Fatal(err)
 				}
 				body = zr
 			}
-			var doc struct {
-				Features       []json.RawMessage
-				NumberReturned int
-				NumberMatched  int
-			}
-			if err := json.NewDecoder(body).Decode(&doc); err != nil {
-				t.Fatalf("the streamed body is not JSON: %v", err)
-			}
-			if len(doc.Features) != n || doc.NumberReturned != n || doc.NumberMatched != n {
-				t.Errorf("%d features, numberReturned %d, numberMatched %d", len(doc.Features), doc.NumberReturned, doc.NumberMatched)
+			if got := c.count(t, body); got != n {
+				t.Errorf("%d features in the body", got)
 			}
 		})
 	}
+	t.Run("an HTML page, which the template needs whole, is bounded", func(t *testing.T) {
+		rec := httptest.NewRecorder()
+		s.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/api/collections/points/items?limit=10000&f=html", nil))
+		if rec.Code != 400 || !strings.Contains(rec.Body.String(), `"name":"limit"`) {
+			t.Errorf("status %d: %.300s", rec.Code, rec.Body)
+		}
+		rec = httptest.NewRecorder()
+		s.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/api/collections/points/items?limit=1000&f=html", nil))
+		if rec.Code != 200 {
+			t.Errorf("1,000 features as HTML: status %d", rec.Code)
+		}
+	})
 	t.Run("a small page is held, with its ETag", func(t *testing.T) {
 		rec := httptest.NewRecorder()
 		s.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/api/collections/points/items?limit=10", nil))

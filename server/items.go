@@ -117,13 +117,16 @@ func (s *Server) itemsBody(w http.ResponseWriter, r *http.Request, l geo.Layer, 
 		}
 		return cw.Flush()
 	case formatKML:
-		kw := geo.NewKMLWriter(l.Title, schema)
+		w.Header().Set("Content-Type", kmlType)
+		w.Header().Set("Content-Disposition", `inline; filename="`+name+`.kml"`)
+		kw, err := geo.NewKMLStream(w, l.Title, schema)
+		if err != nil {
+			return err
+		}
 		if err := s.store.Features(ctx, name, req.query, kw.Write); err != nil {
 			return err
 		}
-		w.Header().Set("Content-Type", kmlType)
-		w.Header().Set("Content-Disposition", `inline; filename="`+name+`.kml"`)
-		return kw.Flush(w)
+		return kw.Close()
 	}
 
 	// GeoJSON goes to w feature by feature; the HTML page needs it whole,
