@@ -238,6 +238,8 @@ func TestFilterMatchesEval(t *testing.T) {
 		"S_INTERSECTS(geometry, " + kabulBoxWithHole + ")",
 		"NOT S_INTERSECTS(geometry, " + kabulBoxWithHole + ") AND city = 'Kabul'",
 		"S_INTERSECTS(geometry, GEOMETRYCOLLECTION(POINT(37.39028 55.82583), LINESTRING(29 41.16048, 30 41.16048)))",
+		// Several literals in one query, each prepared and found by its key.
+		"S_INTERSECTS(geometry, " + kabulBoxWithHole + ") OR NOT S_INTERSECTS(geometry, " + khorasan + ")",
 		// Combinations.
 		"iso3 = 'AFG' AND (killed > 50 OR wounded IS NULL)",
 		"(iso3 = 'PAK' OR iso3 = 'IRN') AND NOT attribution = 'claimed'",

@@ -58,8 +58,15 @@ func (gs *geometries) hold(args []any) (release func()) {
 		gs.mu.Lock()
 		h := gs.held[g.key]
 		if h == nil {
-			h = &heldGeometry{prepared: cql2.Prepare(g.geom)}
-			gs.held[g.key] = h
+			// Prepared outside the lock, which other queries' lookups
+			// need; an equal one made meanwhile wins.
+			gs.mu.Unlock()
+			p := cql2.Prepare(g.geom)
+			gs.mu.Lock()
+			if h = gs.held[g.key]; h == nil {
+				h = &heldGeometry{prepared: p}
+				gs.held[g.key] = h
+			}
 		}
 		h.refs++
 		gs.mu.Unlock()
@@ -94,14 +101,12 @@ func (gs *geometries) get(key string) (*cql2.Prepared, bool) {
 // newIntersects makes khorasan_intersects(geometry, key) for one
 // connection: does a GeoPackage geometry blob meet the prepared literal
 // the key names? NULL when the feature has no geometry or an empty one.
-// A key names one geometry for good, so the connection keeps the last it
-// used and looks up only when the key changes.
+// A key names one geometry for good, so the connection keeps those it
+// used (a few: a filter may test several) and looks up only new keys.
 func newIntersects(gs *geometries) func(g any, key string) (any, error) {
 	var (
-		mu       sync.Mutex
-		lastKey  string
-		prepared *cql2.Prepared
-		bound    orb.Bound
+		mu   sync.Mutex
+		seen = map[string]*cql2.Prepared{}
 	)
 	return func(g any, key string) (any, error) {
 		blob, ok := g.([]byte)
@@ -109,19 +114,24 @@ func newIntersects(gs *geometries) func(g any, key string) (any, error) {
 			return nil, nil
 		}
 		mu.Lock()
-		defer mu.Unlock()
-		if prepared == nil || key != lastKey {
+		prepared := seen[key]
+		if prepared == nil {
 			p, ok := gs.get(key)
 			if !ok {
+				mu.Unlock()
 				return nil, fmt.Errorf("khorasan_intersects: no geometry is held for key %q", key)
 			}
-			prepared, lastKey, bound = p, key, p.Bound()
+			if len(seen) >= 16 {
+				clear(seen)
+			}
+			seen[key], prepared = p, p
 		}
+		mu.Unlock()
 		b, ok, err := geometryBound(blob)
 		if err != nil || !ok {
 			return nil, err
 		}
-		if !b.Intersects(bound) {
+		if !b.Intersects(prepared.Bound()) {
 			return false, nil
 		}
 		geom, err := decodeGeometry(blob)
