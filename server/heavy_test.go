@@ -4,6 +4,7 @@ import (
 	"compress/gzip"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -69,15 +70,20 @@ func circleFilter(n int) string {
 	return b.String()
 }
 
-// countingStore is the real store, counting the features it hands out.
+// countingStore is the real store, counting the features it hands out,
+// and failing after failAfter of them when that is set (a disk error
+// half way through a page).
 type countingStore struct {
 	*geo.Store
 	delivered atomic.Int64
+	failAfter atomic.Int64
 }
 
 func (c *countingStore) Features(ctx context.Context, layer string, q geo.Query, fn func(geo.Feature) error) error {
 	return c.Store.Features(ctx, layer, q, func(f geo.Feature) error {
-		c.delivered.Add(1)
+		if n := c.delivered.Add(1); n == c.failAfter.Load() {
+			return errors.New("disk I/O error")
+		}
 		return fn(f)
 	})
 }
@@ -193,6 +199,22 @@ func TestItemsStreamWithBoundedMemory(t *testing.T) {
 			}
 		})
 	}
+	t.Run("a failure after the first bytes breaks the transfer", func(t *testing.T) {
+		srv := httptest.NewServer(s)
+		defer srv.Close()
+		store.delivered.Store(0)
+		store.failAfter.Store(n / 2)
+		defer store.failAfter.Store(0)
+		res, err := http.Get(srv.URL + "/api/collections/points/items?limit=10000&offset=1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		body, err := io.ReadAll(res.Body)
+		if res.StatusCode != 200 || err == nil {
+			t.Errorf("status %d, read error %v after %d bytes: a shorter collection would pass as whole", res.StatusCode, err, len(body))
+		}
+	})
 	t.Run("an HTML page, which the template needs whole, is bounded", func(t *testing.T) {
 		rec := httptest.NewRecorder()
 		s.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/api/collections/points/items?limit=10000&f=html", nil))
