@@ -309,8 +309,9 @@ func TestHeavyRequestsHaveABoundedPool(t *testing.T) {
 // TestHealthzIsNotStarved is the starvation test of issue 10: eight
 // expensive anonymous requests (a 3,000-vertex polygon over 100,000
 // points) are in flight while /healthz and a cheap items page are asked
-// for seven times each; the median of each must be under 200 ms. A
-// sample counts only if the heavy requests were still running after it.
+// for seven times each; all but the slowest of each must be under
+// 200 ms. A sample counts only if the heavy requests were still running
+// after it.
 func TestHealthzIsNotStarved(t *testing.T) {
 	store := pointsStore(t, 100_000, 0)
 	s := quietServer(Config{}, store)
@@ -374,9 +375,12 @@ func TestHealthzIsNotStarved(t *testing.T) {
 		t.Fatalf("only %d samples were taken while the heavy requests ran (each took %v)", len(health), heavyTook)
 	}
 	for name, ds := range map[string][]time.Duration{"/healthz": health, "a cheap items page": page} {
+		// All but the slowest sample: one scheduling hiccup on a loaded
+		// machine is not starvation. (With HeavySlots: 8, the eight hold
+		// the store's readers and two or more of seven take 200-880 ms.)
 		slices.Sort(ds)
-		if m := ds[len(ds)/2]; m > 200*time.Millisecond {
-			t.Errorf("%s took %v (median) behind eight heavy requests", name, m)
+		if d := ds[len(ds)-2]; d > 200*time.Millisecond {
+			t.Errorf("%s: %v behind eight heavy requests (the second slowest of %v)", name, d, ds)
 		}
 	}
 	ok := 0
