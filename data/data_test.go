@@ -1,0 +1,91 @@
+package data
+
+import (
+	"encoding/json"
+	"io/fs"
+	"strings"
+	"testing"
+	"time"
+)
+
+// attackFeature is what the checks read of an embedded attack.
+type attackFeature struct {
+	ID       string `json:"id"`
+	Geometry struct {
+		Type        string    `json:"type"`
+		Coordinates []float64 `json:"coordinates"`
+	} `json:"geometry"`
+	Properties struct {
+		Date        string `json:"date"`
+		Killed      *int64 `json:"killed"`
+		KilledLow   *int64 `json:"killed_low"`
+		KilledHigh  *int64 `json:"killed_high"`
+		Attribution string `json:"attribution"`
+		SourceURL   string `json:"source_url"`
+		Notes       string `json:"notes"`
+	} `json:"properties"`
+}
+
+// TestEmbeddedAttacks checks every default event as the binary embeds it:
+// two or more sources, a real date, a point on the globe, a death toll
+// within its range and one of the three attributions.
+func TestEmbeddedAttacks(t *testing.T) {
+	raw, err := fs.ReadFile(FS, "attacks.geojson")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var fc struct {
+		Features []attackFeature `json:"features"`
+	}
+	if err := json.Unmarshal(raw, &fc); err != nil {
+		t.Fatal(err)
+	}
+	if len(fc.Features) == 0 {
+		t.Fatal("no attacks embedded")
+	}
+	ids := map[string]bool{}
+	for i, f := range fc.Features {
+		p := f.Properties
+		name := f.ID
+		if name == "" || ids[name] {
+			t.Errorf("feature %d: id %q is empty or repeated", i, name)
+		}
+		ids[name] = true
+		var sources []string
+		for _, u := range strings.Split(p.SourceURL, " | ") {
+			if u = strings.TrimSpace(u); u != "" {
+				if !strings.HasPrefix(u, "https://") && !strings.HasPrefix(u, "http://") {
+					t.Errorf("%s: source %q is not a URL", name, u)
+				}
+				sources = append(sources, u)
+			}
+		}
+		if len(sources) < 2 {
+			t.Errorf("%s: %d sources, want 2 or more", name, len(sources))
+		}
+		d, err := time.Parse(time.DateOnly, p.Date)
+		if err != nil {
+			t.Errorf("%s: date %q: %v", name, p.Date, err)
+		} else if !strings.HasPrefix(name, p.Date+"-") {
+			t.Errorf("%s: id does not start with its date %s", name, p.Date)
+		} else if d.Before(time.Date(2015, 1, 26, 0, 0, 0, 0, time.UTC)) {
+			t.Errorf("%s: dated before ISIS-K was announced (2015-01-26)", name)
+		}
+		if c := f.Geometry.Coordinates; f.Geometry.Type != "Point" || len(c) != 2 || c[0] < -180 || c[0] > 180 || c[1] < -90 || c[1] > 90 {
+			t.Errorf("%s: geometry %s %v is not a lon/lat point", name, f.Geometry.Type, c)
+		}
+		if p.Killed == nil || p.KilledLow == nil || p.KilledHigh == nil {
+			t.Errorf("%s: killed, killed_low or killed_high is missing", name)
+		} else if !(*p.KilledLow <= *p.Killed && *p.Killed <= *p.KilledHigh) {
+			t.Errorf("%s: killed %d is outside killed_low..killed_high %d..%d", name, *p.Killed, *p.KilledLow, *p.KilledHigh)
+		}
+		switch p.Attribution {
+		case "claimed", "attributed", "disputed":
+		default:
+			t.Errorf("%s: attribution %q, want claimed, attributed or disputed", name, p.Attribution)
+		}
+		if strings.Contains(p.Notes, "ATTRIBUTION WEAK") && p.Attribution != "attributed" {
+			t.Errorf("%s: notes say ATTRIBUTION WEAK, but attribution is %q", name, p.Attribution)
+		}
+	}
+}
