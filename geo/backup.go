@@ -125,7 +125,7 @@ func (s *Store) ExportLayer(ctx context.Context, layer, path string) error {
 		return err
 	}
 	stop := errors.New("stop")
-	_, err = out.ReplaceLayer(ctx, LayerInfo{Name: l.Name, Title: l.Title, Description: l.Description, Attribution: l.Attribution}, l.Schema,
+	_, err = out.ReplaceLayer(ctx, LayerInfo{Name: l.Name, Title: l.Title, Description: l.Description, Attribution: l.Attribution, Version: l.Version}, l.Schema,
 		func(yield func(Feature, error) bool) {
 			err := s.Features(ctx, layer, Query{}, func(f Feature) error {
 				if !l.Schema.HasID {

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/mattn/go-sqlite3"
 	"github.com/paulmach/orb"
@@ -208,7 +209,7 @@ func (s *Store) edit(ctx context.Context, layer string, fn func(tx *sql.Tx, t *t
 	if written != nil {
 		grow = growBound(nil, written.Geometry)
 	}
-	if err := touchLayer(ctx, tx, layer, grow, false); err != nil {
+	if err := touchLayer(ctx, tx, layer, grow, false, time.Time{}); err != nil {
 		return err
 	}
 	if err := tx.Commit(); err != nil {

@@ -69,7 +69,9 @@ type Layer struct {
 	Description string
 	// Attribution credits the data's sources, as a map must show it.
 	Attribution string
-	Schema      Schema
+	// Version is the LayerInfo.Version the layer was last written with.
+	Version string
+	Schema  Schema
 	// Bounds is the extent of every geometry; zero when the layer is empty.
 	Bounds orb.Bound
 	// Count is the number of features.

@@ -137,7 +137,7 @@ WHERE c.table_name = ? AND c.data_type = 'features'`, name).Scan(
 	if err != nil {
 		return nil, err
 	}
-	t.Attribution = md.Attribution
+	t.Attribution, t.Version = md.Attribution, md.Version
 	var rtree sql.NullString
 	candidate := "rtree_" + t.Name + "_" + t.geomCol
 	if err := db.QueryRowContext(ctx, `SELECT name FROM sqlite_master WHERE type = 'table' AND name = ?`, candidate).Scan(&rtree); err != nil && !errors.Is(err, sql.ErrNoRows) {

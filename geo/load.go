@@ -2,6 +2,7 @@ package geo
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/rand"
 	"database/sql"
@@ -806,6 +807,9 @@ func (p *plan) write(ctx context.Context) error {
 		}
 		t.rtree = rtreeName(name, geomColumn)
 	} else {
+		if err := updateLayerInfo(ctx, tx, p.base, p.opt.Layer); err != nil {
+			return err
+		}
 		t = p.base.clone()
 		t.Schema = p.schema
 		for _, c := range p.newCols {
@@ -936,7 +940,11 @@ func (p *plan) write(ctx context.Context) error {
 			return err
 		}
 	}
-	if err := touchLayer(ctx, tx, name, bounds, bulk); err != nil {
+	var at time.Time
+	if p.existing == nil {
+		at = p.opt.Layer.Updated // a new layer: no cache knows it yet
+	}
+	if err := touchLayer(ctx, tx, name, bounds, bulk, at); err != nil {
 		return err
 	}
 	summary, err := jsonText(map[string]any{"source": filepath.Base(p.src.Name), "format": p.src.Format, "mode": p.opt.Mode, "profile": p.rep.Profile,
@@ -960,6 +968,24 @@ func (p *plan) write(ctx context.Context) error {
 	}
 	s.checkpointPassive(ctx)
 	return nil
+}
+
+// updateLayerInfo applies to a kept layer (append, upsert) the parts of
+// info that are given: title, description, attribution, version.
+func updateLayerInfo(ctx context.Context, tx *sql.Tx, cur *table, info LayerInfo) error {
+	if info.Title == "" && info.Description == "" && info.Attribution == "" && info.Version == "" {
+		return nil
+	}
+	merged := LayerInfo{Name: cur.Name, Title: cmp.Or(info.Title, cur.Title), Description: cmp.Or(info.Description, cur.Description),
+		Attribution: cmp.Or(info.Attribution, cur.Attribution), Version: cmp.Or(info.Version, cur.Version)}
+	_, err := tx.ExecContext(ctx, `UPDATE gpkg_contents SET identifier = ?, description = ? WHERE table_name = ?`, merged.Title, merged.Description, cur.Name)
+	if err != nil {
+		if strings.Contains(err.Error(), "UNIQUE constraint failed: gpkg_contents.identifier") {
+			return invalidf("layer title", "another layer already has the title %q", merged.Title)
+		}
+		return err
+	}
+	return writeMetadata(ctx, tx, merged)
 }
 
 // sameSchema says whether two descriptions of a table have the same

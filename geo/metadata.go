@@ -16,6 +16,7 @@ const metadataURI = "https://github.com/khorasan/khorasan/layer-metadata"
 
 type layerMetadata struct {
 	Attribution string `json:"attribution,omitempty"`
+	Version     string `json:"version,omitempty"` // LayerInfo.Version
 }
 
 const metadataSchemaSQL = `
@@ -74,10 +75,10 @@ func writeMetadata(ctx context.Context, tx *sql.Tx, info LayerInfo) error {
 			return err
 		}
 	}
-	if info.Attribution == "" {
+	if info.Attribution == "" && info.Version == "" {
 		return nil
 	}
-	doc, err := json.Marshal(layerMetadata{Attribution: info.Attribution})
+	doc, err := json.Marshal(layerMetadata{Attribution: info.Attribution, Version: info.Version})
 	if err != nil {
 		return err
 	}

@@ -108,8 +108,10 @@ func (w *rtreeWriter) Close() error {
 // touchLayer records a write to a layer in gpkg_contents: last_change
 // moves forward by at least a millisecond on every write (caches key on it,
 // and two writes in the same millisecond must not look alike), and the
-// extent grows by grow, or becomes exactly grow when exact is set.
-func touchLayer(ctx context.Context, tx *sql.Tx, name string, grow *orb.Bound, exact bool) error {
+// extent grows by grow, or becomes exactly grow when exact is set. A
+// non-zero at is recorded instead of now: only for a layer the transaction
+// created, which no cache can know yet.
+func touchLayer(ctx context.Context, tx *sql.Tx, name string, grow *orb.Bound, exact bool, at time.Time) error {
 	var prev sql.NullString
 	var minX, minY, maxX, maxY sql.NullFloat64
 	err := tx.QueryRowContext(ctx, `SELECT last_change, min_x, min_y, max_x, max_y FROM gpkg_contents WHERE table_name = ?`, name).
@@ -120,6 +122,9 @@ func touchLayer(ctx context.Context, tx *sql.Tx, name string, grow *orb.Bound, e
 	now := time.Now().UTC().Truncate(time.Millisecond)
 	if t, err := time.Parse(time.RFC3339Nano, prev.String); err == nil && !now.After(t) {
 		now = t.Truncate(time.Millisecond).Add(time.Millisecond)
+	}
+	if !at.IsZero() {
+		now = at.UTC().Truncate(time.Millisecond)
 	}
 	bounds := grow
 	if !exact && minX.Valid && minY.Valid && maxX.Valid && maxY.Valid {

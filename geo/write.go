@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"iter"
 	"strings"
+	"time"
 
 	"github.com/paulmach/orb"
 )
@@ -19,6 +20,16 @@ type LayerInfo struct {
 	// Attribution credits the sources; it is kept with the GeoPackage
 	// metadata extension, where GDAL and QGIS can read it too.
 	Attribution string
+	// Version names the data the layer is made from (the default data's
+	// hash), for whoever made it to tell later whether it is current; the
+	// store keeps it with the attribution and does not read it. A replace
+	// without one clears it; an upsert or append without one keeps it.
+	Version string
+	// Updated is when the data was last edited where it was made; an
+	// import that creates the layer records it as the layer's last change
+	// instead of now, so "data as of" is the data's date and not the day a
+	// file was made. Zero means now; other writes always record now.
+	Updated time.Time
 }
 
 // ReplaceLayer writes a layer whole, creating it or replacing what was
@@ -52,7 +63,7 @@ func (s *Store) ReplaceLayer(ctx context.Context, info LayerInfo, schema Schema,
 	if err := createRTreeTriggers(ctx, tx, info.Name, geomColumn, fidColumn); err != nil {
 		return 0, err
 	}
-	if err := touchLayer(ctx, tx, info.Name, bounds, true); err != nil {
+	if err := touchLayer(ctx, tx, info.Name, bounds, true, time.Time{}); err != nil {
 		return 0, err
 	}
 	if err := tx.Commit(); err != nil {

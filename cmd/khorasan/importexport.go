@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -13,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/khorasan/khorasan/data"
 	"github.com/khorasan/khorasan/geo"
 )
 
@@ -24,7 +26,15 @@ Modes: replace (the default: the layer becomes the file), create (a new layer
 only), append (new features; their ids must be new), upsert (update the
 features whose id the layer has, add the others; an update changes the
 properties the file has and keeps the rest). --dry-run checks and reports
-what would change without writing.
+what would change without writing. --title, --description and --attribution
+set the layer's texts in every mode (without them a kept layer keeps its own).
+
+To update a database made from an older release's default data, upsert
+this release's file (serve's log names the layers behind):
+  khorasan import --db khorasan.gpkg --layer attacks --mode upsert data/attacks.geojson
+The default file also brings its layer's title and description. Features
+the default data does not have (your own) are kept; those it has take its
+values.
 
 CSV exports of ACLED, the Global Terrorism Database (ISO-8859-1 is detected)
 and UCDP GED are recognised by their header and mapped onto the attack
@@ -123,6 +133,23 @@ func runImport(ctx context.Context, args []string, getenv func(string) string, s
 		Layer: geo.LayerInfo{Name: *layer, Title: *title, Description: *description, Attribution: *attribution},
 		Mode:  mode, DryRun: *dryRun, SkipInvalid: *skipInvalid, Actor: *actor, MaxErrors: *maxErrors,
 	}
+	// The default data's own file (data/<layer>.geojson of this release)
+	// also brings its title, description and version, so a database made
+	// from an older release is current after an upsert of it.
+	m, doc, isDefault, err := defaultFor(data.FS, *layer, file)
+	if err != nil {
+		return err
+	}
+	if isDefault {
+		info, err := m.layerInfo(doc)
+		if err != nil {
+			return err
+		}
+		opt.Layer.Version, opt.Layer.Updated = info.Version, info.Updated
+		opt.Layer.Title = cmp.Or(opt.Layer.Title, info.Title)
+		opt.Layer.Description = cmp.Or(opt.Layer.Description, info.Description)
+		opt.Layer.Attribution = cmp.Or(opt.Layer.Attribution, info.Attribution)
+	}
 	if bar.on {
 		opt.Progress = func(p geo.Progress) { bar.line(importProgress(p)) }
 	}
@@ -146,6 +173,9 @@ func runImport(ctx context.Context, args []string, getenv func(string) string, s
 		return fmt.Errorf("%s: %w", file, err)
 	}
 	printReport(stdout, rep, file, *dbPath, time.Since(start))
+	if isDefault && !rep.DryRun {
+		fmt.Fprintf(stdout, "  %s is this release's default data of layer %q: its title (%s), description and version were recorded\n", file, *layer, opt.Layer.Title)
+	}
 	return nil
 }
 

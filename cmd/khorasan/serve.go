@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -137,7 +136,14 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 // data when the file does not exist.
 func openOrSeed(ctx context.Context, path string, log *slog.Logger) (*geo.Store, error) {
 	if _, err := os.Stat(path); err == nil {
-		return geo.Open(ctx, path)
+		store, err := geo.Open(ctx, path)
+		if err != nil {
+			return nil, err
+		}
+		if err := checkDefaults(ctx, store, data.FS, path, log); err != nil {
+			log.Warn("could not compare the database with the default data", "err", err)
+		}
+		return store, nil
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return nil, err
 	}
@@ -163,24 +169,25 @@ type manifestEntry struct {
 	Description string `json:"description"`
 	Attribution string `json:"attribution"`
 	File        string `json:"file"`
+	// Updated is the day the layer's data was compiled (YYYY-MM-DD).
+	Updated string `json:"updated,omitempty"`
 }
 
 // seed loads every layer of the default data, in the manifest's order.
 func seed(ctx context.Context, store *geo.Store, files fs.FS) error {
-	raw, err := fs.ReadFile(files, "layers.json")
+	manifest, err := readManifest(files)
 	if err != nil {
 		return err
-	}
-	var manifest []manifestEntry
-	if err := json.Unmarshal(raw, &manifest); err != nil {
-		return fmt.Errorf("layers.json: %w", err)
 	}
 	for _, m := range manifest {
 		doc, err := fs.ReadFile(files, m.File)
 		if err != nil {
 			return err
 		}
-		info := geo.LayerInfo{Name: m.Name, Title: m.Title, Description: m.Description, Attribution: m.Attribution}
+		info, err := m.layerInfo(doc)
+		if err != nil {
+			return err
+		}
 		if _, err := store.ImportGeoJSON(ctx, info, doc); err != nil {
 			return fmt.Errorf("%s: %w", m.File, err)
 		}
