@@ -26,22 +26,25 @@ type temporalExtent struct {
 }
 
 type collectionDoc struct {
-	ID          string   `json:"id"`
-	Title       string   `json:"title"`
-	Description string   `json:"description,omitempty"`
-	Attribution string   `json:"attribution,omitempty"`
-	ItemType    string   `json:"itemType"`
-	Extent      *extent  `json:"extent,omitempty"`
-	CRS         []string `json:"crs"`
-	StorageCRS  string   `json:"storageCrs"`
-	Links       []link   `json:"links"`
+	ID          string `json:"id"`
+	Title       string `json:"title"`
+	Description string `json:"description,omitempty"`
+	Attribution string `json:"attribution,omitempty"`
+	// Updated is when the layer was last edited (RFC 3339): for a layer
+	// seeded from the default data, the day its facts were compiled.
+	Updated    string   `json:"updated,omitempty"`
+	ItemType   string   `json:"itemType"`
+	Extent     *extent  `json:"extent,omitempty"`
+	CRS        []string `json:"crs"`
+	StorageCRS string   `json:"storageCrs"`
+	Links      []link   `json:"links"`
 	// Not JSON: what the HTML page needs besides.
 	Count int64 `json:"-"`
 }
 
 func (s *Server) collectionDoc(base string, l geo.Layer) collectionDoc {
 	c := collectionDoc{ID: l.Name, Title: l.Title, Description: l.Description, Attribution: l.Attribution,
-		ItemType: "feature", CRS: []string{crs84}, StorageCRS: crs84, Count: l.Count}
+		Updated: l.Changed, ItemType: "feature", CRS: []string{crs84}, StorageCRS: crs84, Count: l.Count}
 	if l.Count > 0 {
 		c.Extent = &extent{}
 		c.Extent.Spatial.BBox = [][]float64{{l.Bounds.Min[0], l.Bounds.Min[1], l.Bounds.Max[0], l.Bounds.Max[1]}}

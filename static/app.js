@@ -753,6 +753,21 @@
 
   // ---- summary, downloads, empty state
 
+  // How current the event layer is, from its collection: the date of its
+  // latest event and of its last edit (for the default data, the day its
+  // facts were compiled).
+  function dataAsOf(c) {
+    if (!c) return '';
+    const day = (s) => (typeof s === 'string' && /^\d{4}-\d{2}-\d{2}/.test(s) ? s.slice(0, 10) : null);
+    const interval = c.extent && c.extent.temporal && c.extent.temporal.interval && c.extent.temporal.interval[0];
+    const latest = interval ? day(interval[1]) : null;
+    const edited = day(c.updated);
+    const parts = [];
+    if (edited) parts.push(`Data as of ${edited}`);
+    if (latest) parts.push(`latest event ${latest}`);
+    return parts.join(' · ');
+  }
+
   function timeSummary() {
     return state.time ? rangeText(state.time) : null;
   }
@@ -1056,6 +1071,9 @@
     }
     if (ctx.styleProblem) problems.push(ctx.styleProblem);
     events = ctx.events;
+    const asOf = dataAsOf(ctx.collections && ctx.collections[ctx.eventId]);
+    $('data-asof').textContent = asOf;
+    $('data-asof').hidden = !asOf;
     if (events && events.vector && state.mode !== 'circles') {
       problems.push(`${state.mode === 'heat' ? 'a heat map' : 'clusters'} cannot be drawn from a layer this large; it is shown as circles`);
       state.mode = 'circles';

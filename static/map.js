@@ -384,6 +384,9 @@
     const precision = isBlank(p.precision) ? null
       : `${p.precision}${PRECISION[p.precision] ? ' (' + PRECISION[p.precision] + ')' : ''}`;
     const where = `${latlng.lat.toFixed(5)}, ${latlng.lng.toFixed(5)}`;
+    // The facts flag an attribution that rests on thin evidence in the
+    // notes: the popup says so beside the attribution and shows the note.
+    const weak = !isBlank(p.notes) && /ATTRIBUTION WEAK/.test(String(p.notes));
     const shared = groupSize > 1
       ? el('span', { class: 'shared-note' }, `${groupSize - 1} other event${groupSize > 2 ? 's' : ''} shown at this point; markers are drawn slightly apart.`)
       : null;
@@ -396,11 +399,12 @@
         row('Wounded', wounded === null ? (p.wounded === undefined ? null : 'not reported') : fmtInt(wounded)),
         row('Target', p.target),
         row('Attack type', p.attack_type),
-        row('Attribution', isBlank(p.attribution) ? null : el('span', { class: 'swatch', style: `background:${att.color}` }), p.attribution),
+        row('Attribution', isBlank(p.attribution) ? null : el('span', { class: 'swatch', style: `background:${att.color}` }), p.attribution,
+          weak ? el('span', { class: 'weak-note' }, ' (weak attribution: see the notes)') : null),
         row('Precision', precision),
         row('Coordinates', where, shared),
         row('Sources', sourceLinks(p.source_url))),
-      isBlank(p.notes) ? null : el('details', { class: 'notes' }, el('summary', null, 'Notes'), el('p', null, p.notes)),
+      isBlank(p.notes) ? null : el('details', { class: 'notes', open: weak }, el('summary', null, 'Notes'), el('p', null, p.notes)),
       el('p', { class: 'fid' }, 'id: ', featureId(f)));
   }
 
@@ -1245,7 +1249,7 @@
     const region = regionView(layers.khorasan, events && !events.vector ? events : null, layers.borders);
     return {
       map, cfg, basemap, layers, titles, counts, order, ids, vectorIds, failures, styleProblem,
-      events, eventId: events ? eventId : null, eventProps, dateProp, region,
+      events, eventId: events ? eventId : null, eventProps, dateProp, region, collections: byId,
     };
   }
 

@@ -209,7 +209,12 @@ type figure struct {
 	// layers the basemap drew from, for credit and the data date
 	basemapLayers []geo.Layer
 	cityLabels    bool // the basemap draws city labels
-	changed       time.Time
+	// changed is the last edit of the drawn event layers (those with
+	// dates), or of every drawn layer when none has dates; latestEvent is
+	// the last date of the event layers (YYYY-MM-DD). Both come from the
+	// data, so "data as of" needs no code change when the data grows.
+	changed, changedAny time.Time
+	latestEvent         string
 }
 
 // prepare settles the view and reads the features.
@@ -283,15 +288,30 @@ func (fr *FigureRenderer) prepare(ctx context.Context, f *Figure) (*figure, erro
 		fig.basemapLayers = append(fig.basemapLayers, l)
 		fig.noteChanged(l)
 	}
+	if fig.changed.IsZero() {
+		fig.changed = fig.changedAny
+	}
 	if !f.asOf.IsZero() {
 		fig.changed = f.asOf
 	}
 	return fig, nil
 }
 
+// noteChanged takes the layer's last edit and, for a layer with dates,
+// its latest one into the figure's "data as of".
 func (fig *figure) noteChanged(l geo.Layer) {
+	events := l.TimeExtent[1] != ""
+	if last := l.TimeExtent[1]; events && last[:min(len(last), 10)] > fig.latestEvent {
+		fig.latestEvent = last[:min(len(last), 10)]
+	}
 	t, err := time.Parse(time.RFC3339Nano, l.Changed)
-	if err == nil && t.After(fig.changed) {
+	if err != nil {
+		return
+	}
+	if t.After(fig.changedAny) {
+		fig.changedAny = t
+	}
+	if events && t.After(fig.changed) {
 		fig.changed = t
 	}
 }

@@ -237,7 +237,11 @@ func (fig *figure) credits() string {
 		add(credit)
 	}
 	if !fig.changed.IsZero() {
-		add("Data\u00a0as\u00a0of\u00a0" + fig.changed.UTC().Format("2006-01-02"))
+		asOf := "Data\u00a0as\u00a0of\u00a0" + fig.changed.UTC().Format("2006-01-02")
+		if fig.latestEvent != "" {
+			asOf += ", latest\u00a0event\u00a0" + fig.latestEvent
+		}
+		add(asOf)
 	}
 	return strings.Join(parts, " · ")
 }

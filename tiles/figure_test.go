@@ -20,7 +20,7 @@ import (
 	"github.com/paulmach/orb"
 )
 
-var figureDate = time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC)
+var figureDate = time.Date(2026, 12, 2, 0, 0, 0, 0, time.UTC)
 
 func figureRenderer(t testing.TB) *FigureRenderer {
 	t.Helper()
@@ -187,7 +187,10 @@ func TestFigureVectorOutputs(t *testing.T) {
 		}
 	}
 	all := strings.Join(texts, "\n")
-	for _, want := range []string{"Vector <test> & title", "Attacks, by attribution", "Greater Khorasan (approximate)", "square", "Data\u00a0as\u00a0of\u00a02025-03-01", "Afghanistan"} {
+	// "Data as of": the last edit, and the latest event as the data has it.
+	latest := layers(t, "attacks")[0].TimeExtent[1]
+	asOf := "Data\u00a0as\u00a0of\u00a0" + figureDate.Format("2006-01-02") + ", latest\u00a0event\u00a0" + latest
+	for _, want := range []string{"Vector <test> & title", "Attacks, by attribution", "Greater Khorasan (approximate)", "square", asOf, "Afghanistan"} {
 		if !strings.Contains(all, want) {
 			t.Errorf("no text %q in the SVG", want)
 		}

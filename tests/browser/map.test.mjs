@@ -1,7 +1,7 @@
 // Headless-browser test of the khorasan map page.
 //
 //   cd tests/browser && npm ci
-//   KHORASAN_URL=http://127.0.0.1:8080 EXPECTED_ATTACKS=60 node --test map.test.mjs
+//   KHORASAN_URL=http://127.0.0.1:8080 EXPECTED_ATTACKS=96 node --test map.test.mjs
 //
 // KHORASAN_URL     base URL of a running khorasan server (required)
 // EXPECTED_ATTACKS number of attacks in the server's database (required)
@@ -221,6 +221,35 @@ describe('khorasan map page', () => {
     await page.keyboard.press('Escape');
     await page.evaluate(() => { window.khorasan.map.closePopup(); document.querySelector('.view-buttons button').click(); });
     await page.waitForTimeout(300);
+  });
+
+  test('the popup of a weak attribution says so and shows its note', async () => {
+    const features = await apiFeatures(cfg.url, 'attacks');
+    const weak = features.filter((f) => /ATTRIBUTION WEAK/.test(f.properties.notes || ''));
+    assert.ok(weak.length > 0, 'the database has no attack whose notes say ATTRIBUTION WEAK (the default data has some)');
+    for (const f of weak) {
+      assert.equal(f.properties.attribution, 'attributed', `${f.id}: a weak attribution must stay attributed`);
+      await page.evaluate((id) => { window.khorasan.attackMarker(id).openPopup(); }, String(f.id));
+      // The popup closing fades out beside the new one: take the event's.
+      const popup = page.locator('.leaflet-popup-content', { hasText: `id: ${f.id}` });
+      await popup.waitFor({ state: 'visible', timeout: 5_000 });
+      const text = (await popup.innerText()).replace(/\s+/g, ' ');
+      assert.ok(text.includes('weak attribution'), `${f.id}: popup does not flag the weak attribution: ${text}`);
+      const note = f.properties.notes.replace(/\s+/g, ' ').slice(0, 60);
+      assert.ok(text.includes(note), `${f.id}: popup does not show the note ${JSON.stringify(note)}: ${text}`);
+    }
+    await page.evaluate(() => { window.khorasan.map.closePopup(); document.querySelector('.view-buttons button').click(); });
+    await page.waitForTimeout(300);
+  });
+
+  test('says how current the data is: its last edit and latest event, from the API', async () => {
+    const res = await fetch(new URL('api/collections/attacks', cfg.url), { headers: { Accept: 'application/json' } });
+    assert.equal(res.status, 200);
+    const c = await res.json();
+    const latest = c.extent.temporal.interval[0][1].slice(0, 10);
+    const edited = c.updated.slice(0, 10);
+    const text = await page.textContent('#data-asof');
+    assert.equal(text, `Data as of ${edited} · latest event ${latest}`);
   });
 
   test('has a legend and a layer control that toggles the attacks', async () => {
