@@ -1,0 +1,140 @@
+package main
+
+import (
+	"cmp"
+	"fmt"
+	"io/fs"
+	"os"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/khorasan/khorasan/data"
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/geojson"
+	"github.com/paulmach/orb/planar"
+)
+
+// TestReadmeFiguresMatchTheData: the figures the README gives of the
+// default data (counts, dates, titles, the example answers of the API)
+// are computed here from the embedded data, so a data update that forgets
+// the README fails.
+func TestReadmeFiguresMatchTheData(t *testing.T) {
+	raw, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	readme := string(raw)
+	read := func(name string) *geojson.FeatureCollection {
+		b, err := fs.ReadFile(data.FS, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fc, err := geojson.UnmarshalFeatureCollection(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fc
+	}
+	attacks, cities, outline := read("attacks.geojson"), read("cities.geojson"), read("khorasan.geojson")
+	manifest, err := readManifest(data.FS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	title := map[string]string{}
+	for _, m := range manifest {
+		title[m.Name] = m.Title
+	}
+	prop := func(f *geojson.Feature, k string) string { s, _ := f.Properties[k].(string); return s }
+	count := func(keep func(f *geojson.Feature) bool) int {
+		n := 0
+		for _, f := range attacks.Features {
+			if keep(f) {
+				n++
+			}
+		}
+		return n
+	}
+	by := func(k string) map[string]int {
+		m := map[string]int{}
+		for _, f := range attacks.Features {
+			m[prop(f, k)]++
+		}
+		return m
+	}
+	first, last := "9999", ""
+	urls := map[string]bool{}
+	for _, f := range attacks.Features {
+		d := prop(f, "date")
+		first, last = min(first, d), max(last, d)
+		for _, u := range strings.Split(prop(f, "source_url"), " | ") {
+			urls[strings.TrimSpace(u)] = true
+		}
+	}
+	countries := by("country")
+	names := make([]string, 0, len(countries))
+	for c := range countries {
+		names = append(names, c)
+	}
+	slices.SortFunc(names, func(a, b string) int { return cmp.Or(countries[b]-countries[a], strings.Compare(a, b)) })
+	var perCountry []string
+	for _, c := range names {
+		perCountry = append(perCountry, fmt.Sprintf("%s %d", c, countries[c]))
+	}
+	anchors := 0
+	for _, f := range cities.Features {
+		if f.Properties["anchor"] == true {
+			anchors++
+		}
+	}
+	main := outline.Features[0].Geometry.(orb.Polygon)
+	inside := count(func(f *geojson.Feature) bool { return planar.PolygonContains(main, f.Geometry.(orb.Point)) })
+	kabulBox := orb.Bound{Min: orb.Point{69.0, 34.4}, Max: orb.Point{69.4, 34.7}}
+	kabul := count(func(f *geojson.Feature) bool { return kabulBox.Contains(f.Geometry.(orb.Point)) })
+	in2021 := count(func(f *geojson.Feature) bool { return strings.HasPrefix(prop(f, "date"), "2021-") })
+	since2024 := count(func(f *geojson.Feature) bool { return prop(f, "date") >= "2024-01-01" })
+	claimed50 := count(func(f *geojson.Feature) bool {
+		k, _ := f.Properties["killed"].(float64)
+		return k >= 50 && prop(f, "attribution") == "claimed"
+	})
+	attribution, precision := by("attribution"), by("precision")
+	n := len(attacks.Features)
+
+	want := []string{
+		fmt.Sprintf("cities, and %d sites of ISIS-K attacks", n),
+		fmt.Sprintf(`{"numberMatched":%d,"numberReturned":5,`, n),
+		fmt.Sprintf("Feature Count: %d\nExtent:", n),
+		fmt.Sprintf("Geometry: Point\nFeature Count: %d\n", n),
+		fmt.Sprintf(`khorasan_layer_features{layer="attacks"} %d`, n),
+		fmt.Sprintf(`khorasan_layer_features{layer="cities"} %d`, len(cities.Features)),
+		fmt.Sprintf(`"interval": [["%s", "%s"]]`, first, last),
+		fmt.Sprintf("| `attacks` | %d points | attacks claimed by, attributed to, or disputed as the work of ISIS-K, %s to %s: %s |", n, first, last, strings.Join(perCountry, ", ")),
+		fmt.Sprintf("(%d distinct URLs in all)", len(urls)),
+		fmt.Sprintf("| `cities` | %d points | %d anchor cities of historical Khorasan (with their historical role), plus %d cities named by the attacks |", len(cities.Features), anchors, len(cities.Features)-anchors),
+		fmt.Sprintf("Of the\n  %d attacks, %d fall inside the main outline.", n, inside),
+		fmt.Sprintf(`{"numberMatched":%d,"numberReturned":3,`, kabul),
+		fmt.Sprintf("kabul_attacks | grep Count\nFeature Count: %d\n", kabul),
+		fmt.Sprintf(`{"numberMatched":%d,"first":"2021-`, in2021),
+		fmt.Sprintf("datetime=2024-01-01/..' | jq .numberMatched\n%d\n", since2024),
+		fmt.Sprintf(`{"numberMatched":%d,"top":`, claimed50),
+		fmt.Sprintf("`claimed` (%d attacks), `attributed` (%d, no claim) or\n  `disputed` (%d).", attribution["claimed"], attribution["attributed"], attribution["disputed"]),
+		fmt.Sprintf("`site` (%d attacks),\n  `neighbourhood` (%d), `city` (%d, the city centre) or `district` (%d,", precision["site"], precision["neighbourhood"], precision["city"], precision["district"]),
+	}
+	for _, w := range want {
+		if !strings.Contains(readme, w) {
+			t.Errorf("README.md does not say, as the data does:\n%s", w)
+		}
+	}
+	// Every title of the attacks layer the README shows is the data's.
+	for _, m := range regexp.MustCompile(`ISIS-K attacks \d{4}–\d{4}`).FindAllString(readme, -1) {
+		if m != title["attacks"] {
+			t.Errorf("README.md says %q, the layer's title is %q", m, title["attacks"])
+		}
+	}
+	// The number words of the examples ("2021: seven attacks").
+	words := []string{"no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"}
+	if in2021 < len(words) && !strings.Contains(readme, "# 2021: "+words[in2021]+" attacks") {
+		t.Errorf("README.md's 2021 example does not say %s attacks", words[in2021])
+	}
+}
