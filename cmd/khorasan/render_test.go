@@ -126,7 +126,7 @@ func TestRenderOnAFreshMachine(t *testing.T) {
 	if fi, err := os.Stat(out); err != nil || fi.Size() == 0 {
 		t.Errorf("no figure: %v", err)
 	}
-	if n := counts(t, db)["attacks"]; n != 60 {
-		t.Errorf("the database made for the figure has %d attacks", n)
+	if n, want := counts(t, db)["attacks"], embeddedCount(t, "attacks.geojson"); n != want {
+		t.Errorf("the database made for the figure has %d attacks, want the default data's %d", n, want)
 	}
 }
