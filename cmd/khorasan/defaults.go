@@ -83,7 +83,7 @@ func (s staleLayer) updateCommand(db string) string {
 	if !s.hasIDs {
 		mode = "replace" // upsert matches by id; a layer without ids is replaced
 	}
-	return fmt.Sprintf("khorasan import --db %s --layer %s --mode %s data/%s", db, s.entry.Name, mode, s.entry.File)
+	return fmt.Sprintf("khorasan import --db %s --layer %s --mode %s --default", db, s.entry.Name, mode)
 }
 
 // staleLayers compares each layer of the manifest that the database has
@@ -157,6 +157,32 @@ func checkDefaults(ctx context.Context, store *geo.Store, files fs.FS, db string
 // defaultFor says whether the file to import into layer is that layer's
 // embedded default file, byte for byte, and returns its manifest entry
 // and data. Only a file of the right size is read to be compared.
+// embeddedDefault is the default data of layer as this binary embeds it;
+// false when the manifest has no such layer.
+func embeddedDefault(files fs.FS, layer string) (manifestEntry, []byte, bool, error) {
+	manifest, err := readManifest(files)
+	if err != nil {
+		return manifestEntry{}, nil, false, err
+	}
+	for _, m := range manifest {
+		if m.Name == layer {
+			doc, err := fs.ReadFile(files, m.File)
+			return m, doc, err == nil, err
+		}
+	}
+	return manifestEntry{}, nil, false, nil
+}
+
+// defaultLayerNames lists the layers of the manifest, for messages.
+func defaultLayerNames(files fs.FS) []string {
+	manifest, _ := readManifest(files)
+	var names []string
+	for _, m := range manifest {
+		names = append(names, m.Name)
+	}
+	return names
+}
+
 func defaultFor(files fs.FS, layer, path string) (manifestEntry, []byte, bool, error) {
 	manifest, err := readManifest(files)
 	if err != nil {

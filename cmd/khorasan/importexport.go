@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"cmp"
 	"context"
 	"encoding/json"
@@ -30,9 +31,9 @@ what would change without writing. --title, --description and --attribution
 set the layer's texts in every mode (without them a kept layer keeps its own).
 
 To update a database made from an older release's default data, upsert
-this release's file (serve's log names the layers behind):
-  khorasan import --db khorasan.gpkg --layer attacks --mode upsert data/attacks.geojson
-The default file also brings its layer's title and description. Features
+the data this binary embeds (serve's log names the layers behind):
+  khorasan import --db khorasan.gpkg --layer attacks --mode upsert --default
+(or the file itself, data/attacks.geojson in the repository). The default data also brings its layer's title and description. Features
 the default data does not have (your own) are kept; those it has take its
 values.
 
@@ -73,16 +74,22 @@ func runImport(ctx context.Context, args []string, getenv func(string) string, s
 	maxErrors := fl.Int("max-errors", 100, "refused features listed (all are counted)")
 	reportPath := fl.String("report", "", "also write the report as JSON to this file")
 	actor := fl.String("actor", "", "name recorded in the audit log (default: cli:USER)")
+	useDefault := fl.Bool("default", false, "import this binary's own default data of --layer instead of a FILE")
 	if err := parseFlags(fl, args); err != nil {
 		return err
 	}
 	if *layer == "" {
 		return &usageError{"import needs --layer NAME"}
 	}
-	if fl.NArg() != 1 {
-		return &usageError{"import needs exactly one file"}
+	var file string
+	switch {
+	case *useDefault && fl.NArg() != 0:
+		return &usageError{"import --default takes no file: it imports the embedded default data of --layer"}
+	case !*useDefault && fl.NArg() != 1:
+		return &usageError{"import needs exactly one file (or --default)"}
+	case !*useDefault:
+		file = fl.Arg(0)
 	}
-	file := fl.Arg(0)
 	if err := geo.CheckLayerName(*layer); err != nil {
 		return &usageError{err.Error()}
 	}
@@ -94,8 +101,23 @@ func runImport(ctx context.Context, args []string, getenv func(string) string, s
 	if err != nil {
 		return &usageError{err.Error()}
 	}
-	src, err := geo.FileSource(file)
-	if err != nil {
+	var src geo.Source
+	var m manifestEntry
+	var doc []byte
+	var isDefault bool
+	if *useDefault {
+		m, doc, isDefault, err = embeddedDefault(data.FS, *layer)
+		if err != nil {
+			return err
+		}
+		if !isDefault {
+			return &usageError{fmt.Sprintf("--default: layer %q has no default data; the default layers are %s", *layer, strings.Join(defaultLayerNames(data.FS), ", "))}
+		}
+		file = m.File + " (embedded)"
+		src = geo.Source{Name: m.File, Size: int64(len(doc)), Open: func() (io.ReadCloser, error) {
+			return io.NopCloser(bytes.NewReader(doc)), nil
+		}}
+	} else if src, err = geo.FileSource(file); err != nil {
 		return err
 	}
 	src.Format, src.IDProperty = format, *idProp
@@ -136,9 +158,10 @@ func runImport(ctx context.Context, args []string, getenv func(string) string, s
 	// The default data's own file (data/<layer>.geojson of this release)
 	// also brings its title, description and version, so a database made
 	// from an older release is current after an upsert of it.
-	m, doc, isDefault, err := defaultFor(data.FS, *layer, file)
-	if err != nil {
-		return err
+	if !*useDefault {
+		if m, doc, isDefault, err = defaultFor(data.FS, *layer, file); err != nil {
+			return err
+		}
 	}
 	if isDefault {
 		info, err := m.layerInfo(doc)

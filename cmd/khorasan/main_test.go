@@ -124,6 +124,20 @@ func TestImportRefusesBadFiles(t *testing.T) {
 			t.Errorf("err = %v, exit %d", err, exitCode(err))
 		}
 	})
+	t.Run("--default with a file or of a layer with no default data", func(t *testing.T) {
+		for name, args := range map[string][]string{
+			"a file too":  {"--layer", "attacks", "--default", good},
+			"no such one": {"--layer", "places", "--default"},
+		} {
+			_, _, err := khorasan(t, append([]string{"import", "--db", db, "--mode", "upsert"}, args...)...)
+			if exitCode(err) != 2 || !strings.Contains(fmt.Sprint(err), "default") {
+				t.Errorf("%s: err = %v, exit %d", name, err, exitCode(err))
+			}
+		}
+		if after := counts(t, db); fmt.Sprint(after) != fmt.Sprint(before) {
+			t.Errorf("database changed: %v, was %v", after, before)
+		}
+	})
 	// The audit log's table passed the name check once and failed later
 	// with "run the import again"; in every mode it is a usage error now.
 	t.Run("audit table", func(t *testing.T) {
