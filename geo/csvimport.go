@@ -210,6 +210,13 @@ type csvReader struct {
 // newCSVReader reads the header and decides how rows become features.
 // The profile it recognised is returned.
 func newCSVReader(src io.Reader, opt CSVOptions) (*csvReader, string, error) {
+	switch strings.ToLower(opt.DateOrder) {
+	case "", "dmy", "mdy":
+	default:
+		// Any other word read as none: 02/01/2006 was refused as
+		// ambiguous, row by row, as if no order had been given.
+		return nil, "", invalidf("date-order", "%q is not a date order; use dmy or mdy", opt.DateOrder)
+	}
 	text, isUTF8, err := decodeText(src, opt.Encoding)
 	if err != nil {
 		return nil, "", err

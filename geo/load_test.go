@@ -417,6 +417,31 @@ func TestImportRefusesBadInput(t *testing.T) {
 	}
 }
 
+// TestImportRefusesUnknownDateOrder pins date-order=ymd (or any other
+// word), which read as no order: the import went ahead and refused every
+// 02/01/2006 date as ambiguous, or took a file without such dates as if
+// the option were fine.
+func TestImportRefusesUnknownDateOrder(t *testing.T) {
+	s := newStore(t)
+	for _, order := range []string{"ymd", "DMY ", "x"} {
+		t.Run(order, func(t *testing.T) {
+			_, err := importText(t, s, "orders", ModeCreate, "o.csv", "id,lat,lon,date\na,1,2,02/01/2006\n", func(_ *ImportOptions, src *Source) {
+				src.CSV.DateOrder = order
+			})
+			if !IsInvalid(err) || !strings.Contains(err.Error(), "date-order") {
+				t.Fatalf("got %v, want an input error naming date-order", err)
+			}
+		})
+	}
+	for _, order := range []string{"dmy", "MDY", ""} {
+		if _, err := importText(t, s, "orders_"+strings.ToLower(order), ModeCreate, "o.csv", "id,lat,lon,date\na,1,2,2006-01-02\n", func(_ *ImportOptions, src *Source) {
+			src.CSV.DateOrder = order
+		}); err != nil {
+			t.Errorf("date order %q: %v", order, err)
+		}
+	}
+}
+
 // A big streaming import holds one feature at a time.
 func TestImportStreams(t *testing.T) {
 	if testing.Short() {
