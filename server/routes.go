@@ -16,6 +16,8 @@ func (s *Server) routes() http.Handler {
 	get := []string{http.MethodGet, http.MethodHead}
 	// Tells s.metrics.instrument which route matched (metrics.go).
 	r.Use(routeTemplate)
+	// Refuses queries url.Query would misread (query.go).
+	r.Use(s.strictQuery)
 
 	r.Handle("/healthz", s.handle(s.healthz)).Methods(get...)
 	r.HandleFunc("/metrics", s.metrics.serveMetrics).Methods(get...)
@@ -43,10 +45,10 @@ func (s *Server) routes() http.Handler {
 	// Static maps (tiles.FigureRenderer) and the page for iframes.
 	rs := s.newRender()
 	r.Handle("/render", s.handle(rs.render)).Methods(http.MethodGet, http.MethodHead, http.MethodPost)
-	r.Handle("/embed", s.handle(s.embed)).Methods(get...)
+	r.Handle("/embed", s.handle(s.embed)).Methods(get...).Name(embedRoute)
 
 	// The page.
-	r.PathPrefix("/").Handler(s.static()).Methods(get...)
+	r.PathPrefix("/").Handler(s.static()).Methods(get...).Name(pageRoute)
 
 	return s.logRequests(s.metrics.instrument(s.securityHeaders(s.recoverPanics(s.timeout(cors(headAsGet(gzipResponses(etags(r)))))))))
 }
