@@ -659,9 +659,10 @@ func (s *Server) export(w http.ResponseWriter, r *http.Request, collection strin
 	if err != nil {
 		return err
 	}
-	f := r.URL.Query().Get("f")
-	if f == "" {
-		f = "geojson"
+	// An empty f= is a mistake, as on every other endpoint, not GeoJSON.
+	f := "geojson"
+	if vs, ok := r.URL.Query()["f"]; ok {
+		f = vs[0]
 	}
 	etag := etagOf(fmt.Sprintf("export|%s|%s|%s|%d", f, l.Name, l.Changed, l.Count))
 	w.Header().Set("ETag", etag)

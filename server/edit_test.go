@@ -382,6 +382,10 @@ func TestImportOverHTTP(t *testing.T) {
 	if r := get(t, srv.URL+"/api/collections/sheet/export?f=shp", nil); r.status != 400 {
 		t.Errorf("shp export: %d", r.status)
 	}
+	// f= empty exported GeoJSON, where every other endpoint refuses it.
+	if r := get(t, srv.URL+"/api/collections/sheet/export?f=", nil); r.status != 400 || !strings.Contains(string(r.body), `"name":"f"`) {
+		t.Errorf("empty f export: %d %s", r.status, r.body)
+	}
 	if r := send(t, "GET", srv.URL+"/api/backup", "", bearer(aliceToken)); r.status != 200 || !bytes.HasPrefix(r.body, []byte("SQLite format 3\x00")) {
 		t.Errorf("backup: %d %.40q", r.status, r.body)
 	}
