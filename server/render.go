@@ -530,6 +530,10 @@ func renderBody(w http.ResponseWriter, r *http.Request) (url.Values, error) {
 	if err := dec.Decode(&fields); err != nil || fields == nil {
 		return nil, &ParamError{"body", "is not a JSON object"}
 	}
+	// A second value after the object ({}{"width":0}) was ignored.
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, &ParamError{"body", "holds more than the one JSON object"}
+	}
 	q := url.Values{}
 	for name, v := range fields {
 		s, ok := jsonParam(v)

@@ -331,12 +331,14 @@ func TestRenderPOST(t *testing.T) {
 		ct, query, body string
 		status          int
 	}{
-		"not JSON":            {"text/plain", "", `width=3`, http.StatusUnsupportedMediaType},
-		"not an object":       {"application/json", "", `[1,2]`, http.StatusBadRequest},
-		"query and body":      {"application/json", "?width=3", `{}`, http.StatusBadRequest},
-		"nested object":       {"application/json", "", `{"layers":{"a":1}}`, http.StatusBadRequest},
-		"bad width in body":   {"application/json", "", `{"width":0}`, http.StatusBadRequest},
-		"body over the limit": {"application/json", "", `{"title":"` + strings.Repeat("x", maxRenderBody) + `"}`, http.StatusRequestEntityTooLarge},
+		"not JSON":      {"text/plain", "", `width=3`, http.StatusUnsupportedMediaType},
+		"not an object": {"application/json", "", `[1,2]`, http.StatusBadRequest},
+		"a second value after the object was ignored": {"application/json", "", `{}{"width":0}`, http.StatusBadRequest},
+		"garbage after the object was ignored":        {"application/json", "", `{"width":100} x`, http.StatusBadRequest},
+		"query and body":                              {"application/json", "?width=3", `{}`, http.StatusBadRequest},
+		"nested object":                               {"application/json", "", `{"layers":{"a":1}}`, http.StatusBadRequest},
+		"bad width in body":                           {"application/json", "", `{"width":0}`, http.StatusBadRequest},
+		"body over the limit":                         {"application/json", "", `{"title":"` + strings.Repeat("x", maxRenderBody) + `"}`, http.StatusRequestEntityTooLarge},
 	} {
 		res, body := post(c.ct, c.query, c.body)
 		if res.StatusCode != c.status {
