@@ -62,6 +62,39 @@ func (s *Server) static() http.Handler {
 		if name == embedPage {
 			s.embedHeaders(w.Header())
 		}
-		files.ServeHTTP(w, r)
+		fe := &fileErrors{ResponseWriter: w}
+		files.ServeHTTP(fe, r)
+		if fe.status != 0 {
+			s.writeError(w, r, &statusError{fe.status, strings.TrimSpace(fe.msg.String())})
+		}
 	})
 }
+
+// fileErrors holds back the plain-text errors http.FileServer writes (a
+// 416 for a Range past the end of a file, ...), so that static answers
+// them with a problem+json like every other error.
+type fileErrors struct {
+	http.ResponseWriter
+	status int // the error status, once http.FileServer chose one
+	msg    bytes.Buffer
+}
+
+func (f *fileErrors) WriteHeader(code int) {
+	if code >= 400 {
+		f.status = code
+		return
+	}
+	f.ResponseWriter.WriteHeader(code)
+}
+
+func (f *fileErrors) Write(b []byte) (int, error) {
+	if f.status != 0 {
+		if f.msg.Len() < 200 { // http.Error's one line
+			f.msg.Write(b)
+		}
+		return len(b), nil
+	}
+	return f.ResponseWriter.Write(b)
+}
+
+func (f *fileErrors) Unwrap() http.ResponseWriter { return f.ResponseWriter }
