@@ -19,6 +19,7 @@ type Server struct {
 	URL string // http://127.0.0.1:PORT
 	DB  string // the GeoPackage it serves
 	Bin string // the binary, for other subcommands
+	PID int    // the server's process, for /proc/PID (memory)
 }
 
 // Build compiles cmd/khorasan into a temporary directory.
@@ -81,7 +82,7 @@ func Start(t *testing.T, bin, db string, args ...string) *Server {
 		if res, err := http.Get(url + "/healthz"); err == nil {
 			res.Body.Close()
 			if res.StatusCode == http.StatusOK {
-				return &Server{URL: url, DB: db, Bin: bin}
+				return &Server{URL: url, DB: db, Bin: bin, PID: cmd.Process.Pid}
 			}
 		}
 		if time.Now().After(deadline) {
