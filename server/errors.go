@@ -128,6 +128,7 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	case errors.Is(r.Context().Err(), context.DeadlineExceeded) || errors.Is(err, context.DeadlineExceeded):
 		// The server's own time limit (the timeout middleware) ran out; the
 		// database driver may report it as an interrupted query.
+		w.Header().Set("Retry-After", "5")
 		p.Status, p.Detail = http.StatusServiceUnavailable, "the request took too long; narrow it (bbox, limit, filter) and try again"
 	default:
 		s.log.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", r.URL.Path, "err", err)

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"runtime"
-	"strconv"
 	"time"
 
 	"github.com/khorasan/khorasan/geo"
@@ -97,11 +96,11 @@ func (p *heavyPool) acquire(ctx context.Context) (context.Context, func(), error
 // busy is the 503 for a heavy request that found no slot or ran out of
 // time, with the time after which one is likely free.
 func (p *heavyPool) busy(w http.ResponseWriter, err error) error {
-	w.Header().Set("Retry-After", strconv.Itoa(max(1, int(p.timeout.Seconds()))))
+	retry := max(time.Second, p.timeout)
 	if errors.Is(err, errHeavyBusy) {
-		return &statusError{http.StatusServiceUnavailable, fmt.Sprintf(
+		return &busyError{retry, fmt.Sprintf(
 			"too many requests that scan a whole layer are running or waiting (%d at a time); try again later, or narrow this one (bbox, no filter or sortby, a smaller offset)", cap(p.slots))}
 	}
-	return &statusError{http.StatusServiceUnavailable, fmt.Sprintf(
+	return &busyError{retry, fmt.Sprintf(
 		"the request was stopped after %s; narrow it (bbox, filter, limit) and try again", p.timeout)}
 }

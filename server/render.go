@@ -474,11 +474,13 @@ func (rs *renderService) render(w http.ResponseWriter, r *http.Request) error {
 	return err
 }
 
-// tooLong turns the render deadline into a 503 that says what to do.
+// tooLong turns the render deadline into a 503 that says what to do. It
+// carries Retry-After as every 503 here does: on a loaded server the same
+// figure may be drawn in time later.
 func (rs *renderService) tooLong(err error) error {
 	if errors.Is(err, context.DeadlineExceeded) {
-		return &statusError{http.StatusServiceUnavailable, fmt.Sprintf(
-			"the figure was not drawn within %s; ask for fewer layers, a narrower filter, a smaller area or a smaller image", rs.timeout)}
+		return &busyError{retryAfter: max(time.Second, rs.timeout), msg: fmt.Sprintf(
+			"the figure was not drawn within %s; ask for fewer layers, a narrower filter, a smaller area or a smaller image, or try again later", rs.timeout)}
 	}
 	return err
 }

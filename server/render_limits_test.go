@@ -26,6 +26,9 @@ func TestRenderHoldsItsDeadline(t *testing.T) {
 		if p := problemOf(t, res, body); !strings.Contains(p.Detail, "not drawn within 300ms") {
 			t.Errorf("%s: detail %q", format, p.Detail)
 		}
+		if ra := res.Header.Get("Retry-After"); ra != "1" {
+			t.Errorf("%s: Retry-After %q, want 1 (the timeout, at least a second)", format, ra)
+		}
 		// The drawing checks the deadline between bands of rows, layers and
 		// 1,024 markers, and the encoder at every 32 KiB it writes: the
 		// longest step between checks is a fraction of a second on a
