@@ -17,6 +17,9 @@
 
 import * as KS from './state.js';
 import * as KM from './map.js';
+import { API, fetchJSON } from './api.js';
+import { style } from './style.js';
+import { buildLegend, legendItems } from './legend.js';
 import { createStore, changed } from './store.js';
 import { setStatus as writeStatus, showNotice } from './status.js';
 import { rangeText } from './dates.js';
@@ -121,7 +124,7 @@ async function main() {
     if (events.setMode) events.setMode(store.get().mode);
     display = displayControl(map, ctx, store);
   }
-  const legend = KM.buildLegend(() => KM.legendItems(events, {
+  const legend = buildLegend(() => legendItems(events, {
     color: store.get().color, haveKhorasan: !!ctx.layers.khorasan, haveCities: !!ctx.layers.cities,
   }), !narrow);
   legend.addTo(map);
@@ -148,7 +151,7 @@ async function main() {
       const f = table && table.feature(id);
       if (f) return events.open(id, opts, f);
       // Not in the table (a link's sel): ask the API.
-      KM.fetchJSON(new URL(`collections/${encodeURIComponent(ctx.eventId)}/items/${encodeURIComponent(id)}`, KM.API))
+      fetchJSON(new URL(`collections/${encodeURIComponent(ctx.eventId)}/items/${encodeURIComponent(id)}`, API))
         .then((feature) => events.open(id, opts, feature)).catch(() => {});
       return true;
     }
@@ -294,7 +297,7 @@ async function main() {
     layers: ctx.layers,
     attackMarkers: events && events.markerCount ? events.markerCount : 0,
     attackMarker: (id) => (events && events.byId ? events.byId[id] || null : null),
-    style: KM.style(),
+    style: style(),
     basemap: ctx.basemap,
     config: ctx.cfg,
     vectorLayers: [...ctx.vectorIds],

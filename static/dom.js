@@ -1,6 +1,6 @@
 // DOM helpers shared by the pages' modules: elements built from data
-// without ever parsing it as HTML, and numbers as the pages print them.
-// No Leaflet.
+// without ever parsing it as HTML, numbers as the pages print them, and
+// blank or numeric values of the data. No Leaflet.
 
 export function escapeHTML(s) {
   return String(s).replace(/[&<>"']/g, (c) => ({
@@ -39,4 +39,16 @@ export function svg(tag, attrs, ...children) {
 
 export function fmtInt(n) {
   return n === null || n === undefined ? '' : Number(n).toLocaleString('en-GB');
+}
+
+// isBlank: null, undefined or only spaces.
+export function isBlank(v) {
+  return v === null || v === undefined || (typeof v === 'string' && v.trim() === '');
+}
+
+// num: a property's number, or null when it has none.
+export function num(v) {
+  if (isBlank(v)) return null;
+  const n = Number(v);
+  return Number.isFinite(n) ? n : null;
 }

@@ -11,6 +11,9 @@
 
 import * as KS from './state.js';
 import * as KM from './map.js';
+import { API, fetchJSON } from './api.js';
+import { typeStyle } from './style.js';
+import { buildLegend, legendItems } from './legend.js';
 import { setStatus as writeStatus, showNotice as writeNotice } from './status.js';
 import { fmtInt } from './dom.js';
 
@@ -68,10 +71,10 @@ async function main() {
     const p = KS.apiParams(terms);
     p.set('limit', '1');
     p.set('properties', '');
-    const u = new URL(`collections/${encodeURIComponent(ctx.eventId)}/items?${p}`, KM.API);
-    count = (await KM.fetchJSON(u)).numberMatched;
+    const u = new URL(`collections/${encodeURIComponent(ctx.eventId)}/items?${p}`, API);
+    count = (await fetchJSON(u)).numberMatched;
   }
-  const legend = KM.buildLegend(() => KM.legendItems(events, {
+  const legend = buildLegend(() => legendItems(events, {
     color: state.color, haveKhorasan: !!ctx.layers.khorasan && map.hasLayer(ctx.layers.khorasan), haveCities: false,
   }), !small);
   legend.addTo(map);
@@ -89,7 +92,7 @@ async function main() {
   if (state.time) parts.push(`${state.time.start || '…'} to ${state.time.end || '…'}`);
   if (state.attribution.length) parts.push(state.attribution.join(' or '));
   if (state.country.length) parts.push(state.country.join(', '));
-  if (state.type.length) parts.push(state.type.map((k) => KM.typeStyle(k).label.toLowerCase()).join(' or '));
+  if (state.type.length) parts.push(state.type.map((k) => typeStyle(k).label.toLowerCase()).join(' or '));
   if (state.target) parts.push(`target: ${state.target}`);
   if (state.q) parts.push(`“${state.q}”`);
   if (state.minKilled) parts.push(`${state.minKilled}+ killed`);

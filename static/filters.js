@@ -4,7 +4,7 @@
 // patch; sync() puts the store's state back into the form.
 
 import * as KS from './state.js';
-import * as KM from './map.js';
+import { style, attributionStyle, typeStyle } from './style.js';
 import { el } from './dom.js';
 
 // Words people look for among targets, suggested where the data has them.
@@ -33,18 +33,18 @@ export function createFilters(doc, store, ctx, source) {
   }
 
   const props = ctx.eventProps;
-  const S = KM.style();
+  const S = style();
   const show = (node, yes) => { node.hidden = !yes; };
   show($('group-attribution'), props.has('attribution'));
   $('group-attribution').querySelector('.chip-list').replaceChildren(
     ...KS.ATTRIBUTIONS.map((a) => {
-      const c = chip('attribution', a, a.charAt(0).toUpperCase() + a.slice(1), KM.attributionStyle(a).color);
+      const c = chip('attribution', a, a.charAt(0).toUpperCase() + a.slice(1), attributionStyle(a).color);
       c.title = (S.attribution[a] && S.attribution[a].label) || a;
       return c;
     }));
   show($('group-type'), props.has('attack_type'));
   $('group-type').querySelector('.chip-list').replaceChildren(
-    ...KS.TYPES.map((t) => chip('type', t.key, KM.typeStyle(t.key).label, store.get().color === 'type' ? KM.typeStyle(t.key).color : null)));
+    ...KS.TYPES.map((t) => chip('type', t.key, typeStyle(t.key).label, store.get().color === 'type' ? typeStyle(t.key).color : null)));
   const countries = source.countries;
   show($('group-country'), props.has('country') && countries.length > 0);
   $('group-country').querySelector('.chip-list').replaceChildren(...countries.map((c) => chip('country', c, c)));
@@ -99,7 +99,7 @@ export function createFilters(doc, store, ctx, source) {
       const label = form.querySelector(`label[for="f-type-${t.key}"]`);
       if (!label) continue;
       const d = label.querySelector('.chip-dot');
-      if (state.color === 'type' && !d) label.insertBefore(el('span', { class: 'chip-dot', 'aria-hidden': 'true', style: `background:${KM.typeStyle(t.key).color}` }), label.querySelector('.chip-label'));
+      if (state.color === 'type' && !d) label.insertBefore(el('span', { class: 'chip-dot', 'aria-hidden': 'true', style: `background:${typeStyle(t.key).color}` }), label.querySelector('.chip-label'));
       if (state.color !== 'type' && d) d.remove();
     }
   }

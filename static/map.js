@@ -1,13 +1,13 @@
-// The Khorasan map: layers, markers and legend, shared by the map page
-// (app.js) and the embed page (embed.js). An ES module; Leaflet and its
-// plugins are classic scripts loaded before it (the global L).
+// The Khorasan map: its layers, markers and popups, shared by the map
+// page (app.js) and the embed page (embed.js). An ES module; Leaflet and
+// its plugins are classic scripts loaded before it (the global L). The
+// style is style.js's, fetching api.js's, the legend legend.js's.
 //
-// It reads static/style.json (the style the Go renderer reads too), the
-// server's config.json and its OGC API - Features collections, and draws
-// every layer with Leaflet. Everything comes from this server: no tiles,
-// fonts or images from outside. Layers with more features than the
-// server's vectorThreshold are drawn from its vector tiles with
-// Leaflet.VectorGrid instead of GeoJSON.
+// load reads the map style, the server's config.json and its OGC API -
+// Features collections, and draws every layer with Leaflet. Everything
+// comes from this server: no tiles, fonts or images from outside. Layers
+// with more features than the server's vectorThreshold are drawn from its
+// vector tiles with Leaflet.VectorGrid instead of GeoJSON.
 //
 // The event layer (attacks) is drawn as casualty-scaled circles, as
 // clusters (leaflet.markercluster) that show the total killed, or as a
@@ -15,12 +15,14 @@
 // keeps. Co-located events are spread on a small ring (circles) or
 // spiderfied (clusters), so each can be clicked.
 //
-// Data text is never put into HTML: popups, labels and the legend are built
+// Data text is never put into HTML: popups and labels are built
 // with DOM nodes and textContent. The one place Leaflet takes an HTML string
 // (the layer control's names) gets escapeHTML().
 
 import * as KS from './state.js';
-import { el, svg, escapeHTML, fmtInt } from './dom.js';
+import { el, escapeHTML, fmtInt, isBlank, num } from './dom.js';
+import { S, attributionKey, attributionStyle, markerRadius, eventColor, loadStyle } from './style.js';
+import { API, fetchJSON, fetchAllItems, layerCount, loadConfig } from './api.js';
 
 const PRECISION = {
   site: 'the site itself',
@@ -35,43 +37,7 @@ const PANES = { borders: 350, khorasan: 410, extra: 420, attacks: 430, labels: 4
 
 const KNOWN = ['borders', 'khorasan', 'attacks', 'cities'];
 
-// Used only when style.json has no "attackType" section: the colours and
-// labels of the attack type classes (state.js TYPES).
-const TYPE_COLORS = {
-  suicide: '#b03a2e', assault: '#2f6f9f', bombing: '#d08a2b', rocket: '#4f8a3c', other: '#7f7f7f',
-};
-
-// Used only if style.json cannot be read, so the map still draws.
-const FALLBACK_STYLE = {
-  sea: '#d5e3ea',
-  land: { fillColor: '#f3f0e8', fillOpacity: 1, color: '#a39d92', weight: 0.7, opacity: 1 },
-  khorasan: {
-    main: { color: '#555', weight: 2, opacity: 0.9, dashArray: null, label: 'Main outline' },
-    broad: { color: '#555', weight: 1.4, opacity: 0.8, dashArray: '7 5', label: 'Broad variant' },
-    fill: { fillColor: '#999', fillOpacity: 0.08 },
-  },
-  attribution: {
-    claimed: { color: '#666', label: 'Claimed' },
-    attributed: { color: '#888', label: 'Attributed' },
-    disputed: { color: '#aaa', label: 'Disputed' },
-  },
-  attributionUnknown: { color: '#7f7f7f', label: 'Other / unknown' },
-  marker: { k: 1.6, minRadius: 4, referenceKilled: [10, 50, 150], stroke: '#ffffff', weight: 1, fillOpacity: 0.72 },
-  spread: { minRing: 12, spacing: 10 },
-  generic: { color: '#3b6e8f', weight: 1.5, fillOpacity: 0.15 },
-};
-
 // ---- small helpers
-
-function isBlank(v) {
-  return v === null || v === undefined || (typeof v === 'string' && v.trim() === '');
-}
-
-function num(v) {
-  if (isBlank(v)) return null;
-  const n = Number(v);
-  return Number.isFinite(n) ? n : null;
-}
 
 // Only http(s) URLs become links; anything else is shown as text.
 function safeURL(s) {
@@ -120,128 +86,6 @@ function row(term, ...value) {
   const v = value.flat().filter((x) => !isBlank(x));
   if (!v.length) return null;
   return [el('dt', null, term), el('dd', null, v)];
-}
-
-// ---- the one style (style.json)
-
-let S = FALLBACK_STYLE;
-
-function attributionKey(a) {
-  const k = String(a || '').toLowerCase();
-  return S.attribution[k] ? k : 'other';
-}
-
-function attributionStyle(a) {
-  return S.attribution[String(a || '').toLowerCase()] || S.attributionUnknown;
-}
-
-// The style of an attack type class: style.json's attackType section
-// when it has one, else TYPE_COLORS and state.js's labels.
-function typeStyle(key) {
-  const fromFile = S.attackType && S.attackType[key];
-  const t = KS.TYPES.find((x) => x.key === key) || KS.TYPES[KS.TYPES.length - 1];
-  return {
-    color: (fromFile && fromFile.color) || TYPE_COLORS[t.key] || '#7f7f7f',
-    label: (fromFile && fromFile.label) || t.label,
-  };
-}
-
-function markerRadius(killed) {
-  const k = Math.max(0, num(killed) || 0);
-  return Math.max(S.marker.minRadius, S.marker.k * Math.sqrt(k));
-}
-
-// The colour of one event's marker in a colour mode.
-function eventColor(props, colorMode) {
-  if (colorMode === 'type') return typeStyle(KS.typeOf(props.attack_type)).color;
-  return attributionStyle(props.attribution).color;
-}
-
-// ---- fetching
-
-const API = new URL('api/', document.baseURI);
-
-async function fetchJSON(url) {
-  const res = await fetch(url, {
-    headers: { Accept: 'application/geo+json, application/json;q=0.9' },
-    credentials: 'same-origin',
-  });
-  if (!res.ok) {
-    let detail = '';
-    try {
-      const body = await res.json();
-      detail = body.detail || body.title || '';
-    } catch (_) { /* not JSON */ }
-    throw new Error(`${url.pathname}: HTTP ${res.status}${detail ? ' – ' + detail : ''}`);
-  }
-  return res.json();
-}
-
-// All features of one collection, following rel="next" links. Links must
-// stay on this server (the page never loads anything from elsewhere).
-async function fetchAllItems(id) {
-  let url = new URL(`collections/${encodeURIComponent(id)}/items?limit=10000`, API);
-  const features = [];
-  const seen = new Set();
-  let numberMatched = null;
-  while (url) {
-    if (seen.has(url.href)) throw new Error(`${id}: "next" link loops back to ${url.pathname}${url.search}`);
-    if (seen.size > 1000) throw new Error(`${id}: more than 1000 pages`);
-    seen.add(url.href);
-    const page = await fetchJSON(url);
-    if (!page || !Array.isArray(page.features)) throw new Error(`${id}: the answer is not a FeatureCollection`);
-    features.push(...page.features);
-    if (typeof page.numberMatched === 'number') numberMatched = page.numberMatched;
-    const next = (page.links || []).find((l) => l && l.rel === 'next' && l.href);
-    const current = url;
-    url = null;
-    if (next && page.features.length > 0) {
-      const u = new URL(next.href, current);
-      if (u.origin !== location.origin) throw new Error(`${id}: "next" link leaves this server (${u.origin})`);
-      url = u;
-    }
-  }
-  return { type: 'FeatureCollection', features, numberMatched };
-}
-
-// How many features a layer has (under optional filter parameters),
-// from a one-feature page.
-async function layerCount(id, params) {
-  const u = new URL(`collections/${encodeURIComponent(id)}/items?limit=1`, API);
-  if (params) for (const [k, v] of params) u.searchParams.set(k, v);
-  u.searchParams.set('properties', '');
-  const page = await fetchJSON(u);
-  return typeof page.numberMatched === 'number' ? page.numberMatched : null;
-}
-
-const CONFIG_DEFAULT = {
-  basemap: { url: 'tiles/basemap/{z}/{x}/{y}{r}.png', offline: true, maxNativeZoom: 10, attribution: '' },
-  vectorThreshold: 5000,
-  tileMaxZoom: 14,
-};
-
-// The server's tile settings; the offline defaults when it has none.
-async function loadConfig() {
-  try {
-    const cfg = await fetchJSON(new URL('config.json', document.baseURI));
-    return { ...CONFIG_DEFAULT, ...cfg, basemap: { ...CONFIG_DEFAULT.basemap, ...(cfg.basemap || {}) } };
-  } catch (err) {
-    console.warn('config.json:', err);
-    return CONFIG_DEFAULT;
-  }
-}
-
-// style.json, merged over the fallback so a missing key never breaks
-// the page; problem is set when it could not be read.
-async function loadStyle() {
-  try {
-    const s = await fetchJSON(new URL('style.json', document.baseURI));
-    S = { ...FALLBACK_STYLE, ...s, marker: { ...FALLBACK_STYLE.marker, ...(s.marker || {}) }, spread: { ...FALLBACK_STYLE.spread, ...(s.spread || {}) } };
-    return { style: S, problem: null };
-  } catch (err) {
-    S = FALLBACK_STYLE;
-    return { style: S, problem: `the map style (style.json) could not be read, so plain colours are used: ${err.message}` };
-  }
 }
 
 // ---- the map
@@ -997,118 +841,6 @@ function buildVectorTiles(map, id, title, cfg, eventLike, hooks) {
   return layer;
 }
 
-// ---- legend
-
-// Reference circles side by side, bottom-aligned, each labelled below.
-function legendCircles(color) {
-  const refs = S.marker.referenceKilled;
-  const radii = refs.map(markerRadius);
-  const gap = 10;
-  const h = radii[radii.length - 1] * 2 + 18;
-  const base = h - 15;
-  let x = 2;
-  const parts = [];
-  refs.forEach((k, i) => {
-    const r = radii[i];
-    const cx = x + r;
-    parts.push(svg('circle', { cx, cy: base - r, r, fill: color, 'fill-opacity': 0.25, stroke: '#555', 'stroke-width': 1 }));
-    const t = svg('text', { x: cx, y: h - 2, 'font-size': 11, fill: '#333', 'text-anchor': 'middle' });
-    t.textContent = String(k);
-    parts.push(t);
-    x += 2 * r + gap;
-  });
-  const w = x;
-  return svg('svg', { width: w, height: h, viewBox: `0 0 ${w} ${h}`, role: 'img', 'aria-label': `Marker area for ${refs.join(', ')} killed` }, ...parts);
-}
-
-function swatchLine(style) {
-  const root = svg('svg', { width: 30, height: 12, 'aria-hidden': 'true' });
-  root.append(svg('line', {
-    x1: 1, y1: 6, x2: 29, y2: 6, stroke: style.color, 'stroke-width': style.weight,
-    'stroke-dasharray': style.dashArray || null,
-  }));
-  return root;
-}
-
-function dot(color, r) {
-  const d = (r + 1) * 2;
-  const root = svg('svg', { width: d, height: d, 'aria-hidden': 'true', class: 'legend-dot' });
-  root.append(svg('circle', { cx: d / 2, cy: d / 2, r, fill: color, 'fill-opacity': S.marker.fillOpacity, stroke: '#fff', 'stroke-width': 1 }));
-  return root;
-}
-
-// The legend's content for the current display: colour classes with
-// the counts shown, what size means, and the other layers.
-function legendItems(events, opts) {
-  const items = [];
-  if (events) {
-    const counts = events.classCounts ? events.classCounts() : null;
-    const c = (k) => (counts ? el('span', { class: 'count' }, ` (${counts[k] || 0})`) : null);
-    let rows;
-    let heading;
-    if (opts.color === 'type') {
-      heading = `${events.title || 'Events'}, by attack type`;
-      rows = KS.TYPES.map((t) => el('li', null, dot(typeStyle(t.key).color, 6), ` ${typeStyle(t.key).label}`, c(t.key)));
-    } else {
-      heading = `${events.title && events.title.length < 28 ? events.title : 'Attacks'}, by attribution`;
-      rows = Object.entries(S.attribution).map(([key, s]) => el('li', null, dot(s.color, 6), ` ${s.label}`, c(key)));
-      if (counts && counts.other) rows.push(el('li', null, dot(S.attributionUnknown.color, 6), ` ${S.attributionUnknown.label}`, c('other')));
-    }
-    const mode = events.mode ? events.mode() : 'circles';
-    if (mode === 'heat') {
-      items.push(el('section', null,
-        el('h3', null, `${events.title && events.title.length < 28 ? events.title : 'Events'}: heat map`),
-        el('div', { class: 'heat-ramp', 'aria-hidden': 'true' }),
-        el('p', { class: 'legend-note' }, 'Where events gather, weighted by the number killed. Switch to circles or clusters to see each event.')));
-    } else {
-      items.push(el('section', null, el('h3', null, heading), el('ul', { class: 'legend-list' }, rows)));
-      const refColor = opts.color === 'type' ? typeStyle('suicide').color : (S.attribution.claimed || S.attributionUnknown).color;
-      items.push(el('section', null,
-        el('h3', null, 'Marker area: people killed'),
-        el('div', { class: 'legend-sizes' }, legendCircles(refColor)),
-        el('p', { class: 'legend-note' }, mode === 'clusters'
-          ? 'A cluster shows the total killed in it, ringed by its events\u2019 colours; click it to zoom in or spread it.'
-          : 'Smallest dot: none killed or unknown. Events at one point are spread on a ring.')));
-    }
-  }
-  if (opts.haveKhorasan) {
-    items.push(el('section', null,
-      el('h3', null, 'Greater Khorasan (approximate)'),
-      el('ul', { class: 'legend-list' },
-        el('li', null, swatchLine(S.khorasan.main), ` ${S.khorasan.main.label || 'Main outline'}`),
-        el('li', null, swatchLine(S.khorasan.broad), ` ${S.khorasan.broad.label || 'Broad variant'}`)),
-      el('p', { class: 'legend-note' }, 'Historical region, hand-drawn. Not ISIS-K\u2019s territory.')));
-  }
-  if (opts.haveCities) {
-    items.push(el('section', null,
-      el('h3', null, 'Cities'),
-      el('p', { class: 'legend-cities' },
-        el('span', { class: 'legend-city city-anchor' }, 'Herat'), ' historical anchor, ',
-        el('span', { class: 'legend-city city-other' }, 'Peshawar'), ' other')));
-  }
-  return items;
-}
-
-function buildLegend(getItems, open) {
-  let body = null;
-  const Legend = L.Control.extend({
-    options: { position: 'bottomright' },
-    onAdd() {
-      body = el('div', { class: 'legend-body', role: 'group', 'aria-label': 'Legend' }, getItems());
-      const box = el('details', { class: 'legend leaflet-bar', open: open !== false },
-        el('summary', null, 'Legend'), body);
-      L.DomEvent.disableClickPropagation(box);
-      L.DomEvent.disableScrollPropagation(box);
-      return box;
-    },
-  });
-  const legend = new Legend();
-  legend.refresh = () => {
-    if (body) body.replaceChildren(...getItems());
-  };
-  return legend;
-}
-
 // The first view: the Khorasan outline's bounds, grown to take in the
 // events near it (those within one region-size of it). Far events (e.g.
 // Moscow, Istanbul) stay reachable with the "All attacks" button.
@@ -1250,12 +982,5 @@ function rankCities(ctx) {
 }
 
 export {
-  num, featureId, isBlank,
-  createMap, load, layerControl, rankCities, buildLegend, legendItems, popupOptions,
-  attributionStyle, attributionKey, typeStyle, markerRadius, eventColor, attackPopup, fetchJSON, API,
+  featureId, createMap, load, layerControl, rankCities, popupOptions, attackPopup,
 };
-
-// style: the map style in use (style.json, once load has read it).
-export function style() {
-  return S;
-}

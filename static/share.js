@@ -3,7 +3,7 @@
 // the current view, layers, time range and filters, and copy buttons.
 
 import * as KS from './state.js';
-import * as KM from './map.js';
+import { typeStyle } from './style.js';
 import { rangeText } from './dates.js';
 
 // autoTitle: a figure's title from the event layer's title and the
@@ -13,7 +13,7 @@ export function autoTitle(layerTitle, state) {
   const parts = [];
   if (state.time) parts.push(rangeText(state.time));
   if (state.attribution.length) parts.push(state.attribution.join(' or '));
-  if (state.type.length) parts.push(state.type.map((k) => KM.typeStyle(k).label.toLowerCase()).join(' or '));
+  if (state.type.length) parts.push(state.type.map((k) => typeStyle(k).label.toLowerCase()).join(' or '));
   if (state.country.length) parts.push(state.country.join(', '));
   if (state.target) parts.push(`target: ${state.target}`);
   if (state.q) parts.push(`“${state.q}”`);

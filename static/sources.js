@@ -9,7 +9,8 @@
 
 import * as KS from './state.js';
 import { monthIndex } from './dates.js';
-import * as KM from './map.js';
+import { API, fetchJSON } from './api.js';
+import { attributionKey } from './style.js';
 
 export const TABLE_ROWS = 500; // rows drawn at most; the counts cover them all
 
@@ -48,7 +49,7 @@ export function pageSource(layer, ctx, terms) {
       for (const f of features) {
         const p = f.properties || {};
         if (!pred(p)) continue;
-        const key = facet === 'type' ? KS.typeOf(p.attack_type) : facet === 'attribution' ? KM.attributionKey(p.attribution) : p.country;
+        const key = facet === 'type' ? KS.typeOf(p.attack_type) : facet === 'attribution' ? attributionKey(p.attribution) : p.country;
         if (key === null || key === undefined || key === '') continue;
         counts[key] = (counts[key] || 0) + 1;
       }
@@ -90,12 +91,12 @@ export function pageSource(layer, ctx, terms) {
 // Large layers: the API does the filtering; the map's vector tiles hide
 // what the same predicate drops.
 export async function apiSource(layer, id, ctx, terms) {
-  const base = new URL(`collections/${encodeURIComponent(id)}/items`, KM.API);
+  const base = new URL(`collections/${encodeURIComponent(id)}/items`, API);
   const dateProp = ctx.dateProp;
   async function get(params) {
     const u = new URL(base);
     for (const [k, v] of params) u.searchParams.set(k, v);
-    return KM.fetchJSON(u);
+    return fetchJSON(u);
   }
   let domain = null;
   if (dateProp) {

@@ -3,7 +3,7 @@
 // GeoJSON and CSV download links of the filtered events.
 
 import * as KS from './state.js';
-import { API } from './map.js';
+import { API } from './api.js';
 import { fmtInt } from './dom.js';
 import { rangeText } from './dates.js';
 

@@ -4,7 +4,8 @@
 // rows. A row's click asks onOpen to show its event on the map.
 
 import * as KS from './state.js';
-import * as KM from './map.js';
+import { featureId } from './map.js';
+import { attributionStyle } from './style.js';
 import { el, fmtInt } from './dom.js';
 import { TABLE_ROWS } from './sources.js';
 
@@ -56,7 +57,7 @@ export function createTable(doc, store, ctx, onOpen) {
     const shown = rows.slice(0, TABLE_ROWS);
     const trs = shown.map((f, i) => {
       const p = f.properties || {};
-      const id = KM.featureId(f);
+      const id = featureId(f);
       rowsById.set(id, f);
       const cells = cols.map((c) => {
         if (c.key === 'name') {
@@ -76,7 +77,7 @@ export function createTable(doc, store, ctx, onOpen) {
         if (c.key === 'killed') return el('td', { class: 'num' }, p.killed === null || p.killed === undefined ? '–' : fmtInt(p.killed));
         if (c.key === 'attribution') {
           return el('td', { class: 'col-attribution' },
-            p.attribution ? el('span', { class: 'swatch', style: `background:${KM.attributionStyle(p.attribution).color}`, 'aria-hidden': 'true' }) : null,
+            p.attribution ? el('span', { class: 'swatch', style: `background:${attributionStyle(p.attribution).color}`, 'aria-hidden': 'true' }) : null,
             p.attribution || '');
         }
         return el('td', { class: c.cls || null }, p[c.key] === null || p[c.key] === undefined ? '' : String(p[c.key]));
