@@ -12,7 +12,7 @@ import (
 
 func TestPageModules(t *testing.T) {
 	if _, err := exec.LookPath("node"); err != nil {
-		t.Fatal("node not found: the page's module tests need it (make test installs it with the browser test's tools)")
+		t.Fatal("node not found: the page's module tests need Node 20 or later on PATH (see README, make test)")
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
