@@ -1,13 +1,13 @@
-// The Khorasan map: layers, markers and legend, shared by the map page
-// (app.js) and the embed page (embed.js). Plain browser JavaScript, no
-// build step.
+// The Khorasan map: its layers, markers and popups, shared by the map
+// page (app.js) and the embed page (embed.js). An ES module; Leaflet and
+// its plugins are classic scripts loaded before it (the global L). The
+// style is style.js's, fetching api.js's, the legend legend.js's.
 //
-// It reads static/style.json (the style the Go renderer reads too), the
-// server's config.json and its OGC API - Features collections, and draws
-// every layer with Leaflet. Everything comes from this server: no tiles,
-// fonts or images from outside. Layers with more features than the
-// server's vectorThreshold are drawn from its vector tiles with
-// Leaflet.VectorGrid instead of GeoJSON.
+// load reads the map style, the server's config.json and its OGC API -
+// Features collections, and draws every layer with Leaflet. Everything
+// comes from this server: no tiles, fonts or images from outside. Layers
+// with more features than the server's vectorThreshold are drawn from its
+// vector tiles with Leaflet.VectorGrid instead of GeoJSON.
 //
 // The event layer (attacks) is drawn as casualty-scaled circles, as
 // clusters (leaflet.markercluster) that show the total killed, or as a
@@ -15,1284 +15,972 @@
 // keeps. Co-located events are spread on a small ring (circles) or
 // spiderfied (clusters), so each can be clicked.
 //
-// Data text is never put into HTML: popups, labels and the legend are built
+// Data text is never put into HTML: popups and labels are built
 // with DOM nodes and textContent. The one place Leaflet takes an HTML string
 // (the layer control's names) gets escapeHTML().
-(function () {
-  'use strict';
 
-  const KS = window.Khorasan.state;
+import * as KS from './state.js';
+import { el, escapeHTML, fmtInt, isBlank, num } from './dom.js';
+import { S, attributionKey, attributionStyle, markerRadius, eventColor, loadStyle } from './style.js';
+import { API, fetchJSON, fetchAllItems, layerCount, loadConfig } from './api.js';
 
-  const PRECISION = {
-    site: 'the site itself',
-    neighbourhood: 'the neighbourhood',
-    city: 'city centre',
-    district: 'a nearby town stands in for the site',
+const PRECISION = {
+  site: 'the site itself',
+  neighbourhood: 'the neighbourhood',
+  city: 'city centre',
+  district: 'a nearby town stands in for the site',
+};
+
+// z-order, bottom to top: borders < khorasan < other layers < attacks <
+// labels < clusters (whose numbers must stay legible).
+const PANES = { borders: 350, khorasan: 410, extra: 420, attacks: 430, labels: 450, clusters: 460 };
+
+const KNOWN = ['borders', 'khorasan', 'attacks', 'cities'];
+
+// ---- small helpers
+
+// Only http(s) URLs become links; anything else is shown as text.
+function safeURL(s) {
+  try {
+    const u = new URL(String(s).trim());
+    return (u.protocol === 'http:' || u.protocol === 'https:') ? u : null;
+  } catch (_) {
+    return null;
+  }
+}
+
+function splitURLs(s) {
+  if (isBlank(s)) return [];
+  return String(s).split('|').map((x) => x.trim()).filter(Boolean);
+}
+
+function decodeURIComponentSafe(s) {
+  try { return decodeURIComponent(s); } catch (_) { return s; }
+}
+
+function shortPath(u) {
+  const p = decodeURIComponentSafe(u.pathname).replace(/\/$/, '');
+  if (!p) return '';
+  return p.length > 26 ? p.slice(0, 24) + '…' : p;
+}
+
+function sourceLinks(value) {
+  const items = splitURLs(value).map((raw) => {
+    const u = safeURL(raw);
+    if (!u) return el('li', null, raw);
+    return el('li', null, el('a', {
+      href: u.href, rel: 'noopener noreferrer', target: '_blank', title: u.href,
+    }, u.hostname.replace(/^www\./, '') + shortPath(u)));
+  });
+  return items.length ? el('ul', { class: 'sources' }, items) : null;
+}
+
+function featureId(f) {
+  if (f.id !== undefined && f.id !== null) return String(f.id);
+  const p = f.properties || {};
+  return p.id !== undefined && p.id !== null ? String(p.id) : '';
+}
+
+// A definition list row, skipped when the value is empty.
+function row(term, ...value) {
+  const v = value.flat().filter((x) => !isBlank(x));
+  if (!v.length) return null;
+  return [el('dt', null, term), el('dd', null, v)];
+}
+
+// ---- the map
+
+function createMap(node) {
+  const map = L.map(node, {
+    zoomSnap: 0.25,
+    zoomDelta: 0.5,
+    minZoom: KS.ZOOM.min,
+    maxZoom: KS.ZOOM.max,
+    worldCopyJump: false,
+    keyboard: true,
+  });
+  map.attributionControl.addAttribution('Borders: Natural Earth (public domain); attacks: sources listed per event');
+  for (const [name, z] of Object.entries(PANES)) {
+    const pane = map.createPane(name);
+    pane.style.zIndex = String(z);
+  }
+  // A neutral first view until the data says where to look.
+  map.setView([35.5, 63], 5);
+  return map;
+}
+
+// Popups narrow enough for a phone, roomy on a desktop.
+function popupOptions(map) {
+  const { x: w, y: h } = map.getSize();
+  return {
+    maxHeight: Math.max(160, h - 90),
+    maxWidth: Math.min(380, w - 70),
+    minWidth: Math.min(280, w - 70),
+    autoPanPaddingTopLeft: [w > 600 ? 60 : 10, 20],
+    autoPanPaddingBottomRight: [10, 20],
   };
+}
 
-  // z-order, bottom to top: borders < khorasan < other layers < attacks <
-  // labels < clusters (whose numbers must stay legible).
-  const PANES = { borders: 350, khorasan: 410, extra: 420, attacks: 430, labels: 450, clusters: 460 };
+// ---- layer builders
 
-  const KNOWN = ['borders', 'khorasan', 'attacks', 'cities'];
+// Over a basemap the borders are outlines only: the basemap paints land.
+function buildBorders(map, fc, overBasemap) {
+  return L.geoJSON(fc, {
+    pane: 'borders',
+    interactive: false,
+    style: () => ({ ...S.land, ...(overBasemap ? { fillOpacity: 0 } : {}), className: 'border-shape' }),
+  });
+}
 
-  // Used only when style.json has no "attackType" section: the colours and
-  // labels of the attack type classes (state.js TYPES).
-  const TYPE_COLORS = {
-    suicide: '#b03a2e', assault: '#2f6f9f', bombing: '#d08a2b', rocket: '#4f8a3c', other: '#7f7f7f',
-  };
+function khorasanPopup(f) {
+  const p = f.properties || {};
+  const variant = featureId(f) === 'broad' ? 'broad variant (dashed)' : 'main outline (solid)';
+  return el('div', { class: 'popup khorasan-popup' },
+    el('h3', null, p.name || 'Greater Khorasan'),
+    el('p', { class: 'warning' },
+      'An approximate, hand-drawn outline of the historical region (' + variant + '). ',
+      el('strong', null, 'It is not ISIS-K\u2019s territory'),
+      ', which ISIS-K has never published.'),
+    el('dl', null, row('Definition', p.definition)),
+    isBlank(p.note) ? null : el('details', { class: 'notes' }, el('summary', null, 'Note'), el('p', null, p.note)),
+    splitURLs(p.sources).length ? el('details', { class: 'notes' },
+      el('summary', null, `Sources (${splitURLs(p.sources).length})`), sourceLinks(p.sources)) : null);
+}
 
-  // Used only if style.json cannot be read, so the map still draws.
-  const FALLBACK_STYLE = {
-    sea: '#d5e3ea',
-    land: { fillColor: '#f3f0e8', fillOpacity: 1, color: '#a39d92', weight: 0.7, opacity: 1 },
-    khorasan: {
-      main: { color: '#555', weight: 2, opacity: 0.9, dashArray: null, label: 'Main outline' },
-      broad: { color: '#555', weight: 1.4, opacity: 0.8, dashArray: '7 5', label: 'Broad variant' },
-      fill: { fillColor: '#999', fillOpacity: 0.08 },
-    },
-    attribution: {
-      claimed: { color: '#666', label: 'Claimed' },
-      attributed: { color: '#888', label: 'Attributed' },
-      disputed: { color: '#aaa', label: 'Disputed' },
-    },
-    attributionUnknown: { color: '#7f7f7f', label: 'Other / unknown' },
-    marker: { k: 1.6, minRadius: 4, referenceKilled: [10, 50, 150], stroke: '#ffffff', weight: 1, fillOpacity: 0.72 },
-    spread: { minRing: 12, spacing: 10 },
-    generic: { color: '#3b6e8f', weight: 1.5, fillOpacity: 0.15 },
-  };
-
-  // ---- small helpers
-
-  function escapeHTML(s) {
-    return String(s).replace(/[&<>"']/g, (c) => ({
-      '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;',
-    })[c]);
-  }
-
-  // el('p', {class: 'x'}, 'text', child, ...) builds DOM nodes; strings become
-  // text nodes, so nothing passed in is ever parsed as HTML.
-  function el(tag, attrs, ...children) {
-    const node = document.createElement(tag);
-    for (const [k, v] of Object.entries(attrs || {})) {
-      if (v === null || v === undefined || v === false) continue;
-      if (k === 'class') node.className = v;
-      // Through the CSSOM: the Content-Security-Policy allows no inline
-      // style attributes, but styles set from script are not those.
-      else if (k === 'style') node.style.cssText = String(v);
-      else node.setAttribute(k, v === true ? '' : String(v));
+function buildKhorasan(map, fc) {
+  const group = L.featureGroup();
+  // Broad first so the main outline is drawn on top of it.
+  const features = [...fc.features].sort((a, b) => (featureId(a) === 'broad' ? -1 : 0) - (featureId(b) === 'broad' ? -1 : 0));
+  for (const f of features) {
+    const variant = featureId(f) === 'broad' ? 'broad' : 'main';
+    const line = S.khorasan[variant];
+    // The fill is decoration and never catches clicks; only the outline does.
+    if (variant === 'main') {
+      group.addLayer(L.geoJSON(f, {
+        pane: 'khorasan', interactive: false,
+        style: () => ({ stroke: false, ...S.khorasan.fill, className: 'khorasan-fill' }),
+      }));
     }
-    for (const c of children.flat()) {
-      if (c === null || c === undefined || c === false) continue;
-      node.append(c instanceof Node ? c : document.createTextNode(String(c)));
-    }
-    return node;
-  }
-
-  const SVGNS = 'http://www.w3.org/2000/svg';
-  function svg(tag, attrs, ...children) {
-    const node = document.createElementNS(SVGNS, tag);
-    for (const [k, v] of Object.entries(attrs || {})) {
-      if (v !== null && v !== undefined) node.setAttribute(k, String(v));
-    }
-    for (const c of children) node.append(c);
-    return node;
-  }
-
-  function isBlank(v) {
-    return v === null || v === undefined || (typeof v === 'string' && v.trim() === '');
-  }
-
-  function num(v) {
-    if (isBlank(v)) return null;
-    const n = Number(v);
-    return Number.isFinite(n) ? n : null;
-  }
-
-  function fmtInt(n) {
-    return n === null || n === undefined ? '' : Number(n).toLocaleString('en-GB');
-  }
-
-  // Only http(s) URLs become links; anything else is shown as text.
-  function safeURL(s) {
-    try {
-      const u = new URL(String(s).trim());
-      return (u.protocol === 'http:' || u.protocol === 'https:') ? u : null;
-    } catch (_) {
-      return null;
-    }
-  }
-
-  function splitURLs(s) {
-    if (isBlank(s)) return [];
-    return String(s).split('|').map((x) => x.trim()).filter(Boolean);
-  }
-
-  function decodeURIComponentSafe(s) {
-    try { return decodeURIComponent(s); } catch (_) { return s; }
-  }
-
-  function shortPath(u) {
-    const p = decodeURIComponentSafe(u.pathname).replace(/\/$/, '');
-    if (!p) return '';
-    return p.length > 26 ? p.slice(0, 24) + '…' : p;
-  }
-
-  function sourceLinks(value) {
-    const items = splitURLs(value).map((raw) => {
-      const u = safeURL(raw);
-      if (!u) return el('li', null, raw);
-      return el('li', null, el('a', {
-        href: u.href, rel: 'noopener noreferrer', target: '_blank', title: u.href,
-      }, u.hostname.replace(/^www\./, '') + shortPath(u)));
+    const outline = L.geoJSON(f, {
+      pane: 'khorasan',
+      style: () => ({ color: line.color, weight: line.weight, opacity: line.opacity, dashArray: line.dashArray, fill: false, className: `khorasan-outline khorasan-${variant}` }),
     });
-    return items.length ? el('ul', { class: 'sources' }, items) : null;
+    outline.bindPopup(() => khorasanPopup(f), popupOptions(map));
+    outline.bindTooltip(
+      `${escapeHTML((f.properties || {}).name || `Greater Khorasan (${variant === 'broad' ? 'broad variant' : 'main outline'})`)}<br>approximate; not ISIS-K\u2019s territory`,
+      { sticky: true, className: 'khorasan-tooltip' });
+    group.addLayer(outline);
   }
+  return group;
+}
 
-  function featureId(f) {
-    if (f.id !== undefined && f.id !== null) return String(f.id);
+function attackPopup(f, latlng, groupSize) {
+  const p = f.properties || {};
+  const killed = num(p.killed);
+  const low = num(p.killed_low);
+  const high = num(p.killed_high);
+  const wounded = num(p.wounded);
+  const killedText = killed === null ? 'not reported'
+    : fmtInt(killed) + ((low !== null && high !== null && low !== high) ? ` (sources: ${fmtInt(low)}\u2013${fmtInt(high)})` : '');
+  const date = p.end_date && p.end_date !== p.date ? `${p.date} to ${p.end_date}` : p.date;
+  const place = [p.city, p.admin1, p.country].filter((x) => !isBlank(x)).join(', ');
+  const att = attributionStyle(p.attribution);
+  const precision = isBlank(p.precision) ? null
+    : `${p.precision}${PRECISION[p.precision] ? ' (' + PRECISION[p.precision] + ')' : ''}`;
+  const where = `${latlng.lat.toFixed(5)}, ${latlng.lng.toFixed(5)}`;
+  // The facts flag an attribution that rests on thin evidence in the
+  // notes: the popup says so beside the attribution and shows the note.
+  const weak = !isBlank(p.notes) && /ATTRIBUTION WEAK/.test(String(p.notes));
+  const shared = groupSize > 1
+    ? el('span', { class: 'shared-note' }, `${groupSize - 1} other event${groupSize > 2 ? 's' : ''} shown at this point; markers are drawn slightly apart.`)
+    : null;
+  return el('div', { class: 'popup attack-popup' },
+    el('h3', null, p.name || featureId(f)),
+    el('dl', null,
+      row('Date', date),
+      row('Place', place),
+      row('Killed', killedText),
+      row('Wounded', wounded === null ? (p.wounded === undefined ? null : 'not reported') : fmtInt(wounded)),
+      row('Target', p.target),
+      row('Attack type', p.attack_type),
+      row('Attribution', isBlank(p.attribution) ? null : el('span', { class: 'swatch', style: `background:${att.color}` }), p.attribution,
+        weak ? el('span', { class: 'weak-note' }, ' (weak attribution: see the notes)') : null),
+      row('Precision', precision),
+      row('Coordinates', where, shared),
+      row('Sources', sourceLinks(p.source_url))),
+    isBlank(p.notes) ? null : el('details', { class: 'notes', open: weak }, el('summary', null, 'Notes'), el('p', null, p.notes)),
+    el('p', { class: 'fid' }, 'id: ', featureId(f)));
+}
+
+// Offsets on a small ring, in screen pixels so the ring keeps its size
+// at every zoom.
+function spreadOffsets(n) {
+  if (n <= 1) return [L.point(0, 0)];
+  const r = Math.max(S.spread.minRing, (n * S.spread.spacing) / (2 * Math.PI));
+  const out = [];
+  for (let i = 0; i < n; i++) {
+    const a = -Math.PI / 2 + (2 * Math.PI * i) / n;
+    out.push(L.point(r * Math.cos(a), r * Math.sin(a)));
+  }
+  return out;
+}
+
+// The event layer drawn from GeoJSON. A LayerGroup (what the layer
+// control toggles) holding, by mode, the circles (with the legs of
+// spread markers), a cluster group, or a heat layer.
+function buildEvents(map, fc, title, hooks) {
+  const container = L.layerGroup();
+  const circles = L.featureGroup();
+  const legs = L.layerGroup();
+  let clusters = null;
+  let heat = null;
+  let mode = 'circles';
+  let colorMode = 'attribution';
+  let keep = () => true;
+  const items = [];
+  const byId = {};
+  for (const f of fc.features) {
+    if (!f.geometry || f.geometry.type !== 'Point') continue;
     const p = f.properties || {};
-    return p.id !== undefined && p.id !== null ? String(p.id) : '';
-  }
-
-  // A definition list row, skipped when the value is empty.
-  function row(term, ...value) {
-    const v = value.flat().filter((x) => !isBlank(x));
-    if (!v.length) return null;
-    return [el('dt', null, term), el('dd', null, v)];
-  }
-
-  // ---- the one style (style.json)
-
-  let S = FALLBACK_STYLE;
-
-  function attributionKey(a) {
-    const k = String(a || '').toLowerCase();
-    return S.attribution[k] ? k : 'other';
-  }
-
-  function attributionStyle(a) {
-    return S.attribution[String(a || '').toLowerCase()] || S.attributionUnknown;
-  }
-
-  // The style of an attack type class: style.json's attackType section
-  // when it has one, else TYPE_COLORS and state.js's labels.
-  function typeStyle(key) {
-    const fromFile = S.attackType && S.attackType[key];
-    const t = KS.TYPES.find((x) => x.key === key) || KS.TYPES[KS.TYPES.length - 1];
-    return {
-      color: (fromFile && fromFile.color) || TYPE_COLORS[t.key] || '#7f7f7f',
-      label: (fromFile && fromFile.label) || t.label,
-    };
-  }
-
-  function markerRadius(killed) {
-    const k = Math.max(0, num(killed) || 0);
-    return Math.max(S.marker.minRadius, S.marker.k * Math.sqrt(k));
-  }
-
-  // The colour of one event's marker in a colour mode.
-  function eventColor(props, colorMode) {
-    if (colorMode === 'type') return typeStyle(KS.typeOf(props.attack_type)).color;
-    return attributionStyle(props.attribution).color;
-  }
-
-  // ---- fetching
-
-  const API = new URL('api/', document.baseURI);
-
-  async function fetchJSON(url) {
-    const res = await fetch(url, {
-      headers: { Accept: 'application/geo+json, application/json;q=0.9' },
-      credentials: 'same-origin',
-    });
-    if (!res.ok) {
-      let detail = '';
-      try {
-        const body = await res.json();
-        detail = body.detail || body.title || '';
-      } catch (_) { /* not JSON */ }
-      throw new Error(`${url.pathname}: HTTP ${res.status}${detail ? ' – ' + detail : ''}`);
-    }
-    return res.json();
-  }
-
-  // All features of one collection, following rel="next" links. Links must
-  // stay on this server (the page never loads anything from elsewhere).
-  async function fetchAllItems(id) {
-    let url = new URL(`collections/${encodeURIComponent(id)}/items?limit=10000`, API);
-    const features = [];
-    const seen = new Set();
-    let numberMatched = null;
-    while (url) {
-      if (seen.has(url.href)) throw new Error(`${id}: "next" link loops back to ${url.pathname}${url.search}`);
-      if (seen.size > 1000) throw new Error(`${id}: more than 1000 pages`);
-      seen.add(url.href);
-      const page = await fetchJSON(url);
-      if (!page || !Array.isArray(page.features)) throw new Error(`${id}: the answer is not a FeatureCollection`);
-      features.push(...page.features);
-      if (typeof page.numberMatched === 'number') numberMatched = page.numberMatched;
-      const next = (page.links || []).find((l) => l && l.rel === 'next' && l.href);
-      const current = url;
-      url = null;
-      if (next && page.features.length > 0) {
-        const u = new URL(next.href, current);
-        if (u.origin !== location.origin) throw new Error(`${id}: "next" link leaves this server (${u.origin})`);
-        url = u;
-      }
-    }
-    return { type: 'FeatureCollection', features, numberMatched };
-  }
-
-  // How many features a layer has (under optional filter parameters),
-  // from a one-feature page.
-  async function layerCount(id, params) {
-    const u = new URL(`collections/${encodeURIComponent(id)}/items?limit=1`, API);
-    if (params) for (const [k, v] of params) u.searchParams.set(k, v);
-    u.searchParams.set('properties', '');
-    const page = await fetchJSON(u);
-    return typeof page.numberMatched === 'number' ? page.numberMatched : null;
-  }
-
-  const CONFIG_DEFAULT = {
-    basemap: { url: 'tiles/basemap/{z}/{x}/{y}{r}.png', offline: true, maxNativeZoom: 10, attribution: '' },
-    vectorThreshold: 5000,
-    tileMaxZoom: 14,
-  };
-
-  // The server's tile settings; the offline defaults when it has none.
-  async function loadConfig() {
-    try {
-      const cfg = await fetchJSON(new URL('config.json', document.baseURI));
-      return { ...CONFIG_DEFAULT, ...cfg, basemap: { ...CONFIG_DEFAULT.basemap, ...(cfg.basemap || {}) } };
-    } catch (err) {
-      console.warn('config.json:', err);
-      return CONFIG_DEFAULT;
-    }
-  }
-
-  // style.json, merged over the fallback so a missing key never breaks
-  // the page; problem is set when it could not be read.
-  async function loadStyle() {
-    try {
-      const s = await fetchJSON(new URL('style.json', document.baseURI));
-      S = { ...FALLBACK_STYLE, ...s, marker: { ...FALLBACK_STYLE.marker, ...(s.marker || {}) }, spread: { ...FALLBACK_STYLE.spread, ...(s.spread || {}) } };
-      return { style: S, problem: null };
-    } catch (err) {
-      S = FALLBACK_STYLE;
-      return { style: S, problem: `the map style (style.json) could not be read, so plain colours are used: ${err.message}` };
-    }
-  }
-
-  // ---- the map
-
-  function createMap(node) {
-    const map = L.map(node, {
-      zoomSnap: 0.25,
-      zoomDelta: 0.5,
-      minZoom: KS.ZOOM.min,
-      maxZoom: KS.ZOOM.max,
-      worldCopyJump: false,
-      keyboard: true,
-    });
-    map.attributionControl.addAttribution('Borders: Natural Earth (public domain); attacks: sources listed per event');
-    for (const [name, z] of Object.entries(PANES)) {
-      const pane = map.createPane(name);
-      pane.style.zIndex = String(z);
-    }
-    // A neutral first view until the data says where to look.
-    map.setView([35.5, 63], 5);
-    return map;
-  }
-
-  // Popups narrow enough for a phone, roomy on a desktop.
-  function popupOptions(map) {
-    const { x: w, y: h } = map.getSize();
-    return {
-      maxHeight: Math.max(160, h - 90),
-      maxWidth: Math.min(380, w - 70),
-      minWidth: Math.min(280, w - 70),
-      autoPanPaddingTopLeft: [w > 600 ? 60 : 10, 20],
-      autoPanPaddingBottomRight: [10, 20],
-    };
-  }
-
-  // ---- layer builders
-
-  // Over a basemap the borders are outlines only: the basemap paints land.
-  function buildBorders(map, fc, overBasemap) {
-    return L.geoJSON(fc, {
-      pane: 'borders',
-      interactive: false,
-      style: () => ({ ...S.land, ...(overBasemap ? { fillOpacity: 0 } : {}), className: 'border-shape' }),
-    });
-  }
-
-  function khorasanPopup(f) {
-    const p = f.properties || {};
-    const variant = featureId(f) === 'broad' ? 'broad variant (dashed)' : 'main outline (solid)';
-    return el('div', { class: 'popup khorasan-popup' },
-      el('h3', null, p.name || 'Greater Khorasan'),
-      el('p', { class: 'warning' },
-        'An approximate, hand-drawn outline of the historical region (' + variant + '). ',
-        el('strong', null, 'It is not ISIS-K\u2019s territory'),
-        ', which ISIS-K has never published.'),
-      el('dl', null, row('Definition', p.definition)),
-      isBlank(p.note) ? null : el('details', { class: 'notes' }, el('summary', null, 'Note'), el('p', null, p.note)),
-      splitURLs(p.sources).length ? el('details', { class: 'notes' },
-        el('summary', null, `Sources (${splitURLs(p.sources).length})`), sourceLinks(p.sources)) : null);
-  }
-
-  function buildKhorasan(map, fc) {
-    const group = L.featureGroup();
-    // Broad first so the main outline is drawn on top of it.
-    const features = [...fc.features].sort((a, b) => (featureId(a) === 'broad' ? -1 : 0) - (featureId(b) === 'broad' ? -1 : 0));
-    for (const f of features) {
-      const variant = featureId(f) === 'broad' ? 'broad' : 'main';
-      const line = S.khorasan[variant];
-      // The fill is decoration and never catches clicks; only the outline does.
-      if (variant === 'main') {
-        group.addLayer(L.geoJSON(f, {
-          pane: 'khorasan', interactive: false,
-          style: () => ({ stroke: false, ...S.khorasan.fill, className: 'khorasan-fill' }),
-        }));
-      }
-      const outline = L.geoJSON(f, {
-        pane: 'khorasan',
-        style: () => ({ color: line.color, weight: line.weight, opacity: line.opacity, dashArray: line.dashArray, fill: false, className: `khorasan-outline khorasan-${variant}` }),
-      });
-      outline.bindPopup(() => khorasanPopup(f), popupOptions(map));
-      outline.bindTooltip(
-        `${escapeHTML((f.properties || {}).name || `Greater Khorasan (${variant === 'broad' ? 'broad variant' : 'main outline'})`)}<br>approximate; not ISIS-K\u2019s territory`,
-        { sticky: true, className: 'khorasan-tooltip' });
-      group.addLayer(outline);
-    }
-    return group;
-  }
-
-  function attackPopup(f, latlng, groupSize) {
-    const p = f.properties || {};
+    const [lon, lat] = f.geometry.coordinates;
+    const id = featureId(f) || `#${items.length}`;
+    const real = L.latLng(lat, lon);
     const killed = num(p.killed);
-    const low = num(p.killed_low);
-    const high = num(p.killed_high);
-    const wounded = num(p.wounded);
-    const killedText = killed === null ? 'not reported'
-      : fmtInt(killed) + ((low !== null && high !== null && low !== high) ? ` (sources: ${fmtInt(low)}\u2013${fmtInt(high)})` : '');
-    const date = p.end_date && p.end_date !== p.date ? `${p.date} to ${p.end_date}` : p.date;
-    const place = [p.city, p.admin1, p.country].filter((x) => !isBlank(x)).join(', ');
-    const att = attributionStyle(p.attribution);
-    const precision = isBlank(p.precision) ? null
-      : `${p.precision}${PRECISION[p.precision] ? ' (' + PRECISION[p.precision] + ')' : ''}`;
-    const where = `${latlng.lat.toFixed(5)}, ${latlng.lng.toFixed(5)}`;
-    // The facts flag an attribution that rests on thin evidence in the
-    // notes: the popup says so beside the attribution and shows the note.
-    const weak = !isBlank(p.notes) && /ATTRIBUTION WEAK/.test(String(p.notes));
-    const shared = groupSize > 1
-      ? el('span', { class: 'shared-note' }, `${groupSize - 1} other event${groupSize > 2 ? 's' : ''} shown at this point; markers are drawn slightly apart.`)
-      : null;
-    return el('div', { class: 'popup attack-popup' },
-      el('h3', null, p.name || featureId(f)),
-      el('dl', null,
-        row('Date', date),
-        row('Place', place),
-        row('Killed', killedText),
-        row('Wounded', wounded === null ? (p.wounded === undefined ? null : 'not reported') : fmtInt(wounded)),
-        row('Target', p.target),
-        row('Attack type', p.attack_type),
-        row('Attribution', isBlank(p.attribution) ? null : el('span', { class: 'swatch', style: `background:${att.color}` }), p.attribution,
-          weak ? el('span', { class: 'weak-note' }, ' (weak attribution: see the notes)') : null),
-        row('Precision', precision),
-        row('Coordinates', where, shared),
-        row('Sources', sourceLinks(p.source_url))),
-      isBlank(p.notes) ? null : el('details', { class: 'notes', open: weak }, el('summary', null, 'Notes'), el('p', null, p.notes)),
-      el('p', { class: 'fid' }, 'id: ', featureId(f)));
-  }
-
-  // Offsets on a small ring, in screen pixels so the ring keeps its size
-  // at every zoom.
-  function spreadOffsets(n) {
-    if (n <= 1) return [L.point(0, 0)];
-    const r = Math.max(S.spread.minRing, (n * S.spread.spacing) / (2 * Math.PI));
-    const out = [];
-    for (let i = 0; i < n; i++) {
-      const a = -Math.PI / 2 + (2 * Math.PI * i) / n;
-      out.push(L.point(r * Math.cos(a), r * Math.sin(a)));
-    }
-    return out;
-  }
-
-  // The event layer drawn from GeoJSON. A LayerGroup (what the layer
-  // control toggles) holding, by mode, the circles (with the legs of
-  // spread markers), a cluster group, or a heat layer.
-  function buildEvents(map, fc, title, hooks) {
-    const container = L.layerGroup();
-    const circles = L.featureGroup();
-    const legs = L.layerGroup();
-    let clusters = null;
-    let heat = null;
-    let mode = 'circles';
-    let colorMode = 'attribution';
-    let keep = () => true;
-    const items = [];
-    const byId = {};
-    for (const f of fc.features) {
-      if (!f.geometry || f.geometry.type !== 'Point') continue;
-      const p = f.properties || {};
-      const [lon, lat] = f.geometry.coordinates;
-      const id = featureId(f) || `#${items.length}`;
-      const real = L.latLng(lat, lon);
-      const killed = num(p.killed);
-      const m = L.circleMarker(real, {
-        pane: 'attacks',
-        radius: markerRadius(p.killed),
-        color: S.marker.stroke,
-        weight: S.marker.weight,
-        fillColor: attributionStyle(p.attribution).color,
-        fillOpacity: S.marker.fillOpacity,
-        className: 'attack-marker',
-        bubblingMouseEvents: false,
-      });
-      m.feature = f;
-      m.eventId = id;
-      m.realLatLng = real;
-      m.offset = L.point(0, 0);
-      m.groupSize = 1;
-      m.killed = killed || 0;
-      m.bindPopup(() => attackPopup(f, real, m.groupSize), popupOptions(map));
-      m.bindTooltip(`${escapeHTML(p.date || '')} \u2013 ${escapeHTML(p.name || id)}${killed === null ? '' : ' (' + escapeHTML(fmtInt(killed)) + ' killed)'}`,
-        { direction: 'top', offset: [0, -4], className: 'attack-tooltip' });
-      m.on('add', () => {
-        const path = m.getElement();
-        if (!path) return;
-        path.dataset.id = id;
-        path.setAttribute('tabindex', '0');
-        path.setAttribute('role', 'button');
-        path.setAttribute('aria-label', `${p.date || ''} ${p.name || id}${killed === null ? '' : ', ' + killed + ' killed'}`);
-        path.addEventListener('keydown', (ev) => {
-          if (ev.key === 'Enter' || ev.key === ' ') {
-            ev.preventDefault();
-            m.openPopup();
-          }
-        });
-      });
-      items.push(m);
-      byId[id] = m;
-    }
-    // Big circles first, so smaller ones lie on top and stay clickable.
-    items.sort((a, b) => b.options.radius - a.options.radius);
-
-    let shown = items.slice();
-
-    function recolor() {
-      for (const m of items) m.setStyle({ fillColor: eventColor(m.feature.properties || {}, colorMode) });
-    }
-
-    // Group the shown markers by identical point and give each of a group
-    // its place on the ring; in cluster mode every marker sits on its
-    // real point (the cluster group spiderfies them instead).
-    function regroup() {
-      const byPoint = new Map();
-      for (const m of shown) {
-        const key = `${m.realLatLng.lat.toFixed(6)},${m.realLatLng.lng.toFixed(6)}`;
-        if (!byPoint.has(key)) byPoint.set(key, []);
-        byPoint.get(key).push(m);
-      }
-      for (const list of byPoint.values()) {
-        list.sort((a, b) => String(a.feature.properties.date).localeCompare(String(b.feature.properties.date)));
-        const offsets = spreadOffsets(list.length);
-        list.forEach((m, i) => {
-          m.offset = offsets[i];
-          m.groupSize = list.length;
-        });
-      }
-    }
-
-    function placeSpread() {
-      if (mode !== 'circles') return;
-      const z = map.getZoom();
-      legs.clearLayers();
-      for (const m of shown) {
-        if (m.groupSize <= 1) {
-          m.setLatLng(m.realLatLng);
-          continue;
-        }
-        const px = map.project(m.realLatLng, z).add(m.offset);
-        const ll = map.unproject(px, z);
-        m.setLatLng(ll);
-        legs.addLayer(L.polyline([m.realLatLng, ll], {
-          pane: 'attacks', interactive: false, color: '#555', weight: 0.8, opacity: 0.7, className: 'spread-leg',
-        }));
-      }
-    }
-
-    function clusterIcon(cluster) {
-      const ms = cluster.getAllChildMarkers();
-      let killed = 0;
-      const byColor = new Map();
-      for (const m of ms) {
-        killed += m.killed;
-        const c = eventColor(m.feature.properties || {}, colorMode);
-        byColor.set(c, (byColor.get(c) || 0) + 1);
-      }
-      // A ring of the markers' colours, in proportion, around the total killed.
-      let at = 0;
-      const stops = [];
-      for (const [c, n] of byColor) {
-        const to = at + (n / ms.length) * 100;
-        stops.push(`${c} ${at.toFixed(2)}% ${to.toFixed(2)}%`);
-        at = to;
-      }
-      const size = Math.round(Math.min(72, Math.max(30, 2 * S.marker.k * Math.sqrt(killed) * 0.8 + 14)));
-      const label = `${ms.length} events, ${fmtInt(killed)} killed`;
-      const html = el('div', { class: 'cluster-ring', style: `background: conic-gradient(${stops.join(', ')})` },
-        el('span', { class: 'cluster-killed' }, fmtInt(killed)));
-      return L.divIcon({ html, className: 'event-cluster', iconSize: [size, size], title: label });
-    }
-
-    function ensureClusters() {
-      if (clusters) return clusters;
-      clusters = L.markerClusterGroup({
-        clusterPane: 'clusters',
-        showCoverageOnHover: false,
-        spiderfyOnMaxZoom: true,
-        zoomToBoundsOnClick: true,
-        maxClusterRadius: (z) => (z <= 5 ? 60 : z <= 7 ? 40 : 22),
-        spiderLegPolylineOptions: { weight: 1, color: '#555', opacity: 0.7 },
-        iconCreateFunction: clusterIcon,
-      });
-      clusters.on('animationend spiderfied unspiderfied', () => labelClusters());
-      map.on('zoomend moveend', () => labelClusters());
-      return clusters;
-    }
-
-    // Clusters are reachable by keyboard (Leaflet markers are) and say
-    // what they hold.
-    function labelClusters() {
-      if (!clusters || !map.hasLayer(clusters)) return;
-      clusters._featureGroup.eachLayer((l) => {
-        if (!l.getAllChildMarkers || !l._icon) return;
-        const ms = l.getAllChildMarkers();
-        const killed = ms.reduce((a, m) => a + m.killed, 0);
-        l._icon.setAttribute('role', 'button');
-        l._icon.setAttribute('aria-label', `Cluster of ${ms.length} events, ${fmtInt(killed)} killed; press Enter to zoom in or spread them`);
-      });
-    }
-
-    function heatPoints() {
-      return shown.map((m) => [m.realLatLng.lat, m.realLatLng.lng, Math.min(1, 0.25 + Math.sqrt(m.killed) / 12)]);
-    }
-
-    function render() {
-      container.clearLayers();
-      circles.clearLayers();
-      if (clusters) clusters.clearLayers();
-      if (mode === 'circles') {
-        regroup();
-        for (const m of shown) circles.addLayer(m);
-        circles.addLayer(legs);
-        container.addLayer(circles);
-        placeSpread();
-      } else if (mode === 'clusters') {
-        legs.clearLayers();
-        for (const m of shown) m.setLatLng(m.realLatLng);
-        const c = ensureClusters();
-        c.addLayers(shown);
-        container.addLayer(c);
-        labelClusters();
-      } else {
-        legs.clearLayers();
-        const pts = heatPoints();
-        if (!heat) heat = L.heatLayer(pts, { radius: 26, blur: 20, maxZoom: 4, minOpacity: 0.35 });
-        else heat._latlngs = pts; // setLatLngs redraws, and fails off the map; adding it draws
-        container.addLayer(heat);
-      }
-    }
-
-    map.on('zoomend viewreset', placeSpread);
-
-    container.eventLayer = true;
-    container.byId = byId;
-    container.items = items;
-    container.markerCount = items.length;
-    container.title = title;
-    container.mode = () => mode;
-    container.shownCount = () => shown.length;
-    container.shownIds = () => shown.map((m) => m.eventId);
-    container.features = () => items.map((m) => m.feature);
-    container.setFilter = (pred) => {
-      keep = pred || (() => true);
-      shown = items.filter((m) => keep(m.feature.properties || {}));
-      render();
-    };
-    container.setMode = (m) => {
-      if (!KS.MODES.includes(m) || m === mode) return;
-      map.closePopup();
-      mode = m;
-      render();
-    };
-    container.setColor = (c) => {
-      colorMode = c;
-      recolor();
-      if (mode === 'clusters' && clusters) clusters.refreshClusters();
-    };
-    container.bounds = () => {
-      const b = L.latLngBounds([]);
-      for (const m of items) b.extend(m.realLatLng);
-      return b;
-    };
-    // open(id): show the event's popup, zooming to it as needed. Returns
-    // false when the event is filtered out.
-    let openGen = 0;
-    container.open = (id, opts) => {
-      const m = byId[id];
-      if (!m || !shown.includes(m)) return false;
-      if (!map.hasLayer(container)) container.addTo(map);
-      const fly = !(opts && opts.noMove);
-      const gen = ++openGen;
-      if (mode === 'circles') {
-        // Open once the map has stopped (or at once when nothing moves),
-        // and never after another event was asked for meanwhile.
-        let done = false;
-        const openIt = () => {
-          map.off('moveend', openIt);
-          if (done || gen !== openGen) return;
-          done = true;
-          placeSpread();
+    const m = L.circleMarker(real, {
+      pane: 'attacks',
+      radius: markerRadius(p.killed),
+      color: S.marker.stroke,
+      weight: S.marker.weight,
+      fillColor: attributionStyle(p.attribution).color,
+      fillOpacity: S.marker.fillOpacity,
+      className: 'attack-marker',
+      bubblingMouseEvents: false,
+    });
+    m.feature = f;
+    m.eventId = id;
+    m.realLatLng = real;
+    m.offset = L.point(0, 0);
+    m.groupSize = 1;
+    m.killed = killed || 0;
+    m.bindPopup(() => attackPopup(f, real, m.groupSize), popupOptions(map));
+    m.bindTooltip(`${escapeHTML(p.date || '')} \u2013 ${escapeHTML(p.name || id)}${killed === null ? '' : ' (' + escapeHTML(fmtInt(killed)) + ' killed)'}`,
+      { direction: 'top', offset: [0, -4], className: 'attack-tooltip' });
+    m.on('add', () => {
+      const path = m.getElement();
+      if (!path) return;
+      path.dataset.id = id;
+      path.setAttribute('tabindex', '0');
+      path.setAttribute('role', 'button');
+      path.setAttribute('aria-label', `${p.date || ''} ${p.name || id}${killed === null ? '' : ', ' + killed + ' killed'}`);
+      path.addEventListener('keydown', (ev) => {
+        if (ev.key === 'Enter' || ev.key === ' ') {
+          ev.preventDefault();
           m.openPopup();
-        };
-        const animate = fly && !(opts && opts.instant);
-        if (animate) {
-          map.on('moveend', openIt);
-          setTimeout(openIt, 600); // a setView to where the map is fires no moveend
         }
-        if (fly) map.setView(m.realLatLng, Math.max(map.getZoom(), 7), { animate });
-        if (!animate) openIt();
-      } else if (mode === 'clusters') {
-        const go = () => clusters.zoomToShowLayer(m, () => m.openPopup());
-        if (fly) go();
-        else if (clusters.getVisibleParent(m) === m) m.openPopup();
-        else go();
-      } else {
-        const popup = L.popup(popupOptions(map)).setLatLng(m.realLatLng).setContent(attackPopup(m.feature, m.realLatLng, 1));
-        popup.eventId = id;
-        if (fly) map.setView(m.realLatLng, Math.max(map.getZoom(), 7), { animate: !(opts && opts.instant) });
-        popup.openOn(map);
+      });
+    });
+    items.push(m);
+    byId[id] = m;
+  }
+  // Big circles first, so smaller ones lie on top and stay clickable.
+  items.sort((a, b) => b.options.radius - a.options.radius);
+
+  let shown = items.slice();
+
+  function recolor() {
+    for (const m of items) m.setStyle({ fillColor: eventColor(m.feature.properties || {}, colorMode) });
+  }
+
+  // Group the shown markers by identical point and give each of a group
+  // its place on the ring; in cluster mode every marker sits on its
+  // real point (the cluster group spiderfies them instead).
+  function regroup() {
+    const byPoint = new Map();
+    for (const m of shown) {
+      const key = `${m.realLatLng.lat.toFixed(6)},${m.realLatLng.lng.toFixed(6)}`;
+      if (!byPoint.has(key)) byPoint.set(key, []);
+      byPoint.get(key).push(m);
+    }
+    for (const list of byPoint.values()) {
+      list.sort((a, b) => String(a.feature.properties.date).localeCompare(String(b.feature.properties.date)));
+      const offsets = spreadOffsets(list.length);
+      list.forEach((m, i) => {
+        m.offset = offsets[i];
+        m.groupSize = list.length;
+      });
+    }
+  }
+
+  function placeSpread() {
+    if (mode !== 'circles') return;
+    const z = map.getZoom();
+    legs.clearLayers();
+    for (const m of shown) {
+      if (m.groupSize <= 1) {
+        m.setLatLng(m.realLatLng);
+        continue;
       }
-      if (hooks && hooks.onOpen) hooks.onOpen(id);
+      const px = map.project(m.realLatLng, z).add(m.offset);
+      const ll = map.unproject(px, z);
+      m.setLatLng(ll);
+      legs.addLayer(L.polyline([m.realLatLng, ll], {
+        pane: 'attacks', interactive: false, color: '#555', weight: 0.8, opacity: 0.7, className: 'spread-leg',
+      }));
+    }
+  }
+
+  function clusterIcon(cluster) {
+    const ms = cluster.getAllChildMarkers();
+    let killed = 0;
+    const byColor = new Map();
+    for (const m of ms) {
+      killed += m.killed;
+      const c = eventColor(m.feature.properties || {}, colorMode);
+      byColor.set(c, (byColor.get(c) || 0) + 1);
+    }
+    // A ring of the markers' colours, in proportion, around the total killed.
+    let at = 0;
+    const stops = [];
+    for (const [c, n] of byColor) {
+      const to = at + (n / ms.length) * 100;
+      stops.push(`${c} ${at.toFixed(2)}% ${to.toFixed(2)}%`);
+      at = to;
+    }
+    const size = Math.round(Math.min(72, Math.max(30, 2 * S.marker.k * Math.sqrt(killed) * 0.8 + 14)));
+    const label = `${ms.length} events, ${fmtInt(killed)} killed`;
+    const html = el('div', { class: 'cluster-ring', style: `background: conic-gradient(${stops.join(', ')})` },
+      el('span', { class: 'cluster-killed' }, fmtInt(killed)));
+    return L.divIcon({ html, className: 'event-cluster', iconSize: [size, size], title: label });
+  }
+
+  function ensureClusters() {
+    if (clusters) return clusters;
+    clusters = L.markerClusterGroup({
+      clusterPane: 'clusters',
+      showCoverageOnHover: false,
+      spiderfyOnMaxZoom: true,
+      zoomToBoundsOnClick: true,
+      maxClusterRadius: (z) => (z <= 5 ? 60 : z <= 7 ? 40 : 22),
+      spiderLegPolylineOptions: { weight: 1, color: '#555', opacity: 0.7 },
+      iconCreateFunction: clusterIcon,
+    });
+    clusters.on('animationend spiderfied unspiderfied', () => labelClusters());
+    map.on('zoomend moveend', () => labelClusters());
+    return clusters;
+  }
+
+  // Clusters are reachable by keyboard (Leaflet markers are) and say
+  // what they hold.
+  function labelClusters() {
+    if (!clusters || !map.hasLayer(clusters)) return;
+    clusters._featureGroup.eachLayer((l) => {
+      if (!l.getAllChildMarkers || !l._icon) return;
+      const ms = l.getAllChildMarkers();
+      const killed = ms.reduce((a, m) => a + m.killed, 0);
+      l._icon.setAttribute('role', 'button');
+      l._icon.setAttribute('aria-label', `Cluster of ${ms.length} events, ${fmtInt(killed)} killed; press Enter to zoom in or spread them`);
+    });
+  }
+
+  function heatPoints() {
+    return shown.map((m) => [m.realLatLng.lat, m.realLatLng.lng, Math.min(1, 0.25 + Math.sqrt(m.killed) / 12)]);
+  }
+
+  function render() {
+    container.clearLayers();
+    circles.clearLayers();
+    if (clusters) clusters.clearLayers();
+    if (mode === 'circles') {
+      regroup();
+      for (const m of shown) circles.addLayer(m);
+      circles.addLayer(legs);
+      container.addLayer(circles);
+      placeSpread();
+    } else if (mode === 'clusters') {
+      legs.clearLayers();
+      for (const m of shown) m.setLatLng(m.realLatLng);
+      const c = ensureClusters();
+      c.addLayers(shown);
+      container.addLayer(c);
+      labelClusters();
+    } else {
+      legs.clearLayers();
+      const pts = heatPoints();
+      if (!heat) heat = L.heatLayer(pts, { radius: 26, blur: 20, maxZoom: 4, minOpacity: 0.35 });
+      else heat._latlngs = pts; // setLatLngs redraws, and fails off the map; adding it draws
+      container.addLayer(heat);
+    }
+  }
+
+  map.on('zoomend viewreset', placeSpread);
+
+  container.eventLayer = true;
+  container.byId = byId;
+  container.items = items;
+  container.markerCount = items.length;
+  container.title = title;
+  container.mode = () => mode;
+  container.shownCount = () => shown.length;
+  container.shownIds = () => shown.map((m) => m.eventId);
+  container.features = () => items.map((m) => m.feature);
+  container.setFilter = (pred) => {
+    keep = pred || (() => true);
+    shown = items.filter((m) => keep(m.feature.properties || {}));
+    render();
+  };
+  container.setMode = (m) => {
+    if (!KS.MODES.includes(m) || m === mode) return;
+    map.closePopup();
+    mode = m;
+    render();
+  };
+  container.setColor = (c) => {
+    colorMode = c;
+    recolor();
+    if (mode === 'clusters' && clusters) clusters.refreshClusters();
+  };
+  container.bounds = () => {
+    const b = L.latLngBounds([]);
+    for (const m of items) b.extend(m.realLatLng);
+    return b;
+  };
+  // open(id): show the event's popup, zooming to it as needed. Returns
+  // false when the event is filtered out.
+  let openGen = 0;
+  container.open = (id, opts) => {
+    const m = byId[id];
+    if (!m || !shown.includes(m)) return false;
+    if (!map.hasLayer(container)) container.addTo(map);
+    const fly = !(opts && opts.noMove);
+    const gen = ++openGen;
+    if (mode === 'circles') {
+      // Open once the map has stopped (or at once when nothing moves),
+      // and never after another event was asked for meanwhile.
+      let done = false;
+      const openIt = () => {
+        map.off('moveend', openIt);
+        if (done || gen !== openGen) return;
+        done = true;
+        placeSpread();
+        m.openPopup();
+      };
+      const animate = fly && !(opts && opts.instant);
+      if (animate) {
+        map.on('moveend', openIt);
+        setTimeout(openIt, 600); // a setView to where the map is fires no moveend
+      }
+      if (fly) map.setView(m.realLatLng, Math.max(map.getZoom(), 7), { animate });
+      if (!animate) openIt();
+    } else if (mode === 'clusters') {
+      const go = () => clusters.zoomToShowLayer(m, () => m.openPopup());
+      if (fly) go();
+      else if (clusters.getVisibleParent(m) === m) m.openPopup();
+      else go();
+    } else {
+      const popup = L.popup(popupOptions(map)).setLatLng(m.realLatLng).setContent(attackPopup(m.feature, m.realLatLng, 1));
+      popup.eventId = id;
+      if (fly) map.setView(m.realLatLng, Math.max(map.getZoom(), 7), { animate: !(opts && opts.instant) });
+      popup.openOn(map);
+    }
+    if (hooks && hooks.onOpen) hooks.onOpen(id);
+    return true;
+  };
+  // The legend's counts: shown events per attribution or type class.
+  container.classCounts = () => {
+    const counts = {};
+    for (const m of shown) {
+      const p = m.feature.properties || {};
+      const key = colorMode === 'type' ? KS.typeOf(p.attack_type) : attributionKey(p.attribution);
+      counts[key] = (counts[key] || 0) + 1;
+    }
+    return counts;
+  };
+  render();
+  return container;
+}
+
+// "Neyshabur (Nishapur)" keeps its short aside; a long one such as
+// "Tus (Tus-e Sofla, near ancient Tus)" is left off the map label.
+function labelParts(name) {
+  const m = /^(.*?)\s*\(([^()]*)\)\s*$/.exec(String(name || ''));
+  if (!m) return { base: String(name || ''), aside: null };
+  const aside = m[2].trim();
+  return { base: m[1], aside: aside.length <= 16 && !aside.includes(',') ? aside : null };
+}
+
+// City labels: a dot and a name. Labels that would overlap are hidden,
+// anchor (historical) cities first, then by population.
+function buildCities(map, fc) {
+  const group = L.layerGroup();
+  const labels = [];
+  for (const f of fc.features) {
+    if (!f.geometry || f.geometry.type !== 'Point') continue;
+    const p = f.properties || {};
+    const [lon, lat] = f.geometry.coordinates;
+    const anchor = p.anchor === true || p.anchor === 'true' || p.anchor === 1;
+    const { base, aside } = labelParts(p.name);
+    const node = el('div', { class: 'city-label-inner' },
+      el('span', { class: 'city-dot', 'aria-hidden': 'true' }),
+      el('span', { class: 'city-name' }, base, aside ? el('span', { class: 'city-aside' }, ` (${aside})`) : null));
+    const icon = L.divIcon({
+      className: `city-label ${anchor ? 'city-anchor' : 'city-other'}`,
+      html: node,
+      iconSize: null,
+      iconAnchor: [4, 8],
+    });
+    const m = L.marker([lat, lon], { icon, pane: 'labels', interactive: false, keyboard: false });
+    m.city = { key: base.trim().toLowerCase(), anchor, population: num(p.population) || 0, order: labels.length };
+    m.priority = 0;
+    labels.push(m);
+    group.addLayer(m);
+  }
+  function declutter() {
+    if (!map.hasLayer(group)) return;
+    const placed = [];
+    const ordered = [...labels].sort((a, b) => b.priority - a.priority);
+    for (const m of ordered) {
+      const node = m.getElement();
+      if (!node) continue;
+      node.style.visibility = '';
+      const r = node.querySelector('.city-label-inner').getBoundingClientRect();
+      const box = { l: r.left - 3, r: r.right + 3, t: r.top - 1, b: r.bottom + 1 };
+      const clash = placed.some((o) => box.l < o.r && box.r > o.l && box.t < o.b && box.b > o.t);
+      if (clash) node.style.visibility = 'hidden';
+      else placed.push(box);
+    }
+  }
+  // Which labels win a clash: anchors, and places with many attacks
+  // (attacksByCity: lower-case city name -> count), then population, then
+  // the data's order.
+  function rank(attacksByCity) {
+    for (const m of labels) {
+      const c = m.city;
+      const score = (c.anchor ? 3 : 0) + Math.log2(1 + ((attacksByCity && attacksByCity[c.key]) || 0));
+      m.priority = score * 1e12 + Math.min(c.population, 1e11) - c.order * 1e-3;
+    }
+  }
+  rank(null);
+  map.on('zoomend', declutter);
+  group.on('add', () => setTimeout(declutter, 0));
+  group.declutter = declutter;
+  group.rank = rank;
+  return group;
+}
+
+function genericPopup(f, title) {
+  const p = f.properties || {};
+  const rows = Object.entries(p).map(([k, v]) => {
+    if (isBlank(v)) return null;
+    const text = typeof v === 'object' ? JSON.stringify(v) : String(v);
+    const links = splitURLs(text);
+    const allURLs = links.length && links.every((x) => safeURL(x));
+    return row(k, allURLs ? sourceLinks(text) : text);
+  });
+  return el('div', { class: 'popup' },
+    el('h3', null, p.name || p.title || featureId(f) || title),
+    el('dl', null, ...rows));
+}
+
+function buildGeneric(map, fc, title) {
+  const s = S.generic;
+  return L.geoJSON(fc, {
+    pane: 'extra',
+    style: () => ({ color: s.color, weight: s.weight, fillOpacity: s.fillOpacity, className: 'generic-shape' }),
+    pointToLayer: (f, ll) => L.circleMarker(ll, {
+      pane: 'extra', radius: 5, color: '#fff', weight: 1, fillColor: s.color, fillOpacity: 0.8, className: 'generic-marker',
+    }),
+    onEachFeature: (f, l) => l.bindPopup(() => genericPopup(f, title), popupOptions(map)),
+  });
+}
+
+// ---- basemap and vector tiles
+
+// The offline basemap (@2x on high-density screens through {r}), or the
+// online one the server was told of. The page draws its own city labels,
+// so the offline basemap leaves them out.
+function addBasemap(map, cfg, pageHasCities) {
+  const b = cfg.basemap;
+  let url = b.url;
+  if (b.offline && pageHasCities) url += (url.includes('?') ? '&' : '?') + 'cities=off';
+  const layer = L.tileLayer(url, {
+    minZoom: 0,
+    maxZoom: map.getMaxZoom(),
+    maxNativeZoom: b.maxNativeZoom || undefined,
+    attribution: b.attribution ? escapeHTML(b.attribution) : '',
+    className: 'basemap-tiles',
+  });
+  layer.addTo(map);
+  return layer;
+}
+
+// Clicks on vector tiles. VectorGrid 1.3's own click handling fails
+// under Leaflet >= 1.8 (VectorGrid issue #274): Leaflet takes a clicked
+// point of radius 10 px or less for a marker and asks its latlng, which
+// VectorGrid's points lack, and throws (with the SVG renderer too). Its
+// interactive canvases also cover the map and swallow the clicks meant
+// for the layers below and for the map itself (a click beside a point
+// closed no popup). So vector layers are drawn with interactive: false,
+// clicks pass through, and one map click handler looks for the feature
+// under the pointer among those the loaded tiles drew. Not among the
+// API's features near the click (a bbox query): below the tiles' top
+// zoom a tile keeps only its most severe points, so the API's nearest is
+// mostly a point that is not drawn; the tiles' features are exactly what
+// is drawn, under the page's filters too (a feature the style hides is
+// never drawn). The popup's content then comes from the API by id, as a
+// GeoJSON layer's does: tiles drop null properties and round coordinates
+// to their grid.
+
+// How far from a drawn shape a click still hits it, in screen pixels.
+const HIT_SLOP = L.Browser.mobile ? 6 : 3;
+
+// Whether tile pixel p is inside the rings of parts (even-odd), and
+// whether it is within w of their edges (closed: each ring's last point
+// joins its first).
+function insideParts(parts, p) {
+  let inside = false;
+  for (const part of parts) {
+    for (let i = 0, j = part.length - 1; i < part.length; j = i++) {
+      const a = part[i];
+      const b = part[j];
+      if ((a.y > p.y) !== (b.y > p.y) && p.x < ((b.x - a.x) * (p.y - a.y)) / (b.y - a.y) + a.x) inside = !inside;
+    }
+  }
+  return inside;
+}
+function nearParts(parts, p, w, closed) {
+  for (const part of parts) {
+    for (let i = closed ? 0 : 1, j = closed ? part.length - 1 : 0; i < part.length; j = i++) {
+      if (L.LineUtil.pointToSegmentDistance(p, part[j], part[i]) <= w) return true;
+    }
+  }
+  return false;
+}
+
+// The feature of vector layer `layer` drawn under container point cp:
+// { id, properties, latlng } or null. Points first, the nearest centre
+// winning; then lines and shapes, the last drawn winning. It reads
+// VectorGrid 1.3's tiles (the vendored, pinned version): each tile's
+// renderer keeps its drawn features by id, points with their tile pixel
+// and radius, lines and shapes with their parts in tile pixels.
+function vectorHit(layer, map, cp, slop) {
+  const z = layer._tileZoom;
+  if (z === undefined || !layer._tiles || !layer._vectorTiles) return null;
+  // Tiles are drawn at zoom z and scaled to the map's zoom.
+  const scale = map.getZoomScale(map.getZoom(), z);
+  const size = layer.getTileSize();
+  const at = map.project(map.containerPointToLatLng(cp), z);
+  const tol = slop / scale;
+  let point = null;
+  let shape = null;
+  let best = Infinity;
+  for (const key of Object.keys(layer._tiles)) {
+    const tile = layer._tiles[key];
+    const drawn = layer._vectorTiles[key];
+    if (!tile.current || tile.coords.z !== z || !drawn || !drawn._features) continue;
+    const origin = L.point(tile.coords.x * size.x, tile.coords.y * size.y);
+    const p = at.subtract(origin);
+    // A tile's canvas shows only its own square: the click is on one
+    // tile (on two when on an edge).
+    if (p.x < -tol || p.y < -tol || p.x > size.x + tol || p.y > size.y + tol) continue;
+    for (const id of Object.keys(drawn._features)) {
+      const f = drawn._features[id].feature;
+      const o = f.options || {};
+      const w = (o.stroke === false ? 0 : (o.weight || 0) / 2) + tol;
+      if (f._point && f._radius !== undefined) {
+        const d = f._point.distanceTo(p);
+        if (d <= f._radius + w && d <= best) {
+          best = d;
+          point = { id, properties: f.properties || {}, latlng: map.unproject(f._point.add(origin), z) };
+        }
+      } else if (!point && f._parts) {
+        const closed = f instanceof L.Polygon;
+        if ((closed && o.fill !== false && insideParts(f._parts, p)) || nearParts(f._parts, p, w, closed)) {
+          shape = { id, properties: f.properties || {}, latlng: map.containerPointToLatLng(cp) };
+        }
+      }
+    }
+  }
+  return point || shape;
+}
+
+// Every vector layer of a map, for its one click handler.
+const vectorLayersOf = new WeakMap();
+
+// One click handler per map: the top vector layer (by pane) with a
+// feature under the click opens its popup. A pointer cursor shows over
+// features, as over GeoJSON markers.
+function watchVectorClicks(map, layer) {
+  let layers = vectorLayersOf.get(map);
+  if (layers) {
+    layers.add(layer);
+    return;
+  }
+  layers = new Set([layer]);
+  vectorLayersOf.set(map, layers);
+  const hitAt = (cp) => {
+    const on = [...layers].filter((l) => map.hasLayer(l))
+      .sort((a, b) => (PANES[b.options.pane] || 0) - (PANES[a.options.pane] || 0));
+    for (const l of on) {
+      const hit = vectorHit(l, map, cp, HIT_SLOP);
+      if (hit) return { layer: l, hit };
+    }
+    return null;
+  };
+  // A popup that opens while one is being fetched wins over it.
+  let gen = 0;
+  map.on('popupopen', () => { gen++; });
+  map.on('click', (e) => {
+    const found = hitAt(e.containerPoint);
+    if (!found) return;
+    const mine = ++gen;
+    found.layer.openHit(found.hit, () => mine === gen);
+  });
+  const node = map.getContainer();
+  let queued = null;
+  map.on('mousemove', (e) => {
+    if (queued === null) {
+      requestAnimationFrame(() => {
+        const cp = queued;
+        queued = null;
+        node.classList.toggle('vector-hit', !(map.dragging && map.dragging.moving()) && !!hitAt(cp));
+      });
+    }
+    queued = e.containerPoint;
+  });
+  map.on('mouseout dragstart zoomstart', () => node.classList.remove('vector-hit'));
+}
+
+// A large layer drawn from /tiles/{id}/{z}/{x}/{y}.mvt on canvas. An
+// event layer is styled as its GeoJSON twin would be, and setFilter hides
+// the tile features the page's filters drop (the counts and the table of
+// a large layer come from the API with the same filters).
+function buildVectorTiles(map, id, title, cfg, eventLike, hooks) {
+  const s = S.generic;
+  let keep = null;
+  let colorMode = 'attribution';
+  // VectorGrid 1.3 passes (properties, zoom) only, not the geometry
+  // type: an event layer is points; any other gets one style that
+  // serves points, lines and polygons.
+  const style = (p) => {
+    if (eventLike) {
+      if (keep && !keep(p)) return [];
+      return {
+        radius: markerRadius(p.killed), fill: true, fillColor: eventColor(p, colorMode),
+        fillOpacity: S.marker.fillOpacity, color: '#fff', weight: 0.8, stroke: true,
+      };
+    }
+    return { radius: 4, color: s.color, weight: s.weight, fill: true, fillColor: s.color, fillOpacity: s.fillOpacity };
+  };
+  const layer = L.vectorGrid.protobuf(`tiles/${encodeURIComponent(id)}/{z}/{x}/{y}.mvt`, {
+    pane: eventLike ? 'attacks' : 'extra',
+    rendererFactory: L.canvas.tile,
+    // Clicks are found by watchVectorClicks, not by VectorGrid.
+    interactive: false,
+    maxNativeZoom: cfg.tileMaxZoom || 14,
+    maxZoom: map.getMaxZoom(),
+    className: `vector-tiles vector-${id}`,
+    vectorTileLayerStyles: { [id]: style },
+    getFeatureId: (f) => (f.properties && f.properties.id) || f.id,
+  });
+  // A clicked feature's popup, the one its GeoJSON twin would open, from
+  // the API's feature (the tile's when the API fails); current() says
+  // whether it is still wanted.
+  layer.openHit = (hit, current) => {
+    const show = (f, ll) => {
+      if (!current() || !map.hasLayer(layer)) return;
+      const content = eventLike ? attackPopup(f, ll, 1) : genericPopup(f, title);
+      const popup = L.popup(popupOptions(map)).setLatLng(ll).setContent(content);
+      const fid = featureId(f);
+      if (eventLike && fid) popup.eventId = fid;
+      popup.openOn(map);
+    };
+    fetchJSON(new URL(`collections/${encodeURIComponent(id)}/items/${encodeURIComponent(hit.id)}`, API))
+      .then((f) => {
+        const g = f.geometry;
+        show(f, g && g.type === 'Point' ? L.latLng(g.coordinates[1], g.coordinates[0]) : hit.latlng);
+      })
+      .catch((err) => {
+        console.warn(`${title}: feature ${hit.id}:`, err);
+        show({ id: hit.properties.id !== undefined ? hit.properties.id : hit.id, properties: hit.properties }, hit.latlng);
+      });
+  };
+  watchVectorClicks(map, layer);
+  layer.tilesLoaded = 0;
+  layer.on('tileload', () => { layer.tilesLoaded++; });
+  layer.vector = true;
+  // GridLayer.redraw asks for tiles at the map's zoom unrounded (5.25
+  // with zoomSnap 0.25), which the server refuses; set the view again
+  // instead, which rounds it.
+  function redrawTiles() {
+    const m = layer._map;
+    if (!m) return;
+    layer._removeAllTiles();
+    layer._tileZoom = undefined;
+    layer._setView(m.getCenter(), m.getZoom());
+  }
+  if (eventLike) {
+    layer.eventLayer = true;
+    layer.title = title;
+    layer.setFilter = (pred) => { keep = pred; redrawTiles(); };
+    layer.setColor = (c) => { colorMode = c; redrawTiles(); };
+    layer.setMode = () => {};
+    layer.mode = () => 'circles';
+    // open a feature known from the API (a table row).
+    layer.open = (fid, opts, feature) => {
+      if (!feature || !feature.geometry || feature.geometry.type !== 'Point') return false;
+      const [lon, lat] = feature.geometry.coordinates;
+      const ll = L.latLng(lat, lon);
+      if (!(opts && opts.noMove)) map.setView(ll, Math.max(map.getZoom(), 7), { animate: !(opts && opts.instant) });
+      const popup = L.popup(popupOptions(map)).setLatLng(ll).setContent(attackPopup(feature, ll, 1));
+      popup.eventId = fid;
+      popup.openOn(map);
+      if (hooks && hooks.onOpen) hooks.onOpen(fid);
       return true;
     };
-    // The legend's counts: shown events per attribution or type class.
-    container.classCounts = () => {
-      const counts = {};
-      for (const m of shown) {
-        const p = m.feature.properties || {};
-        const key = colorMode === 'type' ? KS.typeOf(p.attack_type) : attributionKey(p.attribution);
-        counts[key] = (counts[key] || 0) + 1;
-      }
-      return counts;
-    };
-    render();
-    return container;
   }
+  return layer;
+}
 
-  // "Neyshabur (Nishapur)" keeps its short aside; a long one such as
-  // "Tus (Tus-e Sofla, near ancient Tus)" is left off the map label.
-  function labelParts(name) {
-    const m = /^(.*?)\s*\(([^()]*)\)\s*$/.exec(String(name || ''));
-    if (!m) return { base: String(name || ''), aside: null };
-    const aside = m[2].trim();
-    return { base: m[1], aside: aside.length <= 16 && !aside.includes(',') ? aside : null };
-  }
-
-  // City labels: a dot and a name. Labels that would overlap are hidden,
-  // anchor (historical) cities first, then by population.
-  function buildCities(map, fc) {
-    const group = L.layerGroup();
-    const labels = [];
-    for (const f of fc.features) {
-      if (!f.geometry || f.geometry.type !== 'Point') continue;
-      const p = f.properties || {};
-      const [lon, lat] = f.geometry.coordinates;
-      const anchor = p.anchor === true || p.anchor === 'true' || p.anchor === 1;
-      const { base, aside } = labelParts(p.name);
-      const node = el('div', { class: 'city-label-inner' },
-        el('span', { class: 'city-dot', 'aria-hidden': 'true' }),
-        el('span', { class: 'city-name' }, base, aside ? el('span', { class: 'city-aside' }, ` (${aside})`) : null));
-      const icon = L.divIcon({
-        className: `city-label ${anchor ? 'city-anchor' : 'city-other'}`,
-        html: node,
-        iconSize: null,
-        iconAnchor: [4, 8],
-      });
-      const m = L.marker([lat, lon], { icon, pane: 'labels', interactive: false, keyboard: false });
-      m.city = { key: base.trim().toLowerCase(), anchor, population: num(p.population) || 0, order: labels.length };
-      m.priority = 0;
-      labels.push(m);
-      group.addLayer(m);
+// The first view: the Khorasan outline's bounds, grown to take in the
+// events near it (those within one region-size of it). Far events (e.g.
+// Moscow, Istanbul) stay reachable with the "All attacks" button.
+function regionView(khorasan, events, borders) {
+  let b = khorasan && khorasan.getBounds && khorasan.getBounds().isValid() ? L.latLngBounds(khorasan.getBounds().getSouthWest(), khorasan.getBounds().getNorthEast()) : null;
+  if (events && events.items) {
+    const near = b ? b.pad(1) : null;
+    for (const m of events.items) {
+      if (!near || near.contains(m.realLatLng)) b = b ? b.extend(m.realLatLng) : L.latLngBounds(m.realLatLng, m.realLatLng);
     }
-    function declutter() {
-      if (!map.hasLayer(group)) return;
-      const placed = [];
-      const ordered = [...labels].sort((a, b) => b.priority - a.priority);
-      for (const m of ordered) {
-        const node = m.getElement();
-        if (!node) continue;
-        node.style.visibility = '';
-        const r = node.querySelector('.city-label-inner').getBoundingClientRect();
-        const box = { l: r.left - 3, r: r.right + 3, t: r.top - 1, b: r.bottom + 1 };
-        const clash = placed.some((o) => box.l < o.r && box.r > o.l && box.t < o.b && box.b > o.t);
-        if (clash) node.style.visibility = 'hidden';
-        else placed.push(box);
-      }
-    }
-    // Which labels win a clash: anchors, and places with many attacks
-    // (attacksByCity: lower-case city name -> count), then population, then
-    // the data's order.
-    function rank(attacksByCity) {
-      for (const m of labels) {
-        const c = m.city;
-        const score = (c.anchor ? 3 : 0) + Math.log2(1 + ((attacksByCity && attacksByCity[c.key]) || 0));
-        m.priority = score * 1e12 + Math.min(c.population, 1e11) - c.order * 1e-3;
-      }
-    }
-    rank(null);
-    map.on('zoomend', declutter);
-    group.on('add', () => setTimeout(declutter, 0));
-    group.declutter = declutter;
-    group.rank = rank;
-    return group;
+  }
+  if (!b && borders && borders.getBounds && borders.getBounds().isValid()) b = borders.getBounds();
+  return b;
+}
+
+// ---- loading everything
+
+// load fetches the style, the settings and every collection, and draws
+// them on map. It returns what the pages need: the layers by id, their
+// titles and sizes, the event layer and its id, and the load failures.
+// opts.dataId picks the event layer (default attacks, else the first
+// point layer with a date property); opts.onOpen(id) is called when an
+// event's popup opens.
+async function load(map, opts) {
+  const o = opts || {};
+  const [{ problem: styleProblem }, cfg, { collections }] = await Promise.all([
+    loadStyle(), loadConfig(), fetchJSON(new URL('collections', API)),
+  ]);
+  if (!Array.isArray(collections)) throw new Error('/api/collections: no "collections" list');
+  const container = map.getContainer();
+  container.style.background = S.sea;
+  const ids = collections.map((c) => c.id);
+  const order = [...KNOWN.filter((k) => ids.includes(k)), ...ids.filter((id) => !KNOWN.includes(id))];
+  const byId = Object.fromEntries(collections.map((c) => [c.id, c]));
+  const basemap = addBasemap(map, cfg, ids.includes('cities'));
+  // Layers over the threshold come as vector tiles, the others as GeoJSON.
+  const sizes = await Promise.all(order.map((id) => layerCount(id).catch(() => null)));
+  const sizeOf = Object.fromEntries(order.map((id, i) => [id, sizes[i]]));
+  const vectorIds = new Set(order.filter((id) => sizeOf[id] !== null && sizeOf[id] > cfg.vectorThreshold));
+  const dataId = o.dataId && ids.includes(o.dataId) ? o.dataId : (ids.includes('attacks') ? 'attacks' : null);
+  let queryables = null;
+  const wantQ = dataId || order.find((id) => !KNOWN.includes(id));
+  // The event layer's properties: its queryables (every layer has them).
+  const qPromise = wantQ ? fetchJSON(new URL(`collections/${encodeURIComponent(wantQ)}/queryables`, API)).catch(() => null) : Promise.resolve(null);
+  // A layer that fails to load is reported; the others are still drawn.
+  const settled = await Promise.allSettled(order.map((id) => (vectorIds.has(id)
+    ? Promise.resolve({ type: 'FeatureCollection', features: [], numberMatched: sizeOf[id], vector: true })
+    : fetchAllItems(id))));
+  queryables = await qPromise;
+  const data = [];
+  const failures = [];
+  settled.forEach((r, i) => {
+    if (r.status === 'fulfilled') data.push([order[i], r.value]);
+    else failures.push(`${(byId[order[i]] || {}).title || order[i]}: ${r.reason && r.reason.message || r.reason}`);
+  });
+  let eventId = dataId;
+  if (!eventId && queryables && wantQ) {
+    const props = Object.entries(queryables.properties || {});
+    if (props.some(([, v]) => v && (v.format === 'date' || v.format === 'date-time'))) eventId = wantQ;
   }
 
-  function genericPopup(f, title) {
-    const p = f.properties || {};
-    const rows = Object.entries(p).map(([k, v]) => {
-      if (isBlank(v)) return null;
-      const text = typeof v === 'object' ? JSON.stringify(v) : String(v);
-      const links = splitURLs(text);
-      const allURLs = links.length && links.every((x) => safeURL(x));
-      return row(k, allURLs ? sourceLinks(text) : text);
-    });
-    return el('div', { class: 'popup' },
-      el('h3', null, p.name || p.title || featureId(f) || title),
-      el('dl', null, ...rows));
+  const layers = {};
+  const titles = {};
+  const counts = {};
+  for (const [id, fc] of data) {
+    const meta = byId[id] || {};
+    const title = meta.title || id;
+    titles[id] = title;
+    counts[id] = fc.vector ? fc.numberMatched : fc.features.length;
+    let layer;
+    const isEvent = id === eventId;
+    if (fc.vector) layer = buildVectorTiles(map, id, title, cfg, isEvent || id === 'attacks', o);
+    else if (id === 'borders') layer = buildBorders(map, fc, true);
+    else if (id === 'khorasan') layer = buildKhorasan(map, fc);
+    else if (isEvent || id === 'attacks') layer = buildEvents(map, fc, title, o);
+    else if (id === 'cities') layer = buildCities(map, fc);
+    else layer = buildGeneric(map, fc, title);
+    layers[id] = layer;
   }
-
-  function buildGeneric(map, fc, title) {
-    const s = S.generic;
-    return L.geoJSON(fc, {
-      pane: 'extra',
-      style: () => ({ color: s.color, weight: s.weight, fillOpacity: s.fillOpacity, className: 'generic-shape' }),
-      pointToLayer: (f, ll) => L.circleMarker(ll, {
-        pane: 'extra', radius: 5, color: '#fff', weight: 1, fillColor: s.color, fillOpacity: 0.8, className: 'generic-marker',
-      }),
-      onEachFeature: (f, l) => l.bindPopup(() => genericPopup(f, title), popupOptions(map)),
-    });
-  }
-
-  // ---- basemap and vector tiles
-
-  // The offline basemap (@2x on high-density screens through {r}), or the
-  // online one the server was told of. The page draws its own city labels,
-  // so the offline basemap leaves them out.
-  function addBasemap(map, cfg, pageHasCities) {
-    const b = cfg.basemap;
-    let url = b.url;
-    if (b.offline && pageHasCities) url += (url.includes('?') ? '&' : '?') + 'cities=off';
-    const layer = L.tileLayer(url, {
-      minZoom: 0,
-      maxZoom: map.getMaxZoom(),
-      maxNativeZoom: b.maxNativeZoom || undefined,
-      attribution: b.attribution ? escapeHTML(b.attribution) : '',
-      className: 'basemap-tiles',
-    });
-    layer.addTo(map);
-    return layer;
-  }
-
-  // Clicks on vector tiles. VectorGrid 1.3's own click handling fails
-  // under Leaflet >= 1.8 (VectorGrid issue #274): Leaflet takes a clicked
-  // point of radius 10 px or less for a marker and asks its latlng, which
-  // VectorGrid's points lack, and throws (with the SVG renderer too). Its
-  // interactive canvases also cover the map and swallow the clicks meant
-  // for the layers below and for the map itself (a click beside a point
-  // closed no popup). So vector layers are drawn with interactive: false,
-  // clicks pass through, and one map click handler looks for the feature
-  // under the pointer among those the loaded tiles drew. Not among the
-  // API's features near the click (a bbox query): below the tiles' top
-  // zoom a tile keeps only its most severe points, so the API's nearest is
-  // mostly a point that is not drawn; the tiles' features are exactly what
-  // is drawn, under the page's filters too (a feature the style hides is
-  // never drawn). The popup's content then comes from the API by id, as a
-  // GeoJSON layer's does: tiles drop null properties and round coordinates
-  // to their grid.
-
-  // How far from a drawn shape a click still hits it, in screen pixels.
-  const HIT_SLOP = L.Browser.mobile ? 6 : 3;
-
-  // Whether tile pixel p is inside the rings of parts (even-odd), and
-  // whether it is within w of their edges (closed: each ring's last point
-  // joins its first).
-  function insideParts(parts, p) {
-    let inside = false;
-    for (const part of parts) {
-      for (let i = 0, j = part.length - 1; i < part.length; j = i++) {
-        const a = part[i];
-        const b = part[j];
-        if ((a.y > p.y) !== (b.y > p.y) && p.x < ((b.x - a.x) * (p.y - a.y)) / (b.y - a.y) + a.x) inside = !inside;
-      }
+  // Credits a collection carries (e.g. GeoNames for cities), beside the
+  // fixed line that already covers borders and attacks.
+  for (const [id] of data) {
+    const a = (byId[id] || {}).attribution;
+    if (typeof a === 'string' && a.trim() && id !== 'borders' && id !== 'attacks') {
+      map.attributionControl.addAttribution(escapeHTML(a.trim()));
     }
-    return inside;
   }
-  function nearParts(parts, p, w, closed) {
-    for (const part of parts) {
-      for (let i = closed ? 0 : 1, j = closed ? part.length - 1 : 0; i < part.length; j = i++) {
-        if (L.LineUtil.pointToSegmentDistance(p, part[j], part[i]) <= w) return true;
-      }
-    }
-    return false;
+  const events = eventId && layers[eventId] && layers[eventId].eventLayer ? layers[eventId] : null;
+  const eventProps = new Set(Object.keys((queryables && queryables.properties) || {}));
+  if (events && !events.vector && eventProps.size === 0) {
+    for (const f of events.features()) for (const k of Object.keys(f.properties || {})) eventProps.add(k);
   }
-
-  // The feature of vector layer `layer` drawn under container point cp:
-  // { id, properties, latlng } or null. Points first, the nearest centre
-  // winning; then lines and shapes, the last drawn winning. It reads
-  // VectorGrid 1.3's tiles (the vendored, pinned version): each tile's
-  // renderer keeps its drawn features by id, points with their tile pixel
-  // and radius, lines and shapes with their parts in tile pixels.
-  function vectorHit(layer, map, cp, slop) {
-    const z = layer._tileZoom;
-    if (z === undefined || !layer._tiles || !layer._vectorTiles) return null;
-    // Tiles are drawn at zoom z and scaled to the map's zoom.
-    const scale = map.getZoomScale(map.getZoom(), z);
-    const size = layer.getTileSize();
-    const at = map.project(map.containerPointToLatLng(cp), z);
-    const tol = slop / scale;
-    let point = null;
-    let shape = null;
-    let best = Infinity;
-    for (const key of Object.keys(layer._tiles)) {
-      const tile = layer._tiles[key];
-      const drawn = layer._vectorTiles[key];
-      if (!tile.current || tile.coords.z !== z || !drawn || !drawn._features) continue;
-      const origin = L.point(tile.coords.x * size.x, tile.coords.y * size.y);
-      const p = at.subtract(origin);
-      // A tile's canvas shows only its own square: the click is on one
-      // tile (on two when on an edge).
-      if (p.x < -tol || p.y < -tol || p.x > size.x + tol || p.y > size.y + tol) continue;
-      for (const id of Object.keys(drawn._features)) {
-        const f = drawn._features[id].feature;
-        const o = f.options || {};
-        const w = (o.stroke === false ? 0 : (o.weight || 0) / 2) + tol;
-        if (f._point && f._radius !== undefined) {
-          const d = f._point.distanceTo(p);
-          if (d <= f._radius + w && d <= best) {
-            best = d;
-            point = { id, properties: f.properties || {}, latlng: map.unproject(f._point.add(origin), z) };
-          }
-        } else if (!point && f._parts) {
-          const closed = f instanceof L.Polygon;
-          if ((closed && o.fill !== false && insideParts(f._parts, p)) || nearParts(f._parts, p, w, closed)) {
-            shape = { id, properties: f.properties || {}, latlng: map.containerPointToLatLng(cp) };
-          }
-        }
-      }
-    }
-    return point || shape;
-  }
-
-  // Every vector layer of a map, for its one click handler.
-  const vectorLayersOf = new WeakMap();
-
-  // One click handler per map: the top vector layer (by pane) with a
-  // feature under the click opens its popup. A pointer cursor shows over
-  // features, as over GeoJSON markers.
-  function watchVectorClicks(map, layer) {
-    let layers = vectorLayersOf.get(map);
-    if (layers) {
-      layers.add(layer);
-      return;
-    }
-    layers = new Set([layer]);
-    vectorLayersOf.set(map, layers);
-    const hitAt = (cp) => {
-      const on = [...layers].filter((l) => map.hasLayer(l))
-        .sort((a, b) => (PANES[b.options.pane] || 0) - (PANES[a.options.pane] || 0));
-      for (const l of on) {
-        const hit = vectorHit(l, map, cp, HIT_SLOP);
-        if (hit) return { layer: l, hit };
-      }
-      return null;
-    };
-    // A popup that opens while one is being fetched wins over it.
-    let gen = 0;
-    map.on('popupopen', () => { gen++; });
-    map.on('click', (e) => {
-      const found = hitAt(e.containerPoint);
-      if (!found) return;
-      const mine = ++gen;
-      found.layer.openHit(found.hit, () => mine === gen);
-    });
-    const node = map.getContainer();
-    let queued = null;
-    map.on('mousemove', (e) => {
-      if (queued === null) {
-        requestAnimationFrame(() => {
-          const cp = queued;
-          queued = null;
-          node.classList.toggle('vector-hit', !(map.dragging && map.dragging.moving()) && !!hitAt(cp));
-        });
-      }
-      queued = e.containerPoint;
-    });
-    map.on('mouseout dragstart zoomstart', () => node.classList.remove('vector-hit'));
-  }
-
-  // A large layer drawn from /tiles/{id}/{z}/{x}/{y}.mvt on canvas. An
-  // event layer is styled as its GeoJSON twin would be, and setFilter hides
-  // the tile features the page's filters drop (the counts and the table of
-  // a large layer come from the API with the same filters).
-  function buildVectorTiles(map, id, title, cfg, eventLike, hooks) {
-    const s = S.generic;
-    let keep = null;
-    let colorMode = 'attribution';
-    // VectorGrid 1.3 passes (properties, zoom) only, not the geometry
-    // type: an event layer is points; any other gets one style that
-    // serves points, lines and polygons.
-    const style = (p) => {
-      if (eventLike) {
-        if (keep && !keep(p)) return [];
-        return {
-          radius: markerRadius(p.killed), fill: true, fillColor: eventColor(p, colorMode),
-          fillOpacity: S.marker.fillOpacity, color: '#fff', weight: 0.8, stroke: true,
-        };
-      }
-      return { radius: 4, color: s.color, weight: s.weight, fill: true, fillColor: s.color, fillOpacity: s.fillOpacity };
-    };
-    const layer = L.vectorGrid.protobuf(`tiles/${encodeURIComponent(id)}/{z}/{x}/{y}.mvt`, {
-      pane: eventLike ? 'attacks' : 'extra',
-      rendererFactory: L.canvas.tile,
-      // Clicks are found by watchVectorClicks, not by VectorGrid.
-      interactive: false,
-      maxNativeZoom: cfg.tileMaxZoom || 14,
-      maxZoom: map.getMaxZoom(),
-      className: `vector-tiles vector-${id}`,
-      vectorTileLayerStyles: { [id]: style },
-      getFeatureId: (f) => (f.properties && f.properties.id) || f.id,
-    });
-    // A clicked feature's popup, the one its GeoJSON twin would open, from
-    // the API's feature (the tile's when the API fails); current() says
-    // whether it is still wanted.
-    layer.openHit = (hit, current) => {
-      const show = (f, ll) => {
-        if (!current() || !map.hasLayer(layer)) return;
-        const content = eventLike ? attackPopup(f, ll, 1) : genericPopup(f, title);
-        const popup = L.popup(popupOptions(map)).setLatLng(ll).setContent(content);
-        const fid = featureId(f);
-        if (eventLike && fid) popup.eventId = fid;
-        popup.openOn(map);
-      };
-      fetchJSON(new URL(`collections/${encodeURIComponent(id)}/items/${encodeURIComponent(hit.id)}`, API))
-        .then((f) => {
-          const g = f.geometry;
-          show(f, g && g.type === 'Point' ? L.latLng(g.coordinates[1], g.coordinates[0]) : hit.latlng);
-        })
-        .catch((err) => {
-          console.warn(`${title}: feature ${hit.id}:`, err);
-          show({ id: hit.properties.id !== undefined ? hit.properties.id : hit.id, properties: hit.properties }, hit.latlng);
-        });
-    };
-    watchVectorClicks(map, layer);
-    layer.tilesLoaded = 0;
-    layer.on('tileload', () => { layer.tilesLoaded++; });
-    layer.vector = true;
-    // GridLayer.redraw asks for tiles at the map's zoom unrounded (5.25
-    // with zoomSnap 0.25), which the server refuses; set the view again
-    // instead, which rounds it.
-    function redrawTiles() {
-      const m = layer._map;
-      if (!m) return;
-      layer._removeAllTiles();
-      layer._tileZoom = undefined;
-      layer._setView(m.getCenter(), m.getZoom());
-    }
-    if (eventLike) {
-      layer.eventLayer = true;
-      layer.title = title;
-      layer.setFilter = (pred) => { keep = pred; redrawTiles(); };
-      layer.setColor = (c) => { colorMode = c; redrawTiles(); };
-      layer.setMode = () => {};
-      layer.mode = () => 'circles';
-      // open a feature known from the API (a table row).
-      layer.open = (fid, opts, feature) => {
-        if (!feature || !feature.geometry || feature.geometry.type !== 'Point') return false;
-        const [lon, lat] = feature.geometry.coordinates;
-        const ll = L.latLng(lat, lon);
-        if (!(opts && opts.noMove)) map.setView(ll, Math.max(map.getZoom(), 7), { animate: !(opts && opts.instant) });
-        const popup = L.popup(popupOptions(map)).setLatLng(ll).setContent(attackPopup(feature, ll, 1));
-        popup.eventId = fid;
-        popup.openOn(map);
-        if (hooks && hooks.onOpen) hooks.onOpen(fid);
-        return true;
-      };
-    }
-    return layer;
-  }
-
-  // ---- legend
-
-  // Reference circles side by side, bottom-aligned, each labelled below.
-  function legendCircles(color) {
-    const refs = S.marker.referenceKilled;
-    const radii = refs.map(markerRadius);
-    const gap = 10;
-    const h = radii[radii.length - 1] * 2 + 18;
-    const base = h - 15;
-    let x = 2;
-    const parts = [];
-    refs.forEach((k, i) => {
-      const r = radii[i];
-      const cx = x + r;
-      parts.push(svg('circle', { cx, cy: base - r, r, fill: color, 'fill-opacity': 0.25, stroke: '#555', 'stroke-width': 1 }));
-      const t = svg('text', { x: cx, y: h - 2, 'font-size': 11, fill: '#333', 'text-anchor': 'middle' });
-      t.textContent = String(k);
-      parts.push(t);
-      x += 2 * r + gap;
-    });
-    const w = x;
-    return svg('svg', { width: w, height: h, viewBox: `0 0 ${w} ${h}`, role: 'img', 'aria-label': `Marker area for ${refs.join(', ')} killed` }, ...parts);
-  }
-
-  function swatchLine(style) {
-    const root = svg('svg', { width: 30, height: 12, 'aria-hidden': 'true' });
-    root.append(svg('line', {
-      x1: 1, y1: 6, x2: 29, y2: 6, stroke: style.color, 'stroke-width': style.weight,
-      'stroke-dasharray': style.dashArray || null,
-    }));
-    return root;
-  }
-
-  function dot(color, r) {
-    const d = (r + 1) * 2;
-    const root = svg('svg', { width: d, height: d, 'aria-hidden': 'true', class: 'legend-dot' });
-    root.append(svg('circle', { cx: d / 2, cy: d / 2, r, fill: color, 'fill-opacity': S.marker.fillOpacity, stroke: '#fff', 'stroke-width': 1 }));
-    return root;
-  }
-
-  // The legend's content for the current display: colour classes with
-  // the counts shown, what size means, and the other layers.
-  function legendItems(events, opts) {
-    const items = [];
-    if (events) {
-      const counts = events.classCounts ? events.classCounts() : null;
-      const c = (k) => (counts ? el('span', { class: 'count' }, ` (${counts[k] || 0})`) : null);
-      let rows;
-      let heading;
-      if (opts.color === 'type') {
-        heading = `${events.title || 'Events'}, by attack type`;
-        rows = KS.TYPES.map((t) => el('li', null, dot(typeStyle(t.key).color, 6), ` ${typeStyle(t.key).label}`, c(t.key)));
-      } else {
-        heading = `${events.title && events.title.length < 28 ? events.title : 'Attacks'}, by attribution`;
-        rows = Object.entries(S.attribution).map(([key, s]) => el('li', null, dot(s.color, 6), ` ${s.label}`, c(key)));
-        if (counts && counts.other) rows.push(el('li', null, dot(S.attributionUnknown.color, 6), ` ${S.attributionUnknown.label}`, c('other')));
-      }
-      const mode = events.mode ? events.mode() : 'circles';
-      if (mode === 'heat') {
-        items.push(el('section', null,
-          el('h3', null, `${events.title && events.title.length < 28 ? events.title : 'Events'}: heat map`),
-          el('div', { class: 'heat-ramp', 'aria-hidden': 'true' }),
-          el('p', { class: 'legend-note' }, 'Where events gather, weighted by the number killed. Switch to circles or clusters to see each event.')));
-      } else {
-        items.push(el('section', null, el('h3', null, heading), el('ul', { class: 'legend-list' }, rows)));
-        const refColor = opts.color === 'type' ? typeStyle('suicide').color : (S.attribution.claimed || S.attributionUnknown).color;
-        items.push(el('section', null,
-          el('h3', null, 'Marker area: people killed'),
-          el('div', { class: 'legend-sizes' }, legendCircles(refColor)),
-          el('p', { class: 'legend-note' }, mode === 'clusters'
-            ? 'A cluster shows the total killed in it, ringed by its events\u2019 colours; click it to zoom in or spread it.'
-            : 'Smallest dot: none killed or unknown. Events at one point are spread on a ring.')));
-      }
-    }
-    if (opts.haveKhorasan) {
-      items.push(el('section', null,
-        el('h3', null, 'Greater Khorasan (approximate)'),
-        el('ul', { class: 'legend-list' },
-          el('li', null, swatchLine(S.khorasan.main), ` ${S.khorasan.main.label || 'Main outline'}`),
-          el('li', null, swatchLine(S.khorasan.broad), ` ${S.khorasan.broad.label || 'Broad variant'}`)),
-        el('p', { class: 'legend-note' }, 'Historical region, hand-drawn. Not ISIS-K\u2019s territory.')));
-    }
-    if (opts.haveCities) {
-      items.push(el('section', null,
-        el('h3', null, 'Cities'),
-        el('p', { class: 'legend-cities' },
-          el('span', { class: 'legend-city city-anchor' }, 'Herat'), ' historical anchor, ',
-          el('span', { class: 'legend-city city-other' }, 'Peshawar'), ' other')));
-    }
-    return items;
-  }
-
-  function buildLegend(getItems, open) {
-    let body = null;
-    const Legend = L.Control.extend({
-      options: { position: 'bottomright' },
-      onAdd() {
-        body = el('div', { class: 'legend-body', role: 'group', 'aria-label': 'Legend' }, getItems());
-        const box = el('details', { class: 'legend leaflet-bar', open: open !== false },
-          el('summary', null, 'Legend'), body);
-        L.DomEvent.disableClickPropagation(box);
-        L.DomEvent.disableScrollPropagation(box);
-        return box;
-      },
-    });
-    const legend = new Legend();
-    legend.refresh = () => {
-      if (body) body.replaceChildren(...getItems());
-    };
-    return legend;
-  }
-
-  // The first view: the Khorasan outline's bounds, grown to take in the
-  // events near it (those within one region-size of it). Far events (e.g.
-  // Moscow, Istanbul) stay reachable with the "All attacks" button.
-  function regionView(khorasan, events, borders) {
-    let b = khorasan && khorasan.getBounds && khorasan.getBounds().isValid() ? L.latLngBounds(khorasan.getBounds().getSouthWest(), khorasan.getBounds().getNorthEast()) : null;
-    if (events && events.items) {
-      const near = b ? b.pad(1) : null;
-      for (const m of events.items) {
-        if (!near || near.contains(m.realLatLng)) b = b ? b.extend(m.realLatLng) : L.latLngBounds(m.realLatLng, m.realLatLng);
-      }
-    }
-    if (!b && borders && borders.getBounds && borders.getBounds().isValid()) b = borders.getBounds();
-    return b;
-  }
-
-  // ---- loading everything
-
-  // load fetches the style, the settings and every collection, and draws
-  // them on map. It returns what the pages need: the layers by id, their
-  // titles and sizes, the event layer and its id, and the load failures.
-  // opts.dataId picks the event layer (default attacks, else the first
-  // point layer with a date property); opts.onOpen(id) is called when an
-  // event's popup opens.
-  async function load(map, opts) {
-    const o = opts || {};
-    const [{ problem: styleProblem }, cfg, { collections }] = await Promise.all([
-      loadStyle(), loadConfig(), fetchJSON(new URL('collections', API)),
-    ]);
-    if (!Array.isArray(collections)) throw new Error('/api/collections: no "collections" list');
-    const container = map.getContainer();
-    container.style.background = S.sea;
-    const ids = collections.map((c) => c.id);
-    const order = [...KNOWN.filter((k) => ids.includes(k)), ...ids.filter((id) => !KNOWN.includes(id))];
-    const byId = Object.fromEntries(collections.map((c) => [c.id, c]));
-    const basemap = addBasemap(map, cfg, ids.includes('cities'));
-    // Layers over the threshold come as vector tiles, the others as GeoJSON.
-    const sizes = await Promise.all(order.map((id) => layerCount(id).catch(() => null)));
-    const sizeOf = Object.fromEntries(order.map((id, i) => [id, sizes[i]]));
-    const vectorIds = new Set(order.filter((id) => sizeOf[id] !== null && sizeOf[id] > cfg.vectorThreshold));
-    const dataId = o.dataId && ids.includes(o.dataId) ? o.dataId : (ids.includes('attacks') ? 'attacks' : null);
-    let queryables = null;
-    const wantQ = dataId || order.find((id) => !KNOWN.includes(id));
-    // The event layer's properties: its queryables (every layer has them).
-    const qPromise = wantQ ? fetchJSON(new URL(`collections/${encodeURIComponent(wantQ)}/queryables`, API)).catch(() => null) : Promise.resolve(null);
-    // A layer that fails to load is reported; the others are still drawn.
-    const settled = await Promise.allSettled(order.map((id) => (vectorIds.has(id)
-      ? Promise.resolve({ type: 'FeatureCollection', features: [], numberMatched: sizeOf[id], vector: true })
-      : fetchAllItems(id))));
-    queryables = await qPromise;
-    const data = [];
-    const failures = [];
-    settled.forEach((r, i) => {
-      if (r.status === 'fulfilled') data.push([order[i], r.value]);
-      else failures.push(`${(byId[order[i]] || {}).title || order[i]}: ${r.reason && r.reason.message || r.reason}`);
-    });
-    let eventId = dataId;
-    if (!eventId && queryables && wantQ) {
-      const props = Object.entries(queryables.properties || {});
-      if (props.some(([, v]) => v && (v.format === 'date' || v.format === 'date-time'))) eventId = wantQ;
-    }
-
-    const layers = {};
-    const titles = {};
-    const counts = {};
-    for (const [id, fc] of data) {
-      const meta = byId[id] || {};
-      const title = meta.title || id;
-      titles[id] = title;
-      counts[id] = fc.vector ? fc.numberMatched : fc.features.length;
-      let layer;
-      const isEvent = id === eventId;
-      if (fc.vector) layer = buildVectorTiles(map, id, title, cfg, isEvent || id === 'attacks', o);
-      else if (id === 'borders') layer = buildBorders(map, fc, true);
-      else if (id === 'khorasan') layer = buildKhorasan(map, fc);
-      else if (isEvent || id === 'attacks') layer = buildEvents(map, fc, title, o);
-      else if (id === 'cities') layer = buildCities(map, fc);
-      else layer = buildGeneric(map, fc, title);
-      layers[id] = layer;
-    }
-    // Credits a collection carries (e.g. GeoNames for cities), beside the
-    // fixed line that already covers borders and attacks.
-    for (const [id] of data) {
-      const a = (byId[id] || {}).attribution;
-      if (typeof a === 'string' && a.trim() && id !== 'borders' && id !== 'attacks') {
-        map.attributionControl.addAttribution(escapeHTML(a.trim()));
-      }
-    }
-    const events = eventId && layers[eventId] && layers[eventId].eventLayer ? layers[eventId] : null;
-    const eventProps = new Set(Object.keys((queryables && queryables.properties) || {}));
-    if (events && !events.vector && eventProps.size === 0) {
-      for (const f of events.features()) for (const k of Object.keys(f.properties || {})) eventProps.add(k);
-    }
-    let dateProp = null;
-    if (queryables && queryables.properties) {
-      const d = Object.entries(queryables.properties).find(([, v]) => v && (v.format === 'date' || v.format === 'date-time'));
-      if (d) dateProp = d[0];
-    } else if (eventProps.has('date')) dateProp = 'date';
-    const region = regionView(layers.khorasan, events && !events.vector ? events : null, layers.borders);
-    return {
-      map, cfg, basemap, layers, titles, counts, order, ids, vectorIds, failures, styleProblem,
-      events, eventId: events ? eventId : null, eventProps, dateProp, region, collections: byId,
-    };
-  }
-
-  // The layer control, top of the map first.
-  function layerControl(map, ctx, opts) {
-    const { layers, titles, counts } = ctx;
-    const present = Object.keys(layers);
-    const controlOrder = ['cities', ctx.eventId, 'attacks', ...present.filter((id) => !KNOWN.includes(id) && id !== ctx.eventId), 'khorasan', 'borders']
-      .filter((id, i, a) => id && a.indexOf(id) === i && layers[id]);
-    const control = L.control.layers(null, null, { collapsed: !!(opts && opts.collapsed), position: 'topright' });
-    for (const id of controlOrder) {
-      const count = id === 'borders' || id === 'khorasan' ? '' : ` <span class="count">(${Number(counts[id]).toLocaleString('en-GB')})</span>`;
-      control.addOverlay(layers[id], escapeHTML(titles[id]) + count);
-    }
-    control.addTo(map);
-    const container = control.getContainer();
-    container.setAttribute('role', 'group');
-    container.setAttribute('aria-label', 'Map layers');
-    container.querySelector('.leaflet-control-layers-list').prepend(el('div', { class: 'control-heading' }, 'Layers'));
-    const toggle = container.querySelector('.leaflet-control-layers-toggle');
-    if (toggle) toggle.setAttribute('aria-label', 'Map layers');
-    return control;
-  }
-
-  // City labels favour places with many events.
-  function rankCities(ctx) {
-    const cities = ctx.layers.cities;
-    if (!cities || !cities.rank) return;
-    if (ctx.events && ctx.events.items) {
-      const byCity = {};
-      for (const m of ctx.events.items) {
-        const c = String((m.feature.properties || {}).city || '').trim().toLowerCase();
-        if (c) byCity[c] = (byCity[c] || 0) + 1;
-      }
-      cities.rank(byCity);
-    }
-    cities.declutter();
-  }
-
-  window.Khorasan.map = {
-    el, svg, escapeHTML, fmtInt, num, featureId, isBlank,
-    createMap, load, layerControl, rankCities, buildLegend, legendItems, popupOptions,
-    attributionStyle, attributionKey, typeStyle, markerRadius, eventColor, attackPopup, fetchJSON, API,
-    style: () => S,
+  let dateProp = null;
+  if (queryables && queryables.properties) {
+    const d = Object.entries(queryables.properties).find(([, v]) => v && (v.format === 'date' || v.format === 'date-time'));
+    if (d) dateProp = d[0];
+  } else if (eventProps.has('date')) dateProp = 'date';
+  const region = regionView(layers.khorasan, events && !events.vector ? events : null, layers.borders);
+  return {
+    map, cfg, basemap, layers, titles, counts, order, ids, vectorIds, failures, styleProblem,
+    events, eventId: events ? eventId : null, eventProps, dateProp, region, collections: byId,
   };
-}());
+}
+
+// The layer control, top of the map first.
+function layerControl(map, ctx, opts) {
+  const { layers, titles, counts } = ctx;
+  const present = Object.keys(layers);
+  const controlOrder = ['cities', ctx.eventId, 'attacks', ...present.filter((id) => !KNOWN.includes(id) && id !== ctx.eventId), 'khorasan', 'borders']
+    .filter((id, i, a) => id && a.indexOf(id) === i && layers[id]);
+  const control = L.control.layers(null, null, { collapsed: !!(opts && opts.collapsed), position: 'topright' });
+  for (const id of controlOrder) {
+    const count = id === 'borders' || id === 'khorasan' ? '' : ` <span class="count">(${Number(counts[id]).toLocaleString('en-GB')})</span>`;
+    control.addOverlay(layers[id], escapeHTML(titles[id]) + count);
+  }
+  control.addTo(map);
+  const container = control.getContainer();
+  container.setAttribute('role', 'group');
+  container.setAttribute('aria-label', 'Map layers');
+  container.querySelector('.leaflet-control-layers-list').prepend(el('div', { class: 'control-heading' }, 'Layers'));
+  const toggle = container.querySelector('.leaflet-control-layers-toggle');
+  if (toggle) toggle.setAttribute('aria-label', 'Map layers');
+  return control;
+}
+
+// City labels favour places with many events.
+function rankCities(ctx) {
+  const cities = ctx.layers.cities;
+  if (!cities || !cities.rank) return;
+  if (ctx.events && ctx.events.items) {
+    const byCity = {};
+    for (const m of ctx.events.items) {
+      const c = String((m.feature.properties || {}).city || '').trim().toLowerCase();
+      if (c) byCity[c] = (byCity[c] || 0) + 1;
+    }
+    cities.rank(byCity);
+  }
+  cities.declutter();
+}
+
+export {
+  featureId, createMap, load, layerControl, rankCities, popupOptions, attackPopup,
+};

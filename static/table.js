@@ -1,0 +1,153 @@
+// The map page's table of the events that pass the filters: sortable
+// columns (the order is the state's sort), one row per event (at most
+// TABLE_ROWS), the selected event's row lit, and keyboard moves between
+// rows. A row's click asks onOpen to show its event on the map.
+
+import * as KS from './state.js';
+import { featureId } from './map.js';
+import { attributionStyle } from './style.js';
+import { el, fmtInt } from './dom.js';
+import { TABLE_ROWS } from './sources.js';
+
+export function createTable(doc, store, ctx, onOpen) {
+  const $ = (id) => doc.getElementById(id);
+  const tbody = doc.querySelector('#events-table tbody');
+
+  const COLUMNS = [
+    { key: 'date', label: 'Date', prop: () => ctx.dateProp },
+    { key: 'name', label: 'Event', prop: () => 'name' },
+    { key: 'killed', label: 'Killed', prop: () => 'killed', cls: 'num' },
+    { key: 'attribution', label: 'Attribution', prop: () => 'attribution', cls: 'col-attribution' },
+  ];
+  const columns = () => COLUMNS.filter((c) => c.prop() && ctx.eventProps.has(c.prop()));
+
+  function buildHead() {
+    const tr = doc.querySelector('#events-table thead tr');
+    tr.replaceChildren(...columns().map((c) => {
+      const b = el('button', { type: 'button', class: 'sort', 'data-sort': c.key }, c.label, el('span', { class: 'sort-mark', 'aria-hidden': 'true' }));
+      b.addEventListener('click', () => {
+        const { sort } = store.get();
+        const desc = sort.key === c.key ? !sort.desc : (c.key === 'killed' || c.key === 'date');
+        store.change({ sort: { key: c.key, desc } });
+      });
+      return el('th', { scope: 'col', class: c.cls || null }, b);
+    }));
+  }
+
+  // syncHead: the sort marks as the state has them.
+  function syncHead() {
+    const { sort } = store.get();
+    for (const th of doc.querySelectorAll('#events-table th')) {
+      const b = th.querySelector('button');
+      const on = b.dataset.sort === sort.key;
+      if (on) th.setAttribute('aria-sort', sort.desc ? 'descending' : 'ascending');
+      else th.removeAttribute('aria-sort');
+      b.querySelector('.sort-mark').textContent = on ? (sort.desc ? ' ▼' : ' ▲') : '';
+      b.title = `Sort by ${b.textContent.replace(/[▲▼]/g, '').trim().toLowerCase()}`;
+    }
+  }
+
+  let rowsById = new Map();
+  // render draws rows (sorted already); count is how many events match
+  // in all, for the note under a table cut at TABLE_ROWS.
+  function render(rows, count) {
+    const state = store.get();
+    const cols = columns();
+    rowsById = new Map();
+    const shown = rows.slice(0, TABLE_ROWS);
+    const trs = shown.map((f, i) => {
+      const p = f.properties || {};
+      const id = featureId(f);
+      rowsById.set(id, f);
+      const cells = cols.map((c) => {
+        if (c.key === 'name') {
+          const b = el('button', { type: 'button', class: 'row-link', tabindex: i === 0 ? 0 : -1, 'data-id': id },
+            p.name || id);
+          const where = [p.city, p.country].filter((x) => x).join(', ');
+          return el('td', { class: 'col-name' }, b, where ? el('span', { class: 'city' }, where) : null);
+        }
+        if (c.key === 'date') {
+          const d = p[ctx.dateProp];
+          const cell = el('td', { class: 'col-date' }, d ? String(d).slice(0, 10) : '');
+          if (!cols.some((x) => x.key === 'name')) {
+            cell.replaceChildren(el('button', { type: 'button', class: 'row-link', tabindex: i === 0 ? 0 : -1, 'data-id': id }, d ? String(d).slice(0, 10) : id));
+          }
+          return cell;
+        }
+        if (c.key === 'killed') return el('td', { class: 'num' }, p.killed === null || p.killed === undefined ? '–' : fmtInt(p.killed));
+        if (c.key === 'attribution') {
+          return el('td', { class: 'col-attribution' },
+            p.attribution ? el('span', { class: 'swatch', style: `background:${attributionStyle(p.attribution).color}`, 'aria-hidden': 'true' }) : null,
+            p.attribution || '');
+        }
+        return el('td', { class: c.cls || null }, p[c.key] === null || p[c.key] === undefined ? '' : String(p[c.key]));
+      });
+      return el('tr', { 'data-id': id, class: id === state.sel ? 'selected' : null, 'aria-current': id === state.sel ? 'true' : null }, cells);
+    });
+    tbody.replaceChildren(...trs);
+    const note = $('table-note');
+    if (!rows.length) {
+      note.textContent = KS.hasFilters(state) ? 'No events match these filters.' : 'This layer has no events.';
+      note.hidden = false;
+    } else if (count > shown.length) {
+      note.textContent = `The table shows the first ${fmtInt(shown.length)} of ${fmtInt(count)} events; narrow the filters to see the others here, or download them all.`;
+      note.hidden = false;
+    } else note.hidden = true;
+  }
+
+  // Rows: a click (or Enter) shows the event on the map; the up and down
+  // arrows move between rows, and only one row is in the Tab order.
+  tbody.addEventListener('click', (ev) => {
+    const tr = ev.target.closest('tr[data-id]');
+    if (!tr || ev.target.closest('a')) return;
+    onOpen(tr.dataset.id);
+  });
+  tbody.addEventListener('keydown', (ev) => {
+    const b = ev.target.closest('.row-link');
+    if (!b) return;
+    const all = [...tbody.querySelectorAll('.row-link')];
+    const i = all.indexOf(b);
+    const j = { ArrowDown: i + 1, ArrowUp: i - 1, Home: 0, End: all.length - 1, PageDown: i + 10, PageUp: i - 10 }[ev.key];
+    if (j === undefined) return;
+    ev.preventDefault();
+    const k = Math.max(0, Math.min(all.length - 1, j));
+    b.tabIndex = -1;
+    all[k].tabIndex = 0;
+    all[k].focus();
+  });
+
+  // highlight lights the row of event id (none for null), scrolling it
+  // into view when asked.
+  function highlight(id, scroll) {
+    for (const tr of tbody.querySelectorAll('tr.selected')) {
+      tr.classList.remove('selected');
+      tr.removeAttribute('aria-current');
+    }
+    if (!id) return;
+    const tr = tbody.querySelector(`tr[data-id="${CSS.escape(id)}"]`);
+    if (!tr) return;
+    tr.classList.add('selected');
+    tr.setAttribute('aria-current', 'true');
+    const b = tr.querySelector('.row-link');
+    if (b) {
+      for (const x of tbody.querySelectorAll('.row-link[tabindex="0"]')) x.tabIndex = -1;
+      b.tabIndex = 0;
+    }
+    if (scroll) {
+      const wrap = $('table-wrap');
+      const r = tr.getBoundingClientRect();
+      const w = wrap.getBoundingClientRect();
+      const head = wrap.querySelector('thead').getBoundingClientRect().height;
+      if (r.top < w.top + head || r.bottom > w.bottom) wrap.scrollTop += r.top - w.top - head - w.height / 3;
+    }
+  }
+
+  return {
+    buildHead,
+    syncHead,
+    render,
+    highlight,
+    feature: (id) => rowsById.get(id),
+    ids: () => [...tbody.querySelectorAll('tr[data-id]')].map((tr) => tr.dataset.id),
+  };
+}
