@@ -13,7 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
-	"github.com/khorasan/khorasan/tiles"
+	"github.com/khorasan/khorasan/server/cache"
 )
 
 // otherRoute labels requests that no route answered: unknown paths, wrong
@@ -192,8 +192,8 @@ func (c *serverCollector) Collect(ch chan<- prometheus.Metric) {
 }
 
 // collectCache reports one cache; a nil or switched-off cache reports zeros.
-func (c *serverCollector) collectCache(ch chan<- prometheus.Metric, name string, cache *tiles.Cache) {
-	st := cache.Stats()
+func (c *serverCollector) collectCache(ch chan<- prometheus.Metric, name string, lru *cache.LRU) {
+	st := lru.Stats()
 	ch <- prometheus.MustNewConstMetric(c.hits, prometheus.CounterValue, float64(st.Hits), name)
 	ch <- prometheus.MustNewConstMetric(c.misses, prometheus.CounterValue, float64(st.Misses), name)
 	ch <- prometheus.MustNewConstMetric(c.bytes, prometheus.GaugeValue, float64(st.Bytes), name)

@@ -10,7 +10,7 @@ import (
 	"strings"
 
 	"github.com/khorasan/khorasan/geo"
-	"github.com/khorasan/khorasan/tiles"
+	"github.com/khorasan/khorasan/server/cache"
 )
 
 // defaultResponseCacheBytes bounds the cache of items responses.
@@ -76,7 +76,7 @@ func (r *responseRecorder) Write(p []byte) (int, error) {
 
 // entry is the recorded response with its strong ETag and, for bodies
 // worth it, a gzipped copy made once.
-func (r *responseRecorder) entry() tiles.Entry {
+func (r *responseRecorder) entry() cache.Entry {
 	body := r.body.Bytes()
 	h := http.Header{}
 	h.Set("ETag", bodyETag(body))
@@ -85,7 +85,7 @@ func (r *responseRecorder) entry() tiles.Entry {
 			h[k] = v
 		}
 	}
-	e := tiles.Entry{Body: body, Meta: h}
+	e := cache.Entry{Body: body, Meta: h}
 	if len(body) > 1024 && compressible(h.Get("Content-Type")) {
 		var gz bytes.Buffer
 		zw, _ := gzip.NewWriterLevel(&gz, gzip.DefaultCompression)
@@ -98,7 +98,7 @@ func (r *responseRecorder) entry() tiles.Entry {
 
 // writeCached sends a kept response, gzipped when the client takes it, and
 // answers If-None-Match itself.
-func writeCached(w http.ResponseWriter, r *http.Request, e tiles.Entry) error {
+func writeCached(w http.ResponseWriter, r *http.Request, e cache.Entry) error {
 	h := w.Header()
 	for k, v := range e.Meta.(http.Header) {
 		h[k] = slices.Clone(v) // the entry is shared between requests

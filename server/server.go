@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/khorasan/khorasan/geo"
+	"github.com/khorasan/khorasan/server/cache"
 	"github.com/khorasan/khorasan/tiles"
 )
 
@@ -71,12 +72,12 @@ type Server struct {
 	pages   pages
 	handler http.Handler
 	// responses keeps items responses by layer version; see items.go.
-	responses *tiles.Cache
+	responses *cache.LRU
 	// tileIndex holds the layers in memory for vector tiles.
 	tileIndex *tiles.Index
 	// tileCache is the tile service's cache, kept here for /metrics;
 	// routes sets it.
-	tileCache *tiles.Cache
+	tileCache *cache.LRU
 	// heavy bounds the items requests that scan whole layers.
 	heavy *heavyPool
 	// metrics is /metrics and the HTTP metrics' middleware (metrics.go).
@@ -94,7 +95,7 @@ func New(cfg Config, store Store, log *slog.Logger) *Server {
 		cfg.RequestTimeout = 30 * time.Second
 	}
 	s := &Server{cfg: cfg, store: store, log: log, pages: parsePages(),
-		responses: tiles.NewCache(defaultResponseCacheBytes), tileIndex: tiles.NewIndex(store)}
+		responses: cache.New(defaultResponseCacheBytes), tileIndex: tiles.NewIndex(store)}
 	ancestors := cfg.FrameAncestors
 	if CheckFrameAncestors(ancestors) != nil {
 		ancestors = "*"

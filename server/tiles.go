@@ -15,6 +15,7 @@ import (
 	"sync"
 
 	"github.com/khorasan/khorasan/geo"
+	"github.com/khorasan/khorasan/server/cache"
 	"github.com/khorasan/khorasan/tiles"
 )
 
@@ -59,7 +60,7 @@ type tileService struct {
 	cfg    TilesConfig
 	enc    *tiles.Encoder
 	render *tiles.Renderer
-	cache  *tiles.Cache
+	cache  *cache.LRU
 	// gzipWriters keeps *gzip.Writer at gzip.BestSpeed.
 	gzipWriters sync.Pool
 	// workers holds a token for each tile being made; see work.
@@ -79,7 +80,7 @@ func (s *Server) newTiles() *tileService {
 		cfg:     cfg,
 		enc:     &tiles.Encoder{Source: s.store, Index: s.tileIndex},
 		render:  &tiles.Renderer{Source: s.store},
-		cache:   tiles.NewCache(cfg.CacheBytes),
+		cache:   cache.New(cfg.CacheBytes),
 		workers: make(chan struct{}, runtime.GOMAXPROCS(0)),
 	}
 }
@@ -221,7 +222,7 @@ func (ts *tileService) vector(w http.ResponseWriter, r *http.Request, req tileRe
 			if err != nil {
 				return err
 			}
-			entry = tiles.Entry{Body: body}
+			entry = cache.Entry{Body: body}
 			// Compress for this client, or for the cache's later ones.
 			if len(body) > 0 && (ts.cache.On() || acceptsGzip(r.Header.Get("Accept-Encoding"))) {
 				entry.Gzip = ts.gzipTile(body)
@@ -240,7 +241,7 @@ func (ts *tileService) vector(w http.ResponseWriter, r *http.Request, req tileRe
 // write sends a tile, gzipped when the client takes it and a gzipped copy
 // is kept. The gzipped body has its own ETag (the same with -gzip), as the
 // gzip middleware would give it.
-func (ts *tileService) write(w http.ResponseWriter, r *http.Request, e tiles.Entry, etag string, hit bool) error {
+func (ts *tileService) write(w http.ResponseWriter, r *http.Request, e cache.Entry, etag string, hit bool) error {
 	h := w.Header()
 	body := e.Body
 	if e.Gzip != nil && acceptsGzip(r.Header.Get("Accept-Encoding")) {
@@ -407,7 +408,7 @@ func (ts *tileService) basemap(w http.ResponseWriter, r *http.Request, req tileR
 		tile, _ := tiles.Check(req.z, req.x, req.y, tiles.BasemapMaxZoom)
 		err := ts.work(ctx, func() error {
 			body, err := ts.render.RenderTile(ctx, tile, req.scale, noCities)
-			entry = tiles.Entry{Body: body}
+			entry = cache.Entry{Body: body}
 			return err
 		})
 		if err != nil {

@@ -1,4 +1,4 @@
-package tiles
+package cache
 
 import (
 	"fmt"
@@ -8,7 +8,7 @@ import (
 
 func TestCacheEvictsLeastRecentlyUsedWithinItsBytes(t *testing.T) {
 	body := make([]byte, 1000)
-	c := NewCache(3 * (1000 + 2 + entryOverhead))
+	c := New(3 * (1000 + 2 + entryOverhead))
 	c.Set("k1", Entry{Body: body})
 	c.Set("k2", Entry{Body: body})
 	c.Set("k3", Entry{Body: body})
@@ -30,7 +30,7 @@ func TestCacheEvictsLeastRecentlyUsedWithinItsBytes(t *testing.T) {
 }
 
 func TestCacheLargerThanLimitIsNotKept(t *testing.T) {
-	c := NewCache(100)
+	c := New(100)
 	c.Set("big", Entry{Body: make([]byte, 200)})
 	if _, ok := c.Get("big"); ok {
 		t.Error("an entry larger than the cache was kept")
@@ -38,7 +38,7 @@ func TestCacheLargerThanLimitIsNotKept(t *testing.T) {
 }
 
 func TestCacheOffKeepsNothing(t *testing.T) {
-	for name, c := range map[string]*Cache{"nil": nil, "zero": NewCache(0)} {
+	for name, c := range map[string]*LRU{"nil": nil, "zero": New(0)} {
 		c.Set("k", Entry{Body: []byte("x")})
 		if _, ok := c.Get("k"); ok {
 			t.Errorf("%s cache kept an entry", name)
@@ -47,7 +47,7 @@ func TestCacheOffKeepsNothing(t *testing.T) {
 }
 
 func TestCacheConcurrent(t *testing.T) {
-	c := NewCache(50_000)
+	c := New(50_000)
 	var wg sync.WaitGroup
 	for g := range 8 {
 		wg.Add(1)
@@ -68,7 +68,7 @@ func TestCacheConcurrent(t *testing.T) {
 }
 
 func BenchmarkCacheGet(b *testing.B) {
-	c := NewCache(1 << 20)
+	c := New(1 << 20)
 	c.Set("mvt|borders@2026-01-01|5/22/12", Entry{Body: make([]byte, 4000)})
 	b.ReportAllocs()
 	for b.Loop() {

@@ -1,4 +1,7 @@
-package tiles
+// Package cache is the byte-bounded LRU that server keeps whole responses
+// in (tiles, basemap PNGs, JSON items); it lives under server, its only
+// user, and imports nothing of the project.
+package cache
 
 import (
 	"container/list"
@@ -6,12 +9,12 @@ import (
 	"sync/atomic"
 )
 
-// Cache is an in-memory LRU of tiles bounded by the bytes it holds. Keys
-// carry the version of every layer a tile was made from (see Key), so a
-// layer's new version misses and its old tiles age out, while tiles of
-// other layers stay. It is safe for concurrent use. A nil *Cache, or one
-// made with a limit of 0 or less, keeps nothing.
-type Cache struct {
+// LRU is an in-memory cache bounded by the bytes it holds. Callers' keys
+// carry the version of every layer an entry was made from, so a layer's
+// new version misses and its old entries age out, while those of other
+// layers stay. It is safe for concurrent use. A nil *LRU, or one made with
+// a limit of 0 or less, keeps nothing.
+type LRU struct {
 	mu    sync.Mutex
 	max   int64
 	size  int64
@@ -21,7 +24,7 @@ type Cache struct {
 	hits, misses atomic.Int64
 }
 
-// Entry is what the cache keeps of one tile: its bytes and, for vector
+// Entry is what the cache keeps of one response: its bytes and, for vector
 // tiles, the same bytes gzipped (nil when not worth it).
 type Entry struct {
 	Body []byte
@@ -39,18 +42,18 @@ type cacheItem struct {
 // entryOverhead approximates what a cached entry costs beyond its bytes.
 const entryOverhead = 128
 
-// NewCache makes a cache that holds at most maxBytes of tiles.
-func NewCache(maxBytes int64) *Cache {
-	return &Cache{max: maxBytes, order: list.New(), items: map[string]*list.Element{}}
+// New makes a cache that holds at most maxBytes.
+func New(maxBytes int64) *LRU {
+	return &LRU{max: maxBytes, order: list.New(), items: map[string]*list.Element{}}
 }
 
-func (c *Cache) off() bool { return c == nil || c.max <= 0 }
+func (c *LRU) off() bool { return c == nil || c.max <= 0 }
 
 // On reports whether the cache keeps anything.
-func (c *Cache) On() bool { return !c.off() }
+func (c *LRU) On() bool { return !c.off() }
 
 // Get returns the entry kept under key.
-func (c *Cache) Get(key string) (Entry, bool) {
+func (c *LRU) Get(key string) (Entry, bool) {
 	if c.off() {
 		return Entry{}, false
 	}
@@ -70,7 +73,7 @@ func (c *Cache) Get(key string) (Entry, bool) {
 
 // Set keeps e under key, evicting the least recently used entries to stay
 // within the limit. An entry larger than the whole limit is not kept.
-func (c *Cache) Set(key string, e Entry) {
+func (c *LRU) Set(key string, e Entry) {
 	if c.off() {
 		return
 	}
@@ -101,19 +104,19 @@ func cost(key string, e Entry) int64 {
 	return int64(len(key)+len(e.Body)+len(e.Gzip)) + entryOverhead
 }
 
-// CacheStats is a snapshot of a cache's counters.
-type CacheStats struct {
+// Stats is a snapshot of a cache's counters.
+type Stats struct {
 	Hits, Misses int64
 	Entries      int
 	Bytes, Max   int64
 }
 
 // Stats returns the cache's counters.
-func (c *Cache) Stats() CacheStats {
+func (c *LRU) Stats() Stats {
 	if c.off() {
-		return CacheStats{}
+		return Stats{}
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return CacheStats{Hits: c.hits.Load(), Misses: c.misses.Load(), Entries: len(c.items), Bytes: c.size, Max: c.max}
+	return Stats{Hits: c.hits.Load(), Misses: c.misses.Load(), Entries: len(c.items), Bytes: c.size, Max: c.max}
 }
