@@ -45,4 +45,4 @@ printf 'runs: %s each; /render PNG is %s, %s bytes\n' "$runs" "$file" "$(wc -c <
 printf '%-44s median %8.1f ms\n' "/render 1200x800 PNG, all layers (curl)" "$r"
 printf '%-44s median %8.1f ms\n' "Chromium screenshot of the page, 1200x800" "$c"
 awk -v r="$r" -v c="$c" 'BEGIN {printf "ratio: the renderer is %.1f times faster\n", c / r}'
-go test -run '^$' -bench 'BenchmarkFigurePNG$' -benchtime "${runs}x" ./tiles | grep -E '^Benchmark'
+go test -run '^$' -bench 'BenchmarkFigurePNG$' -benchtime "${runs}x" ./tiles/figure | grep -E '^Benchmark'

@@ -19,7 +19,7 @@ import (
 
 	"github.com/khorasan/khorasan/geo"
 	"github.com/khorasan/khorasan/geo/cql2"
-	"github.com/khorasan/khorasan/tiles"
+	"github.com/khorasan/khorasan/tiles/figure"
 	"github.com/paulmach/orb"
 	"golang.org/x/sync/semaphore"
 )
@@ -31,7 +31,7 @@ const (
 	// two of the largest PNGs (8192² each) at once. A PNG holds 4 bytes a
 	// pixel while it is drawn (and a 16 MiB band of rasterizer), so the
 	// budget is about 550 MB of memory.
-	DefaultRenderPixels = 2 * tiles.MaxFigurePixels
+	DefaultRenderPixels = 2 * figure.MaxPixels
 	defaultFigureWidth  = 1200
 	defaultFigureHeight = 800
 	maxFigureLayers     = 16
@@ -57,8 +57,8 @@ var filterParams = []string{"datetime", "filter", "filter-lang", "filter-crs"}
 // layer. The filters (datetime, property=value, a CQL2 filter) apply to
 // each selected layer that has the properties they name, and leave the
 // others whole; a filter that no selected layer can take is refused.
-func ParseFigure(ctx context.Context, store Store, q url.Values) (tiles.Figure, error) {
-	f := tiles.Figure{Width: defaultFigureWidth, Height: defaultFigureHeight, Scale: 1, Legend: true, Format: tiles.FormatPNG}
+func ParseFigure(ctx context.Context, store Store, q url.Values) (figure.Figure, error) {
+	f := figure.Figure{Width: defaultFigureWidth, Height: defaultFigureHeight, Scale: 1, Legend: true, Format: figure.FormatPNG}
 	for name, vs := range q {
 		if strings.TrimSpace(name) == "" {
 			return f, &ParamError{"query", "a parameter has no name (\"=value\")"}
@@ -79,22 +79,22 @@ func ParseFigure(ctx context.Context, store Store, q url.Values) (tiles.Figure, 
 		*dst = n
 		return nil
 	}
-	if err := intParam("width", &f.Width, tiles.MaxFigureSide); err != nil {
+	if err := intParam("width", &f.Width, figure.MaxSide); err != nil {
 		return f, err
 	}
-	if err := intParam("height", &f.Height, tiles.MaxFigureSide); err != nil {
+	if err := intParam("height", &f.Height, figure.MaxSide); err != nil {
 		return f, err
 	}
 	if v, ok := single(q, "scale"); ok {
 		s, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
-		if err != nil || !(s >= 1 && s <= tiles.MaxFigureScale) {
-			return f, &ParamError{"scale", fmt.Sprintf("must be a number from 1 to %d (2 for print), got %q", tiles.MaxFigureScale, v)}
+		if err != nil || !(s >= 1 && s <= figure.MaxScale) {
+			return f, &ParamError{"scale", fmt.Sprintf("must be a number from 1 to %d (2 for print), got %q", figure.MaxScale, v)}
 		}
 		f.Scale = s
 	}
 	if v, ok := single(q, "format"); ok {
 		f.Format = strings.ToLower(strings.TrimSpace(v))
-		if f.Format != tiles.FormatPNG && f.Format != tiles.FormatSVG && f.Format != tiles.FormatPDF {
+		if f.Format != figure.FormatPNG && f.Format != figure.FormatSVG && f.Format != figure.FormatPDF {
 			return f, &ParamError{"format", fmt.Sprintf("must be png, svg or pdf, got %q", v)}
 		}
 	}
@@ -116,7 +116,7 @@ func ParseFigure(ctx context.Context, store Store, q url.Values) (tiles.Figure, 
 		return f, &ParamError{"bbox", "give bbox, or center with zoom, not both"}
 	case hasCenter != hasZoom:
 		if hasCenter {
-			return f, &ParamError{"zoom", "center needs a zoom (0 to " + strconv.Itoa(tiles.MaxFigureZoom) + ")"}
+			return f, &ParamError{"zoom", "center needs a zoom (0 to " + strconv.Itoa(figure.MaxZoom) + ")"}
 		}
 		return f, &ParamError{"center", "zoom needs a center=lon,lat"}
 	case hasBBox:
@@ -141,7 +141,7 @@ func ParseFigure(ctx context.Context, store Store, q url.Values) (tiles.Figure, 
 		f.Center = &c
 		z, err := strconv.ParseFloat(strings.TrimSpace(zoom), 64)
 		if err != nil {
-			return f, &ParamError{"zoom", fmt.Sprintf("must be a number from 0 to %d, got %q", tiles.MaxFigureZoom, zoom)}
+			return f, &ParamError{"zoom", fmt.Sprintf("must be a number from 0 to %d, got %q", figure.MaxZoom, zoom)}
 		}
 		f.Zoom = z
 	}
@@ -183,7 +183,7 @@ func ParseFigure(ctx context.Context, store Store, q url.Values) (tiles.Figure, 
 		return f, err
 	}
 	for i, l := range layers {
-		f.Layers = append(f.Layers, tiles.FigureLayer{Layer: l, Filter: filters[i]})
+		f.Layers = append(f.Layers, figure.Layer{Layer: l, Filter: filters[i]})
 	}
 	return f, nil
 }
@@ -326,7 +326,7 @@ func propertyNames(e cql2.Expr) []string {
 // per CPU) bounds the CPU they take, and a pixel budget their memory.
 type renderService struct {
 	s       *Server
-	figures *tiles.FigureRenderer
+	figures *figure.Renderer
 	err     error // the style could not be read
 	slots   chan struct{}
 	timeout time.Duration
@@ -346,7 +346,7 @@ func (s *Server) newRender() *renderService {
 		rs.budget = DefaultRenderPixels
 	}
 	rs.pixels = semaphore.NewWeighted(rs.budget)
-	st, err := tiles.ParseMapStyle(s.cfg.Style)
+	st, err := figure.ParseStyle(s.cfg.Style)
 	if len(s.cfg.Style) == 0 {
 		err = errors.New("no map style (static/style.json) was configured")
 	}
@@ -354,7 +354,7 @@ func (s *Server) newRender() *renderService {
 		rs.err = err
 		s.log.Error("static maps are off", "err", err)
 	}
-	rs.figures = &tiles.FigureRenderer{Source: s.store, Style: st}
+	rs.figures = &figure.Renderer{Source: s.store, Style: st}
 	s.renders = rs
 	return rs
 }
@@ -362,8 +362,8 @@ func (s *Server) newRender() *renderService {
 // figurePixels is what a figure costs of the pixel budget: a PNG its
 // device pixels; an SVG or a PDF, which hold no raster, its page in CSS
 // pixels, so that many at once are bounded too.
-func figurePixels(f tiles.Figure) int64 {
-	if f.Format != tiles.FormatPNG {
+func figurePixels(f figure.Figure) int64 {
+	if f.Format != figure.FormatPNG {
 		return int64(f.Width) * int64(f.Height)
 	}
 	return int64(math.Ceil(float64(f.Width)*f.Scale)) * int64(math.Ceil(float64(f.Height)*f.Scale))
@@ -373,11 +373,11 @@ func figurePixels(f tiles.Figure) int64 {
 // quarter of the render timeout for figures in flight to finish (FIFO,
 // so a large figure is not starved by small ones). The caller releases
 // cost pixels when done.
-func (rs *renderService) admit(ctx context.Context, f tiles.Figure) (int64, error) {
+func (rs *renderService) admit(ctx context.Context, f figure.Figure) (int64, error) {
 	cost := figurePixels(f)
 	if cost > rs.budget {
 		name := "scale"
-		if f.Format != tiles.FormatPNG || f.Scale == 1 {
+		if f.Format != figure.FormatPNG || f.Scale == 1 {
 			name = "width"
 		}
 		return 0, &ParamError{name, fmt.Sprintf("the figure needs %d pixels (width×scale × height×scale); this server draws at most %d at once", cost, rs.budget)}
@@ -396,9 +396,9 @@ func (rs *renderService) admit(ctx context.Context, f tiles.Figure) (int64, erro
 }
 
 var figureTypes = map[string]string{
-	tiles.FormatPNG: "image/png",
-	tiles.FormatSVG: "image/svg+xml",
-	tiles.FormatPDF: "application/pdf",
+	figure.FormatPNG: "image/png",
+	figure.FormatSVG: "image/svg+xml",
+	figure.FormatPDF: "application/pdf",
 }
 
 // render serves /render: GET (and HEAD) with query parameters, or POST
@@ -462,7 +462,7 @@ func (rs *renderService) render(w http.ResponseWriter, r *http.Request) error {
 	h.Set("Content-Disposition", `inline; filename="map.`+fig.Format+`"`)
 	h.Set("Content-Length", strconv.Itoa(buf.Len()))
 	h.Set("X-Content-Type-Options", "nosniff")
-	if fig.Format == tiles.FormatSVG {
+	if fig.Format == figure.FormatSVG {
 		// Nothing in a figure runs or loads anything.
 		h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'")
 	}
@@ -487,7 +487,7 @@ func (rs *renderService) tooLong(err error) error {
 
 // etag names the figure's state: the request and the version of every
 // layer it draws from, so an import changes it.
-func (rs *renderService) etag(ctx context.Context, fig tiles.Figure, q url.Values) (string, error) {
+func (rs *renderService) etag(ctx context.Context, fig figure.Figure, q url.Values) (string, error) {
 	var v strings.Builder
 	v.WriteString(renderFormat + "|" + q.Encode() + "|" + fig.BaseURL)
 	names := []string{"borders", "cities"}

@@ -42,7 +42,7 @@ func (s *Server) routes() http.Handler {
 	})).Methods(get...)
 	r.Handle("/config.json", s.handle(tl.pageConfig)).Methods(get...)
 
-	// Static maps (tiles.FigureRenderer) and the page for iframes.
+	// Static maps (figure.Renderer) and the page for iframes.
 	rs := s.newRender()
 	r.Handle("/render", s.handle(rs.render)).Methods(http.MethodGet, http.MethodHead, http.MethodPost)
 	r.Handle("/embed", s.handle(s.embed)).Methods(get...).Name(embedRoute)

@@ -17,6 +17,7 @@ import (
 	"github.com/khorasan/khorasan/geo"
 	"github.com/khorasan/khorasan/server/cache"
 	"github.com/khorasan/khorasan/tiles"
+	"github.com/khorasan/khorasan/tiles/basemap"
 )
 
 // TilesConfig configures the tile endpoints and what the page is told
@@ -59,7 +60,7 @@ type tileService struct {
 	s      *Server
 	cfg    TilesConfig
 	enc    *tiles.Encoder
-	render *tiles.Renderer
+	render *basemap.Renderer
 	cache  *cache.LRU
 	// gzipWriters keeps *gzip.Writer at gzip.BestSpeed.
 	gzipWriters sync.Pool
@@ -79,7 +80,7 @@ func (s *Server) newTiles() *tileService {
 		s:       s,
 		cfg:     cfg,
 		enc:     &tiles.Encoder{Source: s.store, Index: s.tileIndex},
-		render:  &tiles.Renderer{Source: s.store},
+		render:  &basemap.Renderer{Source: s.store},
 		cache:   cache.New(cfg.CacheBytes),
 		workers: make(chan struct{}, runtime.GOMAXPROCS(0)),
 	}

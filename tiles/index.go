@@ -448,7 +448,7 @@ func (x *Index) build(ctx context.Context, l geo.Layer) (*indexedLayer, error) {
 		if vertices += geo.CountPositions(f.Geometry); vertices > x.maxVertices {
 			return errTooLarge
 		}
-		full := projectGeometry(orb.Clone(f.Geometry), toWorld)
+		full := ProjectGeometry(orb.Clone(f.Geometry), toWorld)
 		shapes := []shape{newShape(full)}
 		if _, ok := full.(orb.Point); !ok {
 			out.points = false
@@ -657,6 +657,6 @@ func severityOf(v any) float64 {
 
 // toWorld is Web Mercator scaled to the unit square, y down.
 func toWorld(p orb.Point) orb.Point {
-	x, y := worldPixel(p, 0, 1)
+	x, y := WorldPixel(p, 0, 1)
 	return orb.Point{x, y}
 }

@@ -205,8 +205,8 @@ func (il *indexedLayer) cut(ml *mvt.Layer, t maptile.Tile, limit int) (picked []
 			if g = sh.clipTo(query); g == nil {
 				return true
 			}
-			full := func() orb.Geometry { return projectGeometry(il.shapes[i][0].meeting(query), project) }
-			if g = fitToTile(projectGeometry(g, project), !simplified, full); g == nil {
+			full := func() orb.Geometry { return ProjectGeometry(il.shapes[i][0].meeting(query), project) }
+			if g = fitToTile(ProjectGeometry(g, project), !simplified, full); g == nil {
 				return true
 			}
 		}
@@ -253,7 +253,7 @@ func (e *Encoder) cutFromSource(ctx context.Context, ml *mvt.Layer, l geo.Layer,
 	ox, oy := float64(t.X)*Extent, float64(t.Y)*Extent
 	// Tile units, not yet snapped to the grid: fitToTile snaps.
 	project := func(p orb.Point) orb.Point {
-		x, y := worldPixel(p, uint32(t.Z), Extent)
+		x, y := WorldPixel(p, uint32(t.Z), Extent)
 		return orb.Point{x - ox, y - oy}
 	}
 	return e.Source.Features(ctx, l.Name, q, func(f geo.Feature) error {
@@ -270,8 +270,8 @@ func (e *Encoder) cutFromSource(ctx context.Context, ml *mvt.Layer, l geo.Layer,
 				return nil
 			}
 		}
-		full := func() orb.Geometry { return projectGeometry(mercatorCut(orb.Clone(f.Geometry)), project) }
-		if g = fitToTile(projectGeometry(g, project), true, full); g == nil {
+		full := func() orb.Geometry { return ProjectGeometry(mercatorCut(orb.Clone(f.Geometry)), project) }
+		if g = fitToTile(ProjectGeometry(g, project), true, full); g == nil {
 			return nil
 		}
 		mf := geojson.NewFeature(g)
@@ -317,8 +317,8 @@ func properties(f geo.Feature, hasID bool) geojson.Properties {
 	return p
 }
 
-// projectGeometry moves every point of g (in place) through fn.
-func projectGeometry(g orb.Geometry, fn func(orb.Point) orb.Point) orb.Geometry {
+// ProjectGeometry moves every point of g (in place) through fn.
+func ProjectGeometry(g orb.Geometry, fn func(orb.Point) orb.Point) orb.Geometry {
 	switch g := g.(type) {
 	case orb.Point:
 		return fn(g)
@@ -332,7 +332,7 @@ func projectGeometry(g orb.Geometry, fn func(orb.Point) orb.Point) orb.Geometry 
 		}
 	case orb.MultiLineString:
 		for _, ls := range g {
-			projectGeometry(ls, fn)
+			ProjectGeometry(ls, fn)
 		}
 	case orb.Ring:
 		for i := range g {
@@ -340,15 +340,15 @@ func projectGeometry(g orb.Geometry, fn func(orb.Point) orb.Point) orb.Geometry 
 		}
 	case orb.Polygon:
 		for _, r := range g {
-			projectGeometry(r, fn)
+			ProjectGeometry(r, fn)
 		}
 	case orb.MultiPolygon:
 		for _, p := range g {
-			projectGeometry(p, fn)
+			ProjectGeometry(p, fn)
 		}
 	case orb.Collection:
 		for i := range g {
-			g[i] = projectGeometry(g[i], fn)
+			g[i] = ProjectGeometry(g[i], fn)
 		}
 	case orb.Bound:
 		return orb.Bound{Min: fn(g.Min), Max: fn(g.Max)}.ToPolygon()
@@ -356,8 +356,8 @@ func projectGeometry(g orb.Geometry, fn func(orb.Point) orb.Point) orb.Geometry 
 	return g
 }
 
-// surveyorArea is the signed area of a ring by the surveyor's formula.
-func surveyorArea(r orb.Ring) float64 {
+// SignedArea is the signed area of a ring by the surveyor's formula.
+func SignedArea(r orb.Ring) float64 {
 	var s float64
 	for i := 0; i+1 < len(r); i++ {
 		s += r[i][0]*r[i+1][1] - r[i+1][0]*r[i][1]

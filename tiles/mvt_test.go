@@ -210,7 +210,7 @@ func testPolygonSplitOverTwoTilesHasNoSeam(t *testing.T, e *Encoder) {
 	for i, r := range sq {
 		pr := make(orb.Ring, len(r))
 		for j, p := range r {
-			x, y := worldPixel(p, 4, Extent)
+			x, y := WorldPixel(p, 4, Extent)
 			pr[j] = orb.Point{x, y}
 		}
 		a := math.Abs(planar.Area(pr))
@@ -251,11 +251,11 @@ func TestPolygonRingsAreWoundForMVT(t *testing.T) { bothPaths(t, 0, testPolygonR
 func testPolygonRingsAreWoundForMVT(t *testing.T, e *Encoder) {
 	for _, f := range decode(t, encode(t, e, maptile.At(orb.Point{63, 33}, 5), "square"))["square"].Features {
 		p := f.Geometry.(orb.Polygon)
-		if surveyorArea(p[0]) <= 0 {
+		if SignedArea(p[0]) <= 0 {
 			t.Error("exterior ring has a negative area")
 		}
 		for _, h := range p[1:] {
-			if surveyorArea(h) >= 0 {
+			if SignedArea(h) >= 0 {
 				t.Error("hole has a positive area")
 			}
 		}

@@ -27,8 +27,8 @@ const (
 	BasemapMaxZoom = 10
 )
 
-// maxLat is the latitude where Web Mercator's square world ends.
-const maxLat = 85.0511287798066
+// MaxLat is the latitude where Web Mercator's square world ends.
+const MaxLat = 85.0511287798066
 
 // Check returns the tile z/x/y after checking that z is 0..maxZoom and x
 // and y are 0..2^z-1 (maptile.Tile.Valid checks x and y only). Its errors
@@ -47,11 +47,11 @@ func Check(z, x, y, maxZoom int) (maptile.Tile, error) {
 	return maptile.New(uint32(x), uint32(y), maptile.Zoom(z)), nil
 }
 
-// worldPixel is Web Mercator at zoom z in units of 1/scale of a tile:
+// WorldPixel is Web Mercator at zoom z in units of 1/scale of a tile:
 // x grows east from the antimeridian, y south from the north edge.
 // Latitudes are clamped to the square world.
-func worldPixel(p orb.Point, z uint32, scale float64) (x, y float64) {
-	lat := math.Max(-maxLat, math.Min(maxLat, p[1]))
+func WorldPixel(p orb.Point, z uint32, scale float64) (x, y float64) {
+	lat := math.Max(-MaxLat, math.Min(MaxLat, p[1]))
 	n := float64(uint64(1)<<z) * scale
 	x = (p[0]/360 + 0.5) * n
 	s := math.Sin(lat * math.Pi / 180)
@@ -59,8 +59,8 @@ func worldPixel(p orb.Point, z uint32, scale float64) (x, y float64) {
 	return x, y
 }
 
-// lonLat is the inverse of worldPixel.
-func lonLat(x, y float64, z uint32, scale float64) orb.Point {
+// LonLat is the inverse of worldPixel.
+func LonLat(x, y float64, z uint32, scale float64) orb.Point {
 	n := float64(uint64(1)<<z) * scale
 	lon := x/n*360 - 180
 	lat := math.Atan(math.Sinh(math.Pi*(1-2*y/n))) * 180 / math.Pi
@@ -69,8 +69,8 @@ func lonLat(x, y float64, z uint32, scale float64) orb.Point {
 
 // TilesCovering lists the tiles of zoom z that meet the bound, row by row.
 func TilesCovering(b orb.Bound, z int) []maptile.Tile {
-	minX, minY := worldPixel(orb.Point{b.Min[0], b.Max[1]}, uint32(z), 1)
-	maxX, maxY := worldPixel(orb.Point{b.Max[0], b.Min[1]}, uint32(z), 1)
+	minX, minY := WorldPixel(orb.Point{b.Min[0], b.Max[1]}, uint32(z), 1)
+	maxX, maxY := WorldPixel(orb.Point{b.Max[0], b.Min[1]}, uint32(z), 1)
 	last := float64(int(1)<<z) - 1
 	clampf := func(v float64) int { return int(math.Max(0, math.Min(last, math.Floor(v)))) }
 	var out []maptile.Tile

@@ -43,7 +43,7 @@ func fitToTile(g orb.Geometry, simplifyIt bool, full func() orb.Geometry) orb.Ge
 	case orb.Point, orb.MultiPoint:
 		// Points are snapped first and kept when they land in the box,
 		// as the Index's points are.
-		g = projectGeometry(g, floorPoint)
+		g = ProjectGeometry(g, floorPoint)
 	}
 	if g = clip.Geometry(tileBox, g); g == nil || g.Dimensions() == 0 {
 		return g
@@ -88,7 +88,7 @@ func fitToTile(g orb.Geometry, simplifyIt bool, full func() orb.Geometry) orb.Ge
 }
 
 // mercatorWorld is Web Mercator's square world, in degrees.
-var mercatorWorld = orb.Bound{Min: orb.Point{-180, -maxLat}, Max: orb.Point{180, maxLat}}
+var mercatorWorld = orb.Bound{Min: orb.Point{-180, -MaxLat}, Max: orb.Point{180, MaxLat}}
 
 // mercatorCut cuts polygons that reach past Mercator's edge to the square
 // world, in degrees, with simplefeatures' overlay. Projected whole, such a
@@ -108,14 +108,14 @@ func mercatorCut(g orb.Geometry) orb.Geometry {
 		return g
 	}
 	b := mp.Bound()
-	if b.Min[1] >= -maxLat && b.Max[1] <= maxLat {
+	if b.Min[1] >= -MaxLat && b.Max[1] <= MaxLat {
 		return g
 	}
 	world := sf.NewEnvelope(sf.XY{X: mercatorWorld.Min[0], Y: mercatorWorld.Min[1]}, sf.XY{X: mercatorWorld.Max[0], Y: mercatorWorld.Max[1]}).AsGeometry()
 	var out orb.MultiPolygon
 	for _, p := range mp {
 		pb := p.Bound()
-		if pb.Min[1] >= -maxLat && pb.Max[1] <= maxLat {
+		if pb.Min[1] >= -MaxLat && pb.Max[1] <= MaxLat {
 			out = append(out, p)
 			continue
 		}
@@ -284,9 +284,9 @@ func polygonsArea(mp orb.MultiPolygon) float64 {
 	for _, p := range mp {
 		for i, r := range p {
 			if i == 0 {
-				a += math.Abs(surveyorArea(r))
+				a += math.Abs(SignedArea(r))
 			} else {
-				a -= math.Abs(surveyorArea(r))
+				a -= math.Abs(SignedArea(r))
 			}
 		}
 	}
@@ -328,7 +328,7 @@ func snapPolygon(p orb.Polygon) orb.Polygon {
 			}
 			continue
 		}
-		if (i == 0) != (surveyorArea(r) > 0) {
+		if (i == 0) != (SignedArea(r) > 0) {
 			r.Reverse()
 		}
 		out = append(out, r)
@@ -388,7 +388,7 @@ func snapRing(r orb.Ring) orb.Ring {
 		return nil
 	}
 	ring := append(orb.Ring(pts), pts[0])
-	if surveyorArea(ring) == 0 {
+	if SignedArea(ring) == 0 {
 		return nil
 	}
 	return ring

@@ -100,9 +100,9 @@ func NewTileJSON(layers []geo.Layer, tileURL string, maxPoints int) TileJSON {
 	}
 	tj.Attribution = strings.Join(credits, "; ")
 	if empty {
-		bound = orb.Bound{Min: orb.Point{-180, -maxLat}, Max: orb.Point{180, maxLat}}
+		bound = orb.Bound{Min: orb.Point{-180, -MaxLat}, Max: orb.Point{180, MaxLat}}
 	}
-	clampLat := func(v float64) float64 { return math.Max(-maxLat, math.Min(maxLat, v)) }
+	clampLat := func(v float64) float64 { return math.Max(-MaxLat, math.Min(MaxLat, v)) }
 	tj.Bounds = [4]float64{math.Max(-180, bound.Min[0]), clampLat(bound.Min[1]), math.Min(180, bound.Max[0]), clampLat(bound.Max[1])}
 	w := math.Max(tj.Bounds[2]-tj.Bounds[0], tj.Bounds[3]-tj.Bounds[1])
 	zoom := 0.0

@@ -16,7 +16,7 @@ import (
 	"github.com/khorasan/khorasan/geo"
 	"github.com/khorasan/khorasan/server"
 	"github.com/khorasan/khorasan/static"
-	"github.com/khorasan/khorasan/tiles"
+	"github.com/khorasan/khorasan/tiles/figure"
 )
 
 // whereFlags collects repeated --where NAME=VALUE property filters.
@@ -94,7 +94,7 @@ func runRender(ctx context.Context, args []string, getenv func(string) string, s
 	if err != nil {
 		return err
 	}
-	style, err := tiles.ParseMapStyle(raw)
+	style, err := figure.ParseStyle(raw)
 	if err != nil {
 		return err
 	}
@@ -117,7 +117,7 @@ func runRender(ctx context.Context, args []string, getenv func(string) string, s
 		return err
 	}
 	fig.BaseURL = *baseURL
-	fr := &tiles.FigureRenderer{Source: store, Style: style}
+	fr := &figure.Renderer{Source: store, Style: style}
 	if *out == "-" {
 		return fr.Render(ctx, fig, stdout)
 	}

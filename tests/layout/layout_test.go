@@ -20,19 +20,23 @@ import (
 const module = "github.com/khorasan/khorasan/"
 
 // allowed lists, for each package of the product, the project packages
-// it may import directly. Imports flow one way: cmd → server → tiles →
-// geo → geo/cql2.
+// it may import directly. Imports flow one way: cmd → server →
+// tiles/figure → tiles/basemap → tiles/draw → tiles → geo → geo/cql2.
 var allowed = map[string][]string{
-	"geo/cql2":     {},
-	"geo":          {"geo/cql2"},
-	"tiles":        {"geo", "geo/cql2"},
-	"tiles/pack":   {"geo", "tiles"},
-	"server/cache": {},
-	"server":       {"geo", "geo/cql2", "server/cache", "tiles"},
-	"static":       {},
-	"data":         {},
-	"cmd/khorasan": {"data", "geo", "geo/cql2", "server", "static", "tiles", "tiles/pack"},
-	"cmd/gendata":  {},
+	"geo/cql2":                {},
+	"geo":                     {"geo/cql2"},
+	"tiles":                   {"geo", "geo/cql2"},
+	"tiles/draw":              {"tiles"},
+	"tiles/basemap":           {"geo", "tiles", "tiles/draw"},
+	"tiles/figure":            {"geo", "geo/cql2", "tiles", "tiles/basemap", "tiles/draw"},
+	"tiles/pack":              {"geo", "tiles"},
+	"tiles/internal/tiletest": {"data", "geo"},
+	"server/cache":            {},
+	"server":                  {"geo", "geo/cql2", "server/cache", "tiles", "tiles/basemap", "tiles/figure"},
+	"static":                  {},
+	"data":                    {},
+	"cmd/khorasan":            {"data", "geo", "geo/cql2", "server", "static", "tiles", "tiles/figure", "tiles/pack"},
+	"cmd/gendata":             {},
 }
 
 // drivers may be imported only by the package that owns the database.

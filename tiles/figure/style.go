@@ -1,4 +1,4 @@
-package tiles
+package figure
 
 import (
 	"encoding/json"
@@ -7,12 +7,14 @@ import (
 	"math"
 	"strconv"
 	"strings"
+
+	"github.com/khorasan/khorasan/tiles/draw"
 )
 
-// MapStyle is the one style of the map, the file static/style.json: the
-// web page and the figures of FigureRenderer both read it, so a report
-// figure looks like the map the analyst saw. Parse it with ParseMapStyle.
-type MapStyle struct {
+// Style is the one style of the map, the file static/style.json: the
+// web page and the figures of Renderer both read it, so a report
+// figure looks like the map the analyst saw. Parse it with ParseStyle.
+type Style struct {
 	Sea      string    `json:"sea"`
 	Land     PathStyle `json:"land"`
 	Khorasan struct {
@@ -64,10 +66,10 @@ type MarkerStyle struct {
 // AttributionOrder is the legend's order of the known attributions.
 var AttributionOrder = []string{"claimed", "attributed", "disputed"}
 
-// ParseMapStyle reads static/style.json and checks that every colour
+// ParseStyle reads static/style.json and checks that every colour
 // parses and the marker scale is usable.
-func ParseMapStyle(b []byte) (*MapStyle, error) {
-	var s MapStyle
+func ParseStyle(b []byte) (*Style, error) {
+	var s Style
 	if err := json.Unmarshal(b, &s); err != nil {
 		return nil, fmt.Errorf("map style: %w", err)
 	}
@@ -112,8 +114,8 @@ func ParseMapStyle(b []byte) (*MapStyle, error) {
 
 // Basemap is the basemap palette the style implies: its sea, land and
 // border colours, the rest from DefaultStyle.
-func (s *MapStyle) Basemap() Style {
-	st := DefaultStyle
+func (s *Style) Basemap() draw.Style {
+	st := draw.DefaultStyle
 	st.Sea = mustColor(s.Sea)
 	st.Land = mustColor(s.Land.FillColor)
 	st.Border = mustColor(s.Land.Color)
@@ -122,7 +124,7 @@ func (s *MapStyle) Basemap() Style {
 
 // Radius is the marker radius, in CSS pixels, for a number killed
 // (negative or unknown counts as none).
-func (s *MapStyle) Radius(killed float64) float64 {
+func (s *Style) Radius(killed float64) float64 {
 	if !(killed > 0) {
 		killed = 0
 	}
@@ -130,7 +132,7 @@ func (s *MapStyle) Radius(killed float64) float64 {
 }
 
 // attributionSwatch is the marker colour and legend key of an attribution.
-func (s *MapStyle) attributionSwatch(a string) (Swatch, string) {
+func (s *Style) attributionSwatch(a string) (Swatch, string) {
 	key := strings.ToLower(strings.TrimSpace(a))
 	if sw, ok := s.Attribution[key]; ok && key != "" {
 		return sw, key
@@ -187,7 +189,7 @@ func parseColor(s string) (color.RGBA, error) {
 	return color.RGBA{uint8(v >> 16), uint8(v >> 8), uint8(v), 0xff}, nil
 }
 
-// mustColor is parseColor for colours ParseMapStyle has checked.
+// mustColor is parseColor for colours ParseStyle has checked.
 func mustColor(s string) color.RGBA {
 	c, err := parseColor(s)
 	if err != nil {

@@ -1,4 +1,4 @@
-package tiles
+package figure
 
 import (
 	"fmt"
@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/khorasan/khorasan/tiles"
+	"github.com/khorasan/khorasan/tiles/draw"
 	"github.com/paulmach/orb"
 )
 
@@ -38,7 +40,7 @@ type legend struct {
 type legendRow struct {
 	h    float64
 	w    float64
-	draw func(c canvas, x, y float64) // y is the row's top
+	draw func(c draw.Canvas, x, y float64) // y is the row's top
 }
 
 func (lg *legend) add(r legendRow) {
@@ -48,26 +50,28 @@ func (lg *legend) add(r legendRow) {
 }
 
 func (lg *legend) heading(s string) {
-	lg.add(legendRow{h: 16, w: measure.width(s, fontBold, legendHead), draw: func(c canvas, x, y float64) {
-		c.text(textRun{at: orb.Point{x, y + 12}, s: s, size: legendHead, font: fontBold, color: ink})
+	lg.add(legendRow{h: 16, w: draw.Width(s, draw.Bold, legendHead), draw: func(c draw.Canvas, x, y float64) {
+		c.Text(draw.TextRun{At: orb.Point{x, y + 12}, Text: s, Size: legendHead, Font: draw.Bold, Color: ink})
 	}})
 }
 
 func (lg *legend) note(s string) {
-	lg.add(legendRow{h: 13, w: measure.width(s, fontRegular, legendNote), draw: func(c canvas, x, y float64) {
-		c.text(textRun{at: orb.Point{x, y + 10}, s: s, size: legendNote, font: fontRegular, color: greyInk})
+	lg.add(legendRow{h: 13, w: draw.Width(s, draw.Regular, legendNote), draw: func(c draw.Canvas, x, y float64) {
+		c.Text(draw.TextRun{At: orb.Point{x, y + 10}, Text: s, Size: legendNote, Font: draw.Regular, Color: greyInk})
 	}})
 }
 
 // item is a row with a symbol 24 pixels wide and a label.
-func (lg *legend) item(symbol func(c canvas, x, y float64), label string, kind fontKind, col color.RGBA) {
-	lg.add(legendRow{h: 15, w: 28 + measure.width(label, kind, legendText), draw: func(c canvas, x, y float64) {
+func (lg *legend) item(symbol func(c draw.Canvas, x, y float64), label string, kind draw.FontKind, col color.RGBA) {
+	lg.add(legendRow{h: 15, w: 28 + draw.Width(label, kind, legendText), draw: func(c draw.Canvas, x, y float64) {
 		symbol(c, x, y+7.5)
-		c.text(textRun{at: orb.Point{x + 28, y + 11}, s: label, size: legendText, font: kind, color: col})
+		c.Text(draw.TextRun{At: orb.Point{x + 28, y + 11}, Text: label, Size: legendText, Font: kind, Color: col})
 	}})
 }
 
-func (lg *legend) gap(h float64) { lg.add(legendRow{h: h, draw: func(canvas, float64, float64) {}}) }
+func (lg *legend) gap(h float64) {
+	lg.add(legendRow{h: h, draw: func(draw.Canvas, float64, float64) {}})
+}
 
 // buildLegend explains the markers (colour: attribution; area: people
 // killed) and the other layers drawn.
@@ -84,7 +88,7 @@ func (fig *figure) buildLegend() *legend {
 	// The page's legend order: attacks, khorasan, cities, then the rest.
 	rank := map[string]int{kindAttacks: 0, kindKhorasan: 1, kindCities: 2, kindGeneric: 3, kindBorders: 4}
 	order := slices.Clone(fig.order)
-	slices.SortStableFunc(order, func(a, b FigureLayer) int {
+	slices.SortStableFunc(order, func(a, b Layer) int {
 		return rank[layerKind(a.Layer.Name)] - rank[layerKind(b.Layer.Name)]
 	})
 	for _, l := range order {
@@ -103,9 +107,9 @@ func (fig *figure) buildLegend() *legend {
 					sw = st.AttributionUnknown
 				}
 				col := mustColor(sw.Color)
-				lg.item(func(c canvas, x, y float64) {
-					c.circle(orb.Point{x + 10, y}, 6, mark{fill: col, fillOpacity: st.Marker.FillOpacity, stroke: white, strokeWidth: 1})
-				}, fmt.Sprintf("%s (%d)", sw.Label, counts[k]), fontRegular, ink)
+				lg.item(func(c draw.Canvas, x, y float64) {
+					c.Circle(orb.Point{x + 10, y}, 6, draw.Mark{Fill: col, FillOpacity: st.Marker.FillOpacity, Stroke: white, StrokeWidth: 1})
+				}, fmt.Sprintf("%s (%d)", sw.Label, counts[k]), draw.Regular, ink)
 			}
 			lg.heading("Marker area: people killed")
 			refs := st.Marker.ReferenceKilled
@@ -121,12 +125,12 @@ func (fig *figure) buildLegend() *legend {
 				rmax = math.Max(rmax, r)
 			}
 			claimed := mustColor(st.Attribution["claimed"].Color)
-			lg.add(legendRow{h: 2*rmax + 16, w: total, draw: func(c canvas, x, y float64) {
+			lg.add(legendRow{h: 2*rmax + 16, w: total, draw: func(c draw.Canvas, x, y float64) {
 				base := y + 2*rmax + 2
 				cx := x + 2
 				for i, r := range radii {
-					c.circle(orb.Point{cx + r, base - r}, r, mark{fill: claimed, fillOpacity: 0.25, stroke: greyInk, strokeWidth: 1})
-					c.text(textRun{at: orb.Point{cx + r, base + 11}, s: strconv.FormatFloat(refs[i], 'f', -1, 64), size: legendText, font: fontRegular, color: ink, anchor: anchorMiddle})
+					c.Circle(orb.Point{cx + r, base - r}, r, draw.Mark{Fill: claimed, FillOpacity: 0.25, Stroke: greyInk, StrokeWidth: 1})
+					c.Text(draw.TextRun{At: orb.Point{cx + r, base + 11}, Text: strconv.FormatFloat(refs[i], 'f', -1, 64), Size: legendText, Font: draw.Regular, Color: ink, Anchor: draw.AnchorMiddle})
 					cx += 2*r + 10
 				}
 			}})
@@ -142,32 +146,32 @@ func (fig *figure) buildLegend() *legend {
 				if label == "" {
 					label = "Outline"
 				}
-				lg.item(func(c canvas, x, y float64) {
-					c.stroke([][]orb.Point{{{x, y}, {x + 22, y}}}, false, mustColor(v.Color), opacity(v.Opacity, 1), v.Weight, dashes(v.DashArray))
-				}, label, fontRegular, ink)
+				lg.item(func(c draw.Canvas, x, y float64) {
+					c.Stroke([][]orb.Point{{{x, y}, {x + 22, y}}}, false, mustColor(v.Color), opacity(v.Opacity, 1), v.Weight, dashes(v.DashArray))
+				}, label, draw.Regular, ink)
 			}
 			lg.note("Historical region, hand-drawn. Not ISIS-K’s territory.")
 		case kindCities:
 			section()
 			lg.heading("Cities")
-			lg.add(legendRow{h: 15, w: 28 + 70 + measure.width("historical anchor", fontRegular, legendText), draw: func(c canvas, x, y float64) {
-				c.circle(orb.Point{x + 10, y + 7.5}, 2.5, mark{fill: anchorDot, fillOpacity: 1, stroke: white, strokeWidth: 1})
-				c.text(textRun{at: orb.Point{x + 16, y + 11}, s: "Herat", size: 11, font: fontItalic, color: anchorText})
-				c.text(textRun{at: orb.Point{x + 28 + 46, y + 11}, s: "historical anchor", size: legendText, font: fontRegular, color: ink})
+			lg.add(legendRow{h: 15, w: 28 + 70 + draw.Width("historical anchor", draw.Regular, legendText), draw: func(c draw.Canvas, x, y float64) {
+				c.Circle(orb.Point{x + 10, y + 7.5}, 2.5, draw.Mark{Fill: anchorDot, FillOpacity: 1, Stroke: white, StrokeWidth: 1})
+				c.Text(draw.TextRun{At: orb.Point{x + 16, y + 11}, Text: "Herat", Size: 11, Font: draw.Italic, Color: anchorText})
+				c.Text(draw.TextRun{At: orb.Point{x + 28 + 46, y + 11}, Text: "historical anchor", Size: legendText, Font: draw.Regular, Color: ink})
 			}})
-			lg.add(legendRow{h: 15, w: 28 + 70 + measure.width("other city", fontRegular, legendText), draw: func(c canvas, x, y float64) {
-				c.circle(orb.Point{x + 10, y + 7.5}, 2.5, mark{fill: cityDot, fillOpacity: 1, stroke: white, strokeWidth: 1})
-				c.text(textRun{at: orb.Point{x + 16, y + 11}, s: "Peshawar", size: 10.5, font: fontRegular, color: cityText})
-				c.text(textRun{at: orb.Point{x + 28 + 46, y + 11}, s: "other city", size: legendText, font: fontRegular, color: ink})
+			lg.add(legendRow{h: 15, w: 28 + 70 + draw.Width("other city", draw.Regular, legendText), draw: func(c draw.Canvas, x, y float64) {
+				c.Circle(orb.Point{x + 10, y + 7.5}, 2.5, draw.Mark{Fill: cityDot, FillOpacity: 1, Stroke: white, StrokeWidth: 1})
+				c.Text(draw.TextRun{At: orb.Point{x + 16, y + 11}, Text: "Peshawar", Size: 10.5, Font: draw.Regular, Color: cityText})
+				c.Text(draw.TextRun{At: orb.Point{x + 28 + 46, y + 11}, Text: "other city", Size: legendText, Font: draw.Regular, Color: ink})
 			}})
 		case kindGeneric:
 			section()
 			g := st.Generic
 			col := mustColor(g.Color)
 			title := firstNonEmpty(l.Layer.Title, l.Layer.Name)
-			lg.item(func(c canvas, x, y float64) {
-				c.rect(x+2, y-5, 18, 10, col, opacity(g.FillOpacity, 0.15), col, g.Weight)
-			}, title, fontRegular, ink)
+			lg.item(func(c draw.Canvas, x, y float64) {
+				c.Rect(x+2, y-5, 18, 10, col, opacity(g.FillOpacity, 0.15), col, g.Weight)
+			}, title, draw.Regular, ink)
 		}
 	}
 	if sections == 0 {
@@ -253,7 +257,7 @@ func (fig *figure) layout() *overlays {
 	ov := &overlays{}
 	top := 0.0
 	if t := strings.TrimSpace(fig.Title); t != "" {
-		ov.title = wrap(t, fontBold, titleSize, W-2*figPad)
+		ov.title = draw.Wrap(t, draw.Bold, titleSize, W-2*figPad)
 		if len(ov.title) > 3 {
 			ov.title = ov.title[:3]
 			ov.title[2] += "…"
@@ -261,7 +265,7 @@ func (fig *figure) layout() *overlays {
 		top = figPad + float64(len(ov.title))*titleLeading
 		ov.titleBox = box{0, 0, W, top}
 	}
-	ov.footer = wrap(fig.credits(), fontRegular, footerSize, W-12)
+	ov.footer = draw.Wrap(fig.credits(), draw.Regular, footerSize, W-12)
 	footTop := H - (float64(len(ov.footer))*footerLeading + 5)
 	ov.footerBox = box{0, footTop, W, H}
 
@@ -299,9 +303,9 @@ func (fig *figure) centreLat() float64 {
 	// Invert the projection at the middle row.
 	k := math.Exp2(fig.css.Zoom)
 	p0 := fig.css.Project(orb.Point{0, 0})
-	_, y0 := worldPixel(orb.Point{0, 0}, 0, 256)
+	_, y0 := tiles.WorldPixel(orb.Point{0, 0}, 0, 256)
 	cy := (float64(fig.Height)/2-p0[1])/k + y0
-	return lonLat(0, cy, 0, 256)[1]
+	return tiles.LonLat(0, cy, 0, 256)[1]
 }
 
 // niceDistance is the largest 1, 2 or 5 times a power of ten metres not
@@ -320,24 +324,24 @@ func niceDistance(m float64) float64 {
 }
 
 // drawOverlays paints the title band, legend, scale bar and attribution.
-func (fig *figure) drawOverlays(c canvas, ov *overlays) {
+func (fig *figure) drawOverlays(c draw.Canvas, ov *overlays) {
 	W := float64(fig.Width)
 	if len(ov.title) > 0 {
-		c.group("title")
+		c.Group("title")
 		b := ov.titleBox
-		c.rect(0, 0, W, b.y1, white, 0.85, color.RGBA{}, 0)
+		c.Rect(0, 0, W, b.y1, white, 0.85, color.RGBA{}, 0)
 		for i, line := range ov.title {
-			c.text(textRun{at: orb.Point{figPad, figPad + float64(i)*titleLeading + 13}, s: line, size: titleSize, font: fontBold, color: ink})
+			c.Text(draw.TextRun{At: orb.Point{figPad, figPad + float64(i)*titleLeading + 13}, Text: line, Size: titleSize, Font: draw.Bold, Color: ink})
 		}
-		c.end()
+		c.End()
 	}
 	if lg := ov.legend; lg != nil {
-		c.group("legend")
+		c.Group("legend")
 		b := ov.legendBox
-		c.rect(b.x0, b.y0, b.x1-b.x0, b.y1-b.y0, white, 0.92, panelRim, 0.8)
+		c.Rect(b.x0, b.y0, b.x1-b.x0, b.y1-b.y0, white, 0.92, panelRim, 0.8)
 		lc := c
 		if k := ov.legendScale; k != 1 {
-			lc = &scaledCanvas{canvas: c, o: orb.Point{b.x0, b.y0}, k: k}
+			lc = draw.Scale(c, orb.Point{b.x0, b.y0}, k)
 		}
 		// Rows are laid out from the legend's own origin, then placed.
 		y := legendPad
@@ -349,103 +353,22 @@ func (fig *figure) drawOverlays(c canvas, ov *overlays) {
 			}
 			y += r.h
 		}
-		c.end()
+		c.End()
 	}
 	if ov.scaleLen > 0 {
-		c.group("scale-bar")
+		c.Group("scale-bar")
 		b := ov.scaleBox
-		c.rect(b.x0, b.y0, b.x1-b.x0, b.y1-b.y0, white, 0.75, color.RGBA{}, 0)
+		c.Rect(b.x0, b.y0, b.x1-b.x0, b.y1-b.y0, white, 0.75, color.RGBA{}, 0)
 		x0, x1, y := figPad, figPad+ov.scaleLen, b.y1-6
-		c.stroke([][]orb.Point{{{x0, y - 5}, {x0, y}, {x1, y}, {x1, y - 5}}}, false, ink, 1, 1.5, nil)
-		c.text(textRun{at: orb.Point{x0 + 2, y - 7}, s: ov.scaleText, size: 10, font: fontRegular, color: ink})
-		c.end()
+		c.Stroke([][]orb.Point{{{x0, y - 5}, {x0, y}, {x1, y}, {x1, y - 5}}}, false, ink, 1, 1.5, nil)
+		c.Text(draw.TextRun{At: orb.Point{x0 + 2, y - 7}, Text: ov.scaleText, Size: 10, Font: draw.Regular, Color: ink})
+		c.End()
 	}
-	c.group("attribution")
+	c.Group("attribution")
 	b := ov.footerBox
-	c.rect(0, b.y0, W, b.y1-b.y0, white, 0.8, color.RGBA{}, 0)
+	c.Rect(0, b.y0, W, b.y1-b.y0, white, 0.8, color.RGBA{}, 0)
 	for i, line := range ov.footer {
-		c.text(textRun{at: orb.Point{6, b.y0 + 3 + float64(i)*footerLeading + 8}, s: line, size: footerSize, font: fontRegular, color: greyInk})
+		c.Text(draw.TextRun{At: orb.Point{6, b.y0 + 3 + float64(i)*footerLeading + 8}, Text: line, Size: footerSize, Font: draw.Regular, Color: greyInk})
 	}
-	c.end()
-}
-
-// paintScene writes the basemap scene (built at scale 1, so in CSS
-// pixels) as paths and text.
-func paintScene(c canvas, sc *scene) {
-	st := sc.style
-	c.group("basemap")
-	c.rect(0, 0, float64(sc.width), float64(sc.height), st.Sea, 1, color.RGBA{}, 0)
-	var land [][]orb.Point
-	for _, p := range sc.land {
-		for _, r := range p {
-			if s := simplifyPx(r, 0.3); len(s) >= 3 {
-				land = append(land, s)
-			}
-		}
-	}
-	c.fill(land, st.Land, 1)
-	var outlines [][]orb.Point
-	for _, ls := range sc.outlines {
-		outlines = append(outlines, simplifyPx(ls, 0.3))
-	}
-	c.stroke(outlines, false, st.Border, 1, sc.lineWidth, nil)
-	for _, l := range sc.labels {
-		c.text(textRun{at: l.at, s: l.text, size: l.size, font: l.font, color: l.color, halo: true, haloC: st.Halo, haloW: 1})
-		if l.dot {
-			c.circle(l.dotAt, l.dotR, mark{fill: l.dotC, fillOpacity: 1, stroke: st.Halo, strokeWidth: 0.8})
-		}
-	}
-	c.end()
-}
-
-// scaledCanvas draws onto another canvas scaled by k about origin o: the
-// legend, shrunk to fit a small figure.
-type scaledCanvas struct {
-	canvas
-	o orb.Point
-	k float64
-}
-
-func (sc *scaledCanvas) pt(p orb.Point) orb.Point {
-	return orb.Point{sc.o[0] + p[0]*sc.k, sc.o[1] + p[1]*sc.k}
-}
-
-func (sc *scaledCanvas) pts(lines [][]orb.Point) [][]orb.Point {
-	out := make([][]orb.Point, len(lines))
-	for i, l := range lines {
-		out[i] = make([]orb.Point, len(l))
-		for j, p := range l {
-			out[i][j] = sc.pt(p)
-		}
-	}
-	return out
-}
-
-func (sc *scaledCanvas) fill(rings [][]orb.Point, c color.RGBA, op float64) {
-	sc.canvas.fill(sc.pts(rings), c, op)
-}
-
-func (sc *scaledCanvas) stroke(lines [][]orb.Point, closed bool, c color.RGBA, op, width float64, dash []float64) {
-	var d []float64
-	for _, v := range dash {
-		d = append(d, v*sc.k)
-	}
-	sc.canvas.stroke(sc.pts(lines), closed, c, op, width*sc.k, d)
-}
-
-func (sc *scaledCanvas) circle(p orb.Point, r float64, m mark) {
-	m.strokeWidth *= sc.k
-	sc.canvas.circle(sc.pt(p), r*sc.k, m)
-}
-
-func (sc *scaledCanvas) rect(x, y, w, h float64, fill color.RGBA, op float64, border color.RGBA, bw float64) {
-	p := sc.pt(orb.Point{x, y})
-	sc.canvas.rect(p[0], p[1], w*sc.k, h*sc.k, fill, op, border, bw*sc.k)
-}
-
-func (sc *scaledCanvas) text(t textRun) {
-	t.at = sc.pt(t.at)
-	t.size *= sc.k
-	t.haloW *= sc.k
-	sc.canvas.text(t)
+	c.End()
 }

@@ -1,13 +1,10 @@
-package tiles
+package draw
 
 import (
-	"bufio"
 	"context"
 	"image"
 	"image/color"
 	"image/draw"
-	"image/png"
-	"io"
 	"math"
 	"sync"
 
@@ -18,52 +15,16 @@ import (
 	"golang.org/x/image/vector"
 )
 
-// png draws the figure on a raster exactly Width×Scale by Height×Scale
-// pixels: the basemap as the tiles draw it, then the layers and overlays.
-func (fig *figure) png(ctx context.Context, w io.Writer) error {
-	img := image.NewRGBA(image.Rect(0, 0, fig.dpr.Width, fig.dpr.Height))
-	sc, err := fig.basemap.scene(ctx, fig.dpr)
-	if err != nil {
-		return err
-	}
-	if err := sc.paint(ctx, img); err != nil { // as Draw does
-		return err
-	}
-	fig.scene = sc
-	rc := &rasterCanvas{ctx: ctx, dst: img, s: fig.Scale, z: vector.NewRasterizer(1, 1)}
-	if err := fig.draw(ctx, rc); err != nil {
-		return err
-	}
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	bw := bufio.NewWriterSize(w, 64<<10)
-	enc := png.Encoder{CompressionLevel: png.BestSpeed}
-	// Encoding 8192² pixels takes seconds; the deadline covers it too.
-	if err := enc.Encode(ctxWriter{ctx, bw}, img); err != nil {
-		return err
-	}
-	return bw.Flush()
+// NewRaster is a canvas onto dst, s device pixels to a CSS pixel; ctx
+// stops a large shape between bands.
+func NewRaster(ctx context.Context, dst *image.RGBA, s float64) *Raster {
+	return &Raster{ctx: ctx, dst: dst, s: s, z: vector.NewRasterizer(1, 1)}
 }
 
-// ctxWriter fails its writes once ctx is done, which stops an encoder
-// that writes as it goes (png writes each 32 KiB of compressed data).
-type ctxWriter struct {
-	ctx context.Context
-	w   io.Writer
-}
-
-func (c ctxWriter) Write(p []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
-	}
-	return c.w.Write(p)
-}
-
-// rasterCanvas draws onto an RGBA image, s device pixels to a CSS pixel.
+// Raster draws onto an RGBA image, s device pixels to a CSS pixel.
 // Each shape is recorded, then rasterized over its own bounding box only:
 // a marker costs its own pixels, not the whole image's.
-type rasterCanvas struct {
+type Raster struct {
 	ctx context.Context // stops a large shape between bands; draw reports it
 	dst *image.RGBA
 	s   float64
@@ -71,9 +32,9 @@ type rasterCanvas struct {
 	rec recorder
 }
 
-func (rc *rasterCanvas) group(string) {}
-func (rc *rasterCanvas) end()         {}
-func (rc *rasterCanvas) clip(string)  {}
+func (rc *Raster) Group(string) {}
+func (rc *Raster) End()         {}
+func (rc *Raster) Clip(string)  {}
 
 // pather is what paths are written to.
 type pather interface {
@@ -107,14 +68,14 @@ func (r *recorder) LineTo(x, y float32) { r.add('L', x, y) }
 func (r *recorder) ClosePath()          { r.pts, r.kinds = append(r.pts, orb.Point{}), append(r.kinds, 'Z') }
 
 // start begins a new shape.
-func (rc *rasterCanvas) start() *recorder {
+func (rc *Raster) start() *recorder {
 	rc.rec.reset()
 	return &rc.rec
 }
 
 // paint rasterizes the recorded shape over its bounding box and draws it
 // in colour c at opacity op.
-func (rc *rasterCanvas) paint(c color.RGBA, op float64) {
+func (rc *Raster) paint(c color.RGBA, op float64) {
 	r := &rc.rec
 	if op <= 0 || len(r.kinds) == 0 {
 		return
@@ -165,7 +126,7 @@ func rasterize(ctx context.Context, z *vector.Rasterizer, dst *image.RGBA, box i
 	}
 }
 
-func (rc *rasterCanvas) fill(rings [][]orb.Point, c color.RGBA, op float64) {
+func (rc *Raster) Fill(rings [][]orb.Point, c color.RGBA, op float64) {
 	if len(rings) == 0 {
 		return
 	}
@@ -183,7 +144,7 @@ func (rc *rasterCanvas) fill(rings [][]orb.Point, c color.RGBA, op float64) {
 	rc.paint(c, op)
 }
 
-func (rc *rasterCanvas) stroke(lines [][]orb.Point, closed bool, c color.RGBA, op, width float64, dash []float64) {
+func (rc *Raster) Stroke(lines [][]orb.Point, closed bool, c color.RGBA, op, width float64, dash []float64) {
 	if len(lines) == 0 || width <= 0 {
 		return
 	}
@@ -286,27 +247,27 @@ func circlePath(z pather, c orb.Point, r float64, reverse bool) {
 	z.ClosePath()
 }
 
-func (rc *rasterCanvas) circle(p orb.Point, r float64, m mark) {
+func (rc *Raster) Circle(p orb.Point, r float64, m Mark) {
 	c := orb.Point{p[0] * rc.s, p[1] * rc.s}
 	R := r * rc.s
 	circlePath(rc.start(), c, R, false)
-	rc.paint(m.fill, m.fillOpacity)
-	if m.strokeWidth > 0 {
-		h := m.strokeWidth * rc.s / 2
+	rc.paint(m.Fill, m.FillOpacity)
+	if m.StrokeWidth > 0 {
+		h := m.StrokeWidth * rc.s / 2
 		z := rc.start()
 		circlePath(z, c, R+h, false)
 		if R-h > 0 {
 			circlePath(z, c, R-h, true)
 		}
-		rc.paint(m.stroke, 1)
+		rc.paint(m.Stroke, 1)
 	}
 }
 
-func (rc *rasterCanvas) rect(x, y, w, h float64, fill color.RGBA, op float64, border color.RGBA, bw float64) {
+func (rc *Raster) Rect(x, y, w, h float64, fill color.RGBA, op float64, border color.RGBA, bw float64) {
 	pts := []orb.Point{{x, y}, {x + w, y}, {x + w, y + h}, {x, y + h}}
-	rc.fill([][]orb.Point{pts}, fill, op)
+	rc.Fill([][]orb.Point{pts}, fill, op)
 	if bw > 0 {
-		rc.stroke([][]orb.Point{pts}, true, border, 1, bw, nil)
+		rc.Stroke([][]orb.Point{pts}, true, border, 1, bw, nil)
 	}
 }
 
@@ -316,14 +277,14 @@ var rasterFaces sync.Map // [2]float64{kind, size} → *sync.Pool of font.Face
 // the layout measured it: hinting rounds each advance to a whole pixel,
 // and a long attribution line would outgrow its strip. Faces are not
 // safe for concurrent use, so each draw takes one from a pool.
-func rasterFace(kind fontKind, size float64) (font.Face, func(), error) {
+func rasterFace(kind FontKind, size float64) (font.Face, func(), error) {
 	key := [2]float64{float64(kind), size}
 	pv, _ := rasterFaces.LoadOrStore(key, &sync.Pool{})
 	pool := pv.(*sync.Pool)
 	if f, ok := pool.Get().(font.Face); ok {
 		return f, func() { pool.Put(f) }, nil
 	}
-	ft, err := fontOf(kind)
+	ft, err := FontOf(kind)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -334,36 +295,36 @@ func rasterFace(kind fontKind, size float64) (font.Face, func(), error) {
 	return f, func() { pool.Put(f) }, nil
 }
 
-func (rc *rasterCanvas) text(t textRun) {
-	face, done, err := rasterFace(t.font, t.size*rc.s)
+func (rc *Raster) Text(t TextRun) {
+	face, done, err := rasterFace(t.Font, t.Size*rc.s)
 	if err != nil {
 		return
 	}
 	defer done()
-	x, y := t.at[0]*rc.s, t.at[1]*rc.s
-	switch t.anchor {
-	case anchorMiddle:
-		x -= float64(font.MeasureString(face, t.s)) / 64 / 2
-	case anchorEnd:
-		x -= float64(font.MeasureString(face, t.s)) / 64
+	x, y := t.At[0]*rc.s, t.At[1]*rc.s
+	switch t.Anchor {
+	case AnchorMiddle:
+		x -= float64(font.MeasureString(face, t.Text)) / 64 / 2
+	case AnchorEnd:
+		x -= float64(font.MeasureString(face, t.Text)) / 64
 	}
 	dot := fixed.Point26_6{X: fixed.Int26_6(math.Round(x * 64)), Y: fixed.Int26_6(math.Round(y * 64))}
-	if !t.halo {
-		d := font.Drawer{Dst: rc.dst, Face: face, Src: image.NewUniform(t.color), Dot: dot}
-		d.DrawString(t.s)
+	if !t.Halo {
+		d := font.Drawer{Dst: rc.dst, Face: face, Src: image.NewUniform(t.Color), Dot: dot}
+		d.DrawString(t.Text)
 		return
 	}
 	// The glyphs are drawn once into a mask; the halo is that mask grown
 	// by the halo's width, painted first.
-	hw := int(math.Max(1, math.Round(t.haloW*rc.s)))
-	b, _ := font.BoundString(face, t.s)
+	hw := int(math.Max(1, math.Round(t.HaloWidth*rc.s)))
+	b, _ := font.BoundString(face, t.Text)
 	r := image.Rect((dot.X+b.Min.X).Floor()-hw-1, (dot.Y+b.Min.Y).Floor()-hw-1, (dot.X+b.Max.X).Ceil()+hw+1, (dot.Y+b.Max.Y).Ceil()+hw+1)
 	if !r.Overlaps(rc.dst.Bounds()) {
 		return
 	}
 	mask := image.NewAlpha(r)
 	d := font.Drawer{Dst: mask, Face: face, Src: image.Opaque, Dot: dot}
-	d.DrawString(t.s)
+	d.DrawString(t.Text)
 	halo := image.NewAlpha(r)
 	w := r.Dx()
 	for py := r.Min.Y; py < r.Max.Y; py++ {
@@ -390,6 +351,6 @@ func (rc *rasterCanvas) text(t textRun) {
 			}
 		}
 	}
-	draw.DrawMask(rc.dst, r, image.NewUniform(t.haloC), image.Point{}, halo, r.Min, draw.Over)
-	draw.DrawMask(rc.dst, r, image.NewUniform(t.color), image.Point{}, mask, r.Min, draw.Over)
+	draw.DrawMask(rc.dst, r, image.NewUniform(t.HaloColor), image.Point{}, halo, r.Min, draw.Over)
+	draw.DrawMask(rc.dst, r, image.NewUniform(t.Color), image.Point{}, mask, r.Min, draw.Over)
 }

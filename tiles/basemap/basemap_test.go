@@ -1,4 +1,4 @@
-package tiles
+package basemap
 
 import (
 	"bytes"
@@ -7,10 +7,9 @@ import (
 	"image"
 	"image/color"
 	"image/png"
-	"os"
-	"path/filepath"
 	"testing"
 
+	"github.com/khorasan/khorasan/tiles/draw"
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/maptile"
 )
@@ -58,59 +57,6 @@ func TestBasemapGolden(t *testing.T) {
 	}
 }
 
-// checkGolden compares img with testdata/name, or writes it there under
-// -update: at most 0.5% of its pixels may differ by more than 24 in a
-// channel. A differing image is written to the temporary directory for a
-// look.
-func checkGolden(t *testing.T, img image.Image, name, test string) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	var buf bytes.Buffer
-	if err := png.Encode(&buf, img); err != nil {
-		t.Fatal(err)
-	}
-	if *update {
-		if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	raw, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./tiles -run %s -update to create it)", err, test)
-	}
-	if frac := differing(img, decodePNG(t, raw), 24); frac > 0.005 {
-		out := filepath.Join(os.TempDir(), "khorasan-"+name)
-		os.WriteFile(out, buf.Bytes(), 0o644)
-		t.Errorf("%.2f%% of pixels differ from %s (new image: %s); look at it and run with -update if it is right", frac*100, path, out)
-	}
-}
-
-func differing(a, b image.Image, tol int) float64 {
-	if a.Bounds() != b.Bounds() {
-		return 1
-	}
-	n := 0
-	r := a.Bounds()
-	for y := r.Min.Y; y < r.Max.Y; y++ {
-		for x := r.Min.X; x < r.Max.X; x++ {
-			c1 := color.RGBAModel.Convert(a.At(x, y)).(color.RGBA)
-			c2 := color.RGBAModel.Convert(b.At(x, y)).(color.RGBA)
-			if absDiff(c1.R, c2.R) > tol || absDiff(c1.G, c2.G) > tol || absDiff(c1.B, c2.B) > tol {
-				n++
-			}
-		}
-	}
-	return float64(n) / float64(r.Dx()*r.Dy())
-}
-
-func absDiff(a, b uint8) int {
-	if a > b {
-		return int(a - b)
-	}
-	return int(b - a)
-}
-
 // share counts the pixels of each colour class.
 func share(img image.Image, c color.RGBA) float64 {
 	n := 0
@@ -127,11 +73,11 @@ func share(img image.Image, c color.RGBA) float64 {
 
 func TestSeaTileAndKabulTileDiffer(t *testing.T) {
 	sea := renderTile(t, maptile.At(orb.Point{65, -30}, 6), 1) // Indian Ocean
-	if s := share(sea, DefaultStyle.Sea); s != 1 {
+	if s := share(sea, draw.DefaultStyle.Sea); s != 1 {
 		t.Errorf("open-sea tile is %.1f%% sea colour, want all of it", s*100)
 	}
 	kabul := renderTile(t, maptile.At(orb.Point{69.17, 34.53}, 6), 1)
-	land, seaShare := share(kabul, DefaultStyle.Land), share(kabul, DefaultStyle.Sea)
+	land, seaShare := share(kabul, draw.DefaultStyle.Land), share(kabul, draw.DefaultStyle.Sea)
 	if land < 0.7 || seaShare > 0 {
 		t.Errorf("Kabul tile: %.1f%% land, %.1f%% sea; want mostly land and no sea", land*100, seaShare*100)
 	}
@@ -166,12 +112,12 @@ func TestRenderWithoutCityLabels(t *testing.T) {
 }
 
 func TestMercatorViewDrawsABound(t *testing.T) {
-	v := MercatorView(orb.Bound{Min: orb.Point{44, 24}, Max: orb.Point{80, 44}}, 400, 300, 1)
+	v := draw.MercatorView(orb.Bound{Min: orb.Point{44, 24}, Max: orb.Point{80, 44}}, 400, 300, 1)
 	img := image.NewRGBA(image.Rect(0, 0, v.Width, v.Height))
 	if err := (&Renderer{Source: testStore}).Draw(context.Background(), img, v); err != nil {
 		t.Fatal(err)
 	}
-	if l := share(img, DefaultStyle.Land); l < 0.4 {
+	if l := share(img, draw.DefaultStyle.Land); l < 0.4 {
 		t.Errorf("the region is %.0f%% land", l*100)
 	}
 	c := v.Project(orb.Point{62, 34})

@@ -1,4 +1,6 @@
-package tiles
+// Package figure draws report figures (PNG, SVG, PDF) of layers over the
+// basemap and parses their requests; it imports basemap, draw, tiles and geo.
+package figure
 
 import (
 	"context"
@@ -10,17 +12,16 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 	"unicode/utf8"
 
 	"github.com/khorasan/khorasan/geo"
 	"github.com/khorasan/khorasan/geo/cql2"
+	"github.com/khorasan/khorasan/tiles"
+	"github.com/khorasan/khorasan/tiles/basemap"
+	"github.com/khorasan/khorasan/tiles/draw"
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/clip"
-	"golang.org/x/image/font"
-	"golang.org/x/image/font/gofont/goitalic"
-	"golang.org/x/image/font/opentype"
 )
 
 // Figure formats.
@@ -32,15 +33,15 @@ const (
 
 // Figure limits.
 const (
-	// MaxFigureSide bounds Width and Height (CSS pixels).
-	MaxFigureSide = 4096
-	// MaxFigureScale bounds Scale.
-	MaxFigureScale = 4
-	// MaxFigurePixels bounds a PNG's pixels (Width×Height×Scale²): 8192²,
+	// MaxSide bounds Width and Height (CSS pixels).
+	MaxSide = 4096
+	// MaxScale bounds Scale.
+	MaxScale = 4
+	// MaxPixels bounds a PNG's pixels (Width×Height×Scale²): 8192²,
 	// 256 MiB of RGBA while it is drawn.
-	MaxFigurePixels = 8192 * 8192
-	// MaxFigureZoom bounds Zoom.
-	MaxFigureZoom = 20
+	MaxPixels = 8192 * 8192
+	// MaxZoom bounds Zoom.
+	MaxZoom = 20
 	// FitMaxZoom is the closest a fitted view comes: one point alone is
 	// shown at this zoom, not at a street's width.
 	FitMaxZoom = 10
@@ -72,7 +73,7 @@ type Figure struct {
 	Scale float64
 	// Layers are drawn over the basemap in the page's order: borders,
 	// khorasan, other layers, attacks, cities.
-	Layers []FigureLayer
+	Layers []Layer
 	Title  string
 	Legend bool
 	// Format is png, svg or pdf.
@@ -85,9 +86,9 @@ type Figure struct {
 	asOf time.Time
 }
 
-// FigureLayer is a layer of a figure and the filter that selects its
+// Layer is a layer of a figure and the filter that selects its
 // features (nil: all).
-type FigureLayer struct {
+type Layer struct {
 	Layer  geo.Layer
 	Filter cql2.Expr
 }
@@ -99,16 +100,16 @@ func (f *Figure) Check() error {
 		return &geo.InvalidError{Where: where, Msg: fmt.Sprintf(format, args...)}
 	}
 	switch {
-	case f.Width < 1 || f.Width > MaxFigureSide:
-		return bad("width", "must be 1 to %d pixels, got %d", MaxFigureSide, f.Width)
-	case f.Height < 1 || f.Height > MaxFigureSide:
-		return bad("height", "must be 1 to %d pixels, got %d", MaxFigureSide, f.Height)
-	case !(f.Scale >= 1 && f.Scale <= MaxFigureScale):
-		return bad("scale", "must be 1 to %d, got %g", MaxFigureScale, f.Scale)
+	case f.Width < 1 || f.Width > MaxSide:
+		return bad("width", "must be 1 to %d pixels, got %d", MaxSide, f.Width)
+	case f.Height < 1 || f.Height > MaxSide:
+		return bad("height", "must be 1 to %d pixels, got %d", MaxSide, f.Height)
+	case !(f.Scale >= 1 && f.Scale <= MaxScale):
+		return bad("scale", "must be 1 to %d, got %g", MaxScale, f.Scale)
 	case f.Format != FormatPNG && f.Format != FormatSVG && f.Format != FormatPDF:
 		return bad("format", "must be png, svg or pdf, got %q", f.Format)
-	case f.Format == FormatPNG && float64(f.Width)*float64(f.Height)*f.Scale*f.Scale > MaxFigurePixels:
-		return bad("scale", "width×height×scale² is %.0f pixels; at most %d (8192×8192) are drawn", float64(f.Width)*float64(f.Height)*f.Scale*f.Scale, MaxFigurePixels)
+	case f.Format == FormatPNG && float64(f.Width)*float64(f.Height)*f.Scale*f.Scale > MaxPixels:
+		return bad("scale", "width×height×scale² is %.0f pixels; at most %d (8192×8192) are drawn", float64(f.Width)*float64(f.Height)*f.Scale*f.Scale, MaxPixels)
 	case utf8.RuneCountInString(f.Title) > MaxTitle:
 		return bad("title", "is longer than %d characters", MaxTitle)
 	case !utf8.ValidString(f.Title):
@@ -122,7 +123,7 @@ func (f *Figure) Check() error {
 			return bad("bbox", "lies outside the world (-180,-90,180,90)")
 		case b.Min[0] >= b.Max[0] || b.Min[1] >= b.Max[1]:
 			return bad("bbox", "needs min < max in both longitude and latitude")
-		case b.Min[1] >= maxLat || b.Max[1] <= -maxLat:
+		case b.Min[1] >= tiles.MaxLat || b.Max[1] <= -tiles.MaxLat:
 			return bad("bbox", "lies beyond the Web Mercator map (latitudes ±85.05)")
 		}
 	}
@@ -130,8 +131,8 @@ func (f *Figure) Check() error {
 		switch {
 		case !finite(c[0], c[1]) || c[0] < -180 || c[0] > 180 || c[1] < -90 || c[1] > 90:
 			return bad("center", "must be lon,lat within -180..180, -90..90")
-		case !(f.Zoom >= 0 && f.Zoom <= MaxFigureZoom):
-			return bad("zoom", "must be 0 to %d, got %g", MaxFigureZoom, f.Zoom)
+		case !(f.Zoom >= 0 && f.Zoom <= MaxZoom):
+			return bad("zoom", "must be 0 to %d, got %g", MaxZoom, f.Zoom)
 		}
 	}
 	return nil
@@ -146,15 +147,15 @@ func finite(vs ...float64) bool {
 	return true
 }
 
-// FigureRenderer draws figures from the layers of a Source in a MapStyle.
-type FigureRenderer struct {
-	Source Source
-	Style  *MapStyle
+// Renderer draws figures from the layers of a Source in a Style.
+type Renderer struct {
+	Source tiles.Source
+	Style  *Style
 }
 
 // Render draws the figure and writes it to w in its format. Nothing is
 // written when it fails. A cancelled or expired ctx stops it.
-func (fr *FigureRenderer) Render(ctx context.Context, f Figure, w io.Writer) error {
+func (fr *Renderer) Render(ctx context.Context, f Figure, w io.Writer) error {
 	if fr.Style == nil {
 		return errors.New("figure: no map style")
 	}
@@ -197,15 +198,15 @@ func layerKind(name string) string {
 // figure is a Figure being drawn: its view and what was read for it.
 type figure struct {
 	Figure
-	r     *FigureRenderer
-	st    *MapStyle
-	css   View // the view in CSS pixels
-	dpr   View // the view in device pixels (PNG)
-	order []FigureLayer
+	r     *Renderer
+	st    *Style
+	css   draw.View // the view in CSS pixels
+	dpr   draw.View // the view in device pixels (PNG)
+	order []Layer
 	// features per layer name, as read for the view
 	features map[string][]geo.Feature
-	basemap  *Renderer
-	scene    *scene // the basemap as drawn
+	basemap  *basemap.Renderer
+	scene    *draw.Scene // the basemap as drawn
 	// layers the basemap drew from, for credit and the data date
 	basemapLayers []geo.Layer
 	cityLabels    bool // the basemap draws city labels
@@ -218,21 +219,21 @@ type figure struct {
 }
 
 // prepare settles the view and reads the features.
-func (fr *FigureRenderer) prepare(ctx context.Context, f *Figure) (*figure, error) {
+func (fr *Renderer) prepare(ctx context.Context, f *Figure) (*figure, error) {
 	fig := &figure{Figure: *f, r: fr, st: fr.Style, features: map[string][]geo.Feature{}}
-	fig.basemap = &Renderer{Source: fr.Source, Style: fr.Style.Basemap()}
+	fig.basemap = &basemap.Renderer{Source: fr.Source, Style: fr.Style.Basemap()}
 	// Drawing order: the page's panes.
 	rank := map[string]int{kindBorders: 0, kindKhorasan: 1, kindGeneric: 2, kindAttacks: 3, kindCities: 4}
 	fig.order = slices.Clone(f.Layers)
-	slices.SortStableFunc(fig.order, func(a, b FigureLayer) int {
+	slices.SortStableFunc(fig.order, func(a, b Layer) int {
 		return rank[layerKind(a.Layer.Name)] - rank[layerKind(b.Layer.Name)]
 	})
 	var cx, cy, zoom float64 // centre in world pixels at zoom 0
 	switch {
 	case f.Bound != nil:
-		cx, cy, zoom = fitInto(*f.Bound, f.Width, f.Height, [4]float64{}, MaxFigureZoom)
+		cx, cy, zoom = fitInto(*f.Bound, f.Width, f.Height, [4]float64{}, MaxZoom)
 	case f.Center != nil:
-		cx, cy = worldPixel(*f.Center, 0, 256)
+		cx, cy = tiles.WorldPixel(*f.Center, 0, 256)
 		zoom = f.Zoom
 	default:
 		b, err := fig.fitBound(ctx)
@@ -241,9 +242,9 @@ func (fr *FigureRenderer) prepare(ctx context.Context, f *Figure) (*figure, erro
 		}
 		cx, cy, zoom = fitInto(b, f.Width, f.Height, fig.fitPadding(), FitMaxZoom)
 	}
-	zoom = math.Max(0, math.Min(zoom, MaxFigureZoom))
-	fig.css = viewAt(cx, cy, zoom, f.Width, f.Height, 1)
-	fig.dpr = viewAt(cx, cy, zoom, f.Width, f.Height, f.Scale)
+	zoom = math.Max(0, math.Min(zoom, MaxZoom))
+	fig.css = draw.ViewAt(cx, cy, zoom, f.Width, f.Height, 1)
+	fig.dpr = draw.ViewAt(cx, cy, zoom, f.Width, f.Height, f.Scale)
 	haveCities := false
 	for _, l := range fig.order {
 		if layerKind(l.Layer.Name) == kindCities {
@@ -252,7 +253,7 @@ func (fr *FigureRenderer) prepare(ctx context.Context, f *Figure) (*figure, erro
 	}
 	// The page turns the basemap's city labels off when it draws its own.
 	fig.css.NoCityLabels, fig.dpr.NoCityLabels = haveCities, haveCities
-	fig.cityLabels = !haveCities && zoom >= AnchorCityZoom
+	fig.cityLabels = !haveCities && zoom >= basemap.AnchorCityZoom
 
 	for _, l := range fig.order {
 		if fig.sharesBasemapBorders(l) {
@@ -330,7 +331,7 @@ func (fig *figure) fitBound(ctx context.Context) (orb.Bound, error) {
 			region = &u
 		}
 	}
-	each := func(l FigureLayer, fn func(orb.Geometry)) error {
+	each := func(l Layer, fn func(orb.Geometry)) error {
 		return fig.r.Source.Features(ctx, l.Layer.Name, geo.Query{Filter: l.Filter}, func(f geo.Feature) error {
 			if f.Geometry != nil {
 				fn(f.Geometry)
@@ -385,8 +386,8 @@ func (fig *figure) fitBound(ctx context.Context) (orb.Bound, error) {
 // fills width by height CSS pixels less the padding (left, top, right,
 // bottom) that the overlays take, at most maxZoom.
 func fitInto(b orb.Bound, width, height int, pad [4]float64, maxZoom float64) (cx, cy, zoom float64) {
-	x0, y0 := worldPixel(orb.Point{b.Min[0], b.Max[1]}, 0, 256)
-	x1, y1 := worldPixel(orb.Point{b.Max[0], b.Min[1]}, 0, 256)
+	x0, y0 := tiles.WorldPixel(orb.Point{b.Min[0], b.Max[1]}, 0, 256)
+	x1, y1 := tiles.WorldPixel(orb.Point{b.Max[0], b.Min[1]}, 0, 256)
 	W, H := float64(width), float64(height)
 	l, t, r, bt := pad[0], pad[1], pad[2], pad[3]
 	if W-l-r < W*0.4 {
@@ -410,164 +411,15 @@ func (fig *figure) fitPadding() [4]float64 {
 	W := float64(fig.Width)
 	top, bottom, right := edge, edge, edge
 	if t := strings.TrimSpace(fig.Title); t != "" {
-		top += float64(min(3, len(wrap(t, fontBold, titleSize, W-2*figPad)))) * titleLeading
+		top += float64(min(3, len(draw.Wrap(t, draw.Bold, titleSize, W-2*figPad)))) * titleLeading
 	}
-	bottom += float64(len(wrap(fig.credits(), fontRegular, footerSize, W-12))+1) * footerLeading
+	bottom += float64(len(draw.Wrap(fig.credits(), draw.Regular, footerSize, W-12))+1) * footerLeading
 	if fig.Legend {
 		if lg := fig.buildLegend(); lg != nil && lg.w+2*figPad < W*0.45 {
 			right += lg.w + figPad
 		}
 	}
 	return [4]float64{edge, top, right, bottom}
-}
-
-// viewAt is the window of width by height CSS pixels (times scale)
-// centred on world pixel (cx, cy) of zoom 0, at zoom.
-func viewAt(cx, cy, zoom float64, width, height int, scale float64) View {
-	k := math.Exp2(zoom)
-	ox, oy := cx*k-float64(width)/2, cy*k-float64(height)/2
-	project := func(p orb.Point) orb.Point {
-		x, y := worldPixel(p, 0, 256)
-		return orb.Point{(x*k - ox) * scale, (y*k - oy) * scale}
-	}
-	margin := 128.0
-	nw := lonLat((ox-margin)/k, math.Max(0, (oy-margin)/k), 0, 256)
-	se := lonLat((ox+float64(width)+margin)/k, math.Min(256, (oy+float64(height)+margin)/k), 0, 256)
-	return View{
-		Bound:   orb.Bound{Min: orb.Point{math.Max(-180, nw[0]), math.Max(-90, se[1])}, Max: orb.Point{math.Min(180, se[0]), math.Min(90, nw[1])}},
-		Width:   int(math.Round(float64(width) * scale)),
-		Height:  int(math.Round(float64(height) * scale)),
-		Scale:   scale,
-		Zoom:    zoom,
-		Project: project,
-	}
-}
-
-// ---- drawing, the same for every output
-
-// canvas is an output: a raster, an SVG or a PDF page. Coordinates and
-// sizes are CSS pixels from the top left.
-type canvas interface {
-	group(id string)
-	end()
-	// fill fills closed rings with the nonzero rule.
-	fill(rings [][]orb.Point, c color.RGBA, opacity float64)
-	stroke(lines [][]orb.Point, closed bool, c color.RGBA, opacity, width float64, dash []float64)
-	circle(p orb.Point, r float64, m mark)
-	rect(x, y, w, h float64, fill color.RGBA, opacity float64, border color.RGBA, borderWidth float64)
-	text(t textRun)
-	// clip limits what follows (until end) to the map.
-	clip(id string)
-}
-
-// mark is a circle's look, and what it stands for (an SVG tooltip).
-type mark struct {
-	fill        color.RGBA
-	fillOpacity float64
-	stroke      color.RGBA
-	strokeWidth float64
-	title       string
-}
-
-// textRun is one line of text.
-type textRun struct {
-	at     orb.Point // baseline: its left end, middle or right end by anchor
-	s      string
-	size   float64
-	font   fontKind
-	color  color.RGBA
-	halo   bool
-	haloC  color.RGBA
-	haloW  float64 // on each side
-	anchor int     // anchorStart, anchorMiddle, anchorEnd
-}
-
-const (
-	anchorStart = iota
-	anchorMiddle
-	anchorEnd
-)
-
-var (
-	italicOnce sync.Once
-	italicFont *opentype.Font
-	italicErr  error
-)
-
-func fontOf(kind fontKind) (*opentype.Font, error) {
-	regular, bold, err := fonts()
-	if err != nil {
-		return nil, err
-	}
-	switch kind {
-	case fontBold:
-		return bold, nil
-	case fontItalic:
-		italicOnce.Do(func() { italicFont, italicErr = opentype.Parse(goitalic.TTF) })
-		return italicFont, italicErr
-	}
-	return regular, nil
-}
-
-// measurer measures text in CSS pixels, unhinted, as the vector outputs
-// set it.
-type measurer struct {
-	mu    sync.Mutex
-	faces map[[2]float64]font.Face
-}
-
-var measure = &measurer{faces: map[[2]float64]font.Face{}}
-
-func (m *measurer) face(kind fontKind, size float64) font.Face {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	key := [2]float64{float64(kind), size}
-	if f, ok := m.faces[key]; ok {
-		return f
-	}
-	ft, err := fontOf(kind)
-	if err != nil {
-		panic(err) // the embedded Go fonts always parse
-	}
-	f, err := opentype.NewFace(ft, &opentype.FaceOptions{Size: size, DPI: 72, Hinting: font.HintingNone})
-	if err != nil {
-		panic(err)
-	}
-	m.faces[key] = f
-	return f
-}
-
-func (m *measurer) width(s string, kind fontKind, size float64) float64 {
-	f := m.face(kind, size)
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return float64(font.MeasureString(f, s)) / 64
-}
-
-// wrap breaks s into lines no wider than w, at spaces (not at no-break
-// spaces).
-func wrap(s string, kind fontKind, size, w float64) []string {
-	var lines []string
-	line := ""
-	for _, word := range strings.Split(s, " ") {
-		if word == "" {
-			continue
-		}
-		next := word
-		if line != "" {
-			next = line + " " + word
-		}
-		if line != "" && measure.width(next, kind, size) > w {
-			lines = append(lines, line)
-			line = word
-			continue
-		}
-		line = next
-	}
-	if line != "" {
-		lines = append(lines, line)
-	}
-	return lines
 }
 
 // box is a rectangle in CSS pixels.
@@ -605,15 +457,15 @@ type overlays struct {
 }
 
 // draw paints everything but the basemap: the layers, then the overlays.
-func (fig *figure) draw(ctx context.Context, c canvas) error {
+func (fig *figure) draw(ctx context.Context, c draw.Canvas) error {
 	ov := fig.layout()
-	c.clip("map")
+	c.Clip("map")
 	for _, l := range fig.order {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
 		feats := fig.features[l.Layer.Name]
-		c.group("layer-" + l.Layer.Name)
+		c.Group("layer-" + l.Layer.Name)
 		switch layerKind(l.Layer.Name) {
 		case kindBorders:
 			fig.drawBorders(c, l, feats)
@@ -630,9 +482,9 @@ func (fig *figure) draw(ctx context.Context, c canvas) error {
 				return err
 			}
 		}
-		c.end()
+		c.End()
 	}
-	c.end() // clip
+	c.End() // clip
 	fig.drawOverlays(c, ov)
 	return nil
 }
@@ -657,7 +509,7 @@ func (fig *figure) rings(g orb.Geometry) (fill, outline [][]orb.Point) {
 			for j, q := range r {
 				pts[j] = fig.project(q)
 			}
-			proj[i] = orb.Ring(simplifyPx(pts, 0.3))
+			proj[i] = orb.Ring(draw.SimplifyPx(pts, 0.3))
 			for _, ls := range clip.MultiLineString(cb, orb.MultiLineString{orb.LineString(slices.Clone(proj[i]))}) {
 				outline = append(outline, ls)
 			}
@@ -692,7 +544,7 @@ func (fig *figure) lines(g orb.Geometry) [][]orb.Point {
 		for i, q := range ls {
 			pts[i] = fig.project(q)
 		}
-		for _, c := range clip.MultiLineString(fig.clipBox(), orb.MultiLineString{orb.LineString(simplifyPx(pts, 0.3))}) {
+		for _, c := range clip.MultiLineString(fig.clipBox(), orb.MultiLineString{orb.LineString(draw.SimplifyPx(pts, 0.3))}) {
 			out = append(out, c)
 		}
 	}
@@ -711,53 +563,34 @@ func (fig *figure) lines(g orb.Geometry) [][]orb.Point {
 	return out
 }
 
-// simplifyPx drops points closer than tol pixels to the previous kept
-// one: lines far finer than a pixel cost bytes in SVG and PDF and show
-// nothing more.
-func simplifyPx(pts []orb.Point, tol float64) []orb.Point {
-	if len(pts) < 3 {
-		return pts
-	}
-	out := pts[:1:1]
-	out = slices.Clone(out)
-	for i := 1; i < len(pts)-1; i++ {
-		last := out[len(out)-1]
-		if math.Abs(pts[i][0]-last[0]) < tol && math.Abs(pts[i][1]-last[1]) < tol {
-			continue
-		}
-		out = append(out, pts[i])
-	}
-	return append(out, pts[len(pts)-1])
-}
-
 // sharesBasemapBorders says the layer is the basemap's own borders,
 // unfiltered: its outlines are the scene's, already projected and
 // clipped, and need not be read and cut again.
-func (fig *figure) sharesBasemapBorders(l FigureLayer) bool {
+func (fig *figure) sharesBasemapBorders(l Layer) bool {
 	return l.Layer.Name == "borders" && l.Filter == nil && (fig.basemap.Borders == "" || fig.basemap.Borders == "borders")
 }
 
-func (fig *figure) drawBorders(c canvas, l FigureLayer, feats []geo.Feature) {
+func (fig *figure) drawBorders(c draw.Canvas, l Layer, feats []geo.Feature) {
 	s := fig.st.Land
 	var rings [][]orb.Point
 	if fig.sharesBasemapBorders(l) && fig.scene != nil {
-		k := 1 / fig.scene.scale
-		for _, ls := range fig.scene.outlines {
+		k := 1 / fig.scene.Scale
+		for _, ls := range fig.scene.Outlines {
 			pts := make([]orb.Point, len(ls))
 			for i, p := range ls {
 				pts[i] = orb.Point{p[0] * k, p[1] * k}
 			}
-			rings = append(rings, simplifyPx(pts, 0.3))
+			rings = append(rings, draw.SimplifyPx(pts, 0.3))
 		}
 	}
 	for _, f := range feats {
 		_, o := fig.rings(f.Geometry)
 		rings = append(rings, o...)
 	}
-	c.stroke(rings, false, mustColor(s.Color), opacity(s.Opacity, 1), s.Weight, dashes(s.DashArray))
+	c.Stroke(rings, false, mustColor(s.Color), opacity(s.Opacity, 1), s.Weight, dashes(s.DashArray))
 }
 
-func (fig *figure) drawKhorasan(c canvas, feats []geo.Feature) {
+func (fig *figure) drawKhorasan(c draw.Canvas, feats []geo.Feature) {
 	k := fig.st.Khorasan
 	// Broad first, so the main outline lies on top.
 	sorted := slices.Clone(feats)
@@ -777,9 +610,9 @@ func (fig *figure) drawKhorasan(c canvas, feats []geo.Feature) {
 		if f.ID == "broad" {
 			line = k.Broad
 		} else {
-			c.fill(fill, mustColor(k.Fill.FillColor), opacity(k.Fill.FillOpacity, 0.2))
+			c.Fill(fill, mustColor(k.Fill.FillColor), opacity(k.Fill.FillOpacity, 0.2))
 		}
-		c.stroke(outline, false, mustColor(line.Color), opacity(line.Opacity, 1), line.Weight, dashes(line.DashArray))
+		c.Stroke(outline, false, mustColor(line.Color), opacity(line.Opacity, 1), line.Weight, dashes(line.DashArray))
 	}
 }
 
@@ -885,7 +718,7 @@ func firstNonEmpty(s ...string) string {
 	return ""
 }
 
-func (fig *figure) drawAttacks(ctx context.Context, c canvas, feats []geo.Feature) error {
+func (fig *figure) drawAttacks(ctx context.Context, c draw.Canvas, feats []geo.Feature) error {
 	ms := fig.attackMarkers(feats)
 	var legs [][]orb.Point
 	for _, m := range ms {
@@ -894,7 +727,7 @@ func (fig *figure) drawAttacks(ctx context.Context, c canvas, feats []geo.Featur
 		}
 	}
 	if len(legs) > 0 {
-		c.stroke(legs, false, legColor, 0.7, 0.8, nil)
+		c.Stroke(legs, false, legColor, 0.7, 0.8, nil)
 	}
 	mk := fig.st.Marker
 	for i, m := range ms {
@@ -903,12 +736,12 @@ func (fig *figure) drawAttacks(ctx context.Context, c canvas, feats []geo.Featur
 				return err
 			}
 		}
-		c.circle(m.at, m.r, mark{fill: mustColor(m.sw.Color), fillOpacity: mk.FillOpacity, stroke: mustColor(mk.Stroke), strokeWidth: mk.Weight, title: m.title})
+		c.Circle(m.at, m.r, draw.Mark{Fill: mustColor(m.sw.Color), FillOpacity: mk.FillOpacity, Stroke: mustColor(mk.Stroke), StrokeWidth: mk.Weight, Title: m.title})
 	}
 	return nil
 }
 
-func (fig *figure) drawGeneric(ctx context.Context, c canvas, feats []geo.Feature) error {
+func (fig *figure) drawGeneric(ctx context.Context, c draw.Canvas, feats []geo.Feature) error {
 	s := fig.st.Generic
 	col := mustColor(s.Color)
 	var rings, outlines, lines [][]orb.Point
@@ -937,11 +770,11 @@ func (fig *figure) drawGeneric(ctx context.Context, c canvas, feats []geo.Featur
 		walk(f.Geometry)
 	}
 	if len(rings) > 0 {
-		c.fill(rings, col, opacity(s.FillOpacity, 0.15))
-		c.stroke(outlines, false, col, opacity(s.Opacity, 1), s.Weight, nil)
+		c.Fill(rings, col, opacity(s.FillOpacity, 0.15))
+		c.Stroke(outlines, false, col, opacity(s.Opacity, 1), s.Weight, nil)
 	}
 	if len(lines) > 0 {
-		c.stroke(lines, false, col, opacity(s.Opacity, 1), s.Weight, nil)
+		c.Stroke(lines, false, col, opacity(s.Opacity, 1), s.Weight, nil)
 	}
 	for i, p := range points {
 		if i%1024 == 0 {
@@ -949,7 +782,7 @@ func (fig *figure) drawGeneric(ctx context.Context, c canvas, feats []geo.Featur
 				return err
 			}
 		}
-		c.circle(p, 5, mark{fill: col, fillOpacity: 0.8, stroke: white, strokeWidth: 1})
+		c.Circle(p, 5, draw.Mark{Fill: col, FillOpacity: 0.8, Stroke: white, StrokeWidth: 1})
 	}
 	return nil
 }
@@ -976,7 +809,7 @@ func cityLabel(name string) string {
 // historical anchors first, then the places of many attacks, then the
 // most populous; a label that would overlap one placed (or the legend,
 // title, scale bar or attribution) is left out.
-func (fig *figure) drawCities(c canvas, feats []geo.Feature, ov *overlays) {
+func (fig *figure) drawCities(c draw.Canvas, feats []geo.Feature, ov *overlays) {
 	attacksAt := map[string]int{}
 	for _, f := range fig.features["attacks"] {
 		if city := strings.ToLower(strings.TrimSpace(propString(f.Properties, "city"))); city != "" {
@@ -1026,11 +859,11 @@ func (fig *figure) drawCities(c canvas, feats []geo.Feature, ov *overlays) {
 	})
 	placed := ov.reserved()
 	for _, ct := range cities {
-		size, kind, col, dot := 11.5, fontRegular, cityText, cityDot
+		size, kind, col, dot := 11.5, draw.Regular, cityText, cityDot
 		if ct.anchor {
-			size, kind, col, dot = 12, fontItalic, anchorText, anchorDot
+			size, kind, col, dot = 12, draw.Italic, anchorText, anchorDot
 		}
-		w := measure.width(ct.name, kind, size)
+		w := draw.Width(ct.name, kind, size)
 		x := ct.p[0] + 2.5 + 3
 		baseline := ct.p[1] + size*0.35
 		b := box{ct.p[0] - 4, ct.p[1] - size*0.75, x + w + 3, ct.p[1] + size*0.55}
@@ -1048,8 +881,8 @@ func (fig *figure) drawCities(c canvas, feats []geo.Feature, ov *overlays) {
 			continue
 		}
 		placed = append(placed, b)
-		c.circle(ct.p, 2.5, mark{fill: dot, fillOpacity: 1, stroke: white, strokeWidth: 1})
-		c.text(textRun{at: orb.Point{x, baseline}, s: ct.name, size: size, font: kind, color: col, halo: true, haloC: white, haloW: 2})
+		c.Circle(ct.p, 2.5, draw.Mark{Fill: dot, FillOpacity: 1, Stroke: white, StrokeWidth: 1})
+		c.Text(draw.TextRun{At: orb.Point{x, baseline}, Text: ct.name, Size: size, Font: kind, Color: col, Halo: true, HaloColor: white, HaloWidth: 2})
 	}
 }
 

@@ -1,4 +1,4 @@
-package tiles
+package figure
 
 import (
 	"context"

@@ -1,13 +1,11 @@
-package tiles
+package figure
 
 import (
 	"bytes"
 	"context"
 	"encoding/xml"
 	"errors"
-	"image"
 	"image/color"
-	"image/png"
 	"io"
 	"math"
 	"os"
@@ -22,24 +20,24 @@ import (
 
 var figureDate = time.Date(2026, 12, 2, 0, 0, 0, 0, time.UTC)
 
-func figureRenderer(t testing.TB) *FigureRenderer {
+func figureRenderer(t testing.TB) *Renderer {
 	t.Helper()
-	raw, err := os.ReadFile("../static/style.json")
+	raw, err := os.ReadFile("../../static/style.json")
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := ParseMapStyle(raw)
+	st, err := ParseStyle(raw)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &FigureRenderer{Source: testStore, Style: st}
+	return &Renderer{Source: testStore, Style: st}
 }
 
-func figureLayers(t testing.TB, filter string, names ...string) []FigureLayer {
+func figureLayers(t testing.TB, filter string, names ...string) []Layer {
 	t.Helper()
-	var out []FigureLayer
+	var out []Layer
 	for _, l := range layers(t, names...) {
-		fl := FigureLayer{Layer: l}
+		fl := Layer{Layer: l}
 		if filter != "" && l.Name == "attacks" {
 			e, err := cql2.Parse(filter)
 			if err != nil {
@@ -60,15 +58,6 @@ func renderFigure(t testing.TB, f Figure) []byte {
 		t.Fatal(err)
 	}
 	return buf.Bytes()
-}
-
-func decodePNG(t testing.TB, b []byte) image.Image {
-	t.Helper()
-	img, err := png.Decode(bytes.NewReader(b))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return img
 }
 
 // goldenFigures are checked against testdata/figure-*.png.
@@ -276,20 +265,15 @@ func TestCityLabelAndHelpers(t *testing.T) {
 			t.Errorf("niceDistance(%g) = %g, want %g", m, got, want)
 		}
 	}
-	// A 30-pixel line with 7-on 5-off dashes: 0-7, 12-19, 24-30.
-	d := dashLine(orb.LineString{{0, 0}, {30, 0}}, []float64{7, 5})
-	if len(d) != 3 || d[1][0][0] != 12 || d[1][len(d[1])-1][0] != 19 || d[2][len(d[2])-1][0] != 30 {
-		t.Errorf("dashes %v", d)
-	}
 }
 
 func TestParseMapStyleRefusesBadColours(t *testing.T) {
-	raw, _ := os.ReadFile("../static/style.json")
+	raw, _ := os.ReadFile("../../static/style.json")
 	bad := bytes.Replace(raw, []byte(`"#d5e3ea"`), []byte(`"blue"`), 1)
-	if _, err := ParseMapStyle(bad); err == nil || !strings.Contains(err.Error(), "sea") {
+	if _, err := ParseStyle(bad); err == nil || !strings.Contains(err.Error(), "sea") {
 		t.Errorf("a bad sea colour: %v", err)
 	}
-	if _, err := ParseMapStyle([]byte(`{`)); err == nil {
+	if _, err := ParseStyle([]byte(`{`)); err == nil {
 		t.Error("broken JSON accepted")
 	}
 }
