@@ -30,7 +30,7 @@ vet:
 # what it finds is committed under testdata/fuzz/.
 FUZZ_TARGETS := geo:FuzzDecodeGeoJSON geo:FuzzDecodeGeometryBlob geo:FuzzFilter \
 	geo:FuzzGeoJSONReader geo:FuzzCSVReader geo:FuzzKMLReader \
-	geo/cql2:FuzzCQL2 geo/cql2:FuzzPrepared server:FuzzItemsQuery server:FuzzTilePath server:FuzzRenderQuery server:FuzzCheckQuery
+	geo/cql2:FuzzCQL2 geo/cql2:FuzzPrepared server:FuzzItemsQuery server:FuzzTilePath server:FuzzCheckQuery tiles/figure:FuzzRenderQuery
 
 test: deps vet
 	$(GO) test -count=1 -timeout 12m ./...

@@ -5,10 +5,11 @@ import (
 	"net/url"
 
 	"github.com/khorasan/khorasan/geo"
+	"github.com/khorasan/khorasan/geo/params"
 )
 
 const (
-	crs84       = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
+	crs84       = params.CRS84
 	geoJSONType = "application/geo+json"
 )
 

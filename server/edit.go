@@ -307,7 +307,7 @@ func (s *Server) postItems(w http.ResponseWriter, r *http.Request, actor, collec
 	mode := geo.ModeAppend
 	if v := q.Get("mode"); v != "" {
 		if mode, err = geo.ParseMode(v); err != nil {
-			return &ParamError{"mode", "must be create, append, upsert or replace"}
+			return &ParamError{Name: "mode", Reason: "must be create, append, upsert or replace"}
 		}
 	}
 	src := geo.Source{Name: "upload", Format: format, Size: n, IDProperty: q.Get("id"),
@@ -321,7 +321,7 @@ func (s *Server) postItems(w http.ResponseWriter, r *http.Request, actor, collec
 	if v := q.Get("delimiter"); v != "" {
 		d := []rune(strings.ReplaceAll(v, `\t`, "\t"))
 		if len(d) != 1 {
-			return &ParamError{"delimiter", "must be one character"}
+			return &ParamError{Name: "delimiter", Reason: "must be one character"}
 		}
 		src.CSV.Delimiter = d[0]
 	}
@@ -378,7 +378,7 @@ func boolParam(q url.Values, name string) (bool, error) {
 	}
 	b, err := strconv.ParseBool(v[0])
 	if err != nil || len(v) > 1 {
-		return false, &ParamError{name, "must be true or false"}
+		return false, &ParamError{Name: name, Reason: "must be true or false"}
 	}
 	return b, nil
 }
@@ -732,7 +732,7 @@ func (s *Server) export(w http.ResponseWriter, r *http.Request, collection strin
 		return sendFile(w, path)
 	}
 	w.Header().Del("ETag")
-	return &ParamError{"f", strconv.Quote(f) + " is not an export format; use geojson, csv, kml or gpkg"}
+	return &ParamError{Name: "f", Reason: strconv.Quote(f) + " is not an export format; use geojson, csv, kml or gpkg"}
 }
 
 func sendFile(w http.ResponseWriter, path string) error {
@@ -790,7 +790,7 @@ func (s *Server) history(w http.ResponseWriter, r *http.Request, actor string) e
 	if v := q.Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > 10000 {
-			return &ParamError{"limit", "must be a whole number from 1 to 10000"}
+			return &ParamError{Name: "limit", Reason: "must be a whole number from 1 to 10000"}
 		}
 		hq.Limit = n
 	}
@@ -798,7 +798,7 @@ func (s *Server) history(w http.ResponseWriter, r *http.Request, actor string) e
 		t, err := time.Parse(time.RFC3339, v)
 		if err != nil {
 			if t, err = time.Parse(time.DateOnly, v); err != nil {
-				return &ParamError{"since", "must be a date or an RFC 3339 time"}
+				return &ParamError{Name: "since", Reason: "must be a date or an RFC 3339 time"}
 			}
 		}
 		hq.Since = t

@@ -12,21 +12,17 @@ import (
 	"time"
 
 	"github.com/gorilla/mux"
-
 	"github.com/khorasan/khorasan/geo"
+	"github.com/khorasan/khorasan/geo/params"
 )
 
 // handlerFunc is a handler that returns its error; errorHandler turns
 // the error into one problem+json response.
 type handlerFunc func(w http.ResponseWriter, r *http.Request) error
 
-// ParamError is a query parameter that cannot be used.
-type ParamError struct {
-	Name   string
-	Reason string
-}
-
-func (e *ParamError) Error() string { return "parameter " + e.Name + ": " + e.Reason }
+// ParamError is a query parameter that cannot be used; the parsers of
+// geo/params and tiles/figure return it too.
+type ParamError = params.Error
 
 // statusError carries a status of its own (405, 406, ...).
 type statusError struct {

@@ -154,8 +154,9 @@ func (s *Server) itemsBody(w http.ResponseWriter, r *http.Request, l geo.Layer, 
 		}
 		if format == formatHTML {
 			if html.Len()+len(scratch) > maxHTMLBytes {
-				return &ParamError{"limit", "the HTML page of these features would be over " + strconv.Itoa(maxHTMLBytes>>20) +
+				return &ParamError{Name: "limit", Reason: "the HTML page of these features would be over " + strconv.Itoa(maxHTMLBytes>>20) +
 					" MiB; ask for fewer, or for f=json, which has no such bound"}
+
 			}
 			shown = append(shown, f)
 		}

@@ -9,11 +9,10 @@ import (
 	"time"
 
 	"github.com/gorilla/mux"
+	"github.com/khorasan/khorasan/server/cache"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
-
-	"github.com/khorasan/khorasan/server/cache"
 )
 
 // otherRoute labels requests that no route answered: unknown paths, wrong

@@ -5,6 +5,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/khorasan/khorasan/geo/params"
 )
 
 // Formats a resource can be had in, by the f parameter's value.
@@ -29,7 +31,7 @@ var mediaTypes = map[string]string{
 // otherwise the best of the Accept header, otherwise JSON, which is what
 // GIS clients and scripts expect when they say nothing.
 func negotiate(r *http.Request, offered ...string) (string, error) {
-	if f, ok := single(r.URL.Query(), "f"); ok {
+	if f, ok := params.Single(r.URL.Query(), "f"); ok {
 		if f == "geojson" {
 			f = formatJSON
 		}
@@ -38,7 +40,7 @@ func negotiate(r *http.Request, offered ...string) (string, error) {
 				return f, nil
 			}
 		}
-		return "", &ParamError{"f", strconv.Quote(f) + " is not offered here; use one of " + strings.Join(offered, ", ")}
+		return "", &ParamError{Name: "f", Reason: strconv.Quote(f) + " is not offered here; use one of " + strings.Join(offered, ", ")}
 	}
 	type choice struct {
 		format string

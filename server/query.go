@@ -51,24 +51,24 @@ func checkQuery(raw string) error {
 		rawName, rawValue, _ := strings.Cut(pair, "=")
 		name, err := url.QueryUnescape(rawName)
 		if err != nil {
-			return &ParamError{rawName, "is not a percent-encoded parameter name (" + err.Error() + ")"}
+			return &ParamError{Name: rawName, Reason: "is not a percent-encoded parameter name (" + err.Error() + ")"}
 		}
 		if strings.Contains(rawName, ";") {
-			return &ParamError{name, "holds a ';': separate parameters with '&', and write a ';' in a name as %3B"}
+			return &ParamError{Name: name, Reason: "holds a ';': separate parameters with '&', and write a ';' in a name as %3B"}
 		}
 		if _, err := url.QueryUnescape(rawValue); err != nil {
-			return &ParamError{name, "has a value that is not percent-encoded: " + err.Error() + "; write a '%' as %25"}
+			return &ParamError{Name: name, Reason: "has a value that is not percent-encoded: " + err.Error() + "; write a '%' as %25"}
 		}
 		if strings.Contains(rawValue, ";") {
-			return &ParamError{name, "has a ';' in its value: write it as %3B (a ';' does not separate parameters)"}
+			return &ParamError{Name: name, Reason: "has a ';' in its value: write it as %3B (a ';' does not separate parameters)"}
 		}
 		if seen[name] {
-			return &ParamError{name, "is given more than once"}
+			return &ParamError{Name: name, Reason: "is given more than once"}
 		}
 		seen[name] = true
 	}
 	if len(seen) > maxQueryParams {
-		return &ParamError{"query", "has " + strconv.Itoa(len(seen)) + " parameters; at most " + strconv.Itoa(maxQueryParams)}
+		return &ParamError{Name: "query", Reason: "has " + strconv.Itoa(len(seen)) + " parameters; at most " + strconv.Itoa(maxQueryParams)}
 	}
 	return nil
 }

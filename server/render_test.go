@@ -25,6 +25,7 @@ import (
 
 	"github.com/khorasan/khorasan/data"
 	"github.com/khorasan/khorasan/geo"
+	"github.com/khorasan/khorasan/tiles/figure"
 )
 
 // newRenderServer serves the default data with the real map style.
@@ -392,7 +393,7 @@ func TestRenderRevalidates(t *testing.T) {
 
 func TestParseFigureLayersDefaultToAll(t *testing.T) {
 	_, store := newRenderServer(t, Config{})
-	f, err := ParseFigure(context.Background(), store, url.Values{})
+	f, err := figure.Parse(context.Background(), store, url.Values{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -403,7 +404,7 @@ func TestParseFigureLayersDefaultToAll(t *testing.T) {
 	if strings.Join(names, ",") != "khorasan,borders,attacks,cities" {
 		t.Errorf("layers %v", names)
 	}
-	_, err = ParseFigure(context.Background(), store, url.Values{"layers": {"nope"}})
+	_, err = figure.Parse(context.Background(), store, url.Values{"layers": {"nope"}})
 	var pe *ParamError
 	if !errors.As(err, &pe) || pe.Name != "layers" || !strings.Contains(pe.Reason, `"nope"`) {
 		t.Errorf("unknown layer: %v", err)
@@ -451,56 +452,4 @@ func TestEmbed(t *testing.T) {
 			t.Errorf("CheckFrameAncestors(%q) accepted it", bad)
 		}
 	}
-}
-
-// layerStore is a Store of layer descriptions only: ParseFigure reads no
-// features, and the fuzz target should not wait on a database.
-type layerStore struct{ layers []geo.Layer }
-
-func (s layerStore) Layers(context.Context) ([]geo.Layer, error) { return s.layers, nil }
-func (s layerStore) Layer(_ context.Context, name string) (geo.Layer, error) {
-	for _, l := range s.layers {
-		if l.Name == name {
-			return l, nil
-		}
-	}
-	return geo.Layer{}, geo.ErrNotFound
-}
-func (layerStore) Features(context.Context, string, geo.Query, func(geo.Feature) error) error {
-	return geo.ErrNotFound
-}
-func (layerStore) Count(context.Context, string, geo.Query) (int64, error) { return 0, geo.ErrNotFound }
-func (layerStore) Feature(context.Context, string, string) (geo.Feature, error) {
-	return geo.Feature{}, geo.ErrNotFound
-}
-
-// FuzzRenderQuery: whatever the query, ParseFigure either names a
-// parameter or returns a figure within every limit.
-func FuzzRenderQuery(f *testing.F) {
-	store := layerStore{[]geo.Layer{fuzzLayer, {Name: "khorasan", Schema: geo.Schema{GeometryType: "POLYGON", Columns: []geo.Column{{Name: "name", Type: geo.Text}}}}}}
-	for _, s := range []string{"", "width=300&height=200&scale=2", "bbox=60,30,70,40&format=svg", "center=69,34&zoom=7.5",
-		"layers=attacks,khorasan&killed=5", "datetime=2021-01-01/..&legend=false", "filter=killed>5 AND city LIKE 'K%'",
-		"title=%E2%80%93&format=pdf", "width=0", "scale=NaN", "zoom=3", "bbox=0,86,10,89", "center=1,2&zoom=Inf", "name=x&layers=khorasan"} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, raw string) {
-		q, err := url.ParseQuery(raw)
-		if err != nil {
-			return
-		}
-		fig, err := ParseFigure(context.Background(), store, q)
-		if err != nil {
-			var pe *ParamError
-			if !errors.As(err, &pe) || pe.Name == "" {
-				t.Fatalf("error %v does not name a parameter", err)
-			}
-			return
-		}
-		if err := fig.Check(); err != nil {
-			t.Fatalf("accepted a figure that fails its check: %v", err)
-		}
-		if fig.Width < 1 || fig.Width > 4096 || fig.Height < 1 || fig.Height > 4096 || !(fig.Scale >= 1 && fig.Scale <= 4) || len(fig.Layers) == 0 {
-			t.Fatalf("accepted %dx%d scale %g with %d layers", fig.Width, fig.Height, fig.Scale, len(fig.Layers))
-		}
-	})
 }

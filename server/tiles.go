@@ -129,14 +129,14 @@ func parseTilePath(layers, z, x, file string) (tileRequest, error) {
 	}
 	for _, l := range strings.Split(layers, ",") {
 		if l == "" {
-			return req, &ParamError{"layers", "an empty layer name in " + strconv.Quote(layers)}
+			return req, &ParamError{Name: "layers", Reason: "an empty layer name in " + strconv.Quote(layers)}
 		}
 		if !slices.Contains(req.layers, l) {
 			req.layers = append(req.layers, l)
 		}
 	}
 	if len(req.layers) > maxTileLayers {
-		return req, &ParamError{"layers", fmt.Sprintf("at most %d layers in one tile, got %d", maxTileLayers, len(req.layers))}
+		return req, &ParamError{Name: "layers", Reason: fmt.Sprintf("at most %d layers in one tile, got %d", maxTileLayers, len(req.layers))}
 	}
 	slices.Sort(req.layers)
 	if req.format == "png" && (len(req.layers) != 1 || req.layers[0] != basemapLayer) {
@@ -159,7 +159,7 @@ func parseTilePath(layers, z, x, file string) (tileRequest, error) {
 	if _, err := tiles.Check(req.z, req.x, req.y, maxZoom); err != nil {
 		var ie *geo.InvalidError
 		if errors.As(err, &ie) {
-			return req, &ParamError{ie.Where, ie.Msg}
+			return req, &ParamError{Name: ie.Where, Reason: ie.Msg}
 		}
 		return req, err
 	}
@@ -169,7 +169,7 @@ func parseTilePath(layers, z, x, file string) (tileRequest, error) {
 // tileNumber reads a tile coordinate: plain decimal digits, no sign.
 func tileNumber(name, v string) (int, error) {
 	if v == "" || len(v) > 9 || strings.TrimLeft(v, "0123456789") != "" {
-		return 0, &ParamError{name, "must be a whole number, 0 or more, got " + strconv.Quote(v)}
+		return 0, &ParamError{Name: name, Reason: "must be a whole number, 0 or more, got " + strconv.Quote(v)}
 	}
 	return strconv.Atoi(v)
 }
@@ -291,7 +291,7 @@ func notModified(w http.ResponseWriter, r *http.Request, etag string) bool {
 func allowTileParams(r *http.Request) error {
 	for name := range r.URL.Query() {
 		if name != "v" {
-			return &ParamError{name, "is not a parameter of tiles; only v (any value, to bust caches) is accepted"}
+			return &ParamError{Name: name, Reason: "is not a parameter of tiles; only v (any value, to bust caches) is accepted"}
 		}
 	}
 	return nil
@@ -380,9 +380,9 @@ func (ts *tileService) basemap(w http.ResponseWriter, r *http.Request, req tileR
 		case name == "cities" && len(vs) == 1 && (vs[0] == "off" || vs[0] == "on"):
 			noCities = vs[0] == "off"
 		case name == "cities":
-			return &ParamError{"cities", "must be on or off"}
+			return &ParamError{Name: "cities", Reason: "must be on or off"}
 		default:
-			return &ParamError{name, "is not a parameter of basemap tiles; known: cities (on or off), v"}
+			return &ParamError{Name: name, Reason: "is not a parameter of basemap tiles; known: cities (on or off), v"}
 		}
 	}
 	ctx := r.Context()

@@ -14,7 +14,7 @@ import (
 	"strings"
 
 	"github.com/khorasan/khorasan/geo"
-	"github.com/khorasan/khorasan/server"
+	"github.com/khorasan/khorasan/geo/params"
 	"github.com/khorasan/khorasan/static"
 	"github.com/khorasan/khorasan/tiles/figure"
 )
@@ -76,7 +76,7 @@ func runRender(ctx context.Context, args []string, getenv func(string) string, s
 
 	// The flags become /render's parameters, so both read them alike.
 	q := url.Values{"format": {*format}}
-	for _, name := range server.RenderParams {
+	for _, name := range figure.Params {
 		if f := fl.Lookup(name); f != nil && name != "format" && isSet(fl, name) {
 			q.Set(name, f.Value.String())
 		}
@@ -105,9 +105,9 @@ func runRender(ctx context.Context, args []string, getenv func(string) string, s
 		return err
 	}
 	defer store.Close()
-	fig, err := server.ParseFigure(ctx, store, q)
+	fig, err := figure.Parse(ctx, store, q)
 	if err != nil {
-		var pe *server.ParamError
+		var pe *params.Error
 		if errors.As(err, &pe) {
 			if fl.Lookup(pe.Name) != nil {
 				return &usageError{"--" + pe.Name + ": " + pe.Reason}

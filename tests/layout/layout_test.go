@@ -25,17 +25,18 @@ const module = "github.com/khorasan/khorasan/"
 var allowed = map[string][]string{
 	"geo/cql2":                {},
 	"geo":                     {"geo/cql2"},
+	"geo/params":              {"geo", "geo/cql2"},
 	"tiles":                   {"geo", "geo/cql2"},
 	"tiles/draw":              {"tiles"},
 	"tiles/basemap":           {"geo", "tiles", "tiles/draw"},
-	"tiles/figure":            {"geo", "geo/cql2", "tiles", "tiles/basemap", "tiles/draw"},
+	"tiles/figure":            {"geo", "geo/cql2", "geo/params", "tiles", "tiles/basemap", "tiles/draw"},
 	"tiles/pack":              {"geo", "tiles"},
 	"tiles/internal/tiletest": {"data", "geo"},
 	"server/cache":            {},
-	"server":                  {"geo", "geo/cql2", "server/cache", "tiles", "tiles/basemap", "tiles/figure"},
+	"server":                  {"geo", "geo/cql2", "geo/params", "server/cache", "tiles", "tiles/basemap", "tiles/figure"},
 	"static":                  {},
 	"data":                    {},
-	"cmd/khorasan":            {"data", "geo", "geo/cql2", "server", "static", "tiles", "tiles/figure", "tiles/pack"},
+	"cmd/khorasan":            {"data", "geo", "geo/cql2", "geo/params", "server", "static", "tiles", "tiles/figure", "tiles/pack"},
 	"cmd/gendata":             {},
 }
 

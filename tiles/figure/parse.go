@@ -1,0 +1,361 @@
+package figure
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/khorasan/khorasan/geo"
+	"github.com/khorasan/khorasan/geo/cql2"
+	"github.com/khorasan/khorasan/geo/params"
+	"github.com/paulmach/orb"
+)
+
+// Defaults and bounds of Parse.
+const (
+	defaultWidth  = 1200
+	defaultHeight = 800
+	maxLayers     = 16
+)
+
+// Catalog is what Parse reads: the layers there are (a *geo.Store, or
+// server's Store).
+type Catalog interface {
+	Layers(ctx context.Context) ([]geo.Layer, error)
+}
+
+// Params are the parameters of /render (and the flags of khorasan
+// render) besides property filters, which take any property's name.
+var Params = []string{"bbox", "center", "zoom", "width", "height", "scale", "layers", "title", "legend", "format",
+	"datetime", "filter", "filter-lang", "filter-crs"}
+
+// filterParams pass through to each layer's query.
+var filterParams = []string{"datetime", "filter", "filter-lang", "filter-crs"}
+
+// Parse reads the /render parameters into a figure, checking each
+// against the catalog so that every mistake is a *params.Error naming it.
+//
+// The view is bbox=minLon,minLat,maxLon,maxLat, or center=lon,lat with
+// zoom, or neither (fit the selected features). layers defaults to every
+// layer. The filters (datetime, property=value, a CQL2 filter) apply to
+// each selected layer that has the properties they name, and leave the
+// others whole; a filter that no selected layer can take is refused.
+func Parse(ctx context.Context, store Catalog, q url.Values) (Figure, error) {
+	f := Figure{Width: defaultWidth, Height: defaultHeight, Scale: 1, Legend: true, Format: FormatPNG}
+	for name, vs := range q {
+		if strings.TrimSpace(name) == "" {
+			return f, &params.Error{Name: "query", Reason: "a parameter has no name (\"=value\")"}
+		}
+		if len(vs) > 1 {
+			return f, &params.Error{Name: name, Reason: "is given more than once"}
+		}
+	}
+	intParam := func(name string, dst *int, max int) error {
+		v, ok := params.Single(q, name)
+		if !ok {
+			return nil
+		}
+		n, err := strconv.Atoi(strings.TrimSpace(v))
+		if err != nil || n < 1 || n > max {
+			return &params.Error{Name: name, Reason: fmt.Sprintf("must be a whole number of pixels from 1 to %d, got %q", max, v)}
+		}
+		*dst = n
+		return nil
+	}
+	if err := intParam("width", &f.Width, MaxSide); err != nil {
+		return f, err
+	}
+	if err := intParam("height", &f.Height, MaxSide); err != nil {
+		return f, err
+	}
+	if v, ok := params.Single(q, "scale"); ok {
+		s, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+		if err != nil || !(s >= 1 && s <= MaxScale) {
+			return f, &params.Error{Name: "scale", Reason: fmt.Sprintf("must be a number from 1 to %d (2 for print), got %q", MaxScale, v)}
+		}
+		f.Scale = s
+	}
+	if v, ok := params.Single(q, "format"); ok {
+		f.Format = strings.ToLower(strings.TrimSpace(v))
+		if f.Format != FormatPNG && f.Format != FormatSVG && f.Format != FormatPDF {
+			return f, &params.Error{Name: "format", Reason: fmt.Sprintf("must be png, svg or pdf, got %q", v)}
+		}
+	}
+	if v, ok := params.Single(q, "legend"); ok {
+		b, err := strconv.ParseBool(strings.TrimSpace(v))
+		if err != nil {
+			return f, &params.Error{Name: "legend", Reason: fmt.Sprintf("must be true or false, got %q", v)}
+		}
+		f.Legend = b
+	}
+	if v, ok := params.Single(q, "title"); ok {
+		f.Title = strings.TrimSpace(v)
+	}
+	bbox, hasBBox := params.Single(q, "bbox")
+	center, hasCenter := params.Single(q, "center")
+	zoom, hasZoom := params.Single(q, "zoom")
+	switch {
+	case hasBBox && (hasCenter || hasZoom):
+		return f, &params.Error{Name: "bbox", Reason: "give bbox, or center with zoom, not both"}
+	case hasCenter != hasZoom:
+		if hasCenter {
+			return f, &params.Error{Name: "zoom", Reason: "center needs a zoom (0 to " + strconv.Itoa(MaxZoom) + ")"}
+		}
+		return f, &params.Error{Name: "center", Reason: "zoom needs a center=lon,lat"}
+	case hasBBox:
+		b, err := params.BBox(bbox)
+		if err != nil {
+			return f, err
+		}
+		f.Bound = &b
+	case hasCenter:
+		parts := strings.Split(center, ",")
+		if len(parts) != 2 {
+			return f, &params.Error{Name: "center", Reason: "needs two numbers, lon,lat; got " + strconv.Quote(center)}
+		}
+		var c orb.Point
+		for i, p := range parts {
+			n, err := strconv.ParseFloat(strings.TrimSpace(p), 64)
+			if err != nil {
+				return f, &params.Error{Name: "center", Reason: strconv.Quote(p) + " is not a number"}
+			}
+			c[i] = n
+		}
+		f.Center = &c
+		z, err := strconv.ParseFloat(strings.TrimSpace(zoom), 64)
+		if err != nil {
+			return f, &params.Error{Name: "zoom", Reason: fmt.Sprintf("must be a number from 0 to %d, got %q", MaxZoom, zoom)}
+		}
+		f.Zoom = z
+	}
+	if err := f.Check(); err != nil {
+		var ie *geo.InvalidError
+		if errors.As(err, &ie) {
+			return f, &params.Error{Name: ie.Where, Reason: ie.Msg}
+		}
+		return f, err
+	}
+
+	all, err := store.Layers(ctx)
+	if err != nil {
+		return f, err
+	}
+	var layers []geo.Layer
+	if v, ok := params.Single(q, "layers"); ok {
+		for _, name := range strings.Split(v, ",") {
+			name = strings.TrimSpace(name)
+			if name == "" {
+				return f, &params.Error{Name: "layers", Reason: "an empty layer name in " + strconv.Quote(v)}
+			}
+			i := slices.IndexFunc(all, func(l geo.Layer) bool { return l.Name == name })
+			if i < 0 {
+				return f, &params.Error{Name: "layers", Reason: fmt.Sprintf("there is no layer %q; layers: %s", name, strings.Join(layerNames(all), ", "))}
+			}
+			if !slices.ContainsFunc(layers, func(l geo.Layer) bool { return l.Name == name }) {
+				layers = append(layers, all[i])
+			}
+		}
+		if len(layers) > maxLayers {
+			return f, &params.Error{Name: "layers", Reason: fmt.Sprintf("at most %d layers in one figure, got %d", maxLayers, len(layers))}
+		}
+	} else {
+		layers = all
+	}
+	filters, err := layerFilters(q, layers)
+	if err != nil {
+		return f, err
+	}
+	for i, l := range layers {
+		f.Layers = append(f.Layers, Layer{Layer: l, Filter: filters[i]})
+	}
+	return f, nil
+}
+
+func layerNames(ls []geo.Layer) []string {
+	out := make([]string, len(ls))
+	for i, l := range ls {
+		out[i] = l.Name
+	}
+	return out
+}
+
+// layerFilters builds each layer's filter from the filter parameters it
+// can take: property filters on its own properties, datetime when it has
+// a date, a CQL2 filter when it has every property the filter names.
+func layerFilters(q url.Values, layers []geo.Layer) ([]cql2.Expr, error) {
+	var props []string
+	for name := range q {
+		if !slices.Contains(Params, name) {
+			props = append(props, name)
+		}
+	}
+	slices.Sort(props)
+	has := func(l geo.Layer, name string) bool {
+		_, ok := l.Schema.Column(name)
+		return ok || name == "id" || name == geo.GeometryQueryable || name == "geom"
+	}
+	for _, p := range props {
+		if !slices.ContainsFunc(layers, func(l geo.Layer) bool { _, ok := l.Schema.Column(p); return ok }) {
+			return nil, &params.Error{Name: p, Reason: "is neither a parameter of /render (" + strings.Join(Params, ", ") +
+				") nor a property of the selected layers (" + strings.Join(layerNames(layers), ", ") + ")"}
+
+		}
+	}
+	if _, ok := params.Single(q, "datetime"); ok && !slices.ContainsFunc(layers, func(l geo.Layer) bool { _, ok := l.DateColumn(); return ok }) {
+		return nil, &params.Error{Name: "datetime", Reason: "none of the selected layers (" + strings.Join(layerNames(layers), ", ") + ") has a date property"}
+	}
+	var named []string
+	text, hasFilter := params.Single(q, "filter")
+	if hasFilter {
+		e, err := cql2.Parse(text)
+		if err != nil {
+			return nil, &params.Error{Name: "filter", Reason: err.Error()}
+		}
+		named = propertyNames(e)
+		if !slices.ContainsFunc(layers, func(l geo.Layer) bool {
+			for _, n := range named {
+				if !has(l, n) {
+					return false
+				}
+			}
+			return true
+		}) {
+			return nil, &params.Error{Name: "filter", Reason: "no selected layer has all the properties it names (" + strings.Join(named, ", ") + ")"}
+		}
+	}
+	out := make([]cql2.Expr, len(layers))
+	for i, l := range layers {
+		sub := url.Values{}
+		for _, p := range props {
+			if _, ok := l.Schema.Column(p); ok {
+				sub[p] = q[p]
+			}
+		}
+		if _, ok := l.DateColumn(); ok {
+			if v, ok := q["datetime"]; ok {
+				sub["datetime"] = v
+			}
+		}
+		if hasFilter && !slices.ContainsFunc(named, func(n string) bool { return !has(l, n) }) {
+			for _, p := range []string{"filter", "filter-lang", "filter-crs"} {
+				if v, ok := q[p]; ok {
+					sub[p] = v
+				}
+			}
+		}
+		if len(sub) == 0 {
+			continue
+		}
+		e, err := layerFilter(sub, l)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = e
+	}
+	return out, nil
+}
+
+// propertyNames lists the properties an expression names, sorted.
+func propertyNames(e cql2.Expr) []string {
+	seen := map[string]bool{}
+	var value func(v cql2.Value)
+	value = func(v cql2.Value) {
+		if p, ok := v.(cql2.Property); ok {
+			seen[p.Name] = true
+		}
+	}
+	var expr func(e cql2.Expr)
+	expr = func(e cql2.Expr) {
+		switch e := e.(type) {
+		case cql2.Logical:
+			for _, a := range e.Args {
+				expr(a)
+			}
+		case cql2.Not:
+			expr(e.Arg)
+		case cql2.Compare:
+			value(e.Left)
+			value(e.Right)
+		case cql2.Like:
+			value(e.Value)
+		case cql2.In:
+			value(e.Value)
+			for _, v := range e.List {
+				value(v)
+			}
+		case cql2.Between:
+			value(e.Value)
+			value(e.Low)
+			value(e.High)
+		case cql2.IsNull:
+			value(e.Value)
+		case cql2.Spatial:
+			value(e.Left)
+			value(e.Right)
+		case cql2.Temporal:
+			value(e.Left)
+			value(e.Right)
+		}
+	}
+	expr(e)
+	out := make([]string, 0, len(seen))
+	for n := range seen {
+		out = append(out, n)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// layerFilter reads the filter parameters layerFilters picked for a layer
+// (its own properties, datetime, filter, filter-lang, filter-crs) as the
+// items API does, into one expression (nil: none).
+func layerFilter(q url.Values, l geo.Layer) (cql2.Expr, error) {
+	var terms []cql2.Expr
+	for name, vs := range q {
+		if slices.Contains(filterParams, name) {
+			continue
+		}
+		c, ok := l.Schema.Column(name)
+		if !ok {
+			return nil, &params.Error{Name: name, Reason: "is not a property of " + l.Name + " (" + strings.Join(params.ColumnNames(l.Schema), ", ") + ")"}
+		}
+		v, err := params.Literal(c, vs[0])
+		if err != nil {
+			return nil, err
+		}
+		terms = append(terms, cql2.Compare{Op: "=", Left: cql2.Property{Name: c.Name}, Right: v})
+	}
+	if v, ok := params.Single(q, "filter-crs"); ok && v != params.CRS84 {
+		return nil, &params.Error{Name: "filter-crs", Reason: "only " + params.CRS84 + " is supported"}
+	}
+	if v, ok := params.Single(q, "datetime"); ok {
+		t, err := params.Datetime(v, l)
+		if err != nil {
+			return nil, err
+		}
+		if t != nil {
+			terms = append(terms, t)
+		}
+	}
+	if v, ok := params.Single(q, "filter-lang"); ok && v != "cql2-text" {
+		return nil, &params.Error{Name: "filter-lang", Reason: "only cql2-text is supported, got " + strconv.Quote(v)}
+	}
+	if v, ok := params.Single(q, "filter"); ok {
+		e, err := cql2.Parse(v)
+		if err != nil {
+			return nil, &params.Error{Name: "filter", Reason: err.Error()}
+		}
+		terms = append(terms, e)
+	}
+	switch len(terms) {
+	case 0:
+		return nil, nil
+	case 1:
+		return terms[0], nil
+	}
+	return cql2.Logical{Op: "AND", Args: terms}, nil
+}
