@@ -1,11 +1,8 @@
-// Package tiles cuts the layers of a geo store into web map tiles: Mapbox
-// Vector Tiles (MVT) for every layer, TileJSON documents that describe them,
-// and raster tiles of the offline basemap drawn by Renderer. It also holds
-// the tile cache. Tile archives are written by tiles/pack.
-//
-// Tiles are XYZ (Web Mercator, y down from the north, as Leaflet asks for
-// them). The package reads features through Source, which geo.Store
-// satisfies; it knows nothing of HTTP.
+// Package tiles holds the tile maths (XYZ in Web Mercator, y down from the
+// north, as Leaflet asks), the MVT encoder, the in-memory tile index and
+// TileJSON, reading features through Source, which geo.Store satisfies. It
+// imports only geo and geo/cql2; the basemap, figures and archives are its
+// subpackages draw, basemap, figure and pack.
 package tiles
 
 import (

@@ -1,5 +1,6 @@
 // Package figure draws report figures (PNG, SVG, PDF) of layers over the
-// basemap and parses their requests; it imports basemap, draw, tiles and geo.
+// basemap and parses their requests (Parse); it imports tiles/basemap,
+// tiles/draw, tiles, geo, geo/cql2 and geo/params.
 package figure
 
 import (
