@@ -1,5 +1,5 @@
-// Package geo holds the domain of the map service: layers of features with
-// typed properties, their formats (GeoJSON, CSV) and the GeoPackage store.
+// Package geo holds the domain of the map service: features, layers, schemas,
+// column types, errors, queries and geometry validation; it imports only geo/cql2.
 package geo
 
 import (
@@ -113,7 +113,8 @@ func (e *InvalidError) Error() string {
 	return e.Where + ": " + e.Msg
 }
 
-func invalidf(where, format string, args ...any) error {
+// Invalidf is an *InvalidError about where.
+func Invalidf(where, format string, args ...any) error {
 	return &InvalidError{Where: where, Msg: fmt.Sprintf(format, args...)}
 }
 

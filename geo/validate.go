@@ -100,3 +100,63 @@ func checkPolygon(p orb.Polygon) error {
 	}
 	return nil
 }
+
+// CountPositions is the number of positions (vertices) in g.
+func CountPositions(g orb.Geometry) int {
+	switch g := g.(type) {
+	case orb.Point:
+		return 1
+	case orb.MultiPoint:
+		return len(g)
+	case orb.LineString:
+		return len(g)
+	case orb.Ring:
+		return len(g)
+	case orb.MultiLineString:
+		n := 0
+		for _, l := range g {
+			n += len(l)
+		}
+		return n
+	case orb.Polygon:
+		n := 0
+		for _, r := range g {
+			n += len(r)
+		}
+		return n
+	case orb.MultiPolygon:
+		n := 0
+		for _, p := range g {
+			n += CountPositions(p)
+		}
+		return n
+	case orb.Collection:
+		n := 0
+		for _, m := range g {
+			n += CountPositions(m)
+		}
+		return n
+	}
+	return 0
+}
+
+// IsEmpty reports whether g has no positions (an empty collection, line or polygon).
+func IsEmpty(g orb.Geometry) bool {
+	switch g := g.(type) {
+	case orb.Point:
+		return false
+	case orb.LineString:
+		return len(g) == 0
+	case orb.Polygon:
+		return len(g) == 0
+	case orb.MultiPoint:
+		return len(g) == 0
+	case orb.MultiLineString:
+		return len(g) == 0
+	case orb.MultiPolygon:
+		return len(g) == 0
+	case orb.Collection:
+		return len(g) == 0
+	}
+	return g == nil
+}

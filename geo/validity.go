@@ -9,7 +9,7 @@ import (
 	sf "github.com/peterstace/simplefeatures/geom"
 )
 
-// checkValidity applies the OGC simple features rules beyond what
+// CheckValidity applies the OGC simple features rules beyond what
 // ValidateGeometry checks: rings simple (no self-intersection), holes
 // inside their shell, rings meeting at one point at most, polygons of a
 // multipolygon not overlapping. It uses simplefeatures (pure Go, no cgo or
@@ -17,12 +17,12 @@ import (
 // cannot be invalid in these ways, skip it. Invalid geometries are
 // refused, not repaired: every repair (GEOS's MakeValid, a buffer of 0)
 // changes the shape in ways an analyst should decide on.
-func checkValidity(g orb.Geometry) error {
+func CheckValidity(g orb.Geometry) error {
 	switch g.(type) {
 	case nil, orb.Point, orb.MultiPoint:
 		return nil
 	}
-	if isEmpty(g) {
+	if IsEmpty(g) {
 		return nil
 	}
 	b, err := wkb.Marshal(g, binary.LittleEndian)

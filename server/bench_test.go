@@ -13,6 +13,7 @@ import (
 	"testing/fstest"
 
 	"github.com/khorasan/khorasan/geo"
+	"github.com/khorasan/khorasan/geo/gpkg"
 	"github.com/paulmach/orb"
 )
 
@@ -20,7 +21,7 @@ import (
 func benchServer(b *testing.B, n int) *Server {
 	b.Helper()
 	ctx := context.Background()
-	store, err := geo.Create(ctx, filepath.Join(b.TempDir(), "bench.gpkg"))
+	store, err := gpkg.Create(ctx, filepath.Join(b.TempDir(), "bench.gpkg"))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -37,7 +38,7 @@ func benchServer(b *testing.B, n int) *Server {
 			},
 		}
 	}
-	schema, err := geo.InferSchema(features, []string{"date", "killed"})
+	schema, err := gpkg.InferSchema(features, []string{"date", "killed"})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -21,15 +21,16 @@ import (
 	"time"
 
 	"github.com/khorasan/khorasan/geo"
+	"github.com/khorasan/khorasan/geo/gpkg"
 )
 
 // Writes: OGC API - Features Part 4 (create, replace, update, delete) and
 // file imports, behind bearer tokens; exports of whole layers and of the
 // whole GeoPackage.
 
-// Editor is what writes need of the store; *geo.Store has it.
+// Editor is what writes need of the store; *gpkg.Store has it.
 type Editor interface {
-	Import(ctx context.Context, src geo.Source, opt geo.ImportOptions) (*geo.Report, error)
+	Import(ctx context.Context, src gpkg.Source, opt gpkg.ImportOptions) (*gpkg.Report, error)
 	CreateFeature(ctx context.Context, layer string, f geo.Feature, actor string) (geo.Feature, geo.Schema, error)
 	UpdateFeature(ctx context.Context, layer, id, actor string, change func(old geo.Feature, schema geo.Schema) (geo.Feature, error)) (geo.Feature, geo.Schema, error)
 	DeleteFeature(ctx context.Context, layer, id, actor string, check func(old geo.Feature, schema geo.Schema) error) error
@@ -298,23 +299,23 @@ func (s *Server) postItems(w http.ResponseWriter, r *http.Request, actor, collec
 	if _, err := tmp.Seek(0, io.SeekStart); err != nil {
 		return err
 	}
-	if (format == geo.FormatGeoJSON || format == "") && q.Get("mode") == "" {
-		typ, err := geo.GeoJSONType(bufio.NewReader(tmp))
+	if (format == gpkg.FormatGeoJSON || format == "") && q.Get("mode") == "" {
+		typ, err := gpkg.GeoJSONType(bufio.NewReader(tmp))
 		if err == nil && typ == "Feature" {
 			return s.createOne(w, r, ed, actor, collection, tmp, n)
 		}
 	}
-	mode := geo.ModeAppend
+	mode := gpkg.ModeAppend
 	if v := q.Get("mode"); v != "" {
-		if mode, err = geo.ParseMode(v); err != nil {
+		if mode, err = gpkg.ParseMode(v); err != nil {
 			return &ParamError{Name: "mode", Reason: "must be create, append, upsert or replace"}
 		}
 	}
-	src := geo.Source{Name: "upload", Format: format, Size: n, IDProperty: q.Get("id"),
+	src := gpkg.Source{Name: "upload", Format: format, Size: n, IDProperty: q.Get("id"),
 		Open: func() (io.ReadCloser, error) { return io.NopCloser(io.NewSectionReader(tmp, 0, n)), nil }}
-	src.CSV = geo.CSVOptions{Profile: q.Get("profile"), Encoding: q.Get("encoding"), DateOrder: q.Get("date-order")}
+	src.CSV = gpkg.CSVOptions{Profile: q.Get("profile"), Encoding: q.Get("encoding"), DateOrder: q.Get("date-order")}
 	if v := q.Get("columns"); v != "" {
-		if src.CSV.Columns, err = geo.ParseColumnMap(v); err != nil {
+		if src.CSV.Columns, err = gpkg.ParseColumnMap(v); err != nil {
 			return err
 		}
 	}
@@ -344,7 +345,7 @@ func (s *Server) postItems(w http.ResponseWriter, r *http.Request, actor, collec
 	})
 	defer stop()
 	rc.SetWriteDeadline(time.Now().Add(s.importTimeout() + time.Minute))
-	rep, err := ed.Import(ctx, src, geo.ImportOptions{
+	rep, err := ed.Import(ctx, src, gpkg.ImportOptions{
 		Layer: geo.LayerInfo{Name: collection, Title: q.Get("title"), Description: q.Get("description"), Attribution: q.Get("attribution")},
 		Mode:  mode, DryRun: dry, SkipInvalid: skip, Actor: actor,
 	})
@@ -384,7 +385,7 @@ func boolParam(q url.Values, name string) (bool, error) {
 }
 
 // bodyFormat reads the Content-Type of an upload; "" sniffs.
-func bodyFormat(ct string) (geo.Format, error) {
+func bodyFormat(ct string) (gpkg.Format, error) {
 	if ct == "" {
 		return "", nil
 	}
@@ -394,11 +395,11 @@ func bodyFormat(ct string) (geo.Format, error) {
 	}
 	switch mt {
 	case "application/geo+json", "application/json":
-		return geo.FormatGeoJSON, nil
+		return gpkg.FormatGeoJSON, nil
 	case "text/csv", "text/tab-separated-values":
-		return geo.FormatCSV, nil
+		return gpkg.FormatCSV, nil
 	case kmlType, "application/vnd.google-earth.kmz":
-		return geo.FormatKML, nil
+		return gpkg.FormatKML, nil
 	case "application/octet-stream", "text/plain":
 		return "", nil
 	}
@@ -411,7 +412,7 @@ func (s *Server) createOne(w http.ResponseWriter, r *http.Request, ed Editor, ac
 	if _, err := body.Seek(0, io.SeekStart); err != nil {
 		return err
 	}
-	f, err := geo.ReadFeature(bufio.NewReader(body))
+	f, err := gpkg.ReadFeature(bufio.NewReader(body))
 	if err != nil {
 		return err
 	}
@@ -427,11 +428,11 @@ func (s *Server) createOne(w http.ResponseWriter, r *http.Request, ed Editor, ac
 
 // writeFeature answers with a feature and its ETag.
 func writeFeature(w http.ResponseWriter, status int, f geo.Feature, schema geo.Schema) error {
-	etag, err := geo.FeatureETag(f, schema)
+	etag, err := gpkg.FeatureETag(f, schema)
 	if err != nil {
 		return err
 	}
-	body, err := geo.AppendFeatureJSON(nil, f, schema)
+	body, err := gpkg.AppendFeatureJSON(nil, f, schema)
 	if err != nil {
 		return err
 	}
@@ -453,7 +454,7 @@ func precondition(r *http.Request, old geo.Feature, schema geo.Schema) error {
 	if im == "" {
 		return nil
 	}
-	etag, err := geo.FeatureETag(old, schema)
+	etag, err := gpkg.FeatureETag(old, schema)
 	if err != nil {
 		return err
 	}
@@ -483,7 +484,7 @@ func (s *Server) putItem(w http.ResponseWriter, r *http.Request, actor, collecti
 	if err != nil {
 		return err
 	}
-	f, err := geo.DecodeFeature(body)
+	f, err := gpkg.DecodeFeature(body)
 	if err != nil {
 		return err
 	}
@@ -567,7 +568,7 @@ func (s *Server) patchItem(w http.ResponseWriter, r *http.Request, actor, collec
 		doc = append(doc, "null"...)
 	}
 	doc = append(doc, '}')
-	pf, err := geo.DecodeFeature(doc)
+	pf, err := gpkg.DecodeFeature(doc)
 	if err != nil {
 		return err
 	}
@@ -637,7 +638,7 @@ func (s *Server) deleteItem(w http.ResponseWriter, r *http.Request, actor, colle
 // If-Match with, and answers If-None-Match. The HTML page of a feature
 // is another representation of the same state, so its tag differs.
 func itemETag(w http.ResponseWriter, r *http.Request, f geo.Feature, schema geo.Schema, format string) (bool, error) {
-	etag, err := geo.FeatureETag(f, schema)
+	etag, err := gpkg.FeatureETag(f, schema)
 	if err != nil {
 		return false, err
 	}
@@ -688,7 +689,7 @@ func (s *Server) export(w http.ResponseWriter, r *http.Request, collection strin
 			first = false
 			bw.WriteByte('\n')
 			var err error
-			buf, err = geo.AppendFeatureJSON(buf[:0], ft, l.Schema)
+			buf, err = gpkg.AppendFeatureJSON(buf[:0], ft, l.Schema)
 			bw.Write(buf)
 			return err
 		})
@@ -699,7 +700,7 @@ func (s *Server) export(w http.ResponseWriter, r *http.Request, collection strin
 		return bw.Flush()
 	case "csv":
 		attach(".csv", "text/csv; charset=utf-8")
-		cw, err := geo.NewCSVWriter(w, l.Schema)
+		cw, err := gpkg.NewCSVWriter(w, l.Schema)
 		if err != nil {
 			return err
 		}
@@ -708,7 +709,7 @@ func (s *Server) export(w http.ResponseWriter, r *http.Request, collection strin
 		}
 		return cw.Flush()
 	case "kml":
-		kw := geo.NewKMLWriter(l.Title, l.Schema)
+		kw := gpkg.NewKMLWriter(l.Title, l.Schema)
 		if err := s.store.Features(ctx, collection, geo.Query{}, kw.Write); err != nil {
 			return err
 		}

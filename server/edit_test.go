@@ -16,6 +16,7 @@ import (
 	"testing/fstest"
 
 	"github.com/khorasan/khorasan/geo"
+	"github.com/khorasan/khorasan/geo/gpkg"
 )
 
 const (
@@ -27,7 +28,7 @@ const placesCSV = "id,lat,lon,name,killed\nkabul,34.53,69.17,Kabul,5\nherat,34.3
 
 // newEditServer serves a store with a "places" layer, with writes on
 // when tokens are given, and keeps the server's log.
-func newEditServer(t *testing.T, tokens string, maxBody int64) (*httptest.Server, *geo.Store, *syncBuffer) {
+func newEditServer(t *testing.T, tokens string, maxBody int64) (*httptest.Server, *gpkg.Store, *syncBuffer) {
 	t.Helper()
 	h, store, logs := newEditHandler(t, tokens, maxBody, Config{})
 	srv := httptest.NewServer(h)
@@ -37,16 +38,16 @@ func newEditServer(t *testing.T, tokens string, maxBody int64) (*httptest.Server
 
 // newEditHandler is newEditServer's handler, with more of the config
 // given (for servers with timeouts of their own).
-func newEditHandler(t *testing.T, tokens string, maxBody int64, cfg Config) (*Server, *geo.Store, *syncBuffer) {
+func newEditHandler(t *testing.T, tokens string, maxBody int64, cfg Config) (*Server, *gpkg.Store, *syncBuffer) {
 	t.Helper()
 	ctx := context.Background()
-	store, err := geo.Create(ctx, filepath.Join(t.TempDir(), "test.gpkg"))
+	store, err := gpkg.Create(ctx, filepath.Join(t.TempDir(), "test.gpkg"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { store.Close() })
-	src := geo.Source{Name: "places.csv", Open: func() (io.ReadCloser, error) { return io.NopCloser(strings.NewReader(placesCSV)), nil }}
-	if _, err := store.Import(ctx, src, geo.ImportOptions{Layer: geo.LayerInfo{Name: "places"}, Mode: geo.ModeCreate, Actor: "setup"}); err != nil {
+	src := gpkg.Source{Name: "places.csv", Open: func() (io.ReadCloser, error) { return io.NopCloser(strings.NewReader(placesCSV)), nil }}
+	if _, err := store.Import(ctx, src, gpkg.ImportOptions{Layer: geo.LayerInfo{Name: "places"}, Mode: gpkg.ModeCreate, Actor: "setup"}); err != nil {
 		t.Fatal(err)
 	}
 	cfg.Static = fstest.MapFS{"index.html": {Data: []byte("<!doctype html>")}}
@@ -214,7 +215,7 @@ func TestTokenFileFormat(t *testing.T) {
 	}
 }
 
-func featuresOf(t *testing.T, store *geo.Store, layer string) map[string]geo.Feature {
+func featuresOf(t *testing.T, store *gpkg.Store, layer string) map[string]geo.Feature {
 	t.Helper()
 	out := map[string]geo.Feature{}
 	if err := store.Features(context.Background(), layer, geo.Query{}, func(f geo.Feature) error { out[f.ID] = f; return nil }); err != nil {
@@ -346,7 +347,7 @@ func TestImportOverHTTP(t *testing.T) {
 		t.Fatalf("bad rows: %d %s", res.status, res.body)
 	}
 	var p struct {
-		Report geo.Report
+		Report gpkg.Report
 	}
 	json.Unmarshal(res.body, &p)
 	if len(p.Report.Errors) != 2 || p.Report.Errors[0].Line != 3 || p.Report.Errors[1].Line != 4 {

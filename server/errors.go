@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/khorasan/khorasan/geo/gpkg"
 	"math"
 	"net/http"
 	"os"
@@ -58,7 +59,7 @@ type problem struct {
 	Instance      string         `json:"instance,omitempty"`
 	InvalidParams []invalidParam `json:"invalid-params,omitempty"`
 	// Report lists the features an import refused, by line.
-	Report *geo.Report `json:"report,omitempty"`
+	Report *gpkg.Report `json:"report,omitempty"`
 }
 
 type invalidParam struct {
@@ -82,7 +83,7 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	var pe *ParamError
 	var ie *geo.InvalidError
 	var se *statusError
-	var re *geo.RejectedError
+	var re *gpkg.RejectedError
 	var be *busyError
 	var bre *bodyReadError
 	var mbe *http.MaxBytesError
@@ -112,7 +113,7 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		p.Status, p.Detail = http.StatusNotFound, err.Error()
 	case errors.As(err, &se):
 		p.Status, p.Detail = se.status, se.msg
-	case geo.IsBusy(err):
+	case gpkg.IsBusy(err):
 		// Another process (khorasan import) held the file longer than the
 		// busy timeout; nothing was written.
 		w.Header().Set("Retry-After", "2")

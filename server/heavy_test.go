@@ -22,15 +22,16 @@ import (
 	"time"
 
 	"github.com/khorasan/khorasan/geo"
+	"github.com/khorasan/khorasan/geo/gpkg"
 )
 
 // pointsStore is a real GeoPackage with a layer "points" of n synthetic
 // points (a deterministic scatter over 44..80 E, 24..44 N; test data
 // only), each with a note of noteBytes characters.
-func pointsStore(t *testing.T, n, noteBytes int) *geo.Store {
+func pointsStore(t *testing.T, n, noteBytes int) *gpkg.Store {
 	t.Helper()
 	ctx := context.Background()
-	store, err := geo.Create(ctx, filepath.Join(t.TempDir(), "points.gpkg"))
+	store, err := gpkg.Create(ctx, filepath.Join(t.TempDir(), "points.gpkg"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -42,8 +43,8 @@ func pointsStore(t *testing.T, n, noteBytes int) *geo.Store {
 		fmt.Fprintf(&csv, "p%d,%.5f,%.5f,%d,%s\n", i, 24+float64(i*7919%100_000)/5000, 44+float64(i*104729%100_000)/2778, i%60, note)
 	}
 	doc := csv.String()
-	src := geo.Source{Name: "points.csv", Open: func() (io.ReadCloser, error) { return io.NopCloser(strings.NewReader(doc)), nil }}
-	if _, err := store.Import(ctx, src, geo.ImportOptions{Layer: geo.LayerInfo{Name: "points"}, Mode: geo.ModeReplace}); err != nil {
+	src := gpkg.Source{Name: "points.csv", Open: func() (io.ReadCloser, error) { return io.NopCloser(strings.NewReader(doc)), nil }}
+	if _, err := store.Import(ctx, src, gpkg.ImportOptions{Layer: geo.LayerInfo{Name: "points"}, Mode: gpkg.ModeReplace}); err != nil {
 		t.Fatal(err)
 	}
 	return store
@@ -74,7 +75,7 @@ func circleFilter(n int) string {
 // and failing after failAfter of them when that is set (a disk error
 // half way through a page).
 type countingStore struct {
-	*geo.Store
+	*gpkg.Store
 	delivered atomic.Int64
 	failAfter atomic.Int64
 }

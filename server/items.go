@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/khorasan/khorasan/geo"
+	"github.com/khorasan/khorasan/geo/gpkg"
 )
 
 const kmlType = "application/vnd.google-earth.kml+xml"
@@ -106,7 +107,7 @@ func (s *Server) itemsBody(w http.ResponseWriter, r *http.Request, l geo.Layer, 
 	cacheFor(w, 60)
 	switch format {
 	case formatCSV:
-		cw, err := geo.NewCSVWriter(w, schema)
+		cw, err := gpkg.NewCSVWriter(w, schema)
 		if err != nil {
 			return err
 		}
@@ -119,7 +120,7 @@ func (s *Server) itemsBody(w http.ResponseWriter, r *http.Request, l geo.Layer, 
 	case formatKML:
 		w.Header().Set("Content-Type", kmlType)
 		w.Header().Set("Content-Disposition", `inline; filename="`+name+`.kml"`)
-		kw, err := geo.NewKMLStream(w, l.Title, schema)
+		kw, err := gpkg.NewKMLStream(w, l.Title, schema)
 		if err != nil {
 			return err
 		}
@@ -149,7 +150,7 @@ func (s *Server) itemsBody(w http.ResponseWriter, r *http.Request, l geo.Layer, 
 			scratch = scratch[:0]
 		}
 		var err error
-		if scratch, err = geo.AppendFeatureJSON(scratch, f, schema); err != nil {
+		if scratch, err = gpkg.AppendFeatureJSON(scratch, f, schema); err != nil {
 			return err
 		}
 		if format == formatHTML {
@@ -250,7 +251,7 @@ func (s *Server) item(w http.ResponseWriter, r *http.Request, name, id string) e
 	if done, err := itemETag(w, r, f, l.Schema, format); err != nil || done {
 		return err
 	}
-	body, err := geo.AppendFeatureJSON(nil, f, l.Schema)
+	body, err := gpkg.AppendFeatureJSON(nil, f, l.Schema)
 	if err != nil {
 		return err
 	}

@@ -7,6 +7,7 @@ import (
 	"encoding/xml"
 	"errors"
 	"fmt"
+	"github.com/khorasan/khorasan/geo/gpkg"
 	"image/png"
 	"io"
 	"io/fs"
@@ -29,7 +30,7 @@ import (
 )
 
 // newRenderServer serves the default data with the real map style.
-func newRenderServer(t *testing.T, cfg Config) (*httptest.Server, *geo.Store) {
+func newRenderServer(t *testing.T, cfg Config) (*httptest.Server, *gpkg.Store) {
 	t.Helper()
 	h, store := newRenderHandler(t, cfg)
 	srv := httptest.NewServer(h)
@@ -39,10 +40,10 @@ func newRenderServer(t *testing.T, cfg Config) (*httptest.Server, *geo.Store) {
 
 // newRenderHandler is newRenderServer's handler, for tests that reach
 // into it (the render pixel budget).
-func newRenderHandler(t *testing.T, cfg Config) (*Server, *geo.Store) {
+func newRenderHandler(t *testing.T, cfg Config) (*Server, *gpkg.Store) {
 	t.Helper()
 	ctx := context.Background()
-	store, err := geo.Create(ctx, filepath.Join(t.TempDir(), "render.gpkg"))
+	store, err := gpkg.Create(ctx, filepath.Join(t.TempDir(), "render.gpkg"))
 	if err != nil {
 		t.Fatal(err)
 	}

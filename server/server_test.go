@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/khorasan/khorasan/geo"
+	"github.com/khorasan/khorasan/geo/gpkg"
 )
 
 const attacksJSON = `{"type":"FeatureCollection","features":[
@@ -29,7 +30,7 @@ const regionsJSON = `{"type":"FeatureCollection","features":[
 ]}`
 
 // newTestServer serves a real GeoPackage in a temporary directory.
-func newTestServer(t *testing.T, cfgs ...Config) (*httptest.Server, *geo.Store) {
+func newTestServer(t *testing.T, cfgs ...Config) (*httptest.Server, *gpkg.Store) {
 	t.Helper()
 	s, store := newTestHandler(t, cfgs...)
 	srv := httptest.NewServer(s)
@@ -40,10 +41,10 @@ func newTestServer(t *testing.T, cfgs ...Config) (*httptest.Server, *geo.Store) 
 // newTestHandler is newTestServer's handler, for tests that call it in
 // process (with httptest.NewRecorder, so every request has finished when
 // ServeHTTP returns).
-func newTestHandler(t *testing.T, cfgs ...Config) (*Server, *geo.Store) {
+func newTestHandler(t *testing.T, cfgs ...Config) (*Server, *gpkg.Store) {
 	t.Helper()
 	ctx := context.Background()
-	store, err := geo.Create(ctx, filepath.Join(t.TempDir(), "test.gpkg"))
+	store, err := gpkg.Create(ctx, filepath.Join(t.TempDir(), "test.gpkg"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,6 +17,7 @@ import (
 	"testing/fstest"
 
 	"github.com/khorasan/khorasan/geo"
+	"github.com/khorasan/khorasan/geo/gpkg"
 	"github.com/paulmach/orb/encoding/mvt"
 )
 
@@ -28,10 +29,10 @@ const tileRegions = `{"type":"FeatureCollection","features":[
 {"type":"Feature","geometry":{"type":"Polygon","coordinates":[[[60,30],[70,30],[70,38],[60,38],[60,30]]]},"properties":{"name":"box"}}]}`
 
 // newTileServer serves a real GeoPackage with two small layers.
-func newTileServer(t *testing.T, cfg TilesConfig) (*httptest.Server, *geo.Store) {
+func newTileServer(t *testing.T, cfg TilesConfig) (*httptest.Server, *gpkg.Store) {
 	t.Helper()
 	ctx := context.Background()
-	store, err := geo.Create(ctx, filepath.Join(t.TempDir(), "tiles.gpkg"))
+	store, err := gpkg.Create(ctx, filepath.Join(t.TempDir(), "tiles.gpkg"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,7 +17,7 @@ import (
 	"github.com/paulmach/orb/maptile"
 )
 
-// Source is what tiles need of a layer store; *geo.Store has it.
+// Source is what tiles need of a layer store; *gpkg.Store has it.
 type Source interface {
 	Layer(ctx context.Context, name string) (geo.Layer, error)
 	Features(ctx context.Context, layer string, q geo.Query, fn func(geo.Feature) error) error

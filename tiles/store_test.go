@@ -3,6 +3,7 @@ package tiles
 import (
 	"context"
 	"fmt"
+	"github.com/khorasan/khorasan/geo/gpkg"
 	"iter"
 	"math/rand/v2"
 	"os"
@@ -17,7 +18,7 @@ import (
 // testStore is one GeoPackage for the package's tests: the embedded
 // default layers, a dense cluster of points around Kabul ("dense", with a
 // killed column) and a square ("square") for the seam test.
-var testStore *geo.Store
+var testStore *gpkg.Store
 
 func TestMain(m *testing.M) {
 	dir, err := os.MkdirTemp("", "tiles-test-")

@@ -1,6 +1,6 @@
 // Package tiles holds the tile maths (XYZ in Web Mercator, y down from the
 // north, as Leaflet asks), the MVT encoder, the in-memory tile index and
-// TileJSON, reading features through Source, which geo.Store satisfies. It
+// TileJSON, reading features through Source, which gpkg.Store satisfies. It
 // imports only geo and geo/cql2; the basemap, figures and archives are its
 // subpackages draw, basemap, figure and pack.
 package tiles

@@ -6,7 +6,7 @@ import (
 	"io"
 	"os"
 
-	"github.com/khorasan/khorasan/geo"
+	"github.com/khorasan/khorasan/geo/gpkg"
 )
 
 func runBackup(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -23,7 +23,7 @@ func runBackup(ctx context.Context, args []string, getenv func(string) string, s
 	if fl.NArg() > 0 {
 		return &usageError{fmt.Sprintf("backup takes no arguments, got %q", fl.Args())}
 	}
-	if err := geo.BackupFile(ctx, *dbPath, *out); err != nil {
+	if err := gpkg.BackupFile(ctx, *dbPath, *out); err != nil {
 		return err
 	}
 	fi, err := os.Stat(*out)

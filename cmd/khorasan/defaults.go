@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/khorasan/khorasan/geo"
+	"github.com/khorasan/khorasan/geo/gpkg"
 )
 
 // The default data changes between releases (data/, made by make data). A
@@ -89,7 +90,7 @@ func (s staleLayer) updateCommand(db string) string {
 // staleLayers compares each layer of the manifest that the database has
 // with its default data. Layers the user made under another name, or that
 // share no feature id with the default, are not its business.
-func staleLayers(ctx context.Context, store *geo.Store, files fs.FS) ([]staleLayer, error) {
+func staleLayers(ctx context.Context, store *gpkg.Store, files fs.FS) ([]staleLayer, error) {
 	manifest, err := readManifest(files)
 	if err != nil {
 		return nil, err
@@ -121,9 +122,9 @@ func staleLayers(ctx context.Context, store *geo.Store, files fs.FS) ([]staleLay
 			}
 			continue
 		}
-		src := geo.Source{Name: m.File, Format: geo.FormatGeoJSON, Size: int64(len(doc)),
+		src := gpkg.Source{Name: m.File, Format: gpkg.FormatGeoJSON, Size: int64(len(doc)),
 			Open: func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(doc)), nil }}
-		rep, err := store.Import(ctx, src, geo.ImportOptions{Layer: geo.LayerInfo{Name: m.Name}, Mode: geo.ModeUpsert, DryRun: true, MaxErrors: 1, Actor: "khorasan serve: default data check"})
+		rep, err := store.Import(ctx, src, gpkg.ImportOptions{Layer: geo.LayerInfo{Name: m.Name}, Mode: gpkg.ModeUpsert, DryRun: true, MaxErrors: 1, Actor: "khorasan serve: default data check"})
 		if err != nil {
 			return nil, fmt.Errorf("layer %s: dry-run upsert of the default %s: %w", m.Name, m.File, err)
 		}
@@ -140,7 +141,7 @@ func staleLayers(ctx context.Context, store *geo.Store, files fs.FS) ([]staleLay
 
 // checkDefaults logs, for each layer behind the embedded default data,
 // that newer data exists and the command that updates it.
-func checkDefaults(ctx context.Context, store *geo.Store, files fs.FS, db string, log *slog.Logger) error {
+func checkDefaults(ctx context.Context, store *gpkg.Store, files fs.FS, db string, log *slog.Logger) error {
 	stale, err := staleLayers(ctx, store, files)
 	if err != nil {
 		return err

@@ -15,6 +15,7 @@ import (
 
 	"github.com/khorasan/khorasan/data"
 	"github.com/khorasan/khorasan/geo"
+	"github.com/khorasan/khorasan/geo/gpkg"
 )
 
 // oldRelease is the default data of commit 6ddea01: 60 attacks, the
@@ -26,7 +27,7 @@ var oldRelease = os.DirFS("testdata/default-60")
 func seedAsBefore(t *testing.T, db string, files fs.FS) {
 	t.Helper()
 	ctx := context.Background()
-	store, err := geo.Create(ctx, db)
+	store, err := gpkg.Create(ctx, db)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,7 +90,7 @@ func embeddedCount(t *testing.T, file string) int64 {
 func layerOf(t *testing.T, db, name string) (geo.Layer, map[string]geo.Feature) {
 	t.Helper()
 	ctx := context.Background()
-	s, err := geo.Open(ctx, db)
+	s, err := gpkg.Open(ctx, db)
 	if err != nil {
 		t.Fatal(err)
 	}

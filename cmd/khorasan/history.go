@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/khorasan/khorasan/geo"
+	"github.com/khorasan/khorasan/geo/gpkg"
 )
 
 func runHistory(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -42,7 +43,7 @@ func runHistory(ctx context.Context, args []string, getenv func(string) string, 
 	if _, err := os.Stat(*dbPath); err != nil {
 		return err
 	}
-	store, err := geo.Open(ctx, *dbPath)
+	store, err := gpkg.Open(ctx, *dbPath)
 	if err != nil {
 		return err
 	}

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/khorasan/khorasan/geo"
+	"github.com/khorasan/khorasan/geo/gpkg"
 )
 
 const acledFile = `event_id_cnty,event_date,event_type,sub_event_type,actor1,actor2,country,admin1,location,latitude,longitude,geo_precision,source,notes,fatalities
@@ -57,11 +57,11 @@ func TestImportModesHistoryBackup(t *testing.T) {
 	if _, _, err := khorasan(t, "backup", "--db", db, "--out", backup); err == nil {
 		t.Error("backup over an existing file")
 	}
-	gpkg := filepath.Join(dir, "attacks.gpkg")
-	if _, _, err := khorasan(t, "export", "--db", db, "--layer", "attacks", "--format", "gpkg", "--out", gpkg); err != nil {
+	exported := filepath.Join(dir, "attacks.gpkg")
+	if _, _, err := khorasan(t, "export", "--db", db, "--layer", "attacks", "--format", "gpkg", "--out", exported); err != nil {
 		t.Fatal(err)
 	}
-	s, err := geo.Open(context.Background(), gpkg)
+	s, err := gpkg.Open(context.Background(), exported)
 	if err != nil {
 		t.Fatal(err)
 	}

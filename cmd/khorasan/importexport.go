@@ -17,6 +17,7 @@ import (
 
 	"github.com/khorasan/khorasan/data"
 	"github.com/khorasan/khorasan/geo"
+	"github.com/khorasan/khorasan/geo/gpkg"
 )
 
 const importAbout = `Import a GeoJSON file, a CSV file (a point per row, or a WKT column) or KML/KMZ as
@@ -90,18 +91,18 @@ func runImport(ctx context.Context, args []string, getenv func(string) string, s
 	case !*useDefault:
 		file = fl.Arg(0)
 	}
-	if err := geo.CheckLayerName(*layer); err != nil {
+	if err := gpkg.CheckLayerName(*layer); err != nil {
 		return &usageError{err.Error()}
 	}
-	mode, err := geo.ParseMode(*modeName)
+	mode, err := gpkg.ParseMode(*modeName)
 	if err != nil {
 		return &usageError{err.Error()}
 	}
-	format, err := geo.ParseFormat(*formatName)
+	format, err := gpkg.ParseFormat(*formatName)
 	if err != nil {
 		return &usageError{err.Error()}
 	}
-	var src geo.Source
+	var src gpkg.Source
 	var m manifestEntry
 	var doc []byte
 	var isDefault bool
@@ -114,14 +115,14 @@ func runImport(ctx context.Context, args []string, getenv func(string) string, s
 			return &usageError{fmt.Sprintf("--default: layer %q has no default data; the default layers are %s", *layer, strings.Join(defaultLayerNames(data.FS), ", "))}
 		}
 		file = m.File + " (embedded)"
-		src = geo.Source{Name: m.File, Size: int64(len(doc)), Open: func() (io.ReadCloser, error) {
+		src = gpkg.Source{Name: m.File, Size: int64(len(doc)), Open: func() (io.ReadCloser, error) {
 			return io.NopCloser(bytes.NewReader(doc)), nil
 		}}
-	} else if src, err = geo.FileSource(file); err != nil {
+	} else if src, err = gpkg.FileSource(file); err != nil {
 		return err
 	}
 	src.Format, src.IDProperty = format, *idProp
-	src.CSV = geo.CSVOptions{Profile: *profile, Encoding: *encoding, DateOrder: *dateOrder}
+	src.CSV = gpkg.CSVOptions{Profile: *profile, Encoding: *encoding, DateOrder: *dateOrder}
 	if *delimiter != "" {
 		d := []rune(strings.ReplaceAll(*delimiter, `\t`, "\t"))
 		if len(d) != 1 {
@@ -138,7 +139,7 @@ func runImport(ctx context.Context, args []string, getenv func(string) string, s
 			}
 			spec = string(b)
 		}
-		if src.CSV.Columns, err = geo.ParseColumnMap(spec); err != nil {
+		if src.CSV.Columns, err = gpkg.ParseColumnMap(spec); err != nil {
 			return &usageError{err.Error()}
 		}
 	}
@@ -151,7 +152,7 @@ func runImport(ctx context.Context, args []string, getenv func(string) string, s
 	}
 	defer store.Close()
 	bar := newLineBar(stderr)
-	opt := geo.ImportOptions{
+	opt := gpkg.ImportOptions{
 		Layer: geo.LayerInfo{Name: *layer, Title: *title, Description: *description, Attribution: *attribution},
 		Mode:  mode, DryRun: *dryRun, SkipInvalid: *skipInvalid, Actor: *actor, MaxErrors: *maxErrors,
 	}
@@ -174,7 +175,7 @@ func runImport(ctx context.Context, args []string, getenv func(string) string, s
 		opt.Layer.Attribution = cmp.Or(opt.Layer.Attribution, info.Attribution)
 	}
 	if bar.on {
-		opt.Progress = func(p geo.Progress) { bar.line(importProgress(p)) }
+		opt.Progress = func(p gpkg.Progress) { bar.line(importProgress(p)) }
 	}
 	start := time.Now()
 	rep, err := store.Import(ctx, src, opt)
@@ -203,13 +204,13 @@ func runImport(ctx context.Context, args []string, getenv func(string) string, s
 }
 
 // printReport says what an import did.
-func printReport(w io.Writer, rep *geo.Report, file, db string, took time.Duration) {
+func printReport(w io.Writer, rep *gpkg.Report, file, db string, took time.Duration) {
 	verb := "imported"
 	if rep.DryRun {
 		verb = "dry run, nothing written: would import"
 	}
 	what := fmt.Sprintf("%d features", rep.Inserted)
-	if rep.Mode == geo.ModeUpsert {
+	if rep.Mode == gpkg.ModeUpsert {
 		what = fmt.Sprintf("%d features (%d new, %d updated, %d unchanged)", rep.Inserted+rep.Updated+rep.Unchanged, rep.Inserted, rep.Updated, rep.Unchanged)
 	}
 	fmt.Fprintf(w, "%s %s from %s into layer %q of %s (%s", verb, what, file, rep.Layer, db, rep.Mode)
@@ -234,7 +235,7 @@ func printReport(w io.Writer, rep *geo.Report, file, db string, took time.Durati
 	}
 }
 
-func importProgress(p geo.Progress) string {
+func importProgress(p gpkg.Progress) string {
 	phase := "checking"
 	if p.Phase == "write" {
 		phase = "writing "
@@ -288,11 +289,11 @@ func userName() string {
 	return "unknown"
 }
 
-func openOrCreate(ctx context.Context, path string) (*geo.Store, error) {
+func openOrCreate(ctx context.Context, path string) (*gpkg.Store, error) {
 	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
-		return geo.Create(ctx, path)
+		return gpkg.Create(ctx, path)
 	}
-	return geo.Open(ctx, path)
+	return gpkg.Open(ctx, path)
 }
 
 func runExport(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -320,7 +321,7 @@ func runExport(ctx context.Context, args []string, getenv func(string) string, s
 	if fl.NArg() > 0 {
 		return &usageError{fmt.Sprintf("export takes no arguments, got %q", fl.Args())}
 	}
-	store, err := geo.Open(ctx, *dbPath)
+	store, err := gpkg.Open(ctx, *dbPath)
 	if err != nil {
 		return err
 	}
@@ -346,7 +347,7 @@ func runExport(ctx context.Context, args []string, getenv func(string) string, s
 	case "csv":
 		err = exportCSV(ctx, store, l, bw)
 	case "kml":
-		kw := geo.NewKMLWriter(l.Title, l.Schema)
+		kw := gpkg.NewKMLWriter(l.Title, l.Schema)
 		if err = store.Features(ctx, l.Name, geo.Query{}, kw.Write); err == nil {
 			err = kw.Flush(bw)
 		}
@@ -365,7 +366,7 @@ func runExport(ctx context.Context, args []string, getenv func(string) string, s
 	return nil
 }
 
-func exportGeoJSON(ctx context.Context, store *geo.Store, l geo.Layer, w *bufio.Writer) error {
+func exportGeoJSON(ctx context.Context, store *gpkg.Store, l geo.Layer, w *bufio.Writer) error {
 	w.WriteString(`{"type":"FeatureCollection","features":[`)
 	first := true
 	var buf []byte
@@ -377,7 +378,7 @@ func exportGeoJSON(ctx context.Context, store *geo.Store, l geo.Layer, w *bufio.
 		}
 		first = false
 		var err error
-		buf, err = geo.AppendFeatureJSON(buf[:0], f, l.Schema)
+		buf, err = gpkg.AppendFeatureJSON(buf[:0], f, l.Schema)
 		w.Write(buf)
 		return err
 	})
@@ -388,8 +389,8 @@ func exportGeoJSON(ctx context.Context, store *geo.Store, l geo.Layer, w *bufio.
 	return err
 }
 
-func exportCSV(ctx context.Context, store *geo.Store, l geo.Layer, w io.Writer) error {
-	cw, err := geo.NewCSVWriter(w, l.Schema)
+func exportCSV(ctx context.Context, store *gpkg.Store, l geo.Layer, w io.Writer) error {
+	cw, err := gpkg.NewCSVWriter(w, l.Schema)
 	if err != nil {
 		return err
 	}

@@ -21,6 +21,7 @@ import (
 
 	"github.com/khorasan/khorasan/data"
 	"github.com/khorasan/khorasan/geo"
+	"github.com/khorasan/khorasan/geo/gpkg"
 )
 
 func khorasan(t *testing.T, args ...string) (stdout, stderr string, err error) {
@@ -43,7 +44,7 @@ func writeFile(t *testing.T, dir, name, content string) string {
 // counts is the number of features in every layer of a GeoPackage.
 func counts(t *testing.T, db string) map[string]int64 {
 	t.Helper()
-	s, err := geo.Open(context.Background(), db)
+	s, err := gpkg.Open(context.Background(), db)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -171,11 +172,11 @@ func TestImportReplacesAndExportRoundTrips(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := geo.DecodeGeoJSON([]byte(out))
+	got, err := gpkg.DecodeGeoJSON([]byte(out))
 	if err != nil {
 		t.Fatalf("export is not GeoJSON: %v\n%s", err, out)
 	}
-	want, _ := geo.DecodeGeoJSON([]byte(placesJSON))
+	want, _ := gpkg.DecodeGeoJSON([]byte(placesJSON))
 	if fmt.Sprint(got.Features) != fmt.Sprint(want.Features) {
 		t.Errorf("exported\n%v\nwant\n%v", got.Features, want.Features)
 	}

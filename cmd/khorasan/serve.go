@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/khorasan/khorasan/data"
-	"github.com/khorasan/khorasan/geo"
+	"github.com/khorasan/khorasan/geo/gpkg"
 	"github.com/khorasan/khorasan/server"
 	"github.com/khorasan/khorasan/static"
 )
@@ -134,9 +134,9 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 
 // openOrSeed opens the GeoPackage, creating it from the embedded default
 // data when the file does not exist.
-func openOrSeed(ctx context.Context, path string, log *slog.Logger) (*geo.Store, error) {
+func openOrSeed(ctx context.Context, path string, log *slog.Logger) (*gpkg.Store, error) {
 	if _, err := os.Stat(path); err == nil {
-		store, err := geo.Open(ctx, path)
+		store, err := gpkg.Open(ctx, path)
 		if err != nil {
 			return nil, err
 		}
@@ -147,7 +147,7 @@ func openOrSeed(ctx context.Context, path string, log *slog.Logger) (*geo.Store,
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return nil, err
 	}
-	store, err := geo.Create(ctx, path)
+	store, err := gpkg.Create(ctx, path)
 	if err != nil {
 		return nil, err
 	}
@@ -174,7 +174,7 @@ type manifestEntry struct {
 }
 
 // seed loads every layer of the default data, in the manifest's order.
-func seed(ctx context.Context, store *geo.Store, files fs.FS) error {
+func seed(ctx context.Context, store *gpkg.Store, files fs.FS) error {
 	manifest, err := readManifest(files)
 	if err != nil {
 		return err

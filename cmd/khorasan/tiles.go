@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/khorasan/khorasan/geo"
+	"github.com/khorasan/khorasan/geo/gpkg"
 	"github.com/khorasan/khorasan/tiles"
 	"github.com/khorasan/khorasan/tiles/pack"
 	"github.com/paulmach/orb"
@@ -72,7 +73,7 @@ func runTilesExport(ctx context.Context, args []string, getenv func(string) stri
 	if *format != "mbtiles" && *format != "pmtiles" {
 		return &usageError{fmt.Sprintf("--format %q: use mbtiles or pmtiles", *format)}
 	}
-	store, err := geo.Open(ctx, *dbPath)
+	store, err := gpkg.Open(ctx, *dbPath)
 	if err != nil {
 		return err
 	}

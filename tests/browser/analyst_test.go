@@ -15,6 +15,7 @@ import (
 
 	"github.com/khorasan/khorasan/geo"
 	"github.com/khorasan/khorasan/geo/cql2"
+	"github.com/khorasan/khorasan/geo/gpkg"
 	"github.com/khorasan/khorasan/tests/testserver"
 )
 
@@ -83,7 +84,7 @@ func TestAnalystPage(t *testing.T) {
 func expectedCounts(t *testing.T, db string) map[string][2]int64 {
 	t.Helper()
 	ctx := context.Background()
-	store, err := geo.Open(ctx, db)
+	store, err := gpkg.Open(ctx, db)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/khorasan/khorasan/geo"
+	"github.com/khorasan/khorasan/geo/gpkg"
 	"github.com/khorasan/khorasan/tests/testserver"
 )
 
@@ -35,7 +36,7 @@ func TestMapPage(t *testing.T) {
 	srv := testserver.Start(t, testserver.Build(t), filepath.Join(t.TempDir(), "khorasan.gpkg"))
 
 	// The expected count comes from the database itself, not from the page.
-	store, err := geo.Open(context.Background(), srv.DB)
+	store, err := gpkg.Open(context.Background(), srv.DB)
 	if err != nil {
 		t.Fatal(err)
 	}

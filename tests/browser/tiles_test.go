@@ -11,6 +11,7 @@ import (
 
 	"github.com/khorasan/khorasan/geo"
 	"github.com/khorasan/khorasan/geo/cql2"
+	"github.com/khorasan/khorasan/geo/gpkg"
 	"github.com/khorasan/khorasan/tests/testserver"
 )
 
@@ -42,7 +43,7 @@ func TestTilesPage(t *testing.T) {
 
 	// The page filters a layer this large through the API; the expected
 	// count comes from the database.
-	store, err := geo.Open(context.Background(), srv.DB)
+	store, err := gpkg.Open(context.Background(), srv.DB)
 	if err != nil {
 		t.Fatal(err)
 	}

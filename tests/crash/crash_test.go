@@ -25,6 +25,7 @@ import (
 	"time"
 
 	"github.com/khorasan/khorasan/geo"
+	"github.com/khorasan/khorasan/geo/gpkg"
 	"github.com/khorasan/khorasan/tests/testserver"
 )
 
@@ -63,7 +64,7 @@ func checkFile(t *testing.T, db string) {
 	if err != nil || strings.Contains(string(out), "ERROR") {
 		t.Errorf("ogrinfo after the crash: %v\n%s", err, out)
 	}
-	s, err := geo.Open(context.Background(), db)
+	s, err := gpkg.Open(context.Background(), db)
 	if err != nil {
 		t.Fatalf("open after the crash: %v", err)
 	}
@@ -75,7 +76,7 @@ func checkFile(t *testing.T, db string) {
 
 func values(t *testing.T, db, layer string) map[string]int64 {
 	t.Helper()
-	s, err := geo.Open(context.Background(), db)
+	s, err := gpkg.Open(context.Background(), db)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -291,7 +292,7 @@ func TestKillDuringEdits(t *testing.T) {
 		t.Fatal("no edit was acknowledged before the kill")
 	}
 	checkFile(t, db)
-	s, err := geo.Open(context.Background(), db)
+	s, err := gpkg.Open(context.Background(), db)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -26,23 +26,24 @@ var allowed = map[string][]string{
 	"geo/cql2":                {},
 	"geo":                     {"geo/cql2"},
 	"geo/params":              {"geo", "geo/cql2"},
+	"geo/gpkg":                {"geo", "geo/cql2"},
 	"tiles":                   {"geo", "geo/cql2"},
 	"tiles/draw":              {"tiles"},
 	"tiles/basemap":           {"geo", "tiles", "tiles/draw"},
 	"tiles/figure":            {"geo", "geo/cql2", "geo/params", "tiles", "tiles/basemap", "tiles/draw"},
 	"tiles/pack":              {"geo", "tiles"},
-	"tiles/internal/tiletest": {"data", "geo"},
+	"tiles/internal/tiletest": {"data", "geo", "geo/gpkg"},
 	"server/cache":            {},
-	"server":                  {"geo", "geo/cql2", "geo/params", "server/cache", "tiles", "tiles/basemap", "tiles/figure"},
+	"server":                  {"geo", "geo/cql2", "geo/gpkg", "geo/params", "server/cache", "tiles", "tiles/basemap", "tiles/figure"},
 	"static":                  {},
 	"data":                    {},
-	"cmd/khorasan":            {"data", "geo", "geo/cql2", "geo/params", "server", "static", "tiles", "tiles/figure", "tiles/pack"},
+	"cmd/khorasan":            {"data", "geo", "geo/cql2", "geo/gpkg", "geo/params", "server", "static", "tiles", "tiles/figure", "tiles/pack"},
 	"cmd/gendata":             {},
 }
 
 // drivers may be imported only by the package that owns the database.
 var drivers = map[string][]string{
-	"github.com/mattn/go-sqlite3": {"geo", "tiles/pack"},
+	"github.com/mattn/go-sqlite3": {"geo/gpkg", "tiles/pack"},
 }
 
 type listed struct {

@@ -15,6 +15,7 @@ import (
 	"testing"
 
 	"github.com/khorasan/khorasan/geo"
+	"github.com/khorasan/khorasan/geo/gpkg"
 	"github.com/khorasan/khorasan/tests/testserver"
 	"github.com/paulmach/orb"
 )
@@ -48,7 +49,7 @@ func run(t *testing.T, name string, args ...string) string {
 // counts reads the expected numbers straight from the GeoPackage.
 func count(t *testing.T, db, layer string, q geo.Query) int64 {
 	t.Helper()
-	s, err := geo.Open(context.Background(), db)
+	s, err := gpkg.Open(context.Background(), db)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -151,7 +152,7 @@ func TestRealClients(t *testing.T) {
 
 func features(t *testing.T, db, layer string) []geo.Feature {
 	t.Helper()
-	s, err := geo.Open(context.Background(), db)
+	s, err := gpkg.Open(context.Background(), db)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,11 +7,12 @@ import (
 	"testing"
 
 	"github.com/khorasan/khorasan/geo"
+	"github.com/khorasan/khorasan/geo/gpkg"
 	"github.com/khorasan/khorasan/tiles/internal/tiletest"
 )
 
 // testStore is one GeoPackage for the package's tests (tiletest.Open).
-var testStore *geo.Store
+var testStore *gpkg.Store
 
 func TestMain(m *testing.M) {
 	dir, err := os.MkdirTemp("", "basemap-test-")

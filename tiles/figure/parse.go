@@ -22,7 +22,7 @@ const (
 	maxLayers     = 16
 )
 
-// Catalog is what Parse reads: the layers there are (a *geo.Store, or
+// Catalog is what Parse reads: the layers there are (a *gpkg.Store, or
 // server's Store).
 type Catalog interface {
 	Layers(ctx context.Context) ([]geo.Layer, error)

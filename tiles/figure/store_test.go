@@ -8,13 +8,14 @@ import (
 	"testing"
 
 	"github.com/khorasan/khorasan/geo"
+	"github.com/khorasan/khorasan/geo/gpkg"
 	"github.com/khorasan/khorasan/tiles/internal/tiletest"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden figures in testdata/")
 
 // testStore is one GeoPackage for the package's tests (tiletest.Open).
-var testStore *geo.Store
+var testStore *gpkg.Store
 
 func TestMain(m *testing.M) {
 	dir, err := os.MkdirTemp("", "figure-test-")

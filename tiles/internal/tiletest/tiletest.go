@@ -19,14 +19,15 @@ import (
 
 	"github.com/khorasan/khorasan/data"
 	"github.com/khorasan/khorasan/geo"
+	"github.com/khorasan/khorasan/geo/gpkg"
 	"github.com/paulmach/orb"
 )
 
 // Open creates dir/test.gpkg with the embedded default layers, a dense
 // cluster of points around Kabul ("dense", with a killed column) and a
 // square with a hole ("square") for the seam test.
-func Open(ctx context.Context, dir string) (*geo.Store, error) {
-	s, err := geo.Create(ctx, filepath.Join(dir, "test.gpkg"))
+func Open(ctx context.Context, dir string) (*gpkg.Store, error) {
+	s, err := gpkg.Create(ctx, filepath.Join(dir, "test.gpkg"))
 	if err != nil {
 		return nil, err
 	}
@@ -37,7 +38,7 @@ func Open(ctx context.Context, dir string) (*geo.Store, error) {
 	return s, nil
 }
 
-func seed(ctx context.Context, s *geo.Store) error {
+func seed(ctx context.Context, s *gpkg.Store) error {
 	if err := seedDefault(ctx, s); err != nil {
 		return err
 	}
@@ -50,7 +51,7 @@ func seed(ctx context.Context, s *geo.Store) error {
 }
 
 // Layers reads the named layers of s.
-func Layers(t testing.TB, s *geo.Store, names ...string) []geo.Layer {
+func Layers(t testing.TB, s *gpkg.Store, names ...string) []geo.Layer {
 	t.Helper()
 	var out []geo.Layer
 	for _, n := range names {
@@ -73,7 +74,7 @@ func DecodePNG(t testing.TB, b []byte) image.Image {
 	return img
 }
 
-func seedDefault(ctx context.Context, s *geo.Store) error {
+func seedDefault(ctx context.Context, s *gpkg.Store) error {
 	raw, err := fs.ReadFile(data.FS, "layers.json")
 	if err != nil {
 		return err

@@ -1,0 +1,199 @@
+package gpkg
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"github.com/khorasan/khorasan/geo"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/mattn/go-sqlite3"
+	"github.com/paulmach/orb"
+)
+
+func TestFeatureEdits(t *testing.T) {
+	s := newStore(t)
+	ctx := context.Background()
+	if _, err := importText(t, s, "places", ModeCreate, "p.csv", "id,lat,lon,name,n\na,34,69,Kabul,1\n"); err != nil {
+		t.Fatal(err)
+	}
+	f, schema, err := s.CreateFeature(ctx, "places", geo.Feature{Geometry: orb.Point{62.2, 34.3}, Properties: map[string]any{"name": "Herat", "n": int64(2)}}, "alice")
+	if err != nil || f.ID == "" || f.Properties["name"] != "Herat" {
+		t.Fatalf("create: %v %v", f, err)
+	}
+	if _, _, err := s.CreateFeature(ctx, "places", geo.Feature{ID: "a", Geometry: orb.Point{1, 1}}, "alice"); !errors.Is(err, geo.ErrConflict) {
+		t.Errorf("create with a taken id: %v", err)
+	}
+	if _, _, err := s.CreateFeature(ctx, "places", geo.Feature{Geometry: orb.Point{1, 1}, Properties: map[string]any{"nope": 1.5}}, "alice"); !geo.IsInvalid(err) {
+		t.Errorf("unknown property: %v", err)
+	}
+	if _, _, err := s.CreateFeature(ctx, "places", geo.Feature{Geometry: orb.Point{1, 100}}, "alice"); !geo.IsInvalid(err) {
+		t.Errorf("latitude 100: %v", err)
+	}
+	etag, _ := FeatureETag(f, schema)
+	// An update whose precondition holds, then one whose does not.
+	check := func(want string) func(geo.Feature, geo.Schema) (geo.Feature, error) {
+		return func(old geo.Feature, sc geo.Schema) (geo.Feature, error) {
+			if tag, _ := FeatureETag(old, sc); tag != want {
+				return geo.Feature{}, geo.ErrPrecondition
+			}
+			old.Properties["n"] = old.Properties["n"].(int64) + 10
+			return old, nil
+		}
+	}
+	g, _, err := s.UpdateFeature(ctx, "places", f.ID, "bob", check(etag))
+	if err != nil || g.Properties["n"] != int64(12) {
+		t.Fatalf("update: %v %v", g, err)
+	}
+	if _, _, err := s.UpdateFeature(ctx, "places", f.ID, "bob", check(etag)); !errors.Is(err, geo.ErrPrecondition) {
+		t.Errorf("stale update: %v", err)
+	}
+	if _, _, err := s.UpdateFeature(ctx, "places", "nope", "bob", check(etag)); !errors.Is(err, geo.ErrNotFound) {
+		t.Errorf("missing feature: %v", err)
+	}
+	if err := s.DeleteFeature(ctx, "places", "a", "carol", nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Feature(ctx, "places", "a"); !errors.Is(err, geo.ErrNotFound) {
+		t.Errorf("deleted feature: %v", err)
+	}
+	h, _ := s.History(ctx, geo.HistoryQuery{Layer: "places"})
+	var got []string
+	for _, e := range h {
+		got = append(got, e.Actor+" "+e.Action)
+	}
+	if strings.Join(got, ", ") != "carol delete, bob update, alice create, test import" {
+		t.Errorf("history %q", got)
+	}
+	integrityCheck(t, s)
+}
+
+// Concurrent read-modify-write updates lose nothing: the change function
+// runs inside the write transaction.
+func TestConcurrentUpdatesLoseNothing(t *testing.T) {
+	s := newStore(t)
+	ctx := context.Background()
+	if _, err := importText(t, s, "c", ModeCreate, "c.csv", "id,lat,lon,n\nx,1,1,0\n"); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range 25 {
+				_, _, err := s.UpdateFeature(ctx, "c", "x", "w", func(old geo.Feature, _ geo.Schema) (geo.Feature, error) {
+					old.Properties["n"] = old.Properties["n"].(int64) + 1
+					return old, nil
+				})
+				if err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	f, _ := s.Feature(ctx, "c", "x")
+	if f.Properties["n"] != int64(200) {
+		t.Errorf("n = %v, want 200", f.Properties["n"])
+	}
+}
+
+func TestAttackRulesOnEdits(t *testing.T) {
+	s := newStore(t)
+	ctx := context.Background()
+	if _, err := importText(t, s, "attacks", ModeCreate, "a.csv", acledCSV); err != nil {
+		t.Fatal(err)
+	}
+	base := map[string]any{"date": "2024-01-01", "country": "Afghanistan", "attribution": "claimed", "killed": int64(3)}
+	cases := map[string]func(p map[string]any) orb.Geometry{
+		"no country":       func(p map[string]any) orb.Geometry { delete(p, "country"); return orb.Point{69, 34} },
+		"bad attribution":  func(p map[string]any) orb.Geometry { p["attribution"] = "rumoured"; return orb.Point{69, 34} },
+		"negative killed":  func(p map[string]any) orb.Geometry { p["killed"] = int64(-1); return orb.Point{69, 34} },
+		"future date":      func(p map[string]any) orb.Geometry { p["date"] = "2999-01-01"; return orb.Point{69, 34} },
+		"end before start": func(p map[string]any) orb.Geometry { p["end_date"] = "2023-01-01"; return orb.Point{69, 34} },
+		"no point":         func(p map[string]any) orb.Geometry { return nil },
+		"not a date":       func(p map[string]any) orb.Geometry { p["date"] = "last Tuesday"; return orb.Point{69, 34} },
+	}
+	for name, mod := range cases {
+		p := map[string]any{}
+		for k, v := range base {
+			p[k] = v
+		}
+		g := mod(p)
+		if _, _, err := s.CreateFeature(ctx, "attacks", geo.Feature{Geometry: g, Properties: p}, "t"); !geo.IsInvalid(err) {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	if _, _, err := s.CreateFeature(ctx, "attacks", geo.Feature{Geometry: orb.Point{69, 34}, Properties: base}, "t"); err != nil {
+		t.Errorf("a good attack: %v", err)
+	}
+}
+
+func TestBackupWhileWriting(t *testing.T) {
+	s := newStore(t)
+	ctx := context.Background()
+	if _, err := importText(t, s, "c", ModeCreate, "c.csv", "id,lat,lon,n\nx,1,1,0\n"); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := range 50 {
+			s.CreateFeature(ctx, "c", geo.Feature{Geometry: orb.Point{float64(i % 90), 2}, Properties: map[string]any{"n": int64(i)}}, "w")
+		}
+	}()
+	out := filepath.Join(t.TempDir(), "backup.gpkg")
+	if err := s.Backup(ctx, out); err != nil {
+		t.Fatal(err)
+	}
+	<-done
+	if err := s.Backup(ctx, out); err == nil {
+		t.Error("backup over an existing file")
+	}
+	if _, err := os.Stat(out + "-wal"); err == nil {
+		t.Error("the backup has a -wal file")
+	}
+	b, err := Open(ctx, out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	if err := b.IntegrityCheck(ctx); err != nil {
+		t.Error(err)
+	}
+	if l, err := b.Layer(ctx, "c"); err != nil || l.Count < 1 {
+		t.Errorf("backup layer: %v %v", l, err)
+	}
+	if ogrinfo, err := exec.LookPath("ogrinfo"); err == nil {
+		if msg, err := exec.Command(ogrinfo, "-ro", "-q", out).CombinedOutput(); err != nil || strings.Contains(string(msg), "ERROR") {
+			t.Errorf("ogrinfo: %v %s", err, msg)
+		}
+	} else {
+		t.Error("ogrinfo not found: install gdal-bin (make deps)")
+	}
+	layer := filepath.Join(t.TempDir(), "layer.gpkg")
+	if err := s.ExportLayer(ctx, "c", layer); err != nil {
+		t.Fatal(err)
+	}
+	e, err := Open(ctx, layer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	if l, err := e.Layer(ctx, "c"); err != nil || l.Count != 51 {
+		t.Errorf("exported layer: %d features, %v", l.Count, err)
+	}
+}
+
+func TestIsBusy(t *testing.T) {
+	if !IsBusy(fmt.Errorf("write: %w", sqlite3.Error{Code: sqlite3.ErrBusy})) || IsBusy(errors.New("x")) {
+		t.Error("IsBusy")
+	}
+}

@@ -1,0 +1,220 @@
+package gpkg
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"github.com/khorasan/khorasan/geo"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/khorasan/khorasan/geo/cql2"
+	"github.com/paulmach/orb"
+)
+
+// filterTable is a table as loadTable would describe a layer with every
+// column type, without a database.
+func filterTable() *table {
+	return &table{
+		Layer: geo.Layer{Name: "attacks", Schema: geo.Schema{HasID: true, Columns: []geo.Column{
+			{Name: "city", Type: geo.Text}, {Name: "killed", Type: geo.Integer}, {Name: "ratio", Type: geo.Real},
+			{Name: "claimed", Type: geo.Boolean}, {Name: "date", Type: geo.Date}, {Name: "at", Type: geo.DateTime},
+			{Name: "attack type", Type: geo.Text},
+		}}},
+		fidCol: "fid", geomCol: "geom", idCol: "id", rtree: "rtree_attacks_geom",
+	}
+}
+
+func compile(t *testing.T, tbl *table, text string) (string, []any, error) {
+	t.Helper()
+	e, err := cql2.Parse(text)
+	if err != nil {
+		t.Fatalf("Parse(%q): %v", text, err)
+	}
+	return tbl.compileFilter(e)
+}
+
+// TestCompileFilterBindsEveryLiteral: whatever the filter says, its
+// literals travel as arguments and never as SQL text.
+func TestCompileFilterBindsEveryLiteral(t *testing.T) {
+	tests := map[string]struct {
+		filter   string
+		literals []any // as bound
+	}{
+		"a string":                 {"city = 'Robert''); DROP TABLE attacks; --'", []any{"Robert'); DROP TABLE attacks; --"}},
+		"a number":                 {"killed > 123456", []any{int64(123456)}},
+		"a decimal":                {"ratio < 0.123456", []any{0.123456}},
+		"a boolean":                {"claimed = TRUE", []any{true}},
+		"a date":                   {"date >= DATE('2021-08-26')", []any{"2021-08-26"}},
+		"a date as a string":       {"date = '2021-08-27'", []any{"2021-08-27"}},
+		"a timestamp":              {"at > TIMESTAMP('2021-08-26T09:30:00.1234Z')", []any{"2021-08-26T09:30:00.123Z"}},
+		"a LIKE pattern, as GLOB":  {"city LIKE 'Kab*l%'", []any{"Kab[*]l*"}},
+		"IN list":                  {"city NOT IN ('Herat', 'Balkh')", []any{"Herat", "Balkh"}},
+		"BETWEEN bounds":           {"killed BETWEEN 17 AND 4242", []any{int64(17), int64(4242)}},
+		"an interval":              {"T_INTERSECTS(date, INTERVAL('2019-01-01', '2019-12-31'))", []any{"2019-12-31", "2019-01-01"}},
+		"a quoted name":            {`"attack type" = 'suicide'`, []any{"suicide"}},
+		"an id":                    {"id = 'x-1'", []any{"x-1"}},
+		"the R-tree box of a BBOX": {"S_INTERSECTS(geometry, BBOX(60.5, 30.5, 70.5, 40.5))", []any{70.5, 60.5, 40.5, 30.5}},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			sql, args, err := compile(t, filterTable(), tc.filter)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, lit := range tc.literals {
+				if s := fmt.Sprint(lit); strings.Contains(sql, s) {
+					t.Errorf("the SQL holds the literal %q: %s", s, sql)
+				}
+				found := false
+				for _, a := range args {
+					found = found || a == lit
+				}
+				if !found {
+					t.Errorf("%#v is not among the arguments %#v", lit, args)
+				}
+			}
+			if n := strings.Count(sql, "?"); n != len(args) {
+				t.Errorf("%d placeholders, %d arguments: %s", n, len(args), sql)
+			}
+			if strings.Contains(sql, "'") {
+				t.Errorf("the SQL holds a quote: %s", sql)
+			}
+		})
+	}
+}
+
+func TestCompileFilterSQL(t *testing.T) {
+	tests := map[string]struct{ filter, sql string }{
+		"LIKE is GLOB, case-sensitive":   {"city LIKE 'K%'", `(t."city" GLOB ?)`},
+		"a quoted name is a column":      {`"attack type" <> 'x'`, `(t."attack type" <> ?)`},
+		"id is the id column":            {"id = 'a'", `(t."id" = ?)`},
+		"dates compare as text":          {"date < DATE('2020-01-01')", `(t."date" < ?)`},
+		"timestamps through julianday":   {"date < TIMESTAMP('2020-01-01T10:00:00Z')", `(julianday(t."date") < julianday(?))`},
+		"an open interval end drops out": {"T_INTERSECTS(date, INTERVAL('2020-01-01', '..'))", `(t."date" >= ?)`},
+		"an unbounded interval keeps NULL": {"T_INTERSECTS(date, INTERVAL('..', '..'))",
+			`((t."date" IS NOT NULL) OR NULL)`},
+		"S_INTERSECTS goes through the R-tree": {"S_INTERSECTS(geometry, POINT(1 2))",
+			`(t."fid" IN (SELECT id FROM "rtree_attacks_geom" WHERE minx <= ? AND maxx >= ? AND miny <= ? AND maxy >= ?) AND khorasan_intersects(t."geom", ?))`},
+		"but not under NOT, where NULL must stay NULL": {"NOT S_INTERSECTS(geometry, POINT(1 2))",
+			`(NOT khorasan_intersects(t."geom", ?))`},
+		"a missing or empty geometry is NULL": {"geometry IS NULL",
+			`(CASE WHEN t."geom" IS NULL THEN 1 ELSE ST_IsEmpty(t."geom") END)`},
+		"long chains are balanced": {"killed = 1 OR killed = 2 OR killed = 3 OR killed = 4 OR killed = 5",
+			`(((t."killed" = ?) OR (t."killed" = ?)) OR ((t."killed" = ?) OR (t."killed" = ?) OR (t."killed" = ?)))`},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			sql, _, err := compile(t, filterTable(), tc.filter)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if sql != tc.sql {
+				t.Errorf("got  %s\nwant %s", sql, tc.sql)
+			}
+		})
+	}
+}
+
+func TestCompileFilterRefuses(t *testing.T) {
+	tests := map[string]struct{ filter, msg string }{
+		"unknown property": {"nope = 1",
+			`layer "attacks" has no property "nope"; its queryables are id, geometry, city, killed, ratio, claimed, date, at, attack type`},
+		"property names are case-sensitive":   {"City = 'Kabul'", `no property "City" (did you mean "city"? names are case-sensitive)`},
+		"a name that tries to escape quoting": {`"city"" = 1 OR ""x" = 1`, `has no property "city\" = 1 OR \"x"`},
+		"the fid is not a queryable":          {"fid = 1", `has no property "fid"`},
+		"integer against string":              {"killed = 'many'", `cannot compare property "killed" (a number) with 'many' (text)`},
+		"text against number":                 {"city > 5", `cannot compare property "city" (text) with 5 (a number)`},
+		"id is text here":                     {"id = 5", `cannot compare property "id" (text) with 5 (a number)`},
+		"boolean ordering":                    {"claimed < TRUE", "true and false compare only with = and <>, not <"},
+		"boolean against number":              {"claimed = 1", `cannot compare property "claimed" (true or false) with 1 (a number)`},
+		"LIKE on a number":                    {"killed LIKE '1%'", `LIKE works on text, and property "killed" (a number) is not text`},
+		"a date against a non-date string":    {"date > '2021'", `date holds dates; compare it with a date such as '2021-08-26' or DATE('2021-08-26'), not '2021'`},
+		"a date against a number":             {"date > 2021", `cannot compare property "date" (a date) with 2021 (a number)`},
+		"a text column against a date":        {"city = DATE('2021-01-01')", `cannot compare property "city" (text) with DATE('2021-01-01') (a date)`},
+		"T_ on a number":                      {"T_BEFORE(killed, DATE('2021-01-01'))", `T_BEFORE compares dates, and property "killed" (a number) is not one`},
+		"T_ on text":                          {"T_AFTER(city, DATE('2021-01-01'))", `T_AFTER compares dates, and property "city" (text) is not one`},
+		"an interval in a comparison":         {"date = INTERVAL('2021-01-01', '..')", "belongs in a temporal function such as T_INTERSECTS, not in ="},
+		"S_INTERSECTS on an attribute":        {"S_INTERSECTS(city, BBOX(0, 0, 1, 1))", "S_INTERSECTS takes the geometry property and a geometry"},
+		"S_INTERSECTS of two literals":        {"S_INTERSECTS(POINT(0 0), BBOX(0, 0, 1, 1))", "S_INTERSECTS takes the geometry property"},
+		"S_INTERSECTS of the geometry twice":  {"S_INTERSECTS(geometry, geom)", "S_INTERSECTS takes the geometry property"},
+		"comparing the geometry":              {"geometry = POINT(1 2)", "geometry is a geometry: test it with S_INTERSECTS, not ="},
+		"too many values": {"killed IN (" + strings.Repeat("1, ", maxFilterValues) + "1)",
+			"it has 10001 values; the limit is 10000"},
+		"a pattern SQLite would refuse": {"city LIKE '" + strings.Repeat("*", 20000) + "'", "the LIKE pattern is too long"},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			_, _, err := compile(t, filterTable(), tc.filter)
+			var ie *geo.InvalidError
+			if !errors.As(err, &ie) {
+				t.Fatalf("error = %v, want an *InvalidError", err)
+			}
+			if ie.Where != "filter" || !strings.Contains(ie.Msg, tc.msg) {
+				t.Errorf("error = %q, want %q", err, tc.msg)
+			}
+		})
+	}
+}
+
+// TestFilterErrorsThroughTheStore: a bad filter is an input error from
+// Features and Count alike, and a good one needs no cached count.
+func TestFilterErrorsThroughTheStore(t *testing.T) {
+	s := newStore(t)
+	replace(t, s, "pts", []geo.Feature{
+		{ID: "a", Geometry: orb.Point{1, 1}, Properties: map[string]any{"n": int64(1)}},
+		{ID: "b", Geometry: orb.Point{2, 2}, Properties: map[string]any{"n": int64(2)}},
+		{ID: "c", Properties: map[string]any{"n": nil}},
+	}, nil)
+	ctx := context.Background()
+	bad, _ := cql2.Parse("n = 'x'")
+	err := s.Features(ctx, "pts", geo.Query{Filter: bad}, func(geo.Feature) error { return nil })
+	if !geo.IsInvalid(err) {
+		t.Errorf("Features: %v, want an input error", err)
+	}
+	if _, err := s.Count(ctx, "pts", geo.Query{Filter: bad}); !geo.IsInvalid(err) {
+		t.Errorf("Count: %v, want an input error", err)
+	}
+	for text, want := range map[string]int64{
+		"n > 1":            1,
+		"geometry IS NULL": 1,
+		"NOT S_INTERSECTS(geometry, BBOX(0, 0, 1.5, 1.5))": 1, // c has no geometry: unknown
+		"S_INTERSECTS(geometry, BBOX(0, 0, 1.5, 1.5))":     1,
+	} {
+		e, err := cql2.Parse(text)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n, err := s.Count(ctx, "pts", geo.Query{Filter: e}); err != nil || n != want {
+			t.Errorf("Count(%s) = %d, %v; want %d", text, n, err, want)
+		}
+	}
+}
+
+// TestFilterOddText: text with a NUL, with GLOB's own wildcards and with
+// non-ASCII letters matches in SQL as it does in Eval.
+func TestFilterOddText(t *testing.T) {
+	s := newStore(t)
+	values := []string{"ab\x00cd", "ab", "a*b?[c]", "ÄBC", "äbc", "abc", "", "%_\\"}
+	var fs []geo.Feature
+	for i, v := range values {
+		fs = append(fs, geo.Feature{ID: fmt.Sprint(i), Geometry: orb.Point{0, 0}, Properties: map[string]any{"s": v}})
+	}
+	replace(t, s, "odd", fs, nil)
+	stored := all(t, s, "odd", geo.Query{})
+	for _, text := range []string{
+		"s LIKE 'ab'", "s LIKE 'ab%'", "s = 'ab'", "s > 'ab'", "s LIKE 'a*b?[c]'", "s LIKE 'a_b_[c%'",
+		"s LIKE '[%'", "s LIKE 'äbc'", "s LIKE '_bc'", "s LIKE 'ÄB_'", "s < 'ä'", "s LIKE ''", "s LIKE '\\%\\_\\\\'",
+		"s NOT LIKE '%b%'",
+	} {
+		e, err := cql2.Parse(text)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := bruteForce(t, geo.Layer{}, e, stored)
+		if got := layerIDs(t, s, "odd", e); !slices.Equal(got, want) {
+			t.Errorf("%s: store %v, Eval %v", text, got, want)
+		}
+	}
+}

@@ -1,0 +1,148 @@
+package gpkg
+
+import (
+	"fmt"
+	"github.com/khorasan/khorasan/geo"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/paulmach/orb"
+)
+
+// layerRules are what a layer's features must satisfy beyond their types,
+// on every write through Import and the feature edits.
+type layerRules struct {
+	// check says why f is refused, or "". partial means f may carry only
+	// some properties (an upsert or patch of an existing feature), so
+	// missing required ones are not its fault; the merged feature is
+	// checked again whole.
+	check func(f geo.Feature, partial bool) string
+}
+
+// rulesFor is the rule set of a layer, by name: the "attacks" layer of
+// the default data has one. Other layers take any properties.
+func rulesFor(layer string) *layerRules {
+	if layer == "attacks" {
+		return &layerRules{check: checkAttack}
+	}
+	return nil
+}
+
+// AttackRequired are the properties every attack must have: when it
+// happened, where (a point and its country) and who is behind it. The
+// casualty counts are not required: early reports and some sources
+// (GTD's nkill) leave them blank.
+var AttackRequired = []string{"date", "country", "attribution"}
+
+// AttackAttributions are the values of an attack's attribution.
+var AttackAttributions = []string{"claimed", "attributed", "disputed"}
+
+// AttackPrecisions are how exact an attack's point is, finest first.
+var AttackPrecisions = []string{"site", "neighbourhood", "city", "district", "admin1", "region", "country", "unknown"}
+
+func checkAttack(f geo.Feature, partial bool) string {
+	if f.Geometry != nil || !partial {
+		if _, ok := f.Geometry.(orb.Point); !ok {
+			return "an attack needs a Point geometry (its place)"
+		}
+	}
+	for _, k := range AttackRequired {
+		v, ok := f.Properties[k]
+		if !ok && partial {
+			continue
+		}
+		if v == nil || strings.TrimSpace(valueText(v)) == "" {
+			return fmt.Sprintf("property %q is required for an attack", k)
+		}
+	}
+	text := func(k string) (string, bool) {
+		v, ok := f.Properties[k]
+		if !ok || v == nil {
+			return "", false
+		}
+		s := strings.TrimSpace(valueText(v))
+		return s, s != ""
+	}
+	date, hasDate := text("date")
+	if hasDate {
+		if !isDate(date) {
+			return fmt.Sprintf("date %q is not a date (YYYY-MM-DD)", date)
+		}
+		if date > time.Now().UTC().AddDate(0, 0, 1).Format(time.DateOnly) {
+			return fmt.Sprintf("date %s is in the future", date)
+		}
+	}
+	if end, ok := text("end_date"); ok {
+		if !isDate(end) {
+			return fmt.Sprintf("end_date %q is not a date (YYYY-MM-DD)", end)
+		}
+		if hasDate && end < date {
+			return fmt.Sprintf("end_date %s is before date %s", end, date)
+		}
+	}
+	if a, ok := text("attribution"); ok && !contains(AttackAttributions, a) {
+		return fmt.Sprintf("attribution %q is not one of %s", a, strings.Join(AttackAttributions, ", "))
+	}
+	if p, ok := text("precision"); ok && !contains(AttackPrecisions, p) {
+		return fmt.Sprintf("precision %q is not one of %s", p, strings.Join(AttackPrecisions, ", "))
+	}
+	counts := map[string]int64{}
+	for _, k := range []string{"killed", "killed_low", "killed_high", "wounded"} {
+		v, ok := f.Properties[k]
+		if !ok || v == nil {
+			continue
+		}
+		n, ok := wholeNumber(v)
+		if !ok {
+			return fmt.Sprintf("%s %q is not a whole number", k, valueText(v))
+		}
+		if n < 0 {
+			return fmt.Sprintf("%s %d is negative", k, n)
+		}
+		counts[k] = n
+	}
+	k, hasK := counts["killed"]
+	lo, hasLo := counts["killed_low"]
+	hi, hasHi := counts["killed_high"]
+	switch {
+	case hasLo && hasHi && lo > hi:
+		return fmt.Sprintf("killed_low %d is above killed_high %d", lo, hi)
+	case hasK && hasLo && k < lo:
+		return fmt.Sprintf("killed %d is below killed_low %d", k, lo)
+	case hasK && hasHi && k > hi:
+		return fmt.Sprintf("killed %d is above killed_high %d", k, hi)
+	}
+	return ""
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+// wholeNumber reads an integer, typed or as text ("12", "12.0").
+func wholeNumber(v any) (int64, bool) {
+	switch v := v.(type) {
+	case int64:
+		return v, true
+	case float64:
+		if v == math.Trunc(v) && math.Abs(v) < 1<<53 {
+			return int64(v), true
+		}
+	case cell, string:
+		s := strings.TrimSpace(valueText(v))
+		if n, err := strconv.ParseInt(s, 10, 64); err == nil {
+			return n, true
+		}
+		if f, err := strconv.ParseFloat(s, 64); err == nil && f == math.Trunc(f) && math.Abs(f) < 1<<53 {
+			return int64(f), true
+		}
+	}
+	return 0, false
+}
