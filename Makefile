@@ -28,8 +28,8 @@ vet:
 # seed corpora and testdata/fuzz regressions (plain go test does), so its
 # verdict is the same on every run; make fuzz searches for minutes, and
 # what it finds is committed under testdata/fuzz/.
-FUZZ_TARGETS := geo/gpkg:FuzzDecodeGeoJSON geo/gpkg:FuzzDecodeGeometryBlob geo/gpkg:FuzzFilter \
-	geo/gpkg:FuzzGeoJSONReader geo/gpkg:FuzzCSVReader geo/gpkg:FuzzKMLReader \
+FUZZ_TARGETS := geo/gpkg:FuzzDecodeGeometryBlob geo/gpkg:FuzzFilter \
+	geo/geojson:FuzzGeoJSONReader geo/gpkg:FuzzCSVReader geo/gpkg:FuzzKMLReader \
 	geo/cql2:FuzzCQL2 geo/cql2:FuzzPrepared server:FuzzItemsQuery server:FuzzTilePath server:FuzzCheckQuery tiles/figure:FuzzRenderQuery
 
 test: deps vet

@@ -38,10 +38,7 @@ func benchServer(b *testing.B, n int) *Server {
 			},
 		}
 	}
-	schema, err := gpkg.InferSchema(features, []string{"date", "killed"})
-	if err != nil {
-		b.Fatal(err)
-	}
+	schema := geo.Schema{HasID: true, GeometryType: "POINT", Columns: []geo.Column{{Name: "date", Type: geo.Date}, {Name: "killed", Type: geo.Integer}}}
 	_, err = store.ReplaceLayer(ctx, geo.LayerInfo{Name: "points"}, schema, func(yield func(geo.Feature, error) bool) {
 		for _, f := range features {
 			if !yield(f, nil) {

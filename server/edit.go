@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/khorasan/khorasan/geo/geojson"
 	"io"
 	"mime"
 	"net/http"
@@ -300,7 +301,7 @@ func (s *Server) postItems(w http.ResponseWriter, r *http.Request, actor, collec
 		return err
 	}
 	if (format == gpkg.FormatGeoJSON || format == "") && q.Get("mode") == "" {
-		typ, err := gpkg.GeoJSONType(bufio.NewReader(tmp))
+		typ, err := geojson.Type(bufio.NewReader(tmp))
 		if err == nil && typ == "Feature" {
 			return s.createOne(w, r, ed, actor, collection, tmp, n)
 		}
@@ -412,7 +413,7 @@ func (s *Server) createOne(w http.ResponseWriter, r *http.Request, ed Editor, ac
 	if _, err := body.Seek(0, io.SeekStart); err != nil {
 		return err
 	}
-	f, err := gpkg.ReadFeature(bufio.NewReader(body))
+	f, err := geojson.ReadFeature(bufio.NewReader(body))
 	if err != nil {
 		return err
 	}
@@ -428,11 +429,11 @@ func (s *Server) createOne(w http.ResponseWriter, r *http.Request, ed Editor, ac
 
 // writeFeature answers with a feature and its ETag.
 func writeFeature(w http.ResponseWriter, status int, f geo.Feature, schema geo.Schema) error {
-	etag, err := gpkg.FeatureETag(f, schema)
+	etag, err := geojson.ETag(f, schema)
 	if err != nil {
 		return err
 	}
-	body, err := gpkg.AppendFeatureJSON(nil, f, schema)
+	body, err := geojson.AppendFeature(nil, f, schema)
 	if err != nil {
 		return err
 	}
@@ -454,7 +455,7 @@ func precondition(r *http.Request, old geo.Feature, schema geo.Schema) error {
 	if im == "" {
 		return nil
 	}
-	etag, err := gpkg.FeatureETag(old, schema)
+	etag, err := geojson.ETag(old, schema)
 	if err != nil {
 		return err
 	}
@@ -484,7 +485,7 @@ func (s *Server) putItem(w http.ResponseWriter, r *http.Request, actor, collecti
 	if err != nil {
 		return err
 	}
-	f, err := gpkg.DecodeFeature(body)
+	f, err := geojson.DecodeFeature(body)
 	if err != nil {
 		return err
 	}
@@ -568,7 +569,7 @@ func (s *Server) patchItem(w http.ResponseWriter, r *http.Request, actor, collec
 		doc = append(doc, "null"...)
 	}
 	doc = append(doc, '}')
-	pf, err := gpkg.DecodeFeature(doc)
+	pf, err := geojson.DecodeFeature(doc)
 	if err != nil {
 		return err
 	}
@@ -638,7 +639,7 @@ func (s *Server) deleteItem(w http.ResponseWriter, r *http.Request, actor, colle
 // If-Match with, and answers If-None-Match. The HTML page of a feature
 // is another representation of the same state, so its tag differs.
 func itemETag(w http.ResponseWriter, r *http.Request, f geo.Feature, schema geo.Schema, format string) (bool, error) {
-	etag, err := gpkg.FeatureETag(f, schema)
+	etag, err := geojson.ETag(f, schema)
 	if err != nil {
 		return false, err
 	}
@@ -689,7 +690,7 @@ func (s *Server) export(w http.ResponseWriter, r *http.Request, collection strin
 			first = false
 			bw.WriteByte('\n')
 			var err error
-			buf, err = gpkg.AppendFeatureJSON(buf[:0], ft, l.Schema)
+			buf, err = geojson.AppendFeature(buf[:0], ft, l.Schema)
 			bw.Write(buf)
 			return err
 		})

@@ -3,6 +3,7 @@ package server
 import (
 	"bytes"
 	"context"
+	"github.com/khorasan/khorasan/geo/geojson"
 	"io"
 	"net/http"
 	"net/url"
@@ -150,7 +151,7 @@ func (s *Server) itemsBody(w http.ResponseWriter, r *http.Request, l geo.Layer, 
 			scratch = scratch[:0]
 		}
 		var err error
-		if scratch, err = gpkg.AppendFeatureJSON(scratch, f, schema); err != nil {
+		if scratch, err = geojson.AppendFeature(scratch, f, schema); err != nil {
 			return err
 		}
 		if format == formatHTML {
@@ -251,7 +252,7 @@ func (s *Server) item(w http.ResponseWriter, r *http.Request, name, id string) e
 	if done, err := itemETag(w, r, f, l.Schema, format); err != nil || done {
 		return err
 	}
-	body, err := gpkg.AppendFeatureJSON(nil, f, l.Schema)
+	body, err := geojson.AppendFeature(nil, f, l.Schema)
 	if err != nil {
 		return err
 	}

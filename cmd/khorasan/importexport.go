@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/khorasan/khorasan/geo/geojson"
 	"io"
 	"io/fs"
 	"os"
@@ -378,7 +379,7 @@ func exportGeoJSON(ctx context.Context, store *gpkg.Store, l geo.Layer, w *bufio
 		}
 		first = false
 		var err error
-		buf, err = gpkg.AppendFeatureJSON(buf[:0], f, l.Schema)
+		buf, err = geojson.AppendFeature(buf[:0], f, l.Schema)
 		w.Write(buf)
 		return err
 	})

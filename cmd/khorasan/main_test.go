@@ -7,6 +7,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/khorasan/khorasan/geo/geojson"
 	"io"
 	"io/fs"
 	"log/slog"
@@ -172,13 +173,13 @@ func TestImportReplacesAndExportRoundTrips(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := gpkg.DecodeGeoJSON([]byte(out))
+	got, _, err := geojson.ReadAll(strings.NewReader(out))
 	if err != nil {
 		t.Fatalf("export is not GeoJSON: %v\n%s", err, out)
 	}
-	want, _ := gpkg.DecodeGeoJSON([]byte(placesJSON))
-	if fmt.Sprint(got.Features) != fmt.Sprint(want.Features) {
-		t.Errorf("exported\n%v\nwant\n%v", got.Features, want.Features)
+	want, _, _ := geojson.ReadAll(strings.NewReader(placesJSON))
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("exported\n%v\nwant\n%v", got, want)
 	}
 	out, _, err = khorasan(t, "export", "--db", db, "--layer", "places", "--format", "csv")
 	wantCSV := "id,longitude,latitude,name,killed\nkabul,69.17233,34.52813,Kabul,5\nherat,62.19967,34.34817,Herat,0\n"

@@ -1,8 +1,10 @@
 package gpkg
 
 import (
+	"bytes"
 	"context"
 	"github.com/khorasan/khorasan/geo"
+	"github.com/khorasan/khorasan/geo/geojson"
 	"os"
 	"slices"
 	"strconv"
@@ -53,11 +55,11 @@ func khorasanWKT(t testing.TB) string {
 	if err != nil {
 		t.Fatalf("the default Khorasan data is needed: %v", err)
 	}
-	doc, err := DecodeGeoJSON(data)
+	features, _, err := geojson.ReadAll(bytes.NewReader(data))
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, f := range doc.Features {
+	for _, f := range features {
 		if f.ID == "main" {
 			s := cql2.Format(cql2.Spatial{Op: "S_INTERSECTS", Left: cql2.Property{Name: "geometry"}, Right: cql2.Geometry{Geometry: f.Geometry}})
 			return strings.TrimSuffix(strings.TrimPrefix(s, "S_INTERSECTS(geometry, "), ")")

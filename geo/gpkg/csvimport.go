@@ -48,10 +48,6 @@ type CSVOptions struct {
 	DateOrder string
 }
 
-// MaxRecordBytes caps one CSV row (or one KML Placemark): an unclosed
-// quote cannot make the reader hold the rest of a large file.
-const MaxRecordBytes = 64 << 20
-
 // ColumnMap is a mapping of CSV columns onto properties, written as
 // entries separated by commas or new lines (a file of them can have
 // # comments):
@@ -228,7 +224,7 @@ func newCSVReader(src io.Reader, opt CSVOptions) (*csvReader, string, error) {
 	if delim == 0 {
 		delim = guessDelimiter(head)
 	}
-	budget := &budgetReader{r: br, limit: MaxRecordBytes}
+	budget := &budgetReader{r: br, limit: geo.MaxRecordBytes}
 	cr := csv.NewReader(budget)
 	cr.Comma = delim
 	cr.FieldsPerRecord = -1
@@ -379,33 +375,33 @@ func csvError(err error) error {
 func (r *csvReader) Properties() []string { return r.order }
 
 // Read returns the next row as a feature.
-func (r *csvReader) Read() (Record, error) {
+func (r *csvReader) Read() (geo.Record, error) {
 	if r.done {
-		return Record{}, io.EOF
+		return geo.Record{}, io.EOF
 	}
-	r.budget.limit = r.budget.read + MaxRecordBytes + 128<<10
+	r.budget.limit = r.budget.read + geo.MaxRecordBytes + 128<<10
 	row, err := r.r.Read()
 	line, _ := r.r.FieldPos(0)
 	if err == io.EOF {
 		r.done = true
-		return Record{}, io.EOF
+		return geo.Record{}, io.EOF
 	}
 	if errors.Is(err, errRecordTooLong) {
-		return Record{}, geo.Invalidf(fmt.Sprintf("line %d", line), "a row longer than %d MiB: is a quote left open?", MaxRecordBytes>>20)
+		return geo.Record{}, geo.Invalidf(fmt.Sprintf("line %d", line), "a row longer than %d MiB: is a quote left open?", geo.MaxRecordBytes>>20)
 	}
 	var pe *csv.ParseError
 	if errors.As(err, &pe) {
 		if pe.Err == csv.ErrFieldCount {
-			return Record{Line: pe.StartLine, Err: &geo.InvalidError{Msg: fmt.Sprintf("row has %d fields; the header has %d", len(row), len(r.header))}}, nil
+			return geo.Record{Line: pe.StartLine, Err: &geo.InvalidError{Msg: fmt.Sprintf("row has %d fields; the header has %d", len(row), len(r.header))}}, nil
 		}
 		// The reader goes on at the next line.
-		return Record{Line: pe.StartLine, Err: &geo.InvalidError{Msg: fmt.Sprintf("not valid CSV (column %d): %v", pe.Column, pe.Err)}}, nil
+		return geo.Record{Line: pe.StartLine, Err: &geo.InvalidError{Msg: fmt.Sprintf("not valid CSV (column %d): %v", pe.Column, pe.Err)}}, nil
 	}
 	if err != nil {
-		return Record{}, err
+		return geo.Record{}, err
 	}
 	r.records++
-	rec := Record{Line: line}
+	rec := geo.Record{Line: line}
 	if len(row) != len(r.header) {
 		if !(len(row) == 1 && strings.TrimSpace(row[0]) == "") {
 			rec.Err = &geo.InvalidError{Msg: fmt.Sprintf("row has %d fields; the header has %d", len(row), len(r.header))}
@@ -448,8 +444,8 @@ func (p *csvPlan) feature(row, header []string) (geo.Feature, error) {
 			if err != nil {
 				return f, fmt.Errorf("column %q: not WKT: %v", header[p.wkt], err)
 			}
-			if n := geo.CountPositions(g); n > MaxGeometryPositions {
-				return f, fmt.Errorf("column %q: a geometry of %d positions, more than the %d one feature may have", header[p.wkt], n, MaxGeometryPositions)
+			if n := geo.CountPositions(g); n > geo.MaxGeometryPositions {
+				return f, fmt.Errorf("column %q: a geometry of %d positions, more than the %d one feature may have", header[p.wkt], n, geo.MaxGeometryPositions)
 			}
 			f.Geometry = g
 		} else {

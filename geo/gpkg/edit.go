@@ -2,12 +2,11 @@ package gpkg
 
 import (
 	"context"
-	"crypto/sha256"
 	"database/sql"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"github.com/khorasan/khorasan/geo"
+	"github.com/khorasan/khorasan/geo/geojson"
 	"strconv"
 	"strings"
 	"time"
@@ -22,19 +21,6 @@ import (
 // precondition (an ETag the client saw) is checked against exactly the
 // state the write replaces: two clients editing one feature cannot lose
 // each other's update.
-
-// FeatureETag is the strong entity tag of a feature's state: a hash of
-// its GeoJSON as the API serves it (properties in the layer's column
-// order). The API's GET of the feature and every write return it, and
-// If-Match is compared with it.
-func FeatureETag(f geo.Feature, schema geo.Schema) (string, error) {
-	b, err := AppendFeatureJSON(nil, f, schema)
-	if err != nil {
-		return "", err
-	}
-	sum := sha256.Sum256(b)
-	return `"f` + base64.RawURLEncoding.EncodeToString(sum[:18]) + `"`, nil
-}
 
 // CreateFeature adds a feature to a layer. A layer that keeps ids gets
 // f.ID, or a new one when f has none; a layer identified by fid ignores
@@ -71,7 +57,7 @@ func (s *Store) CreateFeature(ctx context.Context, layer string, f geo.Feature, 
 		if out, err = readRow(ctx, tx, t, t.fidCol, fid); err != nil {
 			return nil, err
 		}
-		nw, err := AppendFeatureJSON(nil, out, t.Schema)
+		nw, err := geojson.AppendFeature(nil, out, t.Schema)
 		if err != nil {
 			return nil, err
 		}
@@ -172,7 +158,7 @@ func (s *Store) DeleteFeature(ctx context.Context, layer, id, actor string, chec
 		if _, err := tx.ExecContext(ctx, `DELETE FROM `+quote(t.Name)+` WHERE `+quote(col)+` = ?`, key); err != nil {
 			return nil, err
 		}
-		oldJSON, err := AppendFeatureJSON(nil, old, t.Schema)
+		oldJSON, err := geojson.AppendFeature(nil, old, t.Schema)
 		if err != nil {
 			return nil, err
 		}

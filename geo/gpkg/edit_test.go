@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"github.com/khorasan/khorasan/geo"
+	"github.com/khorasan/khorasan/geo/geojson"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -35,11 +36,11 @@ func TestFeatureEdits(t *testing.T) {
 	if _, _, err := s.CreateFeature(ctx, "places", geo.Feature{Geometry: orb.Point{1, 100}}, "alice"); !geo.IsInvalid(err) {
 		t.Errorf("latitude 100: %v", err)
 	}
-	etag, _ := FeatureETag(f, schema)
+	etag, _ := geojson.ETag(f, schema)
 	// An update whose precondition holds, then one whose does not.
 	check := func(want string) func(geo.Feature, geo.Schema) (geo.Feature, error) {
 		return func(old geo.Feature, sc geo.Schema) (geo.Feature, error) {
-			if tag, _ := FeatureETag(old, sc); tag != want {
+			if tag, _ := geojson.ETag(old, sc); tag != want {
 				return geo.Feature{}, geo.ErrPrecondition
 			}
 			old.Properties["n"] = old.Properties["n"].(int64) + 10

@@ -3,6 +3,7 @@ package gpkg
 import (
 	"context"
 	"github.com/khorasan/khorasan/geo"
+	"github.com/khorasan/khorasan/geo/geojson"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -44,7 +45,7 @@ func TestGDALReadsOurGeoPackage(t *testing.T) {
 			"date": "2016-07-23", "name": "Kabul", "killed": int64(80), "wounded": nil, "share": 1.0, "claimed": false}},
 	}
 	order := []string{"date", "name", "killed", "wounded", "share", "claimed"}
-	schema, err := InferSchema(attacks, order)
+	schema, err := inferSchema(attacks, order)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -117,16 +118,16 @@ func TestWeReadGDALsGeoPackage(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	want, err := DecodeGeoJSON([]byte(doc))
+	want, _, err := geojson.ReadAll(strings.NewReader(doc))
 	if err != nil {
 		t.Fatal(err)
 	}
 	got := all(t, s, "places", geo.Query{})
-	if len(got) != len(want.Features) {
-		t.Fatalf("got %d features, want %d", len(got), len(want.Features))
+	if len(got) != len(want) {
+		t.Fatalf("got %d features, want %d", len(got), len(want))
 	}
 	for i := range got {
-		w := want.Features[i]
+		w := want[i]
 		if !reflect.DeepEqual(got[i].Geometry, w.Geometry) {
 			t.Errorf("feature %d geometry: got %v, want %v", i, got[i].Geometry, w.Geometry)
 		}

@@ -49,7 +49,7 @@ func newKMLReader(src io.Reader, raw io.Reader) (*kmlReader, error) {
 		}
 		in = doc
 	}
-	budget := &budgetReader{r: in, limit: MaxRecordBytes}
+	budget := &budgetReader{r: in, limit: geo.MaxRecordBytes}
 	d := xml.NewDecoder(budget)
 	d.CharsetReader = func(label string, input io.Reader) (io.Reader, error) {
 		switch strings.ToLower(label) {
@@ -113,7 +113,7 @@ func (k *kmlReader) token() (xml.Token, error) {
 	tok, err := k.d.Token()
 	if err != nil {
 		if errors.Is(err, errRecordTooLong) {
-			return nil, k.errAt("a Placemark longer than %d MiB", MaxRecordBytes>>20)
+			return nil, k.errAt("a Placemark longer than %d MiB", geo.MaxRecordBytes>>20)
 		}
 		var se *xml.SyntaxError
 		if errors.As(err, &se) {
@@ -140,25 +140,25 @@ func (k *kmlReader) token() (xml.Token, error) {
 }
 
 // Read returns the next Placemark.
-func (k *kmlReader) Read() (Record, error) {
+func (k *kmlReader) Read() (geo.Record, error) {
 	if k.done {
-		return Record{}, io.EOF
+		return geo.Record{}, io.EOF
 	}
 	sawRoot := false
 	for {
-		k.budget.limit = k.budget.read + MaxRecordBytes + 128<<10
+		k.budget.limit = k.budget.read + geo.MaxRecordBytes + 128<<10
 		tok, err := k.token()
 		if err == io.EOF {
 			k.done = true
-			return Record{}, io.EOF
+			return geo.Record{}, io.EOF
 		}
 		if err != nil {
-			return Record{}, err
+			return geo.Record{}, err
 		}
 		switch t := tok.(type) {
 		case xml.StartElement:
 			if !sawRoot && k.depth == 1 && t.Name.Local != "kml" && t.Name.Local != "Document" && t.Name.Local != "Folder" && t.Name.Local != "Placemark" {
-				return Record{}, k.errAt("not KML: the document is <%s>, not <kml>", t.Name.Local)
+				return geo.Record{}, k.errAt("not KML: the document is <%s>, not <kml>", t.Name.Local)
 			}
 			sawRoot = true
 			if t.Name.Local == "Placemark" {
@@ -167,15 +167,15 @@ func (k *kmlReader) Read() (Record, error) {
 			}
 		case xml.CharData:
 			if k.depth == 0 && len(bytes.TrimSpace(t)) > 0 {
-				return Record{}, k.errAt("not KML: text outside any element")
+				return geo.Record{}, k.errAt("not KML: text outside any element")
 			}
 		}
 	}
 }
 
 // placemark reads one Placemark's subtree.
-func (k *kmlReader) placemark(start xml.StartElement, line int) (Record, error) {
-	rec := Record{Line: line, Feature: geo.Feature{Properties: map[string]any{}}}
+func (k *kmlReader) placemark(start xml.StartElement, line int) (geo.Record, error) {
+	rec := geo.Record{Line: line, Feature: geo.Feature{Properties: map[string]any{}}}
 	for _, a := range start.Attr {
 		if a.Name.Local == "id" && strings.TrimSpace(a.Value) != "" {
 			rec.Feature.ID = strings.TrimSpace(a.Value)
@@ -201,9 +201,9 @@ func (k *kmlReader) placemark(start xml.StartElement, line int) (Record, error) 
 		tok, err := k.token()
 		if err != nil {
 			if err == io.EOF {
-				return Record{}, &geo.InvalidError{Msg: "not valid XML: the input ends inside a Placemark"}
+				return geo.Record{}, &geo.InvalidError{Msg: "not valid XML: the input ends inside a Placemark"}
 			}
-			return Record{}, err
+			return geo.Record{}, err
 		}
 		switch t := tok.(type) {
 		case xml.EndElement:
@@ -218,26 +218,26 @@ func (k *kmlReader) placemark(start xml.StartElement, line int) (Record, error) 
 			case "name", "description", "address":
 				s, err := k.text()
 				if err != nil {
-					return Record{}, err
+					return geo.Record{}, err
 				}
 				set(t.Name.Local, strings.TrimSpace(s))
 			case "Data":
 				name := attr(t, "name")
 				v, err := k.dataValue()
 				if err != nil {
-					return Record{}, err
+					return geo.Record{}, err
 				}
 				set(name, strings.TrimSpace(v))
 			case "SimpleData":
 				s, err := k.text()
 				if err != nil {
-					return Record{}, err
+					return geo.Record{}, err
 				}
 				set(attr(t, "name"), strings.TrimSpace(s))
 			case "Point", "LineString", "LinearRing", "Polygon", "MultiGeometry", "Track", "MultiTrack", "Model":
 				g, perr, err := k.geometry(t)
 				if err != nil {
-					return Record{}, err
+					return geo.Record{}, err
 				}
 				if perr != "" && problem == "" {
 					problem = perr
@@ -250,7 +250,7 @@ func (k *kmlReader) placemark(start xml.StartElement, line int) (Record, error) 
 				// descend
 			default:
 				if err := k.skip(); err != nil {
-					return Record{}, err
+					return geo.Record{}, err
 				}
 			}
 		}
@@ -280,8 +280,8 @@ func (k *kmlReader) text() (string, error) {
 		}
 		switch t := tok.(type) {
 		case xml.CharData:
-			if b.Len()+len(t) > MaxStringBytes {
-				return "", k.errAt("a text longer than %d MiB", MaxStringBytes>>20)
+			if b.Len()+len(t) > geo.MaxStringBytes {
+				return "", k.errAt("a text longer than %d MiB", geo.MaxStringBytes>>20)
 			}
 			b.Write(t)
 		case xml.EndElement:
@@ -538,8 +538,8 @@ func parseKMLCoordinates(s string) ([]orb.Point, error) {
 		if err1 != nil || err2 != nil {
 			return nil, fmt.Errorf("coordinates %.40q are not numbers", tuple)
 		}
-		if len(pts) >= MaxGeometryPositions {
-			return nil, fmt.Errorf("a geometry has more than %d positions, the most one feature may have", MaxGeometryPositions)
+		if len(pts) >= geo.MaxGeometryPositions {
+			return nil, fmt.Errorf("a geometry has more than %d positions, the most one feature may have", geo.MaxGeometryPositions)
 		}
 		pts = append(pts, orb.Point{x, y})
 	}

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"github.com/khorasan/khorasan/geo"
+	"github.com/khorasan/khorasan/geo/geojson"
 	"hash/maphash"
 	"io"
 	"os"
@@ -321,16 +322,16 @@ type idMark struct {
 }
 
 // openReader opens the source for one pass.
-func (p *plan) openReader(count *atomic.Int64) (featureReader, io.Closer, error) {
+func (p *plan) openReader(count *atomic.Int64) (geo.RecordReader, io.Closer, error) {
 	rc, err := p.src.Open()
 	if err != nil {
 		return nil, nil, err
 	}
 	cr := &countingReader{r: rc, n: count}
-	var fr featureReader
+	var fr geo.RecordReader
 	switch p.src.Format {
 	case FormatGeoJSON:
-		fr = newGeoJSONReader(cr)
+		fr = geojson.NewReader(cr)
 	case FormatCSV:
 		var prof string
 		fr, prof, err = newCSVReader(cr, p.src.CSV)
@@ -359,7 +360,7 @@ func (c *countingReader) Read(b []byte) (int, error) {
 }
 
 // each reads every record of the source.
-func (p *plan) each(ctx context.Context, phase string, fn func(idx int64, rec Record) error) error {
+func (p *plan) each(ctx context.Context, phase string, fn func(idx int64, rec geo.Record) error) error {
 	var count atomic.Int64
 	fr, closer, err := p.openReader(&count)
 	if err != nil {
@@ -399,7 +400,7 @@ func (p *plan) each(ctx context.Context, phase string, fn func(idx int64, rec Re
 
 // prepare turns a record into the feature to write, or says why it is
 // refused. full runs the costly checks too (geometry validity).
-func (p *plan) prepare(rec Record, full bool) (geo.Feature, string) {
+func (p *plan) prepare(rec geo.Record, full bool) (geo.Feature, string) {
 	if rec.Err != nil {
 		var ie *geo.InvalidError
 		if errors.As(rec.Err, &ie) {
@@ -462,7 +463,7 @@ func (p *plan) check(ctx context.Context) error {
 	p.rejected = map[int64]bool{}
 	p.idSeed = maphash.MakeSeed()
 	var firstWith, firstWithout int64 = -1, -1
-	err := p.each(ctx, "check", func(idx int64, rec Record) error {
+	err := p.each(ctx, "check", func(idx int64, rec geo.Record) error {
 		p.rep.Read++
 		f, reason := p.prepare(rec, true)
 		if reason != "" {
@@ -581,7 +582,7 @@ func (p *plan) findDuplicates(ctx context.Context) error {
 	}
 	seen := map[string]first{}
 	var dups []RowError
-	err := p.each(ctx, "check", func(idx int64, rec Record) error {
+	err := p.each(ctx, "check", func(idx int64, rec geo.Record) error {
 		if !suspects[idx] {
 			return nil
 		}
@@ -608,7 +609,7 @@ func (p *plan) findDuplicates(ctx context.Context) error {
 }
 
 // schemaBuilder infers column types from values as they stream by, as
-// InferSchema does from a slice.
+// the tests' inferSchema does from a slice.
 type schemaBuilder struct {
 	kinds map[string]map[geo.ColumnType]bool
 	geoms map[geo.ColumnType]bool
@@ -833,7 +834,7 @@ func (p *plan) write(ctx context.Context) error {
 	}
 	var bounds *orb.Bound
 	fullRules := p.rules != nil && p.opt.Mode == ModeUpsert
-	err = p.each(ctx, "write", func(idx int64, rec Record) error {
+	err = p.each(ctx, "write", func(idx int64, rec geo.Record) error {
 		if p.rejected[idx] {
 			return nil
 		}
@@ -1029,11 +1030,11 @@ func mergeFeature(schema geo.Schema, old, f geo.Feature) (geo.Feature, error) {
 // compareFeatures says whether two features read the same, and gives
 // their GeoJSON.
 func compareFeatures(schema geo.Schema, a, b geo.Feature) (bool, string, string, error) {
-	ja, err := AppendFeatureJSON(nil, a, schema)
+	ja, err := geojson.AppendFeature(nil, a, schema)
 	if err != nil {
 		return false, "", "", err
 	}
-	jb, err := AppendFeatureJSON(nil, b, schema)
+	jb, err := geojson.AppendFeature(nil, b, schema)
 	if err != nil {
 		return false, "", "", err
 	}

@@ -473,3 +473,26 @@ func newStoreAt(t *testing.T) *Store {
 	t.Cleanup(func() { s.Close() })
 	return s
 }
+
+type repeatReader struct {
+	unit []byte
+	n    int
+	off  int
+}
+
+func (r *repeatReader) Read(p []byte) (int, error) {
+	if r.n == 0 {
+		return 0, io.EOF
+	}
+	k := 0
+	for k < len(p) && r.n > 0 {
+		c := copy(p[k:], r.unit[r.off:])
+		k += c
+		r.off += c
+		if r.off == len(r.unit) {
+			r.off = 0
+			r.n--
+		}
+	}
+	return k, nil
+}

@@ -56,7 +56,7 @@ func TestBulkLoadedRTree(t *testing.T) {
 			if i := n / 2; n > 10 {
 				fs[i].Geometry = nil // no geometry, not indexed
 			}
-			schema, err := InferSchema(fs, nil)
+			schema, err := inferSchema(fs, nil)
 			if err != nil {
 				t.Fatal(err)
 			}

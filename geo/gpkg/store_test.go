@@ -38,7 +38,7 @@ func seq(fs []geo.Feature) iter.Seq2[geo.Feature, error] {
 
 func replace(t *testing.T, s *Store, name string, fs []geo.Feature, order []string) {
 	t.Helper()
-	schema, err := InferSchema(fs, order)
+	schema, err := inferSchema(fs, order)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -186,7 +186,7 @@ func TestFailedImportLeavesNoTrace(t *testing.T) {
 	}
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {
-			schema, err := InferSchema(c.features, nil)
+			schema, err := inferSchema(c.features, nil)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -1,4 +1,4 @@
-package gpkg
+package geojson
 
 import (
 	"bytes"
@@ -13,37 +13,17 @@ import (
 	"testing"
 )
 
-// readAllGeoJSON reads every record of a document with the streaming
-// reader; the first record error or read error ends it.
-func readAllGeoJSON(data []byte) ([]geo.Feature, []string, error) {
-	r := newGeoJSONReader(bytes.NewReader(data))
-	var fs []geo.Feature
-	for {
-		rec, err := r.Read()
-		if err == io.EOF {
-			return fs, r.Properties(), nil
-		}
-		if err != nil {
-			return nil, nil, err
-		}
-		if rec.Err != nil {
-			return nil, nil, rec.Err
-		}
-		fs = append(fs, rec.Feature)
-	}
-}
-
 func TestGeoJSONReaderReadsWhatDecodeGeoJSONReads(t *testing.T) {
 	for _, name := range []string{"attacks", "borders", "khorasan", "cities"} {
 		raw, err := os.ReadFile("../../data/" + name + ".geojson")
 		if err != nil {
 			t.Fatal(err)
 		}
-		want, err := DecodeGeoJSON(raw)
+		want, err := decodeGeoJSON(raw)
 		if err != nil {
 			t.Fatal(err)
 		}
-		got, order, err := readAllGeoJSON(raw)
+		got, order, err := ReadAll(bytes.NewReader(raw))
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
@@ -76,10 +56,10 @@ func TestGeoJSONReaderCases(t *testing.T) {
 	}
 	for name, doc := range cases {
 		t.Run(name, func(t *testing.T) {
-			want, werr := DecodeGeoJSON([]byte(doc))
-			got, order, err := readAllGeoJSON([]byte(doc))
+			want, werr := decodeGeoJSON([]byte(doc))
+			got, order, err := ReadAll(strings.NewReader(doc))
 			if werr != nil || err != nil {
-				t.Fatalf("DecodeGeoJSON: %v; reader: %v", werr, err)
+				t.Fatalf("decodeGeoJSON: %v; reader: %v", werr, err)
 			}
 			for i := range want.Features {
 				if want.Features[i].Properties == nil {
@@ -118,7 +98,7 @@ func TestGeoJSONReaderRefuses(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			_, _, err := readAllGeoJSON([]byte(c.doc))
+			_, _, err := ReadAll(strings.NewReader(c.doc))
 			if err == nil {
 				t.Fatal("accepted")
 			}
@@ -144,7 +124,7 @@ func TestGeoJSONReaderGoesOnPastBadFeatures(t *testing.T) {
 7,
 {"type":"Feature","geometry":{"type":"Point","coordinates":[3,4]},"properties":{}}
 ]}`
-	r := newGeoJSONReader(strings.NewReader(doc))
+	r := NewReader(strings.NewReader(doc))
 	var lines []string
 	for {
 		rec, err := r.Read()
@@ -180,7 +160,7 @@ func TestGeoJSONReaderCapsPositions(t *testing.T) {
 	var before runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&before)
-	r := newGeoJSONReader(src)
+	r := NewReader(src)
 	_, err := r.Read()
 	var after runtime.MemStats
 	runtime.ReadMemStats(&after)
@@ -217,7 +197,7 @@ func (r *repeatReader) Read(p []byte) (int, error) {
 
 func TestGeoJSONReaderPassesReadErrorsOn(t *testing.T) {
 	boom := errors.New("boom")
-	r := newGeoJSONReader(io.MultiReader(strings.NewReader(`{"type":"FeatureCollection","features":[`), &failReader{boom}))
+	r := NewReader(io.MultiReader(strings.NewReader(`{"type":"FeatureCollection","features":[`), &failReader{boom}))
 	_, err := r.Read()
 	if !errors.Is(err, boom) {
 		t.Errorf("err = %v", err)

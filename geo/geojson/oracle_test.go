@@ -1,37 +1,39 @@
-package gpkg
+package geojson
 
 import (
 	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/khorasan/khorasan/geo"
 	"io"
-	"math"
-	"strconv"
 
+	"github.com/khorasan/khorasan/geo"
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geojson"
 )
 
-// GeoJSON is a decoded GeoJSON document: its features, and the order in
+// The encoding/json decoder below is the oracle the streaming reader is
+// held to (TestGeoJSONReaderReadsWhatDecodeGeoJSONReads, FuzzGeoJSONReader):
+// a second, independent reading of RFC 7946 that only tests use.
+
+// geoJSONDoc is a decoded GeoJSON document: its features, and the order in
 // which property names first appear (so a layer's columns keep it).
-type GeoJSON struct {
+type geoJSONDoc struct {
 	Features      []geo.Feature
 	PropertyOrder []string
 }
 
-// DecodeGeoJSON reads a GeoJSON FeatureCollection, Feature or bare
+// decodeGeoJSON reads a GeoJSON FeatureCollection, Feature or bare
 // geometry (RFC 7946) from outside input. Every geometry is validated; an
 // error is an *InvalidError that names the line, column and feature.
-func DecodeGeoJSON(data []byte) (*GeoJSON, error) {
+func decodeGeoJSON(data []byte) (*geoJSONDoc, error) {
 	var probe struct {
 		Type string `json:"type"`
 	}
 	if err := json.Unmarshal(data, &probe); err != nil {
 		return nil, jsonError(data, err)
 	}
-	doc := &GeoJSON{}
+	doc := &geoJSONDoc{}
 	seen := map[string]bool{}
 	add := func(raw json.RawMessage, i int, offset int64) error {
 		f, order, err := decodeFeature(raw)
@@ -241,20 +243,6 @@ func decodeProperties(raw json.RawMessage) (map[string]any, []string, error) {
 	return props, order, nil
 }
 
-func normalizeNumber(v any) any {
-	n, ok := v.(json.Number)
-	if !ok {
-		return v
-	}
-	if i, err := strconv.ParseInt(string(n), 10, 64); err == nil {
-		return i
-	}
-	if f, err := strconv.ParseFloat(string(n), 64); err == nil && !math.IsInf(f, 0) {
-		return f
-	}
-	return string(n)
-}
-
 // jsonError places a JSON error at its line and column.
 func jsonError(data []byte, err error) error {
 	var se *json.SyntaxError
@@ -282,57 +270,4 @@ func position(data []byte, offset int64) (line, col int) {
 	line = bytes.Count(before, []byte{'\n'}) + 1
 	col = int(offset) - (bytes.LastIndexByte(before, '\n') + 1) + 1
 	return line, col
-}
-
-// AppendFeatureJSON appends f as a GeoJSON Feature, properties in the
-// schema's column order. Features of a layer without its own ids get
-// their fid as a number.
-func AppendFeatureJSON(buf []byte, f geo.Feature, schema geo.Schema) ([]byte, error) {
-	buf = append(buf, `{"type":"Feature","id":`...)
-	if schema.HasID {
-		var err error
-		if buf, err = appendJSON(buf, f.ID); err != nil {
-			return nil, err
-		}
-	} else {
-		buf = append(buf, f.ID...)
-	}
-	buf = append(buf, `,"geometry":`...)
-	if f.Geometry == nil {
-		buf = append(buf, "null"...)
-	} else {
-		g, err := json.Marshal(geojson.NewGeometry(f.Geometry))
-		if err != nil {
-			return nil, err
-		}
-		buf = append(buf, g...)
-	}
-	buf = append(buf, `,"properties":{`...)
-	for i, c := range schema.Columns {
-		if i > 0 {
-			buf = append(buf, ',')
-		}
-		var err error
-		if buf, err = appendJSON(buf, c.Name); err != nil {
-			return nil, err
-		}
-		buf = append(buf, ':')
-		if buf, err = appendJSON(buf, f.Properties[c.Name]); err != nil {
-			return nil, err
-		}
-	}
-	return append(buf, "}}"...), nil
-}
-
-// appendJSON appends v as JSON without the HTML escapes of json.Marshal,
-// which would turn every & of a URL into \u0026.
-func appendJSON(buf []byte, v any) ([]byte, error) {
-	b := bytes.NewBuffer(buf)
-	enc := json.NewEncoder(b)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return nil, err
-	}
-	out := b.Bytes()
-	return out[:len(out)-1], nil // Encode adds a newline
 }

@@ -1,4 +1,6 @@
-package gpkg
+// Package geojson reads GeoJSON (RFC 7946) as a stream of features and writes
+// features as GeoJSON; it imports geo.
+package geojson
 
 import (
 	"bytes"
@@ -16,48 +18,15 @@ import (
 	"github.com/paulmach/orb"
 )
 
-// Limits on outside input, so that a hostile or broken file costs bounded
-// memory: the reader refuses at the first element past a limit, before
-// holding it.
-const (
-	// MaxGeometryPositions caps the positions (coordinate pairs) of one
-	// geometry. A country border at 1:10m has about 100,000.
-	MaxGeometryPositions = 1_000_000
-	// MaxNesting caps how deep JSON arrays and objects may nest inside a
-	// feature's properties (and in members that are skipped).
-	MaxNesting = 64
-	// MaxStringBytes caps one JSON string or CSV/KML field.
-	MaxStringBytes = 16 << 20
-	// maxCollectionDepth caps GeometryCollections inside each other.
-	maxCollectionDepth = 4
-)
+// maxCollectionDepth caps GeometryCollections inside each other.
+const maxCollectionDepth = 4
 
-// Record is one feature read from outside input, with where it was found.
-type Record struct {
-	Feature geo.Feature
-	// Line is the 1-based line where the record starts.
-	Line int
-	// Err, when set, says why this record cannot be used; the input can
-	// still be read past it.
-	Err error
-}
-
-// featureReader reads features one at a time from outside input. Read
-// returns io.EOF after the last record; any other error means the input
-// cannot be read on (a syntax or encoding error) and is an *InvalidError
-// that names the line.
-type featureReader interface {
-	Read() (Record, error)
-	// Properties is the property names in the order they first appeared.
-	Properties() []string
-}
-
-// geojsonReader decodes a GeoJSON document (RFC 7946) from a stream: the
+// Reader decodes a GeoJSON document (RFC 7946) from a stream: the
 // features of a FeatureCollection come one at a time, so a file of any
 // length costs the memory of one feature. It is its own JSON scanner, so
 // it knows the line of every feature and stops at the limits above at
 // once rather than after reading a value whole.
-type geojsonReader struct {
+type Reader struct {
 	src  io.Reader
 	buf  []byte
 	pos  int
@@ -93,11 +62,11 @@ const (
 	gjDone
 )
 
-func newGeoJSONReader(r io.Reader) *geojsonReader {
-	return &geojsonReader{src: r, buf: make([]byte, 64<<10), line: 1, seen: map[string]bool{}}
+func NewReader(r io.Reader) *Reader {
+	return &Reader{src: r, buf: make([]byte, 64<<10), line: 1, seen: map[string]bool{}}
 }
 
-func (g *geojsonReader) Properties() []string { return g.order }
+func (g *Reader) Properties() []string { return g.order }
 
 // rawFeature holds the members of one Feature object as they are read;
 // the geometry needs its "type", which may come after its coordinates.
@@ -132,16 +101,16 @@ type coordTree struct {
 }
 
 // Read returns the next feature.
-func (g *geojsonReader) Read() (Record, error) {
+func (g *Reader) Read() (geo.Record, error) {
 	for {
 		switch g.state {
 		case gjStart:
 			c, err := g.peek()
 			if err == io.EOF {
-				return Record{}, &geo.InvalidError{Msg: "not valid JSON: the input is empty"}
+				return geo.Record{}, &geo.InvalidError{Msg: "not valid JSON: the input is empty"}
 			}
 			if err != nil {
-				return Record{}, err
+				return geo.Record{}, err
 			}
 			if c == 0xEF && g.lookAhead("\xEF\xBB\xBF") {
 				g.pos += 3 // a UTF-8 byte order mark
@@ -149,20 +118,20 @@ func (g *geojsonReader) Read() (Record, error) {
 			}
 			if c != '{' {
 				if c == '[' || c == '"' || c == '-' || (c >= '0' && c <= '9') || c == 't' || c == 'f' || c == 'n' {
-					return Record{}, g.errHere("not GeoJSON: a GeoJSON document is a JSON object, found %s", describeByte(c))
+					return geo.Record{}, g.errHere("not GeoJSON: a GeoJSON document is a JSON object, found %s", describeByte(c))
 				}
-				return Record{}, g.errHere("not valid JSON: unexpected %s", describeByte(c))
+				return geo.Record{}, g.errHere("not valid JSON: unexpected %s", describeByte(c))
 			}
 			g.pos++
 			g.top = &rawFeature{}
 			g.state = gjMembers
 			if err := g.expectFirstMember(); err != nil {
-				return Record{}, err
+				return geo.Record{}, err
 			}
 		case gjMembers:
 			key, ok, err := g.nextMember()
 			if err != nil {
-				return Record{}, err
+				return geo.Record{}, err
 			}
 			if !ok {
 				g.state = gjEnd
@@ -172,14 +141,14 @@ func (g *geojsonReader) Read() (Record, error) {
 			case "type":
 				c, err := g.nonSpace()
 				if err != nil {
-					return Record{}, err
+					return geo.Record{}, err
 				}
 				if c != '"' {
-					return Record{}, g.errHere(`not GeoJSON: "type" must be a string`)
+					return geo.Record{}, g.errHere(`not GeoJSON: "type" must be a string`)
 				}
 				s, err := g.readString()
 				if err != nil {
-					return Record{}, err
+					return geo.Record{}, err
 				}
 				g.topType = s
 			case "features":
@@ -187,28 +156,28 @@ func (g *geojsonReader) Read() (Record, error) {
 					// RFC 7946 §6.1: a foreign member of a Feature or a
 					// geometry, not features of the document.
 					if err := g.skipValue(0); err != nil {
-						return Record{}, err
+						return geo.Record{}, err
 					}
 					continue
 				}
 				c, err := g.nonSpace()
 				if err != nil {
-					return Record{}, err
+					return geo.Record{}, err
 				}
 				g.sawFeats = true
 				if c == 'n' {
 					if err := g.literal("null"); err != nil {
-						return Record{}, err
+						return geo.Record{}, err
 					}
 					continue
 				}
 				if c != '[' {
-					return Record{}, g.errHere(`"features" must be an array`)
+					return geo.Record{}, g.errHere(`"features" must be an array`)
 				}
 				g.pos++
 				c, err = g.nonSpace()
 				if err != nil {
-					return Record{}, err
+					return geo.Record{}, err
 				}
 				if c == ']' {
 					g.pos++
@@ -218,17 +187,17 @@ func (g *geojsonReader) Read() (Record, error) {
 				return g.readFeature()
 			case "geometry", "properties", "id", "coordinates", "geometries":
 				if err := g.featureMember(g.top, key, 0); err != nil {
-					return Record{}, err
+					return geo.Record{}, err
 				}
 			default:
 				if err := g.skipValue(0); err != nil {
-					return Record{}, err
+					return geo.Record{}, err
 				}
 			}
 		case gjFeatures:
 			c, err := g.nonSpace()
 			if err != nil {
-				return Record{}, err
+				return geo.Record{}, err
 			}
 			switch c {
 			case ',':
@@ -238,39 +207,39 @@ func (g *geojsonReader) Read() (Record, error) {
 				g.pos++
 				g.state = gjMembers
 			default:
-				return Record{}, g.errHere("not valid JSON: want , or ] after a feature, found %s", describeByte(c))
+				return geo.Record{}, g.errHere("not valid JSON: want , or ] after a feature, found %s", describeByte(c))
 			}
 		case gjEnd:
 			g.state = gjDone
 			c, err := g.peek()
 			if err == nil {
-				return Record{}, g.errHere("not valid JSON: %s after the end of the document", describeByte(c))
+				return geo.Record{}, g.errHere("not valid JSON: %s after the end of the document", describeByte(c))
 			}
 			if err != io.EOF {
-				return Record{}, err
+				return geo.Record{}, err
 			}
 			return g.finish()
 		case gjDone:
-			return Record{}, io.EOF
+			return geo.Record{}, io.EOF
 		}
 	}
 }
 
 // finish checks the document's type once all of it is read, and returns a
 // top-level Feature or geometry as the one record.
-func (g *geojsonReader) finish() (Record, error) {
+func (g *Reader) finish() (geo.Record, error) {
 	switch g.topType {
 	case "FeatureCollection":
 		if !g.sawFeats {
-			return Record{}, &geo.InvalidError{Msg: `FeatureCollection has no "features" array`}
+			return geo.Record{}, &geo.InvalidError{Msg: `FeatureCollection has no "features" array`}
 		}
-		return Record{}, io.EOF
+		return geo.Record{}, io.EOF
 	case "Feature", "Point", "MultiPoint", "LineString", "MultiLineString", "Polygon", "MultiPolygon", "GeometryCollection":
 		if g.streamed > 0 {
 			// Features already handed out cannot be taken back, and a
 			// stream is read once: refuse rather than import a foreign
 			// member as data.
-			return Record{}, &geo.InvalidError{Msg: fmt.Sprintf(`not GeoJSON: a %s has a "features" member before its "type"; put "type" first, or remove "features" (it is not part of a %s)`, g.topType, g.topType)}
+			return geo.Record{}, &geo.InvalidError{Msg: fmt.Sprintf(`not GeoJSON: a %s has a "features" member before its "type"; put "type" first, or remove "features" (it is not part of a %s)`, g.topType, g.topType)}
 		}
 	}
 	switch g.topType {
@@ -297,16 +266,16 @@ func (g *geojsonReader) finish() (Record, error) {
 		}
 		g.index++
 		if err != nil {
-			return Record{Line: 1, Err: &geo.InvalidError{Where: "geometry", Msg: err.Error()}}, nil
+			return geo.Record{Line: 1, Err: &geo.InvalidError{Where: "geometry", Msg: err.Error()}}, nil
 		}
-		return Record{Line: 1, Feature: geo.Feature{Geometry: geom, Properties: map[string]any{}}}, nil
+		return geo.Record{Line: 1, Feature: geo.Feature{Geometry: geom, Properties: map[string]any{}}}, nil
 	case "":
 		if g.sawFeats {
-			return Record{}, &geo.InvalidError{Msg: `not GeoJSON: the top-level object has "features" but no "type"`}
+			return geo.Record{}, &geo.InvalidError{Msg: `not GeoJSON: the top-level object has "features" but no "type"`}
 		}
-		return Record{}, &geo.InvalidError{Msg: `not GeoJSON: the top-level object has no "type"`}
+		return geo.Record{}, &geo.InvalidError{Msg: `not GeoJSON: the top-level object has no "type"`}
 	}
-	return Record{}, &geo.InvalidError{Msg: fmt.Sprintf("not GeoJSON: the top-level type is %q; want FeatureCollection, Feature or a geometry", g.topType)}
+	return geo.Record{}, &geo.InvalidError{Msg: fmt.Sprintf("not GeoJSON: the top-level type is %q; want FeatureCollection, Feature or a geometry", g.topType)}
 }
 
 func (r *rawGeometry) coordsOrNil() *coordTree {
@@ -317,13 +286,13 @@ func (r *rawGeometry) coordsOrNil() *coordTree {
 }
 
 // readFeature reads one element of the "features" array.
-func (g *geojsonReader) readFeature() (Record, error) {
+func (g *Reader) readFeature() (geo.Record, error) {
 	if g.topType == "" {
 		g.streamed++
 	}
 	c, err := g.nonSpace()
 	if err != nil {
-		return Record{}, err
+		return geo.Record{}, err
 	}
 	line, col := g.line, g.col()
 	n := g.index
@@ -331,19 +300,19 @@ func (g *geojsonReader) readFeature() (Record, error) {
 	if c != '{' {
 		// Not an object: skip it whole, so that the rest can still be read.
 		if err := g.skipValue(0); err != nil {
-			return Record{}, err
+			return geo.Record{}, err
 		}
-		return Record{Line: line, Err: &geo.InvalidError{Where: fmt.Sprintf("feature %d at line %d, column %d", n+1, line, col), Msg: "a feature must be a JSON object"}}, nil
+		return geo.Record{Line: line, Err: &geo.InvalidError{Where: fmt.Sprintf("feature %d at line %d, column %d", n+1, line, col), Msg: "a feature must be a JSON object"}}, nil
 	}
 	g.pos++
 	rf := &rawFeature{}
 	if err := g.expectFirstMember(); err != nil {
-		return Record{}, err
+		return geo.Record{}, err
 	}
 	for {
 		key, ok, err := g.nextMember()
 		if err != nil {
-			return Record{}, err
+			return geo.Record{}, err
 		}
 		if !ok {
 			break
@@ -352,27 +321,27 @@ func (g *geojsonReader) readFeature() (Record, error) {
 		case "type":
 			c, err := g.nonSpace()
 			if err != nil {
-				return Record{}, err
+				return geo.Record{}, err
 			}
 			if c != '"' {
 				rf.typ = ""
 				if err := g.skipValue(0); err != nil {
-					return Record{}, err
+					return geo.Record{}, err
 				}
 				continue
 			}
 			s, err := g.readString()
 			if err != nil {
-				return Record{}, err
+				return geo.Record{}, err
 			}
 			rf.typ = s
 		case "geometry", "properties", "id":
 			if err := g.featureMember(rf, key, 0); err != nil {
-				return Record{}, err
+				return geo.Record{}, err
 			}
 		default:
 			if err := g.skipValue(0); err != nil {
-				return Record{}, err
+				return geo.Record{}, err
 			}
 		}
 	}
@@ -389,9 +358,9 @@ func (g *geojsonReader) readFeature() (Record, error) {
 }
 
 // makeRecord checks a feature's members and builds it.
-func (g *geojsonReader) makeRecord(rf *rawFeature, line int) Record {
-	rec := Record{Line: line}
-	fail := func(format string, args ...any) Record {
+func (g *Reader) makeRecord(rf *rawFeature, line int) geo.Record {
+	rec := geo.Record{Line: line}
+	fail := func(format string, args ...any) geo.Record {
 		rec.Err = &geo.InvalidError{Msg: fmt.Sprintf(format, args...)}
 		return rec
 	}
@@ -430,7 +399,7 @@ func (g *geojsonReader) makeRecord(rf *rawFeature, line int) Record {
 
 // featureMember reads the id, geometry or properties of a feature (or the
 // coordinates and geometries of a top-level geometry).
-func (g *geojsonReader) featureMember(rf *rawFeature, key string, depth int) error {
+func (g *Reader) featureMember(rf *rawFeature, key string, depth int) error {
 	switch key {
 	case "id":
 		c, err := g.nonSpace()
@@ -516,7 +485,7 @@ func (g *geojsonReader) featureMember(rf *rawFeature, key string, depth int) err
 
 // readGeometry reads a geometry object; its errors of shape are kept for
 // build, its syntax errors are returned.
-func (g *geojsonReader) readGeometry(level int) (*rawGeometry, error) {
+func (g *Reader) readGeometry(level int) (*rawGeometry, error) {
 	rg := &rawGeometry{line: g.line, col: g.col()}
 	c, err := g.nonSpace()
 	if err != nil {
@@ -579,7 +548,7 @@ func (g *geojsonReader) readGeometry(level int) (*rawGeometry, error) {
 	}
 }
 
-func (g *geojsonReader) readGeometries(level int) ([]*rawGeometry, error) {
+func (g *Reader) readGeometries(level int) ([]*rawGeometry, error) {
 	c, err := g.nonSpace()
 	if err != nil {
 		return nil, err
@@ -617,7 +586,7 @@ func (g *geojsonReader) readGeometries(level int) ([]*rawGeometry, error) {
 
 // readCoordinates reads a coordinates array of any depth into a flat
 // tree, refusing more than MaxGeometryPositions positions.
-func (g *geojsonReader) readCoordinates() (*coordTree, error) {
+func (g *Reader) readCoordinates() (*coordTree, error) {
 	c, err := g.nonSpace()
 	if err != nil {
 		return nil, err
@@ -632,7 +601,7 @@ func (g *geojsonReader) readCoordinates() (*coordTree, error) {
 
 // coordArray reads one array of coordinates at level (0 = outermost): a
 // position when it holds numbers, otherwise an array of arrays.
-func (g *geojsonReader) coordArray(ct *coordTree, level int) error {
+func (g *Reader) coordArray(ct *coordTree, level int) error {
 	g.pos++ // [
 	c, err := g.nonSpace()
 	if err != nil {
@@ -731,8 +700,8 @@ func (g *geojsonReader) coordArray(ct *coordTree, level int) error {
 	} else if ct.posLevel != level {
 		ct.bad = "positions sit at different depths"
 	}
-	if len(ct.pts) >= MaxGeometryPositions {
-		return g.errHere("a geometry has more than %d positions, the most one feature may have", MaxGeometryPositions)
+	if len(ct.pts) >= geo.MaxGeometryPositions {
+		return g.errHere("a geometry has more than %d positions, the most one feature may have", geo.MaxGeometryPositions)
 	}
 	ct.pts = append(ct.pts, orb.Point(xy))
 	return nil
@@ -837,7 +806,7 @@ var errShape = errors.New("coordinates have the wrong shape")
 // readProperties reads the properties object: numbers become int64 where
 // they are integers and float64 otherwise; nested objects and arrays stay
 // as maps and slices (stored as JSON text).
-func (g *geojsonReader) readProperties() (map[string]any, []string, error) {
+func (g *Reader) readProperties() (map[string]any, []string, error) {
 	g.pos++ // {
 	props := map[string]any{}
 	var order []string
@@ -866,9 +835,9 @@ func (g *geojsonReader) readProperties() (map[string]any, []string, error) {
 // readValue reads any JSON value. Numbers at the top of the properties
 // become int64 or float64; deeper ones keep their text (json.Number), as
 // encoding/json with UseNumber would leave them.
-func (g *geojsonReader) readValue(depth int, top bool) (any, error) {
-	if depth > MaxNesting {
-		return nil, g.errHere("values nest deeper than %d levels", MaxNesting)
+func (g *Reader) readValue(depth int, top bool) (any, error) {
+	if depth > geo.MaxNesting {
+		return nil, g.errHere("values nest deeper than %d levels", geo.MaxNesting)
 	}
 	c, err := g.nonSpace()
 	if err != nil {
@@ -941,9 +910,9 @@ func (g *geojsonReader) readValue(depth int, top bool) (any, error) {
 }
 
 // skipValue reads a value and forgets it.
-func (g *geojsonReader) skipValue(depth int) error {
-	if depth > MaxNesting {
-		return g.errHere("values nest deeper than %d levels", MaxNesting)
+func (g *Reader) skipValue(depth int) error {
+	if depth > geo.MaxNesting {
+		return g.errHere("values nest deeper than %d levels", geo.MaxNesting)
 	}
 	c, err := g.nonSpace()
 	if err != nil {
@@ -1003,14 +972,14 @@ func (g *geojsonReader) skipValue(depth int) error {
 
 // expectFirstMember is called after {: it leaves the reader before the
 // first key or the closing }.
-func (g *geojsonReader) expectFirstMember() error {
+func (g *Reader) expectFirstMember() error {
 	g.firstMember = true
 	return nil
 }
 
 // nextMember reads `"key":` (after a , when it is not the first), or the
 // closing } (ok false).
-func (g *geojsonReader) nextMember() (string, bool, error) {
+func (g *Reader) nextMember() (string, bool, error) {
 	c, err := g.nonSpace()
 	if err != nil {
 		return "", false, err
@@ -1052,7 +1021,7 @@ func (g *geojsonReader) nextMember() (string, bool, error) {
 // the line and column of the current byte are always known.
 
 // more makes at least one unread byte available; io.EOF at the end.
-func (g *geojsonReader) more() error {
+func (g *Reader) more() error {
 	if g.pos < g.end {
 		return nil
 	}
@@ -1084,7 +1053,7 @@ func (g *geojsonReader) more() error {
 }
 
 // peek returns the next byte that is not white space, without taking it.
-func (g *geojsonReader) peek() (byte, error) {
+func (g *Reader) peek() (byte, error) {
 	for {
 		if err := g.more(); err != nil {
 			return 0, err
@@ -1106,7 +1075,7 @@ func (g *geojsonReader) peek() (byte, error) {
 }
 
 // nonSpace is peek where the document cannot end yet.
-func (g *geojsonReader) nonSpace() (byte, error) {
+func (g *Reader) nonSpace() (byte, error) {
 	c, err := g.peek()
 	if err == io.EOF {
 		return 0, &geo.InvalidError{Msg: fmt.Sprintf("not valid JSON: the input ends too early (at line %d)", g.line)}
@@ -1114,9 +1083,9 @@ func (g *geojsonReader) nonSpace() (byte, error) {
 	return c, err
 }
 
-func (g *geojsonReader) col() int { return int(g.offset+int64(g.pos)-g.lineStart) + 1 }
+func (g *Reader) col() int { return int(g.offset+int64(g.pos)-g.lineStart) + 1 }
 
-func (g *geojsonReader) errHere(format string, args ...any) error {
+func (g *Reader) errHere(format string, args ...any) error {
 	return &geo.InvalidError{Where: fmt.Sprintf("line %d, column %d", g.line, g.col()), Msg: fmt.Sprintf(format, args...)}
 }
 
@@ -1128,7 +1097,7 @@ func describeByte(c byte) string {
 }
 
 // literal takes true, false or null.
-func (g *geojsonReader) literal(word string) error {
+func (g *Reader) literal(word string) error {
 	for i := 0; i < len(word); i++ {
 		if err := g.more(); err != nil {
 			if err == io.EOF {
@@ -1146,7 +1115,7 @@ func (g *geojsonReader) literal(word string) error {
 
 // readNumber takes a JSON number and returns its text, valid until the
 // next read.
-func (g *geojsonReader) readNumber() ([]byte, error) {
+func (g *Reader) readNumber() ([]byte, error) {
 	num := g.numBuf[:0]
 	startLine, startCol := g.line, g.col()
 	for {
@@ -1215,12 +1184,12 @@ func validNumber(b []byte) bool {
 }
 
 // readString takes a JSON string (the current byte is its quote).
-func (g *geojsonReader) readString() (string, error) {
+func (g *Reader) readString() (string, error) {
 	b, err := g.readStringBytes()
 	return string(b), err
 }
 
-func (g *geojsonReader) readStringBytes() ([]byte, error) {
+func (g *Reader) readStringBytes() ([]byte, error) {
 	if err := g.more(); err != nil {
 		return nil, g.eofError(err)
 	}
@@ -1249,8 +1218,8 @@ func (g *geojsonReader) readStringBytes() ([]byte, error) {
 		}
 		out = append(out, g.buf[g.pos:i]...)
 		g.pos = i
-		if len(out) > MaxStringBytes {
-			return nil, &geo.InvalidError{Where: fmt.Sprintf("line %d, column %d", startLine, startCol), Msg: fmt.Sprintf("a string longer than %d MiB", MaxStringBytes>>20)}
+		if len(out) > geo.MaxStringBytes {
+			return nil, &geo.InvalidError{Where: fmt.Sprintf("line %d, column %d", startLine, startCol), Msg: fmt.Sprintf("a string longer than %d MiB", geo.MaxStringBytes>>20)}
 		}
 		if g.pos == g.end {
 			continue
@@ -1322,7 +1291,7 @@ func (g *geojsonReader) readStringBytes() ([]byte, error) {
 	}
 }
 
-func (g *geojsonReader) eofError(err error) error {
+func (g *Reader) eofError(err error) error {
 	if err == io.EOF {
 		return &geo.InvalidError{Msg: fmt.Sprintf("not valid JSON: the input ends too early (at line %d)", g.line)}
 	}
@@ -1331,7 +1300,7 @@ func (g *geojsonReader) eofError(err error) error {
 
 // lookAhead reports whether the next bytes are s, without taking them
 // (it may refill, but keeps what is unread).
-func (g *geojsonReader) lookAhead(s string) bool {
+func (g *Reader) lookAhead(s string) bool {
 	if g.end-g.pos < len(s) && !g.eof {
 		// Move the unread bytes to the front and read more.
 		n := copy(g.buf, g.buf[g.pos:g.end])
@@ -1351,7 +1320,7 @@ func (g *geojsonReader) lookAhead(s string) bool {
 	return g.end-g.pos >= len(s) && string(g.buf[g.pos:g.pos+len(s)]) == s
 }
 
-func (g *geojsonReader) hex4() (rune, error) {
+func (g *Reader) hex4() (rune, error) {
 	var r rune
 	for range 4 {
 		if err := g.more(); err != nil {
@@ -1375,12 +1344,12 @@ func (g *geojsonReader) hex4() (rune, error) {
 	return r, nil
 }
 
-// GeoJSONType is the type of a GeoJSON document, read from as little of
+// Type is the type of a GeoJSON document, read from as little of
 // it as it takes: its "type" member, or what its first telling member
 // implies ("features": FeatureCollection, "geometry" or "properties":
 // Feature).
-func GeoJSONType(r io.Reader) (string, error) {
-	g := newGeoJSONReader(r)
+func Type(r io.Reader) (string, error) {
+	g := NewReader(r)
 	c, err := g.peek()
 	if err == io.EOF {
 		return "", &geo.InvalidError{Msg: "not valid JSON: the input is empty"}
@@ -1428,7 +1397,7 @@ func DecodeFeature(data []byte) (geo.Feature, error) {
 // ReadFeature is DecodeFeature from a stream: a geometry past the limits
 // is refused before the rest of it is read.
 func ReadFeature(r io.Reader) (geo.Feature, error) {
-	g := newGeoJSONReader(r)
+	g := NewReader(r)
 	rec, err := g.Read()
 	if err == io.EOF {
 		// A well-formed document with no feature: an empty collection.
@@ -1450,4 +1419,39 @@ func ReadFeature(r io.Reader) (geo.Feature, error) {
 		return geo.Feature{}, &geo.InvalidError{Msg: fmt.Sprintf("want a GeoJSON Feature, found %q", g.topType)}
 	}
 	return rec.Feature, nil
+}
+
+// ReadAll reads every feature of a document, and the property names in
+// the order they first appear; the first refused feature or read error
+// ends it.
+func ReadAll(src io.Reader) ([]geo.Feature, []string, error) {
+	r := NewReader(src)
+	var fs []geo.Feature
+	for {
+		rec, err := r.Read()
+		if err == io.EOF {
+			return fs, r.Properties(), nil
+		}
+		if err != nil {
+			return nil, nil, err
+		}
+		if rec.Err != nil {
+			return nil, nil, rec.Err
+		}
+		fs = append(fs, rec.Feature)
+	}
+}
+
+func normalizeNumber(v any) any {
+	n, ok := v.(json.Number)
+	if !ok {
+		return v
+	}
+	if i, err := strconv.ParseInt(string(n), 10, 64); err == nil {
+		return i
+	}
+	if f, err := strconv.ParseFloat(string(n), 64); err == nil && !math.IsInf(f, 0) {
+		return f
+	}
+	return string(n)
 }

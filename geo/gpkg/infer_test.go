@@ -1,0 +1,83 @@
+package gpkg
+
+import (
+	"slices"
+	"strings"
+
+	"github.com/khorasan/khorasan/geo"
+)
+
+// Tests build layers from slices through inferSchema and ReplaceLayer;
+// imports infer as they read (schemaBuilder in load.go).
+
+// inferSchema chooses column types from the values the features hold, the
+// way GDAL does for GeoJSON: integers stay integers unless a real appears,
+// ISO dates become DATE, mixed kinds fall back to TEXT. Columns follow
+// order (the order properties first appear in the source); names missing
+// from it come after, sorted.
+func inferSchema(features []geo.Feature, order []string) (geo.Schema, error) {
+	var s geo.Schema
+	kinds := map[string]map[geo.ColumnType]bool{}
+	seen := map[geo.ColumnType]bool{}
+	ids := map[string]int{}
+	withID := 0
+	for i, f := range features {
+		where := featureWhere(i, f.ID)
+		if f.ID != "" {
+			if prev, dup := ids[f.ID]; dup {
+				return geo.Schema{}, geo.Invalidf(where, "duplicate id %q (also feature %d)", f.ID, prev+1)
+			}
+			ids[f.ID] = i
+			withID++
+		}
+		if withID > 0 && withID != i+1 {
+			return geo.Schema{}, geo.Invalidf(where, "some features have an id and some do not; give every feature a unique id or none")
+		}
+		if f.Geometry != nil {
+			seen[geometryTypeName(f.Geometry)] = true
+		}
+		for name, v := range f.Properties {
+			k := kinds[name]
+			if k == nil {
+				k = map[geo.ColumnType]bool{}
+				kinds[name] = k
+			}
+			if v != nil {
+				k[kindOf(v)] = true
+			}
+		}
+	}
+	names := make([]string, 0, len(kinds))
+	placed := map[string]bool{}
+	for _, name := range order {
+		if _, ok := kinds[name]; ok && !placed[name] {
+			names = append(names, name)
+			placed[name] = true
+		}
+	}
+	var rest []string
+	for name := range kinds {
+		if !placed[name] {
+			rest = append(rest, name)
+		}
+	}
+	slices.Sort(rest)
+	names = append(names, rest...)
+
+	folded := map[string]string{} // SQLite column names ignore case
+	for _, name := range names {
+		if err := checkColumnName(name, folded); err != nil {
+			return geo.Schema{}, geo.Invalidf("properties", "%v", err)
+		}
+		folded[strings.ToLower(name)] = name
+		s.Columns = append(s.Columns, geo.Column{Name: name, Type: mergeKinds(kinds[name])})
+	}
+	s.HasID = withID > 0
+	if s.HasID {
+		if other, clash := folded[idColumn]; clash {
+			return geo.Schema{}, geo.Invalidf("properties", "property %q clashes with the feature id; rename it", other)
+		}
+	}
+	s.GeometryType = mergeGeometryTypes(seen)
+	return s, nil
+}
