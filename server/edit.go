@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/khorasan/khorasan/geo/csv"
 	"github.com/khorasan/khorasan/geo/geojson"
 	"io"
 	"mime"
@@ -314,9 +315,9 @@ func (s *Server) postItems(w http.ResponseWriter, r *http.Request, actor, collec
 	}
 	src := gpkg.Source{Name: "upload", Format: format, Size: n, IDProperty: q.Get("id"),
 		Open: func() (io.ReadCloser, error) { return io.NopCloser(io.NewSectionReader(tmp, 0, n)), nil }}
-	src.CSV = gpkg.CSVOptions{Profile: q.Get("profile"), Encoding: q.Get("encoding"), DateOrder: q.Get("date-order")}
+	src.CSV = csv.Options{Profile: q.Get("profile"), Encoding: q.Get("encoding"), DateOrder: q.Get("date-order")}
 	if v := q.Get("columns"); v != "" {
-		if src.CSV.Columns, err = gpkg.ParseColumnMap(v); err != nil {
+		if src.CSV.Columns, err = csv.ParseColumnMap(v); err != nil {
 			return err
 		}
 	}
@@ -701,7 +702,7 @@ func (s *Server) export(w http.ResponseWriter, r *http.Request, collection strin
 		return bw.Flush()
 	case "csv":
 		attach(".csv", "text/csv; charset=utf-8")
-		cw, err := gpkg.NewCSVWriter(w, l.Schema)
+		cw, err := csv.NewWriter(w, l.Schema)
 		if err != nil {
 			return err
 		}

@@ -3,6 +3,7 @@ package server
 import (
 	"bytes"
 	"context"
+	"github.com/khorasan/khorasan/geo/csv"
 	"github.com/khorasan/khorasan/geo/geojson"
 	"io"
 	"net/http"
@@ -108,7 +109,7 @@ func (s *Server) itemsBody(w http.ResponseWriter, r *http.Request, l geo.Layer, 
 	cacheFor(w, 60)
 	switch format {
 	case formatCSV:
-		cw, err := gpkg.NewCSVWriter(w, schema)
+		cw, err := csv.NewWriter(w, schema)
 		if err != nil {
 			return err
 		}

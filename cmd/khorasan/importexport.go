@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/khorasan/khorasan/geo/csv"
 	"github.com/khorasan/khorasan/geo/geojson"
 	"io"
 	"io/fs"
@@ -123,7 +124,7 @@ func runImport(ctx context.Context, args []string, getenv func(string) string, s
 		return err
 	}
 	src.Format, src.IDProperty = format, *idProp
-	src.CSV = gpkg.CSVOptions{Profile: *profile, Encoding: *encoding, DateOrder: *dateOrder}
+	src.CSV = csv.Options{Profile: *profile, Encoding: *encoding, DateOrder: *dateOrder}
 	if *delimiter != "" {
 		d := []rune(strings.ReplaceAll(*delimiter, `\t`, "\t"))
 		if len(d) != 1 {
@@ -140,7 +141,7 @@ func runImport(ctx context.Context, args []string, getenv func(string) string, s
 			}
 			spec = string(b)
 		}
-		if src.CSV.Columns, err = gpkg.ParseColumnMap(spec); err != nil {
+		if src.CSV.Columns, err = csv.ParseColumnMap(spec); err != nil {
 			return &usageError{err.Error()}
 		}
 	}
@@ -391,7 +392,7 @@ func exportGeoJSON(ctx context.Context, store *gpkg.Store, l geo.Layer, w *bufio
 }
 
 func exportCSV(ctx context.Context, store *gpkg.Store, l geo.Layer, w io.Writer) error {
-	cw, err := gpkg.NewCSVWriter(w, l.Schema)
+	cw, err := csv.NewWriter(w, l.Schema)
 	if err != nil {
 		return err
 	}

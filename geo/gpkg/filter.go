@@ -310,7 +310,7 @@ func (c filterCompiler) sides(op string, l, r operand) (frag, frag, error) {
 func (c filterCompiler) dateText(col, s operand) (frag, frag, error) {
 	text := string(s.lit.(cql2.String))
 	switch {
-	case col.kind == kDate && isDate(text):
+	case col.kind == kDate && geo.IsDate(text):
 		return col.frag, s.frag, nil
 	case col.kind == kDateTime && validMoment(text):
 		return julianday(col.frag), julianday(s.frag), nil

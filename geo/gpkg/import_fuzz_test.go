@@ -27,26 +27,6 @@ func fuzzReadAll(t *testing.T, r geo.RecordReader) {
 	}
 }
 
-// FuzzCSVReader: any bytes as CSV, in any profile, never panic and fail
-// only with input errors.
-func FuzzCSVReader(f *testing.F) {
-	f.Add([]byte("id,lat,lon,n\na,1,2,3\n"), "")
-	f.Add([]byte(acledCSV), "acled")
-	f.Add([]byte(gtdCSV), "gtd")
-	f.Add([]byte(ucdpCSV), "ucdp")
-	f.Add([]byte("x;y;wkt\n1;2;POINT(1 2)\n"), "generic")
-	f.Fuzz(func(t *testing.T, data []byte, profile string) {
-		r, _, err := newCSVReader(bytes.NewReader(data), CSVOptions{Profile: profile, DateOrder: "dmy"})
-		if err != nil {
-			if !geo.IsInvalid(err) {
-				t.Fatalf("not an input error: %v", err)
-			}
-			return
-		}
-		fuzzReadAll(t, r)
-	})
-}
-
 // FuzzKMLReader: any bytes as KML never panic and fail only with input
 // errors.
 func FuzzKMLReader(f *testing.F) {

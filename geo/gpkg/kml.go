@@ -48,7 +48,7 @@ func placemark(f geo.Feature, schema geo.Schema) (kml.Element, error) {
 	data := []kml.Element{kml.Data("id", kml.Value(f.ID))}
 	for _, c := range schema.Columns {
 		if v := f.Properties[c.Name]; v != nil {
-			data = append(data, kml.Data(c.Name, kml.Value(csvValue(v))))
+			data = append(data, kml.Data(c.Name, kml.Value(geo.PlainText(v))))
 		}
 	}
 	children = append(children, kml.ExtendedData(data...))

@@ -31,7 +31,7 @@ const maxKMLDepth = 100
 
 type kmlReader struct {
 	d      *xml.Decoder
-	budget *budgetReader
+	budget *geo.BudgetReader
 	order  []string
 	seen   map[string]bool
 	depth  int
@@ -49,7 +49,7 @@ func newKMLReader(src io.Reader, raw io.Reader) (*kmlReader, error) {
 		}
 		in = doc
 	}
-	budget := &budgetReader{r: in, limit: geo.MaxRecordBytes}
+	budget := &geo.BudgetReader{Src: in, Limit: geo.MaxRecordBytes}
 	d := xml.NewDecoder(budget)
 	d.CharsetReader = func(label string, input io.Reader) (io.Reader, error) {
 		switch strings.ToLower(label) {
@@ -112,7 +112,7 @@ func (k *kmlReader) errAt(format string, args ...any) error {
 func (k *kmlReader) token() (xml.Token, error) {
 	tok, err := k.d.Token()
 	if err != nil {
-		if errors.Is(err, errRecordTooLong) {
+		if errors.Is(err, geo.ErrRecordTooLong) {
 			return nil, k.errAt("a Placemark longer than %d MiB", geo.MaxRecordBytes>>20)
 		}
 		var se *xml.SyntaxError
@@ -146,7 +146,7 @@ func (k *kmlReader) Read() (geo.Record, error) {
 	}
 	sawRoot := false
 	for {
-		k.budget.limit = k.budget.read + geo.MaxRecordBytes + 128<<10
+		k.budget.Limit = k.budget.Used + geo.MaxRecordBytes + 128<<10
 		tok, err := k.token()
 		if err == io.EOF {
 			k.done = true
@@ -194,7 +194,7 @@ func (k *kmlReader) placemark(start xml.StartElement, line int) (geo.Record, err
 			rec.Feature.Properties[name] = nil
 			return
 		}
-		rec.Feature.Properties[name] = cell(value)
+		rec.Feature.Properties[name] = geo.Cell(value)
 	}
 	depth := k.depth
 	for {

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"github.com/khorasan/khorasan/geo"
+	"github.com/khorasan/khorasan/geo/csv"
 	"github.com/khorasan/khorasan/geo/geojson"
 	"hash/maphash"
 	"io"
@@ -95,7 +96,7 @@ type Source struct {
 	// Size is the input's length in bytes, for progress; 0 when unknown.
 	Size int64
 	// CSV says how to read a CSV file.
-	CSV CSVOptions
+	CSV csv.Options
 	// IDProperty names the property (or CSV column) that holds each
 	// feature's stable id; "" takes the format's own: GeoJSON "id", the
 	// KML Placemark id, the id column of a recognised CSV export, or a CSV
@@ -290,10 +291,6 @@ func sniffFormat(src Source) (Format, error) {
 	return FormatCSV, nil
 }
 
-// cell is a value read as text (CSV, KML): its type is decided by the
-// column it goes into, so that "007" stays "007" in a text column.
-type cell string
-
 // plan is an import between its passes.
 type plan struct {
 	store    *Store
@@ -334,7 +331,7 @@ func (p *plan) openReader(count *atomic.Int64) (geo.RecordReader, io.Closer, err
 		fr = geojson.NewReader(cr)
 	case FormatCSV:
 		var prof string
-		fr, prof, err = newCSVReader(cr, p.src.CSV)
+		fr, prof, err = csv.NewReader(cr, p.src.CSV)
 		p.rep.Profile = prof
 	case FormatKML:
 		fr, err = newKMLReader(cr, rc)
@@ -417,7 +414,7 @@ func (p *plan) prepare(rec geo.Record, full bool) (geo.Feature, string) {
 		if !ok || v == nil || fmt.Sprint(v) == "" {
 			return f, fmt.Sprintf("no id: property %q is missing or empty", k)
 		}
-		f.ID = valueText(v)
+		f.ID = geo.ValueText(v)
 		props := make(map[string]any, len(f.Properties))
 		for name, v := range f.Properties {
 			if name != k {
@@ -626,9 +623,9 @@ func (b *schemaBuilder) observe(name string, v any) {
 		b.kinds[name] = k
 	}
 	if v != nil {
-		if c, ok := v.(cell); ok {
+		if c, ok := v.(geo.Cell); ok {
 			if c != "" {
-				k[cellKind(string(c))] = true
+				k[csv.CellKind(string(c))] = true
 			}
 			return
 		}
@@ -674,8 +671,8 @@ func (b *schemaBuilder) columns(order, have []string) ([]geo.Column, error) {
 // storeValue converts a property value, typed or read as text, to what
 // the column keeps.
 func storeValue(c geo.Column, v any) (any, error) {
-	if t, ok := v.(cell); ok {
-		return cellValue(c, string(t))
+	if t, ok := v.(geo.Cell); ok {
+		return csv.CellValue(c, string(t))
 	}
 	return storedValue(c, v)
 }
@@ -687,19 +684,6 @@ func canonical(c geo.Column, v any) (any, error) {
 		return nil, err
 	}
 	return readValue(c.Type, sv), nil
-}
-
-// valueText is a value as text (for ids).
-func valueText(v any) string {
-	switch v := v.(type) {
-	case cell:
-		return string(v)
-	case string:
-		return v
-	case float64:
-		return strconv.FormatFloat(v, 'f', -1, 64)
-	}
-	return fmt.Sprint(v)
 }
 
 // newID makes an id for a feature that comes without one, into a layer

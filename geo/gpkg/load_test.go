@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"github.com/khorasan/khorasan/geo"
+	"github.com/khorasan/khorasan/geo/csv"
 	"io"
 	"math/rand/v2"
 	"path/filepath"
@@ -302,12 +303,12 @@ func TestImportIsAllOrNothing(t *testing.T) {
 func TestImportGenericCSV(t *testing.T) {
 	s := newStore(t)
 	file := "Event;Y;X;When;Deaths;Zip;Flag\nE1;34,5;69,2;02/03/2021;5;007;true\nE2;35,1;68,9;15/03/2021;;010;false\n"
-	cm, err := ParseColumnMap(`id=Event, lat=Y, lon=X, date=When, killed:integer=Deaths, "zip code"=Zip, flag=#7, source='spreadsheet'`)
+	cm, err := csv.ParseColumnMap(`id=Event, lat=Y, lon=X, date=When, killed:integer=Deaths, "zip code"=Zip, flag=#7, source='spreadsheet'`)
 	if err != nil {
 		t.Fatal(err)
 	}
 	rep, err := importText(t, s, "sheet", ModeCreate, "s.csv", file, func(o *ImportOptions, src *Source) {
-		src.CSV = CSVOptions{Columns: cm, DateOrder: "dmy"}
+		src.CSV = csv.Options{Columns: cm, DateOrder: "dmy"}
 	})
 	if err != nil {
 		t.Fatalf("%v %+v", err, rep)
@@ -327,7 +328,7 @@ func TestImportGenericCSV(t *testing.T) {
 		t.Error("unmapped column kept without *")
 	}
 	// Without an order, 02/03/2021 is ambiguous.
-	_, err = importText(t, s, "sheet2", ModeCreate, "s.csv", file, func(o *ImportOptions, src *Source) { src.CSV = CSVOptions{Columns: cm} })
+	_, err = importText(t, s, "sheet2", ModeCreate, "s.csv", file, func(o *ImportOptions, src *Source) { src.CSV = csv.Options{Columns: cm} })
 	if err == nil || !strings.Contains(err.Error(), "ambiguous") {
 		t.Errorf("ambiguous dates: %v", err)
 	}

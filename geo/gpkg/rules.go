@@ -3,8 +3,6 @@ package gpkg
 import (
 	"fmt"
 	"github.com/khorasan/khorasan/geo"
-	"math"
-	"strconv"
 	"strings"
 	"time"
 
@@ -53,7 +51,7 @@ func checkAttack(f geo.Feature, partial bool) string {
 		if !ok && partial {
 			continue
 		}
-		if v == nil || strings.TrimSpace(valueText(v)) == "" {
+		if v == nil || strings.TrimSpace(geo.ValueText(v)) == "" {
 			return fmt.Sprintf("property %q is required for an attack", k)
 		}
 	}
@@ -62,12 +60,12 @@ func checkAttack(f geo.Feature, partial bool) string {
 		if !ok || v == nil {
 			return "", false
 		}
-		s := strings.TrimSpace(valueText(v))
+		s := strings.TrimSpace(geo.ValueText(v))
 		return s, s != ""
 	}
 	date, hasDate := text("date")
 	if hasDate {
-		if !isDate(date) {
+		if !geo.IsDate(date) {
 			return fmt.Sprintf("date %q is not a date (YYYY-MM-DD)", date)
 		}
 		if date > time.Now().UTC().AddDate(0, 0, 1).Format(time.DateOnly) {
@@ -75,7 +73,7 @@ func checkAttack(f geo.Feature, partial bool) string {
 		}
 	}
 	if end, ok := text("end_date"); ok {
-		if !isDate(end) {
+		if !geo.IsDate(end) {
 			return fmt.Sprintf("end_date %q is not a date (YYYY-MM-DD)", end)
 		}
 		if hasDate && end < date {
@@ -94,9 +92,9 @@ func checkAttack(f geo.Feature, partial bool) string {
 		if !ok || v == nil {
 			continue
 		}
-		n, ok := wholeNumber(v)
+		n, ok := geo.WholeNumber(v)
 		if !ok {
-			return fmt.Sprintf("%s %q is not a whole number", k, valueText(v))
+			return fmt.Sprintf("%s %q is not a whole number", k, geo.ValueText(v))
 		}
 		if n < 0 {
 			return fmt.Sprintf("%s %d is negative", k, n)
@@ -124,25 +122,4 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
-}
-
-// wholeNumber reads an integer, typed or as text ("12", "12.0").
-func wholeNumber(v any) (int64, bool) {
-	switch v := v.(type) {
-	case int64:
-		return v, true
-	case float64:
-		if v == math.Trunc(v) && math.Abs(v) < 1<<53 {
-			return int64(v), true
-		}
-	case cell, string:
-		s := strings.TrimSpace(valueText(v))
-		if n, err := strconv.ParseInt(s, 10, 64); err == nil {
-			return n, true
-		}
-		if f, err := strconv.ParseFloat(s, 64); err == nil && f == math.Trunc(f) && math.Abs(f) < 1<<53 {
-			return int64(f), true
-		}
-	}
-	return 0, false
 }

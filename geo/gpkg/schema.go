@@ -6,7 +6,6 @@ import (
 	"github.com/khorasan/khorasan/geo"
 	"regexp"
 	"strings"
-	"time"
 
 	"github.com/paulmach/orb"
 )
@@ -52,48 +51,14 @@ func kindOf(v any) geo.ColumnType {
 	case bool:
 		return geo.Boolean
 	case string:
-		if isDate(v) {
+		if geo.IsDate(v) {
 			return geo.Date
 		}
-		if isDateTime(v) {
+		if geo.IsDateTime(v) {
 			return geo.DateTime
 		}
 	}
 	return geo.Text
-}
-
-// isDate says s is a YYYY-MM-DD date that exists (as dateRE and
-// time.Parse would, without their cost: it runs for every text value of
-// an import).
-func isDate(s string) bool {
-	if len(s) != 10 || s[4] != '-' || s[7] != '-' {
-		return false
-	}
-	num := func(b string) (int, bool) {
-		n := 0
-		for i := 0; i < len(b); i++ {
-			if b[i] < '0' || b[i] > '9' {
-				return 0, false
-			}
-			n = n*10 + int(b[i]-'0')
-		}
-		return n, true
-	}
-	y, ok1 := num(s[:4])
-	m, ok2 := num(s[5:7])
-	d, ok3 := num(s[8:])
-	if !ok1 || !ok2 || !ok3 || m < 1 || m > 12 || d < 1 {
-		return false
-	}
-	return d <= time.Date(y, time.Month(m)+1, 0, 0, 0, 0, 0, time.UTC).Day()
-}
-
-func isDateTime(s string) bool {
-	if len(s) < 20 || s[4] != '-' || (s[10] != 'T' && s[10] != 't') {
-		return false
-	}
-	_, err := time.Parse(time.RFC3339Nano, s)
-	return err == nil
 }
 
 func mergeKinds(kinds map[geo.ColumnType]bool) geo.ColumnType {
@@ -198,11 +163,11 @@ func storedValue(c geo.Column, v any) (any, error) {
 			return b, nil
 		}
 	case geo.Date:
-		if s, ok := v.(string); ok && isDate(s) {
+		if s, ok := v.(string); ok && geo.IsDate(s) {
 			return s, nil
 		}
 	case geo.DateTime:
-		if s, ok := v.(string); ok && (isDateTime(s) || isDate(s)) {
+		if s, ok := v.(string); ok && (geo.IsDateTime(s) || geo.IsDate(s)) {
 			return s, nil
 		}
 	case geo.Text:

@@ -1,4 +1,6 @@
-package gpkg
+// Package csv reads CSV files as features (the ACLED, GTD and UCDP GED profiles,
+// --columns mappings) and writes features as CSV; it imports geo.
+package csv
 
 import (
 	"bufio"
@@ -28,8 +30,8 @@ import (
 // headers and mapped onto the attack properties of the default data;
 // any other file maps through a ColumnMap.
 
-// CSVOptions says how to read a CSV file.
-type CSVOptions struct {
+// Options says how to read a CSV file.
+type Options struct {
 	// Profile is "" (or "auto") to recognise ACLED, GTD and UCDP GED
 	// exports by their header, one of "acled", "gtd", "ucdp" to insist on
 	// one, or "generic" for none.
@@ -193,9 +195,9 @@ type csvPlan struct {
 	fields        []csvField
 }
 
-type csvReader struct {
+type Reader struct {
 	r       *csv.Reader
-	budget  *budgetReader
+	budget  *geo.BudgetReader
 	header  []string
 	plan    *csvPlan
 	order   []string
@@ -204,9 +206,9 @@ type csvReader struct {
 	records int64
 }
 
-// newCSVReader reads the header and decides how rows become features.
+// NewReader reads the header and decides how rows become features.
 // The profile it recognised is returned.
-func newCSVReader(src io.Reader, opt CSVOptions) (*csvReader, string, error) {
+func NewReader(src io.Reader, opt Options) (*Reader, string, error) {
 	switch strings.ToLower(opt.DateOrder) {
 	case "", "dmy", "mdy":
 	default:
@@ -224,7 +226,7 @@ func newCSVReader(src io.Reader, opt CSVOptions) (*csvReader, string, error) {
 	if delim == 0 {
 		delim = guessDelimiter(head)
 	}
-	budget := &budgetReader{r: br, limit: geo.MaxRecordBytes}
+	budget := &geo.BudgetReader{Src: br, Limit: geo.MaxRecordBytes}
 	cr := csv.NewReader(budget)
 	cr.Comma = delim
 	cr.FieldsPerRecord = -1
@@ -249,7 +251,7 @@ func newCSVReader(src io.Reader, opt CSVOptions) (*csvReader, string, error) {
 	if err != nil {
 		return nil, "", err
 	}
-	r := &csvReader{r: cr, budget: budget, header: header, plan: plan, utf8: isUTF8}
+	r := &Reader{r: cr, budget: budget, header: header, plan: plan, utf8: isUTF8}
 	for _, f := range plan.fields {
 		r.order = append(r.order, f.target)
 	}
@@ -342,28 +344,6 @@ func guessDelimiter(head []byte) rune {
 	return best
 }
 
-// budgetReader fails a read past its limit: the CSV reader cannot be
-// told to stop at a record's length, so its source is.
-type budgetReader struct {
-	r     io.Reader
-	read  int64
-	limit int64
-}
-
-var errRecordTooLong = errors.New("record too long")
-
-func (b *budgetReader) Read(p []byte) (int, error) {
-	if b.read >= b.limit {
-		return 0, errRecordTooLong
-	}
-	if rest := b.limit - b.read; int64(len(p)) > rest {
-		p = p[:rest]
-	}
-	n, err := b.r.Read(p)
-	b.read += int64(n)
-	return n, err
-}
-
 func csvError(err error) error {
 	var pe *csv.ParseError
 	if errors.As(err, &pe) {
@@ -372,21 +352,21 @@ func csvError(err error) error {
 	return err
 }
 
-func (r *csvReader) Properties() []string { return r.order }
+func (r *Reader) Properties() []string { return r.order }
 
 // Read returns the next row as a feature.
-func (r *csvReader) Read() (geo.Record, error) {
+func (r *Reader) Read() (geo.Record, error) {
 	if r.done {
 		return geo.Record{}, io.EOF
 	}
-	r.budget.limit = r.budget.read + geo.MaxRecordBytes + 128<<10
+	r.budget.Limit = r.budget.Used + geo.MaxRecordBytes + 128<<10
 	row, err := r.r.Read()
 	line, _ := r.r.FieldPos(0)
 	if err == io.EOF {
 		r.done = true
 		return geo.Record{}, io.EOF
 	}
-	if errors.Is(err, errRecordTooLong) {
+	if errors.Is(err, geo.ErrRecordTooLong) {
 		return geo.Record{}, geo.Invalidf(fmt.Sprintf("line %d", line), "a row longer than %d MiB: is a quote left open?", geo.MaxRecordBytes>>20)
 	}
 	var pe *csv.ParseError
@@ -495,7 +475,7 @@ var (
 )
 
 // planCSV decides how the header's rows become features.
-func planCSV(header []string, opt CSVOptions) (*csvPlan, string, error) {
+func planCSV(header []string, opt Options) (*csvPlan, string, error) {
 	find := func(name string) int {
 		for i, h := range header {
 			if strings.EqualFold(h, strings.TrimSpace(name)) {
@@ -648,7 +628,7 @@ func planCSV(header []string, opt CSVOptions) (*csvPlan, string, error) {
 				if row[col] == "" {
 					return nil, nil
 				}
-				return cell(row[col]), nil
+				return geo.Cell(row[col]), nil
 			}})
 		}
 	}
@@ -696,7 +676,7 @@ func typedGetter(idx int, constant *string, typ geo.ColumnType, header []string,
 			if s == "" {
 				return nil, nil
 			}
-			return cell(s), nil
+			return geo.Cell(s), nil
 		}
 		v, err := convertText(s, typ, dates)
 		if err != nil {
@@ -714,7 +694,7 @@ func convertText(s string, typ geo.ColumnType, dates dateReader) (any, error) {
 	}
 	switch typ {
 	case geo.Integer:
-		if n, ok := wholeNumber(cell(t)); ok {
+		if n, ok := geo.WholeNumber(geo.Cell(t)); ok {
 			return n, nil
 		}
 		return nil, fmt.Errorf("%.40q is not a whole number", s)
@@ -735,7 +715,7 @@ func convertText(s string, typ geo.ColumnType, dates dateReader) (any, error) {
 	case geo.Date:
 		return dates.read(t)
 	case geo.DateTime:
-		if isDateTime(t) || isDate(t) {
+		if geo.IsDateTime(t) || geo.IsDate(t) {
 			return t, nil
 		}
 		if d, err := dates.read(t); err == nil {
@@ -757,10 +737,10 @@ var (
 )
 
 func (d dateReader) read(s string) (string, error) {
-	if isDate(s) {
+	if geo.IsDate(s) {
 		return s, nil
 	}
-	if m := isoDateTimeRE.FindStringSubmatch(s); m != nil && isDate(m[1]) {
+	if m := isoDateTimeRE.FindStringSubmatch(s); m != nil && geo.IsDate(m[1]) {
 		return m[1], nil
 	}
 	for _, layout := range dateLayouts {
@@ -835,9 +815,9 @@ func numberKind(s string) geo.ColumnType {
 	return kind
 }
 
-// cellKind is the column type text suggests. Text that would not come
+// CellKind is the column type text suggests. Text that would not come
 // back the same ("007", " 12") stays text.
-func cellKind(s string) geo.ColumnType {
+func CellKind(s string) geo.ColumnType {
 	switch numberKind(s) {
 	case geo.Integer:
 		if _, err := strconv.ParseInt(s, 10, 64); err == nil {
@@ -850,16 +830,16 @@ func cellKind(s string) geo.ColumnType {
 	switch {
 	case strings.EqualFold(s, "true") || strings.EqualFold(s, "false"):
 		return geo.Boolean
-	case isDate(s):
+	case geo.IsDate(s):
 		return geo.Date
-	case isDateTime(s):
+	case geo.IsDateTime(s):
 		return geo.DateTime
 	}
 	return geo.Text
 }
 
-// cellValue converts text to what a column keeps.
-func cellValue(c geo.Column, s string) (any, error) {
+// CellValue converts text to what a column keeps.
+func CellValue(c geo.Column, s string) (any, error) {
 	if c.Type == geo.Text {
 		if s == "" {
 			return nil, nil
@@ -871,7 +851,7 @@ func cellValue(c geo.Column, s string) (any, error) {
 		return nil, fmt.Errorf("property %q: %v", c.Name, err)
 	}
 	if c.Type == geo.DateTime {
-		if d, ok := v.(string); ok && !isDateTime(d) && !isDate(d) {
+		if d, ok := v.(string); ok && !geo.IsDateTime(d) && !geo.IsDate(d) {
 			return nil, fmt.Errorf("property %q: %q is not a date-time", c.Name, s)
 		}
 	}

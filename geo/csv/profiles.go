@@ -1,4 +1,4 @@
-package gpkg
+package csv
 
 import (
 	"fmt"
@@ -107,7 +107,7 @@ func profilePlan(p *csvPlan, profile string, header []string, find func(string) 
 			if s == "" {
 				return nil, nil
 			}
-			n, ok := wholeNumber(cell(s))
+			n, ok := geo.WholeNumber(geo.Cell(s))
 			if !ok {
 				return nil, fmt.Errorf("%s %q is not a whole number", name, s)
 			}

@@ -1,4 +1,4 @@
-package gpkg
+package csv
 
 import (
 	"encoding/csv"
@@ -10,19 +10,19 @@ import (
 	"github.com/paulmach/orb/encoding/wkt"
 )
 
-// CSVWriter writes features as CSV, one row per feature: the id, then
+// Writer writes features as CSV, one row per feature: the id, then
 // longitude and latitude for point layers or the geometry as WKT for any
 // other, then the properties in column order.
-type CSVWriter struct {
+type Writer struct {
 	w      *csv.Writer
 	schema geo.Schema
 	points bool
 	row    []string
 }
 
-// NewCSVWriter writes the header row at once.
-func NewCSVWriter(w io.Writer, schema geo.Schema) (*CSVWriter, error) {
-	c := &CSVWriter{w: csv.NewWriter(w), schema: schema, points: schema.GeometryType == "POINT"}
+// NewWriter writes the header row at once.
+func NewWriter(w io.Writer, schema geo.Schema) (*Writer, error) {
+	c := &Writer{w: csv.NewWriter(w), schema: schema, points: schema.GeometryType == "POINT"}
 	header := []string{"id"}
 	if c.points {
 		header = append(header, "longitude", "latitude")
@@ -36,7 +36,7 @@ func NewCSVWriter(w io.Writer, schema geo.Schema) (*CSVWriter, error) {
 }
 
 // Write adds one feature.
-func (c *CSVWriter) Write(f geo.Feature) error {
+func (c *Writer) Write(f geo.Feature) error {
 	row := append(c.row[:0], f.ID)
 	if c.points {
 		if p, ok := f.Geometry.(orb.Point); ok {
@@ -50,30 +50,14 @@ func (c *CSVWriter) Write(f geo.Feature) error {
 		row = append(row, "")
 	}
 	for _, col := range c.schema.Columns {
-		row = append(row, csvValue(f.Properties[col.Name]))
+		row = append(row, geo.PlainText(f.Properties[col.Name]))
 	}
 	c.row = row
 	return c.w.Write(row)
 }
 
 // Flush writes what is buffered and reports any write error.
-func (c *CSVWriter) Flush() error {
+func (c *Writer) Flush() error {
 	c.w.Flush()
 	return c.w.Error()
-}
-
-func csvValue(v any) string {
-	switch v := v.(type) {
-	case nil:
-		return ""
-	case string:
-		return v
-	case int64:
-		return strconv.FormatInt(v, 10)
-	case float64:
-		return strconv.FormatFloat(v, 'f', -1, 64)
-	case bool:
-		return strconv.FormatBool(v)
-	}
-	return ""
 }
