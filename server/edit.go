@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"github.com/khorasan/khorasan/geo/csv"
 	"github.com/khorasan/khorasan/geo/geojson"
+	"github.com/khorasan/khorasan/geo/kml"
 	"io"
 	"mime"
 	"net/http"
@@ -711,7 +712,7 @@ func (s *Server) export(w http.ResponseWriter, r *http.Request, collection strin
 		}
 		return cw.Flush()
 	case "kml":
-		kw := gpkg.NewKMLWriter(l.Title, l.Schema)
+		kw := kml.NewWriter(l.Title, l.Schema)
 		if err := s.store.Features(ctx, collection, geo.Query{}, kw.Write); err != nil {
 			return err
 		}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"github.com/khorasan/khorasan/geo/csv"
 	"github.com/khorasan/khorasan/geo/geojson"
+	"github.com/khorasan/khorasan/geo/kml"
 	"io"
 	"net/http"
 	"net/url"
@@ -12,7 +13,6 @@ import (
 	"time"
 
 	"github.com/khorasan/khorasan/geo"
-	"github.com/khorasan/khorasan/geo/gpkg"
 )
 
 const kmlType = "application/vnd.google-earth.kml+xml"
@@ -122,7 +122,7 @@ func (s *Server) itemsBody(w http.ResponseWriter, r *http.Request, l geo.Layer, 
 	case formatKML:
 		w.Header().Set("Content-Type", kmlType)
 		w.Header().Set("Content-Disposition", `inline; filename="`+name+`.kml"`)
-		kw, err := gpkg.NewKMLStream(w, l.Title, schema)
+		kw, err := kml.NewStream(w, l.Title, schema)
 		if err != nil {
 			return err
 		}

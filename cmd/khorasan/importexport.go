@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"github.com/khorasan/khorasan/geo/csv"
 	"github.com/khorasan/khorasan/geo/geojson"
+	"github.com/khorasan/khorasan/geo/kml"
 	"io"
 	"io/fs"
 	"os"
@@ -349,7 +350,7 @@ func runExport(ctx context.Context, args []string, getenv func(string) string, s
 	case "csv":
 		err = exportCSV(ctx, store, l, bw)
 	case "kml":
-		kw := gpkg.NewKMLWriter(l.Title, l.Schema)
+		kw := kml.NewWriter(l.Title, l.Schema)
 		if err = store.Features(ctx, l.Name, geo.Query{}, kw.Write); err == nil {
 			err = kw.Flush(bw)
 		}

@@ -12,6 +12,7 @@ import (
 	"github.com/khorasan/khorasan/geo"
 	"github.com/khorasan/khorasan/geo/csv"
 	"github.com/khorasan/khorasan/geo/geojson"
+	"github.com/khorasan/khorasan/geo/kml"
 	"hash/maphash"
 	"io"
 	"os"
@@ -334,7 +335,7 @@ func (p *plan) openReader(count *atomic.Int64) (geo.RecordReader, io.Closer, err
 		fr, prof, err = csv.NewReader(cr, p.src.CSV)
 		p.rep.Profile = prof
 	case FormatKML:
-		fr, err = newKMLReader(cr, rc)
+		fr, err = kml.NewReader(cr, rc)
 	default:
 		err = geo.Invalidf("format", "unknown format %q", p.src.Format)
 	}

@@ -28,7 +28,8 @@ var allowed = map[string][]string{
 	"geo/params":              {"geo", "geo/cql2"},
 	"geo/geojson":             {"geo"},
 	"geo/csv":                 {"geo"},
-	"geo/gpkg":                {"geo", "geo/cql2", "geo/csv", "geo/geojson"},
+	"geo/kml":                 {"geo"},
+	"geo/gpkg":                {"geo", "geo/cql2", "geo/csv", "geo/geojson", "geo/kml"},
 	"tiles":                   {"geo", "geo/cql2"},
 	"tiles/draw":              {"tiles"},
 	"tiles/basemap":           {"geo", "tiles", "tiles/draw"},
@@ -36,10 +37,10 @@ var allowed = map[string][]string{
 	"tiles/pack":              {"geo", "tiles"},
 	"tiles/internal/tiletest": {"data", "geo", "geo/gpkg"},
 	"server/cache":            {},
-	"server":                  {"geo", "geo/cql2", "geo/csv", "geo/geojson", "geo/gpkg", "geo/params", "server/cache", "tiles", "tiles/basemap", "tiles/figure"},
+	"server":                  {"geo", "geo/cql2", "geo/csv", "geo/geojson", "geo/gpkg", "geo/kml", "geo/params", "server/cache", "tiles", "tiles/basemap", "tiles/figure"},
 	"static":                  {},
 	"data":                    {},
-	"cmd/khorasan":            {"data", "geo", "geo/cql2", "geo/csv", "geo/geojson", "geo/gpkg", "geo/params", "server", "static", "tiles", "tiles/figure", "tiles/pack"},
+	"cmd/khorasan":            {"data", "geo", "geo/cql2", "geo/csv", "geo/geojson", "geo/gpkg", "geo/kml", "geo/params", "server", "static", "tiles", "tiles/figure", "tiles/pack"},
 	"cmd/gendata":             {},
 }
 

@@ -1,4 +1,4 @@
-package gpkg
+package kml
 
 import (
 	"encoding/xml"
@@ -13,23 +13,23 @@ import (
 	"github.com/twpayne/go-kml/v3"
 )
 
-// KMLWriter collects features into a KML document: one Placemark per
+// Writer collects features into a KML document: one Placemark per
 // feature, named by its "name" property (or id), with every property as
 // ExtendedData. go-geom encodes the geometries, so orb geometries are
 // converted here, at the edge.
-type KMLWriter struct {
+type Writer struct {
 	title      string
 	schema     geo.Schema
 	placemarks []kml.Element
 }
 
-// NewKMLWriter starts a document with a title.
-func NewKMLWriter(title string, schema geo.Schema) *KMLWriter {
-	return &KMLWriter{title: title, schema: schema}
+// NewWriter starts a document with a title.
+func NewWriter(title string, schema geo.Schema) *Writer {
+	return &Writer{title: title, schema: schema}
 }
 
 // Write adds one feature.
-func (k *KMLWriter) Write(f geo.Feature) error {
+func (k *Writer) Write(f geo.Feature) error {
 	pm, err := placemark(f, k.schema)
 	if err != nil {
 		return err
@@ -66,22 +66,22 @@ func placemark(f geo.Feature, schema geo.Schema) (kml.Element, error) {
 	return kml.Placemark(children...), nil
 }
 
-// KMLStream writes the document KMLWriter writes, byte for byte, one
+// Stream writes the document Writer writes, byte for byte, one
 // placemark at a time, so that a long one is never held whole.
-type KMLStream struct {
+type Stream struct {
 	w          io.Writer
 	schema     geo.Schema
 	head, tail string
 	started    bool
 }
 
-// NewKMLStream starts a document with a title on w; nothing is written
+// NewStream starts a document with a title on w; nothing is written
 // before the first Write or Close.
-func NewKMLStream(w io.Writer, title string, schema geo.Schema) (*KMLStream, error) {
+func NewStream(w io.Writer, title string, schema geo.Schema) (*Stream, error) {
 	// The document without placemarks, cut where they go, so the head
 	// and tail are go-kml's own bytes.
 	var empty strings.Builder
-	if err := (&KMLWriter{title: title}).Flush(&empty); err != nil {
+	if err := (&Writer{title: title}).Flush(&empty); err != nil {
 		return nil, err
 	}
 	doc := empty.String()
@@ -89,11 +89,11 @@ func NewKMLStream(w io.Writer, title string, schema geo.Schema) (*KMLStream, err
 	if i < 0 {
 		return nil, fmt.Errorf("kml: unexpected document %q", doc)
 	}
-	return &KMLStream{w: w, schema: schema, head: doc[:i], tail: doc[i:]}, nil
+	return &Stream{w: w, schema: schema, head: doc[:i], tail: doc[i:]}, nil
 }
 
 // Write writes one feature's placemark.
-func (k *KMLStream) Write(f geo.Feature) error {
+func (k *Stream) Write(f geo.Feature) error {
 	pm, err := placemark(f, k.schema)
 	if err != nil {
 		return err
@@ -113,7 +113,7 @@ func (k *KMLStream) Write(f geo.Feature) error {
 	return enc.Close()
 }
 
-func (k *KMLStream) start() error {
+func (k *Stream) start() error {
 	if k.started {
 		return nil
 	}
@@ -123,7 +123,7 @@ func (k *KMLStream) start() error {
 }
 
 // Close ends the document.
-func (k *KMLStream) Close() error {
+func (k *Stream) Close() error {
 	if err := k.start(); err != nil {
 		return err
 	}
@@ -132,7 +132,7 @@ func (k *KMLStream) Close() error {
 }
 
 // Flush writes the document.
-func (k *KMLWriter) Flush(w io.Writer) error {
+func (k *Writer) Flush(w io.Writer) error {
 	doc := kml.KML(kml.Document(append([]kml.Element{kml.Name(k.title)}, k.placemarks...)...))
 	if _, err := io.WriteString(w, `<?xml version="1.0" encoding="UTF-8"?>`+"\n"); err != nil {
 		return err
@@ -160,7 +160,7 @@ func toGeom(g orb.Geometry) (geom.T, error) {
 	}
 	switch g := g.(type) {
 	case orb.Point:
-		return geom.NewPointFlat(geom.XY, []float64{g[0], g[1]}).SetSRID(srsWGS84), nil
+		return geom.NewPointFlat(geom.XY, []float64{g[0], g[1]}).SetSRID(4326), nil // WGS 84
 	case orb.MultiPoint:
 		return geom.NewMultiPointFlat(geom.XY, flat(g)), nil
 	case orb.LineString:

@@ -1,4 +1,6 @@
-package gpkg
+// Package kml reads KML and KMZ files as features and writes features as KML;
+// it imports geo.
+package kml
 
 import (
 	"archive/zip"
@@ -29,7 +31,7 @@ import (
 
 const maxKMLDepth = 100
 
-type kmlReader struct {
+type Reader struct {
 	d      *xml.Decoder
 	budget *geo.BudgetReader
 	order  []string
@@ -38,7 +40,7 @@ type kmlReader struct {
 	done   bool
 }
 
-func newKMLReader(src io.Reader, raw io.Reader) (*kmlReader, error) {
+func NewReader(src io.Reader, raw io.Reader) (*Reader, error) {
 	br := bufio.NewReaderSize(src, 64<<10)
 	head, _ := br.Peek(4)
 	var in io.Reader = br
@@ -60,7 +62,7 @@ func newKMLReader(src io.Reader, raw io.Reader) (*kmlReader, error) {
 		}
 		return nil, fmt.Errorf("encoding %q is not supported; save the KML as UTF-8", label)
 	}
-	return &kmlReader{d: d, budget: budget, seen: map[string]bool{}}, nil
+	return &Reader{d: d, budget: budget, seen: map[string]bool{}}, nil
 }
 
 // openKMZ finds the KML in a KMZ: doc.kml, else the first .kml.
@@ -102,14 +104,14 @@ func openKMZ(br *bufio.Reader, raw io.Reader) (io.Reader, error) {
 	return rc, nil
 }
 
-func (k *kmlReader) Properties() []string { return k.order }
+func (k *Reader) Properties() []string { return k.order }
 
-func (k *kmlReader) errAt(format string, args ...any) error {
+func (k *Reader) errAt(format string, args ...any) error {
 	line, col := k.d.InputPos()
 	return geo.Invalidf(fmt.Sprintf("line %d, column %d", line, col), format, args...)
 }
 
-func (k *kmlReader) token() (xml.Token, error) {
+func (k *Reader) token() (xml.Token, error) {
 	tok, err := k.d.Token()
 	if err != nil {
 		if errors.Is(err, geo.ErrRecordTooLong) {
@@ -140,7 +142,7 @@ func (k *kmlReader) token() (xml.Token, error) {
 }
 
 // Read returns the next Placemark.
-func (k *kmlReader) Read() (geo.Record, error) {
+func (k *Reader) Read() (geo.Record, error) {
 	if k.done {
 		return geo.Record{}, io.EOF
 	}
@@ -174,7 +176,7 @@ func (k *kmlReader) Read() (geo.Record, error) {
 }
 
 // placemark reads one Placemark's subtree.
-func (k *kmlReader) placemark(start xml.StartElement, line int) (geo.Record, error) {
+func (k *Reader) placemark(start xml.StartElement, line int) (geo.Record, error) {
 	rec := geo.Record{Line: line, Feature: geo.Feature{Properties: map[string]any{}}}
 	for _, a := range start.Attr {
 		if a.Name.Local == "id" && strings.TrimSpace(a.Value) != "" {
@@ -267,7 +269,7 @@ func attr(t xml.StartElement, name string) string {
 }
 
 // text reads an element's text up to its end.
-func (k *kmlReader) text() (string, error) {
+func (k *Reader) text() (string, error) {
 	var b strings.Builder
 	depth := k.depth
 	for {
@@ -293,7 +295,7 @@ func (k *kmlReader) text() (string, error) {
 }
 
 // dataValue reads <Data><value>...</value></Data>.
-func (k *kmlReader) dataValue() (string, error) {
+func (k *Reader) dataValue() (string, error) {
 	depth := k.depth
 	var v string
 	for {
@@ -321,7 +323,7 @@ func (k *kmlReader) dataValue() (string, error) {
 	}
 }
 
-func (k *kmlReader) skip() error {
+func (k *Reader) skip() error {
 	depth := k.depth
 	for k.depth >= depth {
 		if _, err := k.token(); err != nil {
@@ -335,7 +337,7 @@ func (k *kmlReader) skip() error {
 }
 
 // geometry reads a geometry element; problem is why it cannot be used.
-func (k *kmlReader) geometry(start xml.StartElement) (orb.Geometry, string, error) {
+func (k *Reader) geometry(start xml.StartElement) (orb.Geometry, string, error) {
 	switch start.Name.Local {
 	case "Point", "LineString", "LinearRing":
 		var pts []orb.Point
@@ -429,7 +431,7 @@ func (k *kmlReader) geometry(start xml.StartElement) (orb.Geometry, string, erro
 	return nil, fmt.Sprintf("%s geometries are not supported", start.Name.Local), nil
 }
 
-func (k *kmlReader) eofInside(err error) error {
+func (k *Reader) eofInside(err error) error {
 	if err == io.EOF {
 		return &geo.InvalidError{Msg: "not valid XML: the input ends inside a geometry"}
 	}
@@ -437,7 +439,7 @@ func (k *kmlReader) eofInside(err error) error {
 }
 
 // ringIn reads the LinearRing inside an outer or inner boundary.
-func (k *kmlReader) ringIn() (orb.Ring, string, error) {
+func (k *Reader) ringIn() (orb.Ring, string, error) {
 	var ring orb.Ring
 	var problem string
 	err := k.children(func(t xml.StartElement) error {
@@ -465,7 +467,7 @@ func (k *kmlReader) ringIn() (orb.Ring, string, error) {
 
 // children calls fn for each child element of the element just opened, up
 // to its end; fn reads the child whole (geometry, ringIn, text or skip).
-func (k *kmlReader) children(fn func(xml.StartElement) error) error {
+func (k *Reader) children(fn func(xml.StartElement) error) error {
 	depth := k.depth
 	for k.depth >= depth {
 		tok, err := k.token()

@@ -1,4 +1,4 @@
-package gpkg
+package kml
 
 import (
 	"github.com/khorasan/khorasan/geo"
@@ -23,8 +23,8 @@ func TestKMLStreamIsKMLWriter(t *testing.T) {
 	for name, fs := range map[string][]geo.Feature{"features": features, "none": nil} {
 		t.Run(name, func(t *testing.T) {
 			held, streamed := &strings.Builder{}, &strings.Builder{}
-			kw := NewKMLWriter("Attacks & <more>", schema)
-			ks, err := NewKMLStream(streamed, "Attacks & <more>", schema)
+			kw := NewWriter("Attacks & <more>", schema)
+			ks, err := NewStream(streamed, "Attacks & <more>", schema)
 			if err != nil {
 				t.Fatal(err)
 			}
