@@ -176,3 +176,42 @@ func fuzzTargets(makefile string) []string {
 	}
 	return out
 }
+
+// TestNoStoreBelowTheStore reads go list -deps (what each package links,
+// not only what it imports): the domain and the tile packages never reach
+// the GeoPackage store or its driver, nothing imports server or a
+// command, and geo imports none of its subpackages but geo/cql2.
+// server is held to the same rule once the import types leave geo/gpkg
+// (issue 12); until then it is left out of noStore.
+func TestNoStoreBelowTheStore(t *testing.T) {
+	noStore := []string{"geo", "geo/cql2", "geo/geojson", "geo/csv", "geo/kml", "tiles"}
+	forbidden := []string{module + "geo/gpkg", "github.com/mattn/go-sqlite3"}
+	for _, name := range noStore {
+		cmd := exec.Command("go", "list", "-deps", "./"+name)
+		cmd.Dir = root(t)
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("go list -deps ./%s: %v", name, err)
+		}
+		for _, dep := range strings.Fields(string(out)) {
+			if slices.Contains(forbidden, dep) {
+				t.Errorf("%s depends on %s", name, dep)
+			}
+		}
+	}
+	for _, p := range goList(t) {
+		name := strings.TrimPrefix(p.ImportPath, module)
+		for _, imp := range p.Imports {
+			ours, isOurs := strings.CutPrefix(imp, module)
+			if !isOurs {
+				continue
+			}
+			if (ours == "server" && !strings.HasPrefix(name, "cmd/")) || strings.HasPrefix(ours, "cmd/") {
+				t.Errorf("%s imports %s; only a main wires the server", name, ours)
+			}
+			if name == "geo" && strings.HasPrefix(ours, "geo/") && ours != "geo/cql2" {
+				t.Errorf("geo imports %s; the domain imports only geo/cql2", ours)
+			}
+		}
+	}
+}
