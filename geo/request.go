@@ -75,6 +75,10 @@ type HistoryQuery struct {
 	Limit int
 }
 
+// ErrBusy marks a write (or read) refused because another writer held the
+// data past the store's wait; nothing was written and the client may retry.
+var ErrBusy = errors.New("busy")
+
 // ErrPrecondition is returned by change functions whose precondition
 // fails; the edit is not made.
 var ErrPrecondition = errors.New("precondition failed")

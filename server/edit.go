@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"github.com/khorasan/khorasan/geo/csv"
 	"github.com/khorasan/khorasan/geo/geojson"
+	"github.com/khorasan/khorasan/geo/ingest"
 	"github.com/khorasan/khorasan/geo/kml"
 	"io"
 	"mime"
@@ -24,7 +25,6 @@ import (
 	"time"
 
 	"github.com/khorasan/khorasan/geo"
-	"github.com/khorasan/khorasan/geo/gpkg"
 )
 
 // Writes: OGC API - Features Part 4 (create, replace, update, delete) and
@@ -33,7 +33,7 @@ import (
 
 // Editor is what writes need of the store; *gpkg.Store has it.
 type Editor interface {
-	Import(ctx context.Context, src gpkg.Source, opt gpkg.ImportOptions) (*gpkg.Report, error)
+	Import(ctx context.Context, src ingest.Source, opt ingest.ImportOptions) (*ingest.Report, error)
 	CreateFeature(ctx context.Context, layer string, f geo.Feature, actor string) (geo.Feature, geo.Schema, error)
 	UpdateFeature(ctx context.Context, layer, id, actor string, change func(old geo.Feature, schema geo.Schema) (geo.Feature, error)) (geo.Feature, geo.Schema, error)
 	DeleteFeature(ctx context.Context, layer, id, actor string, check func(old geo.Feature, schema geo.Schema) error) error
@@ -302,19 +302,19 @@ func (s *Server) postItems(w http.ResponseWriter, r *http.Request, actor, collec
 	if _, err := tmp.Seek(0, io.SeekStart); err != nil {
 		return err
 	}
-	if (format == gpkg.FormatGeoJSON || format == "") && q.Get("mode") == "" {
+	if (format == ingest.FormatGeoJSON || format == "") && q.Get("mode") == "" {
 		typ, err := geojson.Type(bufio.NewReader(tmp))
 		if err == nil && typ == "Feature" {
 			return s.createOne(w, r, ed, actor, collection, tmp, n)
 		}
 	}
-	mode := gpkg.ModeAppend
+	mode := ingest.ModeAppend
 	if v := q.Get("mode"); v != "" {
-		if mode, err = gpkg.ParseMode(v); err != nil {
+		if mode, err = ingest.ParseMode(v); err != nil {
 			return &ParamError{Name: "mode", Reason: "must be create, append, upsert or replace"}
 		}
 	}
-	src := gpkg.Source{Name: "upload", Format: format, Size: n, IDProperty: q.Get("id"),
+	src := ingest.Source{Name: "upload", Format: format, Size: n, IDProperty: q.Get("id"),
 		Open: func() (io.ReadCloser, error) { return io.NopCloser(io.NewSectionReader(tmp, 0, n)), nil }}
 	src.CSV = csv.Options{Profile: q.Get("profile"), Encoding: q.Get("encoding"), DateOrder: q.Get("date-order")}
 	if v := q.Get("columns"); v != "" {
@@ -348,7 +348,7 @@ func (s *Server) postItems(w http.ResponseWriter, r *http.Request, actor, collec
 	})
 	defer stop()
 	rc.SetWriteDeadline(time.Now().Add(s.importTimeout() + time.Minute))
-	rep, err := ed.Import(ctx, src, gpkg.ImportOptions{
+	rep, err := ed.Import(ctx, src, ingest.ImportOptions{
 		Layer: geo.LayerInfo{Name: collection, Title: q.Get("title"), Description: q.Get("description"), Attribution: q.Get("attribution")},
 		Mode:  mode, DryRun: dry, SkipInvalid: skip, Actor: actor,
 	})
@@ -388,7 +388,7 @@ func boolParam(q url.Values, name string) (bool, error) {
 }
 
 // bodyFormat reads the Content-Type of an upload; "" sniffs.
-func bodyFormat(ct string) (gpkg.Format, error) {
+func bodyFormat(ct string) (ingest.Format, error) {
 	if ct == "" {
 		return "", nil
 	}
@@ -398,11 +398,11 @@ func bodyFormat(ct string) (gpkg.Format, error) {
 	}
 	switch mt {
 	case "application/geo+json", "application/json":
-		return gpkg.FormatGeoJSON, nil
+		return ingest.FormatGeoJSON, nil
 	case "text/csv", "text/tab-separated-values":
-		return gpkg.FormatCSV, nil
+		return ingest.FormatCSV, nil
 	case kmlType, "application/vnd.google-earth.kmz":
-		return gpkg.FormatKML, nil
+		return ingest.FormatKML, nil
 	case "application/octet-stream", "text/plain":
 		return "", nil
 	}

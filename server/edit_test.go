@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/khorasan/khorasan/geo/ingest"
 	"io"
 	"log/slog"
 	"net/http"
@@ -46,8 +47,8 @@ func newEditHandler(t *testing.T, tokens string, maxBody int64, cfg Config) (*Se
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { store.Close() })
-	src := gpkg.Source{Name: "places.csv", Open: func() (io.ReadCloser, error) { return io.NopCloser(strings.NewReader(placesCSV)), nil }}
-	if _, err := store.Import(ctx, src, gpkg.ImportOptions{Layer: geo.LayerInfo{Name: "places"}, Mode: gpkg.ModeCreate, Actor: "setup"}); err != nil {
+	src := ingest.Source{Name: "places.csv", Open: func() (io.ReadCloser, error) { return io.NopCloser(strings.NewReader(placesCSV)), nil }}
+	if _, err := store.Import(ctx, src, ingest.ImportOptions{Layer: geo.LayerInfo{Name: "places"}, Mode: ingest.ModeCreate, Actor: "setup"}); err != nil {
 		t.Fatal(err)
 	}
 	cfg.Static = fstest.MapFS{"index.html": {Data: []byte("<!doctype html>")}}
@@ -347,7 +348,7 @@ func TestImportOverHTTP(t *testing.T) {
 		t.Fatalf("bad rows: %d %s", res.status, res.body)
 	}
 	var p struct {
-		Report gpkg.Report
+		Report ingest.Report
 	}
 	json.Unmarshal(res.body, &p)
 	if len(p.Report.Errors) != 2 || p.Report.Errors[0].Line != 3 || p.Report.Errors[1].Line != 4 {

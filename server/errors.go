@@ -4,7 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/khorasan/khorasan/geo/gpkg"
+	"github.com/khorasan/khorasan/geo/ingest"
 	"math"
 	"net/http"
 	"os"
@@ -59,7 +59,7 @@ type problem struct {
 	Instance      string         `json:"instance,omitempty"`
 	InvalidParams []invalidParam `json:"invalid-params,omitempty"`
 	// Report lists the features an import refused, by line.
-	Report *gpkg.Report `json:"report,omitempty"`
+	Report *ingest.Report `json:"report,omitempty"`
 }
 
 type invalidParam struct {
@@ -83,7 +83,7 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	var pe *ParamError
 	var ie *geo.InvalidError
 	var se *statusError
-	var re *gpkg.RejectedError
+	var re *ingest.RejectedError
 	var be *busyError
 	var bre *bodyReadError
 	var mbe *http.MaxBytesError
@@ -113,7 +113,7 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		p.Status, p.Detail = http.StatusNotFound, err.Error()
 	case errors.As(err, &se):
 		p.Status, p.Detail = se.status, se.msg
-	case gpkg.IsBusy(err):
+	case errors.Is(err, geo.ErrBusy):
 		// Another process (khorasan import) held the file longer than the
 		// busy timeout; nothing was written.
 		w.Header().Set("Retry-After", "2")

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/khorasan/khorasan/geo/ingest"
 	"io"
 	"log/slog"
 	"math"
@@ -43,8 +44,8 @@ func pointsStore(t *testing.T, n, noteBytes int) *gpkg.Store {
 		fmt.Fprintf(&csv, "p%d,%.5f,%.5f,%d,%s\n", i, 24+float64(i*7919%100_000)/5000, 44+float64(i*104729%100_000)/2778, i%60, note)
 	}
 	doc := csv.String()
-	src := gpkg.Source{Name: "points.csv", Open: func() (io.ReadCloser, error) { return io.NopCloser(strings.NewReader(doc)), nil }}
-	if _, err := store.Import(ctx, src, gpkg.ImportOptions{Layer: geo.LayerInfo{Name: "points"}, Mode: gpkg.ModeReplace}); err != nil {
+	src := ingest.Source{Name: "points.csv", Open: func() (io.ReadCloser, error) { return io.NopCloser(strings.NewReader(doc)), nil }}
+	if _, err := store.Import(ctx, src, ingest.ImportOptions{Layer: geo.LayerInfo{Name: "points"}, Mode: ingest.ModeReplace}); err != nil {
 		t.Fatal(err)
 	}
 	return store

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/khorasan/khorasan/geo/ingest"
 	"io"
 	"io/fs"
 	"log/slog"
@@ -122,9 +123,9 @@ func staleLayers(ctx context.Context, store *gpkg.Store, files fs.FS) ([]staleLa
 			}
 			continue
 		}
-		src := gpkg.Source{Name: m.File, Format: gpkg.FormatGeoJSON, Size: int64(len(doc)),
+		src := ingest.Source{Name: m.File, Format: ingest.FormatGeoJSON, Size: int64(len(doc)),
 			Open: func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(doc)), nil }}
-		rep, err := store.Import(ctx, src, gpkg.ImportOptions{Layer: geo.LayerInfo{Name: m.Name}, Mode: gpkg.ModeUpsert, DryRun: true, MaxErrors: 1, Actor: "khorasan serve: default data check"})
+		rep, err := store.Import(ctx, src, ingest.ImportOptions{Layer: geo.LayerInfo{Name: m.Name}, Mode: ingest.ModeUpsert, DryRun: true, MaxErrors: 1, Actor: "khorasan serve: default data check"})
 		if err != nil {
 			return nil, fmt.Errorf("layer %s: dry-run upsert of the default %s: %w", m.Name, m.File, err)
 		}

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"github.com/khorasan/khorasan/geo/csv"
 	"github.com/khorasan/khorasan/geo/geojson"
+	"github.com/khorasan/khorasan/geo/ingest"
 	"github.com/khorasan/khorasan/geo/kml"
 	"io"
 	"io/fs"
@@ -97,15 +98,15 @@ func runImport(ctx context.Context, args []string, getenv func(string) string, s
 	if err := gpkg.CheckLayerName(*layer); err != nil {
 		return &usageError{err.Error()}
 	}
-	mode, err := gpkg.ParseMode(*modeName)
+	mode, err := ingest.ParseMode(*modeName)
 	if err != nil {
 		return &usageError{err.Error()}
 	}
-	format, err := gpkg.ParseFormat(*formatName)
+	format, err := ingest.ParseFormat(*formatName)
 	if err != nil {
 		return &usageError{err.Error()}
 	}
-	var src gpkg.Source
+	var src ingest.Source
 	var m manifestEntry
 	var doc []byte
 	var isDefault bool
@@ -118,10 +119,10 @@ func runImport(ctx context.Context, args []string, getenv func(string) string, s
 			return &usageError{fmt.Sprintf("--default: layer %q has no default data; the default layers are %s", *layer, strings.Join(defaultLayerNames(data.FS), ", "))}
 		}
 		file = m.File + " (embedded)"
-		src = gpkg.Source{Name: m.File, Size: int64(len(doc)), Open: func() (io.ReadCloser, error) {
+		src = ingest.Source{Name: m.File, Size: int64(len(doc)), Open: func() (io.ReadCloser, error) {
 			return io.NopCloser(bytes.NewReader(doc)), nil
 		}}
-	} else if src, err = gpkg.FileSource(file); err != nil {
+	} else if src, err = ingest.FileSource(file); err != nil {
 		return err
 	}
 	src.Format, src.IDProperty = format, *idProp
@@ -155,7 +156,7 @@ func runImport(ctx context.Context, args []string, getenv func(string) string, s
 	}
 	defer store.Close()
 	bar := newLineBar(stderr)
-	opt := gpkg.ImportOptions{
+	opt := ingest.ImportOptions{
 		Layer: geo.LayerInfo{Name: *layer, Title: *title, Description: *description, Attribution: *attribution},
 		Mode:  mode, DryRun: *dryRun, SkipInvalid: *skipInvalid, Actor: *actor, MaxErrors: *maxErrors,
 	}
@@ -178,7 +179,7 @@ func runImport(ctx context.Context, args []string, getenv func(string) string, s
 		opt.Layer.Attribution = cmp.Or(opt.Layer.Attribution, info.Attribution)
 	}
 	if bar.on {
-		opt.Progress = func(p gpkg.Progress) { bar.line(importProgress(p)) }
+		opt.Progress = func(p ingest.Progress) { bar.line(importProgress(p)) }
 	}
 	start := time.Now()
 	rep, err := store.Import(ctx, src, opt)
@@ -207,13 +208,13 @@ func runImport(ctx context.Context, args []string, getenv func(string) string, s
 }
 
 // printReport says what an import did.
-func printReport(w io.Writer, rep *gpkg.Report, file, db string, took time.Duration) {
+func printReport(w io.Writer, rep *ingest.Report, file, db string, took time.Duration) {
 	verb := "imported"
 	if rep.DryRun {
 		verb = "dry run, nothing written: would import"
 	}
 	what := fmt.Sprintf("%d features", rep.Inserted)
-	if rep.Mode == gpkg.ModeUpsert {
+	if rep.Mode == ingest.ModeUpsert {
 		what = fmt.Sprintf("%d features (%d new, %d updated, %d unchanged)", rep.Inserted+rep.Updated+rep.Unchanged, rep.Inserted, rep.Updated, rep.Unchanged)
 	}
 	fmt.Fprintf(w, "%s %s from %s into layer %q of %s (%s", verb, what, file, rep.Layer, db, rep.Mode)
@@ -238,7 +239,7 @@ func printReport(w io.Writer, rep *gpkg.Report, file, db string, took time.Durat
 	}
 }
 
-func importProgress(p gpkg.Progress) string {
+func importProgress(p ingest.Progress) string {
 	phase := "checking"
 	if p.Phase == "write" {
 		phase = "writing "

@@ -61,6 +61,11 @@ func writeAudit(ctx context.Context, tx *sql.Tx, e auditEntry) error {
 // History lists audit entries, newest first. A file without a log has
 // none.
 func (s *Store) History(ctx context.Context, q geo.HistoryQuery) ([]geo.AuditEntry, error) {
+	es, err := s.history(ctx, q)
+	return es, busy(err)
+}
+
+func (s *Store) history(ctx context.Context, q geo.HistoryQuery) ([]geo.AuditEntry, error) {
 	var n int
 	if err := s.reader.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?`, auditTable).Scan(&n); err != nil {
 		return nil, err

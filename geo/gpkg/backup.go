@@ -19,6 +19,10 @@ import (
 // checked (PRAGMA integrity_check), switched to a single-file journal,
 // synced and only then renamed to path. path must not exist.
 func (s *Store) Backup(ctx context.Context, path string) error {
+	return busy(s.backup(ctx, path))
+}
+
+func (s *Store) backup(ctx context.Context, path string) error {
 	return backupFile(ctx, s.path, path)
 }
 
@@ -117,6 +121,10 @@ func (s *Store) IntegrityCheck(ctx context.Context) error {
 // ExportLayer writes one layer as a new GeoPackage at path (which must
 // not exist), with its title, description and attribution.
 func (s *Store) ExportLayer(ctx context.Context, layer, path string) error {
+	return busy(s.exportLayer(ctx, layer, path))
+}
+
+func (s *Store) exportLayer(ctx context.Context, layer, path string) error {
 	l, err := s.Layer(ctx, layer)
 	if err != nil {
 		return err

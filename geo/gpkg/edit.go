@@ -172,6 +172,10 @@ func (s *Store) DeleteFeature(ctx context.Context, layer, id, actor string, chec
 // edit runs one feature edit in a write transaction, then moves the
 // layer's version on (and grows its extent by what was written).
 func (s *Store) edit(ctx context.Context, layer string, fn func(tx *sql.Tx, t *table) (*geo.Feature, error)) error {
+	return busy(s.editTx(ctx, layer, fn))
+}
+
+func (s *Store) editTx(ctx context.Context, layer string, fn func(tx *sql.Tx, t *table) (*geo.Feature, error)) error {
 	if err := checkReserved(layer); err != nil {
 		return err
 	}
@@ -314,3 +318,19 @@ func IsBusy(err error) bool {
 	var se sqlite3.Error
 	return errors.As(err, &se) && (se.Code == sqlite3.ErrBusy || se.Code == sqlite3.ErrLocked)
 }
+
+// busy marks such an error as geo.ErrBusy at the store's edge, so that
+// callers that know no SQLite (the server) can tell it; the SQLite error
+// stays in the chain.
+func busy(err error) error {
+	if err == nil || !IsBusy(err) || errors.Is(err, geo.ErrBusy) {
+		return err
+	}
+	return &busyError{err}
+}
+
+type busyError struct{ err error }
+
+func (e *busyError) Error() string        { return e.err.Error() }
+func (e *busyError) Unwrap() error        { return e.err }
+func (e *busyError) Is(target error) bool { return target == geo.ErrBusy }

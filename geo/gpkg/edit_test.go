@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"github.com/khorasan/khorasan/geo"
 	"github.com/khorasan/khorasan/geo/geojson"
+	"github.com/khorasan/khorasan/geo/ingest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -20,7 +21,7 @@ import (
 func TestFeatureEdits(t *testing.T) {
 	s := newStore(t)
 	ctx := context.Background()
-	if _, err := importText(t, s, "places", ModeCreate, "p.csv", "id,lat,lon,name,n\na,34,69,Kabul,1\n"); err != nil {
+	if _, err := importText(t, s, "places", ingest.ModeCreate, "p.csv", "id,lat,lon,name,n\na,34,69,Kabul,1\n"); err != nil {
 		t.Fatal(err)
 	}
 	f, schema, err := s.CreateFeature(ctx, "places", geo.Feature{Geometry: orb.Point{62.2, 34.3}, Properties: map[string]any{"name": "Herat", "n": int64(2)}}, "alice")
@@ -79,7 +80,7 @@ func TestFeatureEdits(t *testing.T) {
 func TestConcurrentUpdatesLoseNothing(t *testing.T) {
 	s := newStore(t)
 	ctx := context.Background()
-	if _, err := importText(t, s, "c", ModeCreate, "c.csv", "id,lat,lon,n\nx,1,1,0\n"); err != nil {
+	if _, err := importText(t, s, "c", ingest.ModeCreate, "c.csv", "id,lat,lon,n\nx,1,1,0\n"); err != nil {
 		t.Fatal(err)
 	}
 	var wg sync.WaitGroup
@@ -109,7 +110,7 @@ func TestConcurrentUpdatesLoseNothing(t *testing.T) {
 func TestAttackRulesOnEdits(t *testing.T) {
 	s := newStore(t)
 	ctx := context.Background()
-	if _, err := importText(t, s, "attacks", ModeCreate, "a.csv", acledCSV); err != nil {
+	if _, err := importText(t, s, "attacks", ingest.ModeCreate, "a.csv", acledCSV); err != nil {
 		t.Fatal(err)
 	}
 	base := map[string]any{"date": "2024-01-01", "country": "Afghanistan", "attribution": "claimed", "killed": int64(3)}
@@ -140,7 +141,7 @@ func TestAttackRulesOnEdits(t *testing.T) {
 func TestBackupWhileWriting(t *testing.T) {
 	s := newStore(t)
 	ctx := context.Background()
-	if _, err := importText(t, s, "c", ModeCreate, "c.csv", "id,lat,lon,n\nx,1,1,0\n"); err != nil {
+	if _, err := importText(t, s, "c", ingest.ModeCreate, "c.csv", "id,lat,lon,n\nx,1,1,0\n"); err != nil {
 		t.Fatal(err)
 	}
 	done := make(chan struct{})
@@ -196,5 +197,17 @@ func TestBackupWhileWriting(t *testing.T) {
 func TestIsBusy(t *testing.T) {
 	if !IsBusy(fmt.Errorf("write: %w", sqlite3.Error{Code: sqlite3.ErrBusy})) || IsBusy(errors.New("x")) {
 		t.Error("IsBusy")
+	}
+}
+
+// TestBusyIsErrBusy: the server knows no SQLite; a busy write reaches it
+// as geo.ErrBusy (a 503 with Retry-After), still carrying SQLite's error.
+func TestBusyIsErrBusy(t *testing.T) {
+	err := busy(fmt.Errorf("write: %w", sqlite3.Error{Code: sqlite3.ErrLocked}))
+	if !errors.Is(err, geo.ErrBusy) || !IsBusy(err) {
+		t.Errorf("busy(SQLITE_LOCKED) = %v: not geo.ErrBusy", err)
+	}
+	if other := errors.New("x"); busy(other) != other || busy(nil) != nil {
+		t.Error("busy changed an error that is not SQLite's busy")
 	}
 }

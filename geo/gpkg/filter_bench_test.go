@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"github.com/khorasan/khorasan/geo"
+	"github.com/khorasan/khorasan/geo/ingest"
 	"io"
 	"math"
 	"path/filepath"
@@ -30,8 +31,8 @@ func BenchmarkSpatialFilter(b *testing.B) {
 		fmt.Fprintf(&csv, "p%d,%.5f,%.5f,%d\n", i, 24+float64(i*7919%100_000)/5000, 44+float64(i*104729%100_000)/2778, i%60)
 	}
 	doc := csv.String()
-	src := Source{Name: "points.csv", Open: func() (io.ReadCloser, error) { return io.NopCloser(strings.NewReader(doc)), nil }}
-	if _, err := s.Import(ctx, src, ImportOptions{Layer: geo.LayerInfo{Name: "points"}, Mode: ModeReplace}); err != nil {
+	src := ingest.Source{Name: "points.csv", Open: func() (io.ReadCloser, error) { return io.NopCloser(strings.NewReader(doc)), nil }}
+	if _, err := s.Import(ctx, src, ingest.ImportOptions{Layer: geo.LayerInfo{Name: "points"}, Mode: ingest.ModeReplace}); err != nil {
 		b.Fatal(err)
 	}
 	// A 3,000-vertex circle over most of the points.

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"github.com/khorasan/khorasan/geo"
+	"github.com/khorasan/khorasan/geo/ingest"
 	"io"
 )
 
@@ -17,11 +18,11 @@ func (s *Store) ImportGeoJSON(ctx context.Context, info geo.LayerInfo, data []by
 	if err := CheckLayerName(info.Name); err != nil {
 		return 0, err
 	}
-	src := Source{Name: "input", Format: FormatGeoJSON, Size: int64(len(data)),
+	src := ingest.Source{Name: "input", Format: ingest.FormatGeoJSON, Size: int64(len(data)),
 		Open: func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil }}
-	rep, err := s.Import(ctx, src, ImportOptions{Layer: info, Mode: ModeReplace, MaxErrors: 1, internal: true})
+	rep, err := s.importSource(ctx, src, ingest.ImportOptions{Layer: info, Mode: ingest.ModeReplace, MaxErrors: 1}, true)
 	if err != nil {
-		var re *RejectedError
+		var re *ingest.RejectedError
 		if errors.As(err, &re) && len(re.Report.Errors) > 0 {
 			return 0, &geo.InvalidError{Msg: re.Report.Errors[0].String()}
 		}

@@ -3,6 +3,7 @@ package gpkg
 import (
 	"context"
 	"github.com/khorasan/khorasan/geo"
+	"github.com/khorasan/khorasan/geo/ingest"
 	"testing"
 	"time"
 )
@@ -15,10 +16,10 @@ func TestLayerInfoAcrossModes(t *testing.T) {
 	doc := func(killed string) string {
 		return `{"type":"FeatureCollection","features":[{"type":"Feature","id":"a","geometry":{"type":"Point","coordinates":[69,34]},"properties":{"killed":` + killed + `}}]}`
 	}
-	write := func(mode Mode, info geo.LayerInfo, killed string) geo.Layer {
+	write := func(mode ingest.Mode, info geo.LayerInfo, killed string) geo.Layer {
 		t.Helper()
 		info.Name = "events"
-		if _, err := s.Import(ctx, textSource("e.geojson", doc(killed)), ImportOptions{Layer: info, Mode: mode}); err != nil {
+		if _, err := s.Import(ctx, textSource("e.geojson", doc(killed)), ingest.ImportOptions{Layer: info, Mode: mode}); err != nil {
 			t.Fatalf("%s: %v", mode, err)
 		}
 		l, err := s.Layer(ctx, "events")
@@ -36,25 +37,25 @@ func TestLayerInfoAcrossModes(t *testing.T) {
 		return c
 	}
 
-	l := write(ModeCreate, geo.LayerInfo{Title: "Events 1", Description: "one", Attribution: "credit", Version: "v1", Updated: day}, "1")
+	l := write(ingest.ModeCreate, geo.LayerInfo{Title: "Events 1", Description: "one", Attribution: "credit", Version: "v1", Updated: day}, "1")
 	if l.Title != "Events 1" || l.Version != "v1" || l.Attribution != "credit" || !changed(l).Equal(day) {
 		t.Errorf("a created layer = %q %q %q %q, want its texts, version v1 and the data's day as last change", l.Title, l.Version, l.Attribution, l.Changed)
 	}
-	l = write(ModeUpsert, geo.LayerInfo{}, "2")
+	l = write(ingest.ModeUpsert, geo.LayerInfo{}, "2")
 	if l.Title != "Events 1" || l.Description != "one" || l.Version != "v1" || l.Attribution != "credit" {
 		t.Errorf("an upsert without texts changed them: %+v", l)
 	}
 	if !changed(l).After(day) {
 		t.Errorf("an upsert did not move the last change forward: %s", l.Changed)
 	}
-	l = write(ModeUpsert, geo.LayerInfo{Title: "Events 2", Description: "two", Version: "v2", Updated: day}, "3")
+	l = write(ingest.ModeUpsert, geo.LayerInfo{Title: "Events 2", Description: "two", Version: "v2", Updated: day}, "3")
 	if l.Title != "Events 2" || l.Description != "two" || l.Version != "v2" || l.Attribution != "credit" {
 		t.Errorf("an upsert with texts and a version = %+v, want them applied and the attribution kept", l)
 	}
 	if changed(l).Equal(day) {
 		t.Error("Updated set the last change of a layer that already existed (caches keyed on it would not see the write)")
 	}
-	l = write(ModeReplace, geo.LayerInfo{}, "4")
+	l = write(ingest.ModeReplace, geo.LayerInfo{}, "4")
 	if l.Version != "" || l.Title != "Events 2" || l.Attribution != "credit" {
 		t.Errorf("a replace without a version = %+v, want the version cleared and the texts kept", l)
 	}

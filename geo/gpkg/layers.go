@@ -14,6 +14,11 @@ import (
 
 // Layers lists the feature layers in the order they were first created.
 func (s *Store) Layers(ctx context.Context) ([]geo.Layer, error) {
+	ls, err := s.layers(ctx)
+	return ls, busy(err)
+}
+
+func (s *Store) layers(ctx context.Context) ([]geo.Layer, error) {
 	rows, err := s.reader.QueryContext(ctx,
 		`SELECT table_name FROM gpkg_contents WHERE data_type = 'features' ORDER BY rowid`)
 	if err != nil {
@@ -44,6 +49,11 @@ func (s *Store) Layers(ctx context.Context) ([]geo.Layer, error) {
 
 // Layer describes one layer; ErrNotFound when there is none by that name.
 func (s *Store) Layer(ctx context.Context, name string) (geo.Layer, error) {
+	l, err := s.layer(ctx, name)
+	return l, busy(err)
+}
+
+func (s *Store) layer(ctx context.Context, name string) (geo.Layer, error) {
 	t, err := s.table(ctx, name)
 	if err != nil {
 		return geo.Layer{}, err

@@ -12,10 +12,10 @@ import (
 	"github.com/khorasan/khorasan/geo"
 	"github.com/khorasan/khorasan/geo/csv"
 	"github.com/khorasan/khorasan/geo/geojson"
+	"github.com/khorasan/khorasan/geo/ingest"
 	"github.com/khorasan/khorasan/geo/kml"
 	"hash/maphash"
 	"io"
-	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -36,192 +36,28 @@ import (
 // types are right from the first row to the last (no guessing from a
 // sample and widening later), and a dry run is the whole check.
 
-// Format is an input format.
-type Format string
-
-// Input formats.
-const (
-	FormatGeoJSON Format = "geojson"
-	FormatCSV     Format = "csv"
-	FormatKML     Format = "kml"
-)
-
-// Mode says what an import does with the layer.
-type Mode string
-
-// Import modes.
-const (
-	// ModeCreate makes a new layer; it is refused when the layer exists.
-	ModeCreate Mode = "create"
-	// ModeAppend adds the features; their ids must be new.
-	ModeAppend Mode = "append"
-	// ModeUpsert updates the features whose id the layer has and adds the
-	// others. An update changes the properties the input has and leaves
-	// the others as they were.
-	ModeUpsert Mode = "upsert"
-	// ModeReplace makes the layer exactly the input.
-	ModeReplace Mode = "replace"
-)
-
-// ParseMode reads a mode's name.
-func ParseMode(s string) (Mode, error) {
-	switch m := Mode(strings.ToLower(strings.TrimSpace(s))); m {
-	case ModeCreate, ModeAppend, ModeUpsert, ModeReplace:
-		return m, nil
-	}
-	return "", geo.Invalidf("mode", "%q is not a mode; use create, append, upsert or replace", s)
-}
-
-// ParseFormat reads a format's name ("" stays "": guess).
-func ParseFormat(s string) (Format, error) {
-	switch strings.ToLower(strings.TrimSpace(s)) {
-	case "", "auto":
-		return "", nil
-	case "geojson", "json":
-		return FormatGeoJSON, nil
-	case "csv", "tsv", "txt":
-		return FormatCSV, nil
-	case "kml", "kmz":
-		return FormatKML, nil
-	}
-	return "", geo.Invalidf("format", "%q is not an input format; use geojson, csv or kml", s)
-}
-
-// Source is input to import. Open is called once for each pass.
-type Source struct {
-	// Name names the input in messages (a file name).
-	Name string
-	// Format is "" to guess from Name's extension, then from the first bytes.
-	Format Format
-	Open   func() (io.ReadCloser, error)
-	// Size is the input's length in bytes, for progress; 0 when unknown.
-	Size int64
-	// CSV says how to read a CSV file.
-	CSV csv.Options
-	// IDProperty names the property (or CSV column) that holds each
-	// feature's stable id; "" takes the format's own: GeoJSON "id", the
-	// KML Placemark id, the id column of a recognised CSV export, or a CSV
-	// column named "id".
-	IDProperty string
-}
-
-// FileSource is a file on disk.
-func FileSource(path string) (Source, error) {
-	fi, err := os.Stat(path)
-	if err != nil {
-		return Source{}, err
-	}
-	if fi.IsDir() {
-		return Source{}, fmt.Errorf("%s is a directory", path)
-	}
-	return Source{Name: path, Size: fi.Size(), Open: func() (io.ReadCloser, error) { return os.Open(path) }}, nil
-}
-
-// ImportOptions says what to do with a source.
-type ImportOptions struct {
-	Layer geo.LayerInfo
-	Mode  Mode
-	// DryRun checks and writes in a transaction that is rolled back, so
-	// the report says exactly what would change.
-	DryRun bool
-	// SkipInvalid writes the features that pass and leaves out those
-	// refused (which the report lists); without it one refused feature
-	// stops the import.
-	SkipInvalid bool
-	// Actor is who imports, for the audit log.
-	Actor string
-	// MaxErrors caps the refused features listed in the report (they are
-	// all counted); 0 means 100.
-	MaxErrors int
-	// Progress, when set, is told how far the import is, now and then.
-	Progress func(Progress)
-	// internal skips the layer's rules and the audit log: ImportGeoJSON,
-	// which seeds the default data and builds test layers.
-	internal bool
-}
-
-// Progress is how far an import is.
-type Progress struct {
-	Phase   string // "check" or "write"
-	Bytes   int64  // read so far in this phase
-	Total   int64  // the source's size; 0 when unknown
-	Records int64
-}
-
-// Report says what an import did, or would do.
-type Report struct {
-	Layer   string `json:"layer"`
-	Mode    Mode   `json:"mode"`
-	DryRun  bool   `json:"dryRun"`
-	Format  Format `json:"format"`
-	Profile string `json:"profile,omitempty"`
-	// Created says the layer did not exist.
-	Created    bool         `json:"created"`
-	Read       int64        `json:"read"`
-	Inserted   int64        `json:"inserted"`
-	Updated    int64        `json:"updated"`
-	Unchanged  int64        `json:"unchanged"`
-	Deleted    int64        `json:"deleted"`
-	Rejected   int64        `json:"rejected"`
-	NewColumns []geo.Column `json:"newColumns,omitempty"`
-	Warnings   []string     `json:"warnings,omitempty"`
-	Errors     []RowError   `json:"errors,omitempty"`
-}
-
-// RowError is one refused feature.
-type RowError struct {
-	// Record is the feature's 1-based position in the input.
-	Record int64 `json:"record"`
-	// Line is where it starts in the file (CSV: its row's line).
-	Line   int    `json:"line,omitempty"`
-	ID     string `json:"id,omitempty"`
-	Reason string `json:"reason"`
-}
-
-func (e RowError) String() string {
-	where := fmt.Sprintf("feature %d", e.Record)
-	if e.Line > 0 {
-		where += fmt.Sprintf(" at line %d", e.Line)
-	}
-	if e.ID != "" {
-		where += fmt.Sprintf(" (id %q)", e.ID)
-	}
-	return where + ": " + e.Reason
-}
-
-// RejectedError is an import refused because features were; nothing was
-// written. Its report lists them.
-type RejectedError struct {
-	Report *Report
-}
-
-func (e *RejectedError) Error() string {
-	r := e.Report
-	msg := fmt.Sprintf("%d of %d features refused, nothing written", r.Rejected, r.Read)
-	if len(r.Errors) > 0 {
-		msg += "; first: " + r.Errors[0].String()
-	}
-	return msg
-}
-
-// Unwrap makes it an input error.
-func (e *RejectedError) Unwrap() error { return &geo.InvalidError{Msg: e.Error()} }
-
 // Import reads a source into a layer. A refused feature (unless
 // SkipInvalid), a read error or a cancelled context leaves the file as it
 // was; the report says why. With DryRun nothing is ever written.
-func (s *Store) Import(ctx context.Context, src Source, opt ImportOptions) (*Report, error) {
+func (s *Store) Import(ctx context.Context, src ingest.Source, opt ingest.ImportOptions) (*ingest.Report, error) {
+	rep, err := s.importSource(ctx, src, opt, false)
+	return rep, busy(err)
+}
+
+// importSource is Import; internal skips the layer's rules and the audit
+// log: ImportGeoJSON, which seeds the default data and builds test layers.
+func (s *Store) importSource(ctx context.Context, src ingest.Source, opt ingest.ImportOptions, internal bool) (*ingest.Report, error) {
 	name := opt.Layer.Name
 	if err := CheckLayerName(name); err != nil {
 		return nil, err
 	}
-	if _, err := ParseMode(string(opt.Mode)); err != nil {
+	if _, err := ingest.ParseMode(string(opt.Mode)); err != nil {
 		return nil, err
 	}
 	if opt.MaxErrors <= 0 {
 		opt.MaxErrors = 100
 	}
-	rep := &Report{Layer: name, Mode: opt.Mode, DryRun: opt.DryRun}
+	rep := &ingest.Report{Layer: name, Mode: opt.Mode, DryRun: opt.DryRun}
 	existing, err := loadTable(ctx, s.reader, name) // fresh: the cache may trail another process
 	if errors.Is(err, geo.ErrNotFound) {
 		existing, err = nil, nil
@@ -233,11 +69,11 @@ func (s *Store) Import(ctx context.Context, src Source, opt ImportOptions) (*Rep
 	switch {
 	case existing == nil:
 		rep.Created = true
-	case opt.Mode == ModeCreate:
+	case opt.Mode == ingest.ModeCreate:
 		return nil, &geo.ConflictError{Msg: fmt.Sprintf("layer %q already exists; use mode append, upsert or replace", name)}
-	case opt.Mode == ModeAppend || opt.Mode == ModeUpsert:
+	case opt.Mode == ingest.ModeAppend || opt.Mode == ingest.ModeUpsert:
 		base = existing
-		if opt.Mode == ModeUpsert && !existing.Schema.HasID {
+		if opt.Mode == ingest.ModeUpsert && !existing.Schema.HasID {
 			return nil, geo.Invalidf("mode", "layer %q has no id column, and upsert matches features by id; use append or replace", name)
 		}
 	}
@@ -249,15 +85,15 @@ func (s *Store) Import(ctx context.Context, src Source, opt ImportOptions) (*Rep
 		src.Format = f
 	}
 	rep.Format = src.Format
-	p := &plan{store: s, src: src, opt: opt, rep: rep, base: base, existing: existing, b: newSchemaBuilder()}
-	if !opt.internal {
+	p := &plan{store: s, src: src, opt: opt, rep: rep, base: base, existing: existing, b: newSchemaBuilder(), internal: internal}
+	if !internal {
 		p.rules = rulesFor(name)
 	}
 	if err := p.check(ctx); err != nil {
 		return rep, err
 	}
 	if rep.Rejected > 0 && !opt.SkipInvalid {
-		return rep, &RejectedError{rep}
+		return rep, &ingest.RejectedError{Report: rep}
 	}
 	if err := p.write(ctx); err != nil {
 		return rep, err
@@ -266,14 +102,14 @@ func (s *Store) Import(ctx context.Context, src Source, opt ImportOptions) (*Rep
 }
 
 // sniffFormat guesses from the name, then from the first bytes.
-func sniffFormat(src Source) (Format, error) {
+func sniffFormat(src ingest.Source) (ingest.Format, error) {
 	switch strings.ToLower(filepath.Ext(src.Name)) {
 	case ".geojson", ".json", ".geojsonl":
-		return FormatGeoJSON, nil
+		return ingest.FormatGeoJSON, nil
 	case ".csv", ".tsv", ".txt":
-		return FormatCSV, nil
+		return ingest.FormatCSV, nil
 	case ".kml", ".kmz":
-		return FormatKML, nil
+		return ingest.FormatKML, nil
 	}
 	rc, err := src.Open()
 	if err != nil {
@@ -285,19 +121,20 @@ func sniffFormat(src Source) (Format, error) {
 	head = bytes.TrimLeft(bytes.TrimPrefix(head[:n], []byte("\xEF\xBB\xBF")), " \t\r\n")
 	switch {
 	case bytes.HasPrefix(head, []byte("{")):
-		return FormatGeoJSON, nil
+		return ingest.FormatGeoJSON, nil
 	case bytes.HasPrefix(head, []byte("<")), bytes.HasPrefix(head, []byte("PK\x03\x04")):
-		return FormatKML, nil
+		return ingest.FormatKML, nil
 	}
-	return FormatCSV, nil
+	return ingest.FormatCSV, nil
 }
 
 // plan is an import between its passes.
 type plan struct {
 	store    *Store
-	src      Source
-	opt      ImportOptions
-	rep      *Report
+	internal bool // see importSource
+	src      ingest.Source
+	opt      ingest.ImportOptions
+	rep      *ingest.Report
 	rules    *layerRules
 	base     *table // the layer kept and written into; nil for a new one
 	existing *table // the layer before, when there was one
@@ -328,13 +165,13 @@ func (p *plan) openReader(count *atomic.Int64) (geo.RecordReader, io.Closer, err
 	cr := &countingReader{r: rc, n: count}
 	var fr geo.RecordReader
 	switch p.src.Format {
-	case FormatGeoJSON:
+	case ingest.FormatGeoJSON:
 		fr = geojson.NewReader(cr)
-	case FormatCSV:
+	case ingest.FormatCSV:
 		var prof string
 		fr, prof, err = csv.NewReader(cr, p.src.CSV)
 		p.rep.Profile = prof
-	case FormatKML:
+	case ingest.FormatKML:
 		fr, err = kml.NewReader(cr, rc)
 	default:
 		err = geo.Invalidf("format", "unknown format %q", p.src.Format)
@@ -371,7 +208,7 @@ func (p *plan) each(ctx context.Context, phase string, fn func(idx int64, rec ge
 		if err == io.EOF {
 			p.order = fr.Properties()
 			if p.opt.Progress != nil {
-				p.opt.Progress(Progress{Phase: phase, Bytes: count.Load(), Total: p.src.Size, Records: idx})
+				p.opt.Progress(ingest.Progress{Phase: phase, Bytes: count.Load(), Total: p.src.Size, Records: idx})
 			}
 			return nil
 		}
@@ -384,7 +221,7 @@ func (p *plan) each(ctx context.Context, phase string, fn func(idx int64, rec ge
 			}
 			if p.opt.Progress != nil && time.Since(last) > 100*time.Millisecond {
 				last = time.Now()
-				p.opt.Progress(Progress{Phase: phase, Bytes: count.Load(), Total: p.src.Size, Records: idx})
+				p.opt.Progress(ingest.Progress{Phase: phase, Bytes: count.Load(), Total: p.src.Size, Records: idx})
 			}
 		}
 		if idx >= 1<<32-1 {
@@ -433,7 +270,7 @@ func (p *plan) prepare(rec geo.Record, full bool) (geo.Feature, string) {
 		}
 	}
 	if p.rules != nil {
-		if reason := p.rules.check(f, p.opt.Mode == ModeUpsert); reason != "" {
+		if reason := p.rules.check(f, p.opt.Mode == ingest.ModeUpsert); reason != "" {
 			return f, reason
 		}
 	}
@@ -449,7 +286,7 @@ func (p *plan) prepare(rec geo.Record, full bool) (geo.Feature, string) {
 				}
 			}
 		}
-		if p.opt.Mode == ModeUpsert && f.ID == "" {
+		if p.opt.Mode == ingest.ModeUpsert && f.ID == "" {
 			return f, "no id: upsert matches features by id"
 		}
 	}
@@ -546,7 +383,7 @@ func (p *plan) reject(idx int64, line int, id, reason string) {
 	p.rep.Rejected++
 	p.rejected[idx] = true
 	if len(p.rep.Errors) < p.opt.MaxErrors {
-		p.rep.Errors = append(p.rep.Errors, RowError{Record: idx + 1, Line: line, ID: id, Reason: reason})
+		p.rep.Errors = append(p.rep.Errors, ingest.RowError{Record: idx + 1, Line: line, ID: id, Reason: reason})
 	}
 }
 
@@ -579,7 +416,7 @@ func (p *plan) findDuplicates(ctx context.Context) error {
 		line   int
 	}
 	seen := map[string]first{}
-	var dups []RowError
+	var dups []ingest.RowError
 	err := p.each(ctx, "check", func(idx int64, rec geo.Record) error {
 		if !suspects[idx] {
 			return nil
@@ -590,7 +427,7 @@ func (p *plan) findDuplicates(ctx context.Context) error {
 			if prev.line > 0 {
 				where = fmt.Sprintf("line %d", prev.line)
 			}
-			dups = append(dups, RowError{Record: idx + 1, Line: rec.Line, ID: f.ID, Reason: fmt.Sprintf("duplicate id %q (also at %s)", f.ID, where)})
+			dups = append(dups, ingest.RowError{Record: idx + 1, Line: rec.Line, ID: f.ID, Reason: fmt.Sprintf("duplicate id %q (also at %s)", f.ID, where)})
 			return nil
 		}
 		seen[f.ID] = first{idx, rec.Line}
@@ -602,7 +439,7 @@ func (p *plan) findDuplicates(ctx context.Context) error {
 	for _, d := range dups {
 		p.reject(d.Record-1, d.Line, d.ID, d.Reason)
 	}
-	slices.SortFunc(p.rep.Errors, func(a, b RowError) int { return int(a.Record - b.Record) })
+	slices.SortFunc(p.rep.Errors, func(a, b ingest.RowError) int { return int(a.Record - b.Record) })
 	return nil
 }
 
@@ -720,7 +557,7 @@ func (p *plan) write(ctx context.Context) error {
 	}
 	exists := n > 0
 	switch {
-	case p.opt.Mode == ModeCreate && exists, p.base == nil && p.existing == nil && exists && p.opt.Mode != ModeReplace:
+	case p.opt.Mode == ingest.ModeCreate && exists, p.base == nil && p.existing == nil && exists && p.opt.Mode != ingest.ModeReplace:
 		return &geo.ConflictError{Msg: fmt.Sprintf("layer %q was made while the input was being checked; run the import again", name)}
 	case p.base != nil && !exists:
 		return &geo.ConflictError{Msg: fmt.Sprintf("layer %q was removed while the input was being checked", name)}
@@ -732,7 +569,7 @@ func (p *plan) write(ctx context.Context) error {
 		if !sameSchema(cur, p.base) {
 			return &geo.ConflictError{Msg: fmt.Sprintf("the columns of layer %q changed while the input was being checked; run the import again", name)}
 		}
-	case exists && p.opt.Mode == ModeReplace:
+	case exists && p.opt.Mode == ingest.ModeReplace:
 		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM `+quote(name)).Scan(&p.rep.Deleted); err != nil {
 			return err
 		}
@@ -758,7 +595,7 @@ func (p *plan) write(ctx context.Context) error {
 	defer func() { restoreCache() }() // before the deferred rollback
 	if bulk {
 		info := p.opt.Layer
-		if p.existing != nil && !p.opt.internal {
+		if p.existing != nil && !p.internal {
 			if info.Title == "" && p.existing.Title != p.existing.Name {
 				info.Title = p.existing.Title
 			}
@@ -801,7 +638,7 @@ func (p *plan) write(ctx context.Context) error {
 		}
 	}
 
-	w, err := newRowWriter(ctx, tx, t, p.opt.Mode == ModeUpsert)
+	w, err := newRowWriter(ctx, tx, t, p.opt.Mode == ingest.ModeUpsert)
 	if err != nil {
 		return err
 	}
@@ -818,7 +655,7 @@ func (p *plan) write(ctx context.Context) error {
 		cells = make([]rtreeCell, 0, p.rep.Read-p.rep.Rejected) // known from the first pass
 	}
 	var bounds *orb.Bound
-	fullRules := p.rules != nil && p.opt.Mode == ModeUpsert
+	fullRules := p.rules != nil && p.opt.Mode == ingest.ModeUpsert
 	err = p.each(ctx, "write", func(idx int64, rec geo.Record) error {
 		if p.rejected[idx] {
 			return nil
@@ -827,7 +664,7 @@ func (p *plan) write(ctx context.Context) error {
 		if reason != "" {
 			return geo.Invalidf(fmt.Sprintf("line %d", rec.Line), "%s (the input changed between the two reads?)", reason)
 		}
-		where := RowError{Record: idx + 1, Line: rec.Line, ID: f.ID}
+		where := ingest.RowError{Record: idx + 1, Line: rec.Line, ID: f.ID}
 		if !p.hasIDs {
 			f.ID = ""
 		} else if f.ID == "" {
@@ -836,7 +673,7 @@ func (p *plan) write(ctx context.Context) error {
 		f.Geometry = promote(f.Geometry, t.Schema.GeometryType)
 		var fid int64
 		var old *geo.Feature
-		if p.opt.Mode == ModeUpsert {
+		if p.opt.Mode == ingest.ModeUpsert {
 			if old, fid, err = w.lookup(ctx, f.ID); err != nil {
 				return err
 			}
@@ -850,7 +687,7 @@ func (p *plan) write(ctx context.Context) error {
 			}
 			if fid, err = w.insert(ctx, f); err != nil {
 				if strings.Contains(err.Error(), "UNIQUE constraint failed") {
-					if p.opt.Mode == ModeAppend {
+					if p.opt.Mode == ingest.ModeAppend {
 						where.Reason = fmt.Sprintf("id %q is already in layer %q; use mode upsert to update it", f.ID, name)
 					} else {
 						where.Reason = fmt.Sprintf("duplicate id %q", f.ID)
@@ -930,7 +767,7 @@ func (p *plan) write(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if !p.opt.internal {
+	if !p.internal {
 		if err := writeAudit(ctx, tx, auditEntry{Actor: p.opt.Actor, Action: "import", Layer: name, New: summary}); err != nil {
 			return err
 		}

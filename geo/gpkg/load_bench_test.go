@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"github.com/khorasan/khorasan/geo"
+	"github.com/khorasan/khorasan/geo/ingest"
 	"io"
 	"path/filepath"
 	"strings"
@@ -33,11 +34,11 @@ func BenchmarkImport(b *testing.B) {
 				b.Fatal(err)
 			}
 			defer s.Close()
-			src := Source{Name: "points." + name, Open: func() (io.ReadCloser, error) { return io.NopCloser(strings.NewReader(doc)), nil }}
+			src := ingest.Source{Name: "points." + name, Open: func() (io.ReadCloser, error) { return io.NopCloser(strings.NewReader(doc)), nil }}
 			b.ReportAllocs()
 			b.SetBytes(int64(len(doc)))
 			for b.Loop() {
-				if _, err := s.Import(context.Background(), src, ImportOptions{Layer: geo.LayerInfo{Name: "points"}, Mode: ModeReplace}); err != nil {
+				if _, err := s.Import(context.Background(), src, ingest.ImportOptions{Layer: geo.LayerInfo{Name: "points"}, Mode: ingest.ModeReplace}); err != nil {
 					b.Fatal(err)
 				}
 			}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"github.com/khorasan/khorasan/geo"
 	"github.com/khorasan/khorasan/geo/csv"
+	"github.com/khorasan/khorasan/geo/ingest"
 	"io"
 	"math/rand/v2"
 	"path/filepath"
@@ -16,16 +17,16 @@ import (
 	"github.com/paulmach/orb"
 )
 
-func textSource(name, text string) Source {
-	return Source{Name: name, Size: int64(len(text)), Open: func() (io.ReadCloser, error) {
+func textSource(name, text string) ingest.Source {
+	return ingest.Source{Name: name, Size: int64(len(text)), Open: func() (io.ReadCloser, error) {
 		return io.NopCloser(strings.NewReader(text)), nil
 	}}
 }
 
-func importText(t *testing.T, s *Store, layer string, mode Mode, name, text string, opts ...func(*ImportOptions, *Source)) (*Report, error) {
+func importText(t *testing.T, s *Store, layer string, mode ingest.Mode, name, text string, opts ...func(*ingest.ImportOptions, *ingest.Source)) (*ingest.Report, error) {
 	t.Helper()
 	src := textSource(name, text)
-	opt := ImportOptions{Layer: geo.LayerInfo{Name: layer}, Mode: mode, Actor: "test"}
+	opt := ingest.ImportOptions{Layer: geo.LayerInfo{Name: layer}, Mode: mode, Actor: "test"}
 	for _, o := range opts {
 		o(&opt, &src)
 	}
@@ -121,7 +122,7 @@ func TestImportRecognisesExports(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			// Into the attacks layer, whose rules they must pass.
-			rep, err := importText(t, s, "attacks", ModeReplace, "export.csv", c.file)
+			rep, err := importText(t, s, "attacks", ingest.ModeReplace, "export.csv", c.file)
 			if err != nil {
 				t.Fatalf("%v\n%+v", err, rep)
 			}
@@ -143,24 +144,24 @@ func TestImportModes(t *testing.T) {
 	s := newStore(t)
 	ctx := context.Background()
 	csv1 := "id,lat,lon,name,count\na,34,69,Kabul,1\nb,34.3,62.2,Herat,2\n"
-	rep, err := importText(t, s, "places", ModeCreate, "p.csv", csv1)
+	rep, err := importText(t, s, "places", ingest.ModeCreate, "p.csv", csv1)
 	if err != nil || rep.Inserted != 2 || !rep.Created {
 		t.Fatalf("create: %+v %v", rep, err)
 	}
 	l1, _ := s.Layer(ctx, "places")
-	if _, err := importText(t, s, "places", ModeCreate, "p.csv", csv1); !errors.Is(err, geo.ErrConflict) {
+	if _, err := importText(t, s, "places", ingest.ModeCreate, "p.csv", csv1); !errors.Is(err, geo.ErrConflict) {
 		t.Errorf("create over a layer: %v", err)
 	}
 	// append: new ids only, a new column comes with them.
-	rep, err = importText(t, s, "places", ModeAppend, "p.csv", "id,lat,lon,name,count,note\nc,36.7,67.1,Mazar,3,north\n")
+	rep, err = importText(t, s, "places", ingest.ModeAppend, "p.csv", "id,lat,lon,name,count,note\nc,36.7,67.1,Mazar,3,north\n")
 	if err != nil || rep.Inserted != 1 || len(rep.NewColumns) != 1 || rep.NewColumns[0] != (geo.Column{Name: "note", Type: geo.Text}) {
 		t.Fatalf("append: %+v %v", rep, err)
 	}
-	if _, err := importText(t, s, "places", ModeAppend, "p.csv", "id,lat,lon\na,1,1\n"); err == nil || !strings.Contains(err.Error(), "use mode upsert") {
+	if _, err := importText(t, s, "places", ingest.ModeAppend, "p.csv", "id,lat,lon\na,1,1\n"); err == nil || !strings.Contains(err.Error(), "use mode upsert") {
 		t.Errorf("append of an existing id: %v", err)
 	}
 	// upsert: a changes, b is the same, d is new; columns the input lacks are kept.
-	rep, err = importText(t, s, "places", ModeUpsert, "p.csv", "id,lat,lon,count\na,34,69,10\nb,34.3,62.2,2\nd,31.6,65.7,4\n")
+	rep, err = importText(t, s, "places", ingest.ModeUpsert, "p.csv", "id,lat,lon,count\na,34,69,10\nb,34.3,62.2,2\nd,31.6,65.7,4\n")
 	if err != nil || rep.Inserted != 1 || rep.Updated != 1 || rep.Unchanged != 1 {
 		t.Fatalf("upsert: %+v %v", rep, err)
 	}
@@ -172,7 +173,7 @@ func TestImportModes(t *testing.T) {
 		t.Errorf("%d features", len(fs))
 	}
 	// dry run: the report, and nothing written.
-	rep, err = importText(t, s, "places", ModeReplace, "p.csv", csv1, func(o *ImportOptions, _ *Source) { o.DryRun = true })
+	rep, err = importText(t, s, "places", ingest.ModeReplace, "p.csv", csv1, func(o *ingest.ImportOptions, _ *ingest.Source) { o.DryRun = true })
 	if err != nil || rep.Deleted != 4 || rep.Inserted != 2 {
 		t.Errorf("dry run: %+v %v", rep, err)
 	}
@@ -202,7 +203,7 @@ func TestImportModes(t *testing.T) {
 		t.Errorf("update entry: old %s new %s", h[1].Old, h[1].New)
 	}
 	// replace
-	rep, err = importText(t, s, "places", ModeReplace, "p.csv", csv1)
+	rep, err = importText(t, s, "places", ingest.ModeReplace, "p.csv", csv1)
 	if err != nil || rep.Deleted != 4 || rep.Inserted != 2 {
 		t.Errorf("replace: %+v %v", rep, err)
 	}
@@ -222,7 +223,7 @@ func TestImportModes(t *testing.T) {
 func TestImportRefusesReservedNames(t *testing.T) {
 	s := newStore(t)
 	csv := "id,lat,lon,name\na,34,69,Kabul\n"
-	if _, err := importText(t, s, "places", ModeCreate, "p.csv", csv); err != nil {
+	if _, err := importText(t, s, "places", ingest.ModeCreate, "p.csv", csv); err != nil {
 		t.Fatal(err)
 	}
 	before, err := s.History(context.Background(), geo.HistoryQuery{})
@@ -230,9 +231,9 @@ func TestImportRefusesReservedNames(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, name := range []string{"khorasan_audit", "KHORASAN_AUDIT", "khorasan_audit_feature", "khorasan_other", "gpkg_contents", "gpkg_metadata", "rtree_places_geom", "sqlite_sequence", "Sqlite_stat1"} {
-		for _, mode := range []Mode{ModeCreate, ModeAppend, ModeUpsert, ModeReplace} {
+		for _, mode := range []ingest.Mode{ingest.ModeCreate, ingest.ModeAppend, ingest.ModeUpsert, ingest.ModeReplace} {
 			for _, dry := range []bool{false, true} {
-				_, err := importText(t, s, name, mode, "p.csv", csv, func(o *ImportOptions, _ *Source) { o.DryRun = dry })
+				_, err := importText(t, s, name, mode, "p.csv", csv, func(o *ingest.ImportOptions, _ *ingest.Source) { o.DryRun = dry })
 				var inv *geo.InvalidError
 				if !errors.As(err, &inv) || inv.Where != "layer name" || !strings.Contains(err.Error(), "reserved") || !strings.Contains(err.Error(), name) {
 					t.Errorf("%s, %s, dry run %v: %v, want an InvalidError naming the layer as reserved", name, mode, dry, err)
@@ -247,7 +248,7 @@ func TestImportRefusesReservedNames(t *testing.T) {
 	integrityCheck(t, s)
 	// Names that only look alike are layers like any other.
 	for _, name := range []string{"khorasan", "khorasanaudit", "my_khorasan_audit", "gpkg"} {
-		if _, err := importText(t, s, name, ModeCreate, "p.csv", csv); err != nil {
+		if _, err := importText(t, s, name, ingest.ModeCreate, "p.csv", csv); err != nil {
 			t.Errorf("%s: %v", name, err)
 		}
 	}
@@ -256,7 +257,7 @@ func TestImportRefusesReservedNames(t *testing.T) {
 // One refused row refuses the file, and the report names every one.
 func TestImportIsAllOrNothing(t *testing.T) {
 	s := newStore(t)
-	if _, err := importText(t, s, "attacks", ModeCreate, "a.csv", acledCSV); err != nil {
+	if _, err := importText(t, s, "attacks", ingest.ModeCreate, "a.csv", acledCSV); err != nil {
 		t.Fatal(err)
 	}
 	before := allFeatures(t, s, "attacks")
@@ -268,8 +269,8 @@ func TestImportIsAllOrNothing(t *testing.T) {
 		"AFG1001,2023-03-04,2023,Battles,Armed clash,X,,Afghanistan,Kabul,Kabul,34.5,69.2,1,,,1\n" +
 		"AFG1007,2023-03-05,2023,Battles,Armed clash,X,,Afghanistan,Kabul,Kabul,,,1,,,1\n" +
 		"AFG1008,2023-03-05,2023\n"
-	rep, err := importText(t, s, "attacks", ModeUpsert, "a.csv", bad)
-	var re *RejectedError
+	rep, err := importText(t, s, "attacks", ingest.ModeUpsert, "a.csv", bad)
+	var re *ingest.RejectedError
 	if !errors.As(err, &re) || !geo.IsInvalid(err) {
 		t.Fatalf("err = %v", err)
 	}
@@ -294,7 +295,7 @@ func TestImportIsAllOrNothing(t *testing.T) {
 		t.Errorf("%d features after a refused import, %d before", len(after), len(before))
 	}
 	// With SkipInvalid the rest lands, and the report still lists them.
-	rep, err = importText(t, s, "attacks", ModeUpsert, "a.csv", bad, func(o *ImportOptions, _ *Source) { o.SkipInvalid = true })
+	rep, err = importText(t, s, "attacks", ingest.ModeUpsert, "a.csv", bad, func(o *ingest.ImportOptions, _ *ingest.Source) { o.SkipInvalid = true })
 	if err != nil || rep.Rejected != int64(len(want)) || rep.Unchanged != 2 || rep.Inserted != 0 {
 		t.Errorf("skip invalid: %+v %v", rep, err)
 	}
@@ -307,7 +308,7 @@ func TestImportGenericCSV(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rep, err := importText(t, s, "sheet", ModeCreate, "s.csv", file, func(o *ImportOptions, src *Source) {
+	rep, err := importText(t, s, "sheet", ingest.ModeCreate, "s.csv", file, func(o *ingest.ImportOptions, src *ingest.Source) {
 		src.CSV = csv.Options{Columns: cm, DateOrder: "dmy"}
 	})
 	if err != nil {
@@ -328,12 +329,12 @@ func TestImportGenericCSV(t *testing.T) {
 		t.Error("unmapped column kept without *")
 	}
 	// Without an order, 02/03/2021 is ambiguous.
-	_, err = importText(t, s, "sheet2", ModeCreate, "s.csv", file, func(o *ImportOptions, src *Source) { src.CSV = csv.Options{Columns: cm} })
+	_, err = importText(t, s, "sheet2", ingest.ModeCreate, "s.csv", file, func(o *ingest.ImportOptions, src *ingest.Source) { src.CSV = csv.Options{Columns: cm} })
 	if err == nil || !strings.Contains(err.Error(), "ambiguous") {
 		t.Errorf("ambiguous dates: %v", err)
 	}
 	// A plain file keeps every column, typed by its values.
-	if _, err := importText(t, s, "plain", ModeCreate, "p.csv", "id,latitude,longitude,n,x,d\na,1,2,3,1.5,2020-01-01\nb,3,4,5,,2020-01-02\n"); err != nil {
+	if _, err := importText(t, s, "plain", ingest.ModeCreate, "p.csv", "id,latitude,longitude,n,x,d\na,1,2,3,1.5,2020-01-01\nb,3,4,5,,2020-01-02\n"); err != nil {
 		t.Fatal(err)
 	}
 	l, _ := s.Layer(context.Background(), "plain")
@@ -359,7 +360,7 @@ func TestImportKML(t *testing.T) {
 <Placemark id="p2"><name>Area</name><ExtendedData><SchemaData><SimpleData name="killed">7</SimpleData></SchemaData></ExtendedData>
 <Polygon><outerBoundaryIs><LinearRing><coordinates>60,30 61,30 61,31 60,31</coordinates></LinearRing></outerBoundaryIs></Polygon></Placemark>
 </Folder></Document></kml>`
-	rep, err := importText(t, s, "k", ModeCreate, "k.kml", kml)
+	rep, err := importText(t, s, "k", ingest.ModeCreate, "k.kml", kml)
 	if err != nil {
 		t.Fatalf("%v %+v", err, rep)
 	}
@@ -382,7 +383,7 @@ func TestImportRefusesBadInput(t *testing.T) {
 	garbage[0] = 0xff
 	cases := []struct {
 		name, file, content string
-		format              Format
+		format              ingest.Format
 		want                string
 	}{
 		{"garbage as CSV", "g.csv", string(garbage), "", "NUL bytes"},
@@ -402,7 +403,7 @@ func TestImportRefusesBadInput(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			_, err := importText(t, s, "bad", ModeCreate, c.file, c.content)
+			_, err := importText(t, s, "bad", ingest.ModeCreate, c.file, c.content)
 			if err == nil {
 				t.Fatal("accepted")
 			}
@@ -427,7 +428,7 @@ func TestImportRefusesUnknownDateOrder(t *testing.T) {
 	s := newStore(t)
 	for _, order := range []string{"ymd", "DMY ", "x"} {
 		t.Run(order, func(t *testing.T) {
-			_, err := importText(t, s, "orders", ModeCreate, "o.csv", "id,lat,lon,date\na,1,2,02/01/2006\n", func(_ *ImportOptions, src *Source) {
+			_, err := importText(t, s, "orders", ingest.ModeCreate, "o.csv", "id,lat,lon,date\na,1,2,02/01/2006\n", func(_ *ingest.ImportOptions, src *ingest.Source) {
 				src.CSV.DateOrder = order
 			})
 			if !geo.IsInvalid(err) || !strings.Contains(err.Error(), "date-order") {
@@ -436,7 +437,7 @@ func TestImportRefusesUnknownDateOrder(t *testing.T) {
 		})
 	}
 	for _, order := range []string{"dmy", "MDY", ""} {
-		if _, err := importText(t, s, "orders_"+strings.ToLower(order), ModeCreate, "o.csv", "id,lat,lon,date\na,1,2,2006-01-02\n", func(_ *ImportOptions, src *Source) {
+		if _, err := importText(t, s, "orders_"+strings.ToLower(order), ingest.ModeCreate, "o.csv", "id,lat,lon,date\na,1,2,2006-01-02\n", func(_ *ingest.ImportOptions, src *ingest.Source) {
 			src.CSV.DateOrder = order
 		}); err != nil {
 			t.Errorf("date order %q: %v", order, err)
@@ -452,13 +453,13 @@ func TestImportStreams(t *testing.T) {
 	s := newStore(t)
 	const n = 100_000
 	head := `{"type":"FeatureCollection","features":[`
-	src := Source{Name: "big.geojson", Open: func() (io.ReadCloser, error) {
+	src := ingest.Source{Name: "big.geojson", Open: func() (io.ReadCloser, error) {
 		return io.NopCloser(io.MultiReader(strings.NewReader(head+`{"type":"Feature","geometry":{"type":"Point","coordinates":[69.1,34.5]},"properties":{"k":1}}`),
 			&repeatReader{unit: []byte(`,{"type":"Feature","geometry":{"type":"Point","coordinates":[69.1,34.5]},"properties":{"k":2,"note":"a note of some length to make the file bigger"}}`), n: n - 1},
 			strings.NewReader("]}"))), nil
 	}}
 	start := time.Now()
-	rep, err := s.Import(context.Background(), src, ImportOptions{Layer: geo.LayerInfo{Name: "big"}, Mode: ModeCreate})
+	rep, err := s.Import(context.Background(), src, ingest.ImportOptions{Layer: geo.LayerInfo{Name: "big"}, Mode: ingest.ModeCreate})
 	if err != nil || rep.Inserted != n {
 		t.Fatalf("%+v %v", rep, err)
 	}

@@ -303,6 +303,10 @@ func (e *staleQuery) Unwrap() error { return e.err }
 // once more. Only refusals at prepare time are retried, so no feature is
 // ever delivered twice.
 func (s *Store) withTable(ctx context.Context, layer string, op func(*table) error) error {
+	return busy(s.withFreshTable(ctx, layer, op))
+}
+
+func (s *Store) withFreshTable(ctx context.Context, layer string, op func(*table) error) error {
 	t, err := s.table(ctx, layer)
 	if err != nil {
 		return err

@@ -1,5 +1,5 @@
-// Package gpkg is the GeoPackage store (SQLite through go-sqlite3) with, for
-// now, the formats and the import pipeline; it imports geo and geo/cql2.
+// Package gpkg is the GeoPackage store (SQLite through go-sqlite3), with the
+// import pipeline's passes for now; it imports geo, geo/cql2, geo/ingest and the formats.
 package gpkg
 
 import (
