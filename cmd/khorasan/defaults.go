@@ -22,7 +22,7 @@ import (
 // The default data changes between releases (data/, made by make data). A
 // database made from an older release keeps its layers: serve says in its
 // log which are behind, and importing the new file in mode upsert brings
-// one up to date (see README, "Updating the default data").
+// one up to date (see docs/MANUAL.md, "Updating the default data").
 //
 // Each seeded layer records a version of its default data: the hash of its
 // manifest entry and its file. A layer whose version is the embedded one's

@@ -16,16 +16,26 @@ import (
 	"github.com/paulmach/orb/planar"
 )
 
-// TestReadmeFiguresMatchTheData: the figures the README gives of the
-// default data (counts, dates, titles, the example answers of the API)
-// are computed here from the embedded data, so a data update that forgets
-// the README fails.
+// TestReadmeFiguresMatchTheData: the figures the README and the documents
+// under docs/ give of the default data (counts, dates, titles, the example
+// answers of the API) are computed here from the embedded data, so a data
+// update that forgets a document fails. Each figure is looked for in the
+// document that holds it, so a wrong copy is not hidden by a right one
+// elsewhere.
 func TestReadmeFiguresMatchTheData(t *testing.T) {
-	raw, err := os.ReadFile("../../README.md")
-	if err != nil {
-		t.Fatal(err)
+	const (
+		readmeMD = "README.md"
+		manualMD = "docs/MANUAL.md"
+		apiMD    = "docs/API.md"
+	)
+	docs := map[string]string{}
+	for _, name := range []string{readmeMD, manualMD, apiMD, "docs/DEVELOPING.md", "docs/ARCHITECTURE.md"} {
+		raw, err := os.ReadFile("../../" + name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		docs[name] = string(raw)
 	}
-	readme := string(raw)
 	read := func(name string) *geojson.FeatureCollection {
 		b, err := fs.ReadFile(data.FS, name)
 		if err != nil {
@@ -101,40 +111,46 @@ func TestReadmeFiguresMatchTheData(t *testing.T) {
 	attribution, precision := by("attribution"), by("precision")
 	n := len(attacks.Features)
 
-	want := []string{
-		fmt.Sprintf("cities, and %d sites of ISIS-K attacks", n),
-		fmt.Sprintf(`{"numberMatched":%d,"numberReturned":5,`, n),
-		fmt.Sprintf("Feature Count: %d\nExtent:", n),
-		fmt.Sprintf("Geometry: Point\nFeature Count: %d\n", n),
-		fmt.Sprintf(`khorasan_layer_features{layer="attacks"} %d`, n),
-		fmt.Sprintf(`khorasan_layer_features{layer="cities"} %d`, len(cities.Features)),
-		fmt.Sprintf(`"interval": [["%s", "%s"]]`, first, last),
-		fmt.Sprintf("| `attacks` | %d points | attacks claimed by, attributed to, or disputed as the work of ISIS-K, %s to %s: %s |", n, first, last, strings.Join(perCountry, ", ")),
-		fmt.Sprintf("(%d distinct URLs in all)", len(urls)),
-		fmt.Sprintf("| `cities` | %d points | %d anchor cities of historical Khorasan (with their historical role), plus %d cities named by the attacks |", len(cities.Features), anchors, len(cities.Features)-anchors),
-		fmt.Sprintf("Of the\n  %d attacks, %d fall inside the main outline.", n, inside),
-		fmt.Sprintf(`{"numberMatched":%d,"numberReturned":3,`, kabul),
-		fmt.Sprintf("kabul_attacks | grep Count\nFeature Count: %d\n", kabul),
-		fmt.Sprintf(`{"numberMatched":%d,"first":"2021-`, in2021),
-		fmt.Sprintf("datetime=2024-01-01/..' | jq .numberMatched\n%d\n", since2024),
-		fmt.Sprintf(`{"numberMatched":%d,"top":`, claimed50),
-		fmt.Sprintf("`claimed` (%d attacks), `attributed` (%d, no claim) or\n  `disputed` (%d).", attribution["claimed"], attribution["attributed"], attribution["disputed"]),
-		fmt.Sprintf("`site` (%d attacks),\n  `neighbourhood` (%d), `city` (%d, the city centre) or `district` (%d,", precision["site"], precision["neighbourhood"], precision["city"], precision["district"]),
+	want := []struct{ doc, text string }{
+		{readmeMD, fmt.Sprintf("cities, and %d sites of ISIS-K attacks", n)},
+		{readmeMD, fmt.Sprintf(`{"numberMatched":%d,"first":"2021-`, in2021)},
+		{readmeMD, fmt.Sprintf(`{"numberMatched":%d,"top":`, claimed50)},
+		{apiMD, fmt.Sprintf(`{"numberMatched":%d,"numberReturned":5,`, n)},
+		{apiMD, fmt.Sprintf("Geometry: Point\nFeature Count: %d\n", n)},
+		{apiMD, fmt.Sprintf(`khorasan_layer_features{layer="attacks"} %d`, n)},
+		{apiMD, fmt.Sprintf(`khorasan_layer_features{layer="cities"} %d`, len(cities.Features))},
+		{apiMD, fmt.Sprintf(`"interval": [["%s", "%s"]]`, first, last)},
+		{apiMD, fmt.Sprintf(`{"numberMatched":%d,"numberReturned":3,`, kabul)},
+		{apiMD, fmt.Sprintf("kabul_attacks | grep Count\nFeature Count: %d\n", kabul)},
+		{apiMD, fmt.Sprintf(`{"numberMatched":%d,"first":"2021-`, in2021)},
+		{apiMD, fmt.Sprintf("datetime=2024-01-01/..' | jq .numberMatched\n%d\n", since2024)},
+		{apiMD, fmt.Sprintf(`{"numberMatched":%d,"top":`, claimed50)},
+		{manualMD, fmt.Sprintf("Feature Count: %d\nExtent:", n)},
+		{manualMD, fmt.Sprintf("| `attacks` | %d points | attacks claimed by, attributed to, or disputed as the work of ISIS-K, %s to %s: %s |", n, first, last, strings.Join(perCountry, ", "))},
+		{manualMD, fmt.Sprintf("(%d distinct URLs in all)", len(urls))},
+		{manualMD, fmt.Sprintf("| `cities` | %d points | %d anchor cities of historical Khorasan (with their historical role), plus %d cities named by the attacks |", len(cities.Features), anchors, len(cities.Features)-anchors)},
+		{manualMD, fmt.Sprintf("Of the\n  %d attacks, %d fall inside the main outline.", n, inside)},
+		{manualMD, fmt.Sprintf("`claimed` (%d attacks), `attributed` (%d, no claim) or\n  `disputed` (%d).", attribution["claimed"], attribution["attributed"], attribution["disputed"])},
+		{manualMD, fmt.Sprintf("`site` (%d attacks),\n  `neighbourhood` (%d), `city` (%d, the city centre) or `district` (%d,", precision["site"], precision["neighbourhood"], precision["city"], precision["district"])},
 	}
 	for _, w := range want {
-		if !strings.Contains(readme, w) {
-			t.Errorf("README.md does not say, as the data does:\n%s", w)
+		if !strings.Contains(docs[w.doc], w.text) {
+			t.Errorf("%s does not say, as the data does:\n%s", w.doc, w.text)
 		}
 	}
-	// Every title of the attacks layer the README shows is the data's.
-	for _, m := range regexp.MustCompile(`ISIS-K attacks \d{4}–\d{4}`).FindAllString(readme, -1) {
-		if m != title["attacks"] {
-			t.Errorf("README.md says %q, the layer's title is %q", m, title["attacks"])
+	// Every title of the attacks layer a document shows is the data's.
+	for name, doc := range docs {
+		for _, m := range regexp.MustCompile(`ISIS-K attacks \d{4}–\d{4}`).FindAllString(doc, -1) {
+			if m != title["attacks"] {
+				t.Errorf("%s says %q, the layer's title is %q", name, m, title["attacks"])
+			}
 		}
 	}
 	// The number words of the examples ("2021: seven attacks").
 	words := []string{"no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"}
-	if in2021 < len(words) && !strings.Contains(readme, "# 2021: "+words[in2021]+" attacks") {
-		t.Errorf("README.md's 2021 example does not say %s attacks", words[in2021])
+	for _, name := range []string{readmeMD, apiMD} {
+		if in2021 < len(words) && !strings.Contains(docs[name], "# 2021: "+words[in2021]+" attacks") {
+			t.Errorf("%s's 2021 example does not say %s attacks", name, words[in2021])
+		}
 	}
 }
