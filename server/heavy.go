@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"runtime"
 	"time"
 
@@ -95,7 +94,7 @@ func (p *heavyPool) acquire(ctx context.Context) (context.Context, func(), error
 
 // busy is the 503 for a heavy request that found no slot or ran out of
 // time, with the time after which one is likely free.
-func (p *heavyPool) busy(w http.ResponseWriter, err error) error {
+func (p *heavyPool) busy(err error) error {
 	retry := max(time.Second, p.timeout)
 	if errors.Is(err, errHeavyBusy) {
 		return &busyError{retry, fmt.Sprintf(

@@ -45,7 +45,7 @@ func (s *Server) items(w http.ResponseWriter, r *http.Request, name string) erro
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
-			return s.heavy.busy(w, err)
+			return s.heavy.busy(err)
 		}
 		defer release()
 		// Equal requests wait for the same slot; the first may have
@@ -58,7 +58,7 @@ func (s *Server) items(w http.ResponseWriter, r *http.Request, name string) erro
 	rec := newResponseRecorder(w, keepBytes)
 	err = s.itemsBody(rec, r, l, req, format)
 	if err != nil && heavyCtx != nil && heavyCtx.Err() != nil && ctx.Err() == nil {
-		err = s.heavy.busy(w, heavyCtx.Err()) // the pool's deadline, not the client's
+		err = s.heavy.busy(heavyCtx.Err()) // the pool's deadline, not the client's
 	}
 	if rec.streaming {
 		if err != nil {

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"testing"
 
@@ -104,7 +105,7 @@ func testGDALDecodesOurTiles(t *testing.T, e *Encoder) {
 				}
 			}
 		}
-		if !contains(names, "Russia") {
+		if !slices.Contains(names, "Russia") {
 			t.Errorf("the Chukotka tile lacks Russia: %v", names)
 		}
 	})

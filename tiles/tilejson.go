@@ -2,6 +2,7 @@ package tiles
 
 import (
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -66,7 +67,7 @@ func NewTileJSON(layers []geo.Layer, tileURL string, maxPoints int) TileJSON {
 	for _, l := range layers {
 		names = append(names, l.Name)
 		titles = append(titles, l.Title)
-		if l.Attribution != "" && !contains(credits, l.Attribution) {
+		if l.Attribution != "" && !slices.Contains(credits, l.Attribution) {
 			credits = append(credits, l.Attribution)
 		}
 		vl := VectorLayer{ID: l.Name, Description: l.Description, MinZoom: 0, MaxZoom: MaxZoom, Fields: map[string]string{}}
@@ -121,15 +122,6 @@ func fieldType(t geo.ColumnType) string {
 		return "Boolean"
 	}
 	return "String"
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }

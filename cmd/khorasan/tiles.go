@@ -1,8 +1,6 @@
 package main
 
 import (
-	"bytes"
-	"compress/gzip"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -113,7 +111,9 @@ func runTilesExport(ctx context.Context, args []string, getenv func(string) stri
 		if err != nil {
 			return err
 		}
-		put = func(t maptile.Tile, b []byte) error { return mb.Put(ctx, int(t.Z), int(t.X), int(t.Y), gzipTile(b)) }
+		put = func(t maptile.Tile, b []byte) error {
+			return mb.Put(ctx, int(t.Z), int(t.X), int(t.Y), pack.GzipTile(b))
+		}
 		finish, abort = mb.Close, mb.Abort
 	case "pmtiles":
 		meta, _ := json.Marshal(map[string]any{
@@ -130,7 +130,7 @@ func runTilesExport(ctx context.Context, args []string, getenv func(string) stri
 		if err != nil {
 			return err
 		}
-		put = func(t maptile.Tile, b []byte) error { return pm.Put(t, gzipTile(b)) }
+		put = func(t maptile.Tile, b []byte) error { return pm.Put(t, pack.GzipTile(b)) }
 		finish, abort = pm.Close, pm.Abort
 	}
 
@@ -156,14 +156,6 @@ func runTilesExport(ctx context.Context, args []string, getenv func(string) stri
 	}
 	fmt.Fprintf(stdout, "wrote %d tiles of %s (zoom %d to %d) to %s in %s\n", n, strings.Join(names, ","), *minZoom, *maxZoom, *out, time.Since(start).Round(time.Millisecond))
 	return nil
-}
-
-func gzipTile(b []byte) []byte {
-	z, err := gzipBytes(b)
-	if err != nil {
-		panic(err) // writing to memory does not fail
-	}
-	return z
 }
 
 // progress draws a bar on stderr when stderr is a terminal, and nothing
@@ -205,14 +197,4 @@ func progressLine(done, total, width int) string {
 	}
 	fill := int(frac * float64(width))
 	return fmt.Sprintf("[%s%s] %3.0f%%  %d/%d tiles", strings.Repeat("#", fill), strings.Repeat(".", width-fill), frac*100, done, total)
-}
-
-func gzipBytes(b []byte) ([]byte, error) {
-	var buf bytes.Buffer
-	zw := gzip.NewWriter(&buf)
-	if _, err := zw.Write(b); err != nil {
-		return nil, err
-	}
-	err := zw.Close()
-	return buf.Bytes(), err
 }

@@ -3,6 +3,7 @@ package gpkg
 import (
 	"fmt"
 	"github.com/khorasan/khorasan/geo"
+	"slices"
 	"strings"
 	"time"
 
@@ -80,10 +81,10 @@ func checkAttack(f geo.Feature, partial bool) string {
 			return fmt.Sprintf("end_date %s is before date %s", end, date)
 		}
 	}
-	if a, ok := text("attribution"); ok && !contains(AttackAttributions, a) {
+	if a, ok := text("attribution"); ok && !slices.Contains(AttackAttributions, a) {
 		return fmt.Sprintf("attribution %q is not one of %s", a, strings.Join(AttackAttributions, ", "))
 	}
-	if p, ok := text("precision"); ok && !contains(AttackPrecisions, p) {
+	if p, ok := text("precision"); ok && !slices.Contains(AttackPrecisions, p) {
 		return fmt.Sprintf("precision %q is not one of %s", p, strings.Join(AttackPrecisions, ", "))
 	}
 	counts := map[string]int64{}
@@ -113,13 +114,4 @@ func checkAttack(f geo.Feature, partial bool) string {
 		return fmt.Sprintf("killed %d is above killed_high %d", k, hi)
 	}
 	return ""
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }

@@ -284,14 +284,20 @@ func serializeEntries(entries []pmEntry) ([]byte, error) {
 	return gzipped(raw)
 }
 
-func gzipped(b []byte) ([]byte, error) {
+// GzipTile is a tile as archives store it: gzipped, at gzip's default
+// level (every tile is compressed once, so the level matters less than
+// for the server's responses).
+func GzipTile(b []byte) []byte { return gzipAt(b, gzip.DefaultCompression) }
+
+// gzipped is a PMTiles directory or metadata, compressed hard: they are
+// small and read on every lookup.
+func gzipped(b []byte) ([]byte, error) { return gzipAt(b, gzip.BestCompression), nil }
+
+func gzipAt(b []byte, level int) []byte {
 	var buf bytes.Buffer
-	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
-	if _, err := zw.Write(b); err != nil {
-		return nil, err
-	}
-	if err := zw.Close(); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
+	zw, _ := gzip.NewWriterLevel(&buf, level) // a valid level: no error
+	// Writing to memory does not fail.
+	zw.Write(b)
+	zw.Close()
+	return buf.Bytes()
 }
