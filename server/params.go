@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/khorasan/khorasan/geo"
-	"github.com/khorasan/khorasan/geo/cql2"
 	"github.com/khorasan/khorasan/geo/params"
 )
 
@@ -31,26 +30,19 @@ type itemsRequest struct {
 // against the layer so that every mistake is a 400 that names it.
 func parseItems(q url.Values, l geo.Layer) (itemsRequest, error) {
 	req := itemsRequest{query: geo.Query{Limit: defaultLimit}}
-	var terms []cql2.Expr
 	for name, vs := range q {
 		if len(vs) > 1 {
 			return req, &ParamError{Name: name, Reason: "is given more than once"}
 		}
-		if slices.Contains(itemsParams, name) {
-			continue
-		}
-		c, ok := l.Schema.Column(name)
-		if !ok {
-			return req, &ParamError{Name: name, Reason: "is neither a parameter of this endpoint (" + strings.Join(itemsParams, ", ") +
-				") nor a property of " + l.Name + " (" + strings.Join(params.ColumnNames(l.Schema), ", ") + ")"}
-
-		}
-		v, err := params.Literal(c, vs[0])
-		if err != nil {
-			return req, err
-		}
-		terms = append(terms, cql2.Compare{Op: "=", Left: cql2.Property{Name: c.Name}, Right: v})
 	}
+	filter, err := params.Filter(q, l, itemsParams, func(name string) *params.Error {
+		return &ParamError{Name: name, Reason: "is neither a parameter of this endpoint (" + strings.Join(itemsParams, ", ") +
+			") nor a property of " + l.Name + " (" + strings.Join(params.ColumnNames(l.Schema), ", ") + ")"}
+	})
+	if err != nil {
+		return req, err
+	}
+	req.query.Filter = filter
 	if v, ok := params.Single(q, "limit"); ok {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 {
@@ -65,10 +57,8 @@ func parseItems(q url.Values, l geo.Layer) (itemsRequest, error) {
 		}
 		req.query.Offset = n
 	}
-	for _, p := range []string{"bbox-crs", "filter-crs"} {
-		if v, ok := params.Single(q, p); ok && v != crs84 {
-			return req, &ParamError{Name: p, Reason: "only " + crs84 + " is supported"}
-		}
+	if v, ok := params.Single(q, "bbox-crs"); ok && v != crs84 {
+		return req, &ParamError{Name: "bbox-crs", Reason: "only " + crs84 + " is supported"}
 	}
 	if v, ok := params.Single(q, "bbox"); ok {
 		b, err := params.BBox(v)
@@ -76,25 +66,6 @@ func parseItems(q url.Values, l geo.Layer) (itemsRequest, error) {
 			return req, err
 		}
 		req.query.BBox = &b
-	}
-	if v, ok := params.Single(q, "datetime"); ok {
-		t, err := params.Datetime(v, l)
-		if err != nil {
-			return req, err
-		}
-		if t != nil {
-			terms = append(terms, t)
-		}
-	}
-	if v, ok := params.Single(q, "filter-lang"); ok && v != "cql2-text" {
-		return req, &ParamError{Name: "filter-lang", Reason: "only cql2-text is supported, got " + strconv.Quote(v)}
-	}
-	if v, ok := params.Single(q, "filter"); ok {
-		e, err := cql2.Parse(v)
-		if err != nil {
-			return req, &ParamError{Name: "filter", Reason: err.Error()}
-		}
-		terms = append(terms, e)
 	}
 	if v, ok := params.Single(q, "sortby"); ok {
 		keys, err := parseSortBy(v, l.Schema)
@@ -109,14 +80,6 @@ func parseItems(q url.Values, l geo.Layer) (itemsRequest, error) {
 			return req, err
 		}
 		req.properties = props
-	}
-	switch len(terms) {
-	case 0:
-	case 1:
-		req.query.Filter = terms[0]
-	default:
-		// Map order is random; sort for a stable SQL text.
-		req.query.Filter = cql2.Logical{Op: "AND", Args: terms}
 	}
 	return req, nil
 }

@@ -4,7 +4,9 @@
 package params
 
 import (
+	"maps"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -164,3 +166,59 @@ func BBox(v string) (orb.Bound, error) {
 	}
 	return b, nil
 }
+
+// Filter reads the parameters that select features of l into one
+// expression (nil: none): name=value for each name that is not in
+// others and is a property of l, datetime, and filter with filter-lang
+// and filter-crs. unknown words the error for a name that is neither.
+// The items API and figures read their filters through it.
+func Filter(q url.Values, l geo.Layer, others []string, unknown func(name string) *Error) (cql2.Expr, error) {
+	var terms []cql2.Expr
+	// Sorted, so the same query gives the same expression (and SQL text).
+	for _, name := range slices.Sorted(maps.Keys(q)) {
+		if slices.Contains(others, name) || slices.Contains(filterParams, name) {
+			continue
+		}
+		c, ok := l.Schema.Column(name)
+		if !ok {
+			return nil, unknown(name)
+		}
+		v, err := Literal(c, q[name][0])
+		if err != nil {
+			return nil, err
+		}
+		terms = append(terms, cql2.Compare{Op: "=", Left: cql2.Property{Name: c.Name}, Right: v})
+	}
+	if v, ok := Single(q, "filter-crs"); ok && v != CRS84 {
+		return nil, &Error{Name: "filter-crs", Reason: "only " + CRS84 + " is supported"}
+	}
+	if v, ok := Single(q, "datetime"); ok {
+		t, err := Datetime(v, l)
+		if err != nil {
+			return nil, err
+		}
+		if t != nil {
+			terms = append(terms, t)
+		}
+	}
+	if v, ok := Single(q, "filter-lang"); ok && v != "cql2-text" {
+		return nil, &Error{Name: "filter-lang", Reason: "only cql2-text is supported, got " + strconv.Quote(v)}
+	}
+	if v, ok := Single(q, "filter"); ok {
+		e, err := cql2.Parse(v)
+		if err != nil {
+			return nil, &Error{Name: "filter", Reason: err.Error()}
+		}
+		terms = append(terms, e)
+	}
+	switch len(terms) {
+	case 0:
+		return nil, nil
+	case 1:
+		return terms[0], nil
+	}
+	return cql2.Logical{Op: "AND", Args: terms}, nil
+}
+
+// filterParams are the parameters Filter reads besides property names.
+var filterParams = []string{"datetime", "filter", "filter-lang", "filter-crs"}

@@ -33,9 +33,6 @@ type Catalog interface {
 var Params = []string{"bbox", "center", "zoom", "width", "height", "scale", "layers", "title", "legend", "format",
 	"datetime", "filter", "filter-lang", "filter-crs"}
 
-// filterParams pass through to each layer's query.
-var filterParams = []string{"datetime", "filter", "filter-lang", "filter-crs"}
-
 // Parse reads the /render parameters into a figure, checking each
 // against the catalog so that every mistake is a *params.Error naming it.
 //
@@ -314,48 +311,7 @@ func propertyNames(e cql2.Expr) []string {
 // (its own properties, datetime, filter, filter-lang, filter-crs) as the
 // items API does, into one expression (nil: none).
 func layerFilter(q url.Values, l geo.Layer) (cql2.Expr, error) {
-	var terms []cql2.Expr
-	for name, vs := range q {
-		if slices.Contains(filterParams, name) {
-			continue
-		}
-		c, ok := l.Schema.Column(name)
-		if !ok {
-			return nil, &params.Error{Name: name, Reason: "is not a property of " + l.Name + " (" + strings.Join(params.ColumnNames(l.Schema), ", ") + ")"}
-		}
-		v, err := params.Literal(c, vs[0])
-		if err != nil {
-			return nil, err
-		}
-		terms = append(terms, cql2.Compare{Op: "=", Left: cql2.Property{Name: c.Name}, Right: v})
-	}
-	if v, ok := params.Single(q, "filter-crs"); ok && v != params.CRS84 {
-		return nil, &params.Error{Name: "filter-crs", Reason: "only " + params.CRS84 + " is supported"}
-	}
-	if v, ok := params.Single(q, "datetime"); ok {
-		t, err := params.Datetime(v, l)
-		if err != nil {
-			return nil, err
-		}
-		if t != nil {
-			terms = append(terms, t)
-		}
-	}
-	if v, ok := params.Single(q, "filter-lang"); ok && v != "cql2-text" {
-		return nil, &params.Error{Name: "filter-lang", Reason: "only cql2-text is supported, got " + strconv.Quote(v)}
-	}
-	if v, ok := params.Single(q, "filter"); ok {
-		e, err := cql2.Parse(v)
-		if err != nil {
-			return nil, &params.Error{Name: "filter", Reason: err.Error()}
-		}
-		terms = append(terms, e)
-	}
-	switch len(terms) {
-	case 0:
-		return nil, nil
-	case 1:
-		return terms[0], nil
-	}
-	return cql2.Logical{Op: "AND", Args: terms}, nil
+	return params.Filter(q, l, nil, func(name string) *params.Error {
+		return &params.Error{Name: name, Reason: "is not a property of " + l.Name + " (" + strings.Join(params.ColumnNames(l.Schema), ", ") + ")"}
+	})
 }
