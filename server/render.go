@@ -180,9 +180,6 @@ func (rs *renderService) render(w http.ResponseWriter, r *http.Request) error {
 		h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'")
 	}
 	w.WriteHeader(http.StatusOK)
-	if r.Method == http.MethodHead {
-		return nil
-	}
 	_, err = w.Write(buf.Bytes())
 	return err
 }

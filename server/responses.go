@@ -117,9 +117,6 @@ func writeCached(w http.ResponseWriter, r *http.Request, e cache.Entry) error {
 	}
 	h.Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(http.StatusOK)
-	if r.Method == http.MethodHead {
-		return nil
-	}
 	_, err := w.Write(body)
 	return err
 }

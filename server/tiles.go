@@ -259,9 +259,6 @@ func (ts *tileService) write(w http.ResponseWriter, r *http.Request, e cache.Ent
 		h.Set("X-Tile-Cache", "miss")
 	}
 	w.WriteHeader(http.StatusOK)
-	if r.Method == http.MethodHead {
-		return nil
-	}
 	_, err := w.Write(body)
 	return err
 }
