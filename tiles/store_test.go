@@ -1,9 +1,7 @@
 package tiles
 
 import (
-	"context"
 	"fmt"
-	"github.com/khorasan/khorasan/geo/gpkg"
 	"iter"
 	"math/rand/v2"
 	"os"
@@ -11,6 +9,7 @@ import (
 	"time"
 
 	"github.com/khorasan/khorasan/geo"
+	"github.com/khorasan/khorasan/geo/gpkg"
 	"github.com/khorasan/khorasan/tiles/internal/tiletest"
 	"github.com/paulmach/orb"
 )
@@ -20,24 +19,7 @@ import (
 // killed column) and a square ("square") for the seam test.
 var testStore *gpkg.Store
 
-func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "tiles-test-")
-	if err != nil {
-		panic(err)
-	}
-	code := 1
-	func() {
-		defer os.RemoveAll(dir)
-		s, err := tiletest.Open(context.Background(), dir)
-		if err != nil {
-			panic(err)
-		}
-		defer s.Close()
-		testStore = s
-		code = m.Run()
-	}()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { os.Exit(tiletest.Main(m, func(s *gpkg.Store) { testStore = s })) }
 
 func layers(t testing.TB, names ...string) []geo.Layer {
 	t.Helper()

@@ -1,7 +1,6 @@
 package basemap
 
 import (
-	"context"
 	"image"
 	"os"
 	"testing"
@@ -14,24 +13,7 @@ import (
 // testStore is one GeoPackage for the package's tests (tiletest.Open).
 var testStore *gpkg.Store
 
-func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "basemap-test-")
-	if err != nil {
-		panic(err)
-	}
-	code := 1
-	func() {
-		defer os.RemoveAll(dir)
-		s, err := tiletest.Open(context.Background(), dir)
-		if err != nil {
-			panic(err)
-		}
-		defer s.Close()
-		testStore = s
-		code = m.Run()
-	}()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { os.Exit(tiletest.Main(m, func(s *gpkg.Store) { testStore = s })) }
 
 func layers(t testing.TB, names ...string) []geo.Layer {
 	t.Helper()

@@ -1,7 +1,6 @@
 package figure
 
 import (
-	"context"
 	"flag"
 	"image"
 	"os"
@@ -17,24 +16,7 @@ var update = flag.Bool("update", false, "rewrite the golden figures in testdata/
 // testStore is one GeoPackage for the package's tests (tiletest.Open).
 var testStore *gpkg.Store
 
-func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "figure-test-")
-	if err != nil {
-		panic(err)
-	}
-	code := 1
-	func() {
-		defer os.RemoveAll(dir)
-		s, err := tiletest.Open(context.Background(), dir)
-		if err != nil {
-			panic(err)
-		}
-		defer s.Close()
-		testStore = s
-		code = m.Run()
-	}()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { os.Exit(tiletest.Main(m, func(s *gpkg.Store) { testStore = s })) }
 
 func layers(t testing.TB, names ...string) []geo.Layer {
 	t.Helper()

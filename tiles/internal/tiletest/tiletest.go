@@ -50,6 +50,26 @@ func seed(ctx context.Context, s *gpkg.Store) error {
 	return err
 }
 
+// Main runs a package's tests (a TestMain's m) against one store made
+// by Open in a temporary directory, handed to use before they run, and
+// returns the exit code.
+func Main(m *testing.M, use func(*gpkg.Store)) int {
+	dir, err := os.MkdirTemp("", "tiles-test-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer os.RemoveAll(dir)
+	s, err := Open(context.Background(), dir)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "test store:", err)
+		return 1
+	}
+	defer s.Close()
+	use(s)
+	return m.Run()
+}
+
 // Layers reads the named layers of s.
 func Layers(t testing.TB, s *gpkg.Store, names ...string) []geo.Layer {
 	t.Helper()
