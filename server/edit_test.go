@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"github.com/khorasan/khorasan/geo/ingest"
 	"io"
 	"log/slog"
 	"net/http"
@@ -18,6 +17,8 @@ import (
 
 	"github.com/khorasan/khorasan/geo"
 	"github.com/khorasan/khorasan/geo/gpkg"
+	"github.com/khorasan/khorasan/geo/ingest"
+	"github.com/khorasan/khorasan/internal/testio"
 )
 
 const (
@@ -400,7 +401,7 @@ func TestHugeGeometry(t *testing.T) {
 	url := srv.URL + "/api/collections/places/items"
 	body := func(points int) io.Reader {
 		head := `{"type":"Feature","properties":{},"geometry":{"type":"MultiPoint","coordinates":[`
-		return io.MultiReader(strings.NewReader(head), &repeat{unit: []byte("[69.123456,34.123456],"), n: points}, strings.NewReader("[1,2]]}}"))
+		return io.MultiReader(strings.NewReader(head), testio.Repeat([]byte("[69.123456,34.123456],"), points), strings.NewReader("[1,2]]}}"))
 	}
 	req, _ := http.NewRequest("POST", url, body(10_000_000))
 	req.Header.Set("Authorization", "Bearer "+aliceToken)
@@ -425,29 +426,6 @@ func TestHugeGeometry(t *testing.T) {
 	if res.StatusCode != 413 {
 		t.Errorf("88 MB PUT: %d", res.StatusCode)
 	}
-}
-
-type repeat struct {
-	unit []byte
-	n    int
-	off  int
-}
-
-func (r *repeat) Read(p []byte) (int, error) {
-	if r.n == 0 {
-		return 0, io.EOF
-	}
-	k := 0
-	for k < len(p) && r.n > 0 {
-		c := copy(p[k:], r.unit[r.off:])
-		k += c
-		r.off += c
-		if r.off == len(r.unit) {
-			r.off = 0
-			r.n--
-		}
-	}
-	return k, nil
 }
 
 // An edit moves the layer's version on, so its cached tiles and exports

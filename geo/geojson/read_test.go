@@ -4,13 +4,15 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"github.com/khorasan/khorasan/geo"
 	"io"
 	"os"
 	"reflect"
 	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/khorasan/khorasan/geo"
+	"github.com/khorasan/khorasan/internal/testio"
 )
 
 func TestGeoJSONReaderReadsWhatDecodeGeoJSONReads(t *testing.T) {
@@ -156,7 +158,7 @@ func TestGeoJSONReaderGoesOnPastBadFeatures(t *testing.T) {
 func TestGeoJSONReaderCapsPositions(t *testing.T) {
 	const n = 10_000_000
 	head := `{"type":"FeatureCollection","features":[{"type":"Feature","properties":{},"geometry":{"type":"LineString","coordinates":[`
-	src := io.MultiReader(strings.NewReader(head), &repeatReader{unit: []byte("[69.123456,34.123456],"), n: n}, strings.NewReader("[1,2]]}}]}"))
+	src := io.MultiReader(strings.NewReader(head), testio.Repeat([]byte("[69.123456,34.123456],"), n), strings.NewReader("[1,2]]}}]}"))
 	var before runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&before)
@@ -170,29 +172,6 @@ func TestGeoJSONReaderCapsPositions(t *testing.T) {
 	if grew := after.TotalAlloc - before.TotalAlloc; grew > 200<<20 {
 		t.Errorf("allocated %d MiB reading it", grew>>20)
 	}
-}
-
-type repeatReader struct {
-	unit []byte
-	n    int
-	off  int
-}
-
-func (r *repeatReader) Read(p []byte) (int, error) {
-	if r.n == 0 {
-		return 0, io.EOF
-	}
-	k := 0
-	for k < len(p) && r.n > 0 {
-		c := copy(p[k:], r.unit[r.off:])
-		k += c
-		r.off += c
-		if r.off == len(r.unit) {
-			r.off = 0
-			r.n--
-		}
-	}
-	return k, nil
 }
 
 func TestGeoJSONReaderPassesReadErrorsOn(t *testing.T) {

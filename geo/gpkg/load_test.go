@@ -4,16 +4,18 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"github.com/khorasan/khorasan/geo"
-	"github.com/khorasan/khorasan/geo/csv"
-	"github.com/khorasan/khorasan/geo/ingest"
 	"io"
 	"math/rand/v2"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/khorasan/khorasan/geo"
+	"github.com/khorasan/khorasan/geo/csv"
+	"github.com/khorasan/khorasan/geo/ingest"
+	"github.com/khorasan/khorasan/internal/testio"
 	"github.com/paulmach/orb"
 )
 
@@ -46,21 +48,21 @@ func allFeatures(t *testing.T, s *Store, layer string) map[string]geo.Feature {
 	return out
 }
 
-const acledCSV = `event_id_cnty,event_date,year,event_type,sub_event_type,actor1,actor2,country,admin1,location,latitude,longitude,geo_precision,source,notes,fatalities
-AFG1001,2021-08-26,2021,Explosions/Remote violence,Suicide bomb,Islamic State (Afghanistan),Civilians (Afghanistan),Afghanistan,Kabul,Kabul,34.5167,69.1833,1,Pajhwok; BBC,Suicide bombing at the airport gate.,170
-AFG1002,15 January 2022,2022,Violence against civilians,Attack,Islamic State (Afghanistan),,Afghanistan,Nangarhar,Jalalabad,34.4342,70.4478,2,Xinhua,,3
-`
+// The exports of the profiles, kept once in geo/csv/testdata. GTD files
+// are ISO-8859-1; imonth or iday 0 is unknown.
+var (
+	acledCSV = csvSample("acled.csv")
+	ucdpCSV  = csvSample("ucdp.csv")
+	gtdCSV   = csvSample("gtd.csv")
+)
 
-const ucdpCSV = `id,relid,year,type_of_violence,side_a,side_b,where_coordinates,where_description,adm_1,latitude,longitude,where_prec,country,date_start,date_end,best,high,low,source_article
-414081,AFG-2021-1-1,2021,3,IS,Civilians,Kabul town,Hamid Karzai airport,Kabul province,34.5656,69.2125,1,Afghanistan,2021-08-26 00:00:00.000,2021-08-26 00:00:00.000,183,185,170,"BBC 2021-08-27"
-414082,AFG-2021-1-2,2021,3,IS,Civilians,Kunduz town,,Kunduz province,36.7286,68.8681,2,Afghanistan,2021-10-08 00:00:00.000,2021-10-09 00:00:00.000,72,100,50,
-`
-
-// GTD files are ISO-8859-1; imonth or iday 0 is unknown.
-var gtdCSV = "eventid,iyear,imonth,iday,approxdate,extended,country_txt,provstate,city,latitude,longitude,specificity,summary,attacktype1_txt,targtype1_txt,target1,gname,claimed,nkill,nwound,scite1,scite2\n" +
-	"201508150001,2015,8,15,,0,Afghanistan,Nangarhar,Jal\xe2l\xe2b\xe2d,34.4342,70.4478,1,Caf\xe9 attack.,Bombing/Explosion,Private Citizens & Property,Caf\xe9,Khorasan Chapter of the Islamic State,1,12,20,Source A,Source B\n" +
-	"201600000002,2016,0,0,early 2016,0,Pakistan,Balochistan,Quetta,30.1798,66.975,1,,Armed Assault,Police,,Khorasan Chapter of the Islamic State,0,,,,\n" +
-	"201602000003,2016,2,0,,0,Afghanistan,Kabul,Kabul,34.5167,69.1833,1,,Bombing/Explosion,Military,Checkpoint,Khorasan Chapter of the Islamic State,0,4.0,-99,,\n"
+func csvSample(name string) string {
+	b, err := os.ReadFile(filepath.Join("..", "csv", "testdata", name))
+	if err != nil {
+		panic(err)
+	}
+	return string(b)
+}
 
 func TestImportRecognisesExports(t *testing.T) {
 	s := newStore(t)
@@ -455,7 +457,7 @@ func TestImportStreams(t *testing.T) {
 	head := `{"type":"FeatureCollection","features":[`
 	src := ingest.Source{Name: "big.geojson", Open: func() (io.ReadCloser, error) {
 		return io.NopCloser(io.MultiReader(strings.NewReader(head+`{"type":"Feature","geometry":{"type":"Point","coordinates":[69.1,34.5]},"properties":{"k":1}}`),
-			&repeatReader{unit: []byte(`,{"type":"Feature","geometry":{"type":"Point","coordinates":[69.1,34.5]},"properties":{"k":2,"note":"a note of some length to make the file bigger"}}`), n: n - 1},
+			testio.Repeat([]byte(`,{"type":"Feature","geometry":{"type":"Point","coordinates":[69.1,34.5]},"properties":{"k":2,"note":"a note of some length to make the file bigger"}}`), n-1),
 			strings.NewReader("]}"))), nil
 	}}
 	start := time.Now()
@@ -474,27 +476,4 @@ func newStoreAt(t *testing.T) *Store {
 	}
 	t.Cleanup(func() { s.Close() })
 	return s
-}
-
-type repeatReader struct {
-	unit []byte
-	n    int
-	off  int
-}
-
-func (r *repeatReader) Read(p []byte) (int, error) {
-	if r.n == 0 {
-		return 0, io.EOF
-	}
-	k := 0
-	for k < len(p) && r.n > 0 {
-		c := copy(p[k:], r.unit[r.off:])
-		k += c
-		r.off += c
-		if r.off == len(r.unit) {
-			r.off = 0
-			r.n--
-		}
-	}
-	return k, nil
 }
