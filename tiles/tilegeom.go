@@ -98,13 +98,8 @@ var mercatorWorld = orb.Bound{Min: orb.Point{-180, -MaxLat}, Max: orb.Point{180,
 // those stretches into one valid boundary. Other geometries are returned
 // as they are.
 func mercatorCut(g orb.Geometry) orb.Geometry {
-	var mp orb.MultiPolygon
-	switch g := g.(type) {
-	case orb.Polygon:
-		mp = orb.MultiPolygon{g}
-	case orb.MultiPolygon:
-		mp = g
-	default:
+	mp, ok := asPolygons(g)
+	if !ok {
 		return g
 	}
 	b := mp.Bound()
@@ -129,6 +124,17 @@ func mercatorCut(g orb.Geometry) orb.Geometry {
 		out = append(out, fromSF(cut)...)
 	}
 	return out
+}
+
+// asPolygons is g as a MultiPolygon when it is a Polygon or one.
+func asPolygons(g orb.Geometry) (orb.MultiPolygon, bool) {
+	switch g := g.(type) {
+	case orb.Polygon:
+		return orb.MultiPolygon{g}, true
+	case orb.MultiPolygon:
+		return g, true
+	}
+	return nil, false
 }
 
 func floorPoint(p orb.Point) orb.Point { return orb.Point{math.Floor(p[0]), math.Floor(p[1])} }
@@ -166,12 +172,7 @@ func polygonsToTile(mp orb.MultiPolygon, full func() orb.Geometry) orb.Geometry 
 	if !valid {
 		var src orb.MultiPolygon
 		if full != nil {
-			switch g := full().(type) {
-			case orb.Polygon:
-				src = orb.MultiPolygon{g}
-			case orb.MultiPolygon:
-				src = g
-			}
+			src, _ = asPolygons(full())
 		}
 		if src == nil {
 			src = mp
