@@ -21,7 +21,7 @@ import { API, fetchJSON } from './api.js';
 import { style } from './style.js';
 import { buildLegend, legendItems } from './legend.js';
 import { createStore, changed } from './store.js';
-import { setStatus as writeStatus, showNotice } from './status.js';
+import { setStatus as writeStatus, showNotice, markReady } from './status.js';
 import { rangeText } from './dates.js';
 import { pageSource, apiSource } from './sources.js';
 import { createTimeline, createPlayer } from './timeline.js';
@@ -311,14 +311,7 @@ async function main() {
     findEmbedPath: share.findEmbedPath,
     cql: () => KS.toCQL(terms()),
   };
-  if (ctx.failures.length) {
-    window.khorasan.error = `some layers could not be loaded: ${ctx.failures.join('; ')}`;
-    setStatus(`Some layers could not be loaded: ${ctx.failures.join('; ')}`, true);
-    document.body.dataset.ready = 'error';
-    return;
-  }
-  setStatus('');
-  document.body.dataset.ready = 'true';
+  markReady(document, statusEl, ctx.failures, window.khorasan);
 }
 
 main().catch((err) => {

@@ -14,7 +14,7 @@ import * as KM from './map.js';
 import { API, fetchJSON } from './api.js';
 import { typeStyle } from './style.js';
 import { buildLegend, legendItems } from './legend.js';
-import { setStatus as writeStatus, showNotice as writeNotice } from './status.js';
+import { setStatus as writeStatus, showNotice as writeNotice, markReady } from './status.js';
 import { fmtInt } from './dom.js';
 
 const $ = (id) => document.getElementById(id);
@@ -117,14 +117,7 @@ async function main() {
     state: () => JSON.parse(JSON.stringify(state)),
     problems,
   };
-  if (ctx.failures.length) {
-    window.khorasan.error = `some layers could not be loaded: ${ctx.failures.join('; ')}`;
-    setStatus(`Some layers could not be loaded: ${ctx.failures.join('; ')}`, true);
-    document.body.dataset.ready = 'error';
-    return;
-  }
-  setStatus('');
-  document.body.dataset.ready = 'true';
+  markReady(document, $('status'), ctx.failures, window.khorasan);
 }
 
 main().catch((err) => {

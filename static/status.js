@@ -17,3 +17,17 @@ export function showNotice(doc, text) {
   doc.getElementById('notice-text').textContent = text;
   doc.getElementById('notice').hidden = false;
 }
+
+// markReady ends a page's start: the status names the layers that could
+// not be loaded (also as api.error), and body[data-ready] says 'true' or
+// 'error' to whoever waits for the map (the browser tests).
+export function markReady(doc, node, failures, api) {
+  if (failures.length) {
+    api.error = `some layers could not be loaded: ${failures.join('; ')}`;
+    setStatus(node, `Some layers could not be loaded: ${failures.join('; ')}`, true);
+    doc.body.dataset.ready = 'error';
+    return;
+  }
+  setStatus(node, '');
+  doc.body.dataset.ready = 'true';
+}
