@@ -9,10 +9,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/khorasan/khorasan/geo/csv"
-	"github.com/khorasan/khorasan/geo/geojson"
-	"github.com/khorasan/khorasan/geo/ingest"
-	"github.com/khorasan/khorasan/geo/kml"
 	"io"
 	"mime"
 	"net/http"
@@ -25,6 +21,10 @@ import (
 	"time"
 
 	"github.com/khorasan/khorasan/geo"
+	"github.com/khorasan/khorasan/geo/csv"
+	"github.com/khorasan/khorasan/geo/geojson"
+	"github.com/khorasan/khorasan/geo/ingest"
+	"github.com/khorasan/khorasan/geo/kml"
 )
 
 // Writes: OGC API - Features Part 4 (create, replace, update, delete) and

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/khorasan/khorasan/geo/ingest"
 	"math"
 	"net/http"
 	"os"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/gorilla/mux"
 	"github.com/khorasan/khorasan/geo"
+	"github.com/khorasan/khorasan/geo/ingest"
 	"github.com/khorasan/khorasan/geo/params"
 )
 

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/khorasan/khorasan/geo/ingest"
 	"io"
 	"log/slog"
 	"math"
@@ -24,6 +23,7 @@ import (
 
 	"github.com/khorasan/khorasan/geo"
 	"github.com/khorasan/khorasan/geo/gpkg"
+	"github.com/khorasan/khorasan/geo/ingest"
 )
 
 // pointsStore is a real GeoPackage with a layer "points" of n synthetic

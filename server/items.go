@@ -3,9 +3,6 @@ package server
 import (
 	"bytes"
 	"context"
-	"github.com/khorasan/khorasan/geo/csv"
-	"github.com/khorasan/khorasan/geo/geojson"
-	"github.com/khorasan/khorasan/geo/kml"
 	"io"
 	"net/http"
 	"net/url"
@@ -13,6 +10,9 @@ import (
 	"time"
 
 	"github.com/khorasan/khorasan/geo"
+	"github.com/khorasan/khorasan/geo/csv"
+	"github.com/khorasan/khorasan/geo/geojson"
+	"github.com/khorasan/khorasan/geo/kml"
 )
 
 const kmlType = "application/vnd.google-earth.kml+xml"

@@ -7,7 +7,6 @@ import (
 	"encoding/xml"
 	"errors"
 	"fmt"
-	"github.com/khorasan/khorasan/geo/gpkg"
 	"image/png"
 	"io"
 	"io/fs"
@@ -26,6 +25,7 @@ import (
 
 	"github.com/khorasan/khorasan/data"
 	"github.com/khorasan/khorasan/geo"
+	"github.com/khorasan/khorasan/geo/gpkg"
 	"github.com/khorasan/khorasan/tiles/figure"
 )
 

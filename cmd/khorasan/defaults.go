@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/khorasan/khorasan/geo/ingest"
 	"io"
 	"io/fs"
 	"log/slog"
@@ -17,6 +16,7 @@ import (
 
 	"github.com/khorasan/khorasan/geo"
 	"github.com/khorasan/khorasan/geo/gpkg"
+	"github.com/khorasan/khorasan/geo/ingest"
 )
 
 // The default data changes between releases (data/, made by make data). A

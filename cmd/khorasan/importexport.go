@@ -8,10 +8,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/khorasan/khorasan/geo/csv"
-	"github.com/khorasan/khorasan/geo/geojson"
-	"github.com/khorasan/khorasan/geo/ingest"
-	"github.com/khorasan/khorasan/geo/kml"
 	"io"
 	"io/fs"
 	"os"
@@ -21,7 +17,11 @@ import (
 
 	"github.com/khorasan/khorasan/data"
 	"github.com/khorasan/khorasan/geo"
+	"github.com/khorasan/khorasan/geo/csv"
+	"github.com/khorasan/khorasan/geo/geojson"
 	"github.com/khorasan/khorasan/geo/gpkg"
+	"github.com/khorasan/khorasan/geo/ingest"
+	"github.com/khorasan/khorasan/geo/kml"
 )
 
 const importAbout = `Import a GeoJSON file, a CSV file (a point per row, or a WKT column) or KML/KMZ as

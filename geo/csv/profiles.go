@@ -2,10 +2,11 @@ package csv
 
 import (
 	"fmt"
-	"github.com/khorasan/khorasan/geo"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/khorasan/khorasan/geo"
 )
 
 // The exports analysts bring, mapped onto the attack properties of the

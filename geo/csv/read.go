@@ -8,7 +8,6 @@ import (
 	"encoding/csv"
 	"errors"
 	"fmt"
-	"github.com/khorasan/khorasan/geo"
 	"io"
 	"math"
 	"regexp"
@@ -17,6 +16,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/khorasan/khorasan/geo"
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/encoding/wkt"
 	"golang.org/x/text/encoding/charmap"

@@ -2,10 +2,10 @@ package csv
 
 import (
 	"encoding/csv"
-	"github.com/khorasan/khorasan/geo"
 	"io"
 	"strconv"
 
+	"github.com/khorasan/khorasan/geo"
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/encoding/wkt"
 )

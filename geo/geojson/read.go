@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/khorasan/khorasan/geo"
 	"io"
 	"math"
 	"strconv"
@@ -15,6 +14,7 @@ import (
 	"unicode/utf8"
 	"unsafe"
 
+	"github.com/khorasan/khorasan/geo"
 	"github.com/paulmach/orb"
 )
 

@@ -5,8 +5,8 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
-	"github.com/khorasan/khorasan/geo"
 
+	"github.com/khorasan/khorasan/geo"
 	"github.com/paulmach/orb/geojson"
 )
 

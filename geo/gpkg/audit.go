@@ -6,9 +6,10 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
-	"github.com/khorasan/khorasan/geo"
 	"strings"
 	"time"
+
+	"github.com/khorasan/khorasan/geo"
 )
 
 // The audit log: every write through Import and the feature edits adds a

@@ -7,10 +7,11 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"github.com/khorasan/khorasan/geo"
 	"io/fs"
 	"os"
 	"path/filepath"
+
+	"github.com/khorasan/khorasan/geo"
 )
 
 // Backup writes a consistent copy of the whole GeoPackage to path, while

@@ -3,8 +3,6 @@ package gpkg
 import (
 	"bytes"
 	"context"
-	"github.com/khorasan/khorasan/geo"
-	"github.com/khorasan/khorasan/geo/geojson"
 	"os"
 	"slices"
 	"strconv"
@@ -12,7 +10,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/khorasan/khorasan/geo"
 	"github.com/khorasan/khorasan/geo/cql2"
+	"github.com/khorasan/khorasan/geo/geojson"
 	"github.com/paulmach/orb"
 )
 

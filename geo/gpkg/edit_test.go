@@ -4,9 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/khorasan/khorasan/geo"
-	"github.com/khorasan/khorasan/geo/geojson"
-	"github.com/khorasan/khorasan/geo/ingest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,6 +11,9 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/khorasan/khorasan/geo"
+	"github.com/khorasan/khorasan/geo/geojson"
+	"github.com/khorasan/khorasan/geo/ingest"
 	"github.com/mattn/go-sqlite3"
 	"github.com/paulmach/orb"
 )

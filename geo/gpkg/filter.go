@@ -2,11 +2,11 @@ package gpkg
 
 import (
 	"fmt"
-	"github.com/khorasan/khorasan/geo"
 	"slices"
 	"strings"
 	"time"
 
+	"github.com/khorasan/khorasan/geo"
 	"github.com/khorasan/khorasan/geo/cql2"
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/encoding/wkb"

@@ -3,15 +3,15 @@ package gpkg
 import (
 	"context"
 	"fmt"
-	"github.com/khorasan/khorasan/geo"
-	"github.com/khorasan/khorasan/geo/ingest"
 	"io"
 	"math"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/khorasan/khorasan/geo"
 	"github.com/khorasan/khorasan/geo/cql2"
+	"github.com/khorasan/khorasan/geo/ingest"
 )
 
 // BenchmarkSpatialFilter: S_INTERSECTS with a 3,000-vertex polygon over

@@ -2,10 +2,10 @@ package gpkg
 
 import (
 	"context"
-	"github.com/khorasan/khorasan/geo"
 	"slices"
 	"testing"
 
+	"github.com/khorasan/khorasan/geo"
 	"github.com/khorasan/khorasan/geo/cql2"
 )
 

@@ -4,11 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/khorasan/khorasan/geo"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/khorasan/khorasan/geo"
 	"github.com/khorasan/khorasan/geo/cql2"
 	"github.com/paulmach/orb"
 )

@@ -2,8 +2,6 @@ package gpkg
 
 import (
 	"context"
-	"github.com/khorasan/khorasan/geo"
-	"github.com/khorasan/khorasan/geo/geojson"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,6 +10,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/khorasan/khorasan/geo"
+	"github.com/khorasan/khorasan/geo/geojson"
 	"github.com/paulmach/orb"
 )
 

@@ -4,9 +4,10 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
+
 	"github.com/khorasan/khorasan/geo"
 	"github.com/khorasan/khorasan/geo/ingest"
-	"io"
 )
 
 // ImportGeoJSON decodes a GeoJSON document and writes it as a layer,

@@ -2,10 +2,11 @@ package gpkg
 
 import (
 	"context"
-	"github.com/khorasan/khorasan/geo"
-	"github.com/khorasan/khorasan/geo/ingest"
 	"testing"
 	"time"
+
+	"github.com/khorasan/khorasan/geo"
+	"github.com/khorasan/khorasan/geo/ingest"
 )
 
 // TestLayerInfoAcrossModes pins what each import mode does with a layer's

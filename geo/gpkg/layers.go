@@ -5,10 +5,10 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"github.com/khorasan/khorasan/geo"
 	"strings"
 	"time"
 
+	"github.com/khorasan/khorasan/geo"
 	"github.com/paulmach/orb"
 )
 

@@ -9,11 +9,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"github.com/khorasan/khorasan/geo"
-	"github.com/khorasan/khorasan/geo/csv"
-	"github.com/khorasan/khorasan/geo/geojson"
-	"github.com/khorasan/khorasan/geo/ingest"
-	"github.com/khorasan/khorasan/geo/kml"
 	"hash/maphash"
 	"io"
 	"path/filepath"
@@ -23,6 +18,11 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/khorasan/khorasan/geo"
+	"github.com/khorasan/khorasan/geo/csv"
+	"github.com/khorasan/khorasan/geo/geojson"
+	"github.com/khorasan/khorasan/geo/ingest"
+	"github.com/khorasan/khorasan/geo/kml"
 	"github.com/paulmach/orb"
 )
 

@@ -3,12 +3,13 @@ package gpkg
 import (
 	"context"
 	"fmt"
-	"github.com/khorasan/khorasan/geo"
-	"github.com/khorasan/khorasan/geo/ingest"
 	"io"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/khorasan/khorasan/geo"
+	"github.com/khorasan/khorasan/geo/ingest"
 )
 
 // BenchmarkImport imports 10,000 points as a new layer, from CSV and from

@@ -5,12 +5,12 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"github.com/khorasan/khorasan/geo"
 	"math"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/khorasan/khorasan/geo"
 	"github.com/mattn/go-sqlite3"
 	"github.com/paulmach/orb"
 )

@@ -6,12 +6,12 @@ import (
 	"database/sql"
 	"encoding/binary"
 	"fmt"
-	"github.com/khorasan/khorasan/geo"
 	"math"
 	"slices"
 	"strconv"
 	"time"
 
+	"github.com/khorasan/khorasan/geo"
 	"github.com/paulmach/orb"
 )
 

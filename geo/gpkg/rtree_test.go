@@ -3,12 +3,12 @@ package gpkg
 import (
 	"context"
 	"fmt"
-	"github.com/khorasan/khorasan/geo"
 	"math"
 	"math/rand/v2"
 	"path/filepath"
 	"testing"
 
+	"github.com/khorasan/khorasan/geo"
 	"github.com/paulmach/orb"
 )
 

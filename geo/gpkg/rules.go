@@ -2,11 +2,11 @@ package gpkg
 
 import (
 	"fmt"
-	"github.com/khorasan/khorasan/geo"
 	"slices"
 	"strings"
 	"time"
 
+	"github.com/khorasan/khorasan/geo"
 	"github.com/paulmach/orb"
 )
 

@@ -3,10 +3,10 @@ package gpkg
 import (
 	"encoding/json"
 	"fmt"
-	"github.com/khorasan/khorasan/geo"
 	"regexp"
 	"strings"
 
+	"github.com/khorasan/khorasan/geo"
 	"github.com/paulmach/orb"
 )
 

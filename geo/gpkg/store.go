@@ -8,7 +8,6 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
-	"github.com/khorasan/khorasan/geo"
 	"net/url"
 	"os"
 	"regexp"
@@ -18,6 +17,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/khorasan/khorasan/geo"
 	"github.com/mattn/go-sqlite3"
 	"github.com/paulmach/orb"
 )

@@ -3,7 +3,6 @@ package gpkg
 import (
 	"context"
 	"errors"
-	"github.com/khorasan/khorasan/geo"
 	"iter"
 	"math/rand/v2"
 	"os"
@@ -12,6 +11,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/khorasan/khorasan/geo"
 	"github.com/paulmach/orb"
 )
 

@@ -2,9 +2,10 @@ package kml
 
 import (
 	"bytes"
-	"github.com/khorasan/khorasan/geo"
 	"io"
 	"testing"
+
+	"github.com/khorasan/khorasan/geo"
 )
 
 // readAll reads every record of a reader; it fails the test on a panic

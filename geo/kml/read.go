@@ -9,13 +9,13 @@ import (
 	"encoding/xml"
 	"errors"
 	"fmt"
-	"github.com/khorasan/khorasan/geo"
 	"io"
 	"os"
 	"path"
 	"strconv"
 	"strings"
 
+	"github.com/khorasan/khorasan/geo"
 	"github.com/paulmach/orb"
 	"golang.org/x/text/encoding/charmap"
 )

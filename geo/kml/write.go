@@ -3,10 +3,10 @@ package kml
 import (
 	"encoding/xml"
 	"fmt"
-	"github.com/khorasan/khorasan/geo"
 	"io"
 	"strings"
 
+	"github.com/khorasan/khorasan/geo"
 	"github.com/paulmach/orb"
 	"github.com/twpayne/go-geom"
 	geomkml "github.com/twpayne/go-geom/encoding/kml"

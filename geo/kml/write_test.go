@@ -1,10 +1,10 @@
 package kml
 
 import (
-	"github.com/khorasan/khorasan/geo"
 	"strings"
 	"testing"
 
+	"github.com/khorasan/khorasan/geo"
 	"github.com/paulmach/orb"
 )
 
