@@ -3,13 +3,27 @@
 // by cmd/gendata (run generate.sh); see SOURCES.md.
 package data
 
-import "embed"
+import (
+	"embed"
+
+	"github.com/khorasan/khorasan/geo"
+)
 
 // FS holds layers.json (the layer manifest, in display order), one
 // GeoJSON FeatureCollection per layer (khorasan.geojson, borders.geojson,
-// attacks.geojson, cities.geojson) and SOURCES.md (sources, licences and
-// how each file was made).
+// attacks.geojson, cities.geojson), profiles.json (what each layer is)
+// and SOURCES.md (sources, licences and how each file was made).
 //
 //go:generate sh generate.sh
-//go:embed layers.json *.geojson SOURCES.md
+//go:embed layers.json profiles.json *.geojson SOURCES.md
 var FS embed.FS
+
+// Dataset is the description of the default layers (profiles.json): what
+// each is, and which the basemap draws.
+func Dataset() (*geo.Dataset, error) {
+	b, err := FS.ReadFile("profiles.json")
+	if err != nil {
+		return nil, err
+	}
+	return geo.ParseDataset(b)
+}

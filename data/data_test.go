@@ -6,6 +6,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/khorasan/khorasan/geo"
+	"github.com/paulmach/orb/geojson"
 )
 
 // attackFeature is what the checks read of an embedded attack.
@@ -86,6 +89,68 @@ func TestEmbeddedAttacks(t *testing.T) {
 		}
 		if strings.Contains(p.Notes, "ATTRIBUTION WEAK") && p.Attribution != "attributed" {
 			t.Errorf("%s: notes say ATTRIBUTION WEAK, but attribution is %q", name, p.Attribution)
+		}
+	}
+}
+
+// TestEmbeddedLayersPassTheirProfiles checks the description against the
+// data: every feature of a described layer passes its profile's rules, and
+// every layer the description or the basemap names is embedded.
+func TestEmbeddedLayersPassTheirProfiles(t *testing.T) {
+	ds, err := Dataset()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var manifest []struct {
+		Name string `json:"name"`
+		File string `json:"file"`
+	}
+	raw, err := fs.ReadFile(FS, "layers.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(raw, &manifest); err != nil {
+		t.Fatal(err)
+	}
+	files := map[string]string{}
+	for _, l := range manifest {
+		files[l.Name] = l.File
+	}
+	for _, name := range []string{ds.Basemap.Borders, ds.Basemap.Cities} {
+		if files[name] == "" {
+			t.Errorf("the basemap draws layer %q, which is not embedded", name)
+		}
+	}
+	for name, p := range ds.Layers {
+		file, ok := files[name]
+		if !ok {
+			t.Errorf("profiles.json describes layer %q, which is not embedded", name)
+			continue
+		}
+		raw, err := fs.ReadFile(FS, file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fc, err := geojson.UnmarshalFeatureCollection(raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checked := 0
+		for _, f := range fc.Features {
+			props := map[string]any{}
+			for k, v := range f.Properties {
+				if n, ok := v.(float64); ok && n == float64(int64(n)) {
+					v = int64(n)
+				}
+				props[k] = v
+			}
+			if reason := p.Check(geo.Feature{Geometry: f.Geometry, Properties: props}, false); reason != "" {
+				t.Errorf("%s %v: %s", name, f.ID, reason)
+			}
+			checked++
+		}
+		if checked == 0 {
+			t.Errorf("layer %q has no features", name)
 		}
 	}
 }

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/khorasan/khorasan/geo"
-	"github.com/khorasan/khorasan/geo/gpkg"
 )
 
 func runHistory(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -43,7 +42,7 @@ func runHistory(ctx context.Context, args []string, getenv func(string) string, 
 	if _, err := os.Stat(*dbPath); err != nil {
 		return err
 	}
-	store, err := gpkg.Open(ctx, *dbPath)
+	store, err := openStore(ctx, *dbPath)
 	if err != nil {
 		return err
 	}

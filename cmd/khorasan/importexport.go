@@ -295,9 +295,9 @@ func userName() string {
 
 func openOrCreate(ctx context.Context, path string) (*gpkg.Store, error) {
 	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
-		return gpkg.Create(ctx, path)
+		return createStore(ctx, path)
 	}
-	return gpkg.Open(ctx, path)
+	return openStore(ctx, path)
 }
 
 func runExport(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -325,7 +325,7 @@ func runExport(ctx context.Context, args []string, getenv func(string) string, s
 	if fl.NArg() > 0 {
 		return &usageError{fmt.Sprintf("export takes no arguments, got %q", fl.Args())}
 	}
-	store, err := gpkg.Open(ctx, *dbPath)
+	store, err := openStore(ctx, *dbPath)
 	if err != nil {
 		return err
 	}

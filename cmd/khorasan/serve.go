@@ -136,7 +136,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 // data when the file does not exist.
 func openOrSeed(ctx context.Context, path string, log *slog.Logger) (*gpkg.Store, error) {
 	if _, err := os.Stat(path); err == nil {
-		store, err := gpkg.Open(ctx, path)
+		store, err := openStore(ctx, path)
 		if err != nil {
 			return nil, err
 		}
@@ -147,7 +147,7 @@ func openOrSeed(ctx context.Context, path string, log *slog.Logger) (*gpkg.Store
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return nil, err
 	}
-	store, err := gpkg.Create(ctx, path)
+	store, err := createStore(ctx, path)
 	if err != nil {
 		return nil, err
 	}

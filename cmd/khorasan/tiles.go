@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/khorasan/khorasan/geo"
-	"github.com/khorasan/khorasan/geo/gpkg"
 	"github.com/khorasan/khorasan/tiles"
 	"github.com/khorasan/khorasan/tiles/pack"
 	"github.com/paulmach/orb"
@@ -71,7 +70,7 @@ func runTilesExport(ctx context.Context, args []string, getenv func(string) stri
 	if *format != "mbtiles" && *format != "pmtiles" {
 		return &usageError{fmt.Sprintf("--format %q: use mbtiles or pmtiles", *format)}
 	}
-	store, err := gpkg.Open(ctx, *dbPath)
+	store, err := openStore(ctx, *dbPath)
 	if err != nil {
 		return err
 	}

@@ -37,7 +37,7 @@ func (s *Store) CreateFeature(ctx context.Context, layer string, f geo.Feature, 
 		} else {
 			f.ID = ""
 		}
-		g, err := t.checkFeature(f, false)
+		g, err := t.checkFeature(f, false, s.rules(t.Name))
 		if err != nil {
 			return nil, err
 		}
@@ -96,7 +96,7 @@ func (s *Store) UpdateFeature(ctx context.Context, layer, id, actor string, chan
 			return nil, err
 		}
 		f.ID = old.ID
-		g, err := t.checkFeature(f, false)
+		g, err := t.checkFeature(f, false, s.rules(t.Name))
 		if err != nil {
 			return nil, err
 		}
@@ -272,7 +272,7 @@ func fidOf(ctx context.Context, tx *sql.Tx, t *table, col string, key any) (int6
 // (range, validity, the layer's type), its properties (columns of the
 // layer, of their types) and the layer's rules. It returns the geometry
 // as stored (promoted to the layer's multi type).
-func (t *table) checkFeature(f geo.Feature, partial bool) (orb.Geometry, error) {
+func (t *table) checkFeature(f geo.Feature, partial bool, rules *geo.Profile) (orb.Geometry, error) {
 	if err := geo.ValidateGeometry(f.Geometry); err != nil {
 		return nil, geo.Invalidf("geometry", "%v", err)
 	}
@@ -295,8 +295,8 @@ func (t *table) checkFeature(f geo.Feature, partial bool) (orb.Geometry, error) 
 			return nil, geo.Invalidf("properties", "%v", err)
 		}
 	}
-	if r := rulesFor(t.Name); r != nil {
-		if reason := r.check(f, partial); reason != "" {
+	if rules != nil {
+		if reason := rules.Check(f, partial); reason != "" {
 			return nil, geo.Invalidf("feature", "%s", reason)
 		}
 	}

@@ -87,7 +87,7 @@ func (s *Store) importSource(ctx context.Context, src ingest.Source, opt ingest.
 	rep.Format = src.Format
 	p := &plan{store: s, src: src, opt: opt, rep: rep, base: base, existing: existing, b: newSchemaBuilder(), internal: internal}
 	if !internal {
-		p.rules = rulesFor(name)
+		p.rules = s.rules(name)
 	}
 	if err := p.check(ctx); err != nil {
 		return rep, err
@@ -135,7 +135,7 @@ type plan struct {
 	src      ingest.Source
 	opt      ingest.ImportOptions
 	rep      *ingest.Report
-	rules    *layerRules
+	rules    *geo.Profile
 	base     *table // the layer kept and written into; nil for a new one
 	existing *table // the layer before, when there was one
 
@@ -270,7 +270,7 @@ func (p *plan) prepare(rec geo.Record, full bool) (geo.Feature, string) {
 		}
 	}
 	if p.rules != nil {
-		if reason := p.rules.check(f, p.opt.Mode == ingest.ModeUpsert); reason != "" {
+		if reason := p.rules.Check(f, p.opt.Mode == ingest.ModeUpsert); reason != "" {
 			return f, reason
 		}
 	}
@@ -680,7 +680,7 @@ func (p *plan) write(ctx context.Context) error {
 		}
 		if old == nil {
 			if fullRules {
-				if reason := p.rules.check(f, false); reason != "" {
+				if reason := p.rules.Check(f, false); reason != "" {
 					where.Reason = reason
 					return geo.Invalidf(where.String(), "new feature: %s", reason)
 				}
@@ -704,7 +704,7 @@ func (p *plan) write(ctx context.Context) error {
 				return &geo.InvalidError{Where: p.src.Name, Msg: where.String()}
 			}
 			if p.rules != nil {
-				if reason := p.rules.check(merged, false); reason != "" {
+				if reason := p.rules.Check(merged, false); reason != "" {
 					where.Reason = reason
 					return &geo.InvalidError{Where: p.src.Name, Msg: where.String()}
 				}

@@ -31,6 +31,8 @@ type Store struct {
 	reader *sql.DB
 	// geoms holds the prepared geometry literals of running queries.
 	geoms *geometries
+	// dataset has the layers' profiles, whose rules writes pass.
+	dataset *geo.Dataset
 
 	mu      sync.Mutex
 	tables  map[string]*table // cache of table metadata, dropped on every write
@@ -54,7 +56,7 @@ const gpkgApplicationID = 0x47504B47
 
 // Open opens an existing GeoPackage. A missing file, or one that is not a
 // GeoPackage, is an error that says so.
-func Open(ctx context.Context, path string) (*Store, error) {
+func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	if _, err := os.Stat(path); err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
@@ -66,13 +68,13 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	return open(path)
+	return open(path, opts)
 }
 
 func escapePath(path string) string { return (&url.URL{Path: path}).EscapedPath() }
 
 // Create makes a new, empty GeoPackage at path; the file must not exist.
-func Create(ctx context.Context, path string) (*Store, error) {
+func Create(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("create %s: %w", path, err)
@@ -88,10 +90,10 @@ func Create(ctx context.Context, path string) (*Store, error) {
 		os.Remove(path)
 		return nil, fmt.Errorf("create %s: %w", path, err)
 	}
-	return open(path)
+	return open(path, opts)
 }
 
-func open(path string) (*Store, error) {
+func open(path string, opts []Option) (*Store, error) {
 	// Pragmas live in the DSN because they are per connection.
 	// A 64 MiB page cache per connection keeps a bbox query's row lookups
 	// in memory rather than in read(2) calls.
@@ -109,7 +111,29 @@ func open(path string) (*Store, error) {
 	reader := sql.OpenDB(connector{dsn: "file:" + name + "?" + common + "&_query_only=true", geoms: geoms})
 	reader.SetMaxOpenConns(max(4, 2*runtime.NumCPU()))
 	reader.SetMaxIdleConns(max(4, 2*runtime.NumCPU()))
-	return &Store{path: path, writer: writer, reader: reader, geoms: geoms, tables: map[string]*table{}, recheck: defaultRecheck}, nil
+	s := &Store{path: path, writer: writer, reader: reader, geoms: geoms, tables: map[string]*table{}, recheck: defaultRecheck}
+	for _, o := range opts {
+		o(s)
+	}
+	return s, nil
+}
+
+// Option sets up a store as it opens.
+type Option func(*Store)
+
+// WithDataset gives the store the profiles whose rules every write to
+// their layers must pass (geo.Profile.Check); without it no layer has
+// rules.
+func WithDataset(d *geo.Dataset) Option {
+	return func(s *Store) { s.dataset = d }
+}
+
+// rules is the profile a write to layer must satisfy, or nil.
+func (s *Store) rules(layer string) *geo.Profile {
+	if p, ok := s.dataset.Profile(layer); ok && p.HasRules() {
+		return &p
+	}
+	return nil
 }
 
 // Close releases the connections.

@@ -11,14 +11,20 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/khorasan/khorasan/data"
 	"github.com/khorasan/khorasan/geo"
 	"github.com/paulmach/orb"
 )
 
-// newStore creates a GeoPackage in a fresh temporary directory.
+// newStore creates a GeoPackage in a fresh temporary directory, with
+// the default data's profiles (the attacks layer's rules).
 func newStore(t *testing.T) *Store {
 	t.Helper()
-	s, err := Create(context.Background(), filepath.Join(t.TempDir(), "test.gpkg"))
+	ds, err := data.Dataset()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := Create(context.Background(), filepath.Join(t.TempDir(), "test.gpkg"), WithDataset(ds))
 	if err != nil {
 		t.Fatal(err)
 	}
