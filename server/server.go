@@ -46,6 +46,9 @@ type Config struct {
 	// Style is static/style.json, the one map style: /render draws with
 	// it. Without it /render answers 503.
 	Style []byte
+	// Dataset says what each layer is (data/profiles.json) and which
+	// layers the basemap draws; nil describes none.
+	Dataset *geo.Dataset
 	// RenderTimeout bounds the drawing of one /render figure; 0 means
 	// DefaultRenderTimeout.
 	RenderTimeout time.Duration

@@ -90,8 +90,12 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	defer store.Close()
 
+	dataset, err := data.Dataset()
+	if err != nil {
+		return err
+	}
 	handler := server.New(server.Config{BaseURL: *baseURL, TrustedProxies: proxies, Static: static.FS, Tiles: tilesCfg,
-		Style: style, RenderTimeout: *renderTimeout, RenderPixels: *renderPixels, FrameAncestors: *frameAncestors, Writes: writes}, store, log)
+		Style: style, Dataset: dataset, RenderTimeout: *renderTimeout, RenderPixels: *renderPixels, FrameAncestors: *frameAncestors, Writes: writes}, store, log)
 	srv := &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
