@@ -64,6 +64,7 @@ func TestHeadMatchesGet(t *testing.T) {
 		"collections as HTML": "/api/collections?f=html",
 		"a collection":        "/api/collections/attacks",
 		"queryables":          "/api/collections/attacks/queryables",
+		"a layer profile":     "/api/collections/attacks/profile",
 		"items":               "/api/collections/attacks/items?limit=5",
 		"items as HTML":       "/api/collections/attacks/items?limit=5&f=html",
 		"a feature":           feature,

@@ -68,6 +68,7 @@ func openAPIDoc(server string, layers []geo.Layer) obj {
 		"/backup":                            obj{"get": backupOperation()},
 		"/history":                           obj{"get": historyOperation()},
 	}
+	paths["/collections/{collectionId}/profile"] = obj{"get": profileOperation()}
 	// Each layer gets its own items path, declaring its property filters.
 	for _, l := range layers {
 		params := []obj{}
@@ -390,4 +391,34 @@ func historyOperation() obj {
 		"responses": securedResponses(obj{
 			"200": obj{"description": "The entries", "content": obj{"application/json": obj{"schema": obj{"$ref": "#/components/schemas/history"}}}},
 			"400": responseRef("BadRequest")})}
+}
+
+// profileOperation is profile (profile.go): what a layer is, from the
+// dataset description. Its schema is geo.Profile's JSON.
+func profileOperation() obj {
+	str := obj{"type": "string"}
+	strs := obj{"type": "array", "items": str}
+	return obj{"summary": "What a layer holds, and which of its properties carry the time, the magnitude and the categories",
+		"operationId": "getProfile", "tags": []string{"Data"},
+		"description": "The layer's profile in the dataset description: the page draws a layer by its kind, not by its name. A layer the dataset does not describe is {\"kind\": \"generic\"}.",
+		"parameters":  []obj{ref("collectionId"), obj{"name": "f", "in": "query", "required": false, "schema": obj{"type": "string", "enum": []string{"json"}}}},
+		"responses": obj{
+			"200": obj{"description": "The layer's profile", "content": obj{"application/json": obj{"schema": obj{
+				"type": "object", "required": []string{"kind"}, "properties": obj{
+					"kind":          obj{"type": "string", "enum": []string{"reference", "areas", "events", "places", "generic"}},
+					"noun":          obj{"type": "string", "description": "One feature, with its article, for messages (an attack)."},
+					"geometry":      obj{"type": "string", "description": "The geometry type every feature has."},
+					"required":      obj{"type": "array", "items": str, "description": "The properties every feature fills."},
+					"time":          obj{"type": "string", "description": "The property that holds each feature's date (YYYY-MM-DD)."},
+					"endTime":       obj{"type": "string", "description": "The property that holds each feature's last day."},
+					"magnitude":     obj{"type": "string", "description": "The number that sizes a marker."},
+					"magnitudeLow":  str,
+					"magnitudeHigh": str,
+					"counts":        obj{"type": "array", "items": str, "description": "Properties that hold whole numbers of zero or more."},
+					"categories": obj{"type": "array", "description": "Properties with a closed list of values; the first colours the markers.",
+						"items": obj{"type": "object", "required": []string{"property", "values"}, "properties": obj{"property": str, "values": strs}}},
+					"label": obj{"type": "string", "description": "The property that names a feature on the map."},
+				}}}}},
+			"400": problemResponse, "404": problemResponse,
+		}}
 }

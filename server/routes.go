@@ -72,6 +72,9 @@ func (s *Server) apiRoutes(api *mux.Router) {
 	api.Handle("/collections/{collection}/queryables", s.handle(func(w http.ResponseWriter, r *http.Request) error {
 		return s.queryables(w, r, mux.Vars(r)["collection"])
 	})).Methods(get...)
+	api.Handle("/collections/{collection}/profile", s.handle(func(w http.ResponseWriter, r *http.Request) error {
+		return s.profile(w, r, mux.Vars(r)["collection"])
+	})).Methods(get...)
 	api.Handle("/collections/{collection}/items", s.handle(func(w http.ResponseWriter, r *http.Request) error {
 		return s.items(w, r, mux.Vars(r)["collection"])
 	})).Methods(get...)
