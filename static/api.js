@@ -1,6 +1,6 @@
 // Fetching from this server: the OGC API's JSON (fetchJSON), a whole
-// collection following its "next" links, a layer's size, and the
-// server's tile settings (config.json). Nothing is fetched from elsewhere.
+// collection following its "next" links, a layer's profile and size, and
+// the server's tile settings (config.json). Nothing is fetched from elsewhere.
 
 export const API = new URL('api/', document.baseURI);
 
@@ -45,6 +45,19 @@ export async function fetchAllItems(id) {
     }
   }
   return { type: 'FeatureCollection', features, numberMatched };
+}
+
+// A layer's profile (/api/collections/{id}/profile): what it is
+// (reference, areas, events, places, generic) and which of its
+// properties hold its time, magnitude and categories. A layer whose
+// profile cannot be had is drawn as a generic one.
+export async function fetchProfile(id) {
+  try {
+    return await fetchJSON(new URL(`collections/${encodeURIComponent(id)}/profile`, API));
+  } catch (err) {
+    console.warn(`${id}: profile:`, err);
+    return { kind: 'generic' };
+  }
 }
 
 // How many features a layer has (under optional filter parameters),

@@ -73,6 +73,10 @@ async function main() {
   const checked = KS.checkLayers(store.get(), ctx.ids);
   problems.push(...checked.problems);
   store.change(checked.state);
+  // The link's attribution values are the event layer's category values.
+  const categories = KS.checkCategories(store.get(), ctx.words);
+  problems.push(...categories.problems);
+  store.change({ attribution: categories.state.attribution });
   const initial = store.get();
   if (initial.data && initial.data !== ctx.eventId) {
     problems.push(`layer "${initial.data}" has no dates to put on a timeline`);
@@ -91,7 +95,7 @@ async function main() {
   store.subscribe(writeURL);
 
   const visibleLayers = () => ctx.order.filter((id) => ctx.layers[id] && map.hasLayer(ctx.layers[id]));
-  const terms = (s, opts) => (ctx.eventId ? KS.filterTerms(s || store.get(), ctx.eventProps, ctx.dateProp, opts) : []);
+  const terms = (s, opts) => (ctx.eventId ? KS.filterTerms(s || store.get(), ctx.eventProps, ctx.words, opts) : []);
   // The API query of the current filters, for downloads and /render.
   const apiQuery = (extra) => {
     const p = KS.apiParams(terms());
@@ -125,7 +129,7 @@ async function main() {
     display = displayControl(map, ctx, store);
   }
   const legend = buildLegend(() => legendItems(events, {
-    color: store.get().color, haveKhorasan: !!ctx.layers.khorasan, haveCities: !!ctx.layers.cities,
+    color: store.get().color, haveKhorasan: ctx.ofKind('areas').length > 0, haveCities: ctx.ofKind('places').length > 0,
   }), !narrow);
   legend.addTo(map);
   if (!narrow) foldControlsUnderPopups(map, legend.getContainer(), control, display && display.node);

@@ -45,6 +45,10 @@ async function main() {
   const checked = KS.checkLayers(state, ctx.ids);
   problems.push(...checked.problems);
   state = checked.state;
+  // The link's attribution values are the event layer's category values.
+  const categories = KS.checkCategories(state, ctx.words);
+  problems.push(...categories.problems);
+  state = categories.state;
   if (ctx.styleProblem) problems.push(ctx.styleProblem);
   const events = ctx.events;
   if (events && events.vector) state = { ...state, mode: 'circles' };
@@ -57,7 +61,7 @@ async function main() {
     events.setColor(state.color);
     if (events.setMode) events.setMode(state.mode);
   }
-  const terms = events ? KS.filterTerms(state, ctx.eventProps, ctx.dateProp) : [];
+  const terms = events ? KS.filterTerms(state, ctx.eventProps, ctx.words) : [];
   const pred = KS.predicate(terms);
   let count = null;
   let killed = null;
@@ -65,7 +69,8 @@ async function main() {
     events.setFilter(pred);
     const shown = events.features().filter((f) => pred(f.properties));
     count = shown.length;
-    killed = shown.reduce((a, f) => a + (Number((f.properties || {}).killed) || 0), 0);
+    const magnitude = ctx.words.magnitude;
+    killed = magnitude ? shown.reduce((a, f) => a + (Number((f.properties || {})[magnitude]) || 0), 0) : null;
   } else if (events) {
     events.setFilter(pred);
     const p = KS.apiParams(terms);
@@ -75,7 +80,7 @@ async function main() {
     count = (await fetchJSON(u)).numberMatched;
   }
   const legend = buildLegend(() => legendItems(events, {
-    color: state.color, haveKhorasan: !!ctx.layers.khorasan && map.hasLayer(ctx.layers.khorasan), haveCities: false,
+    color: state.color, haveKhorasan: ctx.ofKind('areas').some((id) => map.hasLayer(ctx.layers[id])), haveCities: false,
   }), !small);
   legend.addTo(map);
 
@@ -88,7 +93,7 @@ async function main() {
   $('embed-title').textContent = base;
   const parts = [];
   if (count !== null) parts.push(`${fmtInt(count)} event${count === 1 ? '' : 's'}`);
-  if (killed !== null && ctx.eventProps.has('killed')) parts.push(`${fmtInt(killed)} killed`);
+  if (killed !== null && ctx.eventProps.has(ctx.words.magnitude)) parts.push(`${fmtInt(killed)} killed`);
   if (state.time) parts.push(`${state.time.start || '…'} to ${state.time.end || '…'}`);
   if (state.attribution.length) parts.push(state.attribution.join(' or '));
   if (state.country.length) parts.push(state.country.join(', '));

@@ -12,7 +12,9 @@ const TARGET_WORDS = ['Shia mosque', 'Shia', 'Hazara', 'Sikh', 'Sufi shrine', 'c
   'Taliban', 'military', 'police', 'bank', 'political rally', 'embassy', 'journalists', 'foreigners'];
 
 // createFilters builds the form (#filters) for the event layer's
-// properties (ctx.eventProps) and the source's countries and targets.
+// properties (ctx.eventProps) and words (ctx.words: the attribution chips
+// are the values of its colouring category, "killed at least" its
+// magnitude), and the source's countries and targets.
 export function createFilters(doc, store, ctx, source) {
   const $ = (id) => doc.getElementById(id);
   const form = $('filters');
@@ -35,9 +37,10 @@ export function createFilters(doc, store, ctx, source) {
   const props = ctx.eventProps;
   const S = style();
   const show = (node, yes) => { node.hidden = !yes; };
-  show($('group-attribution'), props.has('attribution'));
+  const words = ctx.words;
+  show($('group-attribution'), !!words.category && props.has(words.category));
   $('group-attribution').querySelector('.chip-list').replaceChildren(
-    ...KS.ATTRIBUTIONS.map((a) => {
+    ...(words.categoryValues || []).map((a) => {
       const c = chip('attribution', a, a.charAt(0).toUpperCase() + a.slice(1), attributionStyle(a).color);
       c.title = (S.attribution[a] && S.attribution[a].label) || a;
       return c;
@@ -49,7 +52,7 @@ export function createFilters(doc, store, ctx, source) {
   show($('group-country'), props.has('country') && countries.length > 0);
   $('group-country').querySelector('.chip-list').replaceChildren(...countries.map((c) => chip('country', c, c)));
   show($('field-target'), props.has('target'));
-  show($('field-min'), props.has('killed'));
+  show($('field-min'), !!words.magnitude && props.has(words.magnitude));
   show($('f-q').closest('.field'), props.has('name') || props.has('city'));
   const targets = source.targets;
   $('target-suggestions').replaceChildren(...TARGET_WORDS

@@ -9,20 +9,25 @@
 // with more features than the server's vectorThreshold are drawn from its
 // vector tiles with Leaflet.VectorGrid instead of GeoJSON.
 //
-// The event layer (attacks) is drawn as casualty-scaled circles, as
-// clusters (leaflet.markercluster) that show the total killed, or as a
-// heat map (leaflet.heat); setFilter shows only the events a predicate
-// keeps. Co-located events are spread on a small ring (circles) or
-// spiderfied (clusters), so each can be clicked.
+// Each layer is drawn by its kind, from its profile (profiles.js): a
+// reference layer as the borders, an areas layer as the Khorasan outline,
+// places as city labels, and the event layer (an events layer, or the
+// layer the link's data= picks) as casualty-scaled circles, as clusters
+// (leaflet.markercluster) that show the total killed, or as a heat map
+// (leaflet.heat); setFilter shows only the events a predicate keeps.
+// Co-located events are spread on a small ring (circles) or spiderfied
+// (clusters), so each can be clicked. The event layer's properties (its
+// date, magnitude and colouring category) are its profile's words.
 //
 // Data text is never put into HTML: popups and labels are built
 // with DOM nodes and textContent. The one place Leaflet takes an HTML string
 // (the layer control's names) gets escapeHTML().
 
 import * as KS from './state.js';
+import * as KP from './profiles.js';
 import { el, escapeHTML, fmtInt, isBlank, num } from './dom.js';
 import { S, attributionKey, attributionStyle, markerRadius, eventColor, loadStyle } from './style.js';
-import { API, fetchJSON, fetchAllItems, layerCount, loadConfig } from './api.js';
+import { API, fetchJSON, fetchAllItems, fetchProfile, layerCount, loadConfig } from './api.js';
 
 const PRECISION = {
   site: 'the site itself',
@@ -31,11 +36,18 @@ const PRECISION = {
   district: 'a nearby town stands in for the site',
 };
 
-// z-order, bottom to top: borders < khorasan < other layers < attacks <
-// labels < clusters (whose numbers must stay legible).
-const PANES = { borders: 350, khorasan: 410, extra: 420, attacks: 430, labels: 450, clusters: 460 };
+// The map's panes by what they hold. Their names are the map style's
+// (style.json's land, khorasan...; Leaflet gives each pane the class
+// leaflet-NAME-pane), not layer names.
+const PANE = {
+  reference: 'borders', areas: 'khorasan', generic: 'extra', events: 'attacks', labels: 'labels', clusters: 'clusters',
+};
 
-const KNOWN = ['borders', 'khorasan', 'attacks', 'cities'];
+// z-order, bottom to top: reference < areas < other layers < events <
+// labels < clusters (whose numbers must stay legible).
+const PANES = {
+  [PANE.reference]: 350, [PANE.areas]: 410, [PANE.generic]: 420, [PANE.events]: 430, [PANE.labels]: 450, [PANE.clusters]: 460,
+};
 
 // ---- small helpers
 
@@ -126,7 +138,7 @@ function popupOptions(map) {
 // Over a basemap the borders are outlines only: the basemap paints land.
 function buildBorders(map, fc, overBasemap) {
   return L.geoJSON(fc, {
-    pane: 'borders',
+    pane: PANE.reference,
     interactive: false,
     style: () => ({ ...S.land, ...(overBasemap ? { fillOpacity: 0 } : {}), className: 'border-shape' }),
   });
@@ -157,12 +169,12 @@ function buildKhorasan(map, fc) {
     // The fill is decoration and never catches clicks; only the outline does.
     if (variant === 'main') {
       group.addLayer(L.geoJSON(f, {
-        pane: 'khorasan', interactive: false,
+        pane: PANE.areas, interactive: false,
         style: () => ({ stroke: false, ...S.khorasan.fill, className: 'khorasan-fill' }),
       }));
     }
     const outline = L.geoJSON(f, {
-      pane: 'khorasan',
+      pane: PANE.areas,
       style: () => ({ color: line.color, weight: line.weight, opacity: line.opacity, dashArray: line.dashArray, fill: false, className: `khorasan-outline khorasan-${variant}` }),
     });
     outline.bindPopup(() => khorasanPopup(f), popupOptions(map));
@@ -174,17 +186,27 @@ function buildKhorasan(map, fc) {
   return group;
 }
 
-function attackPopup(f, latlng, groupSize) {
+// The value of a property named by one of the event layer's words
+// (profiles.js vocabulary); undefined when the layer has no such word.
+function prop(p, name) {
+  return name ? p[name] : undefined;
+}
+
+// An event's popup; w is the event layer's words.
+function attackPopup(f, latlng, groupSize, w) {
   const p = f.properties || {};
-  const killed = num(p.killed);
-  const low = num(p.killed_low);
-  const high = num(p.killed_high);
+  const killed = num(prop(p, w.magnitude));
+  const low = num(prop(p, w.magnitudeLow));
+  const high = num(prop(p, w.magnitudeHigh));
   const wounded = num(p.wounded);
   const killedText = killed === null ? 'not reported'
     : fmtInt(killed) + ((low !== null && high !== null && low !== high) ? ` (sources: ${fmtInt(low)}\u2013${fmtInt(high)})` : '');
-  const date = p.end_date && p.end_date !== p.date ? `${p.date} to ${p.end_date}` : p.date;
+  const day = prop(p, w.time);
+  const end = prop(p, w.endTime);
+  const date = end && end !== day ? `${day} to ${end}` : day;
   const place = [p.city, p.admin1, p.country].filter((x) => !isBlank(x)).join(', ');
-  const att = attributionStyle(p.attribution);
+  const category = prop(p, w.category);
+  const att = attributionStyle(category);
   const precision = isBlank(p.precision) ? null
     : `${p.precision}${PRECISION[p.precision] ? ' (' + PRECISION[p.precision] + ')' : ''}`;
   const where = `${latlng.lat.toFixed(5)}, ${latlng.lng.toFixed(5)}`;
@@ -203,7 +225,7 @@ function attackPopup(f, latlng, groupSize) {
       row('Wounded', wounded === null ? (p.wounded === undefined ? null : 'not reported') : fmtInt(wounded)),
       row('Target', p.target),
       row('Attack type', p.attack_type),
-      row('Attribution', isBlank(p.attribution) ? null : el('span', { class: 'swatch', style: `background:${att.color}` }), p.attribution,
+      row('Attribution', isBlank(category) ? null : el('span', { class: 'swatch', style: `background:${att.color}` }), category,
         weak ? el('span', { class: 'weak-note' }, ' (weak attribution: see the notes)') : null),
       row('Precision', precision),
       row('Coordinates', where, shared),
@@ -227,8 +249,9 @@ function spreadOffsets(n) {
 
 // The event layer drawn from GeoJSON. A LayerGroup (what the layer
 // control toggles) holding, by mode, the circles (with the legs of
-// spread markers), a cluster group, or a heat layer.
-function buildEvents(map, fc, title, hooks) {
+// spread markers), a cluster group, or a heat layer. w: the layer's
+// words (profiles.js vocabulary).
+function buildEvents(map, fc, title, hooks, w) {
   const container = L.layerGroup();
   const circles = L.featureGroup();
   const legs = L.layerGroup();
@@ -245,13 +268,14 @@ function buildEvents(map, fc, title, hooks) {
     const [lon, lat] = f.geometry.coordinates;
     const id = featureId(f) || `#${items.length}`;
     const real = L.latLng(lat, lon);
-    const killed = num(p.killed);
+    const killed = num(prop(p, w.magnitude));
+    const day = prop(p, w.time);
     const m = L.circleMarker(real, {
-      pane: 'attacks',
-      radius: markerRadius(p.killed),
+      pane: PANE.events,
+      radius: markerRadius(prop(p, w.magnitude)),
       color: S.marker.stroke,
       weight: S.marker.weight,
-      fillColor: attributionStyle(p.attribution).color,
+      fillColor: attributionStyle(prop(p, w.category)).color,
       fillOpacity: S.marker.fillOpacity,
       className: 'attack-marker',
       bubblingMouseEvents: false,
@@ -262,8 +286,8 @@ function buildEvents(map, fc, title, hooks) {
     m.offset = L.point(0, 0);
     m.groupSize = 1;
     m.killed = killed || 0;
-    m.bindPopup(() => attackPopup(f, real, m.groupSize), popupOptions(map));
-    m.bindTooltip(`${escapeHTML(p.date || '')} \u2013 ${escapeHTML(p.name || id)}${killed === null ? '' : ' (' + escapeHTML(fmtInt(killed)) + ' killed)'}`,
+    m.bindPopup(() => attackPopup(f, real, m.groupSize, w), popupOptions(map));
+    m.bindTooltip(`${escapeHTML(day || '')} \u2013 ${escapeHTML(p.name || id)}${killed === null ? '' : ' (' + escapeHTML(fmtInt(killed)) + ' killed)'}`,
       { direction: 'top', offset: [0, -4], className: 'attack-tooltip' });
     m.on('add', () => {
       const path = m.getElement();
@@ -271,7 +295,7 @@ function buildEvents(map, fc, title, hooks) {
       path.dataset.id = id;
       path.setAttribute('tabindex', '0');
       path.setAttribute('role', 'button');
-      path.setAttribute('aria-label', `${p.date || ''} ${p.name || id}${killed === null ? '' : ', ' + killed + ' killed'}`);
+      path.setAttribute('aria-label', `${day || ''} ${p.name || id}${killed === null ? '' : ', ' + killed + ' killed'}`);
       path.addEventListener('keydown', (ev) => {
         if (ev.key === 'Enter' || ev.key === ' ') {
           ev.preventDefault();
@@ -288,7 +312,7 @@ function buildEvents(map, fc, title, hooks) {
   let shown = items.slice();
 
   function recolor() {
-    for (const m of items) m.setStyle({ fillColor: eventColor(m.feature.properties || {}, colorMode) });
+    for (const m of items) m.setStyle({ fillColor: eventColor(m.feature.properties || {}, colorMode, w) });
   }
 
   // Group the shown markers by identical point and give each of a group
@@ -302,7 +326,7 @@ function buildEvents(map, fc, title, hooks) {
       byPoint.get(key).push(m);
     }
     for (const list of byPoint.values()) {
-      list.sort((a, b) => String(a.feature.properties.date).localeCompare(String(b.feature.properties.date)));
+      list.sort((a, b) => String(prop(a.feature.properties, w.time)).localeCompare(String(prop(b.feature.properties, w.time))));
       const offsets = spreadOffsets(list.length);
       list.forEach((m, i) => {
         m.offset = offsets[i];
@@ -324,7 +348,7 @@ function buildEvents(map, fc, title, hooks) {
       const ll = map.unproject(px, z);
       m.setLatLng(ll);
       legs.addLayer(L.polyline([m.realLatLng, ll], {
-        pane: 'attacks', interactive: false, color: '#555', weight: 0.8, opacity: 0.7, className: 'spread-leg',
+        pane: PANE.events, interactive: false, color: '#555', weight: 0.8, opacity: 0.7, className: 'spread-leg',
       }));
     }
   }
@@ -335,7 +359,7 @@ function buildEvents(map, fc, title, hooks) {
     const byColor = new Map();
     for (const m of ms) {
       killed += m.killed;
-      const c = eventColor(m.feature.properties || {}, colorMode);
+      const c = eventColor(m.feature.properties || {}, colorMode, w);
       byColor.set(c, (byColor.get(c) || 0) + 1);
     }
     // A ring of the markers' colours, in proportion, around the total killed.
@@ -356,7 +380,7 @@ function buildEvents(map, fc, title, hooks) {
   function ensureClusters() {
     if (clusters) return clusters;
     clusters = L.markerClusterGroup({
-      clusterPane: 'clusters',
+      clusterPane: PANE.clusters,
       showCoverageOnHover: false,
       spiderfyOnMaxZoom: true,
       zoomToBoundsOnClick: true,
@@ -477,7 +501,7 @@ function buildEvents(map, fc, title, hooks) {
       else if (clusters.getVisibleParent(m) === m) m.openPopup();
       else go();
     } else {
-      const popup = L.popup(popupOptions(map)).setLatLng(m.realLatLng).setContent(attackPopup(m.feature, m.realLatLng, 1));
+      const popup = L.popup(popupOptions(map)).setLatLng(m.realLatLng).setContent(attackPopup(m.feature, m.realLatLng, 1, w));
       popup.eventId = id;
       if (fly) map.setView(m.realLatLng, Math.max(map.getZoom(), 7), { animate: !(opts && opts.instant) });
       popup.openOn(map);
@@ -490,7 +514,7 @@ function buildEvents(map, fc, title, hooks) {
     const counts = {};
     for (const m of shown) {
       const p = m.feature.properties || {};
-      const key = colorMode === 'type' ? KS.typeOf(p.attack_type) : attributionKey(p.attribution);
+      const key = colorMode === 'type' ? KS.typeOf(p.attack_type) : attributionKey(prop(p, w.category));
       counts[key] = (counts[key] || 0) + 1;
     }
     return counts;
@@ -528,7 +552,7 @@ function buildCities(map, fc) {
       iconSize: null,
       iconAnchor: [4, 8],
     });
-    const m = L.marker([lat, lon], { icon, pane: 'labels', interactive: false, keyboard: false });
+    const m = L.marker([lat, lon], { icon, pane: PANE.labels, interactive: false, keyboard: false });
     m.city = { key: base.trim().toLowerCase(), anchor, population: num(p.population) || 0, order: labels.length };
     m.priority = 0;
     labels.push(m);
@@ -584,10 +608,10 @@ function genericPopup(f, title) {
 function buildGeneric(map, fc, title) {
   const s = S.generic;
   return L.geoJSON(fc, {
-    pane: 'extra',
+    pane: PANE.generic,
     style: () => ({ color: s.color, weight: s.weight, fillOpacity: s.fillOpacity, className: 'generic-shape' }),
     pointToLayer: (f, ll) => L.circleMarker(ll, {
-      pane: 'extra', radius: 5, color: '#fff', weight: 1, fillColor: s.color, fillOpacity: 0.8, className: 'generic-marker',
+      pane: PANE.generic, radius: 5, color: '#fff', weight: 1, fillColor: s.color, fillOpacity: 0.8, className: 'generic-marker',
     }),
     onEachFeature: (f, l) => l.bindPopup(() => genericPopup(f, title), popupOptions(map)),
   });
@@ -753,8 +777,9 @@ function watchVectorClicks(map, layer) {
 // A large layer drawn from /tiles/{id}/{z}/{x}/{y}.mvt on canvas. An
 // event layer is styled as its GeoJSON twin would be, and setFilter hides
 // the tile features the page's filters drop (the counts and the table of
-// a large layer come from the API with the same filters).
-function buildVectorTiles(map, id, title, cfg, eventLike, hooks) {
+// a large layer come from the API with the same filters). w: an event
+// layer's words (profiles.js vocabulary).
+function buildVectorTiles(map, id, title, cfg, eventLike, hooks, w) {
   const s = S.generic;
   let keep = null;
   let colorMode = 'attribution';
@@ -765,14 +790,14 @@ function buildVectorTiles(map, id, title, cfg, eventLike, hooks) {
     if (eventLike) {
       if (keep && !keep(p)) return [];
       return {
-        radius: markerRadius(p.killed), fill: true, fillColor: eventColor(p, colorMode),
+        radius: markerRadius(prop(p, w.magnitude)), fill: true, fillColor: eventColor(p, colorMode, w),
         fillOpacity: S.marker.fillOpacity, color: '#fff', weight: 0.8, stroke: true,
       };
     }
     return { radius: 4, color: s.color, weight: s.weight, fill: true, fillColor: s.color, fillOpacity: s.fillOpacity };
   };
   const layer = L.vectorGrid.protobuf(`tiles/${encodeURIComponent(id)}/{z}/{x}/{y}.mvt`, {
-    pane: eventLike ? 'attacks' : 'extra',
+    pane: eventLike ? PANE.events : PANE.generic,
     rendererFactory: L.canvas.tile,
     // Clicks are found by watchVectorClicks, not by VectorGrid.
     interactive: false,
@@ -788,7 +813,7 @@ function buildVectorTiles(map, id, title, cfg, eventLike, hooks) {
   layer.openHit = (hit, current) => {
     const show = (f, ll) => {
       if (!current() || !map.hasLayer(layer)) return;
-      const content = eventLike ? attackPopup(f, ll, 1) : genericPopup(f, title);
+      const content = eventLike ? attackPopup(f, ll, 1, w) : genericPopup(f, title);
       const popup = L.popup(popupOptions(map)).setLatLng(ll).setContent(content);
       const fid = featureId(f);
       if (eventLike && fid) popup.eventId = fid;
@@ -831,7 +856,7 @@ function buildVectorTiles(map, id, title, cfg, eventLike, hooks) {
       const [lon, lat] = feature.geometry.coordinates;
       const ll = L.latLng(lat, lon);
       if (!(opts && opts.noMove)) map.setView(ll, Math.max(map.getZoom(), 7), { animate: !(opts && opts.instant) });
-      const popup = L.popup(popupOptions(map)).setLatLng(ll).setContent(attackPopup(feature, ll, 1));
+      const popup = L.popup(popupOptions(map)).setLatLng(ll).setContent(attackPopup(feature, ll, 1, w));
       popup.eventId = fid;
       popup.openOn(map);
       if (hooks && hooks.onOpen) hooks.onOpen(fid);
@@ -841,29 +866,31 @@ function buildVectorTiles(map, id, title, cfg, eventLike, hooks) {
   return layer;
 }
 
-// The first view: the Khorasan outline's bounds, grown to take in the
-// events near it (those within one region-size of it). Far events (e.g.
-// Moscow, Istanbul) stay reachable with the "All attacks" button.
-function regionView(khorasan, events, borders) {
-  let b = khorasan && khorasan.getBounds && khorasan.getBounds().isValid() ? L.latLngBounds(khorasan.getBounds().getSouthWest(), khorasan.getBounds().getNorthEast()) : null;
+// The first view: the areas layer's bounds (the Khorasan outline), grown
+// to take in the events near it (those within one region-size of it). Far
+// events (e.g. Moscow, Istanbul) stay reachable with the "All attacks"
+// button. Without areas or events, the reference layer's bounds.
+function regionView(areas, events, reference) {
+  let b = areas && areas.getBounds && areas.getBounds().isValid() ? L.latLngBounds(areas.getBounds().getSouthWest(), areas.getBounds().getNorthEast()) : null;
   if (events && events.items) {
     const near = b ? b.pad(1) : null;
     for (const m of events.items) {
       if (!near || near.contains(m.realLatLng)) b = b ? b.extend(m.realLatLng) : L.latLngBounds(m.realLatLng, m.realLatLng);
     }
   }
-  if (!b && borders && borders.getBounds && borders.getBounds().isValid()) b = borders.getBounds();
+  if (!b && reference && reference.getBounds && reference.getBounds().isValid()) b = reference.getBounds();
   return b;
 }
 
 // ---- loading everything
 
-// load fetches the style, the settings and every collection, and draws
-// them on map. It returns what the pages need: the layers by id, their
-// titles and sizes, the event layer and its id, and the load failures.
-// opts.dataId picks the event layer (default attacks, else the first
-// point layer with a date property); opts.onOpen(id) is called when an
-// event's popup opens.
+// load fetches the style, the settings, every collection and its
+// profile, and draws them on map, each by its kind (profiles.js). It
+// returns what the pages need: the layers by id, their titles, sizes,
+// kinds and profiles, the event layer, its id and words, and the load
+// failures. opts.dataId picks the event layer (default the first events
+// layer, else the first generic layer with a date property);
+// opts.onOpen(id) is called when an event's popup opens.
 async function load(map, opts) {
   const o = opts || {};
   const [{ problem: styleProblem }, cfg, { collections }] = await Promise.all([
@@ -873,16 +900,20 @@ async function load(map, opts) {
   const container = map.getContainer();
   container.style.background = S.sea;
   const ids = collections.map((c) => c.id);
-  const order = [...KNOWN.filter((k) => ids.includes(k)), ...ids.filter((id) => !KNOWN.includes(id))];
   const byId = Object.fromEntries(collections.map((c) => [c.id, c]));
-  const basemap = addBasemap(map, cfg, ids.includes('cities'));
   // Layers over the threshold come as vector tiles, the others as GeoJSON.
-  const sizes = await Promise.all(order.map((id) => layerCount(id).catch(() => null)));
-  const sizeOf = Object.fromEntries(order.map((id, i) => [id, sizes[i]]));
+  const sizesPromise = Promise.all(ids.map((id) => layerCount(id).catch(() => null)));
+  const profileList = await Promise.all(ids.map(fetchProfile));
+  const profiles = Object.fromEntries(ids.map((id, i) => [id, profileList[i]]));
+  const kinds = Object.fromEntries(ids.map((id) => [id, KP.kindOf(profiles[id])]));
+  const order = KP.drawOrder(ids, kinds);
+  const basemap = addBasemap(map, cfg, KP.ofKind(ids, kinds, 'places').length > 0);
+  const sizes = await sizesPromise;
+  const sizeOf = Object.fromEntries(ids.map((id, i) => [id, sizes[i]]));
   const vectorIds = new Set(order.filter((id) => sizeOf[id] !== null && sizeOf[id] > cfg.vectorThreshold));
-  const dataId = o.dataId && ids.includes(o.dataId) ? o.dataId : (ids.includes('attacks') ? 'attacks' : null);
+  const dataId = KP.dataLayer(order, kinds, o.dataId);
   let queryables = null;
-  const wantQ = dataId || order.find((id) => !KNOWN.includes(id));
+  const wantQ = KP.queryablesLayer(order, kinds, dataId);
   // The event layer's properties: its queryables (every layer has them).
   const qPromise = wantQ ? fetchJSON(new URL(`collections/${encodeURIComponent(wantQ)}/queryables`, API)).catch(() => null) : Promise.resolve(null);
   // A layer that fails to load is reported; the others are still drawn.
@@ -897,10 +928,18 @@ async function load(map, opts) {
     else failures.push(`${(byId[order[i]] || {}).title || order[i]}: ${r.reason && r.reason.message || r.reason}`);
   });
   let eventId = dataId;
-  if (!eventId && queryables && wantQ) {
-    const props = Object.entries(queryables.properties || {});
-    if (props.some(([, v]) => v && (v.format === 'date' || v.format === 'date-time'))) eventId = wantQ;
+  if (!eventId && wantQ && KP.hasDates(queryables)) eventId = wantQ;
+
+  // The event layer's properties and words: its profile's, with the date
+  // property it has.
+  const eventProps = new Set(Object.keys((queryables && queryables.properties) || {}));
+  const eventData = data.find(([id]) => id === eventId);
+  if (eventData && !eventData[1].vector && eventProps.size === 0) {
+    for (const f of eventData[1].features) for (const k of Object.keys(f.properties || {})) eventProps.add(k);
   }
+  const words = KP.vocabulary(KP.eventProfile(profiles, order, kinds, eventId));
+  words.time = KP.dateProperty(words, eventProps, queryables);
+  const wordsOf = (id) => (id === eventId ? words : KP.vocabulary(KP.eventProfile(profiles, order, kinds, id)));
 
   const layers = {};
   const titles = {};
@@ -910,50 +949,44 @@ async function load(map, opts) {
     const title = meta.title || id;
     titles[id] = title;
     counts[id] = fc.vector ? fc.numberMatched : fc.features.length;
-    let layer;
     const isEvent = id === eventId;
-    if (fc.vector) layer = buildVectorTiles(map, id, title, cfg, isEvent || id === 'attacks', o);
-    else if (id === 'borders') layer = buildBorders(map, fc, true);
-    else if (id === 'khorasan') layer = buildKhorasan(map, fc);
-    else if (isEvent || id === 'attacks') layer = buildEvents(map, fc, title, o);
-    else if (id === 'cities') layer = buildCities(map, fc);
+    const drawn = KP.drawnAs(kinds[id], isEvent);
+    let layer;
+    if (fc.vector) layer = buildVectorTiles(map, id, title, cfg, isEvent || kinds[id] === 'events', o, wordsOf(id));
+    else if (drawn === 'reference') layer = buildBorders(map, fc, true);
+    else if (drawn === 'areas') layer = buildKhorasan(map, fc);
+    else if (drawn === 'events') layer = buildEvents(map, fc, title, o, wordsOf(id));
+    else if (drawn === 'places') layer = buildCities(map, fc);
     else layer = buildGeneric(map, fc, title);
     layers[id] = layer;
   }
   // Credits a collection carries (e.g. GeoNames for cities), beside the
-  // fixed line that already covers borders and attacks.
+  // fixed line that already covers the borders and the events.
   for (const [id] of data) {
     const a = (byId[id] || {}).attribution;
-    if (typeof a === 'string' && a.trim() && id !== 'borders' && id !== 'attacks') {
+    if (typeof a === 'string' && a.trim() && !KP.creditedByMap(kinds[id])) {
       map.attributionControl.addAttribution(escapeHTML(a.trim()));
     }
   }
   const events = eventId && layers[eventId] && layers[eventId].eventLayer ? layers[eventId] : null;
-  const eventProps = new Set(Object.keys((queryables && queryables.properties) || {}));
-  if (events && !events.vector && eventProps.size === 0) {
-    for (const f of events.features()) for (const k of Object.keys(f.properties || {})) eventProps.add(k);
-  }
-  let dateProp = null;
-  if (queryables && queryables.properties) {
-    const d = Object.entries(queryables.properties).find(([, v]) => v && (v.format === 'date' || v.format === 'date-time'));
-    if (d) dateProp = d[0];
-  } else if (eventProps.has('date')) dateProp = 'date';
-  const region = regionView(layers.khorasan, events && !events.vector ? events : null, layers.borders);
+  // The drawn layers of a kind, in order.
+  const ofKind = (kind) => KP.ofKind(order, kinds, kind).filter((id) => layers[id]);
+  const first = (kind) => layers[ofKind(kind)[0]] || null;
+  const region = regionView(first('areas'), events && !events.vector ? events : null, first('reference'));
   return {
     map, cfg, basemap, layers, titles, counts, order, ids, vectorIds, failures, styleProblem,
-    events, eventId: events ? eventId : null, eventProps, dateProp, region, collections: byId,
+    events, eventId: events ? eventId : null, eventProps, dateProp: words.time, words, region, collections: byId,
+    kinds, profiles, ofKind,
   };
 }
 
 // The layer control, top of the map first.
 function layerControl(map, ctx, opts) {
-  const { layers, titles, counts } = ctx;
-  const present = Object.keys(layers);
-  const controlOrder = ['cities', ctx.eventId, 'attacks', ...present.filter((id) => !KNOWN.includes(id) && id !== ctx.eventId), 'khorasan', 'borders']
-    .filter((id, i, a) => id && a.indexOf(id) === i && layers[id]);
+  const { layers, titles, counts, kinds } = ctx;
+  const controlOrder = KP.controlOrder(Object.keys(layers), kinds, ctx.eventId);
   const control = L.control.layers(null, null, { collapsed: !!(opts && opts.collapsed), position: 'topright' });
   for (const id of controlOrder) {
-    const count = id === 'borders' || id === 'khorasan' ? '' : ` <span class="count">(${Number(counts[id]).toLocaleString('en-GB')})</span>`;
+    const count = KP.counted(kinds[id]) ? ` <span class="count">(${Number(counts[id]).toLocaleString('en-GB')})</span>` : '';
     control.addOverlay(layers[id], escapeHTML(titles[id]) + count);
   }
   control.addTo(map);
@@ -966,19 +999,22 @@ function layerControl(map, ctx, opts) {
   return control;
 }
 
-// City labels favour places with many events.
+// City labels (places layers) favour places with many events.
 function rankCities(ctx) {
-  const cities = ctx.layers.cities;
-  if (!cities || !cities.rank) return;
+  let byCity = null;
   if (ctx.events && ctx.events.items) {
-    const byCity = {};
+    byCity = {};
     for (const m of ctx.events.items) {
       const c = String((m.feature.properties || {}).city || '').trim().toLowerCase();
       if (c) byCity[c] = (byCity[c] || 0) + 1;
     }
-    cities.rank(byCity);
   }
-  cities.declutter();
+  for (const id of ctx.ofKind('places')) {
+    const places = ctx.layers[id];
+    if (!places.rank) continue;
+    if (byCity) places.rank(byCity);
+    places.declutter();
+  }
 }
 
 export {

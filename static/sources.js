@@ -5,7 +5,8 @@
 // also hide on the map what the filter drops (layer.setFilter).
 //
 // terms(state, opts) gives the state's filter terms (state.js
-// filterTerms) for the event layer.
+// filterTerms) for the event layer; ctx.words are its words (profiles.js
+// vocabulary: its date, magnitude and colouring category).
 
 import * as KS from './state.js';
 import { monthIndex } from './dates.js';
@@ -14,13 +15,11 @@ import { attributionKey } from './style.js';
 
 export const TABLE_ROWS = 500; // rows drawn at most; the counts cover them all
 
-// The table's order: nulls first going up, last going down, as in SQLite.
-export function compareRows(key, desc, dateProp) {
-  const get = (f) => {
-    const p = f.properties || {};
-    if (key === 'date') return p[dateProp || 'date'];
-    return p[key];
-  };
+// The table's order by a sort key (state.js SORT_KEYS, read with the
+// layer's words): nulls first going up, last going down, as in SQLite.
+export function compareRows(key, desc, words) {
+  const prop = KS.sortProperty(key, words);
+  const get = (f) => (prop ? (f.properties || {})[prop] : undefined);
   return (a, b) => {
     const x = get(a);
     const y = get(b);
@@ -38,6 +37,7 @@ export function compareRows(key, desc, dateProp) {
 export function pageSource(layer, ctx, terms) {
   const features = layer.features();
   const dateProp = ctx.dateProp;
+  const { category, magnitude } = ctx.words;
   const dates = dateProp ? features.map((f) => (f.properties || {})[dateProp]).filter((d) => typeof d === 'string' && KS.validDate(d.slice(0, 10))).map((d) => d.slice(0, 10)).sort() : [];
   const domain = dates.length ? { unit: 'month', first: Number(dates[0].slice(0, 4)) * 12, last: Number(dates[dates.length - 1].slice(0, 4)) * 12 + 11 } : null;
 
@@ -49,7 +49,7 @@ export function pageSource(layer, ctx, terms) {
       for (const f of features) {
         const p = f.properties || {};
         if (!pred(p)) continue;
-        const key = facet === 'type' ? KS.typeOf(p.attack_type) : facet === 'attribution' ? attributionKey(p.attribution) : p.country;
+        const key = facet === 'type' ? KS.typeOf(p.attack_type) : facet === 'attribution' ? attributionKey(category ? p[category] : undefined) : p.country;
         if (key === null || key === undefined || key === '') continue;
         counts[key] = (counts[key] || 0) + 1;
       }
@@ -68,8 +68,8 @@ export function pageSource(layer, ctx, terms) {
       const pred = KS.predicate(terms(s));
       layer.setFilter(pred);
       const rows = features.filter((f) => pred(f.properties));
-      const killed = rows.reduce((a, f) => a + (Number((f.properties || {}).killed) || 0), 0);
-      rows.sort(compareRows(s.sort.key, s.sort.desc, dateProp));
+      const killed = magnitude ? rows.reduce((a, f) => a + (Number((f.properties || {})[magnitude]) || 0), 0) : 0;
+      rows.sort(compareRows(s.sort.key, s.sort.desc, ctx.words));
       let bins = null;
       if (domain) {
         const noTime = KS.predicate(terms(s, { noTime: true }));
@@ -119,7 +119,7 @@ export async function apiSource(layer, id, ctx, terms) {
       const t = terms(s);
       layer.setFilter(KS.predicate(t));
       const params = KS.apiParams(t);
-      const sort = KS.sortParam(s.sort, ctx.dateProp, ctx.eventProps);
+      const sort = KS.sortParam(s.sort, ctx.words, ctx.eventProps);
       const page = await get(withParams(params, [['limit', String(TABLE_ROWS)], ...(sort ? [['sortby', sort]] : [])]));
       let bins = null;
       if (domain) {

@@ -3,6 +3,11 @@
 // runner tests it (tests/static); imported by the map page and the embed
 // page, which read the same URL, so a link to one restores the other.
 //
+// The link's names are fixed (minkilled, attribution, sort=killed), but
+// the event layer's properties they stand for are its profile's: the
+// functions that need them take the layer's words (profiles.js
+// vocabulary: time, magnitude, category and its values).
+//
 // ---- URL state, version 1 -------------------------------------------------
 //
 // Every parameter is optional; a missing one takes its default. Lists are
@@ -17,17 +22,21 @@
 //   layers=ID,ID,...      layers shown, by collection id (default: all);
 //                         layers= (empty) shows none.
 //   data=ID               the event layer that the timeline, filters and
-//                         table work on (default: attacks).
+//                         table work on (default: the first layer the
+//                         dataset describes as events).
 //   datetime=START/END    events whose date is in the range, as the API's
 //                         datetime: YYYY-MM-DD days, ".." for an open end,
 //                         or one day alone. Default: all time.
 //   country=NAME          country is NAME (repeat for any of several)
-//   attribution=KEY       claimed | attributed | disputed (repeatable)
+//   attribution=KEY       a value of the event layer's colouring category
+//                         (its profile's first; for the attacks claimed |
+//                         attributed | disputed) (repeatable)
 //   type=KEY              attack type class (repeatable): suicide |
 //                         assault | bombing | rocket | other (see TYPES)
 //   target=TEXT           the target contains TEXT (see "text" below)
 //   q=TEXT                the name or the city contains TEXT
-//   minkilled=N           at least N people killed (a whole number >= 1)
+//   minkilled=N           a magnitude (people killed) of at least N (a
+//                         whole number >= 1)
 //   color=attribution|type   marker colour (default attribution)
 //   mode=circles|clusters|heat   how events are drawn (default circles)
 //   sort=[-]KEY           table order: date | name | country | killed |
@@ -54,7 +63,6 @@ export const TYPES = [
   { key: 'other', label: 'Other or unknown', words: [] },
 ];
 export const TYPE_KEYS = TYPES.map((t) => t.key);
-export const ATTRIBUTIONS = ['claimed', 'attributed', 'disputed'];
 export const SORT_KEYS = ['date', 'name', 'country', 'killed', 'attribution'];
 export const MODES = ['circles', 'clusters', 'heat'];
 export const COLORS = ['attribution', 'type'];
@@ -65,7 +73,7 @@ export function defaults() {
   return {
     view: null, // {lat, lon, zoom}
     layers: null, // null = every layer
-    data: null, // null = attacks (or the first event layer)
+    data: null, // null = the first events layer
     time: null, // {start, end}: YYYY-MM-DD or null for an open end
     country: [],
     attribution: [],
@@ -94,9 +102,11 @@ function quoteValue(s) {
 
 // parse reads a query string (location.search) into a state. It checks
 // the syntax of every value; the layer ids are checked later by
-// checkLayers, once the server has listed them. problems: sentences for
-// the page's notice.
-export function parse(search) {
+// checkLayers, once the server has listed them, and so are the category
+// values by checkCategories, unless words (the event layer's, see
+// profiles.js vocabulary) are given here. problems: sentences for the
+// page's notice.
+export function parse(search, words) {
   const p = new URLSearchParams(search || '');
   const s = defaults();
   const problems = [];
@@ -153,8 +163,12 @@ export function parse(search) {
   }
   for (const a of p.getAll('attribution')) {
     const v = a.trim().toLowerCase();
-    if (!ATTRIBUTIONS.includes(v)) problems.push(`attribution ${quoteValue(a)} is not one of ${ATTRIBUTIONS.join(', ')}`);
-    else if (!s.attribution.includes(v)) s.attribution.push(v);
+    if (v && !s.attribution.includes(v)) s.attribution.push(v);
+  }
+  if (words) {
+    const checked = checkCategories(s, words);
+    s.attribution = checked.state.attribution;
+    problems.push(...checked.problems);
   }
   for (const t of p.getAll('type')) {
     const v = t.trim().toLowerCase();
@@ -240,6 +254,25 @@ export function checkLayers(state, ids) {
   return { state: out, problems };
 }
 
+// checkCategories checks the state's attribution values against the
+// values of the event layer's colouring category (words.categoryValues),
+// whatever their case: it returns the state with the known ones, as the
+// profile spells them, and a problem for each other. Without a category
+// list the values are left as they are. The state passed in is left as
+// it is.
+export function checkCategories(state, words) {
+  const values = words && words.categoryValues;
+  if (!values) return { state: { ...state }, problems: [] };
+  const problems = [];
+  const kept = [];
+  for (const a of state.attribution) {
+    const v = values.find((x) => x.toLowerCase() === String(a).toLowerCase());
+    if (v === undefined) problems.push(`attribution ${quoteValue(a)} is not one of ${values.join(', ')}`);
+    else if (!kept.includes(v)) kept.push(v);
+  }
+  return { state: { ...state, attribution: kept }, problems };
+}
+
 // The state's fields that filter events (the table's order is not one).
 export const FILTER_KEYS = ['time', 'country', 'attribution', 'type', 'target', 'q', 'minKilled'];
 
@@ -253,11 +286,23 @@ export function noFilters() {
   return { time: null, country: [], attribution: [], type: [], target: '', q: '', minKilled: null };
 }
 
+// sortProperty: the property a sort key (SORT_KEYS) orders by: the
+// event layer's time, magnitude and category for date, killed and
+// attribution (words: profiles.js vocabulary), the property of that name
+// for the others; null when the layer has no such word.
+export function sortProperty(key, words) {
+  const w = words || {};
+  if (key === 'date') return w.time || null;
+  if (key === 'killed') return w.magnitude || null;
+  if (key === 'attribution') return w.category || null;
+  return key;
+}
+
 // sortParam: the table's order as the API's sortby ("-date"), or '' when
 // the layer lacks the property.
-export function sortParam(sort, dateProp, props) {
-  const prop = sort.key === 'date' ? (dateProp || 'date') : sort.key;
-  if (!props.has(prop)) return '';
+export function sortParam(sort, words, props) {
+  const prop = sortProperty(sort.key, words);
+  if (!prop || !props.has(prop)) return '';
   return (sort.desc ? '-' : '') + prop;
 }
 
@@ -346,17 +391,20 @@ export function typeOf(attackType) {
 }
 
 // filterTerms: the state's filters as a list of nodes (ANDed), for a
-// layer with the given properties (a Set) and date property. Filters on
-// properties the layer lacks are left out. opts.noTime leaves the time
-// range out (the timeline's histogram counts across all times).
-export function filterTerms(s, props, dateProp, opts) {
+// layer with the given properties (a Set) and words (profiles.js
+// vocabulary: its date property, time; its magnitude; its colouring
+// category). Filters on properties the layer lacks are left out.
+// opts.noTime leaves the time range out (the timeline's histogram counts
+// across all times).
+export function filterTerms(s, props, words, opts) {
   const o = opts || {};
-  const has = (name) => props.has(name);
+  const w = words || {};
+  const has = (name) => !!name && props.has(name);
   const terms = [];
-  if (!o.noTime && s.time && dateProp) terms.push({ during: [dateProp, s.time.start, s.time.end] });
+  if (!o.noTime && s.time && w.time) terms.push({ during: [w.time, s.time.start, s.time.end] });
   if (s.country.length && has('country')) terms.push(s.country.length === 1 ? { eq: ['country', s.country[0]] } : { in: ['country', s.country] });
-  if (s.attribution.length && has('attribution')) {
-    terms.push(s.attribution.length === 1 ? { eq: ['attribution', s.attribution[0]] } : { in: ['attribution', s.attribution] });
+  if (s.attribution.length && has(w.category)) {
+    terms.push(s.attribution.length === 1 ? { eq: [w.category, s.attribution[0]] } : { in: [w.category, s.attribution] });
   }
   if (s.type.length && has('attack_type')) {
     const nodes = s.type.map(typeNode);
@@ -367,7 +415,7 @@ export function filterTerms(s, props, dateProp, opts) {
     const where = ['name', 'city'].filter(has);
     if (where.length) terms.push(contains(where, s.q));
   }
-  if (s.minKilled && has('killed')) terms.push({ ge: ['killed', s.minKilled] });
+  if (s.minKilled && has(w.magnitude)) terms.push({ ge: [w.magnitude, s.minKilled] });
   return terms;
 }
 

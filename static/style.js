@@ -1,6 +1,7 @@
 // The one map style (static/style.json, which the Go renderer reads
-// too) and what the pages take from it: the colours of attributions and
-// attack types, and marker sizes. Until loadStyle has read the file, and
+// too) and what the pages take from it: the colours of attributions (the
+// values of the event layer's colouring category, style.json's
+// "attribution" section) and attack types, and marker sizes. Until loadStyle has read the file, and
 // if it cannot, a plain fallback style is used.
 
 import * as KS from './state.js';
@@ -68,10 +69,13 @@ export function markerRadius(killed) {
   return Math.max(S.marker.minRadius, S.marker.k * Math.sqrt(k));
 }
 
-// The colour of one event's marker in a colour mode.
-export function eventColor(props, colorMode) {
+// The colour of one event's marker in a colour mode; words are the
+// event layer's (profiles.js vocabulary), whose category the attribution
+// mode colours by.
+export function eventColor(props, colorMode, words) {
   if (colorMode === 'type') return typeStyle(KS.typeOf(props.attack_type)).color;
-  return attributionStyle(props.attribution).color;
+  const category = words && words.category;
+  return attributionStyle(category ? props[category] : undefined).color;
 }
 
 // style.json, merged over the fallback so a missing key never breaks

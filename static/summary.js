@@ -34,7 +34,7 @@ export function createSummary(doc, store, ctx, source, map, apiQuery) {
     const parts = [];
     if (KS.hasFilters(state)) parts.push(`${fmtInt(r.count)} of ${fmtInt(source.total)} events`);
     else parts.push(`${fmtInt(r.count)} events`);
-    if (r.killed !== null && ctx.eventProps.has('killed')) parts.push(`${fmtInt(r.killed)} killed`);
+    if (r.killed !== null && ctx.eventProps.has(ctx.words.magnitude)) parts.push(`${fmtInt(r.killed)} killed`);
     if (state.time) parts.push(rangeText(state.time));
     $('summary').textContent = parts.join(' · ');
     $('range-count').textContent = `${fmtInt(r.count)} event${r.count === 1 ? '' : 's'}`;
@@ -45,7 +45,7 @@ export function createSummary(doc, store, ctx, source, map, apiQuery) {
   function downloads(r) {
     const state = store.get();
     const id = ctx.eventId;
-    const sort = KS.sortParam(state.sort, ctx.dateProp, ctx.eventProps);
+    const sort = KS.sortParam(state.sort, ctx.words, ctx.eventProps);
     for (const [f, a, ext] of [['json', $('dl-geojson'), 'geojson'], ['csv', $('dl-csv'), 'csv']]) {
       const q = apiQuery({ f, limit: '10000', ...(sort ? { sortby: sort } : {}) });
       a.href = new URL(`collections/${encodeURIComponent(id)}/items?${q.toString().replace(/\+/g, '%20')}`, API).href;

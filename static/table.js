@@ -13,11 +13,14 @@ export function createTable(doc, store, ctx, onOpen) {
   const $ = (id) => doc.getElementById(id);
   const tbody = doc.querySelector('#events-table tbody');
 
+  // The columns by sort key (state.js SORT_KEYS): date, killed and
+  // attribution show the event layer's time, magnitude and colouring
+  // category (ctx.words).
   const COLUMNS = [
-    { key: 'date', label: 'Date', prop: () => ctx.dateProp },
+    { key: 'date', label: 'Date', prop: () => KS.sortProperty('date', ctx.words) },
     { key: 'name', label: 'Event', prop: () => 'name' },
-    { key: 'killed', label: 'Killed', prop: () => 'killed', cls: 'num' },
-    { key: 'attribution', label: 'Attribution', prop: () => 'attribution', cls: 'col-attribution' },
+    { key: 'killed', label: 'Killed', prop: () => KS.sortProperty('killed', ctx.words), cls: 'num' },
+    { key: 'attribution', label: 'Attribution', prop: () => KS.sortProperty('attribution', ctx.words), cls: 'col-attribution' },
   ];
   const columns = () => COLUMNS.filter((c) => c.prop() && ctx.eventProps.has(c.prop()));
 
@@ -67,18 +70,19 @@ export function createTable(doc, store, ctx, onOpen) {
           return el('td', { class: 'col-name' }, b, where ? el('span', { class: 'city' }, where) : null);
         }
         if (c.key === 'date') {
-          const d = p[ctx.dateProp];
+          const d = p[c.prop()];
           const cell = el('td', { class: 'col-date' }, d ? String(d).slice(0, 10) : '');
           if (!cols.some((x) => x.key === 'name')) {
             cell.replaceChildren(el('button', { type: 'button', class: 'row-link', tabindex: i === 0 ? 0 : -1, 'data-id': id }, d ? String(d).slice(0, 10) : id));
           }
           return cell;
         }
-        if (c.key === 'killed') return el('td', { class: 'num' }, p.killed === null || p.killed === undefined ? '–' : fmtInt(p.killed));
+        const v = p[c.prop()];
+        if (c.key === 'killed') return el('td', { class: 'num' }, v === null || v === undefined ? '–' : fmtInt(v));
         if (c.key === 'attribution') {
           return el('td', { class: 'col-attribution' },
-            p.attribution ? el('span', { class: 'swatch', style: `background:${attributionStyle(p.attribution).color}`, 'aria-hidden': 'true' }) : null,
-            p.attribution || '');
+            v ? el('span', { class: 'swatch', style: `background:${attributionStyle(v).color}`, 'aria-hidden': 'true' }) : null,
+            v || '');
         }
         return el('td', { class: c.cls || null }, p[c.key] === null || p[c.key] === undefined ? '' : String(p[c.key]));
       });

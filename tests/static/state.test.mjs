@@ -2,14 +2,18 @@
 // test runner, no browser: the URL round trip for every field, what a bad
 // or unknown parameter becomes, and which events the filters let through
 // (against the default data, data/attacks.geojson, counted here by plain
-// comparisons). Run by static_test.go, or: node --test state.test.mjs
+// comparisons, with the words of its profile in data/profiles.json). Run
+// by static_test.go, or: node --test state.test.mjs
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import * as KS from '../../static/state.js';
+import { vocabulary } from '../../static/profiles.js';
 
 const attacks = JSON.parse(readFileSync(new URL('../../data/attacks.geojson', import.meta.url), 'utf8')).features;
 const props = new Set(attacks.flatMap((f) => Object.keys(f.properties)));
+const dataset = JSON.parse(readFileSync(new URL('../../data/profiles.json', import.meta.url), 'utf8'));
+const words = vocabulary(dataset.layers.attacks);
 
 const withDefaults = (patch) => ({ ...KS.defaults(), ...patch });
 
@@ -105,7 +109,7 @@ const bad = {
 
 for (const [name, [query, patch, problem]] of Object.entries(bad)) {
   test(`bad link: ${name}`, () => {
-    const { state, problems } = KS.parse('?' + query);
+    const { state, problems } = KS.parse('?' + query, words);
     assert.deepEqual(state, withDefaults(patch));
     assert.equal(problems.length, 1, `problems: ${problems.join('; ')}`);
     assert.ok(problems[0].includes(problem), `${problems[0]} does not say ${problem}`);
@@ -129,7 +133,7 @@ const quiet = {
 
 for (const [name, [query, patch]] of Object.entries(quiet)) {
   test(`quiet link: ${name}`, () => {
-    const { state, problems } = KS.parse(query);
+    const { state, problems } = KS.parse(query, words);
     assert.deepEqual(problems, []);
     assert.deepEqual(state, withDefaults(patch));
   });
@@ -150,7 +154,7 @@ test('checkLayers drops unknown layers and data, and leaves its argument alone',
 // ---- filters, on the default data
 
 function passing(patch) {
-  const pred = KS.predicate(KS.filterTerms(withDefaults(patch), props, 'date'));
+  const pred = KS.predicate(KS.filterTerms(withDefaults(patch), props, words));
   return attacks.filter((f) => pred(f.properties)).map((f) => f.id);
 }
 const ids = (fn) => attacks.filter((f) => fn(f.properties)).map((f) => f.id);
@@ -190,14 +194,14 @@ test('filter: the type classes split the events, each in exactly one', () => {
 });
 
 test('filter: a filter on a property the layer lacks is left out', () => {
-  const terms = KS.filterTerms(withDefaults({ minKilled: 5, target: 'x', q: 'y', country: ['Iran'] }), new Set(['name', 'date']), 'date');
+  const terms = KS.filterTerms(withDefaults({ minKilled: 5, target: 'x', q: 'y', country: ['Iran'] }), new Set(['name', 'date']), words);
   assert.equal(KS.toCQL(terms), "name LIKE '%y%' OR name LIKE '%Y%'");
   assert.deepEqual(KS.filterTerms(withDefaults({ time: { start: '2021-01-01', end: null } }), new Set(), null), []);
 });
 
 test('filter: noTime leaves the range out (the histogram)', () => {
   const s = withDefaults({ time: { start: '2021-01-01', end: '2021-12-31' }, country: ['Iran'] });
-  assert.deepEqual(KS.filterTerms(s, props, 'date', { noTime: true }), [{ eq: ['country', 'Iran'] }]);
+  assert.deepEqual(KS.filterTerms(s, props, words, { noTime: true }), [{ eq: ['country', 'Iran'] }]);
 });
 
 test('predicate: unknown values (null) fail, LIKE signs in text are literal', () => {
@@ -218,7 +222,7 @@ test('predicate: unknown values (null) fail, LIKE signs in text are literal', ()
 
 test('the CQL2 text and API parameters of a state', () => {
   const s = withDefaults({ time: { start: '2021-01-01', end: null }, country: ['Pakistan'], attribution: ['claimed', 'disputed'], minKilled: 5, q: "o'k" });
-  const terms = KS.filterTerms(s, props, 'date');
+  const terms = KS.filterTerms(s, props, words);
   assert.equal(KS.toCQL(terms),
     "T_INTERSECTS(date, INTERVAL('2021-01-01', '..')) AND country = 'Pakistan' AND attribution IN ('claimed', 'disputed') AND " +
     "(name LIKE '%o''k%' OR name LIKE '%O''K%' OR name LIKE '%O''k%' OR city LIKE '%o''k%' OR city LIKE '%O''K%' OR city LIKE '%O''k%') AND killed >= 5");
@@ -238,7 +242,7 @@ test('hasFilters, noFilters and sortParam', () => {
   }
   assert.equal(KS.hasFilters(withDefaults({ sort: { key: 'name', desc: false }, sel: 'x', view: { lat: 0, lon: 0, zoom: 3 } })), false);
   assert.equal(KS.hasFilters(withDefaults(KS.noFilters())), false);
-  assert.equal(KS.sortParam({ key: 'date', desc: true }, 'date', props), '-date');
-  assert.equal(KS.sortParam({ key: 'date', desc: false }, 'day', new Set(['day'])), 'day');
-  assert.equal(KS.sortParam({ key: 'killed', desc: false }, 'date', new Set(['date'])), '');
+  assert.equal(KS.sortParam({ key: 'date', desc: true }, words, props), '-date');
+  assert.equal(KS.sortParam({ key: 'date', desc: false }, { time: 'day' }, new Set(['day'])), 'day');
+  assert.equal(KS.sortParam({ key: 'killed', desc: false }, words, new Set(['date'])), '');
 });
