@@ -82,6 +82,8 @@ type Layer struct {
 	// Changed is when the layer was last written, as GeoPackage stores it
 	// (RFC 3339).
 	Changed string
+	// Profile says what the layer is; the store gives it (Dataset.ProfileOf).
+	Profile Profile
 }
 
 // DateColumn returns the first DATE or DATETIME column, the one that places

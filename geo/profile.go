@@ -135,16 +135,18 @@ func (d *Dataset) LayersOf(k Kind) []string {
 	return names
 }
 
-// MagnitudeOf is the magnitude property of a layer: its profile's, else
-// the dataset's default.
-func (d *Dataset) MagnitudeOf(layer string) string {
-	if p, ok := d.Profile(layer); ok && p.Magnitude != "" {
-		return p.Magnitude
+// ProfileOf is the profile of a layer with schema s: the one described,
+// else a generic one whose magnitude is the dataset's default when s has
+// a numeric column of that name.
+func (d *Dataset) ProfileOf(layer string, s Schema) Profile {
+	p, ok := d.Profile(layer)
+	if ok || d == nil || d.Magnitude == "" {
+		return p
 	}
-	if d == nil {
-		return ""
+	if c, ok := s.Column(d.Magnitude); ok && (c.Type == Integer || c.Type == Real) {
+		p.Magnitude = d.Magnitude
 	}
-	return d.Magnitude
+	return p
 }
 
 // Category is the profile's category of a property, if it has one.

@@ -34,11 +34,15 @@ func TestParseDataset(t *testing.T) {
 	if p, ok := d.Profile("nope"); ok || p.Kind != KindGeneric || p.HasRules() {
 		t.Errorf("undescribed layer: %+v %v", p, ok)
 	}
-	if got := d.MagnitudeOf("ev"); got != "n" {
-		t.Errorf("MagnitudeOf(ev) = %q", got)
+	numeric := Schema{Columns: []Column{{Name: "deaths", Type: Integer}}}
+	if got := d.ProfileOf("ev", numeric).Magnitude; got != "n" {
+		t.Errorf("ProfileOf(ev).Magnitude = %q, want the profile's", got)
 	}
-	if got := d.MagnitudeOf("other"); got != "deaths" {
-		t.Errorf("MagnitudeOf(other) = %q, want the dataset's default", got)
+	if got := d.ProfileOf("other", numeric); got.Magnitude != "deaths" || got.Kind != KindGeneric {
+		t.Errorf("ProfileOf(other) = %+v, want generic with the dataset's default magnitude", got)
+	}
+	if got := d.ProfileOf("other", Schema{Columns: []Column{{Name: "deaths", Type: Text}}}).Magnitude; got != "" {
+		t.Errorf("ProfileOf(other) with a text column: magnitude %q, want none", got)
 	}
 	if got := d.LayersOf(KindEvents); len(got) != 1 || got[0] != "ev" {
 		t.Errorf("LayersOf(events) = %v", got)

@@ -21,7 +21,7 @@ import (
 func benchServer(b *testing.B, n int) *Server {
 	b.Helper()
 	ctx := context.Background()
-	store, err := gpkg.Create(ctx, filepath.Join(b.TempDir(), "bench.gpkg"))
+	store, err := gpkg.Create(ctx, filepath.Join(b.TempDir(), "bench.gpkg"), gpkg.WithDataset(defaultDataset(b)))
 	if err != nil {
 		b.Fatal(err)
 	}

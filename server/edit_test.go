@@ -43,7 +43,7 @@ func newEditServer(t *testing.T, tokens string, maxBody int64) (*httptest.Server
 func newEditHandler(t *testing.T, tokens string, maxBody int64, cfg Config) (*Server, *gpkg.Store, *syncBuffer) {
 	t.Helper()
 	ctx := context.Background()
-	store, err := gpkg.Create(ctx, filepath.Join(t.TempDir(), "test.gpkg"))
+	store, err := gpkg.Create(ctx, filepath.Join(t.TempDir(), "test.gpkg"), gpkg.WithDataset(defaultDataset(t)))
 	if err != nil {
 		t.Fatal(err)
 	}

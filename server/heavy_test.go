@@ -32,7 +32,7 @@ import (
 func pointsStore(t *testing.T, n, noteBytes int) *gpkg.Store {
 	t.Helper()
 	ctx := context.Background()
-	store, err := gpkg.Create(ctx, filepath.Join(t.TempDir(), "points.gpkg"))
+	store, err := gpkg.Create(ctx, filepath.Join(t.TempDir(), "points.gpkg"), gpkg.WithDataset(defaultDataset(t)))
 	if err != nil {
 		t.Fatal(err)
 	}

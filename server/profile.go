@@ -4,8 +4,8 @@ import (
 	"net/http"
 )
 
-// profile answers a layer's profile (geo.Profile, from the dataset
-// description data/profiles.json): what the layer holds (reference,
+// profile answers a layer's profile (geo.Profile, as the store gives it
+// from the dataset description data/profiles.json): what the layer holds (reference,
 // areas, events, places) and which of its properties carry the time, the
 // magnitude and the categories. The page reads it to decide how to draw
 // a layer instead of going by the layer's name. A layer the dataset does
@@ -19,10 +19,10 @@ func (s *Server) profile(w http.ResponseWriter, r *http.Request, name string) er
 	if _, err := negotiate(r, formatJSON); err != nil {
 		return err
 	}
-	if _, err := s.store.Layer(r.Context(), name); err != nil {
+	l, err := s.store.Layer(r.Context(), name)
+	if err != nil {
 		return err
 	}
-	p, _ := s.cfg.Dataset.Profile(name)
 	cacheFor(w, 60)
-	return writeJSON(w, "application/json", p)
+	return writeJSON(w, "application/json", l.Profile)
 }

@@ -32,7 +32,7 @@ func TestProfile(t *testing.T) {
 		t.Fatal(err)
 	}
 	described, _ := newTestServer(t, Config{Dataset: ds})
-	undescribed, _ := newTestServer(t)
+	undescribed, _ := newTestServer(t, Config{Dataset: &geo.Dataset{}})
 	attacks := `{"kind":"events","noun":"an attack","geometry":"Point","time":"date","magnitude":"killed","counts":["killed","wounded"],` +
 		`"categories":[{"property":"attribution","values":["claimed","attributed","disputed"]}],"label":"name"}`
 	cases := []struct {

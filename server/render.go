@@ -67,7 +67,7 @@ func (s *Server) newRender() *renderService {
 		rs.err = err
 		s.log.Error("static maps are off", "err", err)
 	}
-	rs.figures = &figure.Renderer{Source: s.store, Style: st}
+	rs.figures = &figure.Renderer{Source: s.store, Style: st, Borders: s.basemapLayers().Borders, Cities: s.basemapLayers().Cities}
 	s.renders = rs
 	return rs
 }
@@ -200,7 +200,8 @@ func (rs *renderService) tooLong(err error) error {
 func (rs *renderService) etag(ctx context.Context, fig figure.Figure, q url.Values) (string, error) {
 	var v strings.Builder
 	v.WriteString(renderFormat + "|" + q.Encode() + "|" + fig.BaseURL)
-	names := []string{"borders", "cities"}
+	base := rs.s.basemapLayers()
+	names := []string{base.Borders, base.Cities}
 	for _, l := range fig.Layers {
 		names = append(names, l.Layer.Name)
 	}

@@ -43,7 +43,7 @@ func newRenderServer(t *testing.T, cfg Config) (*httptest.Server, *gpkg.Store) {
 func newRenderHandler(t *testing.T, cfg Config) (*Server, *gpkg.Store) {
 	t.Helper()
 	ctx := context.Background()
-	store, err := gpkg.Create(ctx, filepath.Join(t.TempDir(), "render.gpkg"))
+	store, err := gpkg.Create(ctx, filepath.Join(t.TempDir(), "render.gpkg"), gpkg.WithDataset(defaultDataset(t)))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -46,8 +46,8 @@ type Config struct {
 	// Style is static/style.json, the one map style: /render draws with
 	// it. Without it /render answers 503.
 	Style []byte
-	// Dataset says what each layer is (data/profiles.json) and which
-	// layers the basemap draws; nil describes none.
+	// Dataset names the layers the basemap draws (data/profiles.json);
+	// each layer's own profile comes from the store (geo.Layer.Profile).
 	Dataset *geo.Dataset
 	// RenderTimeout bounds the drawing of one /render figure; 0 means
 	// DefaultRenderTimeout.
@@ -65,6 +65,15 @@ type Config struct {
 	// FrameAncestors is the CSP frame-ancestors source list of /embed:
 	// the sites that may show it in an iframe; empty means any ("*").
 	FrameAncestors string
+}
+
+// basemapLayers names the layers the basemap draws from; none without
+// a dataset.
+func (s *Server) basemapLayers() (b struct{ Borders, Cities string }) {
+	if d := s.cfg.Dataset; d != nil {
+		b.Borders, b.Cities = d.Basemap.Borders, d.Basemap.Cities
+	}
+	return b
 }
 
 // Server serves the map.

@@ -15,6 +15,7 @@ import (
 	"testing/fstest"
 	"time"
 
+	"github.com/khorasan/khorasan/data"
 	"github.com/khorasan/khorasan/geo"
 	"github.com/khorasan/khorasan/geo/gpkg"
 )
@@ -38,13 +39,31 @@ func newTestServer(t *testing.T, cfgs ...Config) (*httptest.Server, *gpkg.Store)
 	return srv, store
 }
 
+// defaultDataset is the default data's description (data/profiles.json),
+// which khorasan serve gives the store and the server.
+func defaultDataset(tb testing.TB) *geo.Dataset {
+	tb.Helper()
+	ds, err := data.Dataset()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return ds
+}
+
 // newTestHandler is newTestServer's handler, for tests that call it in
 // process (with httptest.NewRecorder, so every request has finished when
 // ServeHTTP returns).
 func newTestHandler(t *testing.T, cfgs ...Config) (*Server, *gpkg.Store) {
 	t.Helper()
 	ctx := context.Background()
-	store, err := gpkg.Create(ctx, filepath.Join(t.TempDir(), "test.gpkg"))
+	cfg := Config{}
+	if len(cfgs) > 0 {
+		cfg = cfgs[0]
+	}
+	if cfg.Dataset == nil {
+		cfg.Dataset = defaultDataset(t)
+	}
+	store, err := gpkg.Create(ctx, filepath.Join(t.TempDir(), "test.gpkg"), gpkg.WithDataset(cfg.Dataset))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -61,10 +80,6 @@ func newTestHandler(t *testing.T, cfgs ...Config) (*Server, *gpkg.Store) {
 		"app.js":     {Data: []byte("console.log('map')")},
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	cfg := Config{}
-	if len(cfgs) > 0 {
-		cfg = cfgs[0]
-	}
 	cfg.Static = page
 	return New(cfg, store, log), store
 }

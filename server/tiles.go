@@ -80,7 +80,7 @@ func (s *Server) newTiles() *tileService {
 		s:       s,
 		cfg:     cfg,
 		enc:     &tiles.Encoder{Source: s.store, Index: s.tileIndex},
-		render:  &basemap.Renderer{Source: s.store},
+		render:  &basemap.Renderer{Source: s.store, Borders: s.basemapLayers().Borders, Cities: s.basemapLayers().Cities},
 		cache:   cache.New(cfg.CacheBytes),
 		workers: make(chan struct{}, runtime.GOMAXPROCS(0)),
 	}
@@ -365,19 +365,23 @@ func (ts *tileService) tile(w http.ResponseWriter, r *http.Request, req tileRequ
 	return ts.vector(w, r, req)
 }
 
+// citiesParam is the basemap tiles' query parameter that turns the city
+// labels on or off: a name of the API, not of a layer.
+const citiesParam = "cities"
+
 // basemap serves one PNG tile of the offline basemap, drawn from the
-// borders and cities layers; ?cities=off leaves the city labels out (the
-// page draws its own).
+// dataset's borders and cities layers; ?cities=off leaves the city labels
+// out (the page draws its own).
 func (ts *tileService) basemap(w http.ResponseWriter, r *http.Request, req tileRequest) error {
 	q := r.URL.Query()
 	noCities := false
 	for name, vs := range q {
 		switch {
 		case name == "v":
-		case name == "cities" && len(vs) == 1 && (vs[0] == "off" || vs[0] == "on"):
+		case name == citiesParam && len(vs) == 1 && (vs[0] == "off" || vs[0] == "on"):
 			noCities = vs[0] == "off"
-		case name == "cities":
-			return &ParamError{Name: "cities", Reason: "must be on or off"}
+		case name == citiesParam:
+			return &ParamError{Name: citiesParam, Reason: "must be on or off"}
 		default:
 			return &ParamError{Name: name, Reason: "is not a parameter of basemap tiles; known: cities (on or off), v"}
 		}
@@ -385,7 +389,8 @@ func (ts *tileService) basemap(w http.ResponseWriter, r *http.Request, req tileR
 	ctx := r.Context()
 	var version strings.Builder
 	version.WriteString(tileFormat)
-	for _, name := range []string{"borders", "cities"} {
+	base := ts.s.basemapLayers()
+	for _, name := range []string{base.Borders, base.Cities} {
 		l, err := ts.s.store.Layer(ctx, name)
 		if errors.Is(err, geo.ErrNotFound) {
 			continue // drawn without it

@@ -32,7 +32,7 @@ const tileRegions = `{"type":"FeatureCollection","features":[
 func newTileServer(t *testing.T, cfg TilesConfig) (*httptest.Server, *gpkg.Store) {
 	t.Helper()
 	ctx := context.Background()
-	store, err := gpkg.Create(ctx, filepath.Join(t.TempDir(), "tiles.gpkg"))
+	store, err := gpkg.Create(ctx, filepath.Join(t.TempDir(), "tiles.gpkg"), gpkg.WithDataset(defaultDataset(t)))
 	if err != nil {
 		t.Fatal(err)
 	}

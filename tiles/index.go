@@ -437,7 +437,8 @@ var errTooLarge = fmt.Errorf("layer too large to hold in memory")
 
 func (x *Index) build(ctx context.Context, l geo.Layer) (*indexedLayer, error) {
 	out := &indexedLayer{ids: make([]uint64, 0, l.Count), shapes: make([][]shape, 0, l.Count), points: true}
-	thin, bySeverity := isPointLayer(l), severityColumn(l)
+	magnitude, bySeverity := severityColumn(l)
+	thin := isPointLayer(l)
 	var severity []float64 // by feature when bySeverity
 	var props []geojson.Properties
 	vertices := 0
@@ -481,7 +482,7 @@ func (x *Index) build(ctx context.Context, l geo.Layer) (*indexedLayer, error) {
 		out.shapes = append(out.shapes, shapes)
 		props = append(props, properties(f, l.Schema.HasID))
 		if thin && bySeverity {
-			severity = append(severity, severityOf(f.Properties[SeverityProperty]))
+			severity = append(severity, severityOf(f.Properties[magnitude]))
 		}
 		return nil
 	})

@@ -37,16 +37,13 @@ const (
 )
 
 // Point thinning. A point layer's tile below MaxZoom keeps at most
-// DefaultMaxPoints points (Encoder.MaxPoints): when the layer has a
-// numeric SeverityProperty the most severe are kept (most killed first,
-// ties and unknowns in fid order), otherwise the first in fid order. At
+// DefaultMaxPoints points (Encoder.MaxPoints): when the layer's profile
+// names a numeric magnitude the greatest are kept (ties and unknowns in
+// fid order), otherwise the first in fid order. At
 // MaxZoom every point is kept. 1,000 markers of the smallest size (3 px
 // radius) already cover half of a 256-pixel tile; more only hide each
 // other, and cost the server and the browser in proportion.
-const (
-	DefaultMaxPoints = 1000
-	SeverityProperty = "killed"
-)
+const DefaultMaxPoints = 1000
 
 // IDProperty holds a feature's string id in vector tiles of layers whose
 // features carry their own ids (geo.Schema.HasID): MVT ids are unsigned
@@ -133,8 +130,8 @@ func Thins(l geo.Layer) (bool, string) {
 	if !isPointLayer(l) {
 		return false, ""
 	}
-	if severityColumn(l) {
-		return true, "most " + SeverityProperty + " first"
+	if m, ok := severityColumn(l); ok {
+		return true, "most " + m + " first"
 	}
 	return true, "first in fid order"
 }
@@ -143,9 +140,14 @@ func isPointLayer(l geo.Layer) bool {
 	return l.Schema.GeometryType == "POINT" || l.Schema.GeometryType == "MULTIPOINT"
 }
 
-func severityColumn(l geo.Layer) bool {
-	c, ok := l.Schema.Column(SeverityProperty)
-	return ok && (c.Type == geo.Integer || c.Type == geo.Real)
+// severityColumn is the layer's magnitude, when it is a numeric column.
+func severityColumn(l geo.Layer) (string, bool) {
+	m := l.Profile.Magnitude
+	if m == "" {
+		return "", false
+	}
+	c, ok := l.Schema.Column(m)
+	return m, ok && (c.Type == geo.Integer || c.Type == geo.Real)
 }
 
 func (e *Encoder) layer(ctx context.Context, l geo.Layer, t maptile.Tile) (cut, error) {
@@ -246,8 +248,8 @@ func (e *Encoder) cutFromSource(ctx context.Context, ml *mvt.Layer, l geo.Layer,
 	q := geo.Query{BBox: &bound}
 	if limit > 0 {
 		q.Limit = limit
-		if severityColumn(l) {
-			q.SortBy = []geo.SortKey{{Name: SeverityProperty, Desc: true}}
+		if m, ok := severityColumn(l); ok {
+			q.SortBy = []geo.SortKey{{Name: m, Desc: true}}
 		}
 	}
 	ox, oy := float64(t.X)*Extent, float64(t.Y)*Extent

@@ -15,7 +15,6 @@ import (
 
 	"github.com/khorasan/khorasan/data"
 	"github.com/khorasan/khorasan/geo"
-	"github.com/khorasan/khorasan/geo/gpkg"
 )
 
 // oldRelease is the default data of commit 6ddea01: 60 attacks, the
@@ -27,7 +26,7 @@ var oldRelease = os.DirFS("testdata/default-60")
 func seedAsBefore(t *testing.T, db string, files fs.FS) {
 	t.Helper()
 	ctx := context.Background()
-	store, err := gpkg.Create(ctx, db)
+	store, err := createStore(ctx, db)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,7 +89,7 @@ func embeddedCount(t *testing.T, file string) int64 {
 func layerOf(t *testing.T, db, name string) (geo.Layer, map[string]geo.Feature) {
 	t.Helper()
 	ctx := context.Background()
-	s, err := gpkg.Open(ctx, db)
+	s, err := openStore(ctx, db)
 	if err != nil {
 		t.Fatal(err)
 	}

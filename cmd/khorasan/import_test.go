@@ -6,8 +6,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/khorasan/khorasan/geo/gpkg"
 )
 
 const acledFile = `event_id_cnty,event_date,event_type,sub_event_type,actor1,actor2,country,admin1,location,latitude,longitude,geo_precision,source,notes,fatalities
@@ -61,7 +59,7 @@ func TestImportModesHistoryBackup(t *testing.T) {
 	if _, _, err := khorasan(t, "export", "--db", db, "--layer", "attacks", "--format", "gpkg", "--out", exported); err != nil {
 		t.Fatal(err)
 	}
-	s, err := gpkg.Open(context.Background(), exported)
+	s, err := openStore(context.Background(), exported)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -22,7 +22,6 @@ import (
 	"github.com/khorasan/khorasan/data"
 	"github.com/khorasan/khorasan/geo"
 	"github.com/khorasan/khorasan/geo/geojson"
-	"github.com/khorasan/khorasan/geo/gpkg"
 )
 
 func khorasan(t *testing.T, args ...string) (stdout, stderr string, err error) {
@@ -45,7 +44,7 @@ func writeFile(t *testing.T, dir, name, content string) string {
 // counts is the number of features in every layer of a GeoPackage.
 func counts(t *testing.T, db string) map[string]int64 {
 	t.Helper()
-	s, err := gpkg.Open(context.Background(), db)
+	s, err := openStore(context.Background(), db)
 	if err != nil {
 		t.Fatal(err)
 	}

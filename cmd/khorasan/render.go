@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/khorasan/khorasan/data"
 	"github.com/khorasan/khorasan/geo"
 	"github.com/khorasan/khorasan/geo/params"
 	"github.com/khorasan/khorasan/static"
@@ -117,7 +118,11 @@ func runRender(ctx context.Context, args []string, getenv func(string) string, s
 		return err
 	}
 	fig.BaseURL = *baseURL
-	fr := &figure.Renderer{Source: store, Style: style}
+	ds, err := data.Dataset()
+	if err != nil {
+		return err
+	}
+	fr := &figure.Renderer{Source: store, Style: style, Borders: ds.Basemap.Borders, Cities: ds.Basemap.Cities}
 	if *out == "-" {
 		return fr.Render(ctx, fig, stdout)
 	}

@@ -16,7 +16,6 @@ import (
 
 	"github.com/khorasan/khorasan/data"
 	"github.com/khorasan/khorasan/geo"
-	"github.com/khorasan/khorasan/geo/gpkg"
 	"github.com/khorasan/khorasan/tiles"
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/encoding/mvt"
@@ -28,7 +27,7 @@ func defaultDB(t *testing.T) string {
 	t.Helper()
 	ctx := context.Background()
 	db := filepath.Join(t.TempDir(), "default.gpkg")
-	store, err := gpkg.Create(ctx, db)
+	store, err := createStore(ctx, db)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -176,7 +175,7 @@ func TestTilesExportPMTilesVerifies(t *testing.T) {
 	if zr, err := gzip.NewReader(bytes.NewReader(got)); err == nil {
 		got, _ = io.ReadAll(zr)
 	}
-	store, err := gpkg.Open(context.Background(), db)
+	store, err := openStore(context.Background(), db)
 	if err != nil {
 		t.Fatal(err)
 	}

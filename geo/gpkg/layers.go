@@ -42,7 +42,7 @@ func (s *Store) layers(ctx context.Context) ([]geo.Layer, error) {
 		if err != nil {
 			return nil, fmt.Errorf("layer %q: %w", name, err)
 		}
-		layers = append(layers, t.Layer)
+		layers = append(layers, s.described(t.Layer))
 	}
 	return layers, nil
 }
@@ -58,7 +58,13 @@ func (s *Store) layer(ctx context.Context, name string) (geo.Layer, error) {
 	if err != nil {
 		return geo.Layer{}, err
 	}
-	return t.Layer, nil
+	return s.described(t.Layer), nil
+}
+
+// described is l with its profile.
+func (s *Store) described(l geo.Layer) geo.Layer {
+	l.Profile = s.dataset.ProfileOf(l.Name, l.Schema)
+	return l
 }
 
 func (s *Store) forgetTable(name string) {

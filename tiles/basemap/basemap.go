@@ -58,9 +58,10 @@ func TileView(t maptile.Tile, scale int) draw.View {
 type Renderer struct {
 	Source tiles.Source
 	Style  draw.Style
-	// Borders and Cities name the layers to draw from; empty means
-	// "borders" and "cities". Country labels read the borders' name
-	// property, city labels the cities' name (and anchor).
+	// Borders and Cities name the layers to draw from (the dataset's
+	// basemap layers); an empty name leaves that part out. Country labels
+	// read the borders' name property, city labels the cities' name (and
+	// anchor).
 	Borders, Cities string
 }
 
@@ -92,44 +93,57 @@ func (r *Renderer) Draw(ctx context.Context, dst *image.RGBA, v draw.View) error
 }
 
 // Scene lays out the basemap of the view: the land, the outlines and the
-// labels that found room, for a raster (Draw) or a vector canvas.
+// labels that found room, for a raster (Draw) or a vector canvas. A
+// layer that is not named, or not there, is left out.
 func (r *Renderer) Scene(ctx context.Context, v draw.View) (*draw.Scene, error) {
 	st := r.Style
 	if st == (draw.Style{}) {
 		st = draw.DefaultStyle
 	}
-	bordersName, citiesName := r.Borders, r.Cities
-	if bordersName == "" {
-		bordersName = "borders"
-	}
-	if citiesName == "" {
-		citiesName = "cities"
-	}
-	regular, err := draw.FontOf(draw.Regular)
-	if err != nil {
-		return nil, err
-	}
-	bold, err := draw.FontOf(draw.Bold)
-	if err != nil {
-		return nil, err
-	}
 	sc := &draw.Scene{Style: st, Width: v.Width, Height: v.Height, Scale: v.Scale}
-
-	// Pixel space, with a margin so strokes and fills run past the edge.
-	margin := 4 * v.Scale
-	box := orb.Bound{Min: orb.Point{-margin, -margin}, Max: orb.Point{float64(v.Width) + margin, float64(v.Height) + margin}}
 	sc.LineWidth = 0.8 * v.Scale
 	if v.Zoom >= 5 {
 		sc.LineWidth = 1.0 * v.Scale
 	}
-	type country struct {
-		name   string
-		anchor orb.Point
-		width  float64 // of its largest part, in pixels
-		area   float64
+	countries, err := r.land(ctx, sc, v)
+	if err != nil {
+		return nil, err
 	}
+	lb := &labeller{scale: v.Scale}
+	// Cities before countries: they are the more useful labels.
+	if !v.NoCityLabels && v.Zoom >= AnchorCityZoom {
+		if err := r.cityLabels(ctx, lb, st, v); err != nil {
+			return nil, err
+		}
+	}
+	if v.Zoom >= CountryLabelZoom {
+		if err := countryLabels(lb, st, v, countries); err != nil {
+			return nil, err
+		}
+	}
+	sc.Labels = lb.labels
+	return sc, nil
+}
+
+// country is where a country's name may go.
+type country struct {
+	name   string
+	anchor orb.Point
+	width  float64 // of its largest part, in pixels
+	area   float64
+}
+
+// land adds the countries' fills and outlines to the scene and returns
+// where their names may go.
+func (r *Renderer) land(ctx context.Context, sc *draw.Scene, v draw.View) ([]country, error) {
+	if r.Borders == "" {
+		return nil, nil
+	}
+	// Pixel space, with a margin so strokes and fills run past the edge.
+	margin := 4 * v.Scale
+	box := orb.Bound{Min: orb.Point{-margin, -margin}, Max: orb.Point{float64(v.Width) + margin, float64(v.Height) + margin}}
 	var countries []country
-	err = r.Source.Features(ctx, bordersName, geo.Query{BBox: &v.Bound}, func(f geo.Feature) error {
+	err := r.Source.Features(ctx, r.Borders, geo.Query{BBox: &v.Bound}, func(f geo.Feature) error {
 		g := tiles.ProjectGeometry(orb.Clone(f.Geometry), v.Project)
 		var polys orb.MultiPolygon
 		switch g := g.(type) {
@@ -172,87 +186,103 @@ func (r *Renderer) Scene(ctx context.Context, v draw.View) (*draw.Scene, error) 
 	if err != nil && !errors.Is(err, geo.ErrNotFound) {
 		return nil, fmt.Errorf("basemap borders: %w", err)
 	}
+	return countries, nil
+}
 
-	lb := &labeller{scale: v.Scale}
-	// Cities before countries: they are the more useful labels.
-	if !v.NoCityLabels && v.Zoom >= AnchorCityZoom {
-		face, err := opentype.NewFace(regular, &opentype.FaceOptions{Size: 11 * v.Scale, DPI: 72, Hinting: font.HintingFull})
-		if err != nil {
-			return nil, err
-		}
-		anchorFace, err := opentype.NewFace(bold, &opentype.FaceOptions{Size: 11 * v.Scale, DPI: 72, Hinting: font.HintingFull})
-		if err != nil {
-			return nil, err
-		}
-		type city struct {
-			name   string
-			p      orb.Point
-			anchor bool
-		}
-		var cities []city
-		err = r.Source.Features(ctx, citiesName, geo.Query{BBox: &v.Bound}, func(f geo.Feature) error {
-			pt, ok := f.Geometry.(orb.Point)
-			name, _ := f.Properties["name"].(string)
-			anchor, _ := f.Properties["anchor"].(bool)
-			if !ok || name == "" || (!anchor && v.Zoom < CityZoom) {
-				return nil
-			}
-			cities = append(cities, city{name: shortName(name), p: v.Project(pt), anchor: anchor})
+// cityLabels places the city labels that find room: the historical
+// anchors from AnchorCityZoom, the others from CityZoom.
+func (r *Renderer) cityLabels(ctx context.Context, lb *labeller, st draw.Style, v draw.View) error {
+	if r.Cities == "" {
+		return nil
+	}
+	face, err := newFace(draw.Regular, 11*v.Scale)
+	if err != nil {
+		return err
+	}
+	anchorFace, err := newFace(draw.Bold, 11*v.Scale)
+	if err != nil {
+		return err
+	}
+	type city struct {
+		name   string
+		p      orb.Point
+		anchor bool
+	}
+	var cities []city
+	err = r.Source.Features(ctx, r.Cities, geo.Query{BBox: &v.Bound}, func(f geo.Feature) error {
+		pt, ok := f.Geometry.(orb.Point)
+		name, _ := f.Properties["name"].(string)
+		anchor, _ := f.Properties["anchor"].(bool)
+		if !ok || name == "" || (!anchor && v.Zoom < CityZoom) {
 			return nil
-		})
-		if err != nil && !errors.Is(err, geo.ErrNotFound) {
-			return nil, fmt.Errorf("basemap cities: %w", err)
 		}
-		// Anchors first; then by position, so the order does not depend
-		// on the query.
-		slices.SortStableFunc(cities, func(a, b city) int {
-			if a.anchor != b.anchor {
-				if a.anchor {
-					return -1
-				}
-				return 1
-			}
-			return cmpPoint(a.p, b.p)
-		})
-		for _, c := range cities {
-			f, kind, col := face, draw.Regular, st.CityText
-			if c.anchor {
-				f, kind, col = anchorFace, draw.Bold, st.AnchorText
-			}
-			lb.city(c.p, c.name, f, 11*v.Scale, kind, col, st.CityDot)
-		}
+		cities = append(cities, city{name: shortName(name), p: v.Project(pt), anchor: anchor})
+		return nil
+	})
+	if err != nil && !errors.Is(err, geo.ErrNotFound) {
+		return fmt.Errorf("basemap cities: %w", err)
 	}
-	if v.Zoom >= CountryLabelZoom {
-		size := 10.0
-		if v.Zoom >= 4 {
-			size = 11
-		}
-		if v.Zoom >= 6 {
-			size = 12
-		}
-		face, err := opentype.NewFace(regular, &opentype.FaceOptions{Size: size * v.Scale, DPI: 72, Hinting: font.HintingFull})
-		if err != nil {
-			return nil, err
-		}
-		slices.SortStableFunc(countries, func(a, b country) int {
-			if a.area != b.area {
-				if a.area > b.area {
-					return -1
-				}
-				return 1
+	// Anchors first; then by position, so the order does not depend
+	// on the query.
+	slices.SortStableFunc(cities, func(a, b city) int {
+		if a.anchor != b.anchor {
+			if a.anchor {
+				return -1
 			}
-			return cmpPoint(a.anchor, b.anchor)
-		})
-		for _, c := range countries {
-			w := float64(font.MeasureString(face, c.name)) / 64
-			if w > c.width*0.9 {
-				continue // the country is too narrow at this zoom
-			}
-			lb.text(orb.Point{c.anchor[0] - w/2, c.anchor[1]}, c.name, face, size*v.Scale, draw.Regular, st.CountryText)
+			return 1
 		}
+		return cmpPoint(a.p, b.p)
+	})
+	for _, c := range cities {
+		f, kind, col := face, draw.Regular, st.CityText
+		if c.anchor {
+			f, kind, col = anchorFace, draw.Bold, st.AnchorText
+		}
+		lb.city(c.p, c.name, f, 11*v.Scale, kind, col, st.CityDot)
 	}
-	sc.Labels = lb.labels
-	return sc, nil
+	return nil
+}
+
+// countryLabels places the names of the countries wide enough for them,
+// the largest first.
+func countryLabels(lb *labeller, st draw.Style, v draw.View, countries []country) error {
+	size := 10.0
+	if v.Zoom >= 4 {
+		size = 11
+	}
+	if v.Zoom >= 6 {
+		size = 12
+	}
+	face, err := newFace(draw.Regular, size*v.Scale)
+	if err != nil {
+		return err
+	}
+	slices.SortStableFunc(countries, func(a, b country) int {
+		if a.area != b.area {
+			if a.area > b.area {
+				return -1
+			}
+			return 1
+		}
+		return cmpPoint(a.anchor, b.anchor)
+	})
+	for _, c := range countries {
+		w := float64(font.MeasureString(face, c.name)) / 64
+		if w > c.width*0.9 {
+			continue // the country is too narrow at this zoom
+		}
+		lb.text(orb.Point{c.anchor[0] - w/2, c.anchor[1]}, c.name, face, size*v.Scale, draw.Regular, st.CountryText)
+	}
+	return nil
+}
+
+// newFace is the embedded font of a kind at a size in device pixels.
+func newFace(kind draw.FontKind, size float64) (font.Face, error) {
+	f, err := draw.FontOf(kind)
+	if err != nil {
+		return nil, err
+	}
+	return opentype.NewFace(f, &opentype.FaceOptions{Size: size, DPI: 72, Hinting: font.HintingFull})
 }
 
 func cmpPoint(a, b orb.Point) int {

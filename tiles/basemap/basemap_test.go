@@ -30,7 +30,7 @@ var goldenTiles = []struct {
 
 func renderTile(t testing.TB, tile maptile.Tile, scale int) image.Image {
 	t.Helper()
-	r := &Renderer{Source: testStore}
+	r := testRenderer(t)
 	b, err := r.RenderTile(context.Background(), tile, scale, false)
 	if err != nil {
 		t.Fatal(err)
@@ -102,7 +102,7 @@ func TestSeaTileAndKabulTileDiffer(t *testing.T) {
 }
 
 func TestRenderWithoutCityLabels(t *testing.T) {
-	r := &Renderer{Source: testStore}
+	r := testRenderer(t)
 	tile := maptile.At(orb.Point{69.17, 34.53}, 6)
 	with, _ := r.RenderTile(context.Background(), tile, 1, false)
 	without, _ := r.RenderTile(context.Background(), tile, 1, true)
@@ -114,7 +114,7 @@ func TestRenderWithoutCityLabels(t *testing.T) {
 func TestMercatorViewDrawsABound(t *testing.T) {
 	v := draw.MercatorView(orb.Bound{Min: orb.Point{44, 24}, Max: orb.Point{80, 44}}, 400, 300, 1)
 	img := image.NewRGBA(image.Rect(0, 0, v.Width, v.Height))
-	if err := (&Renderer{Source: testStore}).Draw(context.Background(), img, v); err != nil {
+	if err := testRenderer(t).Draw(context.Background(), img, v); err != nil {
 		t.Fatal(err)
 	}
 	if l := share(img, draw.DefaultStyle.Land); l < 0.4 {
@@ -127,7 +127,7 @@ func TestMercatorViewDrawsABound(t *testing.T) {
 }
 
 func BenchmarkRenderTileZ5(b *testing.B) {
-	r := &Renderer{Source: testStore}
+	r := testRenderer(b)
 	tile := maptile.At(orb.Point{63, 34}, 5)
 	b.ReportAllocs()
 	for b.Loop() {

@@ -28,3 +28,9 @@ func checkGolden(t *testing.T, img image.Image, name, test string) {
 func decodePNG(t testing.TB, b []byte) image.Image { return tiletest.DecodePNG(t, b) }
 
 func absDiff(a, b uint8) int { return tiletest.AbsDiff(a, b) }
+
+// testRenderer draws from the default data's basemap layers.
+func testRenderer(t testing.TB) *Renderer {
+	borders, cities := tiletest.Basemap(t)
+	return &Renderer{Source: testStore, Borders: borders, Cities: cities}
+}

@@ -152,6 +152,9 @@ func finite(vs ...float64) bool {
 type Renderer struct {
 	Source tiles.Source
 	Style  *Style
+	// Borders and Cities name the layers the basemap draws from
+	// (geo.Dataset.Basemap); an empty name leaves that part out.
+	Borders, Cities string
 }
 
 // Render draws the figure and writes it to w in its format. Nothing is
@@ -179,21 +182,33 @@ func (fr *Renderer) Render(ctx context.Context, f Figure, w io.Writer) error {
 	return fig.pdf(ctx, w)
 }
 
-// Layer kinds: each known layer has the page's style; the rest a generic one.
-const (
-	kindBorders  = "borders"
-	kindKhorasan = "khorasan"
-	kindAttacks  = "attacks"
-	kindCities   = "cities"
-	kindGeneric  = ""
-)
-
-func layerKind(name string) string {
-	switch name {
-	case kindBorders, kindKhorasan, kindAttacks, kindCities:
-		return name
+// layerKind is what the layer's profile says it is: each kind has the
+// page's style for it, and a layer without a profile the generic one.
+func layerKind(l geo.Layer) geo.Kind {
+	if l.Profile.Kind == "" {
+		return geo.KindGeneric
 	}
-	return kindGeneric
+	return l.Profile.Kind
+}
+
+// colourProperty is the property whose value colours an event's marker:
+// the profile's first category.
+func colourProperty(p geo.Profile) string {
+	if len(p.Categories) == 0 {
+		return ""
+	}
+	return p.Categories[0].Property
+}
+
+// eventFeatures are the features read of the drawn event layers.
+func (fig *figure) eventFeatures() []geo.Feature {
+	var out []geo.Feature
+	for _, l := range fig.order {
+		if layerKind(l.Layer) == geo.KindEvents {
+			out = append(out, fig.features[l.Layer.Name]...)
+		}
+	}
+	return out
 }
 
 // figure is a Figure being drawn: its view and what was read for it.
@@ -222,12 +237,12 @@ type figure struct {
 // prepare settles the view and reads the features.
 func (fr *Renderer) prepare(ctx context.Context, f *Figure) (*figure, error) {
 	fig := &figure{Figure: *f, r: fr, st: fr.Style, features: map[string][]geo.Feature{}}
-	fig.basemap = &basemap.Renderer{Source: fr.Source, Style: fr.Style.Basemap()}
+	fig.basemap = &basemap.Renderer{Source: fr.Source, Style: fr.Style.Basemap(), Borders: fr.Borders, Cities: fr.Cities}
 	// Drawing order: the page's panes.
-	rank := map[string]int{kindBorders: 0, kindKhorasan: 1, kindGeneric: 2, kindAttacks: 3, kindCities: 4}
+	rank := map[geo.Kind]int{geo.KindReference: 0, geo.KindAreas: 1, geo.KindGeneric: 2, geo.KindEvents: 3, geo.KindPlaces: 4}
 	fig.order = slices.Clone(f.Layers)
 	slices.SortStableFunc(fig.order, func(a, b Layer) int {
-		return rank[layerKind(a.Layer.Name)] - rank[layerKind(b.Layer.Name)]
+		return rank[layerKind(a.Layer)] - rank[layerKind(b.Layer)]
 	})
 	var cx, cy, zoom float64 // centre in world pixels at zoom 0
 	switch {
@@ -248,7 +263,7 @@ func (fr *Renderer) prepare(ctx context.Context, f *Figure) (*figure, error) {
 	fig.dpr = draw.ViewAt(cx, cy, zoom, f.Width, f.Height, f.Scale)
 	haveCities := false
 	for _, l := range fig.order {
-		if layerKind(l.Layer.Name) == kindCities {
+		if layerKind(l.Layer) == geo.KindPlaces {
 			haveCities = true
 		}
 	}
@@ -275,11 +290,14 @@ func (fr *Renderer) prepare(ctx context.Context, f *Figure) (*figure, error) {
 		fig.features[l.Layer.Name] = got
 		fig.noteChanged(l.Layer)
 	}
-	names := []string{"borders"}
+	names := []string{fr.Borders}
 	if fig.cityLabels {
-		names = append(names, "cities")
+		names = append(names, fr.Cities)
 	}
 	for _, n := range names {
+		if n == "" {
+			continue
+		}
 		l, err := fr.Source.Layer(ctx, n)
 		if errors.Is(err, geo.ErrNotFound) {
 			continue
@@ -341,7 +359,7 @@ func (fig *figure) fitBound(ctx context.Context) (orb.Bound, error) {
 		})
 	}
 	for _, l := range fig.order {
-		if layerKind(l.Layer.Name) == kindKhorasan {
+		if layerKind(l.Layer) == geo.KindAreas {
 			if err := each(l, func(g orb.Geometry) { extend(g.Bound()) }); err != nil {
 				return orb.Bound{}, err
 			}
@@ -354,7 +372,7 @@ func (fig *figure) fitBound(ctx context.Context) (orb.Bound, error) {
 		near = &n
 	}
 	for _, l := range fig.order {
-		if layerKind(l.Layer.Name) == kindAttacks {
+		if layerKind(l.Layer) == geo.KindEvents {
 			err := each(l, func(g orb.Geometry) {
 				if near == nil || near.Intersects(g.Bound()) {
 					extend(g.Bound())
@@ -365,12 +383,12 @@ func (fig *figure) fitBound(ctx context.Context) (orb.Bound, error) {
 			}
 		}
 	}
-	for _, kind := range []string{kindGeneric, kindCities, kindBorders} {
+	for _, kind := range []geo.Kind{geo.KindGeneric, geo.KindPlaces, geo.KindReference} {
 		if region != nil {
 			break
 		}
 		for _, l := range fig.order {
-			if layerKind(l.Layer.Name) == kind {
+			if layerKind(l.Layer) == kind {
 				if err := each(l, func(g orb.Geometry) { extend(g.Bound()) }); err != nil {
 					return orb.Bound{}, err
 				}
@@ -467,16 +485,16 @@ func (fig *figure) draw(ctx context.Context, c draw.Canvas) error {
 		}
 		feats := fig.features[l.Layer.Name]
 		c.Group("layer-" + l.Layer.Name)
-		switch layerKind(l.Layer.Name) {
-		case kindBorders:
+		switch layerKind(l.Layer) {
+		case geo.KindReference:
 			fig.drawBorders(c, l, feats)
-		case kindKhorasan:
+		case geo.KindAreas:
 			fig.drawKhorasan(c, feats)
-		case kindAttacks:
-			if err := fig.drawAttacks(ctx, c, feats); err != nil {
+		case geo.KindEvents:
+			if err := fig.drawAttacks(ctx, c, l.Layer.Profile, feats); err != nil {
 				return err
 			}
-		case kindCities:
+		case geo.KindPlaces:
 			fig.drawCities(c, feats, ov)
 		default:
 			if err := fig.drawGeneric(ctx, c, feats); err != nil {
@@ -568,7 +586,7 @@ func (fig *figure) lines(g orb.Geometry) [][]orb.Point {
 // unfiltered: its outlines are the scene's, already projected and
 // clipped, and need not be read and cut again.
 func (fig *figure) sharesBasemapBorders(l Layer) bool {
-	return l.Layer.Name == "borders" && l.Filter == nil && (fig.basemap.Borders == "" || fig.basemap.Borders == "borders")
+	return l.Layer.Name == fig.basemap.Borders && l.Filter == nil
 }
 
 func (fig *figure) drawBorders(c draw.Canvas, l Layer, feats []geo.Feature) {
@@ -654,7 +672,7 @@ type attackMarker struct {
 // attackMarkers places the attack markers as the page does: co-located
 // attacks spread on a ring in date order, big circles first so that
 // small ones lie on top.
-func (fig *figure) attackMarkers(feats []geo.Feature) []attackMarker {
+func (fig *figure) attackMarkers(pr geo.Profile, feats []geo.Feature) []attackMarker {
 	type group struct {
 		key   string
 		items []attackMarker
@@ -667,13 +685,14 @@ func (fig *figure) attackMarkers(feats []geo.Feature) []attackMarker {
 			continue
 		}
 		p := f.Properties
-		killed, hasKilled := propFloat(p, "killed")
-		sw, _ := fig.st.attributionSwatch(propString(p, "attribution"))
-		title := strings.TrimSpace(propString(p, "date") + " – " + firstNonEmpty(propString(p, "name"), f.ID))
+		killed, hasKilled := propFloat(p, pr.Magnitude)
+		sw, _ := fig.st.attributionSwatch(propString(p, colourProperty(pr)))
+		date := propString(p, pr.Time)
+		title := strings.TrimSpace(date + " – " + firstNonEmpty(propString(p, pr.Label), f.ID))
 		if hasKilled {
-			title += fmt.Sprintf(" (%s killed)", strconv.FormatFloat(killed, 'f', -1, 64))
+			title += fmt.Sprintf(" (%s %s)", strconv.FormatFloat(killed, 'f', -1, 64), pr.Magnitude)
 		}
-		m := attackMarker{real: fig.project(pt), r: fig.st.Radius(killed), sw: sw, title: title, date: propString(p, "date")}
+		m := attackMarker{real: fig.project(pt), r: fig.st.Radius(killed), sw: sw, title: title, date: date}
 		m.at = m.real
 		key := strconv.FormatFloat(pt[1], 'f', 6, 64) + "," + strconv.FormatFloat(pt[0], 'f', 6, 64)
 		g := byKey[key]
@@ -719,8 +738,8 @@ func firstNonEmpty(s ...string) string {
 	return ""
 }
 
-func (fig *figure) drawAttacks(ctx context.Context, c draw.Canvas, feats []geo.Feature) error {
-	ms := fig.attackMarkers(feats)
+func (fig *figure) drawAttacks(ctx context.Context, c draw.Canvas, p geo.Profile, feats []geo.Feature) error {
+	ms := fig.attackMarkers(p, feats)
 	var legs [][]orb.Point
 	for _, m := range ms {
 		if m.moved {
@@ -812,7 +831,7 @@ func cityLabel(name string) string {
 // title, scale bar or attribution) is left out.
 func (fig *figure) drawCities(c draw.Canvas, feats []geo.Feature, ov *overlays) {
 	attacksAt := map[string]int{}
-	for _, f := range fig.features["attacks"] {
+	for _, f := range fig.eventFeatures() {
 		if city := strings.ToLower(strings.TrimSpace(propString(f.Properties, "city"))); city != "" {
 			attacksAt[city]++
 		}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/khorasan/khorasan/geo"
 	"github.com/khorasan/khorasan/geo/cql2"
+	"github.com/khorasan/khorasan/tiles/internal/tiletest"
 	"github.com/paulmach/orb"
 )
 
@@ -30,7 +31,8 @@ func figureRenderer(t testing.TB) *Renderer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &Renderer{Source: testStore, Style: st}
+	borders, cities := tiletest.Basemap(t)
+	return &Renderer{Source: testStore, Style: st, Borders: borders, Cities: cities}
 }
 
 func figureLayers(t testing.TB, filter string, names ...string) []Layer {

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/khorasan/khorasan/geo"
 	"github.com/khorasan/khorasan/tiles"
 	"github.com/khorasan/khorasan/tiles/draw"
 	"github.com/paulmach/orb"
@@ -86,18 +87,21 @@ func (fig *figure) buildLegend() *legend {
 		sections++
 	}
 	// The page's legend order: attacks, khorasan, cities, then the rest.
-	rank := map[string]int{kindAttacks: 0, kindKhorasan: 1, kindCities: 2, kindGeneric: 3, kindBorders: 4}
+	rank := map[geo.Kind]int{geo.KindEvents: 0, geo.KindAreas: 1, geo.KindPlaces: 2, geo.KindGeneric: 3, geo.KindReference: 4}
 	order := slices.Clone(fig.order)
 	slices.SortStableFunc(order, func(a, b Layer) int {
-		return rank[layerKind(a.Layer.Name)] - rank[layerKind(b.Layer.Name)]
+		return rank[layerKind(a.Layer)] - rank[layerKind(b.Layer)]
 	})
 	for _, l := range order {
-		switch layerKind(l.Layer.Name) {
-		case kindAttacks:
+		switch layerKind(l.Layer) {
+		case geo.KindEvents:
 			section()
 			counts := fig.attackCounts()
 			lg.heading("Attacks, by attribution")
-			keys := append([]string{}, AttributionOrder...)
+			var keys []string
+			if cs := l.Layer.Profile.Categories; len(cs) > 0 {
+				keys = slices.Clone(cs[0].Values)
+			}
 			if counts["other"] > 0 {
 				keys = append(keys, "other")
 			}
@@ -124,7 +128,13 @@ func (fig *figure) buildLegend() *legend {
 				total += 2*r + 10
 				rmax = math.Max(rmax, r)
 			}
-			claimed := mustColor(st.Attribution["claimed"].Color)
+			reference := st.AttributionUnknown
+			if len(keys) > 0 {
+				if sw, ok := st.Attribution[keys[0]]; ok {
+					reference = sw
+				}
+			}
+			claimed := mustColor(reference.Color)
 			lg.add(legendRow{h: 2*rmax + 16, w: total, draw: func(c draw.Canvas, x, y float64) {
 				base := y + 2*rmax + 2
 				cx := x + 2
@@ -136,7 +146,7 @@ func (fig *figure) buildLegend() *legend {
 			}})
 			lg.note("Smallest dot: no one killed, or unknown.")
 			lg.note("Attacks at one place are spread on a ring.")
-		case kindKhorasan:
+		case geo.KindAreas:
 			section()
 			k := st.Khorasan
 			lg.heading("Greater Khorasan (approximate)")
@@ -151,7 +161,7 @@ func (fig *figure) buildLegend() *legend {
 				}, label, draw.Regular, ink)
 			}
 			lg.note("Historical region, hand-drawn. Not ISIS-K’s territory.")
-		case kindCities:
+		case geo.KindPlaces:
 			section()
 			lg.heading("Cities")
 			lg.add(legendRow{h: 15, w: 28 + 70 + draw.Width("historical anchor", draw.Regular, legendText), draw: func(c draw.Canvas, x, y float64) {
@@ -164,7 +174,7 @@ func (fig *figure) buildLegend() *legend {
 				c.Text(draw.TextRun{At: orb.Point{x + 16, y + 11}, Text: "Peshawar", Size: 10.5, Font: draw.Regular, Color: cityText})
 				c.Text(draw.TextRun{At: orb.Point{x + 28 + 46, y + 11}, Text: "other city", Size: legendText, Font: draw.Regular, Color: ink})
 			}})
-		case kindGeneric:
+		case geo.KindGeneric:
 			section()
 			g := st.Generic
 			col := mustColor(g.Color)
@@ -186,17 +196,23 @@ func (fig *figure) buildLegend() *legend {
 // attribution key.
 func (fig *figure) attackCounts() map[string]int {
 	counts := map[string]int{}
-	for _, f := range fig.features["attacks"] {
-		pt, ok := f.Geometry.(orb.Point)
-		if !ok {
+	for _, l := range fig.order {
+		if layerKind(l.Layer) != geo.KindEvents {
 			continue
 		}
-		p := fig.project(pt)
-		if p[0] < 0 || p[1] < 0 || p[0] > float64(fig.Width) || p[1] > float64(fig.Height) {
-			continue
+		colour := colourProperty(l.Layer.Profile)
+		for _, f := range fig.features[l.Layer.Name] {
+			pt, ok := f.Geometry.(orb.Point)
+			if !ok {
+				continue
+			}
+			p := fig.project(pt)
+			if p[0] < 0 || p[1] < 0 || p[0] > float64(fig.Width) || p[1] > float64(fig.Height) {
+				continue
+			}
+			_, key := fig.st.attributionSwatch(propString(f.Properties, colour))
+			counts[key]++
 		}
-		_, key := fig.st.attributionSwatch(propString(f.Properties, "attribution"))
-		counts[key]++
 	}
 	return counts
 }
@@ -215,7 +231,7 @@ func (fig *figure) credits() string {
 		}
 	}
 	for _, l := range fig.basemapLayers {
-		if l.Name == "borders" {
+		if l.Name == fig.basemap.Borders {
 			a := firstNonEmpty(l.Attribution, "Natural Earth")
 			if rest, ok := strings.CutPrefix(a, "Borders:"); ok {
 				add("Basemap and borders:" + rest)
@@ -227,11 +243,11 @@ func (fig *figure) credits() string {
 		}
 	}
 	for _, l := range fig.order {
-		if l.Layer.Name == "borders" && len(fig.basemapLayers) > 0 && fig.basemapLayers[0].Name == "borders" {
+		if l.Layer.Name == fig.basemap.Borders && len(fig.basemapLayers) > 0 && fig.basemapLayers[0].Name == fig.basemap.Borders {
 			continue
 		}
 		credit := firstNonEmpty(l.Layer.Attribution, l.Layer.Title, l.Layer.Name)
-		if layerKind(l.Layer.Name) == kindAttacks {
+		if layerKind(l.Layer) == geo.KindEvents {
 			if fig.BaseURL != "" {
 				credit = strings.TrimRight(credit, ". ") + "; sources listed at " + strings.TrimSuffix(fig.BaseURL, "/") + "/api/collections/" + l.Layer.Name + "/items"
 			} else {

@@ -4,7 +4,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"image/color"
+	"maps"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -63,9 +65,6 @@ type MarkerStyle struct {
 	FillOpacity     float64   `json:"fillOpacity"`
 }
 
-// AttributionOrder is the legend's order of the known attributions.
-var AttributionOrder = []string{"claimed", "attributed", "disputed"}
-
 // ParseStyle reads static/style.json and checks that every colour
 // parses and the marker scale is usable.
 func ParseStyle(b []byte) (*Style, error) {
@@ -89,7 +88,10 @@ func ParseStyle(b []byte) (*Style, error) {
 			return nil, err
 		}
 	}
-	for _, k := range AttributionOrder {
+	if len(s.Attribution) == 0 {
+		return nil, fmt.Errorf("map style: attribution has no colours")
+	}
+	for _, k := range slices.Sorted(maps.Keys(s.Attribution)) {
 		if err := check("attribution."+k+".color", s.Attribution[k].Color); err != nil {
 			return nil, err
 		}

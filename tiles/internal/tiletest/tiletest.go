@@ -27,7 +27,11 @@ import (
 // cluster of points around Kabul ("dense", with a killed column) and a
 // square with a hole ("square") for the seam test.
 func Open(ctx context.Context, dir string) (*gpkg.Store, error) {
-	s, err := gpkg.Create(ctx, filepath.Join(dir, "test.gpkg"))
+	ds, err := data.Dataset()
+	if err != nil {
+		return nil, err
+	}
+	s, err := gpkg.Create(ctx, filepath.Join(dir, "test.gpkg"), gpkg.WithDataset(ds))
 	if err != nil {
 		return nil, err
 	}
@@ -68,6 +72,17 @@ func Main(m *testing.M, use func(*gpkg.Store)) int {
 	defer s.Close()
 	use(s)
 	return m.Run()
+}
+
+// Basemap names the default data's basemap layers (borders, cities), as
+// the server gives them to the renderers.
+func Basemap(t testing.TB) (borders, cities string) {
+	t.Helper()
+	ds, err := data.Dataset()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ds.Basemap.Borders, ds.Basemap.Cities
 }
 
 // Layers reads the named layers of s.
