@@ -1,6 +1,6 @@
 // Package data holds the default datasets that khorasan embeds: the layer
 // manifest, the GeoJSON layers and their sources. The files are generated
-// by cmd/gendata (run generate.sh); see SOURCES.md.
+// by data/gendata (run generate.sh); see SOURCES.md.
 package data
 
 import (

