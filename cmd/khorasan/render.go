@@ -35,6 +35,69 @@ func (w *whereFlags) Set(v string) error {
 }
 
 func runRender(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	opt, err := parseRenderFlags(args, getenv, stderr)
+	if err != nil {
+		return err
+	}
+	out := opt.out
+	raw, err := fs.ReadFile(static.FS, "style.json")
+	if err != nil {
+		return err
+	}
+	style, err := figure.ParseStyle(raw)
+	if err != nil {
+		return err
+	}
+	// Like serve, a missing database is made from the embedded default
+	// data, so one command on a fresh machine gives a figure.
+	store, err := openOrSeed(ctx, opt.db, slog.New(slog.NewTextHandler(stderr, nil)))
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	fig, err := figure.Parse(ctx, store, opt.query)
+	if err != nil {
+		var pe *params.Error
+		if errors.As(err, &pe) {
+			if opt.flags.Lookup(pe.Name) != nil {
+				return &usageError{"--" + pe.Name + ": " + pe.Reason}
+			}
+			return &usageError{"--where " + pe.Name + ": " + pe.Reason}
+		}
+		return err
+	}
+	fig.BaseURL = opt.baseURL
+	ds, err := data.Dataset()
+	if err != nil {
+		return err
+	}
+	fr := &figure.Renderer{Source: store, Style: style, Borders: ds.Basemap.Borders, Cities: ds.Basemap.Cities}
+	if out == "-" {
+		return fr.Render(ctx, fig, stdout)
+	}
+	err = writeAtomically(out, func(w io.Writer) error { return fr.Render(ctx, fig, w) })
+	var ie *geo.InvalidError
+	if errors.As(err, &ie) {
+		return &usageError{err.Error()}
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stderr, "wrote %s\n", out)
+	return nil
+}
+
+// renderOptions are render's flags: the figure as /render's parameters
+// (query), and where it goes.
+type renderOptions struct {
+	flags            *flag.FlagSet
+	query            url.Values
+	db, out, baseURL string
+}
+
+// parseRenderFlags reads render's flags into /render's parameters, so
+// that both read them alike.
+func parseRenderFlags(args []string, getenv func(string) string, stderr io.Writer) (*renderOptions, error) {
 	fl := newFlags("render", "--db FILE --out FILE.png|.svg|.pdf [flags]",
 		"Draw a static map figure, as /render does, with no server: the offline basemap, the\n"+
 			"layers in the page's style, a legend, a scale bar, the attribution and the date the\n"+
@@ -60,22 +123,21 @@ func runRender(ctx context.Context, args []string, getenv func(string) string, s
 	var where whereFlags
 	fl.Var(&where, "where", "property filter NAME=VALUE (repeatable), e.g. --where attribution=claimed")
 	if err := parseFlags(fl, args); err != nil {
-		return err
+		return nil, err
 	}
 	switch {
 	case fl.NArg() > 0:
-		return &usageError{fmt.Sprintf("render takes no arguments, got %q", fl.Args())}
+		return nil, &usageError{fmt.Sprintf("render takes no arguments, got %q", fl.Args())}
 	case *out == "":
-		return &usageError{"render needs --out FILE (.png, .svg or .pdf), or - with --format"}
+		return nil, &usageError{"render needs --out FILE (.png, .svg or .pdf), or - with --format"}
 	}
 	if *format == "" {
 		*format = strings.TrimPrefix(strings.ToLower(filepath.Ext(*out)), ".")
 		if *format == "" || *out == "-" {
-			return &usageError{fmt.Sprintf("cannot tell the format of %q: give --format png, svg or pdf", *out)}
+			return nil, &usageError{fmt.Sprintf("cannot tell the format of %q: give --format png, svg or pdf", *out)}
 		}
 	}
 
-	// The flags become /render's parameters, so both read them alike.
 	q := url.Values{"format": {*format}}
 	for _, name := range figure.Params {
 		if f := fl.Lookup(name); f != nil && name != "format" && isSet(fl, name) {
@@ -86,58 +148,24 @@ func runRender(ctx context.Context, args []string, getenv func(string) string, s
 		name, value, _ := strings.Cut(w, "=")
 		name = strings.TrimSpace(name)
 		if _, dup := q[name]; dup || fl.Lookup(name) != nil {
-			return &usageError{fmt.Sprintf("--where %s: %q is a flag or given twice", w, name)}
+			return nil, &usageError{fmt.Sprintf("--where %s: %q is a flag or given twice", w, name)}
 		}
 		q.Set(name, value)
 	}
 
-	raw, err := fs.ReadFile(static.FS, "style.json")
-	if err != nil {
-		return err
-	}
-	style, err := figure.ParseStyle(raw)
-	if err != nil {
-		return err
-	}
-	// Like serve, a missing database is made from the embedded default
-	// data, so one command on a fresh machine gives a figure.
-	store, err := openOrSeed(ctx, *dbPath, slog.New(slog.NewTextHandler(stderr, nil)))
-	if err != nil {
-		return err
-	}
-	defer store.Close()
-	fig, err := figure.Parse(ctx, store, q)
-	if err != nil {
-		var pe *params.Error
-		if errors.As(err, &pe) {
-			if fl.Lookup(pe.Name) != nil {
-				return &usageError{"--" + pe.Name + ": " + pe.Reason}
-			}
-			return &usageError{"--where " + pe.Name + ": " + pe.Reason}
-		}
-		return err
-	}
-	fig.BaseURL = *baseURL
-	ds, err := data.Dataset()
-	if err != nil {
-		return err
-	}
-	fr := &figure.Renderer{Source: store, Style: style, Borders: ds.Basemap.Borders, Cities: ds.Basemap.Cities}
-	if *out == "-" {
-		return fr.Render(ctx, fig, stdout)
-	}
-	// Write beside the target and rename, so a failure leaves no half file.
-	tmp, err := os.CreateTemp(filepath.Dir(*out), ".render-*")
+	return &renderOptions{flags: fl, query: q, db: *dbPath, out: *out, baseURL: *baseURL}, nil
+}
+
+// writeAtomically writes a file beside the target and renames it, so a
+// failure leaves no half file.
+func writeAtomically(path string, write func(io.Writer) error) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".render-*")
 	if err != nil {
 		return err
 	}
 	defer os.Remove(tmp.Name())
-	if err := fr.Render(ctx, fig, tmp); err != nil {
+	if err := write(tmp); err != nil {
 		tmp.Close()
-		var ie *geo.InvalidError
-		if errors.As(err, &ie) {
-			return &usageError{err.Error()}
-		}
 		return err
 	}
 	if err := tmp.Close(); err != nil {
@@ -146,11 +174,7 @@ func runRender(ctx context.Context, args []string, getenv func(string) string, s
 	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
 		return err
 	}
-	if err := os.Rename(tmp.Name(), *out); err != nil {
-		return err
-	}
-	fmt.Fprintf(stderr, "wrote %s\n", *out)
-	return nil
+	return os.Rename(tmp.Name(), path)
 }
 
 // isSet reports whether the flag was given on the command line.

@@ -19,63 +19,22 @@ import (
 	"github.com/khorasan/khorasan/static"
 )
 
+// serveOptions are serve's flags, checked.
+type serveOptions struct {
+	addr, dbPath, tokenFile string
+	uploadMB                int
+	cfg                     server.Config
+}
+
 func runServe(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer) error {
-	fl := newFlags("serve", "[flags]",
-		"Serve the map page, the OGC API - Features, health checks and Prometheus metrics.\nWhen the database file does not exist it is created from the embedded default data.", stderr)
-	addr := fl.String("addr", envOr(getenv, "KHORASAN_ADDR", "127.0.0.1:8080"), "address to listen on (env KHORASAN_ADDR)")
-	dbPath := fl.String("db", envOr(getenv, "KHORASAN_DB", "khorasan.gpkg"), "GeoPackage file (env KHORASAN_DB)")
-	baseURL := fl.String("base-url", getenv("KHORASAN_BASE_URL"), "public URL for links, when behind a proxy that changes the path (env KHORASAN_BASE_URL)")
-	trustedProxies := fl.String("trusted-proxies", getenv("KHORASAN_TRUSTED_PROXIES"), "reverse proxies (CIDR prefixes or addresses, comma-separated, such as 127.0.0.1,10.0.0.0/8) whose Forwarded and X-Forwarded-Host/-Proto headers links follow; from any other peer those headers are ignored; --base-url wins over both (env KHORASAN_TRUSTED_PROXIES)")
-	tileURL := fl.String("tile-url", getenv("KHORASAN_TILE_URL"), "online basemap tile URL ({z}/{x}/{y}, optionally {s} and {r}) for the page instead of the offline one; empty keeps the page offline (env KHORASAN_TILE_URL)")
-	tileCredit := fl.String("tile-attribution", getenv("KHORASAN_TILE_ATTRIBUTION"), "credit line of the --tile-url basemap, shown on the map (env KHORASAN_TILE_ATTRIBUTION)")
-	tileCacheMB := fl.Int("tile-cache-mb", 256, "memory for cached vector and basemap tiles, in MiB; 0 turns the cache off")
-	frameAncestors := fl.String("frame-ancestors", envOr(getenv, "KHORASAN_FRAME_ANCESTORS", "*"), "sites that may show /embed in an iframe: a CSP frame-ancestors source list such as '*', \"'self'\" or \"'self' https://reports.example.org\" (env KHORASAN_FRAME_ANCESTORS)")
-	renderTimeout := fl.Duration("render-timeout", server.DefaultRenderTimeout, "longest time to draw one /render figure; longer ones fail with 503")
-	renderPixels := fl.Int64("render-pixels", server.DefaultRenderPixels, "pixels /render draws at once, over all figures in flight (a PNG holds 4 bytes a pixel while drawn); the default is two of the largest, 8192² each; a figure larger than this is refused, one that finds no room waits a quarter of --render-timeout, then 503")
-	tokenFile := fl.String("token-file", getenv("KHORASAN_TOKEN_FILE"), "file of name:token lines (tokens of 16+ characters) whose bearer tokens may write: POST/PUT/PATCH/DELETE of features and imports; without it writes are off (env KHORASAN_TOKEN_FILE)")
-	uploadMB := fl.Int("max-upload-mb", 256, "largest body a write or an import over HTTP takes, in MiB")
-	if err := parseFlags(fl, args); err != nil {
-		return err
-	}
-	if fl.NArg() > 0 {
-		return &usageError{fmt.Sprintf("serve takes no arguments, got %q", fl.Args())}
-	}
-	if *tileURL != "" && !strings.Contains(*tileURL, "{z}") {
-		return &usageError{fmt.Sprintf("--tile-url %q has no {z}: give an XYZ template such as https://tile.example.org/{z}/{x}/{y}.png", *tileURL)}
-	}
-	if err := server.CheckFrameAncestors(*frameAncestors); err != nil {
-		return &usageError{"--" + err.Error()}
-	}
-	proxies, err := server.ParseTrustedProxies(*trustedProxies)
-	if err != nil {
-		return &usageError{"--trusted-proxies: " + err.Error()}
-	}
-	if *renderPixels <= 0 {
-		return &usageError{fmt.Sprintf("--render-pixels must be positive, got %d", *renderPixels)}
-	}
-	if *renderTimeout <= 0 {
-		return &usageError{fmt.Sprintf("--render-timeout must be positive, got %s", *renderTimeout)}
-	}
-	style, err := fs.ReadFile(static.FS, "style.json")
+	opt, err := parseServeFlags(args, getenv, stderr)
 	if err != nil {
 		return err
-	}
-	tilesCfg := server.TilesConfig{BasemapURL: *tileURL, BasemapAttribution: *tileCredit, CacheBytes: int64(*tileCacheMB) << 20}
-	if *tileCacheMB <= 0 {
-		tilesCfg.CacheBytes = -1
 	}
 	log := slog.New(slog.NewJSONHandler(stderr, nil))
-	writes := server.WriteConfig{MaxBodyBytes: int64(max(1, *uploadMB)) << 20}
-	if *tokenFile != "" {
-		if writes.Tokens, err = server.LoadTokens(*tokenFile); err != nil {
-			return err
-		}
-		if writes.Tokens.Len() == 0 {
-			return fmt.Errorf("%s has no tokens: write lines name:token, or leave --token-file out to keep writes off", *tokenFile)
-		}
-		log.Info("writes are on", "tokens", writes.Tokens.Len())
+	if opt.cfg.Writes, err = writeConfig(opt.tokenFile, opt.uploadMB, log); err != nil {
+		return err
 	}
-
 	// Uploads are spooled without a name now; older versions left theirs
 	// behind when killed. An hour is past any import still reading one.
 	if n, err := server.SweepUploads("", time.Hour); err != nil {
@@ -84,18 +43,90 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		log.Info("removed stale uploads", "files", n, "dir", os.TempDir())
 	}
 
-	store, err := openOrSeed(ctx, *dbPath, log)
+	store, err := openOrSeed(ctx, opt.dbPath, log)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
+	handler := server.New(opt.cfg, store, log)
+	return listenAndServe(ctx, handler, opt.addr, opt.dbPath, log)
+}
 
+func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer) (serveOptions, error) {
+	var opt serveOptions
+	fl := newFlags("serve", "[flags]",
+		"Serve the map page, the OGC API - Features, health checks and Prometheus metrics.\nWhen the database file does not exist it is created from the embedded default data.", stderr)
+	fl.StringVar(&opt.addr, "addr", envOr(getenv, "KHORASAN_ADDR", "127.0.0.1:8080"), "address to listen on (env KHORASAN_ADDR)")
+	fl.StringVar(&opt.dbPath, "db", envOr(getenv, "KHORASAN_DB", "khorasan.gpkg"), "GeoPackage file (env KHORASAN_DB)")
+	baseURL := fl.String("base-url", getenv("KHORASAN_BASE_URL"), "public URL for links, when behind a proxy that changes the path (env KHORASAN_BASE_URL)")
+	trustedProxies := fl.String("trusted-proxies", getenv("KHORASAN_TRUSTED_PROXIES"), "reverse proxies (CIDR prefixes or addresses, comma-separated, such as 127.0.0.1,10.0.0.0/8) whose Forwarded and X-Forwarded-Host/-Proto headers links follow; from any other peer those headers are ignored; --base-url wins over both (env KHORASAN_TRUSTED_PROXIES)")
+	tileURL := fl.String("tile-url", getenv("KHORASAN_TILE_URL"), "online basemap tile URL ({z}/{x}/{y}, optionally {s} and {r}) for the page instead of the offline one; empty keeps the page offline (env KHORASAN_TILE_URL)")
+	tileCredit := fl.String("tile-attribution", getenv("KHORASAN_TILE_ATTRIBUTION"), "credit line of the --tile-url basemap, shown on the map (env KHORASAN_TILE_ATTRIBUTION)")
+	tileCacheMB := fl.Int("tile-cache-mb", 256, "memory for cached vector and basemap tiles, in MiB; 0 turns the cache off")
+	frameAncestors := fl.String("frame-ancestors", envOr(getenv, "KHORASAN_FRAME_ANCESTORS", "*"), "sites that may show /embed in an iframe: a CSP frame-ancestors source list such as '*', \"'self'\" or \"'self' https://reports.example.org\" (env KHORASAN_FRAME_ANCESTORS)")
+	renderTimeout := fl.Duration("render-timeout", server.DefaultRenderTimeout, "longest time to draw one /render figure; longer ones fail with 503")
+	renderPixels := fl.Int64("render-pixels", server.DefaultRenderPixels, "pixels /render draws at once, over all figures in flight (a PNG holds 4 bytes a pixel while drawn); the default is two of the largest, 8192² each; a figure larger than this is refused, one that finds no room waits a quarter of --render-timeout, then 503")
+	fl.StringVar(&opt.tokenFile, "token-file", getenv("KHORASAN_TOKEN_FILE"), "file of name:token lines (tokens of 16+ characters) whose bearer tokens may write: POST/PUT/PATCH/DELETE of features and imports; without it writes are off (env KHORASAN_TOKEN_FILE)")
+	fl.IntVar(&opt.uploadMB, "max-upload-mb", 256, "largest body a write or an import over HTTP takes, in MiB")
+	if err := parseFlags(fl, args); err != nil {
+		return opt, err
+	}
+	if fl.NArg() > 0 {
+		return opt, &usageError{fmt.Sprintf("serve takes no arguments, got %q", fl.Args())}
+	}
+	if *tileURL != "" && !strings.Contains(*tileURL, "{z}") {
+		return opt, &usageError{fmt.Sprintf("--tile-url %q has no {z}: give an XYZ template such as https://tile.example.org/{z}/{x}/{y}.png", *tileURL)}
+	}
+	if err := server.CheckFrameAncestors(*frameAncestors); err != nil {
+		return opt, &usageError{"--" + err.Error()}
+	}
+	proxies, err := server.ParseTrustedProxies(*trustedProxies)
+	if err != nil {
+		return opt, &usageError{"--trusted-proxies: " + err.Error()}
+	}
+	if *renderPixels <= 0 {
+		return opt, &usageError{fmt.Sprintf("--render-pixels must be positive, got %d", *renderPixels)}
+	}
+	if *renderTimeout <= 0 {
+		return opt, &usageError{fmt.Sprintf("--render-timeout must be positive, got %s", *renderTimeout)}
+	}
+	style, err := fs.ReadFile(static.FS, "style.json")
+	if err != nil {
+		return opt, err
+	}
 	dataset, err := data.Dataset()
 	if err != nil {
-		return err
+		return opt, err
 	}
-	handler := server.New(server.Config{BaseURL: *baseURL, TrustedProxies: proxies, Static: static.FS, Tiles: tilesCfg,
-		Style: style, Dataset: dataset, RenderTimeout: *renderTimeout, RenderPixels: *renderPixels, FrameAncestors: *frameAncestors, Writes: writes}, store, log)
+	tilesCfg := server.TilesConfig{BasemapURL: *tileURL, BasemapAttribution: *tileCredit, CacheBytes: int64(*tileCacheMB) << 20}
+	if *tileCacheMB <= 0 {
+		tilesCfg.CacheBytes = -1
+	}
+	opt.cfg = server.Config{BaseURL: *baseURL, TrustedProxies: proxies, Static: static.FS, Tiles: tilesCfg,
+		Style: style, Dataset: dataset, RenderTimeout: *renderTimeout, RenderPixels: *renderPixels, FrameAncestors: *frameAncestors}
+	return opt, nil
+}
+
+// writeConfig turns the write endpoints on when a token file is given.
+func writeConfig(tokenFile string, uploadMB int, log *slog.Logger) (server.WriteConfig, error) {
+	writes := server.WriteConfig{MaxBodyBytes: int64(max(1, uploadMB)) << 20}
+	if tokenFile == "" {
+		return writes, nil
+	}
+	var err error
+	if writes.Tokens, err = server.LoadTokens(tokenFile); err != nil {
+		return writes, err
+	}
+	if writes.Tokens.Len() == 0 {
+		return writes, fmt.Errorf("%s has no tokens: write lines name:token, or leave --token-file out to keep writes off", tokenFile)
+	}
+	log.Info("writes are on", "tokens", writes.Tokens.Len())
+	return writes, nil
+}
+
+// listenAndServe serves until ctx ends, loading the layers for tiles
+// meanwhile, then shuts down gracefully.
+func listenAndServe(ctx context.Context, handler *server.Server, addr, db string, log *slog.Logger) error {
 	srv := &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -104,11 +135,11 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		IdleTimeout:       120 * time.Second,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
-	ln, err := net.Listen("tcp", *addr)
+	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return err
 	}
-	log.Info("serving", "url", "http://"+ln.Addr().String()+"/", "db", *dbPath)
+	log.Info("serving", "url", "http://"+ln.Addr().String()+"/", "db", db)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	go func() {

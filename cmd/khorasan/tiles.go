@@ -92,34 +92,71 @@ func runTilesExport(ctx context.Context, args []string, getenv func(string) stri
 		tj.VectorLayers[i].MinZoom, tj.VectorLayers[i].MaxZoom = *minZoom, *maxZoom
 	}
 
-	var put func(maptile.Tile, []byte) error
-	var finish func() error
-	var abort func()
-	switch *format {
+	arc, err := createArchive(ctx, *format, *out, tj, layers)
+	if err != nil {
+		return err
+	}
+	bar := newProgress(stderr)
+	start := time.Now()
+	// The layers are cut from memory, as serve cuts them: loaded once,
+	// rather than read from SQLite for every tile.
+	enc := &tiles.Encoder{Source: store, Index: tiles.NewIndex(store)}
+	if err := enc.Index.Warm(ctx, layers); err != nil {
+		arc.abort()
+		return err
+	}
+	n, err := pack.Export(ctx, enc, pack.ExportOptions{
+		Layers: layers, MinZoom: *minZoom, MaxZoom: *maxZoom, Progress: bar.update,
+	}, arc.put)
+	bar.done()
+	if err != nil {
+		arc.abort()
+		return err
+	}
+	if err := arc.finish(); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "wrote %d tiles of %s (zoom %d to %d) to %s in %s\n", n, strings.Join(names, ","), *minZoom, *maxZoom, *out, time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
+// archive is a tile archive being written: put tiles, then finish, or
+// abort to leave nothing behind.
+type archive struct {
+	put    func(maptile.Tile, []byte) error
+	finish func() error
+	abort  func()
+}
+
+// createArchive creates an MBTiles or PMTiles file with tj's metadata.
+func createArchive(ctx context.Context, format, out string, tj tiles.TileJSON, layers []geo.Layer) (*archive, error) {
+	switch format {
 	case "mbtiles":
 		vl, _ := json.Marshal(map[string]any{"vector_layers": tj.VectorLayers, "tilestats": tiles.NewTileStats(layers)})
 		meta := map[string]string{
 			"name": tj.Name, "description": tj.Description, "attribution": tj.Attribution,
 			"format": "pbf", "type": "overlay", "version": tj.Version,
-			"minzoom": strconv.Itoa(*minZoom), "maxzoom": strconv.Itoa(*maxZoom),
+			"minzoom": strconv.Itoa(tj.MinZoom), "maxzoom": strconv.Itoa(tj.MaxZoom),
 			"bounds": fmt.Sprintf("%g,%g,%g,%g", tj.Bounds[0], tj.Bounds[1], tj.Bounds[2], tj.Bounds[3]),
 			"center": fmt.Sprintf("%g,%g,%g", tj.Center[0], tj.Center[1], tj.Center[2]),
 			"json":   string(vl),
 		}
-		mb, err := pack.CreateMBTiles(ctx, *out, meta)
+		mb, err := pack.CreateMBTiles(ctx, out, meta)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		put = func(t maptile.Tile, b []byte) error {
-			return mb.Put(ctx, int(t.Z), int(t.X), int(t.Y), pack.GzipTile(b))
-		}
-		finish, abort = mb.Close, mb.Abort
+		return &archive{
+			put: func(t maptile.Tile, b []byte) error {
+				return mb.Put(ctx, int(t.Z), int(t.X), int(t.Y), pack.GzipTile(b))
+			},
+			finish: mb.Close, abort: mb.Abort,
+		}, nil
 	case "pmtiles":
 		meta, _ := json.Marshal(map[string]any{
 			"name": tj.Name, "description": tj.Description, "attribution": tj.Attribution,
 			"type": "overlay", "version": tj.Version, "vector_layers": tj.VectorLayers,
 		})
-		pm, err := pack.CreatePMTiles(*out, pack.PMTilesInfo{
+		pm, err := pack.CreatePMTiles(out, pack.PMTilesInfo{
 			TileType: pack.PMTilesMVT, TileCompression: pack.PMTilesGzip,
 			Bounds:     orb.Bound{Min: orb.Point{tj.Bounds[0], tj.Bounds[1]}, Max: orb.Point{tj.Bounds[2], tj.Bounds[3]}},
 			Center:     orb.Point{tj.Center[0], tj.Center[1]},
@@ -127,34 +164,14 @@ func runTilesExport(ctx context.Context, args []string, getenv func(string) stri
 			Metadata:   meta,
 		})
 		if err != nil {
-			return err
+			return nil, err
 		}
-		put = func(t maptile.Tile, b []byte) error { return pm.Put(t, pack.GzipTile(b)) }
-		finish, abort = pm.Close, pm.Abort
+		return &archive{
+			put:    func(t maptile.Tile, b []byte) error { return pm.Put(t, pack.GzipTile(b)) },
+			finish: pm.Close, abort: pm.Abort,
+		}, nil
 	}
-
-	bar := newProgress(stderr)
-	start := time.Now()
-	// The layers are cut from memory, as serve cuts them: loaded once,
-	// rather than read from SQLite for every tile.
-	enc := &tiles.Encoder{Source: store, Index: tiles.NewIndex(store)}
-	if err := enc.Index.Warm(ctx, layers); err != nil {
-		abort()
-		return err
-	}
-	n, err := pack.Export(ctx, enc, pack.ExportOptions{
-		Layers: layers, MinZoom: *minZoom, MaxZoom: *maxZoom, Progress: bar.update,
-	}, put)
-	bar.done()
-	if err != nil {
-		abort()
-		return err
-	}
-	if err := finish(); err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "wrote %d tiles of %s (zoom %d to %d) to %s in %s\n", n, strings.Join(names, ","), *minZoom, *maxZoom, *out, time.Since(start).Round(time.Millisecond))
-	return nil
+	return nil, fmt.Errorf("unknown archive format %q", format)
 }
 
 // progress draws a bar on stderr when stderr is a terminal, and nothing
