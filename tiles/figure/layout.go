@@ -74,114 +74,35 @@ func (lg *legend) gap(h float64) {
 	lg.add(legendRow{h: h, draw: func(draw.Canvas, float64, float64) {}})
 }
 
-// buildLegend explains the markers (colour: attribution; area: people
-// killed) and the other layers drawn.
+// buildLegend explains the markers (colour: the first category; area:
+// the magnitude) and the other layers drawn, in the page's legend order:
+// events, areas, places, then the rest.
 func (fig *figure) buildLegend() *legend {
 	lg := &legend{}
-	st := fig.st
-	sections := 0
-	section := func() {
-		if sections > 0 {
-			lg.gap(6)
-		}
-		sections++
-	}
-	// The page's legend order: attacks, khorasan, cities, then the rest.
 	rank := map[geo.Kind]int{geo.KindEvents: 0, geo.KindAreas: 1, geo.KindPlaces: 2, geo.KindGeneric: 3, geo.KindReference: 4}
 	order := slices.Clone(fig.order)
 	slices.SortStableFunc(order, func(a, b Layer) int {
 		return rank[layerKind(a.Layer)] - rank[layerKind(b.Layer)]
 	})
+	sections := 0
 	for _, l := range order {
-		switch layerKind(l.Layer) {
+		kind := layerKind(l.Layer)
+		if kind == geo.KindReference {
+			continue
+		}
+		if sections > 0 {
+			lg.gap(6)
+		}
+		sections++
+		switch kind {
 		case geo.KindEvents:
-			section()
-			counts := fig.attackCounts()
-			lg.heading("Attacks, by attribution")
-			var keys []string
-			if cs := l.Layer.Profile.Categories; len(cs) > 0 {
-				keys = slices.Clone(cs[0].Values)
-			}
-			if counts["other"] > 0 {
-				keys = append(keys, "other")
-			}
-			for _, k := range keys {
-				sw, ok := st.Attribution[k]
-				if !ok {
-					sw = st.AttributionUnknown
-				}
-				col := mustColor(sw.Color)
-				lg.item(func(c draw.Canvas, x, y float64) {
-					c.Circle(orb.Point{x + 10, y}, 6, draw.Mark{Fill: col, FillOpacity: st.Marker.FillOpacity, Stroke: white, StrokeWidth: 1})
-				}, fmt.Sprintf("%s (%d)", sw.Label, counts[k]), draw.Regular, ink)
-			}
-			lg.heading("Marker area: people killed")
-			refs := st.Marker.ReferenceKilled
-			if len(refs) == 0 {
-				refs = []float64{10, 50, 150}
-			}
-			var radii []float64
-			total, rmax := 0.0, 0.0
-			for _, k := range refs {
-				r := st.Radius(k)
-				radii = append(radii, r)
-				total += 2*r + 10
-				rmax = math.Max(rmax, r)
-			}
-			reference := st.AttributionUnknown
-			if len(keys) > 0 {
-				if sw, ok := st.Attribution[keys[0]]; ok {
-					reference = sw
-				}
-			}
-			claimed := mustColor(reference.Color)
-			lg.add(legendRow{h: 2*rmax + 16, w: total, draw: func(c draw.Canvas, x, y float64) {
-				base := y + 2*rmax + 2
-				cx := x + 2
-				for i, r := range radii {
-					c.Circle(orb.Point{cx + r, base - r}, r, draw.Mark{Fill: claimed, FillOpacity: 0.25, Stroke: greyInk, StrokeWidth: 1})
-					c.Text(draw.TextRun{At: orb.Point{cx + r, base + 11}, Text: strconv.FormatFloat(refs[i], 'f', -1, 64), Size: legendText, Font: draw.Regular, Color: ink, Anchor: draw.AnchorMiddle})
-					cx += 2*r + 10
-				}
-			}})
-			lg.note("Smallest dot: no one killed, or unknown.")
-			lg.note("Attacks at one place are spread on a ring.")
+			lg.events(fig, l)
 		case geo.KindAreas:
-			section()
-			k := st.Khorasan
-			lg.heading("Greater Khorasan (approximate)")
-			for _, v := range []PathStyle{k.Main, k.Broad} {
-				v := v
-				label := v.Label
-				if label == "" {
-					label = "Outline"
-				}
-				lg.item(func(c draw.Canvas, x, y float64) {
-					c.Stroke([][]orb.Point{{{x, y}, {x + 22, y}}}, false, mustColor(v.Color), opacity(v.Opacity, 1), v.Weight, dashes(v.DashArray))
-				}, label, draw.Regular, ink)
-			}
-			lg.note("Historical region, hand-drawn. Not ISIS-K’s territory.")
+			lg.areas(fig)
 		case geo.KindPlaces:
-			section()
-			lg.heading("Cities")
-			lg.add(legendRow{h: 15, w: 28 + 70 + draw.Width("historical anchor", draw.Regular, legendText), draw: func(c draw.Canvas, x, y float64) {
-				c.Circle(orb.Point{x + 10, y + 7.5}, 2.5, draw.Mark{Fill: anchorDot, FillOpacity: 1, Stroke: white, StrokeWidth: 1})
-				c.Text(draw.TextRun{At: orb.Point{x + 16, y + 11}, Text: "Herat", Size: 11, Font: draw.Italic, Color: anchorText})
-				c.Text(draw.TextRun{At: orb.Point{x + 28 + 46, y + 11}, Text: "historical anchor", Size: legendText, Font: draw.Regular, Color: ink})
-			}})
-			lg.add(legendRow{h: 15, w: 28 + 70 + draw.Width("other city", draw.Regular, legendText), draw: func(c draw.Canvas, x, y float64) {
-				c.Circle(orb.Point{x + 10, y + 7.5}, 2.5, draw.Mark{Fill: cityDot, FillOpacity: 1, Stroke: white, StrokeWidth: 1})
-				c.Text(draw.TextRun{At: orb.Point{x + 16, y + 11}, Text: "Peshawar", Size: 10.5, Font: draw.Regular, Color: cityText})
-				c.Text(draw.TextRun{At: orb.Point{x + 28 + 46, y + 11}, Text: "other city", Size: legendText, Font: draw.Regular, Color: ink})
-			}})
-		case geo.KindGeneric:
-			section()
-			g := st.Generic
-			col := mustColor(g.Color)
-			title := firstNonEmpty(l.Layer.Title, l.Layer.Name)
-			lg.item(func(c draw.Canvas, x, y float64) {
-				c.Rect(x+2, y-5, 18, 10, col, opacity(g.FillOpacity, 0.15), col, g.Weight)
-			}, title, draw.Regular, ink)
+			lg.places()
+		default:
+			lg.generic(fig, l)
 		}
 	}
 	if sections == 0 {
@@ -190,6 +111,105 @@ func (fig *figure) buildLegend() *legend {
 	lg.w += 2 * legendPad
 	lg.h += 2 * legendPad
 	return lg
+}
+
+// events explains the event markers: colours by category, areas by magnitude.
+func (lg *legend) events(fig *figure, l Layer) {
+	counts := fig.attackCounts()
+	st := fig.st
+	lg.heading("Attacks, by attribution")
+	var keys []string
+	if cs := l.Layer.Profile.Categories; len(cs) > 0 {
+		keys = slices.Clone(cs[0].Values)
+	}
+	if counts["other"] > 0 {
+		keys = append(keys, "other")
+	}
+	for _, k := range keys {
+		sw, ok := st.Attribution[k]
+		if !ok {
+			sw = st.AttributionUnknown
+		}
+		col := mustColor(sw.Color)
+		lg.item(func(c draw.Canvas, x, y float64) {
+			c.Circle(orb.Point{x + 10, y}, 6, draw.Mark{Fill: col, FillOpacity: st.Marker.FillOpacity, Stroke: white, StrokeWidth: 1})
+		}, fmt.Sprintf("%s (%d)", sw.Label, counts[k]), draw.Regular, ink)
+	}
+	lg.heading("Marker area: people killed")
+	refs := st.Marker.ReferenceKilled
+	if len(refs) == 0 {
+		refs = []float64{10, 50, 150}
+	}
+	var radii []float64
+	total, rmax := 0.0, 0.0
+	for _, k := range refs {
+		r := st.Radius(k)
+		radii = append(radii, r)
+		total += 2*r + 10
+		rmax = math.Max(rmax, r)
+	}
+	reference := st.AttributionUnknown
+	if len(keys) > 0 {
+		if sw, ok := st.Attribution[keys[0]]; ok {
+			reference = sw
+		}
+	}
+	claimed := mustColor(reference.Color)
+	lg.add(legendRow{h: 2*rmax + 16, w: total, draw: func(c draw.Canvas, x, y float64) {
+		base := y + 2*rmax + 2
+		cx := x + 2
+		for i, r := range radii {
+			c.Circle(orb.Point{cx + r, base - r}, r, draw.Mark{Fill: claimed, FillOpacity: 0.25, Stroke: greyInk, StrokeWidth: 1})
+			c.Text(draw.TextRun{At: orb.Point{cx + r, base + 11}, Text: strconv.FormatFloat(refs[i], 'f', -1, 64), Size: legendText, Font: draw.Regular, Color: ink, Anchor: draw.AnchorMiddle})
+			cx += 2*r + 10
+		}
+	}})
+	lg.note("Smallest dot: no one killed, or unknown.")
+	lg.note("Attacks at one place are spread on a ring.")
+}
+
+// areas explains the outlines.
+func (lg *legend) areas(fig *figure) {
+	st := fig.st
+	k := st.Khorasan
+	lg.heading("Greater Khorasan (approximate)")
+	for _, v := range []PathStyle{k.Main, k.Broad} {
+		v := v
+		label := v.Label
+		if label == "" {
+			label = "Outline"
+		}
+		lg.item(func(c draw.Canvas, x, y float64) {
+			c.Stroke([][]orb.Point{{{x, y}, {x + 22, y}}}, false, mustColor(v.Color), opacity(v.Opacity, 1), v.Weight, dashes(v.DashArray))
+		}, label, draw.Regular, ink)
+	}
+	lg.note("Historical region, hand-drawn. Not ISIS-K’s territory.")
+}
+
+// places explains the two kinds of city label.
+func (lg *legend) places() {
+	lg.heading("Cities")
+	lg.add(legendRow{h: 15, w: 28 + 70 + draw.Width("historical anchor", draw.Regular, legendText), draw: func(c draw.Canvas, x, y float64) {
+		c.Circle(orb.Point{x + 10, y + 7.5}, 2.5, draw.Mark{Fill: anchorDot, FillOpacity: 1, Stroke: white, StrokeWidth: 1})
+		c.Text(draw.TextRun{At: orb.Point{x + 16, y + 11}, Text: "Herat", Size: 11, Font: draw.Italic, Color: anchorText})
+		c.Text(draw.TextRun{At: orb.Point{x + 28 + 46, y + 11}, Text: "historical anchor", Size: legendText, Font: draw.Regular, Color: ink})
+	}})
+	lg.add(legendRow{h: 15, w: 28 + 70 + draw.Width("other city", draw.Regular, legendText), draw: func(c draw.Canvas, x, y float64) {
+		c.Circle(orb.Point{x + 10, y + 7.5}, 2.5, draw.Mark{Fill: cityDot, FillOpacity: 1, Stroke: white, StrokeWidth: 1})
+		c.Text(draw.TextRun{At: orb.Point{x + 16, y + 11}, Text: "Peshawar", Size: 10.5, Font: draw.Regular, Color: cityText})
+		c.Text(draw.TextRun{At: orb.Point{x + 28 + 46, y + 11}, Text: "other city", Size: legendText, Font: draw.Regular, Color: ink})
+	}})
+}
+
+// generic names a layer the dataset does not describe.
+func (lg *legend) generic(fig *figure, l Layer) {
+	st := fig.st
+	g := st.Generic
+	col := mustColor(g.Color)
+	title := firstNonEmpty(l.Layer.Title, l.Layer.Name)
+	lg.item(func(c draw.Canvas, x, y float64) {
+		c.Rect(x+2, y-5, 18, 10, col, opacity(g.FillOpacity, 0.15), col, g.Weight)
+	}, title, draw.Regular, ink)
 }
 
 // attackCounts counts the attack markers inside the figure, by
