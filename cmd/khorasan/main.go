@@ -1,4 +1,5 @@
-// Command khorasan serves the Khorasan map and manages its GeoPackage.
+// Command khorasan serves the Khorasan map and manages its GeoPackage: flags and wiring only,
+// for every subcommand; it may import every package of the product but tests.
 package main
 
 import (
