@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/khorasan/khorasan/internal/testio"
 )
 
 // newBodyServer is a write server with the short read timeout of a test
@@ -141,5 +143,39 @@ func TestWritesNeedAFeature(t *testing.T) {
 				t.Errorf("problem %s, want its detail to say %q", res.body, tc.detail)
 			}
 		})
+	}
+}
+
+// A geometry of ten million points is refused at the millionth-and-first
+// (400), without reading it whole; a body past the limit is 413.
+func TestHugeGeometry(t *testing.T) {
+	srv, _, _ := newEditServer(t, "alice:"+aliceToken, 0)
+	url := srv.URL + "/api/collections/places/items"
+	body := func(points int) io.Reader {
+		head := `{"type":"Feature","properties":{},"geometry":{"type":"MultiPoint","coordinates":[`
+		return io.MultiReader(strings.NewReader(head), testio.Repeat([]byte("[69.123456,34.123456],"), points), strings.NewReader("[1,2]]}}"))
+	}
+	req, _ := http.NewRequest("POST", url, body(10_000_000))
+	req.Header.Set("Authorization", "Bearer "+aliceToken)
+	req.Header.Set("Content-Type", "application/geo+json")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != 400 || !strings.Contains(string(b), "more than 1000000 positions") {
+		t.Errorf("10 million points: %d %s", res.StatusCode, b)
+	}
+	// Over the limit of a PUT (64 MiB for one feature).
+	req, _ = http.NewRequest("PUT", url+"/kabul", body(4_000_000))
+	req.Header.Set("Authorization", "Bearer "+aliceToken)
+	res, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != 413 {
+		t.Errorf("88 MB PUT: %d", res.StatusCode)
 	}
 }

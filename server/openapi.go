@@ -254,7 +254,7 @@ func problemDoc(desc string) obj { return obj{"description": desc, "content": pr
 func responseRef(name string) obj { return obj{"$ref": "#/components/responses/" + name} }
 
 // bearerAuth is the security requirement of writes, the backup and the
-// audit log (authorized in edit.go).
+// audit log (authorized in tokens.go).
 var bearerAuth = []obj{{"bearerAuth": []string{}}}
 
 var (
@@ -264,7 +264,7 @@ var (
 	notModifiedResponse = obj{"description": "Not modified: If-None-Match holds the current ETag"}
 )
 
-// securedResponses are the answers of authorized (edit.go) before the
+// securedResponses are the answers of authorized (tokens.go) before the
 // handler runs.
 func securedResponses(r obj) obj {
 	r["401"], r["403"] = responseRef("Unauthorized"), responseRef("Forbidden")
@@ -278,7 +278,7 @@ func featureResponse(desc string) obj {
 		"content": obj{"application/geo+json": obj{"schema": obj{"$ref": "#/components/schemas/featureGeoJSON"}}}}
 }
 
-// postItemsOperation is postItems (edit.go): one Feature is created; a
+// postItemsOperation is postItems (upload.go): one Feature is created; a
 // file is imported.
 func postItemsOperation(id, summary string, extra []obj) obj {
 	params := append(extra, ref("import-mode"), ref("import-dry-run"), ref("import-skip-invalid"), ref("import-profile"), ref("import-columns"),
@@ -343,7 +343,7 @@ func deleteOperation() obj {
 			"400": responseRef("BadRequest"), "404": responseRef("NotFound"), "412": responseRef("PreconditionFailed"), "503": responseRef("Busy")})}
 }
 
-// exportOperation is export (edit.go); reads are public, so it is too.
+// exportOperation is export (export.go); reads are public, so it is too.
 func exportOperation() obj {
 	return obj{"summary": "The whole layer as a file", "operationId": "exportCollection", "tags": []string{"Export"},
 		"parameters": []obj{ref("collectionId"),
@@ -362,7 +362,7 @@ func exportOperation() obj {
 		}}
 }
 
-// backupOperation is backup (edit.go).
+// backupOperation is backup (export.go).
 func backupOperation() obj {
 	return obj{"summary": "A consistent copy of the whole GeoPackage, with its audit log", "operationId": "getBackup", "tags": []string{"Export"},
 		"security": bearerAuth,
@@ -373,7 +373,7 @@ func backupOperation() obj {
 			"400": responseRef("BadRequest")})}
 }
 
-// historyOperation is history (edit.go).
+// historyOperation is history (history.go).
 func historyOperation() obj {
 	q := func(name, desc string, schema obj) obj {
 		return obj{"name": name, "in": "query", "required": false, "description": desc, "schema": schema}

@@ -141,7 +141,8 @@ func TestOpenAPIDeclaresEveryAPIRoute(t *testing.T) {
 }
 
 // TestOpenAPIDeclaresWrites checks what the document says of the writes,
-// exports, backup and audit log against what edit.go does.
+// exports, backup and audit log against what edit.go, upload.go,
+// export.go and history.go do.
 func TestOpenAPIDeclaresWrites(t *testing.T) {
 	s, _ := newTestHandler(t)
 	doc := openAPIDocument(t, s)

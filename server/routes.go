@@ -83,9 +83,10 @@ func (s *Server) apiRoutes(api *mux.Router) {
 		return s.item(w, r, v["collection"], v["feature"])
 	})).Methods(get...)
 
-	// Writes (OGC API - Features Part 4), file imports, whole-layer
-	// exports, backups and the audit log (edit.go). Writes need a bearer
-	// token from serve --token-file.
+	// Writes (OGC API - Features Part 4, edit.go), file imports
+	// (upload.go), whole-layer exports and backups (export.go) and the
+	// audit log (history.go). Writes need a bearer token from serve
+	// --token-file (tokens.go).
 	api.Handle("/collections/{collection}/items", s.authorized(func(w http.ResponseWriter, r *http.Request, actor string) error {
 		return s.postItems(w, r, actor, mux.Vars(r)["collection"])
 	})).Methods(http.MethodPost)
