@@ -185,7 +185,7 @@ func (s *Server) putItem(w http.ResponseWriter, r *http.Request, actor, collecti
 }
 
 // patchItem updates part of a feature, as a JSON Merge Patch (RFC 7396)
-// of its GeoJSON: {"properties": {"killed": 5, "notes": null}} sets one
+// of its GeoJSON: {"properties": {"size": 5, "notes": null}} sets one
 // property and clears another; a "geometry" member replaces the geometry.
 func (s *Server) patchItem(w http.ResponseWriter, r *http.Request, actor, collection, id string) error {
 	ed, err := s.editor()

@@ -110,7 +110,7 @@ func parseProperties(v string, l geo.Layer) ([]string, error) {
 	return props, nil
 }
 
-// parseSortBy reads "-killed,date" (a leading + or - for the direction).
+// parseSortBy reads "-size,title" (a leading + or - for the direction).
 // A key given again is dropped (the first decides the order), and a list
 // longer than the keys there are to sort by (id and the properties) is
 // refused before SQLite would refuse its ORDER BY.
