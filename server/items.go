@@ -74,7 +74,7 @@ func (s *Server) items(w http.ResponseWriter, r *http.Request, name string) erro
 	if err != nil {
 		return err
 	}
-	e := rec.entry()
+	e := rec.entry(s.gzip)
 	s.responses.Set(key, e)
 	return writeCached(w, r, e)
 }

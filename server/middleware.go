@@ -1,13 +1,10 @@
 package server
 
 import (
-	"compress/gzip"
 	"context"
 	"fmt"
 	"log/slog"
 	"net/http"
-	"strings"
-	"sync"
 	"time"
 )
 
@@ -122,105 +119,3 @@ func (h *headWriter) Write(b []byte) (int, error) {
 }
 
 func (h *headWriter) Unwrap() http.ResponseWriter { return h.ResponseWriter }
-
-var gzipWriters = sync.Pool{New: func() any {
-	w, _ := gzip.NewWriterLevel(nil, gzip.DefaultCompression)
-	return w
-}}
-
-// gzipResponses compresses text responses for clients that accept gzip.
-func gzipResponses(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Add("Vary", "Accept-Encoding")
-		if !acceptsGzip(r.Header.Get("Accept-Encoding")) {
-			next.ServeHTTP(w, r)
-			return
-		}
-		gw := &gzipWriter{ResponseWriter: w}
-		defer gw.close()
-		next.ServeHTTP(gw, r)
-	})
-}
-
-func acceptsGzip(header string) bool {
-	for _, part := range strings.Split(header, ",") {
-		name, params, _ := strings.Cut(part, ";")
-		name = strings.TrimSpace(name)
-		if !strings.EqualFold(name, "gzip") && name != "*" {
-			continue
-		}
-		q := quality(params)
-		return q > 0
-	}
-	return false
-}
-
-// gzipWriter decides at the first write whether the body is worth
-// compressing, from its Content-Type.
-type gzipWriter struct {
-	http.ResponseWriter
-	gz      *gzip.Writer
-	decided bool
-}
-
-func compressible(contentType string) bool {
-	ct, _, _ := strings.Cut(contentType, ";")
-	ct = strings.TrimSpace(ct)
-	return strings.HasPrefix(ct, "text/") || strings.HasSuffix(ct, "json") ||
-		strings.HasSuffix(ct, "javascript") || strings.HasSuffix(ct, "xml") ||
-		ct == "image/svg+xml" || ct == "application/vnd.mapbox-vector-tile"
-}
-
-func (g *gzipWriter) WriteHeader(status int) {
-	if !g.decided {
-		g.decided = true
-		h := g.Header()
-		if status != http.StatusNoContent && status != http.StatusNotModified &&
-			h.Get("Content-Encoding") == "" && compressible(h.Get("Content-Type")) {
-			h.Set("Content-Encoding", "gzip")
-			h.Del("Content-Length")
-			if etag := h.Get("ETag"); etag != "" && !strings.HasPrefix(etag, "W/") {
-				// The bytes differ from the identity body's, so the strong
-				// validator must differ too.
-				h.Set("ETag", strings.TrimSuffix(etag, `"`)+`-gzip"`)
-			}
-			g.gz = gzipWriters.Get().(*gzip.Writer)
-			g.gz.Reset(g.ResponseWriter)
-		}
-	}
-	g.ResponseWriter.WriteHeader(status)
-}
-
-func (g *gzipWriter) Write(b []byte) (int, error) {
-	if !g.decided {
-		if g.Header().Get("Content-Type") == "" {
-			g.Header().Set("Content-Type", http.DetectContentType(b))
-		}
-		g.WriteHeader(http.StatusOK)
-	}
-	if g.gz != nil {
-		return g.gz.Write(b)
-	}
-	return g.ResponseWriter.Write(b)
-}
-
-func (g *gzipWriter) close() {
-	if g.gz != nil {
-		g.gz.Close()
-		gzipWriters.Put(g.gz)
-		g.gz = nil
-	}
-}
-
-// Flush sends what is compressed so far.
-func (g *gzipWriter) Flush() {
-	if !g.decided {
-		g.WriteHeader(http.StatusOK)
-	}
-	if g.gz != nil {
-		g.gz.Flush()
-	}
-	http.NewResponseController(g.ResponseWriter).Flush()
-}
-
-func (g *gzipWriter) Unwrap() http.ResponseWriter { return g.ResponseWriter }

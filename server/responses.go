@@ -2,7 +2,6 @@ package server
 
 import (
 	"bytes"
-	"compress/gzip"
 	"net/http"
 	"net/url"
 	"slices"
@@ -76,7 +75,7 @@ func (r *responseRecorder) Write(p []byte) (int, error) {
 
 // entry is the recorded response with its strong ETag and, for bodies
 // worth it, a gzipped copy made once.
-func (r *responseRecorder) entry() cache.Entry {
+func (r *responseRecorder) entry(gz *gzipPool) cache.Entry {
 	body := r.body.Bytes()
 	h := http.Header{}
 	h.Set("ETag", bodyETag(body))
@@ -87,11 +86,7 @@ func (r *responseRecorder) entry() cache.Entry {
 	}
 	e := cache.Entry{Body: body, Meta: h}
 	if len(body) > 1024 && compressible(h.Get("Content-Type")) {
-		var gz bytes.Buffer
-		zw, _ := gzip.NewWriterLevel(&gz, gzip.DefaultCompression)
-		zw.Write(body)
-		zw.Close()
-		e.Gzip = gz.Bytes()
+		e.Gzip = gz.compress(gzipDefault, body)
 	}
 	return e
 }
@@ -107,7 +102,7 @@ func writeCached(w http.ResponseWriter, r *http.Request, e cache.Entry) error {
 	if e.Gzip != nil && acceptsGzip(r.Header.Get("Accept-Encoding")) {
 		body = e.Gzip
 		h.Set("Content-Encoding", "gzip")
-		h.Set("ETag", strings.TrimSuffix(h.Get("ETag"), `"`)+`-gzip"`)
+		h.Set("ETag", gzipETag(h.Get("ETag")))
 	}
 	if matches(r.Header.Get("If-None-Match"), h.Get("ETag")) {
 		h.Del("Content-Type")

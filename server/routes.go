@@ -50,7 +50,7 @@ func (s *Server) routes() http.Handler {
 	// The page.
 	r.PathPrefix("/").Handler(s.static()).Methods(get...).Name(pageRoute)
 
-	return s.logRequests(s.metrics.instrument(s.securityHeaders(s.recoverPanics(s.timeout(cors(headAsGet(gzipResponses(etags(r)))))))))
+	return s.logRequests(s.metrics.instrument(s.securityHeaders(s.recoverPanics(s.timeout(cors(headAsGet(s.gzipResponses(etags(r)))))))))
 }
 
 // apiRoutes is the OGC API - Features under /api, reads and writes.

@@ -99,6 +99,8 @@ type Server struct {
 	csp, embedCSP string
 	// renders is /render's service, with its pixel budget; routes makes it.
 	renders *renderService
+	// gzip keeps the gzip writers of every compression (gzip.go).
+	gzip *gzipPool
 }
 
 // New builds the server's handler.
@@ -107,7 +109,7 @@ func New(cfg Config, store Store, log *slog.Logger) *Server {
 		cfg.RequestTimeout = 30 * time.Second
 	}
 	s := &Server{cfg: cfg, store: store, log: log, pages: parsePages(),
-		responses: cache.New(defaultResponseCacheBytes), tileIndex: tiles.NewIndex(store)}
+		responses: cache.New(defaultResponseCacheBytes), tileIndex: tiles.NewIndex(store), gzip: &gzipPool{}}
 	ancestors := cfg.FrameAncestors
 	if CheckFrameAncestors(ancestors) != nil {
 		ancestors = "*"

@@ -1,8 +1,6 @@
 package server
 
 import (
-	"bytes"
-	"compress/gzip"
 	"context"
 	"errors"
 	"fmt"
@@ -12,7 +10,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/khorasan/khorasan/geo"
 	"github.com/khorasan/khorasan/server/cache"
@@ -62,8 +59,6 @@ type tileService struct {
 	enc    *tiles.Encoder
 	render *basemap.Renderer
 	cache  *cache.LRU
-	// gzipWriters keeps *gzip.Writer at gzip.BestSpeed.
-	gzipWriters sync.Pool
 	// workers holds a token for each tile being made; see work.
 	workers chan struct{}
 }
@@ -248,7 +243,7 @@ func (ts *tileService) write(w http.ResponseWriter, r *http.Request, e cache.Ent
 	if e.Gzip != nil && acceptsGzip(r.Header.Get("Accept-Encoding")) {
 		body = e.Gzip
 		h.Set("Content-Encoding", "gzip")
-		etag = strings.TrimSuffix(etag, `"`) + `-gzip"`
+		etag = gzipETag(etag)
 	}
 	h.Set("ETag", etag)
 	h.Set("Content-Length", strconv.Itoa(len(body)))
@@ -270,7 +265,7 @@ func notModified(w http.ResponseWriter, r *http.Request, etag string) bool {
 	if inm == "" {
 		return false
 	}
-	gz := strings.TrimSuffix(etag, `"`) + `-gzip"`
+	gz := gzipETag(etag)
 	for _, tag := range strings.Split(inm, ",") {
 		tag = strings.TrimPrefix(strings.TrimSpace(tag), "W/")
 		if tag == etag || tag == gz || tag == "*" {
@@ -299,19 +294,11 @@ func allowTileParams(r *http.Request) error {
 // it takes under a third of the default level's time for a body 15%
 // larger, and a cold tile is compressed while its client waits.
 func (ts *tileService) gzipTile(b []byte) []byte {
-	var buf bytes.Buffer
-	zw, _ := ts.gzipWriters.Get().(*gzip.Writer)
-	if zw == nil {
-		zw, _ = gzip.NewWriterLevel(nil, gzip.BestSpeed)
-	}
-	zw.Reset(&buf)
-	zw.Write(b)
-	zw.Close()
-	ts.gzipWriters.Put(zw)
-	if buf.Len() >= len(b) {
+	gz := ts.s.gzip.compress(gzipFast, b)
+	if len(gz) >= len(b) {
 		return nil
 	}
-	return buf.Bytes()
+	return gz
 }
 
 // tileJSON serves the TileJSON 3.0.0 of one layer or of several joined
