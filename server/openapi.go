@@ -1,6 +1,7 @@
 package server
 
 import (
+	"maps"
 	"net/http"
 	"net/url"
 
@@ -29,29 +30,81 @@ type obj = map[string]any
 
 func ref(name string) obj { return obj{"$ref": "#/components/parameters/" + name} }
 
+// openAPIDoc is the document, section by section: the paths of each
+// group of endpoints, then the components they refer to.
 func openAPIDoc(server string, layers []geo.Layer) obj {
-	jsonResponse := func(desc, schema string) obj {
-		return obj{"200": obj{"description": desc, "content": obj{
-			"application/json": obj{"schema": obj{"$ref": "#/components/schemas/" + schema}},
-			"text/html":        obj{"schema": obj{"type": "string"}},
-		}}, "400": problemResponse, "404": problemResponse}
+	paths := obj{}
+	maps.Copy(paths, capabilityPaths())
+	maps.Copy(paths, dataPaths())
+	maps.Copy(paths, exportPaths())
+	maps.Copy(paths, layerPaths(layers))
+	return obj{
+		"openapi": "3.0.3",
+		"info":    apiInfo(),
+		"servers": []obj{{"url": server}},
+		"tags":    apiTags(),
+		"paths":   paths,
+		"components": obj{
+			"parameters":      parameterComponents(),
+			"securitySchemes": securitySchemes(),
+			"responses":       responseComponents(),
+			"schemas":         schemaComponents(),
+		},
 	}
-	paths := obj{
+}
+
+func apiInfo() obj {
+	return obj{
+		"title":       "Khorasan map service",
+		"version":     "1.0.0",
+		"description": "OGC API - Features (Part 1 Core, Part 3 Filtering with CQL2 text) for the layers of the Khorasan map: the approximate historical region, country borders, cities and ISIS-K attack sites with their sources. Writes in the manner of Part 4 (create, replace, update, delete; file imports), the backup and the audit log need a bearer token from serve --token-file; without a token file they are refused with 403.",
+		"license":     obj{"name": "Data: see each collection's attribution; Natural Earth public domain, GeoNames CC BY 4.0"},
+	}
+}
+
+func apiTags() []obj {
+	return []obj{{"name": "Capabilities"}, {"name": "Data"},
+		{"name": "Edit", "description": "Writes: create, replace, update, delete, import (bearer token)"},
+		{"name": "Export", "description": "Whole layers (public, as reads are), and the whole GeoPackage (bearer token)"},
+		{"name": "History", "description": "The audit log (bearer token)"}}
+}
+
+// documentResponse is the 200 of a document in JSON (of the schema) or
+// HTML, with its 400 and 404.
+func documentResponse(desc, schema string) obj {
+	return obj{"200": obj{"description": desc, "content": obj{
+		"application/json": obj{"schema": obj{"$ref": "#/components/schemas/" + schema}},
+		"text/html":        obj{"schema": obj{"type": "string"}},
+	}}, "400": problemResponse, "404": problemResponse}
+}
+
+// capabilityPaths are the landing page, the conformance classes and this
+// document (ogc.go, openapi.go).
+func capabilityPaths() obj {
+	return obj{
 		"/": obj{"get": obj{"summary": "Landing page", "operationId": "getLandingPage", "tags": []string{"Capabilities"},
-			"parameters": []obj{ref("f")}, "responses": jsonResponse("Links to the API definition, conformance and collections", "landingPage")}},
+			"parameters": []obj{ref("f")}, "responses": documentResponse("Links to the API definition, conformance and collections", "landingPage")}},
 		"/conformance": obj{"get": obj{"summary": "Conformance classes", "operationId": "getConformance", "tags": []string{"Capabilities"},
-			"parameters": []obj{ref("f")}, "responses": jsonResponse("The conformance classes implemented", "confClasses")}},
+			"parameters": []obj{ref("f")}, "responses": documentResponse("The conformance classes implemented", "confClasses")}},
 		"/openapi": obj{"get": obj{"summary": "This API definition", "operationId": "getOpenAPI", "tags": []string{"Capabilities"},
 			"parameters": []obj{ref("f")}, "responses": obj{"200": obj{"description": "OpenAPI 3.0 document", "content": obj{
 				"application/vnd.oai.openapi+json;version=3.0": obj{"schema": obj{"type": "object"}},
 				"text/html": obj{"schema": obj{"type": "string"}}}}}}},
+	}
+}
+
+// dataPaths are the collections, their queryables, profiles and items,
+// and one feature with its writes.
+func dataPaths() obj {
+	return obj{
 		"/collections": obj{"get": obj{"summary": "The layers", "operationId": "getCollections", "tags": []string{"Data"},
-			"parameters": []obj{ref("f")}, "responses": jsonResponse("The collections", "collections")}},
+			"parameters": []obj{ref("f")}, "responses": documentResponse("The collections", "collections")}},
 		"/collections/{collectionId}": obj{"get": obj{"summary": "One layer", "operationId": "describeCollection", "tags": []string{"Data"},
-			"parameters": []obj{ref("collectionId"), ref("f")}, "responses": jsonResponse("The collection", "collection")}},
+			"parameters": []obj{ref("collectionId"), ref("f")}, "responses": documentResponse("The collection", "collection")}},
 		"/collections/{collectionId}/queryables": obj{"get": obj{"summary": "The properties a filter can use", "operationId": "getQueryables", "tags": []string{"Data"},
 			"parameters": []obj{ref("collectionId"), ref("f")}, "responses": obj{"200": obj{"description": "JSON Schema of the queryables",
 				"content": obj{"application/schema+json": obj{"schema": obj{"type": "object"}}}}, "404": problemResponse}}},
+		"/collections/{collectionId}/profile": obj{"get": profileOperation()},
 		"/collections/{collectionId}/items": obj{"get": itemsOperation("getFeatures", "Features of a layer", []obj{ref("collectionId")}),
 			"post": postItemsOperation("postFeatures", "Add a feature, or import a file, into a layer", []obj{ref("collectionId")})},
 		"/collections/{collectionId}/items/{featureId}": obj{"get": obj{"summary": "One feature", "operationId": "getFeature", "tags": []string{"Data"},
@@ -64,163 +117,209 @@ func openAPIDoc(server string, layers []geo.Layer) obj {
 			"put":    replaceOperation(),
 			"patch":  patchOperation(),
 			"delete": deleteOperation()},
+	}
+}
+
+// exportPaths are the whole-layer exports, the backup and the audit log.
+func exportPaths() obj {
+	return obj{
 		"/collections/{collectionId}/export": obj{"get": exportOperation()},
 		"/backup":                            obj{"get": backupOperation()},
 		"/history":                           obj{"get": historyOperation()},
 	}
-	paths["/collections/{collectionId}/profile"] = obj{"get": profileOperation()}
-	// Each layer gets its own items path, declaring its property filters.
+}
+
+// layerPaths give each layer its own items path, declaring its property
+// filters.
+func layerPaths(layers []geo.Layer) obj {
+	paths := obj{}
 	for _, l := range layers {
 		params := []obj{}
 		for _, c := range l.Schema.Columns {
-			params = append(params, obj{"name": c.Name, "in": "query", "required": false, "style": "form", "explode": false,
-				"description": "Keep features whose " + c.Name + " equals this value.", "schema": columnSchema(c)})
+			params = append(params, formParam(c.Name, "Keep features whose "+c.Name+" equals this value.", columnSchema(c)))
 		}
 		op := itemsOperation("getFeatures_"+l.Name, "Features of "+l.Title, params)
 		post := postItemsOperation("postFeatures_"+l.Name, "Add a feature, or import a file, into "+l.Title, nil)
 		paths["/collections/"+url.PathEscape(l.Name)+"/items"] = obj{"get": op, "post": post}
 	}
+	return paths
+}
+
+// queryParam is an optional query parameter; desc may be empty.
+func queryParam(name, desc string, schema obj) obj {
+	p := obj{"name": name, "in": "query", "required": false, "schema": schema}
+	if desc != "" {
+		p["description"] = desc
+	}
+	return p
+}
+
+// formParam is an optional query parameter in the form style, not
+// exploded: a list is one comma-separated value.
+func formParam(name, desc string, schema obj) obj {
+	p := queryParam(name, desc, schema)
+	p["style"], p["explode"] = "form", false
+	return p
+}
+
+// flagParam is an optional boolean query parameter that alone means
+// true.
+func flagParam(name, desc string) obj {
+	p := queryParam(name, desc, obj{"type": "boolean", "default": false})
+	p["allowEmptyValue"] = true
+	return p
+}
+
+func headerParam(name, desc string) obj {
+	return obj{"name": name, "in": "header", "required": false, "schema": obj{"type": "string"}, "description": desc}
+}
+
+// parameterComponents are components.parameters: those of every
+// document, of items pages, of conditional requests and of imports.
+func parameterComponents() obj {
+	p := obj{
+		"f": formParam("f", "Response format; without it the Accept header decides, and JSON is the default.",
+			obj{"type": "string", "enum": []string{"json", "html", "csv", "kml"}}),
+		"collectionId":  obj{"name": "collectionId", "in": "path", "required": true, "schema": obj{"type": "string"}},
+		"featureId":     obj{"name": "featureId", "in": "path", "required": true, "schema": obj{"type": "string"}},
+		"If-Match":      headerParam("If-Match", "The ETag of the feature as last read (GET of the feature, or the answer to a write); * for any existing feature. If the feature has changed since, the write is refused with 412. Without it the last write wins."),
+		"If-None-Match": headerParam("If-None-Match", "ETags already held; when one is current the answer is 304 without a body."),
+	}
+	maps.Copy(p, itemsParameters())
+	maps.Copy(p, importParameters())
+	return p
+}
+
+// itemsParameters select, sort and page the features of an items page
+// (itemsOperation).
+func itemsParameters() obj {
 	return obj{
-		"openapi": "3.0.3",
-		"info": obj{
-			"title":       "Khorasan map service",
-			"version":     "1.0.0",
-			"description": "OGC API - Features (Part 1 Core, Part 3 Filtering with CQL2 text) for the layers of the Khorasan map: the approximate historical region, country borders, cities and ISIS-K attack sites with their sources. Writes in the manner of Part 4 (create, replace, update, delete; file imports), the backup and the audit log need a bearer token from serve --token-file; without a token file they are refused with 403.",
-			"license":     obj{"name": "Data: see each collection's attribution; Natural Earth public domain, GeoNames CC BY 4.0"},
-		},
-		"servers": []obj{{"url": server}},
-		"tags": []obj{{"name": "Capabilities"}, {"name": "Data"},
-			{"name": "Edit", "description": "Writes: create, replace, update, delete, import (bearer token)"},
-			{"name": "Export", "description": "Whole layers (public, as reads are), and the whole GeoPackage (bearer token)"},
-			{"name": "History", "description": "The audit log (bearer token)"}},
-		"paths": paths,
-		"components": obj{
-			"parameters": obj{
-				"f": obj{"name": "f", "in": "query", "required": false, "description": "Response format; without it the Accept header decides, and JSON is the default.",
-					"schema": obj{"type": "string", "enum": []string{"json", "html", "csv", "kml"}}, "style": "form", "explode": false},
-				"collectionId": obj{"name": "collectionId", "in": "path", "required": true, "schema": obj{"type": "string"}},
-				"featureId":    obj{"name": "featureId", "in": "path", "required": true, "schema": obj{"type": "string"}},
-				"bbox": obj{"name": "bbox", "in": "query", "required": false, "style": "form", "explode": false,
-					"description": "minLon,minLat,maxLon,maxLat in WGS 84 (CRS84); features whose envelope meets the box.",
-					"schema":      obj{"type": "array", "minItems": 4, "maxItems": 6, "items": obj{"type": "number"}}},
-				"bbox-crs": obj{"name": "bbox-crs", "in": "query", "required": false, "schema": obj{"type": "string", "enum": []string{crs84}}},
-				"datetime": obj{"name": "datetime", "in": "query", "required": false, "style": "form", "explode": false,
-					"description": "An instant (2021-08-26) or an interval (2021-01-01/2021-12-31, ../2020-12-31, 2024-01-01/..) on the layer's date property.",
-					"schema":      obj{"type": "string"}},
-				"limit": obj{"name": "limit", "in": "query", "required": false, "style": "form", "explode": false,
-					"description": "How many features a page holds; larger values are clamped to the maximum. Pages over 2 MiB are streamed, without an ETag.",
-					"schema":      obj{"type": "integer", "minimum": 1, "maximum": maxLimit, "default": defaultLimit}},
-				"offset": obj{"name": "offset", "in": "query", "required": false, "style": "form", "explode": false,
-					"description": "How many matching features to skip; the next links carry it.",
-					"schema":      obj{"type": "integer", "minimum": 0, "default": 0}},
-				"filter": obj{"name": "filter", "in": "query", "required": false, "style": "form", "explode": false,
-					"description": "A CQL2 text filter, e.g. killed >= 50 AND attribution = 'claimed'.", "schema": obj{"type": "string"}},
-				"filter-lang": obj{"name": "filter-lang", "in": "query", "required": false, "schema": obj{"type": "string", "enum": []string{"cql2-text"}, "default": "cql2-text"}},
-				"filter-crs":  obj{"name": "filter-crs", "in": "query", "required": false, "schema": obj{"type": "string", "enum": []string{crs84}}},
-				"sortby": obj{"name": "sortby", "in": "query", "required": false, "style": "form", "explode": false,
-					"description": "Properties to sort by, comma-separated, - for descending: -killed,date. A key given again is ignored; more keys than there are to sort by (id and the properties) is a 400.",
-					"schema":      obj{"type": "array", "items": obj{"type": "string", "pattern": "^[+-]?[^,]+$"}}},
-				"properties": obj{"name": "properties", "in": "query", "required": false, "style": "form", "explode": false,
-					"description": "The properties to return, comma-separated, in this order. A name given again is ignored; more names than the layer has properties is a 400.", "schema": obj{"type": "array", "items": obj{"type": "string"}}},
-				"If-Match": obj{"name": "If-Match", "in": "header", "required": false, "schema": obj{"type": "string"},
-					"description": "The ETag of the feature as last read (GET of the feature, or the answer to a write); * for any existing feature. If the feature has changed since, the write is refused with 412. Without it the last write wins."},
-				"If-None-Match": obj{"name": "If-None-Match", "in": "header", "required": false, "schema": obj{"type": "string"},
-					"description": "ETags already held; when one is current the answer is 304 without a body."},
-				"import-mode": obj{"name": "mode", "in": "query", "required": false,
-					"description": "Import the body as a file: create (a new layer; 409 if it exists), append (ids must be new), upsert (update by id, add the others) or replace (the layer becomes the input). Without it a GeoJSON Feature is created as one feature and anything else is appended.",
-					"schema":      obj{"type": "string", "enum": []string{"create", "append", "upsert", "replace"}, "default": "append"}},
-				"import-dry-run": obj{"name": "dry-run", "in": "query", "required": false, "allowEmptyValue": true,
-					"description": "Check everything and report what the import would do, without writing (?dry-run alone means true).", "schema": obj{"type": "boolean", "default": false}},
-				"import-skip-invalid": obj{"name": "skip-invalid", "in": "query", "required": false, "allowEmptyValue": true,
-					"description": "Import the valid features and report the refused ones, instead of refusing the whole file (?skip-invalid alone means true).", "schema": obj{"type": "boolean", "default": false}},
-				"import-profile": obj{"name": "profile", "in": "query", "required": false,
-					"description": "CSV: acled, gtd or ucdp to read that export's columns, generic for none; by default they are recognised by their header.", "schema": obj{"type": "string"}},
-				"import-columns": obj{"name": "columns", "in": "query", "required": false,
-					"description": "CSV: how columns map onto properties, e.g. id=Ref, lat=Y, lon=X, killed:integer=Deaths, *", "schema": obj{"type": "string"}},
-				"import-encoding": obj{"name": "encoding", "in": "query", "required": false,
-					"description": "CSV: utf-8, latin1 (windows-1252) or utf-16; by default UTF-8, else Windows-1252.", "schema": obj{"type": "string"}},
-				"import-delimiter": obj{"name": "delimiter", "in": "query", "required": false,
-					"description": "CSV: the one separator character (\\t for a tab); by default , ; tab or | is guessed.", "schema": obj{"type": "string"}},
-				"import-date-order": obj{"name": "date-order", "in": "query", "required": false,
-					"description": "CSV: how to read dates such as 02/01/2006; without it they are refused as ambiguous.", "schema": obj{"type": "string", "enum": []string{"dmy", "mdy"}}},
-				"import-id": obj{"name": "id", "in": "query", "required": false,
-					"description": "The property that holds each feature's stable id.", "schema": obj{"type": "string"}},
-				"import-title": obj{"name": "title", "in": "query", "required": false,
-					"description": "The layer's title.", "schema": obj{"type": "string"}},
-				"import-description": obj{"name": "description", "in": "query", "required": false,
-					"description": "The layer's description.", "schema": obj{"type": "string"}},
-				"import-attribution": obj{"name": "attribution", "in": "query", "required": false,
-					"description": "The layer's attribution.", "schema": obj{"type": "string"}},
-			},
-			"securitySchemes": obj{
-				"bearerAuth": obj{"type": "http", "scheme": "bearer",
-					"description": "A token from the file given to serve --token-file (one name:token a line); the audit log records the token's name."},
-			},
-			"responses": obj{
-				"BadRequest": problemDoc("A parameter, the body or a feature in it is not valid; detail says which. A refused import lists the refused features, by line, in report."),
-				"Unauthorized": obj{"description": "No valid bearer token; nothing was read or written",
-					"headers": obj{"WWW-Authenticate": obj{"description": `Bearer realm="khorasan"`, "schema": obj{"type": "string"}}},
-					"content": problemContent},
-				"Forbidden":            problemDoc("Writes are off: the server was started without a token file (serve --token-file)"),
-				"NotFound":             problemDoc("No such collection, or no such feature"),
-				"Conflict":             problemDoc("The state of the data refuses the write: the layer exists (mode=create), a feature with that id exists, or the layer changed during the import"),
-				"PreconditionFailed":   problemDoc("If-Match does not match the feature's ETag: it changed since it was read"),
-				"PayloadTooLarge":      problemDoc("The body is larger than the server takes (serve --max-upload-mb, 256 MiB by default; 64 MiB for one feature)"),
-				"UnsupportedMediaType": problemDoc("The Content-Type is not one this operation reads"),
-				"RequestTimeout":       problemDoc("The body stalled short of its length: it did not all arrive within the server's read timeout (an upload may pause 30 s at a time); nothing was written"),
-				"Busy": obj{"description": "The database was busy with another write (an import?) for too long, or the request took too long; nothing was written",
-					"headers": obj{"Retry-After": obj{"description": "Seconds to wait before trying again (when the database was busy)", "schema": obj{"type": "integer"}}},
-					"content": problemContent},
-			},
-			"schemas": obj{
-				"link": obj{"type": "object", "required": []string{"href", "rel"}, "properties": obj{
-					"href": obj{"type": "string"}, "rel": obj{"type": "string"}, "type": obj{"type": "string"}, "title": obj{"type": "string"}}},
-				"links":       obj{"type": "array", "items": obj{"$ref": "#/components/schemas/link"}},
-				"landingPage": obj{"type": "object", "required": []string{"links"}, "properties": obj{"title": obj{"type": "string"}, "description": obj{"type": "string"}, "links": obj{"$ref": "#/components/schemas/links"}}},
-				"confClasses": obj{"type": "object", "required": []string{"conformsTo"}, "properties": obj{"conformsTo": obj{"type": "array", "items": obj{"type": "string"}}}},
-				"collection":  obj{"type": "object", "required": []string{"id", "links"}, "properties": obj{"id": obj{"type": "string"}, "title": obj{"type": "string"}, "description": obj{"type": "string"}, "links": obj{"$ref": "#/components/schemas/links"}, "extent": obj{"type": "object"}, "itemType": obj{"type": "string"}, "crs": obj{"type": "array", "items": obj{"type": "string"}}}},
-				"collections": obj{"type": "object", "required": []string{"links", "collections"}, "properties": obj{"links": obj{"$ref": "#/components/schemas/links"}, "collections": obj{"type": "array", "items": obj{"$ref": "#/components/schemas/collection"}}}},
-				"geometry":    obj{"type": "object", "nullable": true, "required": []string{"type"}, "properties": obj{"type": obj{"type": "string"}}},
-				"featureGeoJSON": obj{"type": "object", "required": []string{"type", "geometry", "properties"}, "properties": obj{
-					"type": obj{"type": "string", "enum": []string{"Feature"}}, "id": obj{"oneOf": []obj{{"type": "string"}, {"type": "integer"}}},
-					"geometry": obj{"$ref": "#/components/schemas/geometry"}, "properties": obj{"type": "object", "nullable": true},
-					"links": obj{"$ref": "#/components/schemas/links"}}},
-				"featureCollectionGeoJSON": obj{"type": "object", "required": []string{"type", "features"}, "properties": obj{
-					"type": obj{"type": "string", "enum": []string{"FeatureCollection"}}, "features": obj{"type": "array", "items": obj{"$ref": "#/components/schemas/featureGeoJSON"}},
-					"links": obj{"$ref": "#/components/schemas/links"}, "timeStamp": obj{"type": "string", "format": "date-time"},
-					"numberMatched": obj{"type": "integer", "minimum": 0}, "numberReturned": obj{"type": "integer", "minimum": 0}}},
-				"exception": obj{"type": "object", "required": []string{"status", "title"}, "properties": obj{
-					"type": obj{"type": "string"}, "title": obj{"type": "string"}, "status": obj{"type": "integer"}, "detail": obj{"type": "string"}, "instance": obj{"type": "string"},
-					"invalid-params": obj{"type": "array", "items": obj{"type": "object", "required": []string{"name", "reason"}, "properties": obj{
-						"name": obj{"type": "string"}, "reason": obj{"type": "string"}}}},
-					"report": obj{"$ref": "#/components/schemas/importReport"}}},
-				"featurePatch": obj{"type": "object", "additionalProperties": false,
-					"description": "A JSON Merge Patch (RFC 7396) of the feature's GeoJSON: properties set to null are cleared, those left out are kept; a geometry member replaces the geometry. The id cannot change.",
-					"properties": obj{"type": obj{"type": "string", "enum": []string{"Feature"}}, "id": obj{"oneOf": []obj{{"type": "string"}, {"type": "integer"}}},
-						"geometry": obj{"$ref": "#/components/schemas/geometry"}, "properties": obj{"type": "object", "nullable": true},
-						"links": obj{"$ref": "#/components/schemas/links"}}},
-				"importReport": obj{"type": "object", "required": []string{"layer", "mode", "dryRun", "format", "created", "read", "inserted", "updated", "unchanged", "deleted", "rejected"},
-					"properties": obj{"layer": obj{"type": "string"}, "mode": obj{"type": "string", "enum": []string{"create", "append", "upsert", "replace"}},
-						"dryRun": obj{"type": "boolean"}, "format": obj{"type": "string", "enum": []string{"geojson", "csv", "kml"}}, "profile": obj{"type": "string"},
-						"created": obj{"type": "boolean", "description": "The layer did not exist."},
-						"read":    obj{"type": "integer"}, "inserted": obj{"type": "integer"}, "updated": obj{"type": "integer"}, "unchanged": obj{"type": "integer"},
-						"deleted": obj{"type": "integer"}, "rejected": obj{"type": "integer"},
-						"newColumns": obj{"type": "array", "items": obj{"type": "object"}},
-						"warnings":   obj{"type": "array", "items": obj{"type": "string"}},
-						"errors": obj{"type": "array", "items": obj{"type": "object", "required": []string{"record", "reason"}, "properties": obj{
-							"record": obj{"type": "integer"}, "line": obj{"type": "integer"}, "id": obj{"type": "string"}, "reason": obj{"type": "string"}}}}}},
-				"auditEntry": obj{"type": "object", "required": []string{"id", "time", "actor", "action", "layer"}, "properties": obj{
-					"id": obj{"type": "integer"}, "time": obj{"type": "string", "format": "date-time"},
-					"actor":     obj{"type": "string", "description": "The token's name for the API, cli:USER for the command line."},
-					"action":    obj{"type": "string", "enum": []string{"create", "update", "delete", "import"}},
-					"layer":     obj{"type": "string"},
-					"featureId": obj{"type": "string", "description": "Absent for an import."},
-					"old":       obj{"type": "object", "description": "The feature before (GeoJSON)."},
-					"new":       obj{"type": "object", "description": "The feature after (GeoJSON); a summary for an import."}}},
-				"history": obj{"type": "object", "required": []string{"entries"}, "properties": obj{
-					"entries": obj{"type": "array", "items": obj{"$ref": "#/components/schemas/auditEntry"}}}},
-			},
-		},
+		"bbox": formParam("bbox", "minLon,minLat,maxLon,maxLat in WGS 84 (CRS84); features whose envelope meets the box.",
+			obj{"type": "array", "minItems": 4, "maxItems": 6, "items": obj{"type": "number"}}),
+		"bbox-crs": queryParam("bbox-crs", "", obj{"type": "string", "enum": []string{crs84}}),
+		"datetime": formParam("datetime", "An instant (2021-08-26) or an interval (2021-01-01/2021-12-31, ../2020-12-31, 2024-01-01/..) on the layer's date property.",
+			obj{"type": "string"}),
+		"limit": formParam("limit", "How many features a page holds; larger values are clamped to the maximum. Pages over 2 MiB are streamed, without an ETag.",
+			obj{"type": "integer", "minimum": 1, "maximum": maxLimit, "default": defaultLimit}),
+		"offset": formParam("offset", "How many matching features to skip; the next links carry it.",
+			obj{"type": "integer", "minimum": 0, "default": 0}),
+		"filter":      formParam("filter", "A CQL2 text filter, e.g. killed >= 50 AND attribution = 'claimed'.", obj{"type": "string"}),
+		"filter-lang": queryParam("filter-lang", "", obj{"type": "string", "enum": []string{"cql2-text"}, "default": "cql2-text"}),
+		"filter-crs":  queryParam("filter-crs", "", obj{"type": "string", "enum": []string{crs84}}),
+		"sortby": formParam("sortby", "Properties to sort by, comma-separated, - for descending: -killed,date. A key given again is ignored; more keys than there are to sort by (id and the properties) is a 400.",
+			obj{"type": "array", "items": obj{"type": "string", "pattern": "^[+-]?[^,]+$"}}),
+		"properties": formParam("properties", "The properties to return, comma-separated, in this order. A name given again is ignored; more names than the layer has properties is a 400.",
+			obj{"type": "array", "items": obj{"type": "string"}}),
+	}
+}
+
+// importParameters are those of a file import (postItemsOperation).
+func importParameters() obj {
+	str := obj{"type": "string"}
+	return obj{
+		"import-mode": queryParam("mode", "Import the body as a file: create (a new layer; 409 if it exists), append (ids must be new), upsert (update by id, add the others) or replace (the layer becomes the input). Without it a GeoJSON Feature is created as one feature and anything else is appended.",
+			obj{"type": "string", "enum": []string{"create", "append", "upsert", "replace"}, "default": "append"}),
+		"import-dry-run":      flagParam("dry-run", "Check everything and report what the import would do, without writing (?dry-run alone means true)."),
+		"import-skip-invalid": flagParam("skip-invalid", "Import the valid features and report the refused ones, instead of refusing the whole file (?skip-invalid alone means true)."),
+		"import-profile":      queryParam("profile", "CSV: acled, gtd or ucdp to read that export's columns, generic for none; by default they are recognised by their header.", str),
+		"import-columns":      queryParam("columns", "CSV: how columns map onto properties, e.g. id=Ref, lat=Y, lon=X, killed:integer=Deaths, *", str),
+		"import-encoding":     queryParam("encoding", "CSV: utf-8, latin1 (windows-1252) or utf-16; by default UTF-8, else Windows-1252.", str),
+		"import-delimiter":    queryParam("delimiter", "CSV: the one separator character (\\t for a tab); by default , ; tab or | is guessed.", str),
+		"import-date-order": queryParam("date-order", "CSV: how to read dates such as 02/01/2006; without it they are refused as ambiguous.",
+			obj{"type": "string", "enum": []string{"dmy", "mdy"}}),
+		"import-id":          queryParam("id", "The property that holds each feature's stable id.", str),
+		"import-title":       queryParam("title", "The layer's title.", str),
+		"import-description": queryParam("description", "The layer's description.", str),
+		"import-attribution": queryParam("attribution", "The layer's attribution.", str),
+	}
+}
+
+func securitySchemes() obj {
+	return obj{
+		"bearerAuth": obj{"type": "http", "scheme": "bearer",
+			"description": "A token from the file given to serve --token-file (one name:token a line); the audit log records the token's name."},
+	}
+}
+
+// responseComponents are components.responses: the problems of writes.
+func responseComponents() obj {
+	return obj{
+		"BadRequest": problemDoc("A parameter, the body or a feature in it is not valid; detail says which. A refused import lists the refused features, by line, in report."),
+		"Unauthorized": obj{"description": "No valid bearer token; nothing was read or written",
+			"headers": obj{"WWW-Authenticate": obj{"description": `Bearer realm="khorasan"`, "schema": obj{"type": "string"}}},
+			"content": problemContent},
+		"Forbidden":            problemDoc("Writes are off: the server was started without a token file (serve --token-file)"),
+		"NotFound":             problemDoc("No such collection, or no such feature"),
+		"Conflict":             problemDoc("The state of the data refuses the write: the layer exists (mode=create), a feature with that id exists, or the layer changed during the import"),
+		"PreconditionFailed":   problemDoc("If-Match does not match the feature's ETag: it changed since it was read"),
+		"PayloadTooLarge":      problemDoc("The body is larger than the server takes (serve --max-upload-mb, 256 MiB by default; 64 MiB for one feature)"),
+		"UnsupportedMediaType": problemDoc("The Content-Type is not one this operation reads"),
+		"RequestTimeout":       problemDoc("The body stalled short of its length: it did not all arrive within the server's read timeout (an upload may pause 30 s at a time); nothing was written"),
+		"Busy": obj{"description": "The database was busy with another write (an import?) for too long, or the request took too long; nothing was written",
+			"headers": obj{"Retry-After": obj{"description": "Seconds to wait before trying again (when the database was busy)", "schema": obj{"type": "integer"}}},
+			"content": problemContent},
+	}
+}
+
+// schemaComponents are components.schemas: the documents and features
+// of reads, then the bodies of writes, imports and the audit log.
+func schemaComponents() obj {
+	s := obj{
+		"link": obj{"type": "object", "required": []string{"href", "rel"}, "properties": obj{
+			"href": obj{"type": "string"}, "rel": obj{"type": "string"}, "type": obj{"type": "string"}, "title": obj{"type": "string"}}},
+		"links":       obj{"type": "array", "items": obj{"$ref": "#/components/schemas/link"}},
+		"landingPage": obj{"type": "object", "required": []string{"links"}, "properties": obj{"title": obj{"type": "string"}, "description": obj{"type": "string"}, "links": obj{"$ref": "#/components/schemas/links"}}},
+		"confClasses": obj{"type": "object", "required": []string{"conformsTo"}, "properties": obj{"conformsTo": obj{"type": "array", "items": obj{"type": "string"}}}},
+		"collection":  obj{"type": "object", "required": []string{"id", "links"}, "properties": obj{"id": obj{"type": "string"}, "title": obj{"type": "string"}, "description": obj{"type": "string"}, "links": obj{"$ref": "#/components/schemas/links"}, "extent": obj{"type": "object"}, "itemType": obj{"type": "string"}, "crs": obj{"type": "array", "items": obj{"type": "string"}}}},
+		"collections": obj{"type": "object", "required": []string{"links", "collections"}, "properties": obj{"links": obj{"$ref": "#/components/schemas/links"}, "collections": obj{"type": "array", "items": obj{"$ref": "#/components/schemas/collection"}}}},
+		"geometry":    obj{"type": "object", "nullable": true, "required": []string{"type"}, "properties": obj{"type": obj{"type": "string"}}},
+		"featureGeoJSON": obj{"type": "object", "required": []string{"type", "geometry", "properties"}, "properties": obj{
+			"type": obj{"type": "string", "enum": []string{"Feature"}}, "id": obj{"oneOf": []obj{{"type": "string"}, {"type": "integer"}}},
+			"geometry": obj{"$ref": "#/components/schemas/geometry"}, "properties": obj{"type": "object", "nullable": true},
+			"links": obj{"$ref": "#/components/schemas/links"}}},
+		"featureCollectionGeoJSON": obj{"type": "object", "required": []string{"type", "features"}, "properties": obj{
+			"type": obj{"type": "string", "enum": []string{"FeatureCollection"}}, "features": obj{"type": "array", "items": obj{"$ref": "#/components/schemas/featureGeoJSON"}},
+			"links": obj{"$ref": "#/components/schemas/links"}, "timeStamp": obj{"type": "string", "format": "date-time"},
+			"numberMatched": obj{"type": "integer", "minimum": 0}, "numberReturned": obj{"type": "integer", "minimum": 0}}},
+		"exception": obj{"type": "object", "required": []string{"status", "title"}, "properties": obj{
+			"type": obj{"type": "string"}, "title": obj{"type": "string"}, "status": obj{"type": "integer"}, "detail": obj{"type": "string"}, "instance": obj{"type": "string"},
+			"invalid-params": obj{"type": "array", "items": obj{"type": "object", "required": []string{"name", "reason"}, "properties": obj{
+				"name": obj{"type": "string"}, "reason": obj{"type": "string"}}}},
+			"report": obj{"$ref": "#/components/schemas/importReport"}}},
+	}
+	maps.Copy(s, writeSchemas())
+	return s
+}
+
+// writeSchemas are the schemas of a merge patch, an import's report and
+// the audit log.
+func writeSchemas() obj {
+	return obj{
+		"featurePatch": obj{"type": "object", "additionalProperties": false,
+			"description": "A JSON Merge Patch (RFC 7396) of the feature's GeoJSON: properties set to null are cleared, those left out are kept; a geometry member replaces the geometry. The id cannot change.",
+			"properties": obj{"type": obj{"type": "string", "enum": []string{"Feature"}}, "id": obj{"oneOf": []obj{{"type": "string"}, {"type": "integer"}}},
+				"geometry": obj{"$ref": "#/components/schemas/geometry"}, "properties": obj{"type": "object", "nullable": true},
+				"links": obj{"$ref": "#/components/schemas/links"}}},
+		"importReport": obj{"type": "object", "required": []string{"layer", "mode", "dryRun", "format", "created", "read", "inserted", "updated", "unchanged", "deleted", "rejected"},
+			"properties": obj{"layer": obj{"type": "string"}, "mode": obj{"type": "string", "enum": []string{"create", "append", "upsert", "replace"}},
+				"dryRun": obj{"type": "boolean"}, "format": obj{"type": "string", "enum": []string{"geojson", "csv", "kml"}}, "profile": obj{"type": "string"},
+				"created": obj{"type": "boolean", "description": "The layer did not exist."},
+				"read":    obj{"type": "integer"}, "inserted": obj{"type": "integer"}, "updated": obj{"type": "integer"}, "unchanged": obj{"type": "integer"},
+				"deleted": obj{"type": "integer"}, "rejected": obj{"type": "integer"},
+				"newColumns": obj{"type": "array", "items": obj{"type": "object"}},
+				"warnings":   obj{"type": "array", "items": obj{"type": "string"}},
+				"errors": obj{"type": "array", "items": obj{"type": "object", "required": []string{"record", "reason"}, "properties": obj{
+					"record": obj{"type": "integer"}, "line": obj{"type": "integer"}, "id": obj{"type": "string"}, "reason": obj{"type": "string"}}}}}},
+		"auditEntry": obj{"type": "object", "required": []string{"id", "time", "actor", "action", "layer"}, "properties": obj{
+			"id": obj{"type": "integer"}, "time": obj{"type": "string", "format": "date-time"},
+			"actor":     obj{"type": "string", "description": "The token's name for the API, cli:USER for the command line."},
+			"action":    obj{"type": "string", "enum": []string{"create", "update", "delete", "import"}},
+			"layer":     obj{"type": "string"},
+			"featureId": obj{"type": "string", "description": "Absent for an import."},
+			"old":       obj{"type": "object", "description": "The feature before (GeoJSON)."},
+			"new":       obj{"type": "object", "description": "The feature after (GeoJSON); a summary for an import."}}},
+		"history": obj{"type": "object", "required": []string{"entries"}, "properties": obj{
+			"entries": obj{"type": "array", "items": obj{"$ref": "#/components/schemas/auditEntry"}}}},
 	}
 }
 
@@ -347,8 +446,7 @@ func deleteOperation() obj {
 func exportOperation() obj {
 	return obj{"summary": "The whole layer as a file", "operationId": "exportCollection", "tags": []string{"Export"},
 		"parameters": []obj{ref("collectionId"),
-			obj{"name": "f", "in": "query", "required": false, "description": "The file's format.",
-				"schema": obj{"type": "string", "enum": []string{"geojson", "json", "csv", "kml", "gpkg"}, "default": "geojson"}},
+			queryParam("f", "The file's format.", obj{"type": "string", "enum": []string{"geojson", "json", "csv", "kml", "gpkg"}, "default": "geojson"}),
 			ref("If-None-Match")},
 		"responses": obj{
 			"200": obj{"description": "Every feature of the layer, as an attachment",
@@ -375,10 +473,7 @@ func backupOperation() obj {
 
 // historyOperation is history (history.go).
 func historyOperation() obj {
-	q := func(name, desc string, schema obj) obj {
-		return obj{"name": name, "in": "query", "required": false, "description": desc, "schema": schema}
-	}
-	str := obj{"type": "string"}
+	q, str := queryParam, obj{"type": "string"}
 	return obj{"summary": "The audit log: who changed what, newest first", "operationId": "getHistory", "tags": []string{"History"},
 		"security": bearerAuth,
 		"parameters": []obj{
@@ -401,7 +496,7 @@ func profileOperation() obj {
 	return obj{"summary": "What a layer holds, and which of its properties carry the time, the magnitude and the categories",
 		"operationId": "getProfile", "tags": []string{"Data"},
 		"description": "The layer's profile in the dataset description: the page draws a layer by its kind, not by its name. A layer the dataset does not describe is {\"kind\": \"generic\"}.",
-		"parameters":  []obj{ref("collectionId"), obj{"name": "f", "in": "query", "required": false, "schema": obj{"type": "string", "enum": []string{"json"}}}},
+		"parameters":  []obj{ref("collectionId"), queryParam("f", "", obj{"type": "string", "enum": []string{"json"}})},
 		"responses": obj{
 			"200": obj{"description": "The layer's profile", "content": obj{"application/json": obj{"schema": obj{
 				"type": "object", "required": []string{"kind"}, "properties": obj{
