@@ -91,17 +91,10 @@ func (s *Server) itemsBody(w http.ResponseWriter, r *http.Request, l geo.Layer, 
 	if err != nil {
 		return err
 	}
-	schema := l.Schema
-	if req.properties != nil {
-		schema.Columns = nil
-		for _, p := range req.properties {
-			c, _ := l.Schema.Column(p)
-			schema.Columns = append(schema.Columns, c)
-		}
-	}
+	p := itemsPage{layer: l, query: req.query, schema: selectedSchema(l.Schema, req.properties), matched: matched}
 	base := s.baseURL(r) + "/api/collections/" + url.PathEscape(name) + "/items"
-	links := pageLinks(base, r.URL.Query(), req.query, matched, format)
-	for _, lk := range links {
+	p.links = pageLinks(base, r.URL.Query(), req.query, matched, format)
+	for _, lk := range p.links {
 		if lk.Rel == "next" || lk.Rel == "prev" {
 			w.Header().Add("Link", "<"+lk.Href+`>; rel="`+lk.Rel+`"`)
 		}
@@ -109,34 +102,73 @@ func (s *Server) itemsBody(w http.ResponseWriter, r *http.Request, l geo.Layer, 
 	cacheFor(w, 60)
 	switch format {
 	case formatCSV:
-		cw, err := csv.NewWriter(w, schema)
-		if err != nil {
-			return err
-		}
-		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-		w.Header().Set("Content-Disposition", `inline; filename="`+name+`.csv"`)
-		if err := s.store.Features(ctx, name, req.query, cw.Write); err != nil {
-			return err
-		}
-		return cw.Flush()
+		return s.csvItems(ctx, w, p)
 	case formatKML:
-		w.Header().Set("Content-Type", kmlType)
-		w.Header().Set("Content-Disposition", `inline; filename="`+name+`.kml"`)
-		kw, err := kml.NewStream(w, l.Title, schema)
-		if err != nil {
-			return err
-		}
-		if err := s.store.Features(ctx, name, req.query, kw.Write); err != nil {
-			return err
-		}
-		return kw.Close()
+		return s.kmlItems(ctx, w, p)
 	}
+	return s.geoJSONItems(ctx, w, p, format == formatHTML)
+}
 
+// itemsPage is what an items response is made of.
+type itemsPage struct {
+	layer   geo.Layer
+	query   geo.Query
+	schema  geo.Schema // the layer's, or that of the properties asked for
+	matched int64
+	links   []link
+}
+
+// selectedSchema is the layer's schema with only the properties asked
+// for, in their order; nil asks for all.
+func selectedSchema(all geo.Schema, properties []string) geo.Schema {
+	schema := all
+	if properties != nil {
+		schema.Columns = nil
+		for _, p := range properties {
+			c, _ := all.Column(p)
+			schema.Columns = append(schema.Columns, c)
+		}
+	}
+	return schema
+}
+
+func (s *Server) csvItems(ctx context.Context, w http.ResponseWriter, p itemsPage) error {
+	name := p.layer.Name
+	cw, err := csv.NewWriter(w, p.schema)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", `inline; filename="`+name+`.csv"`)
+	if err := s.store.Features(ctx, name, p.query, cw.Write); err != nil {
+		return err
+	}
+	return cw.Flush()
+}
+
+func (s *Server) kmlItems(ctx context.Context, w http.ResponseWriter, p itemsPage) error {
+	name := p.layer.Name
+	w.Header().Set("Content-Type", kmlType)
+	w.Header().Set("Content-Disposition", `inline; filename="`+name+`.kml"`)
+	kw, err := kml.NewStream(w, p.layer.Title, p.schema)
+	if err != nil {
+		return err
+	}
+	if err := s.store.Features(ctx, name, p.query, kw.Write); err != nil {
+		return err
+	}
+	return kw.Close()
+}
+
+// geoJSONItems writes the page as a GeoJSON FeatureCollection, or as
+// the HTML page that shows it.
+func (s *Server) geoJSONItems(ctx context.Context, w http.ResponseWriter, p itemsPage, asHTML bool) error {
+	l, name, schema := p.layer, p.layer.Name, p.schema
 	// GeoJSON goes to w feature by feature; the HTML page needs it whole,
 	// in a buffer of bounded size.
 	var out io.Writer = w
 	var html bytes.Buffer
-	if format == formatHTML {
+	if asHTML {
 		out = &html
 	} else {
 		w.Header().Set("Content-Type", geoJSONType)
@@ -145,7 +177,7 @@ func (s *Server) itemsBody(w http.ResponseWriter, r *http.Request, l geo.Layer, 
 	returned := 0
 	var scratch []byte
 	var shown []geo.Feature // for the HTML table
-	err = s.store.Features(ctx, name, req.query, func(f geo.Feature) error {
+	err := s.store.Features(ctx, name, p.query, func(f geo.Feature) error {
 		if returned > 0 {
 			scratch = append(scratch[:0], ',')
 		} else {
@@ -155,7 +187,7 @@ func (s *Server) itemsBody(w http.ResponseWriter, r *http.Request, l geo.Layer, 
 		if scratch, err = geojson.AppendFeature(scratch, f, schema); err != nil {
 			return err
 		}
-		if format == formatHTML {
+		if asHTML {
 			if html.Len()+len(scratch) > maxHTMLBytes {
 				return &ParamError{Name: "limit", Reason: "the HTML page of these features would be over " + strconv.Itoa(maxHTMLBytes>>20) +
 					" MiB; ask for fewer, or for f=json, which has no such bound"}
@@ -171,22 +203,22 @@ func (s *Server) itemsBody(w http.ResponseWriter, r *http.Request, l geo.Layer, 
 		return err
 	}
 	tail, err := marshal(map[string]any{
-		"numberMatched":  matched,
+		"numberMatched":  p.matched,
 		"numberReturned": returned,
 		// The time the data was last changed: the same data gives the same
 		// bytes, so the strong ETag stays true and caches work.
 		"timeStamp": timeStamp(l.Changed),
-		"links":     links,
+		"links":     p.links,
 	})
 	if err != nil {
 		return err
 	}
 	io.WriteString(out, "],")
 	out.Write(tail[1:])
-	if format == formatHTML {
+	if asHTML {
 		return s.renderHTML(w, "items", map[string]any{
-			"Layer": l, "Schema": schema, "GeoJSON": html.String(), "Links": links, "Features": shown,
-			"Matched": matched, "Returned": returned, "Offset": req.query.Offset,
+			"Layer": l, "Schema": schema, "GeoJSON": html.String(), "Links": p.links, "Features": shown,
+			"Matched": p.matched, "Returned": returned, "Offset": p.query.Offset,
 		})
 	}
 	_, err = io.WriteString(out, "\n")

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -57,10 +58,37 @@ func (s *Server) postItems(w http.ResponseWriter, r *http.Request, actor, collec
 			return s.createOne(w, r, ed, actor, collection, tmp, n)
 		}
 	}
+	src, opt, err := importRequest(q, format, tmp, n)
+	if err != nil {
+		return err
+	}
+	opt.Layer.Name, opt.Actor = collection, actor
+	ctx, cancel := s.importContext(r)
+	defer cancel()
+	rc.SetWriteDeadline(time.Now().Add(s.importTimeout() + time.Minute))
+	rep, err := ed.Import(ctx, src, opt)
+	if err != nil {
+		return writeErr(err)
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	// Set before WriteHeader, which fixes the headers.
+	w.Header().Set("Content-Type", "application/json")
+	if rep.Created && !opt.DryRun {
+		w.Header().Set("Location", s.baseURL(r)+"/api/collections/"+url.PathEscape(collection))
+		w.WriteHeader(http.StatusCreated)
+	}
+	return writeJSON(w, "application/json", rep)
+}
+
+// importRequest reads an import's parameters: the source, spooled in
+// the n bytes of tmp, and the options but for the layer's name and the
+// actor.
+func importRequest(q url.Values, format ingest.Format, tmp *os.File, n int64) (ingest.Source, ingest.ImportOptions, error) {
+	var err error
 	mode := ingest.ModeAppend
 	if v := q.Get("mode"); v != "" {
 		if mode, err = ingest.ParseMode(v); err != nil {
-			return &ParamError{Name: "mode", Reason: "must be create, append, upsert or replace"}
+			return ingest.Source{}, ingest.ImportOptions{}, &ParamError{Name: "mode", Reason: "must be create, append, upsert or replace"}
 		}
 	}
 	src := ingest.Source{Name: "upload", Format: format, Size: n, IDProperty: q.Get("id"),
@@ -68,50 +96,43 @@ func (s *Server) postItems(w http.ResponseWriter, r *http.Request, actor, collec
 	src.CSV = csv.Options{Profile: q.Get("profile"), Encoding: q.Get("encoding"), DateOrder: q.Get("date-order")}
 	if v := q.Get("columns"); v != "" {
 		if src.CSV.Columns, err = csv.ParseColumnMap(v); err != nil {
-			return err
+			return ingest.Source{}, ingest.ImportOptions{}, err
 		}
 	}
 	if v := q.Get("delimiter"); v != "" {
 		d := []rune(strings.ReplaceAll(v, `\t`, "\t"))
 		if len(d) != 1 {
-			return &ParamError{Name: "delimiter", Reason: "must be one character"}
+			return ingest.Source{}, ingest.ImportOptions{}, &ParamError{Name: "delimiter", Reason: "must be one character"}
 		}
 		src.CSV.Delimiter = d[0]
 	}
 	dry, err := boolParam(q, "dry-run")
 	if err != nil {
-		return err
+		return ingest.Source{}, ingest.ImportOptions{}, err
 	}
 	skip, err := boolParam(q, "skip-invalid")
 	if err != nil {
-		return err
+		return ingest.Source{}, ingest.ImportOptions{}, err
 	}
-	// An import may outlast the request timeout; it still ends when the
-	// client goes away.
+	return src, ingest.ImportOptions{
+		Layer: geo.LayerInfo{Title: q.Get("title"), Description: q.Get("description"), Attribution: q.Get("attribution")},
+		Mode:  mode, DryRun: dry, SkipInvalid: skip,
+	}, nil
+}
+
+// importContext bounds an import by its own deadline: an import may
+// outlast the request timeout; it still ends when the client goes away.
+func (s *Server) importContext(r *http.Request) (context.Context, context.CancelFunc) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), s.importTimeout())
-	defer cancel()
 	stop := context.AfterFunc(r.Context(), func() {
 		if errors.Is(r.Context().Err(), context.Canceled) {
 			cancel()
 		}
 	})
-	defer stop()
-	rc.SetWriteDeadline(time.Now().Add(s.importTimeout() + time.Minute))
-	rep, err := ed.Import(ctx, src, ingest.ImportOptions{
-		Layer: geo.LayerInfo{Name: collection, Title: q.Get("title"), Description: q.Get("description"), Attribution: q.Get("attribution")},
-		Mode:  mode, DryRun: dry, SkipInvalid: skip, Actor: actor,
-	})
-	if err != nil {
-		return writeErr(err)
+	return ctx, func() {
+		stop()
+		cancel()
 	}
-	w.Header().Set("Cache-Control", "no-store")
-	// Set before WriteHeader, which fixes the headers.
-	w.Header().Set("Content-Type", "application/json")
-	if rep.Created && !dry {
-		w.Header().Set("Location", s.baseURL(r)+"/api/collections/"+url.PathEscape(collection))
-		w.WriteHeader(http.StatusCreated)
-	}
-	return writeJSON(w, "application/json", rep)
 }
 
 func (s *Server) importTimeout() time.Duration {
