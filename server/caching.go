@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -76,12 +77,9 @@ func matches(ifNoneMatch, etag string) bool {
 		return strings.TrimSuffix(strings.TrimSuffix(tag, `"`), "-gzip")
 	}
 	want := norm(etag)
-	for _, tag := range strings.Split(ifNoneMatch, ",") {
-		if strings.TrimSpace(tag) == "*" || norm(tag) == want {
-			return true
-		}
-	}
-	return false
+	return slices.ContainsFunc(strings.Split(ifNoneMatch, ","), func(tag string) bool {
+		return strings.TrimSpace(tag) == "*" || norm(tag) == want
+	})
 }
 
 // bufferedWriter holds a body until it is complete, unless the handler

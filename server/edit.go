@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -132,11 +133,11 @@ func precondition(r *http.Request, old geo.Feature, schema geo.Schema) error {
 	if err != nil {
 		return err
 	}
-	for _, tag := range strings.Split(im, ",") {
+	if slices.ContainsFunc(strings.Split(im, ","), func(tag string) bool {
 		tag = strings.TrimSpace(tag)
-		if tag == "*" || tag == etag || strings.TrimSuffix(tag, `-gzip"`)+`"` == etag {
-			return nil
-		}
+		return tag == "*" || tag == etag || strings.TrimSuffix(tag, `-gzip"`)+`"` == etag
+	}) {
+		return nil
 	}
 	return geo.ErrPrecondition
 }

@@ -2,6 +2,7 @@ package server
 
 import (
 	"net/http"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -35,10 +36,8 @@ func negotiate(r *http.Request, offered ...string) (string, error) {
 		if f == "geojson" {
 			f = formatJSON
 		}
-		for _, o := range offered {
-			if f == o {
-				return f, nil
-			}
+		if slices.Contains(offered, f) {
+			return f, nil
 		}
 		return "", &ParamError{Name: "f", Reason: strconv.Quote(f) + " is not offered here; use one of " + strings.Join(offered, ", ")}
 	}
@@ -58,10 +57,8 @@ func negotiate(r *http.Request, offered ...string) (string, error) {
 	}
 	sort.SliceStable(choices, func(i, j int) bool { return choices[i].q > choices[j].q })
 	for _, c := range choices {
-		for _, o := range offered {
-			if c.format == o {
-				return o, nil
-			}
+		if slices.Contains(offered, c.format) {
+			return c.format, nil
 		}
 	}
 	return offered[0], nil

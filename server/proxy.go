@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/netip"
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -47,12 +48,7 @@ func trusts(proxies []netip.Prefix, addr string) bool {
 		a = ap.Addr()
 	}
 	a = a.Unmap()
-	for _, p := range proxies {
-		if p.Contains(a) {
-			return true
-		}
-	}
-	return false
+	return slices.ContainsFunc(proxies, func(p netip.Prefix) bool { return p.Contains(a) })
 }
 
 // forwardedHostRE is a host and optional port as a proxy may report it:
