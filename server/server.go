@@ -1,5 +1,8 @@
-// Package server is the HTTP face of the map service: the OGC API
-// Features endpoints, the web page and the operational endpoints.
+// Package server holds the HTTP face of the map service: the OGC API -
+// Features reads and writes, tiles, /render, the web page and the
+// operational endpoints. It imports geo and its packages but the store
+// (which it reaches through Store and Editor), server/cache, and tiles,
+// tiles/basemap and tiles/figure.
 package server
 
 import (

@@ -1,6 +1,6 @@
-// Package cache is the byte-bounded LRU that server keeps whole responses
-// in (tiles, basemap PNGs, JSON items); it lives under server, its only
-// user, and imports nothing of the project.
+// Package cache holds the byte-bounded LRU that server keeps whole
+// responses in (tiles, basemap PNGs, JSON items). It imports nothing of
+// the project, and only server imports it.
 package cache
 
 import (
