@@ -2,12 +2,12 @@ package csv
 
 import (
 	"bytes"
-	"io"
 	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/khorasan/khorasan/geo"
+	"github.com/khorasan/khorasan/internal/testio"
 )
 
 // FuzzCSVReader: any bytes as CSV, in any profile, never panic and fail
@@ -26,28 +26,8 @@ func FuzzCSVReader(f *testing.F) {
 			}
 			return
 		}
-		fuzzReadAll(t, r)
+		testio.ReadRecords(t, r)
 	})
-}
-
-// readAll reads every record of a reader; it fails the test on a panic
-// or an error that is not an input error.
-func fuzzReadAll(t *testing.T, r geo.RecordReader) {
-	for range 100000 {
-		rec, err := r.Read()
-		if err == io.EOF {
-			return
-		}
-		if err != nil {
-			if !geo.IsInvalid(err) {
-				t.Fatalf("not an input error: %v", err)
-			}
-			return
-		}
-		if rec.Err != nil && !geo.IsInvalid(rec.Err) {
-			t.Fatalf("record error is not an input error: %v", rec.Err)
-		}
-	}
 }
 
 // The exports of the profiles, in testdata/ (geo/gpkg's import tests read

@@ -2,31 +2,11 @@ package kml
 
 import (
 	"bytes"
-	"io"
 	"testing"
 
 	"github.com/khorasan/khorasan/geo"
+	"github.com/khorasan/khorasan/internal/testio"
 )
-
-// readAll reads every record of a reader; it fails the test on a panic
-// or an error that is not an input error.
-func fuzzReadAll(t *testing.T, r geo.RecordReader) {
-	for range 100000 {
-		rec, err := r.Read()
-		if err == io.EOF {
-			return
-		}
-		if err != nil {
-			if !geo.IsInvalid(err) {
-				t.Fatalf("not an input error: %v", err)
-			}
-			return
-		}
-		if rec.Err != nil && !geo.IsInvalid(rec.Err) {
-			t.Fatalf("record error is not an input error: %v", rec.Err)
-		}
-	}
-}
 
 // FuzzKMLReader: any bytes as KML never panic and fail only with input
 // errors.
@@ -41,6 +21,6 @@ func FuzzKMLReader(f *testing.F) {
 			}
 			return
 		}
-		fuzzReadAll(t, r)
+		testio.ReadRecords(t, r)
 	})
 }

@@ -1,5 +1,5 @@
-// Package testio holds readers for tests of large inputs; it imports
-// nothing of the project.
+// Package testio holds test helpers for the format readers: inputs too large to hold
+// (Repeat) and reading every record (ReadRecords); it imports geo.
 package testio
 
 import "io"

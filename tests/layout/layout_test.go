@@ -37,6 +37,7 @@ var allowed = map[string][]string{
 	"tiles/figure":            {"geo", "geo/cql2", "geo/params", "tiles", "tiles/basemap", "tiles/draw"},
 	"tiles/pack":              {"geo", "tiles"},
 	"tiles/internal/tiletest": {"data", "geo", "geo/gpkg"},
+	"internal/testio":         {"geo"},
 	"server/cache":            {},
 	"server":                  {"geo", "geo/cql2", "geo/csv", "geo/geojson", "geo/ingest", "geo/kml", "geo/params", "server/cache", "tiles", "tiles/basemap", "tiles/figure"},
 	"static":                  {},
