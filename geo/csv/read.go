@@ -476,22 +476,7 @@ var (
 
 // planCSV decides how the header's rows become features.
 func planCSV(header []string, opt Options) (*csvPlan, string, error) {
-	find := func(name string) int {
-		for i, h := range header {
-			if strings.EqualFold(h, strings.TrimSpace(name)) {
-				return i
-			}
-		}
-		return -1
-	}
-	findAny := func(names []string) int {
-		for _, n := range names {
-			if i := find(n); i >= 0 {
-				return i
-			}
-		}
-		return -1
-	}
+	find := headerFinder(header)
 	profile := strings.ToLower(strings.TrimSpace(opt.Profile))
 	if profile == "" || profile == "auto" {
 		profile = detectProfile(find)
@@ -515,80 +500,13 @@ func planCSV(header []string, opt Options) (*csvPlan, string, error) {
 			m.keepAll = true
 		}
 	}
-	// The mapping's entries.
 	for _, e := range m.entries {
-		idx := -1
-		switch {
-		case e.constant != nil:
-		case e.index > 0:
-			if e.index > len(header) {
-				return nil, "", geo.Invalidf("columns", "%s=#%d: the file has %d columns", e.target, e.index, len(header))
-			}
-			idx = e.index - 1
-		default:
-			if idx = find(e.source); idx < 0 {
-				return nil, "", geo.Invalidf("columns", "%s=%s: the file has no column %q; its columns are %s", e.target, e.source, e.source, listColumns(header))
-			}
+		if err := p.mapEntry(e, header, find, used, dates); err != nil {
+			return nil, "", err
 		}
-		if idx >= 0 {
-			used[idx] = true
-		}
-		switch strings.ToLower(e.target) {
-		case "lat", "latitude":
-			if idx < 0 {
-				return nil, "", geo.Invalidf("columns", "lat must name a column")
-			}
-			p.lat = idx
-			continue
-		case "lon", "lng", "longitude":
-			if idx < 0 {
-				return nil, "", geo.Invalidf("columns", "lon must name a column")
-			}
-			p.lon = idx
-			continue
-		case "wkt":
-			if idx < 0 {
-				return nil, "", geo.Invalidf("columns", "wkt must name a column")
-			}
-			p.wkt = idx
-			continue
-		case "id":
-			if idx < 0 {
-				return nil, "", geo.Invalidf("columns", "id must name a column")
-			}
-			col := idx
-			p.id = func(row []string) (string, error) {
-				id := strings.TrimSpace(row[col])
-				if id == "" {
-					return "", fmt.Errorf("no id: column %q is empty", header[col])
-				}
-				return id, nil
-			}
-			continue
-		}
-		typ := e.typ
-		if typ == "" && (e.target == "date" || e.target == "end_date") {
-			typ = geo.Date
-		}
-		get := typedGetter(idx, e.constant, typ, header, dates)
-		p.setField(e.target, get)
 	}
-	// Coordinates and ids by their usual names.
-	if p.wkt < 0 && (p.lat < 0 || p.lon < 0) {
-		lat, lon := p.lat, p.lon
-		if lat < 0 {
-			lat = findAny(latNames)
-		}
-		if lon < 0 {
-			lon = findAny(lonNames)
-		}
-		if lat >= 0 && lon >= 0 {
-			p.lat, p.lon = lat, lon
-		} else if w := findAny(wktNames); w >= 0 {
-			p.wkt = w
-		} else {
-			return nil, "", &geo.InvalidError{Msg: "no coordinate columns: name them latitude and longitude (or lat/lon, y/x), give a WKT column, or map them, as in lat=COLUMN,lon=COLUMN; the columns are " + listColumns(header)}
-		}
+	if err := p.findGeometry(header, find); err != nil {
+		return nil, "", err
 	}
 	for _, i := range []int{p.lat, p.lon, p.wkt} {
 		if i >= 0 {
@@ -598,41 +516,154 @@ func planCSV(header []string, opt Options) (*csvPlan, string, error) {
 	if p.id == nil && profile == "generic" {
 		if i := find("id"); i >= 0 {
 			used[i] = true
-			p.id = func(row []string) (string, error) {
-				id := strings.TrimSpace(row[i])
-				if id == "" {
-					return "", fmt.Errorf("no id: column %q is empty", header[i])
-				}
-				return id, nil
-			}
+			p.id = columnID(header, i)
 		}
 	}
 	if m.keepAll {
-		dropped := map[int]bool{}
-		for _, d := range m.drop {
-			i := find(d)
-			if i < 0 {
-				return nil, "", geo.Invalidf("columns", "-%s: the file has no column %q", d, d)
-			}
-			dropped[i] = true
-		}
-		for i, h := range header {
-			if used[i] || dropped[i] || p.has(h) {
-				continue
-			}
-			if h == "" {
-				h = fmt.Sprintf("column_%d", i+1)
-			}
-			col := i
-			p.fields = append(p.fields, csvField{target: h, get: func(row []string) (any, error) {
-				if row[col] == "" {
-					return nil, nil
-				}
-				return geo.Cell(row[col]), nil
-			}})
+		if err := p.keepOthers(m.drop, header, find, used); err != nil {
+			return nil, "", err
 		}
 	}
 	return p, profile, nil
+}
+
+// headerFinder finds a column by name, without regard to case; -1 when
+// the header has no such column.
+func headerFinder(header []string) func(string) int {
+	return func(name string) int {
+		for i, h := range header {
+			if strings.EqualFold(h, strings.TrimSpace(name)) {
+				return i
+			}
+		}
+		return -1
+	}
+}
+
+// findAny is the first of the names the header has, or -1.
+func findAny(find func(string) int, names []string) int {
+	for _, n := range names {
+		if i := find(n); i >= 0 {
+			return i
+		}
+	}
+	return -1
+}
+
+// mapEntry applies one entry of a ColumnMap: the coordinates, the
+// geometry, the id or a property.
+func (p *csvPlan) mapEntry(e mapEntry, header []string, find func(string) int, used map[int]bool, dates dateReader) error {
+	idx := -1
+	switch {
+	case e.constant != nil:
+	case e.index > 0:
+		if e.index > len(header) {
+			return geo.Invalidf("columns", "%s=#%d: the file has %d columns", e.target, e.index, len(header))
+		}
+		idx = e.index - 1
+	default:
+		if idx = find(e.source); idx < 0 {
+			return geo.Invalidf("columns", "%s=%s: the file has no column %q; its columns are %s", e.target, e.source, e.source, listColumns(header))
+		}
+	}
+	if idx >= 0 {
+		used[idx] = true
+	}
+	switch strings.ToLower(e.target) {
+	case "lat", "latitude":
+		if idx < 0 {
+			return geo.Invalidf("columns", "lat must name a column")
+		}
+		p.lat = idx
+		return nil
+	case "lon", "lng", "longitude":
+		if idx < 0 {
+			return geo.Invalidf("columns", "lon must name a column")
+		}
+		p.lon = idx
+		return nil
+	case "wkt":
+		if idx < 0 {
+			return geo.Invalidf("columns", "wkt must name a column")
+		}
+		p.wkt = idx
+		return nil
+	case "id":
+		if idx < 0 {
+			return geo.Invalidf("columns", "id must name a column")
+		}
+		p.id = columnID(header, idx)
+		return nil
+	}
+	typ := e.typ
+	if typ == "" && (e.target == "date" || e.target == "end_date") {
+		typ = geo.Date
+	}
+	p.setField(e.target, typedGetter(idx, e.constant, typ, header, dates))
+	return nil
+}
+
+// columnID reads the id from a column; an empty one is an error.
+func columnID(header []string, col int) func([]string) (string, error) {
+	return func(row []string) (string, error) {
+		id := strings.TrimSpace(row[col])
+		if id == "" {
+			return "", fmt.Errorf("no id: column %q is empty", header[col])
+		}
+		return id, nil
+	}
+}
+
+// findGeometry finds the coordinates by their usual names, or else a WKT
+// column, when neither the profile nor the mapping gave them.
+func (p *csvPlan) findGeometry(header []string, find func(string) int) error {
+	if p.wkt >= 0 || (p.lat >= 0 && p.lon >= 0) {
+		return nil
+	}
+	lat, lon := p.lat, p.lon
+	if lat < 0 {
+		lat = findAny(find, latNames)
+	}
+	if lon < 0 {
+		lon = findAny(find, lonNames)
+	}
+	if lat >= 0 && lon >= 0 {
+		p.lat, p.lon = lat, lon
+	} else if w := findAny(find, wktNames); w >= 0 {
+		p.wkt = w
+	} else {
+		return &geo.InvalidError{Msg: "no coordinate columns: name them latitude and longitude (or lat/lon, y/x), give a WKT column, or map them, as in lat=COLUMN,lon=COLUMN; the columns are " + listColumns(header)}
+	}
+	return nil
+}
+
+// keepOthers keeps, for *, every column not used nor dropped under its
+// own name (column_N when it has none), as text.
+func (p *csvPlan) keepOthers(drop []string, header []string, find func(string) int, used map[int]bool) error {
+	dropped := map[int]bool{}
+	for _, d := range drop {
+		i := find(d)
+		if i < 0 {
+			return geo.Invalidf("columns", "-%s: the file has no column %q", d, d)
+		}
+		dropped[i] = true
+	}
+	for i, h := range header {
+		if used[i] || dropped[i] || p.has(h) {
+			continue
+		}
+		if h == "" {
+			h = fmt.Sprintf("column_%d", i+1)
+		}
+		col := i
+		p.fields = append(p.fields, csvField{target: h, get: func(row []string) (any, error) {
+			if row[col] == "" {
+				return nil, nil
+			}
+			return geo.Cell(row[col]), nil
+		}})
+	}
+	return nil
 }
 
 func (p *csvPlan) has(target string) bool {
