@@ -100,129 +100,160 @@ type coordTree struct {
 	bad      string   // why the shape is wrong; "" when it is fine
 }
 
-// Read returns the next feature.
+// Read returns the next feature. It runs the document's states: its
+// start, its members, the features of its "features" array and its end.
 func (g *Reader) Read() (geo.Record, error) {
 	for {
+		var rec geo.Record
+		var done bool
+		var err error
 		switch g.state {
 		case gjStart:
-			c, err := g.peek()
-			if err == io.EOF {
-				return geo.Record{}, &geo.InvalidError{Msg: "not valid JSON: the input is empty"}
-			}
-			if err != nil {
-				return geo.Record{}, err
-			}
-			if c == 0xEF && g.lookAhead("\xEF\xBB\xBF") {
-				g.pos += 3 // a UTF-8 byte order mark
-				continue
-			}
-			if c != '{' {
-				if c == '[' || c == '"' || c == '-' || (c >= '0' && c <= '9') || c == 't' || c == 'f' || c == 'n' {
-					return geo.Record{}, g.errHere("not GeoJSON: a GeoJSON document is a JSON object, found %s", describeByte(c))
-				}
-				return geo.Record{}, g.errHere("not valid JSON: unexpected %s", describeByte(c))
-			}
-			g.pos++
-			g.top = &rawFeature{}
-			g.state = gjMembers
-			if err := g.expectFirstMember(); err != nil {
-				return geo.Record{}, err
-			}
+			err = g.start()
 		case gjMembers:
-			key, ok, err := g.nextMember()
-			if err != nil {
-				return geo.Record{}, err
-			}
-			if !ok {
-				g.state = gjEnd
-				continue
-			}
-			switch key {
-			case "type":
-				c, err := g.nonSpace()
-				if err != nil {
-					return geo.Record{}, err
-				}
-				if c != '"' {
-					return geo.Record{}, g.errHere(`not GeoJSON: "type" must be a string`)
-				}
-				s, err := g.readString()
-				if err != nil {
-					return geo.Record{}, err
-				}
-				g.topType = s
-			case "features":
-				if g.topType != "" && g.topType != "FeatureCollection" {
-					// RFC 7946 §6.1: a foreign member of a Feature or a
-					// geometry, not features of the document.
-					if err := g.skipValue(0); err != nil {
-						return geo.Record{}, err
-					}
-					continue
-				}
-				c, err := g.nonSpace()
-				if err != nil {
-					return geo.Record{}, err
-				}
-				g.sawFeats = true
-				if c == 'n' {
-					if err := g.literal("null"); err != nil {
-						return geo.Record{}, err
-					}
-					continue
-				}
-				if c != '[' {
-					return geo.Record{}, g.errHere(`"features" must be an array`)
-				}
-				g.pos++
-				c, err = g.nonSpace()
-				if err != nil {
-					return geo.Record{}, err
-				}
-				if c == ']' {
-					g.pos++
-					continue
-				}
-				g.state = gjFeatures
-				return g.readFeature()
-			case "geometry", "properties", "id", "coordinates", "geometries":
-				if err := g.featureMember(g.top, key, 0); err != nil {
-					return geo.Record{}, err
-				}
-			default:
-				if err := g.skipValue(0); err != nil {
-					return geo.Record{}, err
-				}
-			}
+			rec, done, err = g.topMember()
 		case gjFeatures:
-			c, err := g.nonSpace()
-			if err != nil {
-				return geo.Record{}, err
-			}
-			switch c {
-			case ',':
-				g.pos++
-				return g.readFeature()
-			case ']':
-				g.pos++
-				g.state = gjMembers
-			default:
-				return geo.Record{}, g.errHere("not valid JSON: want , or ] after a feature, found %s", describeByte(c))
-			}
+			rec, done, err = g.afterFeature()
 		case gjEnd:
-			g.state = gjDone
-			c, err := g.peek()
-			if err == nil {
-				return geo.Record{}, g.errHere("not valid JSON: %s after the end of the document", describeByte(c))
-			}
-			if err != io.EOF {
-				return geo.Record{}, err
-			}
-			return g.finish()
+			return g.docEnd()
 		case gjDone:
 			return geo.Record{}, io.EOF
 		}
+		if done || err != nil {
+			return rec, err
+		}
 	}
+}
+
+// start reads the document's { (after a byte order mark, if any).
+func (g *Reader) start() error {
+	c, err := g.peek()
+	if err == io.EOF {
+		return &geo.InvalidError{Msg: "not valid JSON: the input is empty"}
+	}
+	if err != nil {
+		return err
+	}
+	if c == 0xEF && g.lookAhead("\xEF\xBB\xBF") {
+		g.pos += 3 // a UTF-8 byte order mark
+		return nil
+	}
+	if c != '{' {
+		if c == '[' || c == '"' || c == '-' || (c >= '0' && c <= '9') || c == 't' || c == 'f' || c == 'n' {
+			return g.errHere("not GeoJSON: a GeoJSON document is a JSON object, found %s", describeByte(c))
+		}
+		return g.errHere("not valid JSON: unexpected %s", describeByte(c))
+	}
+	g.pos++
+	g.top = &rawFeature{}
+	g.state = gjMembers
+	return g.expectFirstMember()
+}
+
+// topMember reads the document's next member; done when it is a
+// "features" array whose first feature it returns.
+func (g *Reader) topMember() (rec geo.Record, done bool, err error) {
+	key, ok, err := g.nextMember()
+	if err != nil {
+		return geo.Record{}, false, err
+	}
+	if !ok {
+		g.state = gjEnd
+		return geo.Record{}, false, nil
+	}
+	switch key {
+	case "type":
+		return geo.Record{}, false, g.topTypeMember()
+	case "features":
+		return g.featuresMember()
+	case "geometry", "properties", "id", "coordinates", "geometries":
+		return geo.Record{}, false, g.featureMember(g.top, key, 0)
+	default:
+		return geo.Record{}, false, g.skipValue(0)
+	}
+}
+
+// topTypeMember reads the document's "type".
+func (g *Reader) topTypeMember() error {
+	c, err := g.nonSpace()
+	if err != nil {
+		return err
+	}
+	if c != '"' {
+		return g.errHere(`not GeoJSON: "type" must be a string`)
+	}
+	s, err := g.readString()
+	if err != nil {
+		return err
+	}
+	g.topType = s
+	return nil
+}
+
+// featuresMember reads the start of a "features" array and returns its
+// first feature (done); null and [] hold none.
+func (g *Reader) featuresMember() (rec geo.Record, done bool, err error) {
+	if g.topType != "" && g.topType != "FeatureCollection" {
+		// RFC 7946 §6.1: a foreign member of a Feature or a
+		// geometry, not features of the document.
+		return geo.Record{}, false, g.skipValue(0)
+	}
+	c, err := g.nonSpace()
+	if err != nil {
+		return geo.Record{}, false, err
+	}
+	g.sawFeats = true
+	if c == 'n' {
+		return geo.Record{}, false, g.literal("null")
+	}
+	if c != '[' {
+		return geo.Record{}, false, g.errHere(`"features" must be an array`)
+	}
+	g.pos++
+	c, err = g.nonSpace()
+	if err != nil {
+		return geo.Record{}, false, err
+	}
+	if c == ']' {
+		g.pos++
+		return geo.Record{}, false, nil
+	}
+	g.state = gjFeatures
+	rec, err = g.readFeature()
+	return rec, true, err
+}
+
+// afterFeature reads what follows a feature of the array: a , and the
+// next feature (done), or the array's ].
+func (g *Reader) afterFeature() (rec geo.Record, done bool, err error) {
+	c, err := g.nonSpace()
+	if err != nil {
+		return geo.Record{}, false, err
+	}
+	switch c {
+	case ',':
+		g.pos++
+		rec, err = g.readFeature()
+		return rec, true, err
+	case ']':
+		g.pos++
+		g.state = gjMembers
+		return geo.Record{}, false, nil
+	}
+	return geo.Record{}, false, g.errHere("not valid JSON: want , or ] after a feature, found %s", describeByte(c))
+}
+
+// docEnd checks that nothing follows the document, then finishes it.
+func (g *Reader) docEnd() (geo.Record, error) {
+	g.state = gjDone
+	c, err := g.peek()
+	if err == nil {
+		return geo.Record{}, g.errHere("not valid JSON: %s after the end of the document", describeByte(c))
+	}
+	if err != io.EOF {
+		return geo.Record{}, err
+	}
+	return g.finish()
 }
 
 // finish checks the document's type once all of it is read, and returns a
