@@ -213,54 +213,61 @@ func bulkLoadRTree(ctx context.Context, tx *sql.Tx, table string, cells []rtreeC
 		return nil
 	}
 	rt := rtreeName(table, geomColumn)
-	var nodeSize int
-	if err := tx.QueryRowContext(ctx, `SELECT length(data) FROM `+quote(rt+"_node")+` WHERE nodeno = 1`).Scan(&nodeSize); err != nil {
-		return fmt.Errorf("index of %q: %w", table, err)
-	}
-	var n int
-	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM `+quote(rt+"_rowid")).Scan(&n); err != nil || n > 0 {
-		return fmt.Errorf("index of %q is not empty (%d rows): %v", table, n, err)
+	nodeSize, err := emptyRTreeNodeSize(ctx, tx, table, rt)
+	if err != nil {
+		return err
 	}
 	fanout := (nodeSize - 4) / 24
 	if fanout < 4 {
 		return fmt.Errorf("index of %q: node size %d is too small", table, nodeSize)
 	}
-	insNode, err := tx.PrepareContext(ctx, `INSERT INTO `+quote(rt+"_node")+` (nodeno, data) VALUES (?, ?)`)
+	w, err := prepareRTreeLoader(ctx, tx, table, rt, nodeSize)
 	if err != nil {
 		return err
 	}
-	defer insNode.Close()
-	insParent, err := tx.PrepareContext(ctx, `INSERT INTO `+quote(rt+"_parent")+` (nodeno, parentnode) VALUES (?, ?)`)
+	defer w.close()
+	levels := packRTree(cells, fanout)
+	leafOf, err := w.writeNodes(ctx, levels, numberRTreeNodes(levels), len(cells))
 	if err != nil {
 		return err
 	}
-	defer insParent.Close()
-	// The rowid → leaf map goes in at the end, in rowid order (appends,
-	// not random inserts into its b-tree), thousands per statement.
-	insRowids, err := tx.PrepareContext(ctx, `INSERT INTO `+quote(rt+"_rowid")+` (rowid, nodeno) SELECT value ->> 0, value ->> 1 FROM json_each(?)`)
-	if err != nil {
-		return err
-	}
-	defer insRowids.Close()
-	type rowLeaf struct{ rowid, node int64 }
-	leafOf := make([]rowLeaf, 0, len(cells))
+	return w.writeRowids(ctx, leafOf)
+}
 
-	// Pack level by level; node numbers are given out top-down at the end,
-	// so first build the tree in memory as groups of cells.
-	type node struct {
-		cells    []rtreeCell // children: rows for leaves, nodes above (id = index into the level below)
-		bound    rtreeCell
-		children []int // indexes into the level below (inner nodes)
+// emptyRTreeNodeSize is the size of the R-tree's nodes, which SQLite
+// sets when it creates the tree; the tree must hold no rows yet.
+func emptyRTreeNodeSize(ctx context.Context, tx *sql.Tx, table, rt string) (int, error) {
+	var nodeSize int
+	if err := tx.QueryRowContext(ctx, `SELECT length(data) FROM `+quote(rt+"_node")+` WHERE nodeno = 1`).Scan(&nodeSize); err != nil {
+		return 0, fmt.Errorf("index of %q: %w", table, err)
 	}
-	var levels [][]node
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM `+quote(rt+"_rowid")).Scan(&n); err != nil || n > 0 {
+		return 0, fmt.Errorf("index of %q is not empty (%d rows): %v", table, n, err)
+	}
+	return nodeSize, nil
+}
+
+// rtreeNode is a node of an R-tree packed in memory, before the nodes
+// are numbered.
+type rtreeNode struct {
+	cells    []rtreeCell // a leaf's rows
+	bound    rtreeCell
+	children []int // an inner node's children: indexes into the level below
+}
+
+// packRTree builds the tree level by level, leaves first, up to the
+// one root.
+func packRTree(cells []rtreeCell, fanout int) [][]rtreeNode {
+	var levels [][]rtreeNode
 	level := strPack(cells, fanout)
-	leaves := make([]node, len(level))
+	leaves := make([]rtreeNode, len(level))
 	for i, group := range level {
 		b := group[0]
 		for _, c := range group[1:] {
 			b = b.union(c)
 		}
-		leaves[i] = node{cells: group, bound: b}
+		leaves[i] = rtreeNode{cells: group, bound: b}
 	}
 	levels = append(levels, leaves)
 	for len(levels[len(levels)-1]) > 1 {
@@ -270,7 +277,7 @@ func bulkLoadRTree(ctx context.Context, tx *sql.Tx, table string, cells []rtreeC
 			items[i] = nd.bound
 			items[i].id = int64(i)
 		}
-		var up []node
+		var up []rtreeNode
 		for _, group := range strPack(items, fanout) {
 			b := group[0]
 			kids := make([]int, len(group))
@@ -278,11 +285,16 @@ func bulkLoadRTree(ctx context.Context, tx *sql.Tx, table string, cells []rtreeC
 				b = b.union(c)
 				kids[j] = int(c.id)
 			}
-			up = append(up, node{bound: b, children: kids})
+			up = append(up, rtreeNode{bound: b, children: kids})
 		}
 		levels = append(levels, up)
 	}
-	// Number the nodes: the root is 1, the rest follow.
+	return levels
+}
+
+// numberRTreeNodes numbers the nodes top-down: the root is 1, the rest
+// follow.
+func numberRTreeNodes(levels [][]rtreeNode) [][]int64 {
 	nums := make([][]int64, len(levels))
 	next := int64(2)
 	for l := len(levels) - 1; l >= 0; l-- {
@@ -296,28 +308,66 @@ func bulkLoadRTree(ctx context.Context, tx *sql.Tx, table string, cells []rtreeC
 			next++
 		}
 	}
+	return nums
+}
+
+// rtreeLoader writes a packed tree into an R-tree's shadow tables.
+type rtreeLoader struct {
+	tx                          *sql.Tx
+	table, rt                   string
+	nodeSize                    int
+	insNode, insParent, insRows *sql.Stmt
+}
+
+// rowLeaf says which leaf holds a row.
+type rowLeaf struct{ rowid, node int64 }
+
+func prepareRTreeLoader(ctx context.Context, tx *sql.Tx, table, rt string, nodeSize int) (*rtreeLoader, error) {
+	w := &rtreeLoader{tx: tx, table: table, rt: rt, nodeSize: nodeSize}
+	var err error
+	if w.insNode, err = tx.PrepareContext(ctx, `INSERT INTO `+quote(rt+"_node")+` (nodeno, data) VALUES (?, ?)`); err != nil {
+		return nil, err
+	}
+	if w.insParent, err = tx.PrepareContext(ctx, `INSERT INTO `+quote(rt+"_parent")+` (nodeno, parentnode) VALUES (?, ?)`); err != nil {
+		w.close()
+		return nil, err
+	}
+	// The rowid → leaf map goes in at the end, in rowid order (appends,
+	// not random inserts into its b-tree), thousands per statement.
+	if w.insRows, err = tx.PrepareContext(ctx, `INSERT INTO `+quote(rt+"_rowid")+` (rowid, nodeno) SELECT value ->> 0, value ->> 1 FROM json_each(?)`); err != nil {
+		w.close()
+		return nil, err
+	}
+	return w, nil
+}
+
+func (w *rtreeLoader) close() {
+	for _, st := range []*sql.Stmt{w.insRows, w.insParent, w.insNode} {
+		if st != nil {
+			st.Close()
+		}
+	}
+}
+
+// writeNodes writes every node, root first, with the parent of each
+// inner node's children, and returns the leaf of each of the rows.
+func (w *rtreeLoader) writeNodes(ctx context.Context, levels [][]rtreeNode, nums [][]int64, rows int) ([]rowLeaf, error) {
+	leafOf := make([]rowLeaf, 0, rows)
 	depth := len(levels) - 1
-	blob := make([]byte, nodeSize)
-	for l := len(levels) - 1; l >= 0; l-- {
+	blob := make([]byte, w.nodeSize)
+	for l := depth; l >= 0; l-- {
 		for i, nd := range levels[l] {
 			clear(blob)
-			if l == len(levels)-1 {
+			if l == depth {
 				binary.BigEndian.PutUint16(blob[0:], uint16(depth))
 			}
-			k := 4
-			put := func(c rtreeCell) {
-				binary.BigEndian.PutUint64(blob[k:], uint64(c.id))
-				binary.BigEndian.PutUint32(blob[k+8:], math.Float32bits(c.minX))
-				binary.BigEndian.PutUint32(blob[k+12:], math.Float32bits(c.maxX))
-				binary.BigEndian.PutUint32(blob[k+16:], math.Float32bits(c.minY))
-				binary.BigEndian.PutUint32(blob[k+20:], math.Float32bits(c.maxY))
-				k += 24
-			}
 			me := nums[l][i]
+			k := 4
 			if l == 0 {
 				binary.BigEndian.PutUint16(blob[2:], uint16(len(nd.cells)))
 				for _, c := range nd.cells {
-					put(c)
+					putRTreeCell(blob[k:], c)
+					k += 24
 					leafOf = append(leafOf, rowLeaf{c.id, me})
 				}
 			} else {
@@ -325,21 +375,45 @@ func bulkLoadRTree(ctx context.Context, tx *sql.Tx, table string, cells []rtreeC
 				for _, ch := range nd.children {
 					c := levels[l-1][ch].bound
 					c.id = nums[l-1][ch]
-					put(c)
-					if _, err := insParent.ExecContext(ctx, c.id, me); err != nil {
-						return fmt.Errorf("index of %q: %w", table, err)
+					putRTreeCell(blob[k:], c)
+					k += 24
+					if _, err := w.insParent.ExecContext(ctx, c.id, me); err != nil {
+						return nil, fmt.Errorf("index of %q: %w", w.table, err)
 					}
 				}
 			}
-			if me == 1 {
-				if _, err := tx.ExecContext(ctx, `UPDATE `+quote(rt+"_node")+` SET data = ? WHERE nodeno = 1`, blob); err != nil {
-					return fmt.Errorf("index of %q: %w", table, err)
-				}
-			} else if _, err := insNode.ExecContext(ctx, me, blob); err != nil {
-				return fmt.Errorf("index of %q: %w", table, err)
+			if err := w.writeNode(ctx, me, blob); err != nil {
+				return nil, fmt.Errorf("index of %q: %w", w.table, err)
 			}
 		}
 	}
+	return leafOf, nil
+}
+
+// putRTreeCell encodes a cell as rtree.c does: id, then minX, maxX, minY,
+// maxY, big-endian.
+func putRTreeCell(b []byte, c rtreeCell) {
+	binary.BigEndian.PutUint64(b, uint64(c.id))
+	binary.BigEndian.PutUint32(b[8:], math.Float32bits(c.minX))
+	binary.BigEndian.PutUint32(b[12:], math.Float32bits(c.maxX))
+	binary.BigEndian.PutUint32(b[16:], math.Float32bits(c.minY))
+	binary.BigEndian.PutUint32(b[20:], math.Float32bits(c.maxY))
+}
+
+// writeNode writes one node; the root, which SQLite made with the tree,
+// is updated.
+func (w *rtreeLoader) writeNode(ctx context.Context, nodeno int64, blob []byte) error {
+	if nodeno == 1 {
+		_, err := w.tx.ExecContext(ctx, `UPDATE `+quote(w.rt+"_node")+` SET data = ? WHERE nodeno = 1`, blob)
+		return err
+	}
+	_, err := w.insNode.ExecContext(ctx, nodeno, blob)
+	return err
+}
+
+// writeRowids writes the rowid → leaf map in rowid order, 8,192 rows a
+// statement.
+func (w *rtreeLoader) writeRowids(ctx context.Context, leafOf []rowLeaf) error {
 	slices.SortFunc(leafOf, func(a, b rowLeaf) int { return cmp.Compare(a.rowid, b.rowid) })
 	var ids []byte
 	for start := 0; start < len(leafOf); start += 8192 {
@@ -355,8 +429,8 @@ func bulkLoadRTree(ctx context.Context, tx *sql.Tx, table string, cells []rtreeC
 			ids = append(ids, ']')
 		}
 		ids = append(ids, ']')
-		if _, err := insRowids.ExecContext(ctx, string(ids)); err != nil {
-			return fmt.Errorf("index of %q: %w", table, err)
+		if _, err := w.insRows.ExecContext(ctx, string(ids)); err != nil {
+			return fmt.Errorf("index of %q: %w", w.table, err)
 		}
 	}
 	return nil
