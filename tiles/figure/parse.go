@@ -51,83 +51,11 @@ func Parse(ctx context.Context, store Catalog, q url.Values) (Figure, error) {
 			return f, &params.Error{Name: name, Reason: "is given more than once"}
 		}
 	}
-	intParam := func(name string, dst *int, max int) error {
-		v, ok := params.Single(q, name)
-		if !ok {
-			return nil
-		}
-		n, err := strconv.Atoi(strings.TrimSpace(v))
-		if err != nil || n < 1 || n > max {
-			return &params.Error{Name: name, Reason: fmt.Sprintf("must be a whole number of pixels from 1 to %d, got %q", max, v)}
-		}
-		*dst = n
-		return nil
-	}
-	if err := intParam("width", &f.Width, MaxSide); err != nil {
+	if err := parseOutput(q, &f); err != nil {
 		return f, err
 	}
-	if err := intParam("height", &f.Height, MaxSide); err != nil {
+	if err := parseView(q, &f); err != nil {
 		return f, err
-	}
-	if v, ok := params.Single(q, "scale"); ok {
-		s, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
-		if err != nil || !(s >= 1 && s <= MaxScale) {
-			return f, &params.Error{Name: "scale", Reason: fmt.Sprintf("must be a number from 1 to %d (2 for print), got %q", MaxScale, v)}
-		}
-		f.Scale = s
-	}
-	if v, ok := params.Single(q, "format"); ok {
-		f.Format = strings.ToLower(strings.TrimSpace(v))
-		if f.Format != FormatPNG && f.Format != FormatSVG && f.Format != FormatPDF {
-			return f, &params.Error{Name: "format", Reason: fmt.Sprintf("must be png, svg or pdf, got %q", v)}
-		}
-	}
-	if v, ok := params.Single(q, "legend"); ok {
-		b, err := strconv.ParseBool(strings.TrimSpace(v))
-		if err != nil {
-			return f, &params.Error{Name: "legend", Reason: fmt.Sprintf("must be true or false, got %q", v)}
-		}
-		f.Legend = b
-	}
-	if v, ok := params.Single(q, "title"); ok {
-		f.Title = strings.TrimSpace(v)
-	}
-	bbox, hasBBox := params.Single(q, "bbox")
-	center, hasCenter := params.Single(q, "center")
-	zoom, hasZoom := params.Single(q, "zoom")
-	switch {
-	case hasBBox && (hasCenter || hasZoom):
-		return f, &params.Error{Name: "bbox", Reason: "give bbox, or center with zoom, not both"}
-	case hasCenter != hasZoom:
-		if hasCenter {
-			return f, &params.Error{Name: "zoom", Reason: "center needs a zoom (0 to " + strconv.Itoa(MaxZoom) + ")"}
-		}
-		return f, &params.Error{Name: "center", Reason: "zoom needs a center=lon,lat"}
-	case hasBBox:
-		b, err := params.BBox(bbox)
-		if err != nil {
-			return f, err
-		}
-		f.Bound = &b
-	case hasCenter:
-		parts := strings.Split(center, ",")
-		if len(parts) != 2 {
-			return f, &params.Error{Name: "center", Reason: "needs two numbers, lon,lat; got " + strconv.Quote(center)}
-		}
-		var c orb.Point
-		for i, p := range parts {
-			n, err := strconv.ParseFloat(strings.TrimSpace(p), 64)
-			if err != nil {
-				return f, &params.Error{Name: "center", Reason: strconv.Quote(p) + " is not a number"}
-			}
-			c[i] = n
-		}
-		f.Center = &c
-		z, err := strconv.ParseFloat(strings.TrimSpace(zoom), 64)
-		if err != nil {
-			return f, &params.Error{Name: "zoom", Reason: fmt.Sprintf("must be a number from 0 to %d, got %q", MaxZoom, zoom)}
-		}
-		f.Zoom = z
 	}
 	if err := f.Check(); err != nil {
 		var ie *geo.InvalidError
@@ -136,31 +64,13 @@ func Parse(ctx context.Context, store Catalog, q url.Values) (Figure, error) {
 		}
 		return f, err
 	}
-
 	all, err := store.Layers(ctx)
 	if err != nil {
 		return f, err
 	}
-	var layers []geo.Layer
-	if v, ok := params.Single(q, "layers"); ok {
-		for _, name := range strings.Split(v, ",") {
-			name = strings.TrimSpace(name)
-			if name == "" {
-				return f, &params.Error{Name: "layers", Reason: "an empty layer name in " + strconv.Quote(v)}
-			}
-			i := slices.IndexFunc(all, func(l geo.Layer) bool { return l.Name == name })
-			if i < 0 {
-				return f, &params.Error{Name: "layers", Reason: fmt.Sprintf("there is no layer %q; layers: %s", name, strings.Join(layerNames(all), ", "))}
-			}
-			if !slices.ContainsFunc(layers, func(l geo.Layer) bool { return l.Name == name }) {
-				layers = append(layers, all[i])
-			}
-		}
-		if len(layers) > maxLayers {
-			return f, &params.Error{Name: "layers", Reason: fmt.Sprintf("at most %d layers in one figure, got %d", maxLayers, len(layers))}
-		}
-	} else {
-		layers = all
+	layers, err := selectLayers(q, all)
+	if err != nil {
+		return f, err
 	}
 	filters, err := layerFilters(q, layers)
 	if err != nil {
@@ -170,6 +80,134 @@ func Parse(ctx context.Context, store Catalog, q url.Values) (Figure, error) {
 		f.Layers = append(f.Layers, Layer{Layer: l, Filter: filters[i]})
 	}
 	return f, nil
+}
+
+// parseOutput reads what the figure is drawn as: width, height, scale,
+// format, legend and title.
+func parseOutput(q url.Values, f *Figure) error {
+	if err := pixelsParam(q, "width", &f.Width, MaxSide); err != nil {
+		return err
+	}
+	if err := pixelsParam(q, "height", &f.Height, MaxSide); err != nil {
+		return err
+	}
+	if v, ok := params.Single(q, "scale"); ok {
+		s, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+		if err != nil || !(s >= 1 && s <= MaxScale) {
+			return &params.Error{Name: "scale", Reason: fmt.Sprintf("must be a number from 1 to %d (2 for print), got %q", MaxScale, v)}
+		}
+		f.Scale = s
+	}
+	if v, ok := params.Single(q, "format"); ok {
+		f.Format = strings.ToLower(strings.TrimSpace(v))
+		if f.Format != FormatPNG && f.Format != FormatSVG && f.Format != FormatPDF {
+			return &params.Error{Name: "format", Reason: fmt.Sprintf("must be png, svg or pdf, got %q", v)}
+		}
+	}
+	if v, ok := params.Single(q, "legend"); ok {
+		b, err := strconv.ParseBool(strings.TrimSpace(v))
+		if err != nil {
+			return &params.Error{Name: "legend", Reason: fmt.Sprintf("must be true or false, got %q", v)}
+		}
+		f.Legend = b
+	}
+	if v, ok := params.Single(q, "title"); ok {
+		f.Title = strings.TrimSpace(v)
+	}
+	return nil
+}
+
+// pixelsParam reads a whole number of pixels from 1 to max into dst, if
+// the parameter is given.
+func pixelsParam(q url.Values, name string, dst *int, max int) error {
+	v, ok := params.Single(q, name)
+	if !ok {
+		return nil
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(v))
+	if err != nil || n < 1 || n > max {
+		return &params.Error{Name: name, Reason: fmt.Sprintf("must be a whole number of pixels from 1 to %d, got %q", max, v)}
+	}
+	*dst = n
+	return nil
+}
+
+// parseView reads the view: bbox, or center with zoom, or neither.
+func parseView(q url.Values, f *Figure) error {
+	bbox, hasBBox := params.Single(q, "bbox")
+	center, hasCenter := params.Single(q, "center")
+	zoom, hasZoom := params.Single(q, "zoom")
+	switch {
+	case hasBBox && (hasCenter || hasZoom):
+		return &params.Error{Name: "bbox", Reason: "give bbox, or center with zoom, not both"}
+	case hasCenter != hasZoom:
+		if hasCenter {
+			return &params.Error{Name: "zoom", Reason: "center needs a zoom (0 to " + strconv.Itoa(MaxZoom) + ")"}
+		}
+		return &params.Error{Name: "center", Reason: "zoom needs a center=lon,lat"}
+	case hasBBox:
+		b, err := params.BBox(bbox)
+		if err != nil {
+			return err
+		}
+		f.Bound = &b
+	case hasCenter:
+		c, err := parseCenter(center)
+		if err != nil {
+			return err
+		}
+		f.Center = &c
+		z, err := strconv.ParseFloat(strings.TrimSpace(zoom), 64)
+		if err != nil {
+			return &params.Error{Name: "zoom", Reason: fmt.Sprintf("must be a number from 0 to %d, got %q", MaxZoom, zoom)}
+		}
+		f.Zoom = z
+	}
+	return nil
+}
+
+// parseCenter reads center=lon,lat; Figure.Check checks its range.
+func parseCenter(center string) (orb.Point, error) {
+	parts := strings.Split(center, ",")
+	if len(parts) != 2 {
+		return orb.Point{}, &params.Error{Name: "center", Reason: "needs two numbers, lon,lat; got " + strconv.Quote(center)}
+	}
+	var c orb.Point
+	for i, p := range parts {
+		n, err := strconv.ParseFloat(strings.TrimSpace(p), 64)
+		if err != nil {
+			return orb.Point{}, &params.Error{Name: "center", Reason: strconv.Quote(p) + " is not a number"}
+		}
+		c[i] = n
+	}
+	return c, nil
+}
+
+// selectLayers is the layers named by layers=, in their order and each
+// once, or every layer.
+func selectLayers(q url.Values, all []geo.Layer) ([]geo.Layer, error) {
+	v, ok := params.Single(q, "layers")
+	if !ok {
+		return all, nil
+	}
+	var layers []geo.Layer
+	for _, name := range strings.Split(v, ",") {
+		name = strings.TrimSpace(name)
+		if name == "" {
+			return nil, &params.Error{Name: "layers", Reason: "an empty layer name in " + strconv.Quote(v)}
+		}
+		i := slices.IndexFunc(all, func(l geo.Layer) bool { return l.Name == name })
+		if i < 0 {
+			return nil, &params.Error{Name: "layers", Reason: fmt.Sprintf("there is no layer %q; layers: %s", name, strings.Join(layerNames(all), ", "))}
+		}
+		if !slices.ContainsFunc(layers, func(l geo.Layer) bool { return l.Name == name }) {
+			layers = append(layers, all[i])
+		}
+	}
+	if len(layers) > maxLayers {
+		return nil, &params.Error{Name: "layers", Reason: fmt.Sprintf("at most %d layers in one figure, got %d", maxLayers, len(layers))}
+	}
+	return layers, nil
 }
 
 func layerNames(ls []geo.Layer) []string {
