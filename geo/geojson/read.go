@@ -644,44 +644,54 @@ func (g *Reader) coordArray(ct *coordTree, level int) error {
 		return nil
 	}
 	if c == '[' {
-		if level >= 3 {
-			return g.errHere("coordinates nest deeper than a MultiPolygon's")
+		return g.coordArrays(ct, level)
+	}
+	return g.position(ct, level)
+}
+
+// coordArrays reads the rest of an array of arrays, past its ].
+func (g *Reader) coordArrays(ct *coordTree, level int) error {
+	if level >= 3 {
+		return g.errHere("coordinates nest deeper than a MultiPolygon's")
+	}
+	n := 0
+	for {
+		c, err := g.nonSpace()
+		if err != nil {
+			return err
 		}
-		n := 0
-		for {
-			c, err := g.nonSpace()
-			if err != nil {
+		if n > 0 {
+			if c == ']' {
+				g.pos++
+				break
+			}
+			if c != ',' {
+				return g.errHere("not valid JSON: want , or ] in an array, found %s", describeByte(c))
+			}
+			g.pos++
+			if c, err = g.nonSpace(); err != nil {
 				return err
 			}
-			if n > 0 {
-				if c == ']' {
-					g.pos++
-					break
-				}
-				if c != ',' {
-					return g.errHere("not valid JSON: want , or ] in an array, found %s", describeByte(c))
-				}
-				g.pos++
-				if c, err = g.nonSpace(); err != nil {
-					return err
-				}
-			}
-			if c == '[' {
-				if err := g.coordArray(ct, level+1); err != nil {
-					return err
-				}
-			} else {
-				ct.bad = "coordinates mix arrays and other values"
-				if err := g.skipValue(level); err != nil {
-					return err
-				}
-			}
-			n++
 		}
-		ct.counts[level] = append(ct.counts[level], n)
-		return nil
+		if c == '[' {
+			if err := g.coordArray(ct, level+1); err != nil {
+				return err
+			}
+		} else {
+			ct.bad = "coordinates mix arrays and other values"
+			if err := g.skipValue(level); err != nil {
+				return err
+			}
+		}
+		n++
 	}
-	// A position: two or more numbers; a third (height) is dropped.
+	ct.counts[level] = append(ct.counts[level], n)
+	return nil
+}
+
+// position reads the rest of a position, past its ]: two or more
+// numbers; a third (height) is dropped.
+func (g *Reader) position(ct *coordTree, level int) error {
 	var xy [2]float64
 	n := 0
 	for {
@@ -1270,56 +1280,66 @@ func (g *Reader) readStringBytes() ([]byte, error) {
 		}
 		// An escape.
 		g.pos++
-		if err := g.more(); err != nil {
-			return nil, g.eofError(err)
-		}
-		e := g.buf[g.pos]
-		g.pos++
-		switch e {
-		case '"', '\\', '/':
-			out = append(out, e)
-		case 'b':
-			out = append(out, '\b')
-		case 'f':
-			out = append(out, '\f')
-		case 'n':
-			out = append(out, '\n')
-		case 'r':
-			out = append(out, '\r')
-		case 't':
-			out = append(out, '\t')
-		case 'u':
-			r, err := g.hex4()
-			if err != nil {
-				return nil, err
-			}
-			if utf16.IsSurrogate(r) {
-				// A pair, or a lone half that becomes U+FFFD (as encoding/json does).
-				r2 := rune(-1)
-				if g.lookAhead(`\u`) {
-					g.pos += 2
-					if r2, err = g.hex4(); err != nil {
-						return nil, err
-					}
-				}
-				if d := utf16.DecodeRune(r, r2); d != utf8.RuneError {
-					r = d
-				} else {
-					out = utf8.AppendRune(out, utf8.RuneError)
-					if r2 < 0 {
-						continue
-					}
-					r = r2
-					if utf16.IsSurrogate(r) {
-						r = utf8.RuneError
-					}
-				}
-			}
-			out = utf8.AppendRune(out, r)
-		default:
-			return nil, g.errHere("not valid JSON: bad escape \\%c in a string", e)
+		var err error
+		if out, err = g.escape(out); err != nil {
+			return nil, err
 		}
 	}
+}
+
+// escape reads the escape after a \ in a string and appends what it
+// stands for to out.
+func (g *Reader) escape(out []byte) ([]byte, error) {
+	if err := g.more(); err != nil {
+		return nil, g.eofError(err)
+	}
+	e := g.buf[g.pos]
+	g.pos++
+	switch e {
+	case '"', '\\', '/':
+		out = append(out, e)
+	case 'b':
+		out = append(out, '\b')
+	case 'f':
+		out = append(out, '\f')
+	case 'n':
+		out = append(out, '\n')
+	case 'r':
+		out = append(out, '\r')
+	case 't':
+		out = append(out, '\t')
+	case 'u':
+		r, err := g.hex4()
+		if err != nil {
+			return nil, err
+		}
+		if utf16.IsSurrogate(r) {
+			// A pair, or a lone half that becomes U+FFFD (as encoding/json does).
+			r2 := rune(-1)
+			if g.lookAhead(`\u`) {
+				g.pos += 2
+				if r2, err = g.hex4(); err != nil {
+					return nil, err
+				}
+			}
+			if d := utf16.DecodeRune(r, r2); d != utf8.RuneError {
+				r = d
+			} else {
+				out = utf8.AppendRune(out, utf8.RuneError)
+				if r2 < 0 {
+					return out, nil
+				}
+				r = r2
+				if utf16.IsSurrogate(r) {
+					r = utf8.RuneError
+				}
+			}
+		}
+		out = utf8.AppendRune(out, r)
+	default:
+		return nil, g.errHere("not valid JSON: bad escape \\%c in a string", e)
+	}
+	return out, nil
 }
 
 func (g *Reader) eofError(err error) error {
