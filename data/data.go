@@ -1,6 +1,7 @@
-// Package data holds the default datasets that khorasan embeds: the layer
-// manifest, the GeoJSON layers and their sources. The files are generated
-// by data/gendata (run generate.sh); see SOURCES.md.
+// Package data holds the default datasets that khorasan embeds (the layer
+// manifest, the GeoJSON layers, their profiles and their sources, generated
+// by data/gendata: run generate.sh, and see SOURCES.md). It imports geo,
+// whose ParseDataset reads the dataset's description.
 package data
 
 import (

@@ -1,7 +1,7 @@
-// Package static holds the web pages served at "/": the HTML, scripts and
-// style sheet of the offline Leaflet map and of its embeddable twin, the
-// one map style (style.json), and the vendored Leaflet release and plugins
-// under vendor/. Nothing in it is fetched from outside the server.
+// Package static holds the web pages served at "/", all served from here and
+// none fetched from outside: the offline Leaflet map and its embeddable twin,
+// the one map style (style.json) and the vendored Leaflet and plugins (vendor/).
+// It imports no package of the project.
 package static
 
 import "embed"

@@ -1,5 +1,6 @@
 // Command fileserver serves a directory with Go's http.FileServer: the
-// baseline the load scripts compare the map server with.
+// baseline the load scripts compare the map server with. It imports no
+// package of the project.
 package main
 
 import (

@@ -1,7 +1,7 @@
-// Package cql2 parses OGC Common Query Language (CQL2) text filters into
-// an expression tree. It knows nothing of SQL: the store compiles the tree
-// into parameterised SQL, and Eval evaluates it on one feature (the
-// reference the store's SQL is tested against).
+// Package cql2 holds OGC Common Query Language (CQL2) text filters as an
+// expression tree: parsed, formatted and evaluated on one feature (Eval, the
+// reference the store's SQL is tested against), but never turned into SQL.
+// It imports no package of the project.
 package cql2
 
 import (

@@ -1,5 +1,6 @@
-// Package tiletest builds what the tests of tiles and its subpackages
-// share: the GeoPackage they draw from and golden-image checks.
+// Package tiletest holds what the tests of tiles and its subpackages share:
+// the GeoPackage they draw from and golden-image checks; it imports data, geo
+// and geo/gpkg.
 package tiletest
 
 import (
