@@ -1,7 +1,7 @@
 // Command genpoints writes a GeoJSON FeatureCollection of synthetic point
 // events for load tests (random places over the region with a date, a death
-// toll and an attribution: test data, never map data). It imports no
-// package of the project.
+// toll and an attribution: test data, never map data). It imports
+// bench/synth, which names the properties after the default dataset.
 package main
 
 import (

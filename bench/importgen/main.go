@@ -1,7 +1,7 @@
 // Command importgen writes a CSV of synthetic point events for the import
 // benchmark, bench/import.sh (an id, a date, a place over the region, a death
-// toll, an attribution and a note: test data, never map data). It imports no
-// package of the project.
+// toll, an attribution and a note: test data, never map data). It imports
+// bench/synth, which names the columns after the default dataset.
 package main
 
 import (
