@@ -290,3 +290,46 @@ func TestMetricsWithoutDatabase(t *testing.T) {
 		}
 	}
 }
+
+// ResponseCacheBytes sets the items cache's size, and a negative one
+// turns it off: equal requests then both go to the store.
+func TestItemsCacheSize(t *testing.T) {
+	const path = "/api/collections/attacks/items"
+	cases := map[string]struct {
+		bytes       int64
+		wantMax     float64
+		wantHits    float64
+		wantEntries float64
+	}{
+		"default":    {0, defaultResponseCacheBytes, 1, 1},
+		"1 MiB":      {1 << 20, 1 << 20, 1, 1},
+		"turned off": {-1, 0, 0, 0},
+	}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			s, _ := newTestHandler(t, Config{ResponseCacheBytes: c.bytes})
+			first := serve(s, http.MethodGet, path, nil)
+			second := serve(s, http.MethodGet, path, nil)
+			if first.Code != http.StatusOK || second.Code != http.StatusOK {
+				t.Fatalf("status %d, %d", first.Code, second.Code)
+			}
+			if first.Body.String() != second.Body.String() {
+				t.Error("the second answer differs from the first")
+			}
+			families := scrape(t, s)
+			for metric, want := range map[string]float64{
+				"khorasan_cache_max_bytes":  c.wantMax,
+				"khorasan_cache_hits_total": c.wantHits,
+				"khorasan_cache_entries":    c.wantEntries,
+			} {
+				m, ok := sample(families, metric, map[string]string{"cache": "items"})
+				if !ok {
+					t.Fatalf("no %s", metric)
+				}
+				if got := value(m); got != want {
+					t.Errorf("%s = %v, want %v", metric, got, want)
+				}
+			}
+		})
+	}
+}

@@ -49,6 +49,9 @@ type Config struct {
 	// Style is static/style.json, the one map style: /render draws with
 	// it. Without it /render answers 503.
 	Style []byte
+	// ResponseCacheBytes bounds the cache of whole items responses: 0
+	// means 64 MiB, a negative number turns the cache off.
+	ResponseCacheBytes int64
 	// Dataset names the layers the basemap draws (data/profiles.json);
 	// each layer's own profile comes from the store (geo.Layer.Profile).
 	Dataset *geo.Dataset
@@ -111,8 +114,14 @@ func New(cfg Config, store Store, log *slog.Logger) *Server {
 	if cfg.RequestTimeout == 0 {
 		cfg.RequestTimeout = 30 * time.Second
 	}
+	if cfg.ResponseCacheBytes == 0 {
+		cfg.ResponseCacheBytes = defaultResponseCacheBytes
+	}
 	s := &Server{cfg: cfg, store: store, log: log, pages: parsePages(),
-		responses: cache.New(defaultResponseCacheBytes), tileIndex: tiles.NewIndex(store), gzip: &gzipPool{}}
+		tileIndex: tiles.NewIndex(store), gzip: &gzipPool{}}
+	if cfg.ResponseCacheBytes > 0 {
+		s.responses = cache.New(cfg.ResponseCacheBytes)
+	}
 	ancestors := cfg.FrameAncestors
 	if CheckFrameAncestors(ancestors) != nil {
 		ancestors = "*"

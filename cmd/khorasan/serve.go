@@ -63,6 +63,7 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 	tileURL := fl.String("tile-url", getenv("KHORASAN_TILE_URL"), "online basemap tile URL ({z}/{x}/{y}, optionally {s} and {r}) for the page instead of the offline one; empty keeps the page offline (env KHORASAN_TILE_URL)")
 	tileCredit := fl.String("tile-attribution", getenv("KHORASAN_TILE_ATTRIBUTION"), "credit line of the --tile-url basemap, shown on the map (env KHORASAN_TILE_ATTRIBUTION)")
 	tileCacheMB := fl.Int("tile-cache-mb", 256, "memory for cached vector and basemap tiles, in MiB; 0 turns the cache off")
+	itemsCacheMB := fl.Int("items-cache-mb", 64, "memory for cached items responses (whole pages of features), in MiB; 0 turns the cache off")
 	frameAncestors := fl.String("frame-ancestors", envOr(getenv, "KHORASAN_FRAME_ANCESTORS", "*"), "sites that may show /embed in an iframe: a CSP frame-ancestors source list such as '*', \"'self'\" or \"'self' https://reports.example.org\" (env KHORASAN_FRAME_ANCESTORS)")
 	renderTimeout := fl.Duration("render-timeout", server.DefaultRenderTimeout, "longest time to draw one /render figure; longer ones fail with 503")
 	renderPixels := fl.Int64("render-pixels", server.DefaultRenderPixels, "pixels /render draws at once, over all figures in flight (a PNG holds 4 bytes a pixel while drawn); the default is two of the largest, 8192² each; a figure larger than this is refused, one that finds no room waits a quarter of --render-timeout, then 503")
@@ -102,7 +103,11 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 	if *tileCacheMB <= 0 {
 		tilesCfg.CacheBytes = -1
 	}
-	opt.cfg = server.Config{BaseURL: *baseURL, TrustedProxies: proxies, Static: static.FS, Tiles: tilesCfg,
+	itemsCache := int64(*itemsCacheMB) << 20
+	if *itemsCacheMB <= 0 {
+		itemsCache = -1
+	}
+	opt.cfg = server.Config{BaseURL: *baseURL, TrustedProxies: proxies, Static: static.FS, Tiles: tilesCfg, ResponseCacheBytes: itemsCache,
 		Style: style, Dataset: dataset, RenderTimeout: *renderTimeout, RenderPixels: *renderPixels, FrameAncestors: *frameAncestors}
 	return opt, nil
 }
