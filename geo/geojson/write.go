@@ -75,3 +75,17 @@ func ETag(f geo.Feature, schema geo.Schema) (string, error) {
 	sum := sha256.Sum256(b)
 	return `"f` + base64.RawURLEncoding.EncodeToString(sum[:18]) + `"`, nil
 }
+
+// Compare says whether two features of a layer read the same as the API
+// serves them, and gives the GeoJSON of each (an audit entry keeps both).
+func Compare(schema geo.Schema, a, b geo.Feature) (same bool, aJSON, bJSON string, err error) {
+	ja, err := AppendFeature(nil, a, schema)
+	if err != nil {
+		return false, "", "", err
+	}
+	jb, err := AppendFeature(nil, b, schema)
+	if err != nil {
+		return false, "", "", err
+	}
+	return bytes.Equal(ja, jb), string(ja), string(jb), nil
+}

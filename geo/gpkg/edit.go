@@ -32,7 +32,7 @@ func (s *Store) CreateFeature(ctx context.Context, layer string, f geo.Feature, 
 		schema = t.Schema
 		if t.idCol != "" {
 			if f.ID == "" {
-				f.ID = newID()
+				f.ID = geo.NewID()
 			}
 		} else {
 			f.ID = ""
@@ -116,7 +116,7 @@ func (s *Store) UpdateFeature(ctx context.Context, layer, id, actor string, chan
 		if out, err = readRow(ctx, tx, t, t.fidCol, fid); err != nil {
 			return nil, err
 		}
-		same, oldJSON, newJSON, err := compareFeatures(t.Schema, old, out)
+		same, oldJSON, newJSON, err := geojson.Compare(t.Schema, old, out)
 		if err != nil {
 			return nil, err
 		}
@@ -279,9 +279,9 @@ func (t *table) checkFeature(f geo.Feature, partial bool, rules *geo.Profile) (o
 	if err := geo.CheckValidity(f.Geometry); err != nil {
 		return nil, geo.Invalidf("geometry", "%v", err)
 	}
-	g := promote(f.Geometry, t.Schema.GeometryType)
-	if g != nil && t.Schema.GeometryType != "GEOMETRY" && string(geometryTypeName(g)) != t.Schema.GeometryType {
-		return nil, geo.Invalidf("geometry", "a %s, but layer %q holds %s", geometryTypeName(g), t.Name, t.Schema.GeometryType)
+	g := geo.Promote(f.Geometry, t.Schema.GeometryType)
+	if g != nil && t.Schema.GeometryType != "GEOMETRY" && string(geo.GeometryType(g)) != t.Schema.GeometryType {
+		return nil, geo.Invalidf("geometry", "a %s, but layer %q holds %s", geo.GeometryType(g), t.Name, t.Schema.GeometryType)
 	}
 	for k, v := range f.Properties {
 		c, ok := t.Schema.Column(k)
@@ -291,7 +291,7 @@ func (t *table) checkFeature(f geo.Feature, partial bool, rules *geo.Profile) (o
 			}
 			return nil, geo.Invalidf("properties", "%q is not a property of layer %q (its properties are %s)", k, t.Name, strings.Join(columnNames(t.Schema), ", "))
 		}
-		if _, err := storeValue(c, v); err != nil {
+		if _, err := geo.StoredValue(c, v); err != nil {
 			return nil, geo.Invalidf("properties", "%v", err)
 		}
 	}

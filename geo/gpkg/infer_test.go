@@ -1,6 +1,7 @@
 package gpkg
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 
@@ -8,7 +9,8 @@ import (
 )
 
 // Tests build layers from slices through inferSchema and ReplaceLayer;
-// imports infer as they read (schemaBuilder in load.go).
+// imports infer as they read (geo/ingest's schemaBuilder, whose rules
+// these helpers follow).
 
 // inferSchema chooses column types from the values the features hold, the
 // way GDAL does for GeoJSON: integers stay integers unless a real appears,
@@ -34,7 +36,7 @@ func inferSchema(features []geo.Feature, order []string) (geo.Schema, error) {
 			return geo.Schema{}, geo.Invalidf(where, "some features have an id and some do not; give every feature a unique id or none")
 		}
 		if f.Geometry != nil {
-			seen[geometryTypeName(f.Geometry)] = true
+			seen[geo.GeometryType(f.Geometry)] = true
 		}
 		for name, v := range f.Properties {
 			k := kinds[name]
@@ -80,4 +82,78 @@ func inferSchema(features []geo.Feature, order []string) (geo.Schema, error) {
 	}
 	s.GeometryType = mergeGeometryTypes(seen)
 	return s, nil
+}
+
+func checkColumnName(name string, folded map[string]string) error {
+	lower := strings.ToLower(name)
+	switch {
+	case strings.TrimSpace(name) == "":
+		return fmt.Errorf("a property has an empty name")
+	case lower == fidColumn || lower == geomColumn:
+		return fmt.Errorf("property %q is a reserved column name; rename it", name)
+	case len(name) > 255:
+		return fmt.Errorf("property name %.20q... is longer than 255 bytes", name)
+	}
+	if other, ok := folded[lower]; ok {
+		return fmt.Errorf("properties %q and %q differ only in case", other, name)
+	}
+	return nil
+}
+
+func kindOf(v any) geo.ColumnType {
+	switch v := v.(type) {
+	case int64:
+		return geo.Integer
+	case float64:
+		return geo.Real
+	case bool:
+		return geo.Boolean
+	case string:
+		if geo.IsDate(v) {
+			return geo.Date
+		}
+		if geo.IsDateTime(v) {
+			return geo.DateTime
+		}
+	}
+	return geo.Text
+}
+
+func mergeKinds(kinds map[geo.ColumnType]bool) geo.ColumnType {
+	switch len(kinds) {
+	case 0:
+		return geo.Text
+	case 1:
+		for k := range kinds {
+			return k
+		}
+	case 2:
+		switch {
+		case kinds[geo.Integer] && kinds[geo.Real]:
+			return geo.Real
+		case kinds[geo.Date] && kinds[geo.DateTime]:
+			return geo.DateTime
+		}
+	}
+	return geo.Text
+}
+
+// mergeGeometryTypes promotes a single type and its multi form to the
+// multi form, as imports do.
+func mergeGeometryTypes(seen map[geo.ColumnType]bool) string {
+	switch len(seen) {
+	case 0:
+		return "GEOMETRY"
+	case 1:
+		for t := range seen {
+			return string(t)
+		}
+	case 2:
+		for _, base := range []string{"POINT", "LINESTRING", "POLYGON"} {
+			if seen[geo.ColumnType(base)] && seen[geo.ColumnType("MULTI"+base)] {
+				return "MULTI" + base
+			}
+		}
+	}
+	return "GEOMETRY"
 }

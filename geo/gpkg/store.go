@@ -1,5 +1,6 @@
-// Package gpkg is the GeoPackage store (SQLite through go-sqlite3), with the
-// import pipeline's passes for now; it imports geo, geo/cql2, geo/ingest and the formats.
+// Package gpkg is the GeoPackage store (SQLite through go-sqlite3): layers, queries,
+// edits, audit, backup, and the write transaction of ingest's imports; it imports geo,
+// geo/cql2, geo/geojson (the audit's GeoJSON) and geo/ingest.
 package gpkg
 
 import (

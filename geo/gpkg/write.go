@@ -180,9 +180,9 @@ func insertFeatures(ctx context.Context, tx *sql.Tx, name string, schema geo.Sch
 		if err := geo.CheckValidity(f.Geometry); err != nil {
 			return 0, nil, geo.Invalidf(where, "%v", err)
 		}
-		g := promote(f.Geometry, schema.GeometryType)
-		if g != nil && schema.GeometryType != "GEOMETRY" && string(geometryTypeName(g)) != schema.GeometryType {
-			return 0, nil, geo.Invalidf(where, "geometry is a %s, but the layer holds %s", geometryTypeName(g), schema.GeometryType)
+		g := geo.Promote(f.Geometry, schema.GeometryType)
+		if g != nil && schema.GeometryType != "GEOMETRY" && string(geo.GeometryType(g)) != schema.GeometryType {
+			return 0, nil, geo.Invalidf(where, "geometry is a %s, but the layer holds %s", geo.GeometryType(g), schema.GeometryType)
 		}
 		blob, err := encodeGeometry(g)
 		if err != nil {
@@ -198,7 +198,7 @@ func insertFeatures(ctx context.Context, tx *sql.Tx, name string, schema geo.Sch
 			k++
 		}
 		for _, c := range schema.Columns {
-			v, err := storedValue(c, f.Properties[c.Name])
+			v, err := geo.StoredValue(c, f.Properties[c.Name])
 			if err != nil {
 				return 0, nil, geo.Invalidf(where, "%v", err)
 			}

@@ -1,5 +1,7 @@
-// Package ingest holds what an import is asked and answers (source, format,
-// mode, options, report), so the server needs no store; it imports geo and geo/csv.
+// Package ingest is the one import pipeline: what an import is asked and answers,
+// and the two passes that read, check, type and write a GeoJSON, CSV or KML source
+// through Target, the small write transaction each store implements. It imports geo
+// and the formats, never a store.
 package ingest
 
 import (
