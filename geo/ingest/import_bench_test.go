@@ -1,4 +1,4 @@
-package gpkg
+package ingest_test
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/khorasan/khorasan/geo"
+	"github.com/khorasan/khorasan/geo/gpkg"
 	"github.com/khorasan/khorasan/geo/ingest"
 )
 
@@ -30,7 +31,7 @@ func BenchmarkImport(b *testing.B) {
 	gj.WriteString("]}")
 	for name, doc := range map[string]string{"csv": csv.String(), "geojson": gj.String()} {
 		b.Run(name, func(b *testing.B) {
-			s, err := Create(context.Background(), filepath.Join(b.TempDir(), "b.gpkg"))
+			s, err := gpkg.Create(context.Background(), filepath.Join(b.TempDir(), "b.gpkg"))
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -1,4 +1,7 @@
-package gpkg
+package ingest_test
+
+// The pipeline's tests run through a real GeoPackage store (gpkg.Store,
+// which imports through ingest) on files in t.TempDir().
 
 import (
 	"bytes"
@@ -12,12 +15,37 @@ import (
 	"testing"
 	"time"
 
+	"github.com/khorasan/khorasan/data"
 	"github.com/khorasan/khorasan/geo"
 	"github.com/khorasan/khorasan/geo/csv"
+	"github.com/khorasan/khorasan/geo/gpkg"
 	"github.com/khorasan/khorasan/geo/ingest"
 	"github.com/khorasan/khorasan/internal/testio"
 	"github.com/paulmach/orb"
 )
+
+// newStore creates a GeoPackage in a fresh temporary directory, with
+// the default data's profiles (the attacks layer's rules).
+func newStore(t *testing.T) *gpkg.Store {
+	t.Helper()
+	ds, err := data.Dataset()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := gpkg.Create(context.Background(), filepath.Join(t.TempDir(), "test.gpkg"), gpkg.WithDataset(ds))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+func integrityCheck(t *testing.T, s *gpkg.Store) {
+	t.Helper()
+	if err := s.IntegrityCheck(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+}
 
 func textSource(name, text string) ingest.Source {
 	return ingest.Source{Name: name, Size: int64(len(text)), Open: func() (io.ReadCloser, error) {
@@ -25,7 +53,7 @@ func textSource(name, text string) ingest.Source {
 	}}
 }
 
-func importText(t *testing.T, s *Store, layer string, mode ingest.Mode, name, text string, opts ...func(*ingest.ImportOptions, *ingest.Source)) (*ingest.Report, error) {
+func importText(t *testing.T, s *gpkg.Store, layer string, mode ingest.Mode, name, text string, opts ...func(*ingest.ImportOptions, *ingest.Source)) (*ingest.Report, error) {
 	t.Helper()
 	src := textSource(name, text)
 	opt := ingest.ImportOptions{Layer: geo.LayerInfo{Name: layer}, Mode: mode, Actor: "test"}
@@ -35,10 +63,9 @@ func importText(t *testing.T, s *Store, layer string, mode ingest.Mode, name, te
 	return s.Import(context.Background(), src, opt)
 }
 
-func allFeatures(t *testing.T, s *Store, layer string) map[string]geo.Feature {
+func allFeatures(t *testing.T, s *gpkg.Store, layer string) map[string]geo.Feature {
 	t.Helper()
 	out := map[string]geo.Feature{}
-	s.forget()
 	if err := s.Features(context.Background(), layer, geo.Query{}, func(f geo.Feature) error {
 		out[f.ID] = f
 		return nil
@@ -210,50 +237,8 @@ func TestImportModes(t *testing.T) {
 		t.Errorf("replace: %+v %v", rep, err)
 	}
 	integrityCheck(t, s)
-	// Bulk writes lower the writer's page cache for their transaction
-	// only, dry run or not.
-	var cache int64
-	if err := s.writer.QueryRow(`PRAGMA cache_size`).Scan(&cache); err != nil || cache != -65536 {
-		t.Errorf("writer cache_size %d after imports, %v", cache, err)
-	}
-}
-
-// Importing into khorasan_audit used to pass the name check, find the
-// audit table in gpkg_contents on the second pass and ask to "run the
-// import again", which could never succeed. Every name the store uses is
-// refused up front, in every mode and dry run or not, and nothing changes.
-func TestImportRefusesReservedNames(t *testing.T) {
-	s := newStore(t)
-	csv := "id,lat,lon,name\na,34,69,Kabul\n"
-	if _, err := importText(t, s, "places", ingest.ModeCreate, "p.csv", csv); err != nil {
-		t.Fatal(err)
-	}
-	before, err := s.History(context.Background(), geo.HistoryQuery{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, name := range []string{"khorasan_audit", "KHORASAN_AUDIT", "khorasan_audit_feature", "khorasan_other", "gpkg_contents", "gpkg_metadata", "rtree_places_geom", "sqlite_sequence", "Sqlite_stat1"} {
-		for _, mode := range []ingest.Mode{ingest.ModeCreate, ingest.ModeAppend, ingest.ModeUpsert, ingest.ModeReplace} {
-			for _, dry := range []bool{false, true} {
-				_, err := importText(t, s, name, mode, "p.csv", csv, func(o *ingest.ImportOptions, _ *ingest.Source) { o.DryRun = dry })
-				var inv *geo.InvalidError
-				if !errors.As(err, &inv) || inv.Where != "layer name" || !strings.Contains(err.Error(), "reserved") || !strings.Contains(err.Error(), name) {
-					t.Errorf("%s, %s, dry run %v: %v, want an InvalidError naming the layer as reserved", name, mode, dry, err)
-				}
-			}
-		}
-	}
-	after, err := s.History(context.Background(), geo.HistoryQuery{})
-	if err != nil || len(after) != len(before) {
-		t.Errorf("history grew from %d to %d entries (%v)", len(before), len(after), err)
-	}
-	integrityCheck(t, s)
-	// Names that only look alike are layers like any other.
-	for _, name := range []string{"khorasan", "khorasanaudit", "my_khorasan_audit", "gpkg"} {
-		if _, err := importText(t, s, name, ingest.ModeCreate, "p.csv", csv); err != nil {
-			t.Errorf("%s: %v", name, err)
-		}
-	}
+	// What the bulk writes do to the writer's page cache is the store's:
+	// geo/gpkg's TestImportRestoresPageCache.
 }
 
 // One refused row refuses the file, and the report names every one.
@@ -467,13 +452,4 @@ func TestImportStreams(t *testing.T) {
 	}
 	t.Logf("%d features in %v", n, time.Since(start))
 	integrityCheck(t, s)
-}
-
-func newStoreAt(t *testing.T) *Store {
-	s, err := Create(context.Background(), filepath.Join(t.TempDir(), "t.gpkg"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	return s
 }

@@ -1,4 +1,4 @@
-package gpkg
+package ingest_test
 
 import (
 	"context"
