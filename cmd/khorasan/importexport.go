@@ -60,6 +60,39 @@ required properties (date, country, attribution, a point).
 A missing database file is created empty.`
 
 func runImport(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	c, err := parseImport(args, getenv, stderr)
+	if err != nil {
+		return err
+	}
+	store, err := openOrCreate(ctx, c.db)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	if err := c.defaultInfo(); err != nil {
+		return err
+	}
+	start := time.Now()
+	rep, err := c.run(ctx, store, stderr)
+	return c.report(rep, err, stdout, stderr, time.Since(start))
+}
+
+// importCmd is a khorasan import as its flags ask it.
+type importCmd struct {
+	db, layer  string
+	file       string // as messages name it
+	reportPath string
+	useDefault bool
+	src        ingest.Source
+	opt        ingest.ImportOptions
+	// The default data of the layer, when the file is it (or --default
+	// asks for it).
+	isDefault bool
+	m         manifestEntry
+	doc       []byte
+}
+
+func parseImport(args []string, getenv func(string) string, stderr io.Writer) (*importCmd, error) {
 	fl := newFlags("import", "--db FILE --layer NAME [--mode M] [flags] FILE", importAbout, stderr)
 	dbPath := fl.String("db", envOr(getenv, "KHORASAN_DB", "khorasan.gpkg"), "GeoPackage file (env KHORASAN_DB)")
 	layer := fl.String("layer", "", "layer name: letters, digits and _ (required)")
@@ -81,128 +114,158 @@ func runImport(ctx context.Context, args []string, getenv func(string) string, s
 	actor := fl.String("actor", "", "name recorded in the audit log (default: cli:USER)")
 	useDefault := fl.Bool("default", false, "import this binary's own default data of --layer instead of a FILE")
 	if err := parseFlags(fl, args); err != nil {
-		return err
+		return nil, err
 	}
 	if *layer == "" {
-		return &usageError{"import needs --layer NAME"}
+		return nil, &usageError{"import needs --layer NAME"}
 	}
-	var file string
+	c := &importCmd{db: *dbPath, layer: *layer, reportPath: *reportPath, useDefault: *useDefault}
 	switch {
 	case *useDefault && fl.NArg() != 0:
-		return &usageError{"import --default takes no file: it imports the embedded default data of --layer"}
+		return nil, &usageError{"import --default takes no file: it imports the embedded default data of --layer"}
 	case !*useDefault && fl.NArg() != 1:
-		return &usageError{"import needs exactly one file (or --default)"}
+		return nil, &usageError{"import needs exactly one file (or --default)"}
 	case !*useDefault:
-		file = fl.Arg(0)
+		c.file = fl.Arg(0)
 	}
 	if err := gpkg.CheckLayerName(*layer); err != nil {
-		return &usageError{err.Error()}
+		return nil, &usageError{err.Error()}
 	}
 	mode, err := ingest.ParseMode(*modeName)
 	if err != nil {
-		return &usageError{err.Error()}
+		return nil, &usageError{err.Error()}
 	}
 	format, err := ingest.ParseFormat(*formatName)
 	if err != nil {
-		return &usageError{err.Error()}
+		return nil, &usageError{err.Error()}
 	}
-	var src ingest.Source
-	var m manifestEntry
-	var doc []byte
-	var isDefault bool
-	if *useDefault {
-		m, doc, isDefault, err = embeddedDefault(data.FS, *layer)
-		if err != nil {
-			return err
-		}
-		if !isDefault {
-			return &usageError{fmt.Sprintf("--default: layer %q has no default data; the default layers are %s", *layer, strings.Join(defaultLayerNames(data.FS), ", "))}
-		}
-		file = m.File + " (embedded)"
-		src = ingest.Source{Name: m.File, Size: int64(len(doc)), Open: func() (io.ReadCloser, error) {
-			return io.NopCloser(bytes.NewReader(doc)), nil
-		}}
-	} else if src, err = ingest.FileSource(file); err != nil {
-		return err
+	if err := c.openSource(); err != nil {
+		return nil, err
 	}
-	src.Format, src.IDProperty = format, *idProp
-	src.CSV = csv.Options{Profile: *profile, Encoding: *encoding, DateOrder: *dateOrder}
-	if *delimiter != "" {
-		d := []rune(strings.ReplaceAll(*delimiter, `\t`, "\t"))
-		if len(d) != 1 {
-			return &usageError{"--delimiter must be one character"}
-		}
-		src.CSV.Delimiter = d[0]
-	}
-	if *columns != "" {
-		spec := *columns
-		if strings.HasPrefix(spec, "@") {
-			b, err := os.ReadFile(spec[1:])
-			if err != nil {
-				return err
-			}
-			spec = string(b)
-		}
-		if src.CSV.Columns, err = csv.ParseColumnMap(spec); err != nil {
-			return &usageError{err.Error()}
-		}
+	c.src.Format, c.src.IDProperty = format, *idProp
+	if c.src.CSV, err = csvOptions(*profile, *encoding, *dateOrder, *delimiter, *columns); err != nil {
+		return nil, err
 	}
 	if *actor == "" {
 		*actor = "cli:" + userName()
 	}
-	store, err := openOrCreate(ctx, *dbPath)
-	if err != nil {
-		return err
-	}
-	defer store.Close()
-	bar := newLineBar(stderr)
-	opt := ingest.ImportOptions{
+	c.opt = ingest.ImportOptions{
 		Layer: geo.LayerInfo{Name: *layer, Title: *title, Description: *description, Attribution: *attribution},
 		Mode:  mode, DryRun: *dryRun, SkipInvalid: *skipInvalid, Actor: *actor, MaxErrors: *maxErrors,
 	}
-	// The default data's own file (data/<layer>.geojson of this release)
-	// also brings its title, description and version, so a database made
-	// from an older release is current after an upsert of it.
-	if !*useDefault {
-		if m, doc, isDefault, err = defaultFor(data.FS, *layer, file); err != nil {
-			return err
-		}
+	return c, nil
+}
+
+// openSource finds the input: the file, or with --default the layer's
+// embedded default data.
+func (c *importCmd) openSource() error {
+	if !c.useDefault {
+		var err error
+		c.src, err = ingest.FileSource(c.file)
+		return err
 	}
-	if isDefault {
-		info, err := m.layerInfo(doc)
+	m, doc, isDefault, err := embeddedDefault(data.FS, c.layer)
+	if err != nil {
+		return err
+	}
+	if !isDefault {
+		return &usageError{fmt.Sprintf("--default: layer %q has no default data; the default layers are %s", c.layer, strings.Join(defaultLayerNames(data.FS), ", "))}
+	}
+	c.m, c.doc, c.isDefault = m, doc, true
+	c.file = m.File + " (embedded)"
+	c.src = ingest.Source{Name: m.File, Size: int64(len(doc)), Open: func() (io.ReadCloser, error) {
+		return io.NopCloser(bytes.NewReader(doc)), nil
+	}}
+	return nil
+}
+
+// csvOptions reads the CSV flags.
+func csvOptions(profile, encoding, dateOrder, delimiter, columns string) (csv.Options, error) {
+	o := csv.Options{Profile: profile, Encoding: encoding, DateOrder: dateOrder}
+	if delimiter != "" {
+		d := []rune(strings.ReplaceAll(delimiter, `\t`, "\t"))
+		if len(d) != 1 {
+			return o, &usageError{"--delimiter must be one character"}
+		}
+		o.Delimiter = d[0]
+	}
+	if columns == "" {
+		return o, nil
+	}
+	spec := columns
+	if strings.HasPrefix(spec, "@") {
+		b, err := os.ReadFile(spec[1:])
 		if err != nil {
+			return o, err
+		}
+		spec = string(b)
+	}
+	cm, err := csv.ParseColumnMap(spec)
+	if err != nil {
+		return o, &usageError{err.Error()}
+	}
+	o.Columns = cm
+	return o, nil
+}
+
+// defaultInfo: the default data's own file (data/<layer>.geojson of this
+// release) also brings its title, description and version, so a database
+// made from an older release is current after an upsert of it.
+func (c *importCmd) defaultInfo() error {
+	if !c.useDefault {
+		var err error
+		if c.m, c.doc, c.isDefault, err = defaultFor(data.FS, c.layer, c.file); err != nil {
 			return err
 		}
-		opt.Layer.Version, opt.Layer.Updated = info.Version, info.Updated
-		opt.Layer.Title = cmp.Or(opt.Layer.Title, info.Title)
-		opt.Layer.Description = cmp.Or(opt.Layer.Description, info.Description)
-		opt.Layer.Attribution = cmp.Or(opt.Layer.Attribution, info.Attribution)
 	}
+	if !c.isDefault {
+		return nil
+	}
+	info, err := c.m.layerInfo(c.doc)
+	if err != nil {
+		return err
+	}
+	l := &c.opt.Layer
+	l.Version, l.Updated = info.Version, info.Updated
+	l.Title = cmp.Or(l.Title, info.Title)
+	l.Description = cmp.Or(l.Description, info.Description)
+	l.Attribution = cmp.Or(l.Attribution, info.Attribution)
+	return nil
+}
+
+// run imports, drawing a progress line on a terminal.
+func (c *importCmd) run(ctx context.Context, store *gpkg.Store, stderr io.Writer) (*ingest.Report, error) {
+	bar := newLineBar(stderr)
 	if bar.on {
-		opt.Progress = func(p ingest.Progress) { bar.line(importProgress(p)) }
+		c.opt.Progress = func(p ingest.Progress) { bar.line(importProgress(p)) }
 	}
-	start := time.Now()
-	rep, err := store.Import(ctx, src, opt)
+	rep, err := store.Import(ctx, c.src, c.opt)
 	bar.done()
-	if rep != nil && *reportPath != "" {
+	return rep, err
+}
+
+// report writes the report file (when asked), lists the refused
+// features and says what the import did.
+func (c *importCmd) report(rep *ingest.Report, err error, stdout, stderr io.Writer, took time.Duration) error {
+	if rep != nil && c.reportPath != "" {
 		if b, jerr := json.MarshalIndent(rep, "", "  "); jerr == nil {
-			os.WriteFile(*reportPath, append(b, '\n'), 0o644)
+			os.WriteFile(c.reportPath, append(b, '\n'), 0o644)
 		}
 	}
 	if rep != nil && len(rep.Errors) > 0 {
 		for _, e := range rep.Errors {
-			fmt.Fprintf(stderr, "%s: %s\n", file, e)
+			fmt.Fprintf(stderr, "%s: %s\n", c.file, e)
 		}
 		if rep.Rejected > int64(len(rep.Errors)) {
-			fmt.Fprintf(stderr, "%s: ... and %d more refused\n", file, rep.Rejected-int64(len(rep.Errors)))
+			fmt.Fprintf(stderr, "%s: ... and %d more refused\n", c.file, rep.Rejected-int64(len(rep.Errors)))
 		}
 	}
 	if err != nil {
-		return fmt.Errorf("%s: %w", file, err)
+		return fmt.Errorf("%s: %w", c.file, err)
 	}
-	printReport(stdout, rep, file, *dbPath, time.Since(start))
-	if isDefault && !rep.DryRun {
-		fmt.Fprintf(stdout, "  %s is this release's default data of layer %q: its title (%s), description and version were recorded\n", file, *layer, opt.Layer.Title)
+	printReport(stdout, rep, c.file, c.db, took)
+	if c.isDefault && !rep.DryRun {
+		fmt.Fprintf(stdout, "  %s is this release's default data of layer %q: its title (%s), description and version were recorded\n", c.file, c.layer, c.opt.Layer.Title)
 	}
 	return nil
 }
