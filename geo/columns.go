@@ -14,39 +14,40 @@ import (
 // layer: the value a column keeps, a geometry's type name, and new ids.
 
 // StoredValue converts a property value to what a column of c's type
-// keeps, or says why it cannot.
+// keeps, or says why it cannot. A value already of that type comes back
+// as it is (not boxed again: it runs for every value an import writes).
 func StoredValue(c Column, v any) (any, error) {
 	if v == nil {
 		return nil, nil
 	}
 	switch c.Type {
 	case Integer:
-		if n, ok := v.(int64); ok {
-			return n, nil
+		if _, ok := v.(int64); ok {
+			return v, nil
 		}
 	case Real:
 		switch n := v.(type) {
 		case float64:
-			return n, nil
+			return v, nil
 		case int64:
 			return float64(n), nil
 		}
 	case Boolean:
-		if b, ok := v.(bool); ok {
-			return b, nil
+		if _, ok := v.(bool); ok {
+			return v, nil
 		}
 	case Date:
 		if s, ok := v.(string); ok && IsDate(s) {
-			return s, nil
+			return v, nil
 		}
 	case DateTime:
 		if s, ok := v.(string); ok && (IsDateTime(s) || IsDate(s)) {
-			return s, nil
+			return v, nil
 		}
 	case Text:
 		switch s := v.(type) {
 		case string:
-			return s, nil
+			return v, nil
 		case int64, float64, bool:
 			return fmt.Sprint(s), nil
 		default:

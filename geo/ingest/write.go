@@ -160,9 +160,9 @@ func (p *plan) insert(ctx context.Context, tx Tx, cols map[string]geo.Column, wh
 		}
 	}
 	for k, v := range f.Properties {
-		if cell, ok := v.(geo.Cell); ok {
+		if _, ok := v.(geo.Cell); ok {
 			if c, ok := cols[k]; ok {
-				sv, err := storeValue(c, cell)
+				sv, err := storeValue(c, v)
 				if err != nil {
 					return err
 				}
