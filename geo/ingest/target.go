@@ -36,8 +36,9 @@ type Tx interface {
 	Layer(ctx context.Context) (Table, error)
 	// Create makes the layer new and empty, with info's texts and the
 	// schema, in place of what it held, and says how many features it
-	// held. expect is how many features will be inserted (known from
-	// the first pass), so the store can size what it gathers.
+	// held; info.Updated, when set, is recorded as its last change.
+	// expect is how many features will be inserted (known from the
+	// first pass), so the store can size what it gathers.
 	Create(ctx context.Context, info geo.LayerInfo, schema geo.Schema, expect int64) (dropped int64, err error)
 	// Keep writes into the layer as it is: info, when not nil, replaces
 	// its texts and version, and cols are added to its columns.
