@@ -7,7 +7,7 @@ DB       ?= khorasan.gpkg
 BIN      := bin/khorasan
 FUZZTIME ?= 5m
 
-.PHONY: run build test deps vet bench bench-import fuzz fuzz-run data clean
+.PHONY: run build test deps vet bench bench-import bench-items bench-postgis fuzz fuzz-run data clean
 
 run: build
 	./$(BIN) serve --addr $(ADDR) --db $(DB)
@@ -43,6 +43,16 @@ bench:
 # (make test runs them scaled down).
 bench-import:
 	KHORASAN_FULL=1 sh bench/import.sh
+
+# bench-items: the uncached items path, khorasan on a GeoPackage against
+# pg_featureserv on PostGIS (bench/items.sh). bench-postgis: khorasan on
+# PostGIS against pg_featureserv and pg_tileserv on the same database
+# (bench/postgis.sh). Both start a throwaway PostgreSQL cluster.
+bench-items:
+	sh bench/items.sh
+
+bench-postgis:
+	sh bench/postgis.sh
 
 fuzz: fuzz-run
 
