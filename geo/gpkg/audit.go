@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"iter"
 	"strings"
 	"time"
 
@@ -95,7 +96,7 @@ func (s *Store) history(ctx context.Context, q geo.HistoryQuery) ([]geo.AuditEnt
 	if q.Limit <= 0 {
 		q.Limit = 100
 	}
-	query := `SELECT id, time, actor, action, layer, coalesce(feature_id, ''), coalesce(old, ''), coalesce(new, '') FROM khorasan_audit`
+	query := `SELECT ` + auditColumns + ` FROM khorasan_audit`
 	if len(where) > 0 {
 		query += ` WHERE ` + strings.Join(where, " AND ")
 	}
@@ -108,29 +109,106 @@ func (s *Store) history(ctx context.Context, q geo.HistoryQuery) ([]geo.AuditEnt
 	defer rows.Close()
 	var out []geo.AuditEntry
 	for rows.Next() {
-		var e geo.AuditEntry
-		var when any
-		var old, nw string
-		if err := rows.Scan(&e.ID, &when, &e.Actor, &e.Action, &e.Layer, &e.FeatureID, &old, &nw); err != nil {
+		e, err := scanAudit(rows)
+		if err != nil {
 			return nil, err
-		}
-		switch w := when.(type) {
-		case time.Time:
-			e.Time = w.UTC()
-		case string:
-			e.Time, _ = time.Parse(time.RFC3339Nano, w)
-		case []byte:
-			e.Time, _ = time.Parse(time.RFC3339Nano, string(w))
-		}
-		if old != "" {
-			e.Old = json.RawMessage(old)
-		}
-		if nw != "" {
-			e.New = json.RawMessage(nw)
 		}
 		out = append(out, e)
 	}
 	return out, rows.Err()
+}
+
+const auditColumns = `id, time, actor, action, layer, coalesce(feature_id, ''), coalesce(old, ''), coalesce(new, '')`
+
+func scanAudit(rows *sql.Rows) (geo.AuditEntry, error) {
+	var e geo.AuditEntry
+	var when any
+	var old, nw string
+	if err := rows.Scan(&e.ID, &when, &e.Actor, &e.Action, &e.Layer, &e.FeatureID, &old, &nw); err != nil {
+		return e, err
+	}
+	switch w := when.(type) {
+	case time.Time:
+		e.Time = w.UTC()
+	case string:
+		e.Time, _ = time.Parse(time.RFC3339Nano, w)
+	case []byte:
+		e.Time, _ = time.Parse(time.RFC3339Nano, string(w))
+	}
+	if old != "" {
+		e.Old = json.RawMessage(old)
+	}
+	if nw != "" {
+		e.New = json.RawMessage(nw)
+	}
+	return e, nil
+}
+
+// EachAudit calls fn for every entry of the audit log, oldest first,
+// reading them as it goes (a copy of the whole store reads them all).
+func (s *Store) EachAudit(ctx context.Context, fn func(geo.AuditEntry) error) error {
+	var n int
+	if err := s.reader.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?`, auditTable).Scan(&n); err != nil {
+		return busy(err)
+	}
+	if n == 0 {
+		return nil
+	}
+	rows, err := s.reader.QueryContext(ctx, `SELECT `+auditColumns+` FROM khorasan_audit ORDER BY id`)
+	if err != nil {
+		return busy(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		e, err := scanAudit(rows)
+		if err != nil {
+			return err
+		}
+		if err := fn(e); err != nil {
+			return err
+		}
+	}
+	return busy(rows.Err())
+}
+
+// RestoreAudit appends entries to the audit log as they were written
+// elsewhere (their time, actor, action, layer, feature, before and
+// after), in one transaction; the log numbers them anew, in their order.
+func (s *Store) RestoreAudit(ctx context.Context, entries iter.Seq2[geo.AuditEntry, error]) (int64, error) {
+	tx, err := s.writer.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, busy(err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, auditSchemaSQL); err != nil {
+		return 0, busy(err)
+	}
+	stmt, err := tx.PrepareContext(ctx, `INSERT INTO khorasan_audit (time, actor, action, layer, feature_id, old, new) VALUES (?, ?, ?, ?, ?, ?, ?)`)
+	if err != nil {
+		return 0, err
+	}
+	defer stmt.Close()
+	null := func(s string) any {
+		if s == "" {
+			return nil
+		}
+		return s
+	}
+	var n int64
+	for e, err := range entries {
+		if err != nil {
+			return 0, err
+		}
+		if _, err := stmt.ExecContext(ctx, e.Time.UTC().Format("2006-01-02T15:04:05.000Z"), e.Actor, e.Action, e.Layer,
+			null(e.FeatureID), null(string(e.Old)), null(string(e.New))); err != nil {
+			return 0, busy(err)
+		}
+		n++
+	}
+	if err := tx.Commit(); err != nil {
+		return 0, busy(err)
+	}
+	return n, nil
 }
 
 // jsonText is v as JSON without HTML escapes.

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"iter"
 	"strings"
-	"time"
 
 	"github.com/khorasan/khorasan/geo"
 	"github.com/paulmach/orb"
@@ -16,7 +15,8 @@ import (
 // ReplaceLayer writes a layer whole, creating it or replacing what was
 // there, in one transaction: when any feature is refused, or the context
 // ends, the file is exactly as before. It returns the number of features
-// written.
+// written. info.Updated, when set, is the layer's last change (a copy
+// keeps the source's); otherwise it is now.
 func (s *Store) ReplaceLayer(ctx context.Context, info geo.LayerInfo, schema geo.Schema, features iter.Seq2[geo.Feature, error]) (int64, error) {
 	if err := CheckLayerName(info.Name); err != nil {
 		return 0, err
@@ -44,7 +44,7 @@ func (s *Store) ReplaceLayer(ctx context.Context, info geo.LayerInfo, schema geo
 	if err := createRTreeTriggers(ctx, tx, info.Name, geomColumn, fidColumn); err != nil {
 		return 0, err
 	}
-	if err := touchLayer(ctx, tx, info.Name, bounds, true, time.Time{}); err != nil {
+	if err := touchLayer(ctx, tx, info.Name, bounds, true, info.Updated); err != nil {
 		return 0, err
 	}
 	if err := tx.Commit(); err != nil {
