@@ -52,6 +52,7 @@ Usage:
   khorasan backup --db FILE --out FILE.gpkg                       a consistent copy, while the server runs
   khorasan tiles export --layers A,B --out FILE.pmtiles|.mbtiles  vector tiles for static hosting
   khorasan render --db FILE --out map.png|.svg|.pdf [--bbox ...]  a static map figure for reports
+  khorasan copy --from DB --to DB                                 every layer and the audit log into another database
 
 Run "khorasan COMMAND --help" for the flags of a command.
 `
@@ -77,6 +78,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runTiles(ctx, rest, getenv, stdout, stderr)
 	case "render":
 		return runRender(ctx, rest, getenv, stdout, stderr)
+	case "copy":
+		return runCopy(ctx, rest, getenv, stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

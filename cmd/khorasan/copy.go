@@ -1,0 +1,93 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	"github.com/khorasan/khorasan/geo/storecopy"
+)
+
+func runCopy(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fl := newFlags("copy", "--from DB --to DB",
+		"Copy every layer, with its title, description, attribution, version and last change,\n"+
+			"and the audit log, from one database to another. A database is a GeoPackage file;\n"+
+			"a new file is written whole or not at all. A layer the target already has is replaced.", stderr)
+	from := fl.String("from", "", "the database to copy (required)")
+	to := fl.String("to", "", "the database to write (required)")
+	if err := parseFlags(fl, args); err != nil {
+		return err
+	}
+	switch {
+	case fl.NArg() > 0:
+		return &usageError{fmt.Sprintf("copy takes no arguments, got %q", fl.Args())}
+	case *from == "" || *to == "":
+		return &usageError{"copy needs --from DB and --to DB"}
+	case sameFile(*from, *to):
+		return &usageError{fmt.Sprintf("--from and --to are the same database %q", *from)}
+	}
+	src, err := openStore(ctx, *from)
+	if err != nil {
+		return err
+	}
+	defer src.Close()
+	rep, err := copyInto(ctx, *to, src)
+	if err != nil {
+		return err
+	}
+	for _, l := range rep.Layers {
+		fmt.Fprintf(stdout, "copied layer %q: %d features\n", l.Name, l.Features)
+	}
+	fmt.Fprintf(stdout, "copied %d layers and %d audit entries from %s to %s\n", len(rep.Layers), rep.Audit, *from, *to)
+	return nil
+}
+
+// copyInto copies src into the database at to. A new GeoPackage is made
+// beside it and renamed into place once whole, so a failed copy leaves
+// no file.
+func copyInto(ctx context.Context, to string, src storecopy.Source) (storecopy.Report, error) {
+	if _, err := os.Stat(to); err == nil {
+		dst, err := openStore(ctx, to)
+		if err != nil {
+			return storecopy.Report{}, err
+		}
+		defer dst.Close()
+		return storecopy.Copy(ctx, dst, src)
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return storecopy.Report{}, err
+	}
+	var suffix [6]byte
+	rand.Read(suffix[:])
+	tmp := filepath.Join(filepath.Dir(to), "."+filepath.Base(to)+".partial-"+hex.EncodeToString(suffix[:]))
+	defer func() {
+		for _, f := range []string{tmp, tmp + "-wal", tmp + "-shm"} {
+			os.Remove(f)
+		}
+	}()
+	dst, err := createStore(ctx, tmp)
+	if err != nil {
+		return storecopy.Report{}, err
+	}
+	rep, err := storecopy.Copy(ctx, dst, src)
+	if cerr := dst.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return rep, err
+	}
+	// Link, not rename: it fails rather than replace a file made meanwhile.
+	return rep, os.Link(tmp, to)
+}
+
+// sameFile reports whether two paths name one file (both existing).
+func sameFile(a, b string) bool {
+	fa, errA := os.Stat(a)
+	fb, errB := os.Stat(b)
+	return errA == nil && errB == nil && os.SameFile(fa, fb)
+}
