@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"github.com/khorasan/khorasan/geo"
-	"github.com/khorasan/khorasan/geo/gpkg"
 	"github.com/khorasan/khorasan/geo/ingest"
 )
 
@@ -91,7 +90,7 @@ func (s staleLayer) updateCommand(db string) string {
 // staleLayers compares each layer of the manifest that the database has
 // with its default data. Layers the user made under another name, or that
 // share no feature id with the default, are not its business.
-func staleLayers(ctx context.Context, store *gpkg.Store, files fs.FS) ([]staleLayer, error) {
+func staleLayers(ctx context.Context, store store, files fs.FS) ([]staleLayer, error) {
 	manifest, err := readManifest(files)
 	if err != nil {
 		return nil, err
@@ -142,7 +141,7 @@ func staleLayers(ctx context.Context, store *gpkg.Store, files fs.FS) ([]staleLa
 
 // checkDefaults logs, for each layer behind the embedded default data,
 // that newer data exists and the command that updates it.
-func checkDefaults(ctx context.Context, store *gpkg.Store, files fs.FS, db string, log *slog.Logger) error {
+func checkDefaults(ctx context.Context, store store, files fs.FS, db string, log *slog.Logger) error {
 	stale, err := staleLayers(ctx, store, files)
 	if err != nil {
 		return err

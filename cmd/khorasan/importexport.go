@@ -234,7 +234,7 @@ func (c *importCmd) defaultInfo() error {
 }
 
 // run imports, drawing a progress line on a terminal.
-func (c *importCmd) run(ctx context.Context, store *gpkg.Store, stderr io.Writer) (*ingest.Report, error) {
+func (c *importCmd) run(ctx context.Context, store store, stderr io.Writer) (*ingest.Report, error) {
 	bar := newLineBar(stderr)
 	if bar.on {
 		c.opt.Progress = func(p ingest.Progress) { bar.line(importProgress(p)) }
@@ -356,7 +356,7 @@ func userName() string {
 	return "unknown"
 }
 
-func openOrCreate(ctx context.Context, path string) (*gpkg.Store, error) {
+func openOrCreate(ctx context.Context, path string) (store, error) {
 	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
 		return createStore(ctx, path)
 	}
@@ -433,7 +433,7 @@ func runExport(ctx context.Context, args []string, getenv func(string) string, s
 	return nil
 }
 
-func exportGeoJSON(ctx context.Context, store *gpkg.Store, l geo.Layer, w *bufio.Writer) error {
+func exportGeoJSON(ctx context.Context, store store, l geo.Layer, w *bufio.Writer) error {
 	w.WriteString(`{"type":"FeatureCollection","features":[`)
 	first := true
 	var buf []byte
@@ -456,7 +456,7 @@ func exportGeoJSON(ctx context.Context, store *gpkg.Store, l geo.Layer, w *bufio
 	return err
 }
 
-func exportCSV(ctx context.Context, store *gpkg.Store, l geo.Layer, w io.Writer) error {
+func exportCSV(ctx context.Context, store store, l geo.Layer, w io.Writer) error {
 	cw, err := csv.NewWriter(w, l.Schema)
 	if err != nil {
 		return err

@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/khorasan/khorasan/data"
-	"github.com/khorasan/khorasan/geo/gpkg"
 	"github.com/khorasan/khorasan/server"
 	"github.com/khorasan/khorasan/static"
 )
@@ -174,7 +173,7 @@ func listenAndServe(ctx context.Context, handler *server.Server, addr, db string
 
 // openOrSeed opens the GeoPackage, creating it from the embedded default
 // data when the file does not exist.
-func openOrSeed(ctx context.Context, path string, log *slog.Logger) (*gpkg.Store, error) {
+func openOrSeed(ctx context.Context, path string, log *slog.Logger) (store, error) {
 	if _, err := os.Stat(path); err == nil {
 		store, err := openStore(ctx, path)
 		if err != nil {
@@ -214,7 +213,7 @@ type manifestEntry struct {
 }
 
 // seed loads every layer of the default data, in the manifest's order.
-func seed(ctx context.Context, store *gpkg.Store, files fs.FS) error {
+func seed(ctx context.Context, store store, files fs.FS) error {
 	manifest, err := readManifest(files)
 	if err != nil {
 		return err
