@@ -154,3 +154,41 @@ func TestEmbeddedLayersPassTheirProfiles(t *testing.T) {
 		}
 	}
 }
+
+// TestBasemapIsApart checks the basemap's reference data is embedded as
+// Basemap() and nowhere the layers are read from: not in FS, not in the
+// manifest, so never seeded and never listed.
+func TestBasemapIsApart(t *testing.T) {
+	want := []string{"lakes.geojson", "peaks.geojson", "places.geojson", "regions.geojson", "rivers.geojson"}
+	got, err := fs.Glob(Basemap(), "*")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Errorf("Basemap() holds %v, want %v", got, want)
+	}
+	for _, name := range got {
+		raw, err := fs.ReadFile(Basemap(), name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fc, err := geojson.UnmarshalFeatureCollection(raw)
+		if err != nil {
+			t.Errorf("%s: %v", name, err)
+		} else if len(fc.Features) == 0 {
+			t.Errorf("%s: no features", name)
+		}
+	}
+	if _, err := fs.Stat(FS, "basemap"); err == nil {
+		t.Error("FS holds basemap/: the layer files and the basemap's must stay apart")
+	}
+	manifest, err := fs.ReadFile(FS, "layers.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range want {
+		if strings.Contains(string(manifest), name) {
+			t.Errorf("layers.json names %s, which is basemap data, not a layer", name)
+		}
+	}
+}

