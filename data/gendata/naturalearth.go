@@ -239,7 +239,7 @@ type basemapLayer struct {
 	spec    neSpec
 	in      inputFile
 	read    int          // features in the input
-	other   []otherClass // features meeting the box left out by the class filter
+	other   []otherClass // left out by the class filter, of those whose extent meets the box
 	outside int          // no part inside the box
 	clipped []string     // names of the features cut at the box's edge
 	// small are the polygons Natural Earth draws under smallKM2 in all,
