@@ -1,7 +1,6 @@
 package gpkg
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"slices"
@@ -155,40 +154,6 @@ func TestCompileFilterRefuses(t *testing.T) {
 				t.Errorf("error = %q, want %q", err, tc.msg)
 			}
 		})
-	}
-}
-
-// TestFilterErrorsThroughTheStore: a bad filter is an input error from
-// Features and Count alike, and a good one needs no cached count.
-func TestFilterErrorsThroughTheStore(t *testing.T) {
-	s := newStore(t)
-	replace(t, s, "pts", []geo.Feature{
-		{ID: "a", Geometry: orb.Point{1, 1}, Properties: map[string]any{"n": int64(1)}},
-		{ID: "b", Geometry: orb.Point{2, 2}, Properties: map[string]any{"n": int64(2)}},
-		{ID: "c", Properties: map[string]any{"n": nil}},
-	}, nil)
-	ctx := context.Background()
-	bad, _ := cql2.Parse("n = 'x'")
-	err := s.Features(ctx, "pts", geo.Query{Filter: bad}, func(geo.Feature) error { return nil })
-	if !geo.IsInvalid(err) {
-		t.Errorf("Features: %v, want an input error", err)
-	}
-	if _, err := s.Count(ctx, "pts", geo.Query{Filter: bad}); !geo.IsInvalid(err) {
-		t.Errorf("Count: %v, want an input error", err)
-	}
-	for text, want := range map[string]int64{
-		"n > 1":            1,
-		"geometry IS NULL": 1,
-		"NOT S_INTERSECTS(geometry, BBOX(0, 0, 1.5, 1.5))": 1, // c has no geometry: unknown
-		"S_INTERSECTS(geometry, BBOX(0, 0, 1.5, 1.5))":     1,
-	} {
-		e, err := cql2.Parse(text)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if n, err := s.Count(ctx, "pts", geo.Query{Filter: e}); err != nil || n != want {
-			t.Errorf("Count(%s) = %d, %v; want %d", text, n, err, want)
-		}
 	}
 }
 
