@@ -32,6 +32,9 @@ var allowed = map[string][]string{
 	"geo/ingest":              {"geo", "geo/csv", "geo/geojson", "geo/kml"},
 	"geo/gpkg":                {"geo", "geo/cql2", "geo/geojson", "geo/ingest"},
 	"geo/storecopy":           {"geo"},
+	"geo/postgis":             {"geo", "geo/cql2", "geo/csv", "geo/geojson"},
+	"geo/storetest":           {"data", "geo", "geo/cql2", "geo/geojson"},
+	"internal/pgtest":         {},
 	"tiles":                   {"geo", "geo/cql2"},
 	"tiles/draw":              {"tiles"},
 	"tiles/basemap":           {"geo", "tiles", "tiles/draw"},
@@ -47,9 +50,21 @@ var allowed = map[string][]string{
 	"data/gendata":            {},
 }
 
-// drivers may be imported only by the package that owns the database.
+// drivers may be imported only by the package that owns the database; a
+// driver's subpackages count as the driver.
 var drivers = map[string][]string{
 	"github.com/mattn/go-sqlite3": {"geo/gpkg", "tiles/pack"},
+	"github.com/jackc/pgx/v5":     {"geo/postgis"},
+}
+
+// driverOwners is who may import imp, when it is (part of) a driver.
+func driverOwners(imp string) ([]string, bool) {
+	for d, owners := range drivers {
+		if imp == d || strings.HasPrefix(imp, d+"/") {
+			return owners, true
+		}
+	}
+	return nil, false
 }
 
 type listed struct {
@@ -96,7 +111,7 @@ func TestImportsFlowOneWay(t *testing.T) {
 		may, product := allowed[name]
 		seen[name] = product
 		for _, imp := range p.Imports {
-			if owners, ok := drivers[imp]; ok && !slices.Contains(owners, name) {
+			if owners, ok := driverOwners(imp); ok && !slices.Contains(owners, name) {
 				t.Errorf("%s imports %s; only %v may", name, imp, owners)
 			}
 			ours, isOurs := strings.CutPrefix(imp, module)
@@ -183,12 +198,12 @@ func fuzzTargets(makefile string) []string {
 // TestNoStoreBelowTheStore reads go list -deps (what each package links,
 // not only what it imports): server (which reaches the store through
 // interfaces it declares), the domain, the formats and tiles never reach
-// geo/gpkg or go-sqlite3; nothing but a main imports server, nothing
+// a store (geo/gpkg, geo/postgis) or a driver; nothing but a main imports server, nothing
 // imports a command, and geo imports none of its subpackages but geo/cql2.
 func TestNoStoreBelowTheStore(t *testing.T) {
 	noStore := []string{"server", "server/cache", "geo", "geo/cql2", "geo/params", "geo/geojson", "geo/csv", "geo/kml", "geo/ingest", "geo/storecopy",
 		"tiles", "tiles/draw", "tiles/basemap", "tiles/figure"}
-	forbidden := []string{module + "geo/gpkg", "github.com/mattn/go-sqlite3"}
+	forbidden := []string{module + "geo/gpkg", module + "geo/postgis", "github.com/mattn/go-sqlite3", "github.com/jackc/pgx/v5"}
 	for _, name := range noStore {
 		cmd := exec.Command("go", "list", "-deps", "./"+name)
 		cmd.Dir = root(t)
@@ -197,7 +212,7 @@ func TestNoStoreBelowTheStore(t *testing.T) {
 			t.Fatalf("go list -deps ./%s: %v", name, err)
 		}
 		for _, dep := range strings.Fields(string(out)) {
-			if slices.Contains(forbidden, dep) {
+			if slices.ContainsFunc(forbidden, func(f string) bool { return dep == f || strings.HasPrefix(dep, f+"/") }) {
 				t.Errorf("%s depends on %s", name, dep)
 			}
 		}
