@@ -30,13 +30,13 @@ const (
 // table is what the store knows of one layer's table.
 type table struct {
 	geo.Layer
-	// ours says the store made it: it has a khorasan_layers row, whose
-	// revision moves on every write.
-	ours    bool
 	fidCol  string
 	geomCol string
 	idCol   string // "" when the fid identifies features
 	srid    int
+	// plain says the geometry column is as the store makes them: 2D in
+	// WGS 84, so it is read as it is.
+	plain bool
 	// cols are Schema.Columns with the SQL that reads each as its type.
 	cols []column
 	// stamp is what the table's state was compared by when loaded (see
@@ -215,7 +215,6 @@ func loadTable(ctx context.Context, db querier, name string) (*table, error) {
 	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
 		return nil, err
 	}
-	t.ours = err == nil
 	t.Title = t.Name
 	if title != nil && *title != "" {
 		t.Title = *title
@@ -284,8 +283,9 @@ func (t *table) dateColumn() (column, bool) {
 func loadSchema(ctx context.Context, db querier, name string) (*table, error) {
 	t := &table{Layer: geo.Layer{Name: name}}
 	var geomType string
-	err := db.QueryRow(ctx, `SELECT f_geometry_column, upper(type), srid FROM geometry_columns
-WHERE f_table_schema = current_schema() AND f_table_name = $1 ORDER BY f_geometry_column LIMIT 1`, name).Scan(&t.geomCol, &geomType, &t.srid)
+	var dims int
+	err := db.QueryRow(ctx, `SELECT f_geometry_column, upper(type), srid, coord_dimension FROM geometry_columns
+WHERE f_table_schema = current_schema() AND f_table_name = $1 ORDER BY f_geometry_column LIMIT 1`, name).Scan(&t.geomCol, &geomType, &t.srid, &dims)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, fmt.Errorf("layer %q: %w", name, geo.ErrNotFound)
 	}
@@ -296,6 +296,7 @@ WHERE f_table_schema = current_schema() AND f_table_name = $1 ORDER BY f_geometr
 		return nil, fmt.Errorf("layer %q: %w", name, geo.ErrNotFound)
 	}
 	t.Schema.GeometryType = geometryType(geomType)
+	t.plain = t.geomCol == geomColumn && t.srid == 4326 && dims == 2
 	rows, err := db.Query(ctx, `
 SELECT a.attname, ty.typname, ty.typcategory,
   EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = a.attrelid AND i.indisprimary AND i.indnatts = 1 AND i.indkey[0] = a.attnum),

@@ -209,7 +209,7 @@ func (t *table) column(name string) (column, bool) {
 func (t *table) selectList() string {
 	g, _ := t.geom()
 	read := `ST_AsBinary(` + g + `)`
-	if !t.ours {
+	if !t.plain {
 		read = `CASE WHEN ST_IsEmpty(` + g + `) THEN NULL ELSE ST_AsBinary(ST_Force2D(` + g + `)) END`
 	}
 	cols := []string{`t.` + quote(t.fidCol) + `::int8`, read}
@@ -234,7 +234,8 @@ func (t *table) scan(rows pgx.Rows) (geo.Feature, error) {
 		if err != nil {
 			return geo.Feature{}, fmt.Errorf("layer %q, fid %d: geometry: %w", t.Name, fid, err)
 		}
-		if !geo.IsEmpty(g) {
+		// POINT EMPTY is NaN coordinates in WKB.
+		if p, ok := g.(orb.Point); !geo.IsEmpty(g) && !(ok && math.IsNaN(p[0])) {
 			f.Geometry = g
 		}
 	}

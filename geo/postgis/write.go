@@ -332,7 +332,11 @@ type rowWriter struct {
 
 func newRowWriter(t *table) *rowWriter {
 	cols := []string{quote(t.geomCol)}
-	marks := []string{"ST_GeomFromWKB(?::bytea, " + fmt.Sprint(t.literalSRID()) + ")"}
+	geom := "ST_GeomFromWKB(?::bytea, " + fmt.Sprint(t.literalSRID()) + ")"
+	if _, native := t.geom(); !native {
+		geom = "ST_Transform(" + geom + ", " + fmt.Sprint(t.srid) + ")"
+	}
+	marks := []string{geom}
 	if t.idCol != "" {
 		cols, marks = append(cols, quote(t.idCol)), append(marks, "?::text")
 	}

@@ -20,7 +20,8 @@ import (
 )
 
 // Store is what the contract covers: the reads the server makes
-// (server.Store) and whole-layer writes.
+// (server.Store), whole-layer writes and the feature edits of
+// server.Editor with their audit log.
 type Store interface {
 	Layers(ctx context.Context) ([]geo.Layer, error)
 	Layer(ctx context.Context, name string) (geo.Layer, error)
@@ -28,6 +29,10 @@ type Store interface {
 	Count(ctx context.Context, layer string, q geo.Query) (int64, error)
 	Feature(ctx context.Context, layer, id string) (geo.Feature, error)
 	ReplaceLayer(ctx context.Context, info geo.LayerInfo, schema geo.Schema, features iter.Seq2[geo.Feature, error]) (int64, error)
+	CreateFeature(ctx context.Context, layer string, f geo.Feature, actor string) (geo.Feature, geo.Schema, error)
+	UpdateFeature(ctx context.Context, layer, id, actor string, change func(old geo.Feature, schema geo.Schema) (geo.Feature, error)) (geo.Feature, geo.Schema, error)
+	DeleteFeature(ctx context.Context, layer, id, actor string, check func(old geo.Feature, schema geo.Schema) error) error
+	History(ctx context.Context, q geo.HistoryQuery) ([]geo.AuditEntry, error)
 }
 
 // Opener makes a new, empty store for one test, with the default data's
@@ -53,6 +58,10 @@ func Run(t *testing.T, open Opener) {
 		{"FilterWithBBoxAndPaging", testFilterWithBBoxAndPaging},
 		{"FilterDateTimes", testFilterDateTimes},
 		{"FilterBuiltInGo", testFilterBuiltInGo},
+		{"FeatureEdits", testFeatureEdits},
+		{"ConcurrentUpdatesLoseNothing", testConcurrentUpdatesLoseNothing},
+		{"RulesOnEdits", testRulesOnEdits},
+		{"EditsOfAFidLayer", testEditsOfAFidLayer},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open) })

@@ -1,0 +1,365 @@
+package postgis
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/khorasan/khorasan/geo"
+	"github.com/khorasan/khorasan/geo/geojson"
+	"github.com/paulmach/orb"
+)
+
+// Feature edits: create, update and delete one feature, each in its own
+// transaction with its audit row. An update reads the feature locked (FOR
+// UPDATE) inside the transaction and hands it to the caller's change
+// function, so a precondition (an ETag the client saw) is checked against
+// exactly the state the write replaces: two clients editing one feature,
+// through one server or several, cannot lose each other's update.
+//
+// Every edit first locks the layer's khorasan_layers row, as ReplaceLayer
+// does before it drops a table, so the two never wait on each other in
+// opposite orders.
+
+// CreateFeature adds a feature to a layer. A layer that keeps ids gets
+// f.ID, or a new one when f has none; a layer identified by fid ignores
+// f.ID. It returns the feature as stored.
+func (s *Store) CreateFeature(ctx context.Context, layer string, f geo.Feature, actor string) (geo.Feature, geo.Schema, error) {
+	var out geo.Feature
+	var schema geo.Schema
+	err := s.edit(ctx, layer, func(tx pgx.Tx, t *table) (*geo.Feature, error) {
+		schema = t.Schema
+		if t.idCol != "" {
+			if f.ID == "" {
+				f.ID = newID()
+			}
+		} else {
+			f.ID = ""
+		}
+		g, err := t.checkFeature(f, s.rules(t.Name))
+		if err != nil {
+			return nil, err
+		}
+		f.Geometry = g
+		w := newRowWriter(t)
+		args, err := w.values(f)
+		if err != nil {
+			return nil, geo.Invalidf("properties", "%v", err)
+		}
+		var fid int64
+		if err := tx.QueryRow(ctx, w.insertSQL, args...).Scan(&fid); err != nil {
+			if isCode(err, "23505") {
+				return nil, &geo.ConflictError{Msg: fmt.Sprintf("layer %q already has a feature %q", layer, f.ID)}
+			}
+			return nil, rowError("feature", err)
+		}
+		id := f.ID
+		if t.idCol == "" {
+			id = formatFID(fid)
+		}
+		if out, err = readRow(ctx, tx, t, id, ""); err != nil {
+			return nil, err
+		}
+		nw, err := geojson.AppendFeature(nil, out, t.Schema)
+		if err != nil {
+			return nil, err
+		}
+		if err := writeAudit(ctx, tx, auditEntry{Actor: actor, Action: "create", Layer: layer, FeatureID: out.ID, New: string(nw)}); err != nil {
+			return nil, err
+		}
+		return &out, nil
+	})
+	return out, schema, err
+}
+
+// UpdateFeature changes one feature. change gets the feature as stored
+// and the layer's schema, and returns the feature it should become (its
+// id is kept), or an error (ErrPrecondition, an *InvalidError) that
+// stops the edit. It returns the feature as stored after.
+func (s *Store) UpdateFeature(ctx context.Context, layer, id, actor string, change func(old geo.Feature, schema geo.Schema) (geo.Feature, error)) (geo.Feature, geo.Schema, error) {
+	var out geo.Feature
+	var schema geo.Schema
+	err := s.edit(ctx, layer, func(tx pgx.Tx, t *table) (*geo.Feature, error) {
+		schema = t.Schema
+		old, err := readRow(ctx, tx, t, id, " FOR UPDATE")
+		if err != nil {
+			return nil, err
+		}
+		mine := old
+		mine.Properties = make(map[string]any, len(old.Properties))
+		for k, v := range old.Properties {
+			mine.Properties[k] = v
+		}
+		f, err := change(mine, t.Schema)
+		if err != nil {
+			return nil, err
+		}
+		f.ID = old.ID
+		g, err := t.checkFeature(f, s.rules(t.Name))
+		if err != nil {
+			return nil, err
+		}
+		f.Geometry = g
+		cond, key, err := t.key(id)
+		if err != nil {
+			return nil, err
+		}
+		var fid int64
+		if err := tx.QueryRow(ctx, `SELECT t.`+quote(t.fidCol)+`::int8 FROM `+quote(t.Name)+` t WHERE `+cond, key).Scan(&fid); err != nil {
+			return nil, err
+		}
+		w := newRowWriter(t)
+		args, err := w.values(f)
+		if err != nil {
+			return nil, geo.Invalidf("properties", "%v", err)
+		}
+		if _, err := tx.Exec(ctx, w.updateSQL, append(args, fid)...); err != nil {
+			return nil, rowError("feature", err)
+		}
+		if out, err = readRow(ctx, tx, t, old.ID, ""); err != nil {
+			return nil, err
+		}
+		oldJSON, err := geojson.AppendFeature(nil, old, t.Schema)
+		if err != nil {
+			return nil, err
+		}
+		newJSON, err := geojson.AppendFeature(nil, out, t.Schema)
+		if err != nil {
+			return nil, err
+		}
+		if bytes.Equal(oldJSON, newJSON) {
+			return nil, errUnchanged
+		}
+		if err := writeAudit(ctx, tx, auditEntry{Actor: actor, Action: "update", Layer: layer, FeatureID: out.ID, Old: string(oldJSON), New: string(newJSON)}); err != nil {
+			return nil, err
+		}
+		return &out, nil
+	})
+	if errors.Is(err, errUnchanged) {
+		return out, schema, nil
+	}
+	return out, schema, err
+}
+
+// errUnchanged rolls back an update that changes nothing: no audit row,
+// no new layer version.
+var errUnchanged = errors.New("unchanged")
+
+// DeleteFeature removes one feature; check, when set, sees it first and
+// may refuse (ErrPrecondition).
+func (s *Store) DeleteFeature(ctx context.Context, layer, id, actor string, check func(old geo.Feature, schema geo.Schema) error) error {
+	return s.edit(ctx, layer, func(tx pgx.Tx, t *table) (*geo.Feature, error) {
+		old, err := readRow(ctx, tx, t, id, " FOR UPDATE")
+		if err != nil {
+			return nil, err
+		}
+		if check != nil {
+			if err := check(old, t.Schema); err != nil {
+				return nil, err
+			}
+		}
+		cond, key, err := t.key(id)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM `+quote(t.Name)+` t WHERE `+cond, key); err != nil {
+			return nil, err
+		}
+		oldJSON, err := geojson.AppendFeature(nil, old, t.Schema)
+		if err != nil {
+			return nil, err
+		}
+		if err := writeAudit(ctx, tx, auditEntry{Actor: actor, Action: "delete", Layer: layer, FeatureID: old.ID, Old: string(oldJSON)}); err != nil {
+			return nil, err
+		}
+		return nil, nil
+	})
+}
+
+// edit runs one feature edit in a transaction, then moves the layer's
+// version on (and grows its extent by what was written).
+func (s *Store) edit(ctx context.Context, layer string, fn func(tx pgx.Tx, t *table) (*geo.Feature, error)) error {
+	if err := checkReserved(layer); err != nil {
+		return err
+	}
+	tx, err := s.pool.Begin(ctx)
+	if err != nil {
+		return busy(err)
+	}
+	defer tx.Rollback(ctx)
+	prev, err := lockLayer(ctx, tx, layer)
+	if err != nil {
+		return busy(err)
+	}
+	t, err := loadSchema(ctx, tx, layer)
+	if err != nil {
+		return busy(err)
+	}
+	written, err := fn(tx, t)
+	if err != nil {
+		return busy(err)
+	}
+	var grow *orb.Bound
+	if written != nil {
+		grow = growBound(nil, written.Geometry)
+	}
+	if err := touchLayer(ctx, tx, layer, prev, grow, false); err != nil {
+		return busy(err)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return busy(err)
+	}
+	s.forget()
+	return nil
+}
+
+// lockLayer locks the layer's khorasan_layers row for the rest of the
+// transaction, making one for a table another tool wrote (its edits need a
+// version too), and returns its last change. A layer that does not exist
+// gets no row.
+func lockLayer(ctx context.Context, tx pgx.Tx, layer string) (time.Time, error) {
+	_, err := tx.Exec(ctx, `INSERT INTO `+layersTable+` (name, title, changed)
+SELECT $1::text, $1::text, now() WHERE EXISTS (SELECT 1 FROM geometry_columns WHERE f_table_schema = current_schema() AND f_table_name = $1::text)
+ON CONFLICT DO NOTHING`, layer)
+	if err != nil {
+		return time.Time{}, err
+	}
+	var changed time.Time
+	err = tx.QueryRow(ctx, `SELECT changed FROM `+layersTable+` WHERE name = $1 FOR UPDATE`, layer).Scan(&changed)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return time.Time{}, nil
+	}
+	return changed, err
+}
+
+// checkFeature validates a feature written to the layer: its geometry
+// (range, validity, the layer's type), its properties (columns of the
+// layer, of their types) and the layer's rules. It returns the geometry
+// as stored.
+func (t *table) checkFeature(f geo.Feature, rules *geo.Profile) (orb.Geometry, error) {
+	g, err := t.checkGeometry(f.Geometry)
+	if err != nil {
+		return nil, geo.Invalidf("geometry", "%v", err)
+	}
+	for k, v := range f.Properties {
+		c, ok := t.column(k)
+		if !ok {
+			if k == idColumn && t.idCol != "" {
+				return nil, geo.Invalidf("properties", "%q is the feature's id, not a property; give it as the feature's \"id\"", k)
+			}
+			return nil, geo.Invalidf("properties", "%q is not a property of layer %q (its properties are %s)", k, t.Name, strings.Join(columnNames(t.Schema), ", "))
+		}
+		if _, err := storeValue(c.Column, v); err != nil {
+			return nil, geo.Invalidf("properties", "%v", err)
+		}
+	}
+	if rules != nil {
+		if reason := rules.Check(f, false); reason != "" {
+			return nil, geo.Invalidf("feature", "%s", reason)
+		}
+	}
+	return g, nil
+}
+
+func columnNames(s geo.Schema) []string {
+	out := make([]string, len(s.Columns))
+	for i, c := range s.Columns {
+		out[i] = c.Name
+	}
+	return out
+}
+
+// newID makes an id for a feature that comes without one, into a layer
+// that keeps ids: a version 7 UUID, ordered by time.
+func newID() string {
+	var b [16]byte
+	rand.Read(b[:])
+	ms := uint64(time.Now().UnixMilli())
+	b[0], b[1], b[2], b[3], b[4], b[5] = byte(ms>>40), byte(ms>>32), byte(ms>>24), byte(ms>>16), byte(ms>>8), byte(ms)
+	b[6] = b[6]&0x0f | 0x70
+	b[8] = b[8]&0x3f | 0x80
+	h := hex.EncodeToString(b[:])
+	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
+}
+
+// The audit log: every edit adds a row to khorasan_audit in the same
+// transaction as the write, so the log and the data never disagree.
+
+type auditEntry struct {
+	Actor, Action, Layer, FeatureID, Old, New string
+}
+
+func writeAudit(ctx context.Context, tx pgx.Tx, e auditEntry) error {
+	if e.Actor == "" {
+		e.Actor = "unknown"
+	}
+	null := func(s string) *string {
+		if s == "" {
+			return nil
+		}
+		return &s
+	}
+	_, err := tx.Exec(ctx, `INSERT INTO `+auditTable+` (time, actor, action, layer, feature_id, old, new)
+VALUES (date_trunc('milliseconds', clock_timestamp()), $1, $2, $3, $4, $5, $6)`,
+		e.Actor, e.Action, e.Layer, null(e.FeatureID), null(e.Old), null(e.New))
+	return err
+}
+
+// History lists audit entries, newest first.
+func (s *Store) History(ctx context.Context, q geo.HistoryQuery) ([]geo.AuditEntry, error) {
+	var where []string
+	var args []any
+	add := func(cond string, v any) {
+		args = append(args, v)
+		where = append(where, fmt.Sprintf(cond, len(args)))
+	}
+	if q.Layer != "" {
+		add("layer = $%d", q.Layer)
+	}
+	if q.FeatureID != "" {
+		add("feature_id = $%d", q.FeatureID)
+	}
+	if q.Actor != "" {
+		add("actor = $%d", q.Actor)
+	}
+	if !q.Since.IsZero() {
+		add("time >= $%d", q.Since)
+	}
+	if q.Limit <= 0 {
+		q.Limit = 100
+	}
+	query := `SELECT id, time, actor, action, layer, coalesce(feature_id, ''), coalesce(old, ''), coalesce(new, '') FROM ` + auditTable
+	if len(where) > 0 {
+		query += ` WHERE ` + strings.Join(where, " AND ")
+	}
+	args = append(args, int64(q.Limit))
+	query += fmt.Sprintf(` ORDER BY id DESC LIMIT $%d`, len(args))
+	rows, err := s.pool.Query(ctx, query, args...)
+	if err != nil {
+		return nil, busy(err)
+	}
+	defer rows.Close()
+	var out []geo.AuditEntry
+	for rows.Next() {
+		var e geo.AuditEntry
+		var old, nw string
+		if err := rows.Scan(&e.ID, &e.Time, &e.Actor, &e.Action, &e.Layer, &e.FeatureID, &old, &nw); err != nil {
+			return nil, err
+		}
+		e.Time = e.Time.UTC()
+		if old != "" {
+			e.Old = []byte(old)
+		}
+		if nw != "" {
+			e.New = []byte(nw)
+		}
+		out = append(out, e)
+	}
+	return out, busy(rows.Err())
+}
