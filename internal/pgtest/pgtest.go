@@ -44,7 +44,9 @@ type Cluster struct {
 
 // Missing says what is not installed, with how to install it; "" when
 // everything is.
-func Missing() string {
+func Missing() string { return missingIn(binDir, extensionDir) }
+
+func missingIn(binDir, extensionDir string) string {
 	var missing []string
 	for _, prog := range []string{"initdb", "pg_ctl", "psql"} {
 		if _, err := os.Stat(filepath.Join(binDir, prog)); err != nil {

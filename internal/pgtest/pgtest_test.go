@@ -6,8 +6,23 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 )
+
+// TestMissingSaysHowToInstall: without the programs the harness fails
+// with a message naming the packages and make deps, never a skip.
+func TestMissingSaysHowToInstall(t *testing.T) {
+	if m := Missing(); m != "" {
+		t.Fatal(m)
+	}
+	m := missingIn(t.TempDir(), t.TempDir())
+	for _, want := range []string{"initdb", "Debian package postgresql)", "postgresql-15-postgis-3", "`make deps` installs them"} {
+		if !strings.Contains(m, want) {
+			t.Errorf("%q does not say %q", m, want)
+		}
+	}
+}
 
 // TestCluster: a cluster starts, serves a database with PostGIS, and
 // leaves nothing behind when it stops.
