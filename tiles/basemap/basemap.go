@@ -9,10 +9,10 @@ import (
 	"errors"
 	"fmt"
 	"image"
-	"image/color"
 	"image/png"
 	"math"
 	"slices"
+	"sync"
 
 	"github.com/khorasan/khorasan/geo"
 	"github.com/khorasan/khorasan/tiles"
@@ -34,21 +34,29 @@ const (
 )
 
 // TileView is the window of one XYZ tile, 256 pixels times scale.
-func TileView(t maptile.Tile, scale int) draw.View {
-	size := 256 * scale
+func TileView(t maptile.Tile, scale int) draw.View { return BlockView(t, 1, 1, scale) }
+
+// BlockView is the window of nx by ny XYZ tiles from t at the top left,
+// 256 pixels a tile times scale: drawn whole, it is the same image as its
+// tiles drawn one by one and put side by side.
+func BlockView(t maptile.Tile, nx, ny, scale int) draw.View {
 	ox, oy := float64(t.X)*256, float64(t.Y)*256
 	z := uint32(t.Z)
+	s := float64(scale)
+	// Half a tile of margin: strokes and fills run on past the edge.
+	nw := maptile.New(t.X, t.Y, t.Z).Bound(0.5)
+	se := maptile.New(t.X+uint32(nx)-1, t.Y+uint32(ny)-1, t.Z).Bound(0.5)
 	return draw.View{
-		// Half a tile of margin catches labels that run over the edge.
-		Bound:  t.Bound(0.5),
-		Width:  size,
-		Height: size,
-		Scale:  float64(scale),
+		Bound:  nw.Union(se),
+		Width:  256 * nx * scale,
+		Height: 256 * ny * scale,
+		Scale:  s,
 		Zoom:   float64(t.Z),
 		Project: func(p orb.Point) orb.Point {
 			x, y := tiles.WorldPixel(p, z, 256)
-			return orb.Point{(x - ox) * float64(scale), (y - oy) * float64(scale)}
+			return orb.Point{(x - ox) * s, (y - oy) * s}
 		},
+		Origin: orb.Point{ox * s, oy * s},
 	}
 }
 
@@ -63,6 +71,18 @@ type Renderer struct {
 	// read the borders' name property, city labels the cities' name (and
 	// anchor).
 	Borders, Cities string
+
+	// The label placements, made on first use (a Renderer is not to be
+	// copied once used).
+	cacheOnce sync.Once
+	labels    *labelCache
+}
+
+func (r *Renderer) style() draw.Style {
+	if r.Style == (draw.Style{}) {
+		return draw.DefaultStyle
+	}
+	return r.Style
 }
 
 // RenderTile draws one basemap tile as PNG.
@@ -93,35 +113,41 @@ func (r *Renderer) Draw(ctx context.Context, dst *image.RGBA, v draw.View) error
 }
 
 // Scene lays out the basemap of the view: the land, the outlines and the
-// labels that found room, for a raster (Draw) or a vector canvas. A
-// layer that is not named, or not there, is left out.
+// labels whose room overlaps it, for a raster (Draw) or a vector canvas.
+// The labels are placed once for the whole map at the view's zoom and
+// scale (Placement), so any two views at one zoom agree on them. A layer
+// that is not named, or not there, is left out.
 func (r *Renderer) Scene(ctx context.Context, v draw.View) (*draw.Scene, error) {
-	st := r.Style
-	if st == (draw.Style{}) {
-		st = draw.DefaultStyle
-	}
+	st := r.style()
 	sc := &draw.Scene{Style: st, Width: v.Width, Height: v.Height, Scale: v.Scale}
 	sc.LineWidth = 0.8 * v.Scale
 	if v.Zoom >= 5 {
 		sc.LineWidth = 1.0 * v.Scale
 	}
-	countries, err := r.land(ctx, sc, v)
+	if err := r.land(ctx, sc, v); err != nil {
+		return nil, err
+	}
+	if v.Zoom < CountryLabelZoom {
+		return sc, nil // no labels at all
+	}
+	p, err := r.Placement(ctx, v.Zoom, v.Scale, v.NoCityLabels)
 	if err != nil {
 		return nil, err
 	}
-	lb := &labeller{scale: v.Scale}
-	// Cities before countries: they are the more useful labels.
-	if !v.NoCityLabels && v.Zoom >= AnchorCityZoom {
-		if err := r.cityLabels(ctx, lb, st, v); err != nil {
+	ox, oy := v.Origin[0], v.Origin[1]
+	view := image.Rect(int(math.Floor(ox)), int(math.Floor(oy)), int(math.Ceil(ox))+v.Width, int(math.Ceil(oy))+v.Height)
+	faces := faceSet{}
+	for _, l := range p.Within(view) {
+		lab := l.Label
+		f, err := faces.get(lab.Font, lab.Size)
+		if err != nil {
 			return nil, err
 		}
+		lab.Face = f
+		lab.At = orb.Point{lab.At[0] - ox, lab.At[1] - oy}
+		lab.DotAt = orb.Point{lab.DotAt[0] - ox, lab.DotAt[1] - oy}
+		sc.Labels = append(sc.Labels, lab)
 	}
-	if v.Zoom >= CountryLabelZoom {
-		if err := countryLabels(lb, st, v, countries); err != nil {
-			return nil, err
-		}
-	}
-	sc.Labels = lb.labels
 	return sc, nil
 }
 
@@ -133,16 +159,14 @@ type country struct {
 	area   float64
 }
 
-// land adds the countries' fills and outlines to the scene and returns
-// where their names may go.
-func (r *Renderer) land(ctx context.Context, sc *draw.Scene, v draw.View) ([]country, error) {
+// land adds the countries' fills and outlines to the scene.
+func (r *Renderer) land(ctx context.Context, sc *draw.Scene, v draw.View) error {
 	if r.Borders == "" {
-		return nil, nil
+		return nil
 	}
 	// Pixel space, with a margin so strokes and fills run past the edge.
 	margin := 4 * v.Scale
 	box := orb.Bound{Min: orb.Point{-margin, -margin}, Max: orb.Point{float64(v.Width) + margin, float64(v.Height) + margin}}
-	var countries []country
 	err := r.Source.Features(ctx, r.Borders, geo.Query{BBox: &v.Bound}, func(f geo.Feature) error {
 		g := tiles.ProjectGeometry(orb.Clone(f.Geometry), v.Project)
 		var polys orb.MultiPolygon
@@ -154,12 +178,7 @@ func (r *Renderer) land(ctx context.Context, sc *draw.Scene, v draw.View) ([]cou
 		default:
 			return nil
 		}
-		var best orb.Polygon
-		bestArea := 0.0
 		for _, p := range polys {
-			if a := math.Abs(tiles.SignedArea(p[0])); a > bestArea {
-				best, bestArea = p, a
-			}
 			// Outlines first: clipping would draw the window's edge.
 			for _, ring := range p {
 				sc.Outlines = append(sc.Outlines, clip.MultiLineString(box, orb.MultiLineString{orb.LineString(ring)})...)
@@ -177,101 +196,10 @@ func (r *Renderer) land(ctx context.Context, sc *draw.Scene, v draw.View) ([]cou
 			}
 			sc.Land = append(sc.Land, cp)
 		}
-		if name, _ := f.Properties["name"].(string); name != "" && best != nil {
-			b := best.Bound()
-			countries = append(countries, country{name: name, anchor: labelPoint(best), width: b.Max[0] - b.Min[0], area: bestArea})
-		}
 		return nil
 	})
 	if err != nil && !errors.Is(err, geo.ErrNotFound) {
-		return nil, fmt.Errorf("basemap borders: %w", err)
-	}
-	return countries, nil
-}
-
-// cityLabels places the city labels that find room: the historical
-// anchors from AnchorCityZoom, the others from CityZoom.
-func (r *Renderer) cityLabels(ctx context.Context, lb *labeller, st draw.Style, v draw.View) error {
-	if r.Cities == "" {
-		return nil
-	}
-	face, err := newFace(draw.Regular, 11*v.Scale)
-	if err != nil {
-		return err
-	}
-	anchorFace, err := newFace(draw.Bold, 11*v.Scale)
-	if err != nil {
-		return err
-	}
-	type city struct {
-		name   string
-		p      orb.Point
-		anchor bool
-	}
-	var cities []city
-	err = r.Source.Features(ctx, r.Cities, geo.Query{BBox: &v.Bound}, func(f geo.Feature) error {
-		pt, ok := f.Geometry.(orb.Point)
-		name, _ := f.Properties["name"].(string)
-		anchor, _ := f.Properties["anchor"].(bool)
-		if !ok || name == "" || (!anchor && v.Zoom < CityZoom) {
-			return nil
-		}
-		cities = append(cities, city{name: shortName(name), p: v.Project(pt), anchor: anchor})
-		return nil
-	})
-	if err != nil && !errors.Is(err, geo.ErrNotFound) {
-		return fmt.Errorf("basemap cities: %w", err)
-	}
-	// Anchors first; then by position, so the order does not depend
-	// on the query.
-	slices.SortStableFunc(cities, func(a, b city) int {
-		if a.anchor != b.anchor {
-			if a.anchor {
-				return -1
-			}
-			return 1
-		}
-		return cmpPoint(a.p, b.p)
-	})
-	for _, c := range cities {
-		f, kind, col := face, draw.Regular, st.CityText
-		if c.anchor {
-			f, kind, col = anchorFace, draw.Bold, st.AnchorText
-		}
-		lb.city(c.p, c.name, f, 11*v.Scale, kind, col, st.CityDot)
-	}
-	return nil
-}
-
-// countryLabels places the names of the countries wide enough for them,
-// the largest first.
-func countryLabels(lb *labeller, st draw.Style, v draw.View, countries []country) error {
-	size := 10.0
-	if v.Zoom >= 4 {
-		size = 11
-	}
-	if v.Zoom >= 6 {
-		size = 12
-	}
-	face, err := newFace(draw.Regular, size*v.Scale)
-	if err != nil {
-		return err
-	}
-	slices.SortStableFunc(countries, func(a, b country) int {
-		if a.area != b.area {
-			if a.area > b.area {
-				return -1
-			}
-			return 1
-		}
-		return cmpPoint(a.anchor, b.anchor)
-	})
-	for _, c := range countries {
-		w := float64(font.MeasureString(face, c.name)) / 64
-		if w > c.width*0.9 {
-			continue // the country is too narrow at this zoom
-		}
-		lb.text(orb.Point{c.anchor[0] - w/2, c.anchor[1]}, c.name, face, size*v.Scale, draw.Regular, st.CountryText)
+		return fmt.Errorf("basemap borders: %w", err)
 	}
 	return nil
 }
@@ -376,49 +304,4 @@ func ringContains(r orb.Ring, p orb.Point) bool {
 		}
 	}
 	return in
-}
-
-// labeller places labels and skips those that would overlap one already
-// placed; the scene's painter draws them with a halo.
-type labeller struct {
-	scale  float64
-	placed []image.Rectangle
-	labels []draw.Label
-}
-
-func (l *labeller) free(r image.Rectangle) bool {
-	for _, p := range l.placed {
-		if p.Overlaps(r) {
-			return false
-		}
-	}
-	return true
-}
-
-// text places s with its baseline's left end at p, if there is room.
-func (l *labeller) text(p orb.Point, s string, face font.Face, size float64, kind draw.FontKind, col color.RGBA) bool {
-	m := face.Metrics()
-	w := font.MeasureString(face, s).Ceil()
-	x, y := int(math.Round(p[0])), int(math.Round(p[1]))
-	pad := int(math.Ceil(2 * l.scale))
-	box := image.Rect(x-pad, y-m.Ascent.Ceil()-pad, x+w+pad, y+m.Descent.Ceil()+pad)
-	if !l.free(box) {
-		return false
-	}
-	l.placed = append(l.placed, box)
-	l.labels = append(l.labels, draw.Label{Text: s, At: orb.Point{float64(x), float64(y)}, Face: face, Size: size, Font: kind, Color: col})
-	return true
-}
-
-// city places a dot at p and the name to its right.
-func (l *labeller) city(p orb.Point, name string, face font.Face, size float64, kind draw.FontKind, col, dot color.RGBA) {
-	r := 2.2 * l.scale
-	gap := 3 * l.scale
-	m := face.Metrics()
-	baseline := p[1] + float64(m.Ascent.Ceil()-m.Descent.Ceil())/2
-	if !l.text(orb.Point{p[0] + r + gap, baseline}, name, face, size, kind, col) {
-		return
-	}
-	last := &l.labels[len(l.labels)-1]
-	last.Dot, last.DotAt, last.DotR, last.DotColor = true, p, r, dot
 }

@@ -56,6 +56,11 @@ type View struct {
 	Zoom float64
 	// Project takes lon/lat to image pixels.
 	Project func(orb.Point) orb.Point
+	// Origin is the image's top left in world pixels: the device pixels
+	// of the whole Web Mercator map at Zoom and Scale, so that Project(p)
+	// is p's world pixel less Origin. Labels are placed once in world
+	// pixels and drawn in every view at the same place.
+	Origin orb.Point
 	// NoCityLabels leaves the cities out (the web page draws its own).
 	NoCityLabels bool
 }
@@ -88,6 +93,7 @@ func ViewAt(cx, cy, zoom float64, width, height int, scale float64) View {
 		Scale:   scale,
 		Zoom:    zoom,
 		Project: project,
+		Origin:  orb.Point{ox * scale, oy * scale},
 	}
 }
 
@@ -175,7 +181,9 @@ func (sc *Scene) Paint(ctx context.Context, dst *image.RGBA) error {
 		return err
 	}
 	for _, l := range sc.Labels {
-		x, y := int(l.At[0]), int(l.At[1])
+		// Glyphs go on whole pixels: a label drawn in two tiles is the
+		// same there as in one image of both.
+		x, y := int(math.Round(l.At[0])), int(math.Round(l.At[1]))
 		d := font.Drawer{Dst: dst, Face: l.Face, Src: image.NewUniform(st.Halo)}
 		hw := int(math.Max(1, math.Round(sc.Scale)))
 		for dy := -hw; dy <= hw; dy++ {

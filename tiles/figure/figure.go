@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -155,6 +156,20 @@ type Renderer struct {
 	// Borders and Cities name the layers the basemap draws from
 	// (geo.Dataset.Basemap); an empty name leaves that part out.
 	Borders, Cities string
+
+	// The basemap, made on first use and kept with its label placements
+	// (a Renderer is not to be copied once used).
+	basemapOnce sync.Once
+	basemap     *basemap.Renderer
+}
+
+// base is the basemap renderer the figures share: its labels are placed
+// in world pixels as the tiles' are, once per zoom and scale.
+func (fr *Renderer) base() *basemap.Renderer {
+	fr.basemapOnce.Do(func() {
+		fr.basemap = &basemap.Renderer{Source: fr.Source, Style: fr.Style.Basemap(), Borders: fr.Borders, Cities: fr.Cities}
+	})
+	return fr.basemap
 }
 
 // Render draws the figure and writes it to w in its format. Nothing is
@@ -237,7 +252,7 @@ type figure struct {
 // prepare settles the view and reads the features.
 func (fr *Renderer) prepare(ctx context.Context, f *Figure) (*figure, error) {
 	fig := &figure{Figure: *f, r: fr, st: fr.Style, features: map[string][]geo.Feature{}}
-	fig.basemap = &basemap.Renderer{Source: fr.Source, Style: fr.Style.Basemap(), Borders: fr.Borders, Cities: fr.Cities}
+	fig.basemap = fr.base()
 	// Drawing order: the page's panes.
 	rank := map[geo.Kind]int{geo.KindReference: 0, geo.KindAreas: 1, geo.KindGeneric: 2, geo.KindEvents: 3, geo.KindPlaces: 4}
 	fig.order = slices.Clone(f.Layers)
