@@ -4,7 +4,7 @@
 # 4 to 6 tiles a zoom around Kabul and Mashhad), in one run:
 #   - vector tiles of borders (1:10m) and of a generated 100,000-point
 #     layer, cold (a server started with --tile-cache-mb 0) and warm;
-#   - basemap PNG tiles, warm;
+#   - basemap PNG tiles, cold and warm;
 #   - the same tile bytes from disk through Go's http.FileServer.
 # Loopback only; every wrk run is bounded by DURATION.
 #   sh bench/tiles.sh [DURATION]   (default 10s per run)
@@ -76,5 +76,6 @@ report "  same bytes, FileServer" http://127.0.0.1:18095 "$tmp/borders.txt"
 report "100k points MVT, cold (no cache)" http://127.0.0.1:18094 "$tmp/points.txt"
 report "100k points MVT, warm" http://127.0.0.1:18093 "$tmp/points.txt"
 report "  same bytes, FileServer" http://127.0.0.1:18095 "$tmp/points.txt"
+report "basemap PNG, cold (no cache)" http://127.0.0.1:18094 "$tmp/basemap.txt"
 report "basemap PNG, warm" http://127.0.0.1:18093 "$tmp/basemap.txt"
 report "  same bytes, FileServer" http://127.0.0.1:18095 "$tmp/basemap.txt"

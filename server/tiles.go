@@ -47,6 +47,9 @@ const (
 	// tileFormat changes whenever the encoder's output does, so that
 	// ETags of old tiles stop matching.
 	tileFormat = "1"
+	// basemapFormat likewise changes whenever the basemap's drawing does
+	// (2: labels placed once per zoom in world pixels).
+	basemapFormat = "2"
 	// basemapLayer is the name the offline basemap is served under.
 	basemapLayer = "basemap"
 )
@@ -375,7 +378,7 @@ func (ts *tileService) basemap(w http.ResponseWriter, r *http.Request, req tileR
 	}
 	ctx := r.Context()
 	var version strings.Builder
-	version.WriteString(tileFormat)
+	version.WriteString(basemapFormat)
 	base := ts.s.basemapLayers()
 	for _, name := range []string{base.Borders, base.Cities} {
 		l, err := ts.s.store.Layer(ctx, name)

@@ -136,3 +136,44 @@ func BenchmarkRenderTileZ5(b *testing.B) {
 		}
 	}
 }
+
+// benchTiles is bench/tiles.sh's list: for z3 to z8, the tiles around
+// Kabul and Mashhad (2 a point below z6, 4 from z6).
+func benchTiles() []maptile.Tile {
+	var out []maptile.Tile
+	seen := map[maptile.Tile]bool{}
+	for z := maptile.Zoom(3); z <= 8; z++ {
+		for _, p := range []orb.Point{{69.2, 34.5}, {59.6, 36.3}} {
+			c := maptile.At(p, z)
+			rows := uint32(0)
+			if z >= 6 {
+				rows = 1
+			}
+			for dx := uint32(0); dx <= 1; dx++ {
+				for dy := uint32(0); dy <= rows; dy++ {
+					t := maptile.New(c.X+dx, c.Y+dy, z)
+					if !seen[t] {
+						seen[t] = true
+						out = append(out, t)
+					}
+				}
+			}
+		}
+	}
+	return out
+}
+
+// BenchmarkRenderTilesZ3toZ8 draws the tiles of bench/tiles.sh's list
+// in turn, as a server without a tile cache does (one op is one tile).
+func BenchmarkRenderTilesZ3toZ8(b *testing.B) {
+	r := testRenderer(b)
+	list := benchTiles()
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		if _, err := r.RenderTile(context.Background(), list[i%len(list)], 1, false); err != nil {
+			b.Fatal(err)
+		}
+		i++
+	}
+}

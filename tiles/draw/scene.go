@@ -205,13 +205,10 @@ func (sc *Scene) Paint(ctx context.Context, dst *image.RGBA) error {
 			}{{l.DotR + 0.8*sc.Scale, st.Halo}, {l.DotR, l.DotColor}} {
 				rec.reset()
 				circlePath(&rec, l.DotAt, dot.r, false)
-				box := dst.Bounds()
-				if box.Dx()*box.Dy() > bandPixels {
-					// A large figure's dot costs its own pixels, not a pass
-					// over the whole image.
-					box = image.Rect(int(math.Floor(float64(rec.x0)))-1, int(math.Floor(float64(rec.y0)))-1,
-						int(math.Ceil(float64(rec.x1)))+1, int(math.Ceil(float64(rec.y1)))+1).Intersect(box)
-				}
+				// A dot costs its own pixels, not a pass over the whole
+				// image (a tile of many cities spent a third of its time so).
+				box := image.Rect(int(math.Floor(float64(rec.x0)))-1, int(math.Floor(float64(rec.y0)))-1,
+					int(math.Ceil(float64(rec.x1)))+1, int(math.Ceil(float64(rec.y1)))+1).Intersect(dst.Bounds())
 				rasterize(ctx, z, dst, box, &rec, image.NewUniform(dot.c))
 			}
 		}
