@@ -48,7 +48,7 @@ const store = createStore(parsed.state);
 const problems = parsed.problems.slice();
 
 const map = KM.createMap('map');
-L.control.scale({ imperial: false, maxWidth: 140 }).addTo(map);
+KM.addScale(map, 140);
 
 // The URL follows the state, a moment after the last change.
 function urlWriter() {

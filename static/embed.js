@@ -31,7 +31,7 @@ function showNotice() {
 }
 
 const map = KM.createMap('map');
-L.control.scale({ imperial: false, maxWidth: 100 }).addTo(map);
+KM.addScale(map, 100);
 
 // The full map, with this state (and the view as it is now).
 function updateFullLink() {

@@ -121,6 +121,21 @@ function createMap(node) {
   return map;
 }
 
+// addScale puts a metric scale bar at the bottom left and keeps the
+// attribution (bottom right) clear of it: the attribution's corner starts
+// right of everything in the bottom-left corner (the scale bar, the
+// page's display box), so its lines wrap there instead of running over
+// them, however narrow the map and whatever the corner holds.
+function addScale(map, maxWidth) {
+  L.control.scale({ imperial: false, maxWidth }).addTo(map);
+  const corner = (side) => map.getContainer().querySelector(`.leaflet-bottom.leaflet-${side}`);
+  const left = corner('left');
+  const right = corner('right');
+  const fit = () => { right.style.left = `${Math.ceil(left.getBoundingClientRect().width) + 6}px`; };
+  new ResizeObserver(fit).observe(left);
+  fit();
+}
+
 // Popups narrow enough for a phone, roomy on a desktop.
 function popupOptions(map) {
   const { x: w, y: h } = map.getSize();
@@ -1018,5 +1033,5 @@ function rankCities(ctx) {
 }
 
 export {
-  featureId, createMap, load, layerControl, rankCities, popupOptions, attackPopup,
+  featureId, createMap, addScale, load, layerControl, rankCities, popupOptions, attackPopup,
 };

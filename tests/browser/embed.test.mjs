@@ -11,7 +11,7 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { config, launch, open, outside, OUT } from './harness.mjs';
+import { config, launch, mapControls, open, outside, OUT } from './harness.mjs';
 
 describe('the embed page in another site', () => {
   let cfg;
@@ -82,7 +82,31 @@ describe('the embed page in another site', () => {
     assert.equal(full.searchParams.get('attribution'), 'claimed');
     assert.equal(full.searchParams.get('view'), '34.5,69.2,7');
     assert.equal(s.target, '_blank');
+    const c = await mapControls(frame);
+    assert.ok(c.scale, 'the embed has no scale bar');
+    assert.match(c.scale.text, /^\d+ k?m$/);
+    assert.deepEqual(c.covered, [], 'the attribution covers controls');
     await page.screenshot({ path: path.join(OUT, 'embed.png') });
+  });
+
+  test('in a small frame the attribution covers neither the scale bar nor the other controls', async () => {
+    const small = await browser.context.newPage();
+    try {
+      for (const size of [{ width: 400, height: 300 }, { width: 320, height: 240 }, { width: 640, height: 400 }]) {
+        await small.setViewportSize(size);
+        await open(small, cfg.url, 'embed.html?view=34.5,66,5');
+        await small.waitForTimeout(200);
+        const c = await mapControls(small);
+        const at = `${size.width}×${size.height}`;
+        assert.ok(c.scale, `no scale bar at ${at}`);
+        assert.ok(c.attribution && c.attribution.height > 0, `no attribution at ${at}`);
+        assert.deepEqual(c.covered, [], `at ${at} the attribution covers controls`);
+        assert.ok(c.attribution.bottom <= size.height + 0.5, `at ${at} the attribution runs off the frame`);
+      }
+      await small.screenshot({ path: path.join(OUT, 'embed-small.png') });
+    } finally {
+      await small.close();
+    }
   });
 
   test('the share panel\'s iframe snippet works when pasted into another site', async () => {

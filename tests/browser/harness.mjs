@@ -109,6 +109,31 @@ export async function open(page, base, rel) {
   return url;
 }
 
+// mapControls measures, in a page or frame, the scale bar, the
+// attribution and every other Leaflet control shown, and lists the
+// controls the attribution overlaps (none should be).
+export function mapControls(target) {
+  return target.evaluate(() => {
+    const box = (e) => { const r = e.getBoundingClientRect(); return { left: r.left, top: r.top, right: r.right, bottom: r.bottom, width: r.width, height: r.height }; };
+    const shown = (e) => { const r = e.getBoundingClientRect(); return r.width > 0 && r.height > 0 && getComputedStyle(e).visibility !== 'hidden'; };
+    const scale = document.querySelector('.leaflet-control-scale');
+    const attr = document.querySelector('.leaflet-control-attribution');
+    const a = attr && box(attr);
+    const covered = [];
+    for (const c of document.querySelectorAll('.leaflet-control')) {
+      if (c === attr || !shown(c)) continue;
+      const b = box(c);
+      if (a && a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom) {
+        covered.push(c.className.split(' ').filter((n) => n.startsWith('leaflet-control-') || !n.startsWith('leaflet')).join(' ') || c.className);
+      }
+    }
+    return {
+      scale: scale && shown(scale) ? { ...box(scale), text: scale.textContent.trim() } : null,
+      attribution: a, covered,
+    };
+  });
+}
+
 export function outside(requests) {
   return requests.filter((u) => {
     const url = new URL(u);

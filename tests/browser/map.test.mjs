@@ -17,7 +17,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
-import { watchCSP } from './harness.mjs';
+import { mapControls, watchCSP } from './harness.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const OUT = path.join(HERE, 'out');
@@ -148,6 +148,13 @@ describe('khorasan map page', () => {
     assert.match(await page.textContent('header h1'), /Khorasan/i);
     const attribution = await page.textContent('.leaflet-control-attribution');
     assert.match(attribution, /Borders: Natural Earth \(public domain\); attacks: sources listed per event/);
+  });
+
+  test('has a metric scale bar that the attribution does not cover', async () => {
+    const c = await mapControls(page);
+    assert.ok(c.scale, 'no scale bar on the map');
+    assert.match(c.scale.text, /^\d+ k?m$/);
+    assert.deepEqual(c.covered, [], 'the attribution covers controls');
   });
 
   test('draws one marker per attack in the database', async () => {
