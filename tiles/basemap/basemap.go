@@ -143,7 +143,7 @@ func (r *Renderer) Scene(ctx context.Context, v draw.View) (*draw.Scene, error) 
 	if err := r.land(ctx, sc, v); err != nil {
 		return nil, err
 	}
-	if v.Zoom < CountryLabelZoom {
+	if v.Zoom < CountryLabelZoom || v.NoLabels {
 		return sc, nil // no labels at all
 	}
 	p, err := r.Placement(ctx, v.Zoom, v.Scale, v.NoCityLabels)

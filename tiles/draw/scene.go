@@ -63,6 +63,8 @@ type View struct {
 	Origin orb.Point
 	// NoCityLabels leaves the cities out (the web page draws its own).
 	NoCityLabels bool
+	// NoLabels leaves every label out (a figure's locator inset).
+	NoLabels bool
 }
 
 // MercatorView is the Web Mercator window that fits bound into width by

@@ -78,6 +78,9 @@ type Figure struct {
 	Layers []Layer
 	Title  string
 	Legend bool
+	// Inset is the locator map: InsetAuto (the default) draws it on
+	// figures at least InsetMinSide pixels in both directions.
+	Inset Inset
 	// Format is png, svg or pdf.
 	Format string
 	// BaseURL is the server's public URL; the attribution line points to
@@ -87,6 +90,22 @@ type Figure struct {
 	// asOf replaces the data date (tests).
 	asOf time.Time
 }
+
+// Inset says whether a figure has a locator inset: a small map of the
+// wider region with the view's outline on it.
+type Inset int
+
+const (
+	// InsetAuto draws the inset when the figure is at least InsetMinSide
+	// CSS pixels wide and high.
+	InsetAuto Inset = iota
+	InsetOn
+	InsetOff
+)
+
+// InsetMinSide is the smallest width and height that get an inset by
+// default: below it the inset would hide too much of the map.
+const InsetMinSide = 600
 
 // Layer is a layer of a figure and the filter that selects its
 // features (nil: all).
@@ -448,10 +467,17 @@ func (fig *figure) fitPadding() [4]float64 {
 		top += float64(min(3, len(draw.Wrap(t, draw.Bold, titleSize, W-2*figPad)))) * titleLeading
 	}
 	bottom += float64(len(draw.Wrap(fig.credits(), draw.Regular, footerSize, W-12))+1) * footerLeading
+	column := 0.0 // the legend's and the inset's, on the right
 	if fig.Legend {
 		if lg := fig.buildLegend(); lg != nil && lg.w+2*figPad < W*0.45 {
-			right += lg.w + figPad
+			column = lg.w
 		}
+	}
+	if fig.wantInset() {
+		column = math.Max(column, fig.insetSize()[0])
+	}
+	if column > 0 {
+		right += column + figPad
 	}
 	return [4]float64{edge, top, right, bottom}
 }
@@ -488,11 +514,20 @@ type overlays struct {
 	scaleText   string
 	scaleBox    box
 	attackCount map[string]int
+	insetBox    box
+	inset       *insetMap
 }
 
 // draw paints everything but the basemap: the layers, then the overlays.
 func (fig *figure) draw(ctx context.Context, c draw.Canvas) error {
 	ov := fig.layout()
+	if ov.insetBox != (box{}) {
+		in, err := fig.insetMap(ctx, ov.insetBox)
+		if err != nil {
+			return err
+		}
+		ov.inset = in
+	}
 	c.Clip("map")
 	for _, l := range fig.order {
 		if err := ctx.Err(); err != nil {
@@ -924,7 +959,7 @@ func (fig *figure) drawCities(c draw.Canvas, feats []geo.Feature, ov *overlays) 
 // reserved is the overlays' boxes, which city labels keep clear of.
 func (ov *overlays) reserved() []box {
 	var out []box
-	for _, b := range []box{ov.titleBox, ov.footerBox, ov.legendBox, ov.scaleBox} {
+	for _, b := range []box{ov.titleBox, ov.footerBox, ov.legendBox, ov.scaleBox, ov.insetBox} {
 		if b != (box{}) {
 			out = append(out, b)
 		}

@@ -76,6 +76,10 @@ var goldenFigures = []struct {
 		return Figure{Width: 300, Height: 200, Scale: 2, Format: FormatPNG, Center: &c, Zoom: 7,
 			Layers: figureLayers(t, "", "attacks", "cities")}
 	}},
+	{"region-800x600-inset", func(t testing.TB) Figure {
+		return Figure{Width: 800, Height: 600, Scale: 1, Format: FormatPNG, Legend: true, Title: "ISIS-K attacks in historical Khorasan",
+			Layers: figureLayers(t, "", "borders", "khorasan", "attacks", "cities")}
+	}},
 	{"iran-claimed-bbox", func(t testing.TB) Figure {
 		b := orb.Bound{Min: orb.Point{44, 25}, Max: orb.Point{64, 40}}
 		return Figure{Width: 400, Height: 300, Scale: 1, Format: FormatPNG, Bound: &b, Legend: true,

@@ -331,6 +331,19 @@ func (fig *figure) layout() *overlays {
 			}
 		}
 	}
+	if fig.wantInset() {
+		// Top right, below the title; top left when the legend reaches
+		// up there; left out when neither corner has room.
+		sz := fig.insetSize()
+		for _, x0 := range []float64{W - figPad - sz[0], figPad} {
+			b := box{x0, top + figPad, x0 + sz[0], top + figPad + sz[1]}
+			if b.y1 > footTop-figPad || (ov.legendBox != box{} && b.overlaps(ov.legendBox)) || (ov.scaleBox != box{} && b.overlaps(ov.scaleBox)) {
+				continue
+			}
+			ov.insetBox = b
+			break
+		}
+	}
 	return ov
 }
 
@@ -370,6 +383,9 @@ func (fig *figure) drawOverlays(c draw.Canvas, ov *overlays) {
 			c.Text(draw.TextRun{At: orb.Point{figPad, figPad + float64(i)*titleLeading + 13}, Text: line, Size: titleSize, Font: draw.Bold, Color: ink})
 		}
 		c.End()
+	}
+	if ov.inset != nil {
+		fig.drawInset(c, ov.insetBox, ov.inset)
 	}
 	if lg := ov.legend; lg != nil {
 		c.Group("legend")

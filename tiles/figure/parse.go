@@ -30,7 +30,7 @@ type Catalog interface {
 
 // Params are the parameters of /render (and the flags of khorasan
 // render) besides property filters, which take any property's name.
-var Params = []string{"bbox", "center", "zoom", "width", "height", "scale", "layers", "title", "legend", "format",
+var Params = []string{"bbox", "center", "zoom", "width", "height", "scale", "layers", "title", "legend", "inset", "format",
 	"datetime", "filter", "filter-lang", "filter-crs"}
 
 // Parse reads the /render parameters into a figure, checking each
@@ -83,7 +83,7 @@ func Parse(ctx context.Context, store Catalog, q url.Values) (Figure, error) {
 }
 
 // parseOutput reads what the figure is drawn as: width, height, scale,
-// format, legend and title.
+// format, legend, inset and title.
 func parseOutput(q url.Values, f *Figure) error {
 	if err := pixelsParam(q, "width", &f.Width, MaxSide); err != nil {
 		return err
@@ -110,6 +110,16 @@ func parseOutput(q url.Values, f *Figure) error {
 			return &params.Error{Name: "legend", Reason: fmt.Sprintf("must be true or false, got %q", v)}
 		}
 		f.Legend = b
+	}
+	if v, ok := params.Single(q, "inset"); ok {
+		b, err := strconv.ParseBool(strings.TrimSpace(v))
+		if err != nil {
+			return &params.Error{Name: "inset", Reason: fmt.Sprintf("must be true or false (default: true when width and height are %d or more), got %q", InsetMinSide, v)}
+		}
+		f.Inset = InsetOff
+		if b {
+			f.Inset = InsetOn
+		}
 	}
 	if v, ok := params.Single(q, "title"); ok {
 		f.Title = strings.TrimSpace(v)
