@@ -4,6 +4,7 @@ import (
 	"maps"
 	"net/http"
 	"net/url"
+	"strings"
 
 	"github.com/khorasan/khorasan/geo"
 )
@@ -38,6 +39,7 @@ func openAPIDoc(server string, layers []geo.Layer) obj {
 	maps.Copy(paths, dataPaths())
 	maps.Copy(paths, exportPaths())
 	maps.Copy(paths, layerPaths(layers))
+	maps.Copy(paths, figurePaths(strings.TrimSuffix(server, "/api")))
 	return obj{
 		"openapi": "3.0.3",
 		"info":    apiInfo(),
@@ -66,7 +68,8 @@ func apiTags() []obj {
 	return []obj{{"name": "Capabilities"}, {"name": "Data"},
 		{"name": "Edit", "description": "Writes: create, replace, update, delete, import (bearer token)"},
 		{"name": "Export", "description": "Whole layers (public, as reads are), and the whole GeoPackage (bearer token)"},
-		{"name": "History", "description": "The audit log (bearer token)"}}
+		{"name": "History", "description": "The audit log (bearer token)"},
+		{"name": "Figures", "description": "Static maps for reports: PNG, SVG, PDF"}}
 }
 
 // documentResponse is the 200 of a document in JSON (of the schema) or
@@ -118,6 +121,51 @@ func dataPaths() obj {
 			"patch":  patchOperation(),
 			"delete": deleteOperation()},
 	}
+}
+
+// figurePaths is /render (render.go), at the server's root rather than
+// under /api: its path item names its own server.
+func figurePaths(root string) obj {
+	q, str := queryParam, obj{"type": "string"}
+	boolean := obj{"type": "boolean"}
+	params := []obj{
+		formParam("bbox", "The view: minLon,minLat,maxLon,maxLat, fitted into width by height (or center with zoom, or neither: fit the selected features).", obj{"type": "array", "minItems": 4, "maxItems": 4, "items": obj{"type": "number"}}),
+		formParam("center", "The view's centre, lon,lat, with zoom.", obj{"type": "array", "minItems": 2, "maxItems": 2, "items": obj{"type": "number"}}),
+		q("zoom", "Web map zoom at center, 0 to 20 (fractions allowed).", obj{"type": "number", "minimum": 0, "maximum": 20}),
+		q("width", "Width in CSS pixels (PDF: points).", obj{"type": "integer", "minimum": 1, "maximum": 4096, "default": 1200}),
+		q("height", "Height in CSS pixels (PDF: points).", obj{"type": "integer", "minimum": 1, "maximum": 4096, "default": 800}),
+		q("scale", "PNG pixels per CSS pixel (2 for print).", obj{"type": "number", "minimum": 1, "maximum": 4, "default": 1}),
+		formParam("layers", "Layers to draw, separated by commas (default: all).", obj{"type": "array", "items": str}),
+		q("title", "Title drawn across the top (at most 200 characters).", str),
+		q("legend", "Draw the legend.", obj{"type": "boolean", "default": true}),
+		q("inset", "Draw the locator inset, a small map of the wider region with the view outlined. Default: true when width and height are 600 or more.", boolean),
+		q("format", "Output format.", obj{"type": "string", "enum": []string{"png", "svg", "pdf"}, "default": "png"}),
+		q("datetime", "Date filter for the layers with a date: an instant or an interval start/end (.. for open).", str),
+		q("filter", "CQL2 text filter, for the layers that have every property it names.", str),
+		q("filter-lang", "Only cql2-text.", obj{"type": "string", "enum": []string{"cql2-text"}}),
+		q("filter-crs", "CRS of the filter's geometries (CRS84).", str),
+	}
+	figure := obj{"200": obj{"description": "The figure", "content": obj{
+		"image/png":       obj{"schema": obj{"type": "string", "format": "binary"}},
+		"image/svg+xml":   obj{"schema": obj{"type": "string"}},
+		"application/pdf": obj{"schema": obj{"type": "string", "format": "binary"}},
+	}}, "400": responseRef("BadRequest"), "503": responseRef("Busy")}
+	// POST takes the same parameters as one JSON object (arrays for
+	// bbox, center and layers).
+	props := obj{}
+	for _, p := range params {
+		props[p["name"].(string)] = p["schema"]
+	}
+	return obj{"/render": obj{
+		"servers": []obj{{"url": root}},
+		"get": obj{"summary": "A static figure of the layers over the offline basemap", "operationId": "getFigure", "tags": []string{"Figures"},
+			"description": "Any other parameter is a property filter (property=value) on the selected layers that have that property.",
+			"parameters": params, "responses": figure},
+		"post": obj{"summary": "A static figure, its parameters in a JSON body", "operationId": "postFigure", "tags": []string{"Figures"},
+			"requestBody": obj{"required": true, "content": obj{"application/json": obj{"schema": obj{
+				"type": "object", "properties": props, "additionalProperties": true}}}},
+			"responses": figure},
+	}}
 }
 
 // exportPaths are the whole-layer exports, the backup and the audit log.

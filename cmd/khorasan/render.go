@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/khorasan/khorasan/data"
@@ -118,6 +119,8 @@ func parseRenderFlags(args []string, getenv func(string) string, stderr io.Write
 	fl.String("layers", "", "layers to draw, separated by commas (default: all)")
 	fl.String("title", "", "title drawn across the top")
 	fl.String("legend", "true", "draw the legend (true or false)")
+	var inset optionalBool
+	fl.Var(&inset, "inset", "draw the locator inset, or --inset=false to leave it out (default: when width and height are 600 or more)")
 	fl.String("datetime", "", "date filter: an instant or an interval start/end (.. for open)")
 	fl.String("filter", "", "CQL2 text filter, e.g. \"killed >= 50 AND attribution = 'claimed'\"")
 	var where whereFlags
@@ -187,3 +190,20 @@ func isSet(fl *flag.FlagSet, name string) bool {
 	})
 	return set
 }
+
+// optionalBool is a boolean flag without a default of its own: --inset,
+// --inset=false, or left to the figure.
+type optionalBool string
+
+func (b *optionalBool) String() string { return string(*b) }
+
+func (b *optionalBool) Set(s string) error {
+	v, err := strconv.ParseBool(s)
+	if err != nil {
+		return err
+	}
+	*b = optionalBool(strconv.FormatBool(v))
+	return nil
+}
+
+func (b *optionalBool) IsBoolFlag() bool { return true }

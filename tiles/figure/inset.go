@@ -115,4 +115,3 @@ func (fig *figure) drawInset(c draw.Canvas, b box, in *insetMap) {
 	ic.Rect(0, 0, w, h, color.RGBA{}, 0, panelRim, 0.8)
 	c.End()
 }
-
