@@ -160,7 +160,7 @@ func figurePaths(root string) obj {
 		"servers": []obj{{"url": root}},
 		"get": obj{"summary": "A static figure of the layers over the offline basemap", "operationId": "getFigure", "tags": []string{"Figures"},
 			"description": "Any other parameter is a property filter (property=value) on the selected layers that have that property.",
-			"parameters": params, "responses": figure},
+			"parameters":  params, "responses": figure},
 		"post": obj{"summary": "A static figure, its parameters in a JSON body", "operationId": "postFigure", "tags": []string{"Figures"},
 			"requestBody": obj{"required": true, "content": obj{"application/json": obj{"schema": obj{
 				"type": "object", "properties": props, "additionalProperties": true}}}},
