@@ -346,8 +346,9 @@ type rowWriter struct {
 	dest           []any
 }
 
-// newRowWriter prepares the insert, and with upsert the update and the
-// lookup by id (else they are prepared when first used).
+// newRowWriter prepares the insert, and with upsert the update and, in a
+// layer that keeps ids, the lookup by id (else they are prepared when
+// first used).
 func newRowWriter(ctx context.Context, tx *sql.Tx, t *table, upsert bool) (*rowWriter, error) {
 	cols := []string{quote(t.geomCol)}
 	if t.idCol != "" {
@@ -383,7 +384,9 @@ func (w *rowWriter) prepareUpdates(ctx context.Context) error {
 			return err
 		}
 	}
-	if w.find == nil {
+	// A layer without an id column is updated by fid and has no lookup
+	// by id (preparing one failed with "no such column: t.").
+	if w.find == nil && t.idCol != "" {
 		w.find, err = w.tx.PrepareContext(ctx, `SELECT `+t.selectList()+` FROM `+quote(t.Name)+` t WHERE t.`+quote(t.idCol)+` = ?`)
 	}
 	return err
@@ -441,10 +444,14 @@ func (w *rowWriter) update(ctx context.Context, fid int64, f geo.Feature) error 
 	return err
 }
 
-// lookup finds a feature by id; nil when there is none.
+// lookup finds a feature by id; nil when there is none (always, in a
+// layer without ids).
 func (w *rowWriter) lookup(ctx context.Context, id string) (*geo.Feature, int64, error) {
 	if err := w.prepareUpdates(ctx); err != nil {
 		return nil, 0, err
+	}
+	if w.find == nil {
+		return nil, 0, nil
 	}
 	rows, err := w.find.QueryContext(ctx, id)
 	if err != nil {

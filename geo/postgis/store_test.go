@@ -200,28 +200,6 @@ func TestWhatPostgreSQLCannotHold(t *testing.T) {
 	}
 }
 
-// TestUpdateInAFidLayer: a feature of a layer without ids is updated by
-// its fid.
-func TestUpdateInAFidLayer(t *testing.T) {
-	s := newStore(t)
-	ctx := context.Background()
-	schema := geo.Schema{GeometryType: "LINESTRING", Columns: []geo.Column{{Name: "label", Type: geo.Text}}}
-	if _, err := s.ReplaceLayer(ctx, geo.LayerInfo{Name: "plain"}, schema, seqOf(geo.Feature{Geometry: orb.LineString{{0, 0}, {1, 1}}, Properties: map[string]any{"label": "first"}})); err != nil {
-		t.Fatal(err)
-	}
-	g, _, err := s.UpdateFeature(ctx, "plain", "1", "t", func(old geo.Feature, _ geo.Schema) (geo.Feature, error) {
-		old.Properties["label"] = nil
-		old.Geometry = orb.LineString{{5, 5}, {6, 6}}
-		return old, nil
-	})
-	if err != nil || g.ID != "1" || g.Properties["label"] != nil || g.Geometry.Bound() != (orb.Bound{Min: orb.Point{5, 5}, Max: orb.Point{6, 6}}) {
-		t.Errorf("update: %+v, %v", g, err)
-	}
-	if l, err := s.Layer(ctx, "plain"); err != nil || l.Bounds != (orb.Bound{Min: orb.Point{0, 0}, Max: orb.Point{6, 6}}) {
-		t.Errorf("the extent grows with an update: %+v, %v", l.Bounds, err)
-	}
-}
-
 // TestMigrations: the schema is made once and recorded; a database made
 // by a newer khorasan is refused rather than misread.
 func TestMigrations(t *testing.T) {

@@ -237,9 +237,30 @@ func testEditsOfAFidLayer(t *testing.T, open Opener) {
 	if _, _, err := s.CreateFeature(ctx, "plain", geo.Feature{Geometry: orb.Point{2, 2}}, "t"); !geo.IsInvalid(err) {
 		t.Errorf("a point in a line layer: %v", err)
 	}
-	// Updates are left out here: geo/gpkg cannot yet update a feature of
-	// a layer without ids (its rowWriter in load.go prepares a lookup by
-	// an id column the layer does not have). geo/postgis tests its own.
+	// An update by fid (geo/gpkg once prepared a lookup by an id column
+	// the layer does not have: "no such column: t.").
+	g, _, err := s.UpdateFeature(ctx, "plain", "1", "t", func(old geo.Feature, _ geo.Schema) (geo.Feature, error) {
+		old.Properties["label"] = nil
+		old.Geometry = orb.LineString{{5, 5}, {6, 6}}
+		return old, nil
+	})
+	if err != nil || g.ID != "1" || g.Properties["label"] != nil || g.Geometry.Bound() != (orb.Bound{Min: orb.Point{5, 5}, Max: orb.Point{6, 6}}) {
+		t.Errorf("update by fid: %+v, %v", g, err)
+	}
+	if l, err := s.Layer(ctx, "plain"); err != nil || l.Bounds != (orb.Bound{Min: orb.Point{0, 0}, Max: orb.Point{6, 6}}) {
+		t.Errorf("the extent grows with an update: %+v, %v", l.Bounds, err)
+	}
+	_, _, err = s.UpdateFeature(ctx, "plain", "1", "t", func(old geo.Feature, _ geo.Schema) (geo.Feature, error) {
+		old.Properties["label"] = "first"
+		old.Geometry = orb.LineString{{0, 0}, {1, 1}}
+		return old, nil
+	})
+	if err != nil {
+		t.Errorf("update back: %v", err)
+	}
+	if _, _, err := s.UpdateFeature(ctx, "plain", "x", "t", func(old geo.Feature, _ geo.Schema) (geo.Feature, error) { return old, nil }); !errors.Is(err, geo.ErrNotFound) {
+		t.Errorf("update by an id that is no fid: %v", err)
+	}
 	if err := s.DeleteFeature(ctx, "plain", "x", "t", nil); !errors.Is(err, geo.ErrNotFound) {
 		t.Errorf("delete by an id that is no fid: %v", err)
 	}
