@@ -209,7 +209,7 @@ func (s *Store) edit(ctx context.Context, layer string, fn func(tx pgx.Tx, t *ta
 	if written != nil {
 		grow = growBound(nil, written.Geometry)
 	}
-	if err := touchLayer(ctx, tx, layer, prev, grow, false); err != nil {
+	if err := touchLayer(ctx, tx, layer, prev, grow, false, time.Time{}); err != nil {
 		return busy(err)
 	}
 	if err := tx.Commit(ctx); err != nil {
@@ -286,80 +286,4 @@ func newID() string {
 	b[8] = b[8]&0x3f | 0x80
 	h := hex.EncodeToString(b[:])
 	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
-}
-
-// The audit log: every edit adds a row to khorasan_audit in the same
-// transaction as the write, so the log and the data never disagree.
-
-type auditEntry struct {
-	Actor, Action, Layer, FeatureID, Old, New string
-}
-
-func writeAudit(ctx context.Context, tx pgx.Tx, e auditEntry) error {
-	if e.Actor == "" {
-		e.Actor = "unknown"
-	}
-	null := func(s string) *string {
-		if s == "" {
-			return nil
-		}
-		return &s
-	}
-	_, err := tx.Exec(ctx, `INSERT INTO `+auditTable+` (time, actor, action, layer, feature_id, old, new)
-VALUES (date_trunc('milliseconds', clock_timestamp()), $1, $2, $3, $4, $5, $6)`,
-		e.Actor, e.Action, e.Layer, null(e.FeatureID), null(e.Old), null(e.New))
-	return err
-}
-
-// History lists audit entries, newest first.
-func (s *Store) History(ctx context.Context, q geo.HistoryQuery) ([]geo.AuditEntry, error) {
-	var where []string
-	var args []any
-	add := func(cond string, v any) {
-		args = append(args, v)
-		where = append(where, fmt.Sprintf(cond, len(args)))
-	}
-	if q.Layer != "" {
-		add("layer = $%d", q.Layer)
-	}
-	if q.FeatureID != "" {
-		add("feature_id = $%d", q.FeatureID)
-	}
-	if q.Actor != "" {
-		add("actor = $%d", q.Actor)
-	}
-	if !q.Since.IsZero() {
-		add("time >= $%d", q.Since)
-	}
-	if q.Limit <= 0 {
-		q.Limit = 100
-	}
-	query := `SELECT id, time, actor, action, layer, coalesce(feature_id, ''), coalesce(old, ''), coalesce(new, '') FROM ` + auditTable
-	if len(where) > 0 {
-		query += ` WHERE ` + strings.Join(where, " AND ")
-	}
-	args = append(args, int64(q.Limit))
-	query += fmt.Sprintf(` ORDER BY id DESC LIMIT $%d`, len(args))
-	rows, err := s.pool.Query(ctx, query, args...)
-	if err != nil {
-		return nil, busy(err)
-	}
-	defer rows.Close()
-	var out []geo.AuditEntry
-	for rows.Next() {
-		var e geo.AuditEntry
-		var old, nw string
-		if err := rows.Scan(&e.ID, &e.Time, &e.Actor, &e.Action, &e.Layer, &e.FeatureID, &old, &nw); err != nil {
-			return nil, err
-		}
-		e.Time = e.Time.UTC()
-		if old != "" {
-			e.Old = []byte(old)
-		}
-		if nw != "" {
-			e.New = []byte(nw)
-		}
-		out = append(out, e)
-	}
-	return out, busy(rows.Err())
 }

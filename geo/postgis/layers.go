@@ -45,6 +45,9 @@ type table struct {
 	// checked is when the entry was last compared with the database
 	// (unix nanoseconds), so that hot paths look at most once per recheck.
 	checked atomic.Int64
+	// listened says the listener was up, and no notice came, while the
+	// entry was read (see Store.trusts). Set before it is cached.
+	listened bool
 }
 
 // column is an attribute column and how to read it.
@@ -80,7 +83,7 @@ func (s *Store) Layers(ctx context.Context) ([]geo.Layer, error) {
 }
 
 func (s *Store) layers(ctx context.Context) ([]geo.Layer, error) {
-	rows, err := s.pool.Query(ctx, `
+	rows, err := s.read.Query(ctx, `
 SELECT g.f_table_name FROM geometry_columns g
 JOIN pg_class c ON c.relname = g.f_table_name AND c.relnamespace = (SELECT oid FROM pg_namespace WHERE nspname = current_schema())
 LEFT JOIN `+layersTable+` l ON l.name = g.f_table_name
@@ -141,10 +144,11 @@ func (s *Store) forget() {
 }
 
 // defaultRecheck is how long a cached layer description is trusted before
-// it is compared with the database again. The store's own writes drop the
-// cache at once; this bounds how long another server's write goes unseen
-// by the description (a query that no longer fits the table is retried
-// at once, see withTable).
+// it is compared with the database again, when the notices of other
+// stores' writes cannot be relied on (listen.go). The store's own writes
+// drop the cache at once; this bounds how long another server's write
+// goes unseen by the description (a query that no longer fits the table
+// is retried at once, see withTable).
 const defaultRecheck = time.Second
 
 // stampSQL is what tells that a table changed: a store's own layer has a
@@ -156,19 +160,25 @@ const stampSQL = `SELECT coalesce((SELECT 'r' || revision FROM ` + layersTable +
    FROM pg_class c LEFT JOIN pg_stat_all_tables st ON st.relid = c.oid
    WHERE c.oid = to_regclass(quote_ident(current_schema()) || '.' || quote_ident($1))))`
 
-// table returns what the store knows of a layer, compared with the
-// database at most once per recheck.
+// table returns what the store knows of a layer: kept until a notice
+// drops it while the store trusts it, else compared with the database at
+// most once per recheck.
 func (s *Store) table(ctx context.Context, name string) (*table, error) {
 	s.mu.Lock()
 	t, ok := s.tables[name]
+	trusted := ok && s.trusts(t)
+	seq := s.seq
 	s.mu.Unlock()
+	if trusted {
+		return t, nil
+	}
 	now := time.Now().UnixNano()
 	if ok && now-t.checked.Load() < int64(s.recheck) {
 		return t, nil
 	}
 	if ok {
 		var stamp *string
-		if err := s.pool.QueryRow(ctx, stampSQL, name).Scan(&stamp); err != nil {
+		if err := s.read.QueryRow(ctx, stampSQL, name).Scan(&stamp); err != nil {
 			return nil, err
 		}
 		if stamp != nil && *stamp == t.stamp {
@@ -176,12 +186,13 @@ func (s *Store) table(ctx context.Context, name string) (*table, error) {
 			return t, nil
 		}
 	}
-	t, err := loadTable(ctx, s.pool, name)
+	t, err := loadTable(ctx, s.read, name)
 	if err != nil {
 		return nil, err
 	}
 	t.checked.Store(now)
 	s.mu.Lock()
+	t.listened = s.listening && s.seq == seq
 	s.tables[name] = t
 	s.mu.Unlock()
 	return t, nil

@@ -41,7 +41,7 @@ func (s *Store) features(ctx context.Context, t *table, q geo.Query, fn func(geo
 		query += ` LIMIT ?::int8 OFFSET ?::int8`
 		args = append(args, limit, int64(q.Offset))
 	}
-	rows, err := s.pool.Query(ctx, numbered(query), args...)
+	rows, err := s.read.Query(ctx, numbered(query), args...)
 	if err != nil {
 		return err
 	}
@@ -72,7 +72,7 @@ func (s *Store) Count(ctx context.Context, layer string, q geo.Query) (int64, er
 		if err != nil {
 			return err
 		}
-		return s.pool.QueryRow(ctx, numbered(`SELECT count(*) FROM `+quote(t.Name)+` t`+where), args...).Scan(&n)
+		return s.read.QueryRow(ctx, numbered(`SELECT count(*) FROM `+quote(t.Name)+` t`+where), args...).Scan(&n)
 	})
 	return n, err
 }
@@ -82,7 +82,7 @@ func (s *Store) Feature(ctx context.Context, layer, id string) (geo.Feature, err
 	var f geo.Feature
 	err := s.withTable(ctx, layer, func(t *table, _ *bool) error {
 		var err error
-		f, err = readRow(ctx, s.pool, t, id, "")
+		f, err = readRow(ctx, s.read, t, id, "")
 		return err
 	})
 	return f, err
@@ -223,16 +223,22 @@ func (t *table) selectList() string {
 }
 
 func (t *table) scan(rows pgx.Rows) (geo.Feature, error) {
+	f, _, err := t.scanFID(rows)
+	return f, err
+}
+
+// scanFID reads a row of selectList and its fid.
+func (t *table) scanFID(rows pgx.Rows) (geo.Feature, int64, error) {
 	vals, err := rows.Values()
 	if err != nil {
-		return geo.Feature{}, err
+		return geo.Feature{}, 0, err
 	}
 	fid, _ := vals[0].(int64)
 	f := geo.Feature{ID: formatFID(fid), Properties: make(map[string]any, len(t.cols))}
 	if b, ok := vals[1].([]byte); ok && b != nil {
 		g, err := wkb.Unmarshal(b)
 		if err != nil {
-			return geo.Feature{}, fmt.Errorf("layer %q, fid %d: geometry: %w", t.Name, fid, err)
+			return geo.Feature{}, 0, fmt.Errorf("layer %q, fid %d: geometry: %w", t.Name, fid, err)
 		}
 		// POINT EMPTY is NaN coordinates in WKB.
 		if p, ok := g.(orb.Point); !geo.IsEmpty(g) && !(ok && math.IsNaN(p[0])) {
@@ -248,7 +254,7 @@ func (t *table) scan(rows pgx.Rows) (geo.Feature, error) {
 		f.Properties[c.Name] = readValue(c.Type, vals[k])
 		k++
 	}
-	return f, nil
+	return f, fid, nil
 }
 
 // readValue turns what pgx returns into the property type the column

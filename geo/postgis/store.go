@@ -1,5 +1,5 @@
 // Package postgis is the PostgreSQL store (PostGIS through pgx): layers as
-// tables beside their metadata and audit log; it imports geo, geo/cql2, geo/csv and geo/geojson.
+// tables beside their metadata and audit log; it imports geo, geo/cql2, geo/csv, geo/geojson and geo/ingest.
 package postgis
 
 import (
@@ -20,15 +20,26 @@ import (
 // Store is a layer store kept in one PostgreSQL database with PostGIS.
 // It is the only code that talks to PostgreSQL. Several stores (several
 // servers) may share one database: every write is one transaction, and
-// the cached layer descriptions are checked against the database.
+// the cached layer descriptions follow the others' writes (listen.go).
 type Store struct {
+	// pool is the primary: every write, and the reads inside writes.
 	pool *pgxpool.Pool
+	// read is where reads go: pool, or the replica WithReadDSN names.
+	read    *pgxpool.Pool
+	readDSN string
 	// dataset has the layers' profiles, whose rules writes pass.
 	dataset *geo.Dataset
 
 	mu      sync.Mutex
 	tables  map[string]*table // cache of table descriptions
 	recheck time.Duration     // see defaultRecheck
+	// listening says the listener is up (listen.go); seq moves on with
+	// every notice and every change of listening, so that a description
+	// read meanwhile is not trusted.
+	listening  bool
+	seq        uint64
+	stopListen context.CancelFunc
+	listenDone chan struct{}
 }
 
 // Option sets up a store as it opens.
@@ -41,10 +52,63 @@ func WithDataset(d *geo.Dataset) Option {
 	return func(s *Store) { s.dataset = d }
 }
 
+// WithReadDSN sends the reads (Layers, Layer, Features, Count, Feature,
+// History, EachAudit) to another server, a streaming replica of the
+// primary Open connects to. Writes, and what they read, go to the
+// primary. A replica trails the primary, so a read right after a write
+// may not see it yet, and cached layer descriptions are compared with the
+// replica once per recheck as well as dropped by the primary's notices.
+func WithReadDSN(dsn string) Option {
+	return func(s *Store) { s.readDSN = dsn }
+}
+
 // Open connects to the database dsn names (postgres://user:pass@host/db)
 // and brings its khorasan tables up to date, creating them on first use.
 // The database needs PostGIS, or the right to create the extension.
 func Open(ctx context.Context, dsn string, opts ...Option) (*Store, error) {
+	cfg, err := poolConfig(dsn)
+	if err != nil {
+		return nil, err
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("database %s: %w", redact(dsn), err)
+	}
+	s := &Store{pool: pool, read: pool, tables: map[string]*table{}, recheck: defaultRecheck}
+	for _, o := range opts {
+		o(s)
+	}
+	if err := s.migrate(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("database %s: %w", redact(dsn), err)
+	}
+	if s.readDSN != "" {
+		rcfg, err := poolConfig(s.readDSN)
+		if err != nil {
+			pool.Close()
+			return nil, err
+		}
+		if s.read, err = pgxpool.NewWithConfig(ctx, rcfg); err == nil {
+			if err = s.read.Ping(ctx); err != nil {
+				s.read.Close()
+			}
+		}
+		if err != nil {
+			pool.Close()
+			return nil, fmt.Errorf("read database %s: %w", redact(s.readDSN), err)
+		}
+	}
+	lcfg := cfg.ConnConfig.Copy()
+	lcfg.RuntimeParams["application_name"] += " listener"
+	lctx, stop := context.WithCancel(context.Background())
+	s.stopListen, s.listenDone = stop, make(chan struct{})
+	go s.listen(lctx, lcfg)
+	return s, nil
+}
+
+// poolConfig reads a connection string and sets what every connection of
+// the store needs.
+func poolConfig(dsn string) (*pgxpool.Config, error) {
 	cfg, err := pgxpool.ParseConfig(dsn)
 	if err != nil {
 		return nil, fmt.Errorf("database %s: %w", redact(dsn), err)
@@ -59,19 +123,7 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*Store, error) {
 	// No statement cache: queries are built per request, and a layer
 	// replaced by another server would leave cached plans stale.
 	cfg.ConnConfig.DefaultQueryExecMode = pgx.QueryExecModeExec
-	pool, err := pgxpool.NewWithConfig(ctx, cfg)
-	if err != nil {
-		return nil, fmt.Errorf("database %s: %w", redact(dsn), err)
-	}
-	s := &Store{pool: pool, tables: map[string]*table{}, recheck: defaultRecheck}
-	for _, o := range opts {
-		o(s)
-	}
-	if err := s.migrate(ctx); err != nil {
-		pool.Close()
-		return nil, fmt.Errorf("database %s: %w", redact(dsn), err)
-	}
-	return s, nil
+	return cfg, nil
 }
 
 // redact is a connection string without its password, for messages.
@@ -83,8 +135,13 @@ func redact(dsn string) string {
 	return fmt.Sprintf("%s@%s:%d/%s", cfg.User, cfg.Host, cfg.Port, cfg.Database)
 }
 
-// Close releases the connections.
+// Close stops the listener and releases the connections.
 func (s *Store) Close() error {
+	s.stopListen()
+	<-s.listenDone
+	if s.read != s.pool {
+		s.read.Close()
+	}
 	s.pool.Close()
 	return nil
 }

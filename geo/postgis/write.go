@@ -22,7 +22,8 @@ import (
 // ReplaceLayer writes a layer whole, creating it or replacing what was
 // there, in one transaction: when any feature is refused, or the context
 // ends, the database is exactly as before. It returns the number of
-// features written.
+// features written. info.Updated, when set, is the layer's last change (a
+// copy keeps the source's); otherwise it is now.
 func (s *Store) ReplaceLayer(ctx context.Context, info geo.LayerInfo, schema geo.Schema, features iter.Seq2[geo.Feature, error]) (int64, error) {
 	if err := CheckLayerName(info.Name); err != nil {
 		return 0, err
@@ -69,7 +70,7 @@ func replaceLayer(ctx context.Context, tx pgx.Tx, info geo.LayerInfo, schema geo
 			return 0, err
 		}
 	}
-	return n, touchLayer(ctx, tx, name, prev, bounds, true)
+	return n, touchLayer(ctx, tx, name, prev, bounds, true, info.Updated)
 }
 
 // dropLayer removes a layer's table, keeping its khorasan_layers row so
@@ -148,13 +149,18 @@ ON CONFLICT (name) DO UPDATE SET title = excluded.title, description = excluded.
 }
 
 // touchLayer records a write to a layer: its last change moves forward
-// by at least a millisecond on every write (caches key on it), its
-// revision by one, and its extent grows by grow, or becomes exactly grow
-// when exact is set. prev is the last change before the write.
-func touchLayer(ctx context.Context, tx pgx.Tx, name string, prev time.Time, grow *orb.Bound, exact bool) error {
+// by at least a millisecond on every write (caches key on it), or is at
+// when that is set (a copy keeps the source's); its revision moves on by
+// one, and its extent grows by grow, or becomes exactly grow when exact
+// is set. prev is the last change before the write. The other stores on
+// the database are told (notifyLayer).
+func touchLayer(ctx context.Context, tx pgx.Tx, name string, prev time.Time, grow *orb.Bound, exact bool, at time.Time) error {
 	now := time.Now().UTC().Truncate(time.Millisecond)
 	if !prev.IsZero() && !now.After(prev) {
 		now = prev.Truncate(time.Millisecond).Add(time.Millisecond)
+	}
+	if !at.IsZero() {
+		now = at.UTC().Truncate(time.Millisecond)
 	}
 	var x0, y0, x1, y1 *float64
 	if grow != nil {
@@ -165,8 +171,10 @@ func touchLayer(ctx context.Context, tx pgx.Tx, name string, prev time.Time, gro
 		q = `UPDATE ` + layersTable + ` SET changed = $2, revision = revision + 1,
   min_x = least(min_x, $3), min_y = least(min_y, $4), max_x = greatest(max_x, $5), max_y = greatest(max_y, $6) WHERE name = $1`
 	}
-	_, err := tx.Exec(ctx, q, name, now, x0, y0, x1, y1)
-	return err
+	if _, err := tx.Exec(ctx, q, name, now, x0, y0, x1, y1); err != nil {
+		return err
+	}
+	return notifyLayer(ctx, tx, name)
 }
 
 // growBound is b grown by g's envelope.
@@ -184,33 +192,10 @@ func growBound(b *orb.Bound, g orb.Geometry) *orb.Bound {
 	return &gb
 }
 
-// insertBatch is how many rows go to the server in one round trip.
-const insertBatch = 1000
-
 func insertFeatures(ctx context.Context, tx pgx.Tx, t *table, features iter.Seq2[geo.Feature, error]) (int64, *orb.Bound, error) {
-	w := newRowWriter(t)
+	ins := newInserter(tx, newRowWriter(t))
 	var n int64
 	var bounds *orb.Bound
-	batch := &pgx.Batch{}
-	type queued struct{ where, id string }
-	var rows []queued
-	flush := func() error {
-		if batch.Len() == 0 {
-			return nil
-		}
-		br := tx.SendBatch(ctx, batch)
-		for _, r := range rows {
-			if _, err := br.Exec(); err != nil {
-				br.Close()
-				if isCode(err, "23505") {
-					return geo.Invalidf(r.where, "duplicate id %q", r.id)
-				}
-				return rowError(r.where, err)
-			}
-		}
-		batch, rows = &pgx.Batch{}, rows[:0]
-		return br.Close()
-	}
 	for f, err := range features {
 		if err != nil {
 			return 0, nil, err
@@ -229,21 +214,63 @@ func insertFeatures(ctx context.Context, tx pgx.Tx, t *table, features iter.Seq2
 				return 0, nil, geo.Invalidf(where, "property %q is not a column of the layer", p)
 			}
 		}
-		args, err := w.values(f)
-		if err != nil {
-			return 0, nil, geo.Invalidf(where, "%v", err)
-		}
-		batch.Queue(w.insertSQL, args...)
-		rows = append(rows, queued{where, f.ID})
-		if batch.Len() >= insertBatch {
-			if err := flush(); err != nil {
-				return 0, nil, err
-			}
+		if err := ins.add(ctx, where, f); err != nil {
+			return 0, nil, err
 		}
 		bounds = growBound(bounds, g)
 		n++
 	}
-	return n, bounds, flush()
+	return n, bounds, ins.flush(ctx)
+}
+
+// insertBatch is how many rows go to the server in one round trip.
+const insertBatch = 1000
+
+// inserter sends the rows of a new table to the server a batch at a
+// time; a row the server refuses is named by where it was queued.
+type inserter struct {
+	tx    pgx.Tx
+	w     *rowWriter
+	batch *pgx.Batch
+	rows  []queued
+}
+
+type queued struct{ where, id string }
+
+func newInserter(tx pgx.Tx, w *rowWriter) *inserter {
+	return &inserter{tx: tx, w: w, batch: &pgx.Batch{}}
+}
+
+// add queues a feature whose geometry is as stored (checkGeometry).
+func (b *inserter) add(ctx context.Context, where string, f geo.Feature) error {
+	args, err := b.w.values(f)
+	if err != nil {
+		return geo.Invalidf(where, "%v", err)
+	}
+	b.batch.Queue(b.w.insertSQL, args...)
+	b.rows = append(b.rows, queued{where, f.ID})
+	if b.batch.Len() >= insertBatch {
+		return b.flush(ctx)
+	}
+	return nil
+}
+
+func (b *inserter) flush(ctx context.Context) error {
+	if b.batch.Len() == 0 {
+		return nil
+	}
+	br := b.tx.SendBatch(ctx, b.batch)
+	for _, r := range b.rows {
+		if _, err := br.Exec(); err != nil {
+			br.Close()
+			if isCode(err, "23505") {
+				return geo.Invalidf(r.where, "duplicate id %q", r.id)
+			}
+			return rowError(r.where, err)
+		}
+	}
+	b.batch, b.rows = &pgx.Batch{}, b.rows[:0]
+	return br.Close()
 }
 
 // rowError is a refusal by the database of one row's values (a date out
@@ -406,6 +433,11 @@ func storeValue(c geo.Column, v any) (any, error) {
 	sv, err := storedValue(c, v)
 	if s, ok := sv.(string); ok && err == nil {
 		err = checkText(fmt.Sprintf("property %q", c.Name), s)
+		if err == nil && (c.Type == geo.Date || c.Type == geo.DateTime) && strings.HasPrefix(s, "0000") {
+			// Checked here, not left to the server, so that a refusal
+			// names its feature even in a batch.
+			err = fmt.Errorf("property %q: %s: PostgreSQL has no year 0", c.Name, s)
+		}
 	}
 	return sv, err
 }

@@ -1,5 +1,5 @@
 // Package storetest holds the contract tests every layer store passes (a
-// GeoPackage file, a PostGIS database); it imports data, geo, geo/cql2 and geo/geojson.
+// GeoPackage file, a PostGIS database); it imports data, geo and its formats, geo/ingest and internal/testio.
 package storetest
 
 import (
@@ -17,11 +17,13 @@ import (
 	"github.com/khorasan/khorasan/geo"
 	"github.com/khorasan/khorasan/geo/cql2"
 	"github.com/khorasan/khorasan/geo/geojson"
+	"github.com/khorasan/khorasan/geo/ingest"
 )
 
 // Store is what the contract covers: the reads the server makes
-// (server.Store), whole-layer writes and the feature edits of
-// server.Editor with their audit log.
+// (server.Store), whole-layer writes, imports, the feature edits of
+// server.Editor with their audit log, and the audit log read and written
+// whole (geo/storecopy).
 type Store interface {
 	Layers(ctx context.Context) ([]geo.Layer, error)
 	Layer(ctx context.Context, name string) (geo.Layer, error)
@@ -33,6 +35,10 @@ type Store interface {
 	UpdateFeature(ctx context.Context, layer, id, actor string, change func(old geo.Feature, schema geo.Schema) (geo.Feature, error)) (geo.Feature, geo.Schema, error)
 	DeleteFeature(ctx context.Context, layer, id, actor string, check func(old geo.Feature, schema geo.Schema) error) error
 	History(ctx context.Context, q geo.HistoryQuery) ([]geo.AuditEntry, error)
+	Import(ctx context.Context, src ingest.Source, opt ingest.ImportOptions) (*ingest.Report, error)
+	ImportGeoJSON(ctx context.Context, info geo.LayerInfo, data []byte) (int64, error)
+	EachAudit(ctx context.Context, fn func(geo.AuditEntry) error) error
+	RestoreAudit(ctx context.Context, entries iter.Seq2[geo.AuditEntry, error]) (int64, error)
 }
 
 // Opener makes a new, empty store for one test, with the default data's
@@ -62,6 +68,20 @@ func Run(t *testing.T, open Opener) {
 		{"ConcurrentUpdatesLoseNothing", testConcurrentUpdatesLoseNothing},
 		{"RulesOnEdits", testRulesOnEdits},
 		{"EditsOfAFidLayer", testEditsOfAFidLayer},
+		{"ReplaceKeepsTheLastChangeGiven", testReplaceKeepsTheLastChangeGiven},
+		{"ImportRecognisesExports", testImportRecognisesExports},
+		{"ImportModes", testImportModes},
+		{"ImportIsAllOrNothing", testImportIsAllOrNothing},
+		{"ImportGenericCSV", testImportGenericCSV},
+		{"ImportKML", testImportKML},
+		{"ImportRefusesBadInput", testImportRefusesBadInput},
+		{"ImportStreams", testImportStreams},
+		{"LayerInfoAcrossModes", testLayerInfoAcrossModes},
+		{"ImportRefusesReservedNames", testImportRefusesReservedNames},
+		{"ImportIntoAFidLayer", testImportIntoAFidLayer},
+		{"ImportRefusedByRules", testImportRefusedByRules},
+		{"ImportGeoJSON", testImportGeoJSON},
+		{"AuditReadAndRestored", testAuditReadAndRestored},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open) })
