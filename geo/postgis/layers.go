@@ -272,8 +272,12 @@ func loadTable(ctx context.Context, db querier, name string) (*table, error) {
 	return t, nil
 }
 
-// formatChanged is a last change as the GeoPackage store writes it.
-func formatChanged(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z") }
+// formatChanged is a last change as the GeoPackage store reads it back
+// (RFC 3339 to the millisecond, without trailing zeros), so that a layer
+// copied between the stores has the same one.
+func formatChanged(t time.Time) string {
+	return t.UTC().Truncate(time.Millisecond).Format(time.RFC3339Nano)
+}
 
 func textOf(v any) string {
 	s, _ := v.(string)

@@ -3,6 +3,7 @@ package storecopy_test
 import (
 	"context"
 	"encoding/json"
+	"os"
 	"path/filepath"
 	"reflect"
 	"testing"
@@ -11,8 +12,16 @@ import (
 	"github.com/khorasan/khorasan/data"
 	"github.com/khorasan/khorasan/geo"
 	"github.com/khorasan/khorasan/geo/gpkg"
+	"github.com/khorasan/khorasan/geo/postgis"
 	"github.com/khorasan/khorasan/geo/storecopy"
+	"github.com/khorasan/khorasan/internal/pgtest"
 )
+
+// cluster is the package's throwaway PostgreSQL; each PostGIS hop gets a
+// database of its own.
+var cluster *pgtest.Cluster
+
+func TestMain(m *testing.M) { os.Exit(pgtest.Main(m, &cluster)) }
 
 // store is what the round trip reads and writes.
 type store interface {
@@ -115,9 +124,19 @@ func TestRoundTrip(t *testing.T) {
 		t.Cleanup(func() { s.Close() })
 		return s
 	}
+	newPostGIS := func(t *testing.T, _ string) store {
+		s, err := postgis.Open(ctx, cluster.Database(t), postgis.WithDataset(ds))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		return s
+	}
 	cases := map[string][]func(t *testing.T, name string) store{
-		"GeoPackage to GeoPackage":    {newGPKG},
-		"through a second GeoPackage": {newGPKG, newGPKG},
+		"GeoPackage to GeoPackage":       {newGPKG},
+		"through a second GeoPackage":    {newGPKG, newGPKG},
+		"GeoPackage to PostGIS and back": {newPostGIS, newGPKG},
+		"through two PostGIS databases":  {newPostGIS, newPostGIS, newGPKG},
 	}
 	for name, hops := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -136,25 +155,36 @@ func TestRoundTrip(t *testing.T) {
 				if len(rep.Layers) != len(wantLayers) || rep.Audit != int64(len(wantAudit)) {
 					t.Fatalf("copied %d layers and %d audit entries, want %d and %d", len(rep.Layers), rep.Audit, len(wantLayers), len(wantAudit))
 				}
+				if i < len(hops)-1 {
+					// Each store on the way holds the same as the source.
+					t.Run("hop "+string(rune('1'+i)), func(t *testing.T) { same(t, dst, wantLayers, wantFeatures, wantAudit) })
+				}
 				from = dst
 			}
-			gotLayers, gotFeatures, gotAudit := everything(t, from)
-			if !reflect.DeepEqual(gotLayers, wantLayers) {
-				for i := range min(len(gotLayers), len(wantLayers)) {
-					if !reflect.DeepEqual(gotLayers[i], wantLayers[i]) {
-						t.Errorf("layer %d:\n got %+v\nwant %+v", i, gotLayers[i], wantLayers[i])
-					}
-				}
-				t.Fatalf("layers differ (%d, want %d)", len(gotLayers), len(wantLayers))
-			}
-			for _, l := range wantLayers {
-				if !reflect.DeepEqual(gotFeatures[l.Name], wantFeatures[l.Name]) {
-					t.Errorf("layer %s: the features differ after the round trip", l.Name)
-				}
-			}
-			if !reflect.DeepEqual(gotAudit, wantAudit) {
-				t.Errorf("audit log:\n got %v\nwant %v", gotAudit, wantAudit)
-			}
+			same(t, from, wantLayers, wantFeatures, wantAudit)
 		})
+	}
+}
+
+// same checks that s holds what the source held: the layers as listed,
+// their features in order, and the audit log.
+func same(t *testing.T, s storecopy.Source, wantLayers []geo.Layer, wantFeatures map[string][]geo.Feature, wantAudit []geo.AuditEntry) {
+	t.Helper()
+	gotLayers, gotFeatures, gotAudit := everything(t, s)
+	if !reflect.DeepEqual(gotLayers, wantLayers) {
+		for i := range min(len(gotLayers), len(wantLayers)) {
+			if !reflect.DeepEqual(gotLayers[i], wantLayers[i]) {
+				t.Errorf("layer %d:\n got %+v\nwant %+v", i, gotLayers[i], wantLayers[i])
+			}
+		}
+		t.Fatalf("layers differ (%d, want %d)", len(gotLayers), len(wantLayers))
+	}
+	for _, l := range wantLayers {
+		if !reflect.DeepEqual(gotFeatures[l.Name], wantFeatures[l.Name]) {
+			t.Errorf("layer %s: the features differ after the round trip", l.Name)
+		}
+	}
+	if !reflect.DeepEqual(gotAudit, wantAudit) {
+		t.Errorf("audit log:\n got %v\nwant %v", gotAudit, wantAudit)
 	}
 }
