@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/url"
 	"os"
 	"os/exec"
 	"os/user"
@@ -82,21 +83,39 @@ func Start(ctx context.Context) (*Cluster, error) {
 }
 
 func (c *Cluster) start(ctx context.Context) error {
-	if os.Geteuid() == 0 {
-		u, err := user.Lookup("postgres")
-		if err != nil {
-			return fmt.Errorf("running as root needs the postgres user to run the server as (the postgresql package makes it): %w", err)
-		}
-		uid, _ := strconv.Atoi(u.Uid)
-		gid, _ := strconv.Atoi(u.Gid)
-		if err := os.Chown(c.dir, uid, gid); err != nil {
-			return err
-		}
+	if err := c.own(); err != nil {
+		return err
 	}
 	data := filepath.Join(c.dir, "data")
 	if out, err := c.asServer(ctx, "initdb", "-D", data, "-U", "postgres", "--auth=trust", "--encoding=UTF8", "--locale=C.UTF-8", "--no-sync"); err != nil {
 		return fmt.Errorf("initdb: %w\n%s", err, out)
 	}
+	if err := c.serve(ctx); err != nil {
+		return err
+	}
+	if err := c.psql(ctx, "postgres", "CREATE DATABASE "+template); err != nil {
+		return err
+	}
+	return c.psql(ctx, template, "CREATE EXTENSION postgis")
+}
+
+// own gives the cluster's directory to the user the server runs as.
+func (c *Cluster) own() error {
+	if os.Geteuid() != 0 {
+		return nil
+	}
+	u, err := user.Lookup("postgres")
+	if err != nil {
+		return fmt.Errorf("running as root needs the postgres user to run the server as (the postgresql package makes it): %w", err)
+	}
+	uid, _ := strconv.Atoi(u.Uid)
+	gid, _ := strconv.Atoi(u.Gid)
+	return os.Chown(c.dir, uid, gid)
+}
+
+// serve starts the server on the data directory, on a free port.
+func (c *Cluster) serve(ctx context.Context) error {
+	data := filepath.Join(c.dir, "data")
 	// A port that was free a moment ago may be taken by the time the
 	// server binds it: try a few.
 	var lastErr error
@@ -122,10 +141,50 @@ func (c *Cluster) start(ctx context.Context) error {
 	if c.port == 0 {
 		return lastErr
 	}
-	if err := c.psql(ctx, "postgres", "CREATE DATABASE "+template); err != nil {
-		return err
+	return nil
+}
+
+// StartStandby starts a streaming replica of c, as a team would run one:
+// a base backup of c (pg_basebackup -R) in a directory of its own,
+// started on a free port as a hot standby. It has c's databases, read
+// only, as c's writes reach it; its DSN names them. Stop it before c.
+func (c *Cluster) StartStandby(ctx context.Context) (*Cluster, error) {
+	dir, err := os.MkdirTemp("", "pgtest-standby-")
+	if err != nil {
+		return nil, err
 	}
-	return c.psql(ctx, template, "CREATE EXTENSION postgis")
+	r := &Cluster{dir: dir}
+	if err := r.own(); err != nil {
+		r.stop()
+		return nil, err
+	}
+	out, err := r.asServer(ctx, "pg_basebackup", "-h", "127.0.0.1", "-p", strconv.Itoa(c.port), "-U", "postgres",
+		"-D", filepath.Join(dir, "data"), "-R", "-X", "stream", "--checkpoint=fast", "--no-sync")
+	if err != nil {
+		r.stop()
+		return nil, fmt.Errorf("pg_basebackup: %w\n%s", err, out)
+	}
+	if err := r.serve(ctx); err != nil {
+		r.stop()
+		return nil, err
+	}
+	return r, nil
+}
+
+// Standby starts a streaming replica of c for one test, stopped when it
+// ends.
+func (c *Cluster) Standby(t testing.TB) *Cluster {
+	t.Helper()
+	r, err := c.StartStandby(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := r.Stop(); err != nil {
+			t.Error(err)
+		}
+	})
+	return r
 }
 
 func freePort() (int, error) {
@@ -195,6 +254,16 @@ func (c *Cluster) NewDatabase(ctx context.Context) (string, error) {
 // DSN is the connection string of a database of the cluster.
 func (c *Cluster) DSN(db string) string {
 	return "postgres://postgres@127.0.0.1:" + strconv.Itoa(c.port) + "/" + db + "?sslmode=disable"
+}
+
+// SameDatabase is the connection string, on c, of the database dsn names
+// on another cluster (a standby's of its primary's database).
+func (c *Cluster) SameDatabase(dsn string) string {
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return ""
+	}
+	return c.DSN(strings.TrimPrefix(u.Path, "/"))
 }
 
 // Database is a fresh database for one test, on c.
