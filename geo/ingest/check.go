@@ -52,6 +52,11 @@ func (p *plan) prepare(rec geo.Record, full bool) (geo.Feature, string) {
 			return f, reason
 		}
 	}
+	if vc, ok := p.target.(ValueChecker); ok {
+		if reason := vc.CheckValues(f); reason != "" {
+			return f, reason
+		}
+	}
 	if p.base != nil {
 		return f, p.fits(f)
 	}

@@ -25,6 +25,14 @@ type Target interface {
 	Begin(ctx context.Context, name string) (Tx, error)
 }
 
+// ValueChecker is a Target that cannot keep some values whatever the
+// layer (PostgreSQL's text holds no NUL). The first pass asks it about
+// every feature, so that such a feature is refused by its line, and
+// skipped with SkipInvalid, as any other; "" keeps it.
+type ValueChecker interface {
+	CheckValues(f geo.Feature) string
+}
+
 // Tx is the write transaction of one import into one layer. The pipeline
 // calls Layer, then Create (a new or replaced layer) or Keep (append,
 // upsert), then Lookup, Insert, Update and Audit for each feature it

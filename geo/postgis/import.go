@@ -65,6 +65,32 @@ func (it importTarget) Layer(ctx context.Context, name string) (ingest.Table, er
 	return t.forImport(), nil
 }
 
+// CheckValues refuses, in the first pass, the text PostgreSQL cannot
+// hold (a NUL, invalid UTF-8) in the id or a property.
+func (it importTarget) CheckValues(f geo.Feature) string {
+	if err := checkText("the id", f.ID); err != nil {
+		return err.Error()
+	}
+	for k, v := range f.Properties {
+		if err := checkText("a property's name", k); err != nil {
+			return err.Error()
+		}
+		var s string
+		switch v := v.(type) {
+		case string:
+			s = v
+		case geo.Cell:
+			s = string(v)
+		default:
+			continue
+		}
+		if err := checkText(fmt.Sprintf("property %q", k), s); err != nil {
+			return err.Error()
+		}
+	}
+	return ""
+}
+
 // Begin takes the locks a replace takes, in its order (the schema lock,
 // then the layer's row, which edits lock too), so that imports, replaces
 // and edits of one layer run one after the other, and two imports cannot

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,6 +16,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/khorasan/khorasan/geo"
 	"github.com/khorasan/khorasan/geo/cql2"
+	"github.com/khorasan/khorasan/geo/ingest"
 	"github.com/paulmach/orb"
 )
 
@@ -180,7 +182,7 @@ func TestAnotherServerIsSeen(t *testing.T) {
 }
 
 // TestWhatPostgreSQLCannotHold: text with a NUL is refused as input, and
-// nothing is written.
+// nothing is written; an import refuses it feature by feature.
 func TestWhatPostgreSQLCannotHold(t *testing.T) {
 	s := newStore(t)
 	ctx := context.Background()
@@ -197,6 +199,29 @@ func TestWhatPostgreSQLCannotHold(t *testing.T) {
 	}
 	if _, err := s.Layer(ctx, "odd"); !errors.Is(err, geo.ErrNotFound) {
 		t.Errorf("a refused layer exists: %v", err)
+	}
+	// An import refuses them in its first pass, by line, so that
+	// SkipInvalid leaves them out as it would any refused feature.
+	doc := `{"type":"FeatureCollection","features":[
+{"type":"Feature","id":"a","geometry":{"type":"Point","coordinates":[1,2]},"properties":{"s":"fine"}},
+{"type":"Feature","id":"b","geometry":{"type":"Point","coordinates":[1,2]},"properties":{"s":"ab\u0000cd"}},
+{"type":"Feature","id":"c\u0000","geometry":{"type":"Point","coordinates":[1,2]},"properties":{"s":"x"}},
+{"type":"Feature","id":"d","geometry":{"type":"Point","coordinates":[1,2]},"properties":{"n\u0000":"x"}}]}`
+	src := ingest.Source{Name: "odd.geojson", Open: func() (io.ReadCloser, error) { return io.NopCloser(strings.NewReader(doc)), nil }}
+	rep, err := s.Import(ctx, src, ingest.ImportOptions{Layer: geo.LayerInfo{Name: "odd"}, Mode: ingest.ModeCreate})
+	var re *ingest.RejectedError
+	if !errors.As(err, &re) || rep.Rejected != 3 || rep.Errors[0].Line != 3 || !strings.Contains(rep.Errors[0].Reason, "NUL") {
+		t.Fatalf("an import of NULs: %+v, %v", rep, err)
+	}
+	if _, err := s.Layer(ctx, "odd"); !errors.Is(err, geo.ErrNotFound) {
+		t.Errorf("a refused import made the layer: %v", err)
+	}
+	rep, err = s.Import(ctx, src, ingest.ImportOptions{Layer: geo.LayerInfo{Name: "odd"}, Mode: ingest.ModeCreate, SkipInvalid: true})
+	if err != nil || rep.Inserted != 1 || rep.Rejected != 3 {
+		t.Fatalf("skipping them: %+v, %v", rep, err)
+	}
+	if f, err := s.Feature(ctx, "odd", "a"); err != nil || f.Properties["s"] != "fine" {
+		t.Errorf("the feature kept: %+v, %v", f, err)
 	}
 }
 
