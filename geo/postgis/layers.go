@@ -45,8 +45,9 @@ type table struct {
 	// checked is when the entry was last compared with the database
 	// (unix nanoseconds), so that hot paths look at most once per recheck.
 	checked atomic.Int64
-	// listened says the listener was up, and no notice came, while the
-	// entry was read (see Store.trusts). Set before it is cached.
+	// listened says the listener was up, and no notice of the layer came,
+	// while the entry was read or last compared (see Store.trusts).
+	// Guarded by the store's mu once cached.
 	listened bool
 }
 
@@ -167,7 +168,7 @@ func (s *Store) table(ctx context.Context, name string) (*table, error) {
 	s.mu.Lock()
 	t, ok := s.tables[name]
 	trusted := ok && s.trusts(t)
-	seq := s.seq
+	before := s.markOf(name)
 	s.mu.Unlock()
 	if trusted {
 		return t, nil
@@ -183,6 +184,12 @@ func (s *Store) table(ctx context.Context, name string) (*table, error) {
 		}
 		if stamp != nil && *stamp == t.stamp {
 			t.checked.Store(now)
+			s.mu.Lock()
+			// Unchanged, and no notice since: the notices keep it now.
+			if s.listening && s.markOf(name) == before {
+				t.listened = true
+			}
+			s.mu.Unlock()
 			return t, nil
 		}
 	}
@@ -192,7 +199,7 @@ func (s *Store) table(ctx context.Context, name string) (*table, error) {
 	}
 	t.checked.Store(now)
 	s.mu.Lock()
-	t.listened = s.listening && s.seq == seq
+	t.listened = s.listening && s.markOf(name) == before
 	s.tables[name] = t
 	s.mu.Unlock()
 	return t, nil

@@ -106,19 +106,29 @@ func (s *Store) setListening(up bool) {
 		clear(s.tables)
 	}
 	s.listening = up
-	s.seq++
+	s.epoch++
 }
 
 // notice drops the description of the layer a write named ("" drops all).
 func (s *Store) notice(layer string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.seq++
 	if layer == "" {
+		s.epoch++
 		clear(s.tables)
 		return
 	}
+	s.notices[layer]++
 	delete(s.tables, layer)
+}
+
+// mark is what moves when a layer's cached description may be stale: the
+// listener's epoch and the notices of the layer.
+type mark struct{ epoch, notices uint64 }
+
+// markOf is the layer's mark now; s.mu is held.
+func (s *Store) markOf(layer string) mark {
+	return mark{s.epoch, s.notices[layer]}
 }
 
 // trusts says whether a cached description needs no comparing with the

@@ -33,11 +33,12 @@ type Store struct {
 	mu      sync.Mutex
 	tables  map[string]*table // cache of table descriptions
 	recheck time.Duration     // see defaultRecheck
-	// listening says the listener is up (listen.go); seq moves on with
-	// every notice and every change of listening, so that a description
-	// read meanwhile is not trusted.
+	// listening says the listener is up (listen.go); epoch moves on with
+	// every change of listening and notices counts each layer's notices,
+	// so that a description read meanwhile is not trusted (markOf).
 	listening  bool
-	seq        uint64
+	epoch      uint64
+	notices    map[string]uint64
 	stopListen context.CancelFunc
 	listenDone chan struct{}
 }
@@ -74,7 +75,7 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("database %s: %w", redact(dsn), err)
 	}
-	s := &Store{pool: pool, read: pool, tables: map[string]*table{}, recheck: defaultRecheck}
+	s := &Store{pool: pool, read: pool, tables: map[string]*table{}, notices: map[string]uint64{}, recheck: defaultRecheck}
 	for _, o := range opts {
 		o(s)
 	}
