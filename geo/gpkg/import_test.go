@@ -79,8 +79,8 @@ func TestImportRefusesReservedNames(t *testing.T) {
 }
 
 // Bulk writes lower the writer's page cache for their transaction
-// only, dry run or not. (The modes themselves: geo/ingest's
-// TestImportModes, with the same imports.)
+// only, dry run or not. (The modes themselves: the store contract's
+// ImportModes, geo/storetest, with the same imports.)
 func TestImportRestoresPageCache(t *testing.T) {
 	s := newStore(t)
 	csv1 := "id,lat,lon,name,count\na,34,69,Kabul,1\nb,34.3,62.2,Herat,2\n"
