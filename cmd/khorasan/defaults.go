@@ -84,7 +84,7 @@ func (s staleLayer) updateCommand(db string) string {
 	if !s.hasIDs {
 		mode = "replace" // upsert matches by id; a layer without ids is replaced
 	}
-	return fmt.Sprintf("khorasan import --db %s --layer %s --mode %s --default", db, s.entry.Name, mode)
+	return fmt.Sprintf("khorasan import --db %s --layer %s --mode %s --default", shellQuote(shown(db)), s.entry.Name, mode)
 }
 
 // staleLayers compares each layer of the manifest that the database has

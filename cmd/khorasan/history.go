@@ -16,7 +16,7 @@ import (
 func runHistory(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fl := newFlags("history", "--db FILE [--layer NAME] [--feature ID] [--actor NAME] [--since DATE] [--limit N] [--json]",
 		"Print the audit log, newest first: who (the token's name, or cli:USER) changed\nwhat and when; for a feature edit, the properties before and after.", stderr)
-	dbPath := fl.String("db", envOr(getenv, "KHORASAN_DB", "khorasan.gpkg"), "GeoPackage file (env KHORASAN_DB)")
+	dbPath, dbRead := dbFlags(fl, getenv)
 	layer := fl.String("layer", "", "only this layer")
 	feature := fl.String("feature", "", "only this feature (by id)")
 	actor := fl.String("actor", "", "only this writer")
@@ -39,10 +39,12 @@ func runHistory(ctx context.Context, args []string, getenv func(string) string, 
 		}
 		q.Since = t
 	}
-	if _, err := os.Stat(*dbPath); err != nil {
-		return err
+	if !isPostgres(*dbPath) {
+		if _, err := os.Stat(*dbPath); err != nil {
+			return err // a file that is not there is not made by reading its history
+		}
 	}
-	store, err := openStore(ctx, *dbPath)
+	store, err := openStore(ctx, *dbPath, readFrom(*dbRead))
 	if err != nil {
 		return err
 	}

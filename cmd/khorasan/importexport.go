@@ -6,10 +6,8 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"os/user"
 	"strings"
@@ -94,7 +92,7 @@ type importCmd struct {
 
 func parseImport(args []string, getenv func(string) string, stderr io.Writer) (*importCmd, error) {
 	fl := newFlags("import", "--db FILE --layer NAME [--mode M] [flags] FILE", importAbout, stderr)
-	dbPath := fl.String("db", envOr(getenv, "KHORASAN_DB", "khorasan.gpkg"), "GeoPackage file (env KHORASAN_DB)")
+	dbPath := dbFlag(fl, getenv)
 	layer := fl.String("layer", "", "layer name: letters, digits and _ (required)")
 	modeName := fl.String("mode", "replace", "create, append, upsert or replace")
 	formatName := fl.String("format", "", "geojson, csv or kml (default: from the file name, then its first bytes)")
@@ -356,17 +354,23 @@ func userName() string {
 	return "unknown"
 }
 
-func openOrCreate(ctx context.Context, path string) (store, error) {
-	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
-		return createStore(ctx, path)
+// openOrCreate opens the database an import writes to, making a new
+// GeoPackage when the file does not exist.
+func openOrCreate(ctx context.Context, db string) (store, error) {
+	there, err := exists(db)
+	if err != nil {
+		return nil, err
 	}
-	return openStore(ctx, path)
+	if !there {
+		return createStore(ctx, db)
+	}
+	return openStore(ctx, db)
 }
 
 func runExport(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fl := newFlags("export", "--db FILE --layer NAME [--format geojson|csv|kml|gpkg] [--out FILE]",
 		"Write a layer as a GeoJSON FeatureCollection, as CSV (id, longitude and latitude\nfor points or WKT for other geometries, then the properties), as KML, or as a\nGeoPackage of its own (gpkg, which needs --out).", stderr)
-	dbPath := fl.String("db", envOr(getenv, "KHORASAN_DB", "khorasan.gpkg"), "GeoPackage file (env KHORASAN_DB)")
+	dbPath, dbRead := dbFlags(fl, getenv)
 	layer := fl.String("layer", "", "layer to export (required)")
 	format := fl.String("format", "geojson", "geojson, csv, kml or gpkg")
 	out := fl.String("out", "", "output file (default: standard output)")
@@ -388,7 +392,7 @@ func runExport(ctx context.Context, args []string, getenv func(string) string, s
 	if fl.NArg() > 0 {
 		return &usageError{fmt.Sprintf("export takes no arguments, got %q", fl.Args())}
 	}
-	store, err := openStore(ctx, *dbPath)
+	store, err := openStore(ctx, *dbPath, readFrom(*dbRead))
 	if err != nil {
 		return err
 	}

@@ -51,7 +51,7 @@ func runRender(ctx context.Context, args []string, getenv func(string) string, s
 	}
 	// Like serve, a missing database is made from the embedded default
 	// data, so one command on a fresh machine gives a figure.
-	store, err := openOrSeed(ctx, opt.db, slog.New(slog.NewTextHandler(stderr, nil)))
+	store, err := openOrSeed(ctx, opt.db, slog.New(slog.NewTextHandler(stderr, nil)), readFrom(opt.dbRead))
 	if err != nil {
 		return err
 	}
@@ -91,9 +91,9 @@ func runRender(ctx context.Context, args []string, getenv func(string) string, s
 // renderOptions are render's flags: the figure as /render's parameters
 // (query), and where it goes.
 type renderOptions struct {
-	flags            *flag.FlagSet
-	query            url.Values
-	db, out, baseURL string
+	flags                    *flag.FlagSet
+	query                    url.Values
+	db, dbRead, out, baseURL string
 }
 
 // parseRenderFlags reads render's flags into /render's parameters, so
@@ -106,7 +106,7 @@ func parseRenderFlags(args []string, getenv func(string) string, stderr io.Write
 			"vector, with text as text (the PDF page is width by height points). The view is\n"+
 			"--bbox, or --center with --zoom, or else fits the selected features. Filters apply to\n"+
 			"each layer that has the properties they name.", stderr)
-	dbPath := fl.String("db", envOr(getenv, "KHORASAN_DB", "khorasan.gpkg"), "GeoPackage file (env KHORASAN_DB)")
+	dbPath, dbRead := dbFlags(fl, getenv)
 	out := fl.String("out", "", "file to write, or - for standard output (required)")
 	format := fl.String("format", "", "png, svg or pdf (default: from the --out extension)")
 	baseURL := fl.String("base-url", getenv("KHORASAN_BASE_URL"), "the server's public URL, named in the attribution as where the sources are listed (env KHORASAN_BASE_URL)")
@@ -156,7 +156,7 @@ func parseRenderFlags(args []string, getenv func(string) string, stderr io.Write
 		q.Set(name, value)
 	}
 
-	return &renderOptions{flags: fl, query: q, db: *dbPath, out: *out, baseURL: *baseURL}, nil
+	return &renderOptions{flags: fl, query: q, db: *dbPath, dbRead: *dbRead, out: *out, baseURL: *baseURL}, nil
 }
 
 // writeAtomically writes a file beside the target and renames it, so a

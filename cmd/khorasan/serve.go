@@ -20,9 +20,10 @@ import (
 
 // serveOptions are serve's flags, checked.
 type serveOptions struct {
-	addr, dbPath, tokenFile string
-	uploadMB                int
-	cfg                     server.Config
+	addr, dbPath, dbRead string
+	tokenFile            string
+	uploadMB             int
+	cfg                  server.Config
 }
 
 func runServe(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer) error {
@@ -42,7 +43,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		log.Info("removed stale uploads", "files", n, "dir", os.TempDir())
 	}
 
-	store, err := openOrSeed(ctx, opt.dbPath, log)
+	store, err := openOrSeed(ctx, opt.dbPath, log, readFrom(opt.dbRead))
 	if err != nil {
 		return err
 	}
@@ -54,9 +55,9 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer) (serveOptions, error) {
 	var opt serveOptions
 	fl := newFlags("serve", "[flags]",
-		"Serve the map page, the OGC API - Features, health checks and Prometheus metrics.\nWhen the database file does not exist it is created from the embedded default data.", stderr)
+		"Serve the map page, the OGC API - Features, health checks and Prometheus metrics.\nA GeoPackage file that does not exist, or a PostgreSQL database without layers, is\nfilled with the embedded default data. Several servers may share one PostgreSQL database.", stderr)
 	fl.StringVar(&opt.addr, "addr", envOr(getenv, "KHORASAN_ADDR", "127.0.0.1:8080"), "address to listen on (env KHORASAN_ADDR)")
-	fl.StringVar(&opt.dbPath, "db", envOr(getenv, "KHORASAN_DB", "khorasan.gpkg"), "GeoPackage file (env KHORASAN_DB)")
+	db, read := dbFlags(fl, getenv)
 	baseURL := fl.String("base-url", getenv("KHORASAN_BASE_URL"), "public URL for links, when behind a proxy that changes the path (env KHORASAN_BASE_URL)")
 	trustedProxies := fl.String("trusted-proxies", getenv("KHORASAN_TRUSTED_PROXIES"), "reverse proxies (CIDR prefixes or addresses, comma-separated, such as 127.0.0.1,10.0.0.0/8) whose Forwarded and X-Forwarded-Host/-Proto headers links follow; from any other peer those headers are ignored; --base-url wins over both (env KHORASAN_TRUSTED_PROXIES)")
 	tileURL := fl.String("tile-url", getenv("KHORASAN_TILE_URL"), "online basemap tile URL ({z}/{x}/{y}, optionally {s} and {r}) for the page instead of the offline one; empty keeps the page offline (env KHORASAN_TILE_URL)")
@@ -74,6 +75,7 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 	if fl.NArg() > 0 {
 		return opt, &usageError{fmt.Sprintf("serve takes no arguments, got %q", fl.Args())}
 	}
+	opt.dbPath, opt.dbRead = *db, *read
 	if *tileURL != "" && !strings.Contains(*tileURL, "{z}") {
 		return opt, &usageError{fmt.Sprintf("--tile-url %q has no {z}: give an XYZ template such as https://tile.example.org/{z}/{x}/{y}.png", *tileURL)}
 	}
@@ -143,7 +145,7 @@ func listenAndServe(ctx context.Context, handler *server.Server, addr, db string
 	if err != nil {
 		return err
 	}
-	log.Info("serving", "url", "http://"+ln.Addr().String()+"/", "db", db)
+	log.Info("serving", "url", "http://"+ln.Addr().String()+"/", "db", shown(db))
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	go func() {
@@ -171,33 +173,64 @@ func listenAndServe(ctx context.Context, handler *server.Server, addr, db string
 	return nil
 }
 
-// openOrSeed opens the GeoPackage, creating it from the embedded default
-// data when the file does not exist.
-func openOrSeed(ctx context.Context, path string, log *slog.Logger) (store, error) {
-	if _, err := os.Stat(path); err == nil {
-		store, err := openStore(ctx, path)
+// openOrSeed opens the database, filling it with the embedded default
+// data when it has none: a GeoPackage file that does not exist, or a
+// PostgreSQL database without khorasan's layers.
+func openOrSeed(ctx context.Context, db string, log *slog.Logger, opts ...storeOption) (store, error) {
+	if isPostgres(db) {
+		return openOrSeedPostgres(ctx, db, log, opts...)
+	}
+	if _, err := os.Stat(db); err == nil {
+		store, err := openStore(ctx, db, opts...)
 		if err != nil {
 			return nil, err
 		}
-		if err := checkDefaults(ctx, store, data.FS, path, log); err != nil {
+		if err := checkDefaults(ctx, store, data.FS, db, log); err != nil {
 			log.Warn("could not compare the database with the default data", "err", err)
 		}
 		return store, nil
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return nil, err
 	}
-	store, err := createStore(ctx, path)
+	store, err := createStore(ctx, db)
 	if err != nil {
 		return nil, err
 	}
 	if err := seed(ctx, store, data.FS); err != nil {
 		store.Close()
-		os.Remove(path)
-		os.Remove(path + "-wal")
-		os.Remove(path + "-shm")
+		os.Remove(db)
+		os.Remove(db + "-wal")
+		os.Remove(db + "-shm")
 		return nil, fmt.Errorf("load default data: %w", err)
 	}
-	log.Info("created the database from the default data", "db", path)
+	log.Info("created the database from the default data", "db", db)
+	return store, nil
+}
+
+// openOrSeedPostgres seeds a database that has no layers yet. Two
+// servers started at once on an empty database may both seed it; each
+// layer lands whole, and the second replaces the first with the same data.
+func openOrSeedPostgres(ctx context.Context, db string, log *slog.Logger, opts ...storeOption) (store, error) {
+	store, err := openStore(ctx, db, opts...)
+	if err != nil {
+		return nil, err
+	}
+	layers, err := store.Layers(ctx)
+	if err != nil {
+		store.Close()
+		return nil, err
+	}
+	if len(layers) > 0 {
+		if err := checkDefaults(ctx, store, data.FS, db, log); err != nil {
+			log.Warn("could not compare the database with the default data", "err", err)
+		}
+		return store, nil
+	}
+	if err := seed(ctx, store, data.FS); err != nil {
+		store.Close()
+		return nil, fmt.Errorf("load default data: %w", err)
+	}
+	log.Info("filled the database with the default data", "db", shown(db))
 	return store, nil
 }
 

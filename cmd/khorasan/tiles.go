@@ -45,7 +45,7 @@ func runTiles(ctx context.Context, args []string, getenv func(string) string, st
 func runTilesExport(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fl := newFlags("tiles export", "--layers NAME[,NAME...] [--minzoom 0] [--maxzoom 8] [--format mbtiles|pmtiles] --out FILE",
 		"Write the vector tiles of the layers (the same tiles /tiles/{layers}/{z}/{x}/{y}.mvt\nserves) over their extent to one archive for static hosting: MBTiles (SQLite,\nopened by GDAL and QGIS) or PMTiles v3. Empty tiles are left out; tiles are gzipped.\nThe format defaults to the --out file's extension.", stderr)
-	dbPath := fl.String("db", envOr(getenv, "KHORASAN_DB", "khorasan.gpkg"), "GeoPackage file (env KHORASAN_DB)")
+	dbPath, dbRead := dbFlags(fl, getenv)
 	layerList := fl.String("layers", "", "layers to export, separated by commas (required)")
 	minZoom := fl.Int("minzoom", 0, "lowest zoom")
 	maxZoom := fl.Int("maxzoom", 8, "highest zoom, at most "+strconv.Itoa(tiles.MaxZoom))
@@ -70,7 +70,7 @@ func runTilesExport(ctx context.Context, args []string, getenv func(string) stri
 	if *format != "mbtiles" && *format != "pmtiles" {
 		return &usageError{fmt.Sprintf("--format %q: use mbtiles or pmtiles", *format)}
 	}
-	store, err := openStore(ctx, *dbPath)
+	store, err := openStore(ctx, *dbPath, readFrom(*dbRead))
 	if err != nil {
 		return err
 	}

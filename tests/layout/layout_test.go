@@ -46,7 +46,7 @@ var allowed = map[string][]string{
 	"server":                  {"geo", "geo/cql2", "geo/csv", "geo/geojson", "geo/ingest", "geo/kml", "geo/params", "server/cache", "tiles", "tiles/basemap", "tiles/figure"},
 	"static":                  {},
 	"data":                    {"geo"},
-	"cmd/khorasan":            {"data", "geo", "geo/cql2", "geo/csv", "geo/geojson", "geo/gpkg", "geo/ingest", "geo/kml", "geo/params", "geo/storecopy", "server", "static", "tiles", "tiles/figure", "tiles/pack"},
+	"cmd/khorasan":            {"data", "geo", "geo/cql2", "geo/csv", "geo/geojson", "geo/gpkg", "geo/ingest", "geo/kml", "geo/params", "geo/postgis", "geo/storecopy", "server", "static", "tiles", "tiles/figure", "tiles/pack"},
 	"data/gendata":            {},
 }
 
