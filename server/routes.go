@@ -84,6 +84,11 @@ func (s *Server) apiRoutes(api *mux.Router) {
 	api.Handle("/collections/{collection}/items", s.handle(func(w http.ResponseWriter, r *http.Request) error {
 		return s.items(w, r, mux.Vars(r)["collection"])
 	})).Methods(get...)
+	// Counts per country, hexagon cell or month (aggregate.go).
+	ag := s.newAggregates()
+	api.Handle("/collections/{collection}/aggregate", s.handle(func(w http.ResponseWriter, r *http.Request) error {
+		return ag.aggregate(w, r, mux.Vars(r)["collection"])
+	})).Methods(get...)
 	api.Handle("/collections/{collection}/items/{feature}", s.handle(func(w http.ResponseWriter, r *http.Request) error {
 		v := mux.Vars(r)
 		return s.item(w, r, v["collection"], v["feature"])
