@@ -30,7 +30,7 @@ vet:
 # what it finds is committed under testdata/fuzz/.
 FUZZ_TARGETS := geo/gpkg:FuzzDecodeGeometryBlob geo/gpkg:FuzzFilter \
 	geo/geojson:FuzzGeoJSONReader geo/csv:FuzzCSVReader geo/kml:FuzzKMLReader \
-	geo/cql2:FuzzCQL2 geo/cql2:FuzzPrepared server:FuzzItemsQuery server:FuzzTilePath server:FuzzCheckQuery tiles/figure:FuzzRenderQuery
+	geo/cql2:FuzzCQL2 geo/cql2:FuzzPrepared server:FuzzItemsQuery server:FuzzAggregateQuery server:FuzzTilePath server:FuzzCheckQuery tiles/figure:FuzzRenderQuery
 
 test: deps vet
 	$(GO) test -count=1 -timeout 12m ./...

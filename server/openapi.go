@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/khorasan/khorasan/geo"
+	"github.com/khorasan/khorasan/geo/aggregate"
 )
 
 const openAPIType = "application/vnd.oai.openapi+json;version=3.0"
@@ -107,7 +108,8 @@ func dataPaths() obj {
 		"/collections/{collectionId}/queryables": obj{"get": obj{"summary": "The properties a filter can use", "operationId": "getQueryables", "tags": []string{"Data"},
 			"parameters": []obj{ref("collectionId"), ref("f")}, "responses": obj{"200": obj{"description": "JSON Schema of the queryables",
 				"content": obj{"application/schema+json": obj{"schema": obj{"type": "object"}}}}, "404": problemResponse}}},
-		"/collections/{collectionId}/profile": obj{"get": profileOperation()},
+		"/collections/{collectionId}/profile":   obj{"get": profileOperation()},
+		"/collections/{collectionId}/aggregate": obj{"get": aggregateOperation()},
 		"/collections/{collectionId}/items": obj{"get": itemsOperation("getFeatures", "Features of a layer", []obj{ref("collectionId")}),
 			"post": postItemsOperation("postFeatures", "Add a feature, or import a file, into a layer", []obj{ref("collectionId")})},
 		"/collections/{collectionId}/items/{featureId}": obj{"get": obj{"summary": "One feature", "operationId": "getFeature", "tags": []string{"Data"},
@@ -329,6 +331,7 @@ func schemaComponents() obj {
 			"type": obj{"type": "string", "enum": []string{"FeatureCollection"}}, "features": obj{"type": "array", "items": obj{"$ref": "#/components/schemas/featureGeoJSON"}},
 			"links": obj{"$ref": "#/components/schemas/links"}, "timeStamp": obj{"type": "string", "format": "date-time"},
 			"numberMatched": obj{"type": "integer", "minimum": 0}, "numberReturned": obj{"type": "integer", "minimum": 0}}},
+		"aggregateCollection": aggregateSchema(),
 		"exception": obj{"type": "object", "required": []string{"status", "title"}, "properties": obj{
 			"type": obj{"type": "string"}, "title": obj{"type": "string"}, "status": obj{"type": "integer"}, "detail": obj{"type": "string"}, "instance": obj{"type": "string"},
 			"invalid-params": obj{"type": "array", "items": obj{"type": "object", "required": []string{"name", "reason"}, "properties": obj{
@@ -564,4 +567,63 @@ func profileOperation() obj {
 				}}}}},
 			"400": problemResponse, "404": problemResponse,
 		}}
+}
+
+// aggregateOperation is aggregate (aggregate.go): counts per country,
+// hexagon cell or month of the features the items filters select.
+func aggregateOperation() obj {
+	return obj{"summary": "Counts and magnitude sums of a layer's features per country, hexagon cell or month",
+		"operationId": "getAggregate", "tags": []string{"Data"},
+		"description": "The features that bbox, datetime, filter and property filters (NAME=VALUE, any queryable, as for items) select, counted per group, one GeoJSON Feature per group with its count and, when the layer's profile has a magnitude, the sum of it (magnitude_sum, null when none of the group's features has one) and how many features have one (magnitude_count). " +
+			"by=country: the country of the dataset's borders layer each point lies in (a point on an outline is in; the first country in the layer's order wins), the group being the borders feature (its id, geometry and properties); points in no country and features without a geometry are one group without an id or a geometry, last. " +
+			"by=hex: flat-topped hexagons on the Web Mercator plane, size km from a cell's centre to its neighbour's (true at the equator, cos(latitude) of that on the ground); a cell's id is size:q:r in axial coordinates from lon 0, lat 0, the same in every answer, with its ground area in area_km2. " +
+			"by=month: the month (YYYY-MM) of the profile's time property, groups without geometry in time order, months without features left out. " +
+			"Groups come by count, largest first (months in time order). The work is one pass over the selected features; on a layer of more than 20,000 features it runs in the pool of heavy requests (503 when full). At most 50,000 groups: past that, a 400 naming size (hex) or by.",
+		"parameters": []obj{ref("collectionId"),
+			{"name": "by", "in": "query", "required": true, "schema": obj{"type": "string", "enum": aggregateBy}, "description": "What to count per: country (on the borders layer), hex (cells of size km) or month (of the profile's time; a layer without one is a 400)."},
+			queryParam("size", "by=hex only, and needed there: the cells' width in km, from a centre to the next.", obj{"type": "number", "minimum": aggregate.MinHexKM, "maximum": aggregate.MaxHexKM}),
+			ref("bbox"), ref("bbox-crs"), ref("datetime"), ref("filter"), ref("filter-lang"), ref("filter-crs"),
+			queryParam("f", "", obj{"type": "string", "enum": []string{"json", "geojson"}})},
+		"responses": obj{
+			"200": obj{"description": "One feature per group", "content": obj{
+				geoJSONType: obj{"schema": obj{"$ref": "#/components/schemas/aggregateCollection"}}}},
+			"400": problemResponse, "404": problemResponse,
+			"503": obj{"description": "On a layer of more than 20,000 features: the pool of requests that scan a whole layer was full, or this one ran past its time",
+				"headers": obj{"Retry-After": obj{"description": "Seconds to wait before trying again", "schema": obj{"type": "integer"}}},
+				"content": problemContent},
+		}}
+}
+
+// aggregateSchema is the answer of aggregateOperation: a GeoJSON
+// FeatureCollection whose members say what was counted.
+func aggregateSchema() obj {
+	str := obj{"type": "string"}
+	count := obj{"type": "integer", "minimum": 0}
+	return obj{"type": "object", "required": []string{"type", "layer", "by", "count", "numberReturned", "features", "links"}, "properties": obj{
+		"type":            obj{"type": "string", "enum": []string{"FeatureCollection"}},
+		"layer":           str,
+		"by":              obj{"type": "string", "enum": aggregateBy},
+		"size":            obj{"type": "number", "description": "by=hex: the cells' width in km."},
+		"magnitude":       obj{"type": "string", "description": "The property summed (the profile's magnitude); absent when the layer has none, and so are the sums."},
+		"count":           obj{"type": "integer", "minimum": 0, "description": "The features counted."},
+		"magnitude_sum":   obj{"type": "number", "description": "The sum of their magnitudes; absent when none has one."},
+		"magnitude_count": obj{"type": "integer", "minimum": 0, "description": "The features counted that have a magnitude."},
+		"numberReturned":  obj{"type": "integer", "minimum": 0, "description": "The groups."},
+		"timeStamp":       obj{"type": "string", "format": "date-time"},
+		"links":           obj{"$ref": "#/components/schemas/links"},
+		"features": obj{"type": "array", "items": obj{"type": "object", "required": []string{"type", "geometry", "properties"}, "properties": obj{
+			"type":     obj{"type": "string", "enum": []string{"Feature"}},
+			"id":       obj{"type": "string", "description": "The borders feature's id, the cell (size:q:r) or the month (YYYY-MM); absent for the group of features in none."},
+			"geometry": obj{"$ref": "#/components/schemas/geometry"},
+			"properties": obj{"type": "object", "required": []string{"count"}, "properties": obj{
+				"count":           count,
+				"magnitude_sum":   obj{"type": "number", "nullable": true},
+				"magnitude_count": count,
+				"month":           obj{"type": "string", "nullable": true},
+				"q":               obj{"type": "integer", "nullable": true},
+				"r":               obj{"type": "integer", "nullable": true},
+				"area_km2":        obj{"type": "number", "nullable": true, "description": "The cell's area on the ground."},
+			}, "additionalProperties": true, "description": "The group's count and sums, and what the group is: the borders feature's properties (name, iso_a3, ...), the cell's q, r and area_km2, or the month."},
+		}}},
+	}}
 }
