@@ -108,6 +108,14 @@ func TestReadmeFiguresMatchTheData(t *testing.T) {
 		k, _ := f.Properties["killed"].(float64)
 		return k >= 50 && prop(f, "attribution") == "claimed"
 	})
+	// The aggregate example: claimed attacks since 2021, and their killed.
+	claimed2021, claimed2021Killed := 0, 0.0
+	for _, f := range attacks.Features {
+		if prop(f, "attribution") == "claimed" && prop(f, "date") >= "2021-01-01" {
+			k, _ := f.Properties["killed"].(float64)
+			claimed2021, claimed2021Killed = claimed2021+1, claimed2021Killed+k
+		}
+	}
 	attribution, precision := by("attribution"), by("precision")
 	n := len(attacks.Features)
 
@@ -125,6 +133,7 @@ func TestReadmeFiguresMatchTheData(t *testing.T) {
 		{apiMD, fmt.Sprintf(`{"numberMatched":%d,"first":"2021-`, in2021)},
 		{apiMD, fmt.Sprintf("datetime=2024-01-01/..' | jq .numberMatched\n%d\n", since2024)},
 		{apiMD, fmt.Sprintf(`{"numberMatched":%d,"top":`, claimed50)},
+		{apiMD, fmt.Sprintf(`{"count":%d,"magnitude_sum":%v}`, claimed2021, claimed2021Killed)},
 		{manualMD, fmt.Sprintf("Feature Count: %d\nExtent:", n)},
 		{manualMD, fmt.Sprintf("| `attacks` | %d points | attacks claimed by, attributed to, or disputed as the work of ISIS-K, %s to %s: %s |", n, first, last, strings.Join(perCountry, ", "))},
 		{manualMD, fmt.Sprintf("(%d distinct URLs in all)", len(urls))},

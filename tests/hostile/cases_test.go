@@ -68,6 +68,7 @@ var itemsParams = []string{"bbox", "bbox-crs", "limit", "offset", "datetime", "f
 func generated() []Case {
 	var cs []Case
 	cs = append(cs, itemsCases()...)
+	cs = append(cs, aggregateCases()...)
 	cs = append(cs, documentCases()...)
 	cs = append(cs, tileCases()...)
 	cs = append(cs, renderCases()...)
@@ -148,6 +149,55 @@ func itemsCases() []Case {
 		Case{Name: "items/attacks/property-name/invalid-utf8-matches-nothing", Target: base + "?name=%ff%fe", Expect: "200"},
 		Case{Name: "items/nope/404", Target: "/api/collections/nope/items", Expect: "404"},
 		Case{Name: "items/nope/404-with-bad-params", Target: "/api/collections/nope/items?bbox=1,2,3", Expect: "400|404"},
+	)
+	return cs
+}
+
+var (
+	badBy   = []bad{{"unknown", "province"}, {"empty", ""}, {"upper", "COUNTRY"}, {"invalid-utf8", "%ff"}, {"nul", "%00"}, {"huge", "{{rep 20000 h}}"}}
+	badSize = []bad{{"under-5", "4.99"}, {"over-1000", "1000.5"}, {"zero", "0"}, {"negative", "-50"}, {"nan", "NaN"}, {"inf", "Inf"},
+		{"letters", "big"}, {"units", "50km"}, {"empty", ""}, {"overflow", "1e400"}, {"invalid-utf8", "%ff"}, {"huge", "{{rep 20000 9}}"}}
+)
+
+// aggregateCases are the aggregate endpoint's: its own parameters bad,
+// the items filters bad, and the most work it can be asked for.
+func aggregateCases() []Case {
+	var cs []Case
+	for _, l := range layers {
+		base := "/api/collections/" + l + "/aggregate"
+		for _, b := range badBy {
+			cs = append(cs, Case{Name: "aggregate/" + l + "/by/" + b.kind, Target: base + "?by=" + b.value, Expect: "400", Param: "by"})
+		}
+		for _, b := range badSize {
+			cs = append(cs, Case{Name: "aggregate/" + l + "/size/" + b.kind, Target: base + "?by=hex&size=" + b.value, Expect: "400", Param: "size"})
+		}
+		cs = append(cs,
+			Case{Name: "aggregate/" + l + "/by-missing", Target: base, Expect: "400", Param: "by"},
+			Case{Name: "aggregate/" + l + "/size-missing", Target: base + "?by=hex", Expect: "400", Param: "size"},
+			Case{Name: "aggregate/" + l + "/size-for-country", Target: base + "?by=country&size=50", Expect: "400", Param: "size"},
+			Case{Name: "aggregate/" + l + "/by-twice", Target: base + "?by=country&by=country", Expect: "400", Param: "by"},
+			Case{Name: "aggregate/" + l + "/size-twice", Target: base + "?by=hex&size=50&size=50", Expect: "400", Param: "size"},
+			Case{Name: "aggregate/" + l + "/by-bad-escape", Target: base + "?by=" + badEscape, Expect: "400", Param: "by"},
+			Case{Name: "aggregate/" + l + "/limit-is-not-a-parameter", Target: base + "?by=country&limit=5", Expect: "400", Param: "limit"},
+			Case{Name: "aggregate/" + l + "/bbox-bad", Target: base + "?by=country&bbox=1,2,3", Expect: "400", Param: "bbox"},
+			Case{Name: "aggregate/" + l + "/filter-bad", Target: base + "?by=country&filter=(killed>1", Expect: "400", Param: "filter"},
+			Case{Name: "aggregate/" + l + "/filter-nested-2000", Target: base + "?by=hex&size=50&filter={{rep 2000 (}}", Expect: "400", Param: "filter"},
+			Case{Name: "aggregate/" + l + "/f-html", Target: base + "?by=country&f=html", Expect: "400", Param: "f"},
+			// The most cells there can be: the smallest size over the whole layer.
+			Case{Name: "aggregate/" + l + "/hex-5km", Target: base + "?by=hex&size=5", Expect: "200", Budget: "10s"},
+			Case{Name: "aggregate/" + l + "/country", Target: base + "?by=country", Expect: "200", Budget: "10s"},
+		)
+	}
+	cs = append(cs,
+		Case{Name: "aggregate/attacks/month", Target: "/api/collections/attacks/aggregate?by=month&datetime=2020-01-01/..", Expect: "200"},
+		Case{Name: "aggregate/cities/month-without-time", Target: "/api/collections/cities/aggregate?by=month", Expect: "400", Param: "by"},
+		Case{Name: "aggregate/attacks/datetime-bad", Target: "/api/collections/attacks/aggregate?by=month&datetime=2021-01-01/2020-01-01", Expect: "400", Param: "datetime"},
+		Case{Name: "aggregate/attacks/property-bad", Target: "/api/collections/attacks/aggregate?by=country&killed=abc", Expect: "400", Param: "killed"},
+		Case{Name: "aggregate/attacks/filter-s_intersects-3000-vertices",
+			Target: "/api/collections/attacks/aggregate?by=country&filter=" + fmt.Sprintf("S_INTERSECTS(geom,%s)", circle(65, 33, 15, 3000)),
+			Expect: "200", Budget: "15s", Allow503: true},
+		Case{Name: "aggregate/nope/404", Target: "/api/collections/nope/aggregate?by=country", Expect: "404"},
+		Case{Name: "aggregate/attacks/post", Method: "POST", Target: "/api/collections/attacks/aggregate?by=country", Body: "x", Expect: "405"},
 	)
 	return cs
 }
