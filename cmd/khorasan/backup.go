@@ -11,7 +11,7 @@ import (
 
 func runBackup(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fl := newFlags("backup", "--db FILE --out FILE.gpkg",
-		"Write a consistent copy of the whole database (layers and audit log) to a new\nGeoPackage, which GDAL and QGIS open as it is, while servers may be running and\nwriting. A GeoPackage is copied from one snapshot and checked with SQLite's\nintegrity check; a PostgreSQL database is read in one repeatable-read transaction.", stderr)
+		"Write a consistent copy of the whole database (layers and audit log) to a new\nGeoPackage, which GDAL and QGIS open as it is, while servers may be running and\nwriting. A GeoPackage is copied from one snapshot and checked with SQLite's\nintegrity check; a PostgreSQL database from one snapshot (a read-only\nrepeatable-read transaction).", stderr)
 	dbPath := dbFlag(fl, getenv)
 	out := fl.String("out", "", "the copy to write; must not exist (required)")
 	if err := parseFlags(fl, args); err != nil {

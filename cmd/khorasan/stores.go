@@ -142,11 +142,17 @@ func exists(db string) (bool, error) {
 // package needs no GeoPackage of its own.
 type pgStore struct{ *postgis.Store }
 
-// Backup writes every layer and the audit log, as they are, to a new
-// GeoPackage at path.
+// Backup writes every layer and the audit log to a new GeoPackage at
+// path, from one snapshot of the database: one moment's state, whatever
+// other servers write meanwhile.
 func (s pgStore) Backup(ctx context.Context, path string) error {
-	_, err := copyIntoNewFile(ctx, path, func(dst store) (storecopy.Report, error) {
-		return storecopy.Copy(ctx, dst, s)
+	snap, err := s.Snapshot(ctx)
+	if err != nil {
+		return err
+	}
+	defer snap.Close()
+	_, err = copyIntoNewFile(ctx, path, func(dst store) (storecopy.Report, error) {
+		return storecopy.Copy(ctx, dst, snap)
 	})
 	return err
 }

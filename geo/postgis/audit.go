@@ -59,7 +59,7 @@ func (s *Store) History(ctx context.Context, q geo.HistoryQuery) ([]geo.AuditEnt
 	}
 	args = append(args, int64(q.Limit))
 	query += fmt.Sprintf(` ORDER BY id DESC LIMIT $%d`, len(args))
-	rows, err := s.read.Query(ctx, query, args...)
+	rows, err := s.reader.Query(ctx, query, args...)
 	if err != nil {
 		return nil, busy(err)
 	}
@@ -96,7 +96,7 @@ func scanAudit(rows pgx.Rows) (geo.AuditEntry, error) {
 // EachAudit calls fn for every entry of the audit log, oldest first,
 // reading them as it goes (a copy of the whole store reads them all).
 func (s *Store) EachAudit(ctx context.Context, fn func(geo.AuditEntry) error) error {
-	rows, err := s.read.Query(ctx, `SELECT `+auditColumns+` FROM `+auditTable+` ORDER BY id`)
+	rows, err := s.reader.Query(ctx, `SELECT `+auditColumns+` FROM `+auditTable+` ORDER BY id`)
 	if err != nil {
 		return busy(err)
 	}

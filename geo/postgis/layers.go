@@ -84,7 +84,7 @@ func (s *Store) Layers(ctx context.Context) ([]geo.Layer, error) {
 }
 
 func (s *Store) layers(ctx context.Context) ([]geo.Layer, error) {
-	rows, err := s.read.Query(ctx, `
+	rows, err := s.reader.Query(ctx, `
 SELECT g.f_table_name FROM geometry_columns g
 JOIN pg_class c ON c.relname = g.f_table_name AND c.relnamespace = (SELECT oid FROM pg_namespace WHERE nspname = current_schema())
 LEFT JOIN `+layersTable+` l ON l.name = g.f_table_name
@@ -179,7 +179,7 @@ func (s *Store) table(ctx context.Context, name string) (*table, error) {
 	}
 	if ok {
 		var stamp *string
-		if err := s.read.QueryRow(ctx, stampSQL, name).Scan(&stamp); err != nil {
+		if err := s.reader.QueryRow(ctx, stampSQL, name).Scan(&stamp); err != nil {
 			return nil, err
 		}
 		if stamp != nil && *stamp == t.stamp {
@@ -193,7 +193,7 @@ func (s *Store) table(ctx context.Context, name string) (*table, error) {
 			return t, nil
 		}
 	}
-	t, err := loadTable(ctx, s.read, name)
+	t, err := loadTable(ctx, s.reader, name)
 	if err != nil {
 		return nil, err
 	}

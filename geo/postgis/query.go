@@ -41,7 +41,7 @@ func (s *Store) features(ctx context.Context, t *table, q geo.Query, fn func(geo
 		query += ` LIMIT ?::int8 OFFSET ?::int8`
 		args = append(args, limit, int64(q.Offset))
 	}
-	rows, err := s.read.Query(ctx, numbered(query), args...)
+	rows, err := s.reader.Query(ctx, numbered(query), args...)
 	if err != nil {
 		return err
 	}
@@ -72,7 +72,7 @@ func (s *Store) Count(ctx context.Context, layer string, q geo.Query) (int64, er
 		if err != nil {
 			return err
 		}
-		return s.read.QueryRow(ctx, numbered(`SELECT count(*) FROM `+quote(t.Name)+` t`+where), args...).Scan(&n)
+		return s.reader.QueryRow(ctx, numbered(`SELECT count(*) FROM `+quote(t.Name)+` t`+where), args...).Scan(&n)
 	})
 	return n, err
 }
@@ -82,7 +82,7 @@ func (s *Store) Feature(ctx context.Context, layer, id string) (geo.Feature, err
 	var f geo.Feature
 	err := s.withTable(ctx, layer, func(t *table, _ *bool) error {
 		var err error
-		f, err = readRow(ctx, s.read, t, id, "")
+		f, err = readRow(ctx, s.reader, t, id, "")
 		return err
 	})
 	return f, err

@@ -27,6 +27,8 @@ type Store struct {
 	// read is where reads go: pool, or the replica WithReadDSN names.
 	read    *pgxpool.Pool
 	readDSN string
+	// reader is what reads query: read, or a snapshot's transaction.
+	reader querier
 	// dataset has the layers' profiles, whose rules writes pass.
 	dataset *geo.Dataset
 
@@ -79,6 +81,7 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*Store, error) {
 	for _, o := range opts {
 		o(s)
 	}
+	s.reader = pool
 	if err := s.migrate(ctx); err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("database %s: %w", redact(dsn), err)
@@ -98,6 +101,7 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*Store, error) {
 			pool.Close()
 			return nil, fmt.Errorf("read database %s: %w", redact(s.readDSN), err)
 		}
+		s.reader = s.read
 	}
 	lcfg := cfg.ConnConfig.Copy()
 	lcfg.RuntimeParams["application_name"] += " listener"
