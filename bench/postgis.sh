@@ -67,7 +67,7 @@ BEGIN {
 }' > "$tmp/zxy.txt"
 sed 's|^|/tiles/countries/|; s|$|.mvt|' "$tmp/zxy.txt" > "$tmp/ours-tiles.txt"
 sed 's|^|/public.countries/|; s|$|.pbf|' "$tmp/zxy.txt" > "$tmp/peer-tiles.txt"
-echo "points: 100000; countries: $(grep -o '"type":"Feature"' "$tmp/countries.geojson" | wc -l); tiles: $(wc -l < "$tmp/zxy.txt") (z3..z8); $(nproc) cores; $(psql_bench bench -tAc 'SELECT version()' | cut -d, -f1), PostGIS $(psql_bench bench -tAc 'SELECT postgis_lib_version()')"
+echo "points: 100000; countries: $(grep -Eo '"type": ?"Feature"' "$tmp/countries.geojson" | wc -l); tiles: $(wc -l < "$tmp/zxy.txt") (z3..z8); $(nproc) cores; $(psql_bench bench -tAc 'SELECT version()' | cut -d, -f1), PostGIS $(psql_bench bench -tAc 'SELECT postgis_lib_version()')"
 
 report_header
 report "items, 500 bboxes, limit=1000" http://127.0.0.1:18191 "$tmp/ours-bbox.txt" $khorasan
