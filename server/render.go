@@ -67,7 +67,8 @@ func (s *Server) newRender() *renderService {
 		rs.err = err
 		s.log.Error("static maps are off", "err", err)
 	}
-	rs.figures = &figure.Renderer{Source: s.store, Style: st, Borders: s.basemapLayers().Borders, Cities: s.basemapLayers().Cities}
+	rs.figures = &figure.Renderer{Source: s.store, Style: st, Borders: s.basemapLayers().Borders, Cities: s.basemapLayers().Cities,
+		Detail: s.cfg.BasemapDetail}
 	s.renders = rs
 	return rs
 }

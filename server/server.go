@@ -55,6 +55,10 @@ type Config struct {
 	// Dataset names the layers the basemap draws (data/profiles.json);
 	// each layer's own profile comes from the store (geo.Layer.Profile).
 	Dataset *geo.Dataset
+	// BasemapDetail is the basemap's physical and cultural detail
+	// (data.Basemap(): rivers, lakes, regions, peaks and places); nil
+	// draws the basemap without it.
+	BasemapDetail fs.FS
 	// RenderTimeout bounds the drawing of one /render figure; 0 means
 	// DefaultRenderTimeout.
 	RenderTimeout time.Duration

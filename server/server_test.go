@@ -63,6 +63,9 @@ func newTestHandler(t *testing.T, cfgs ...Config) (*Server, *gpkg.Store) {
 	if cfg.Dataset == nil {
 		cfg.Dataset = defaultDataset(t)
 	}
+	if cfg.BasemapDetail == nil {
+		cfg.BasemapDetail = data.Basemap() // as khorasan serve draws it
+	}
 	store, err := gpkg.Create(ctx, filepath.Join(t.TempDir(), "test.gpkg"), gpkg.WithDataset(cfg.Dataset))
 	if err != nil {
 		t.Fatal(err)

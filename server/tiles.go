@@ -48,8 +48,9 @@ const (
 	// ETags of old tiles stop matching.
 	tileFormat = "1"
 	// basemapFormat likewise changes whenever the basemap's drawing does
-	// (2: labels placed once per zoom in world pixels).
-	basemapFormat = "2"
+	// (2: labels placed once per zoom in world pixels; 3: rivers, lakes,
+	// places, ranges and peaks).
+	basemapFormat = "3"
 	// basemapLayer is the name the offline basemap is served under.
 	basemapLayer = "basemap"
 )
@@ -78,7 +79,7 @@ func (s *Server) newTiles() *tileService {
 		s:       s,
 		cfg:     cfg,
 		enc:     &tiles.Encoder{Source: s.store, Index: s.tileIndex},
-		render:  &basemap.Renderer{Source: s.store, Borders: s.basemapLayers().Borders, Cities: s.basemapLayers().Cities},
+		render:  &basemap.Renderer{Source: s.store, Borders: s.basemapLayers().Borders, Cities: s.basemapLayers().Cities, Detail: s.cfg.BasemapDetail},
 		cache:   cache.New(cfg.CacheBytes),
 		workers: make(chan struct{}, runtime.GOMAXPROCS(0)),
 	}

@@ -72,7 +72,7 @@ func runRender(ctx context.Context, args []string, getenv func(string) string, s
 	if err != nil {
 		return err
 	}
-	fr := &figure.Renderer{Source: store, Style: style, Borders: ds.Basemap.Borders, Cities: ds.Basemap.Cities}
+	fr := &figure.Renderer{Source: store, Style: style, Borders: ds.Basemap.Borders, Cities: ds.Basemap.Cities, Detail: data.Basemap()}
 	if out == "-" {
 		return fr.Render(ctx, fig, stdout)
 	}

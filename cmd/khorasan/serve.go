@@ -109,7 +109,7 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 		itemsCache = -1
 	}
 	opt.cfg = server.Config{BaseURL: *baseURL, TrustedProxies: proxies, Static: static.FS, Tiles: tilesCfg, ResponseCacheBytes: itemsCache,
-		Style: style, Dataset: dataset, RenderTimeout: *renderTimeout, RenderPixels: *renderPixels, FrameAncestors: *frameAncestors}
+		Style: style, Dataset: dataset, BasemapDetail: data.Basemap(), RenderTimeout: *renderTimeout, RenderPixels: *renderPixels, FrameAncestors: *frameAncestors}
 	return opt, nil
 }
 

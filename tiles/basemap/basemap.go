@@ -1,6 +1,6 @@
-// Package basemap draws the offline basemap (sea, land, borders, country
-// and city names) for /tiles/basemap and under figures; it imports draw,
-// tiles and geo.
+// Package basemap draws the offline basemap (sea, land, borders, lakes,
+// rivers and the names of countries, places, ranges and waters) for
+// /tiles/basemap and under figures; it imports draw, tiles and geo.
 package basemap
 
 import (
@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"image"
 	"image/png"
+	"io/fs"
 	"math"
 	"slices"
 	"sync"
@@ -71,6 +72,14 @@ type Renderer struct {
 	// read the borders' name property, city labels the cities' name (and
 	// anchor).
 	Borders, Cities string
+	// Detail holds the physical and cultural detail (data.Basemap():
+	// rivers, lakes, regions, peaks and places as GeoJSON); nil draws
+	// without it.
+	Detail fs.FS
+
+	detailOnce sync.Once
+	detail     *detail
+	detailErr  error
 
 	// The label placements, made on first use (a Renderer is not to be
 	// copied once used).
@@ -143,6 +152,9 @@ func (r *Renderer) Scene(ctx context.Context, v draw.View) (*draw.Scene, error) 
 	if err := r.land(ctx, sc, v); err != nil {
 		return nil, err
 	}
+	if err := r.water(sc, v); err != nil {
+		return nil, err
+	}
 	if v.Zoom < CountryLabelZoom || v.NoLabels {
 		return sc, nil // no labels at all
 	}
@@ -154,14 +166,12 @@ func (r *Renderer) Scene(ctx context.Context, v draw.View) (*draw.Scene, error) 
 	view := image.Rect(int(math.Floor(ox)), int(math.Floor(oy)), int(math.Ceil(ox))+v.Width, int(math.Ceil(oy))+v.Height)
 	faces := faceSet{}
 	for _, l := range p.Within(view) {
-		lab := l.Label
+		lab := l.shifted(-ox, -oy).Label
 		f, err := faces.get(lab.Font, lab.Size)
 		if err != nil {
 			return nil, err
 		}
 		lab.Face = f
-		lab.At = orb.Point{lab.At[0] - ox, lab.At[1] - oy}
-		lab.DotAt = orb.Point{lab.DotAt[0] - ox, lab.DotAt[1] - oy}
 		sc.Labels = append(sc.Labels, lab)
 	}
 	return sc, nil
@@ -216,6 +226,83 @@ func (r *Renderer) land(ctx context.Context, sc *draw.Scene, v draw.View) error 
 	})
 	if err != nil && !errors.Is(err, geo.ErrNotFound) {
 		return fmt.Errorf("basemap borders: %w", err)
+	}
+	return nil
+}
+
+// details is the detail, read on first use.
+func (r *Renderer) details() (*detail, error) {
+	r.detailOnce.Do(func() {
+		if r.Detail == nil {
+			r.detail = &detail{}
+			return
+		}
+		r.detail, r.detailErr = readDetail(r.Detail)
+	})
+	return r.detail, r.detailErr
+}
+
+// water adds the rivers and lakes of the view, from the geometry
+// simplified for its zoom, clipped with a margin.
+func (r *Renderer) water(sc *draw.Scene, v draw.View) error {
+	d, err := r.details()
+	if err != nil {
+		return err
+	}
+	if len(d.rivers) == 0 && len(d.lakes) == 0 || v.Zoom < 2 {
+		return nil
+	}
+	k := math.Exp2(v.Zoom) * v.Scale
+	ox, oy := v.Origin[0], v.Origin[1]
+	margin := 4 * v.Scale
+	box := orb.Bound{Min: orb.Point{-margin, -margin}, Max: orb.Point{float64(v.Width) + margin, float64(v.Height) + margin}}
+	// The view in world pixels at zoom 0.
+	view := orb.Bound{Min: orb.Point{(ox - margin) / k, (oy - margin) / k}, Max: orb.Point{(ox + float64(v.Width) + margin) / k, (oy + float64(v.Height) + margin) / k}}
+	at := func(p orb.Point) orb.Point { return orb.Point{p[0]*k - ox, p[1]*k - oy} }
+	rivers, lakes := d.atLevel(levelOf(v.Zoom, v.Scale))
+	maxRank := riverMaxRank(v.Zoom)
+	for i, rv := range d.rivers {
+		if rv.rank > maxRank || !rv.bound.Intersects(view) {
+			continue
+		}
+		w := riverWidth(rv.rank, v.Zoom) * v.Scale
+		for _, ls := range rivers[i] {
+			px := make(orb.LineString, len(ls))
+			for j, p := range ls {
+				px[j] = at(p)
+			}
+			for _, c := range clip.MultiLineString(box, orb.MultiLineString{px}) {
+				sc.Rivers = append(sc.Rivers, draw.River{Line: c, Width: w})
+			}
+		}
+	}
+	for i, lk := range d.lakes {
+		if lk.rank > maxRank || !lk.bound.Intersects(view) {
+			continue
+		}
+		b := lk.bound
+		if (b.Max[0]-b.Min[0])*k < 1 && (b.Max[1]-b.Min[1])*k < 1 {
+			continue // under a pixel
+		}
+		for _, p := range lakes[i] {
+			px := make(orb.Polygon, len(p))
+			for j, ring := range p {
+				px[j] = make(orb.Ring, len(ring))
+				for m, q := range ring {
+					px[j][m] = at(q)
+				}
+			}
+			cp := clip.Polygon(box, px)
+			if len(cp) == 0 {
+				continue
+			}
+			for j, ring := range cp {
+				if a := tiles.SignedArea(ring); (j == 0) != (a > 0) {
+					ring.Reverse()
+				}
+			}
+			sc.Lakes = append(sc.Lakes, cp)
+		}
 	}
 	return nil
 }

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"unicode"
 
 	"github.com/hashicorp/golang-lru/v2"
 	"github.com/khorasan/khorasan/geo"
@@ -19,6 +20,7 @@ import (
 	"github.com/paulmach/orb"
 	"golang.org/x/image/font"
 	"golang.org/x/sync/singleflight"
+	"golang.org/x/text/unicode/norm"
 )
 
 // maxPlacements bounds the placements kept: every zoom of the tiles at
@@ -50,6 +52,23 @@ type Placed struct {
 	// Extent holds every pixel the label may paint: the glyphs' ink, the
 	// halo and a city's dot, with a pixel to spare for anti-aliasing.
 	Extent image.Rectangle
+
+	kind labelKind
+}
+
+// shifted is l moved by (dx, dy) pixels, its glyphs copied.
+func (l Placed) shifted(dx, dy float64) Placed {
+	l.At = orb.Point{l.At[0] + dx, l.At[1] + dy}
+	l.DotAt = orb.Point{l.DotAt[0] + dx, l.DotAt[1] + dy}
+	if l.Glyphs != nil {
+		gs := make([]draw.Glyph, len(l.Glyphs))
+		for i, g := range l.Glyphs {
+			g.At = orb.Point{g.At[0] + dx, g.At[1] + dy}
+			gs[i] = g
+		}
+		l.Glyphs = gs
+	}
+	return l
 }
 
 // Within is the labels whose extent overlaps r (world pixels), with
@@ -64,8 +83,7 @@ func (p *Placement) Within(r image.Rectangle) []Placed {
 				continue
 			}
 			if dx != 0 {
-				l.At[0] += float64(dx)
-				l.DotAt[0] += float64(dx)
+				l = l.shifted(float64(dx), 0)
 				l.Box = l.Box.Add(image.Pt(dx, 0))
 				l.Extent = l.Extent.Add(image.Pt(dx, 0))
 			}
@@ -140,7 +158,11 @@ func (r *Renderer) Placement(ctx context.Context, zoom, scale float64, noCities 
 		if err != nil {
 			return nil, err
 		}
-		p, err := r.place(cands, zoom, scale, noCities)
+		d, err := r.details()
+		if err != nil {
+			return nil, err
+		}
+		p, err := r.place(cands, d, zoom, scale, noCities)
 		if err != nil {
 			return nil, err
 		}
@@ -299,54 +321,171 @@ func countryOf(name string, g orb.Geometry) (country, bool) {
 	return country{name: name, anchor: labelPoint(best), width: b.Max[0] - b.Min[0], area: bestArea}, true
 }
 
-// place lays the labels out at a zoom and scale: the cities first (they
-// are the more useful labels), the historical anchors from AnchorCityZoom
-// and the others from CityZoom, then the names of the countries wide
-// enough for them, the largest first.
-func (r *Renderer) place(cands *candidates, zoom, scale float64, noCities bool) (*Placement, error) {
+// place lays the labels out at a zoom and scale, the more useful first
+// (a later label finds room only where an earlier one left it): the
+// cities of the cities layer (the historical anchors from
+// AnchorCityZoom, the others from CityZoom), the populated places of
+// the detail by population, the names of the countries wide enough for
+// them (the largest first), then lakes, ranges and deserts, rivers
+// along their lines and peaks with their heights, each from the zoom
+// that can carry it.
+func (r *Renderer) place(cands *candidates, d *detail, zoom, scale float64, noCities bool) (*Placement, error) {
 	st := r.style()
 	k := math.Exp2(zoom) * scale
 	p := &Placement{Zoom: zoom, Scale: scale, World: 256 * k}
 	lb := &labeller{scale: scale}
 	faces := faceSet{}
-	if !noCities && zoom >= AnchorCityZoom {
-		face, err := faces.get(draw.Regular, 11*scale)
+	face := func(kind draw.FontKind, size float64) font.Face {
+		f, err := faces.get(kind, size*scale)
 		if err != nil {
-			return nil, err
+			panic(err) // the embedded Go fonts always parse
 		}
-		anchorFace, err := faces.get(draw.Bold, 11*scale)
-		if err != nil {
-			return nil, err
+		return f
+	}
+	at := func(q orb.Point) orb.Point { return orb.Point{q[0] * k, q[1] * k} }
+	drawn := func(c city) bool { return !noCities && (zoom >= CityZoom || c.anchor && zoom >= AnchorCityZoom) }
+	for _, c := range cands.cities {
+		if !drawn(c) {
+			continue
 		}
-		for _, c := range cands.cities {
-			if !c.anchor && zoom < CityZoom {
-				continue
+		kind, col := draw.Regular, st.CityText
+		if c.anchor {
+			kind, col = draw.Bold, st.AnchorText
+		}
+		lb.dot(at(c.p), c.name, face(kind, 11), 11*scale, kind, col, st.CityDot, 2.2, kindCity)
+	}
+	countries := func() {
+		if zoom >= CountryLabelZoom {
+			size := 10.0
+			if zoom >= 4 {
+				size = 11
 			}
-			f, kind, col := face, draw.Regular, st.CityText
-			if c.anchor {
-				f, kind, col = anchorFace, draw.Bold, st.AnchorText
+			if zoom >= 6 {
+				size = 12
 			}
-			lb.city(orb.Point{c.p[0] * k, c.p[1] * k}, c.name, f, 11*scale, kind, col, st.CityDot)
+			f := face(draw.Regular, size)
+			for _, c := range cands.countries {
+				w := float64(font.MeasureString(f, c.name)) / 64
+				if w > c.width*k*0.9 {
+					continue // the country is too narrow at this zoom
+				}
+				lb.text(orb.Point{c.anchor[0]*k - w/2, c.anchor[1] * k}, c.name, f, size*scale, draw.Regular, st.CountryText, kindCountry)
+			}
 		}
 	}
-	if zoom >= CountryLabelZoom {
+	// Up to z4 the countries' names are the page's main words; from z5
+	// the places come first.
+	if zoom < 5 {
+		countries()
+	}
+	regions := func(skip func(rank int) bool) {
+		for _, rg := range d.regions {
+			if skip(rg.rank) {
+				continue
+			}
+			// A marker polygon sits at a spot, not over the region: only a
+			// delta's spot is where its name belongs (SOURCES.md; the
+			// Garagum's and Qizilqum's markers lie north of those deserts).
+			if zoom < regionLabelZoom(rg.rank, rg.class) || rg.marker && rg.class != "Delta" {
+				continue
+			}
+			size := 10.0
+			switch {
+			case rg.rank <= 1:
+				size = 12
+			case rg.rank <= 3:
+				size = 11
+			}
+			col := st.TerrainText
+			if rg.class == "Range/mtn" {
+				col = st.ReliefText
+			}
+			// Natural Earth writes the larger regions in capitals: those are
+			// spaced out, as an atlas letters a range across its extent.
+			spacing := 0.0
+			if rg.name == strings.ToUpper(rg.name) {
+				spacing = 0.3 * size * scale
+			}
+			// Where others took the spot, a line above or below.
+			f := face(draw.Italic, size)
+			for _, dy := range [...]float64{0, -1.3, 1.3, -2.6, 2.6} {
+				if lb.centred(orb.Point{at(rg.label)[0], at(rg.label)[1] + dy*size*scale}, rg.name, f, size*scale, draw.Italic, col, spacing, kindRegion) {
+					break
+				}
+			}
+		}
+	}
+	places := func(major bool) {
+		for _, pl := range d.places {
+			if (pl.population >= 1_000_000 || pl.capital) != major {
+				continue
+			}
+			if zoom < placeZoom(pl) || cands.sameAsCity(pl, func(c city) bool { return noCities || drawn(c) }) {
+				continue
+			}
+			size, r := 10.0, 1.8
+			switch {
+			case pl.population >= 2_000_000 || pl.capital:
+				size, r = 12, 2.6
+			case pl.population >= 300_000:
+				size, r = 11, 2.2
+			}
+			lb.dot(at(pl.p), pl.name, face(draw.Regular, size), size*scale, draw.Regular, st.CityText, st.CityDot, r, kindPlace)
+		}
+	}
+	places(true)
+	// The great ranges and deserts before the smaller places: they are
+	// what the map shows of the terrain at that scale.
+	regions(func(rank int) bool { return rank > 2 })
+	places(false)
+	if zoom >= 5 {
+		countries()
+	}
+	for _, lk := range d.lakes {
+		if lk.name == "" || zoom < lakeLabelZoom(lk.rank) {
+			continue
+		}
 		size := 10.0
-		if zoom >= 4 {
+		if lk.rank <= 1 {
 			size = 11
 		}
-		if zoom >= 6 {
-			size = 12
+		f := face(draw.Italic, size)
+		w := float64(font.MeasureString(f, lk.name)) / 64
+		if w > 2.5*(lk.bound.Max[0]-lk.bound.Min[0])*k {
+			continue // a name far wider than its lake
 		}
-		face, err := faces.get(draw.Regular, size*scale)
-		if err != nil {
-			return nil, err
+		lb.centred(at(lk.label), lk.name, f, size*scale, draw.Italic, st.WaterText, 0, kindWater)
+	}
+	regions(func(rank int) bool { return rank <= 2 })
+	rsize := 10.0
+	if zoom >= 7 {
+		rsize = 11
+	}
+	rf := face(draw.Italic, rsize)
+	for i, rv := range d.rivers {
+		if rv.name == "" || zoom < riverLabelZoom(rv.rank) {
+			continue
 		}
-		for _, c := range cands.countries {
-			w := float64(font.MeasureString(face, c.name)) / 64
-			if w > c.width*k*0.9 {
-				continue // the country is too narrow at this zoom
+		rivers, _ := d.atLevel(levelOf(zoom, scale))
+		for _, ls := range rivers[i] {
+			px := make([]orb.Point, len(ls))
+			for j, q := range ls {
+				px[j] = at(q)
 			}
-			lb.text(orb.Point{c.anchor[0]*k - w/2, c.anchor[1] * k}, c.name, face, size*scale, draw.Regular, st.CountryText)
+			lb.along(px, rv.name, rf, rsize*scale, draw.Italic, st.WaterText, 600*scale)
+		}
+	}
+	pf := face(draw.Regular, 9.5)
+	for _, pk := range d.peaks {
+		if zoom < peakZoom(pk.rank) {
+			continue
+		}
+		name := pk.name
+		if pk.elevation > 0 {
+			name += " " + strconv.Itoa(pk.elevation)
+		}
+		if lb.dot(at(pk.p), name, pf, 9.5*scale, draw.Regular, st.ReliefText, st.PeakMark, 2.6, kindPeak) {
+			lb.labels[len(lb.labels)-1].Triangle = true
 		}
 	}
 	p.Labels = lb.labels
@@ -354,6 +493,47 @@ func (r *Renderer) place(cands *candidates, zoom, scale float64, noCities bool) 
 		p.Labels[i].Face = nil
 	}
 	return p, nil
+}
+
+// sameAsCity is whether a populated place is a city of the cities layer
+// for which keep holds: the same name (without diacritics or case) within
+// 40 km, or any within 8 km. The cities layer's label wins.
+func (c *candidates) sameAsCity(p place, keep func(city) bool) bool {
+	// World pixels at zoom 0 are about 156 km at the equator; the region
+	// lies near 35°N, where they are about 128 km.
+	const km = 1.0 / 128
+	for _, ct := range c.cities {
+		d := math.Hypot(ct.p[0]-p.p[0], ct.p[1]-p.p[1])
+		if d > 40*km || !keep(ct) {
+			continue
+		}
+		if d < 8*km || sameName(ct.name, p.name) {
+			return true
+		}
+	}
+	return false
+}
+
+// sameName compares names without case, diacritics or punctuation; a
+// name of the cities layer may give two ("Mary / Bayramaly").
+func sameName(a, b string) bool {
+	nb := fold(b)
+	for _, part := range strings.Split(a, "/") {
+		if fold(part) == nb {
+			return true
+		}
+	}
+	return false
+}
+
+func fold(s string) string {
+	var b strings.Builder
+	for _, r := range norm.NFD.String(strings.ToLower(s)) {
+		if unicode.IsLetter(r) { // the marks NFD splits off are not letters
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
 }
 
 // faceSet makes each face once for one drawing.
@@ -377,6 +557,19 @@ func (fs faceSet) get(kind draw.FontKind, size float64) (font.Face, error) {
 	return f, nil
 }
 
+// labelKind is what a placed label names.
+type labelKind int
+
+const (
+	kindCountry labelKind = iota
+	kindCity              // of the cities layer
+	kindPlace             // a populated place of the detail
+	kindWater
+	kindRegion
+	kindRiver
+	kindPeak
+)
+
 // labeller places labels and skips those that would overlap one already
 // placed; the scene's painter draws them with a halo.
 type labeller struct {
@@ -394,12 +587,17 @@ func (l *labeller) free(r image.Rectangle) bool {
 }
 
 // text places s with its baseline's left end at p, if there is room.
-func (l *labeller) text(p orb.Point, s string, face font.Face, size float64, kind draw.FontKind, col color.RGBA) bool {
+func (l *labeller) text(p orb.Point, s string, face font.Face, size float64, kind draw.FontKind, col color.RGBA, what labelKind) bool {
+	return l.textWith(p, s, face, size, kind, col, what, image.Rectangle{})
+}
+
+// textWith is text, its room grown to hold also (a dot's).
+func (l *labeller) textWith(p orb.Point, s string, face font.Face, size float64, kind draw.FontKind, col color.RGBA, what labelKind, also image.Rectangle) bool {
 	m := face.Metrics()
 	w := font.MeasureString(face, s).Ceil()
 	x, y := int(math.Round(p[0])), int(math.Round(p[1]))
 	pad := int(math.Ceil(2 * l.scale))
-	box := image.Rect(x-pad, y-m.Ascent.Ceil()-pad, x+w+pad, y+m.Descent.Ceil()+pad)
+	box := image.Rect(x-pad, y-m.Ascent.Ceil()-pad, x+w+pad, y+m.Descent.Ceil()+pad).Union(also)
 	if !l.free(box) {
 		return false
 	}
@@ -412,22 +610,217 @@ func (l *labeller) text(p orb.Point, s string, face font.Face, size float64, kin
 		Label:  draw.Label{Text: s, At: orb.Point{float64(x), float64(y)}, Face: face, Size: size, Font: kind, Color: col},
 		Box:    box,
 		Extent: extent,
+		kind:   what,
 	})
 	return true
 }
 
-// city places a dot at p and the name to its right.
-func (l *labeller) city(p orb.Point, name string, face font.Face, size float64, kind draw.FontKind, col, dot color.RGBA) {
-	r := 2.2 * l.scale
-	gap := 3 * l.scale
+// centred places s centred on p (its middle height there), its letters
+// spacing pixels apart when spacing is above 0.
+func (l *labeller) centred(p orb.Point, s string, face font.Face, size float64, kind draw.FontKind, col color.RGBA, spacing float64, what labelKind) bool {
 	m := face.Metrics()
 	baseline := p[1] + float64(m.Ascent.Ceil()-m.Descent.Ceil())/2
-	if !l.text(orb.Point{p[0] + r + gap, baseline}, name, face, size, kind, col) {
+	if spacing <= 0 {
+		w := float64(font.MeasureString(face, s)) / 64
+		return l.text(orb.Point{p[0] - w/2, baseline}, s, face, size, kind, col, what)
+	}
+	var glyphs []draw.Glyph
+	var advs []float64
+	total := 0.0
+	for i, r := range s {
+		a, _ := face.GlyphAdvance(r)
+		adv := float64(a) / 64
+		if i > 0 {
+			total += spacing
+		}
+		glyphs = append(glyphs, draw.Glyph{Text: string(r), At: orb.Point{total, 0}})
+		advs = append(advs, adv)
+		total += adv
+	}
+	x0 := p[0] - total/2
+	for i := range glyphs {
+		glyphs[i].At = orb.Point{math.Round(x0 + glyphs[i].At[0]), math.Round(baseline)}
+	}
+	return l.glyphs(s, glyphs, advs, face, size, kind, col, what)
+}
+
+// glyphs places a label of characters placed one by one, if there is
+// room for the box round all of them.
+func (l *labeller) glyphs(s string, glyphs []draw.Glyph, advs []float64, face font.Face, size float64, kind draw.FontKind, col color.RGBA, what labelKind) bool {
+	m := face.Metrics()
+	asc, desc := float64(m.Ascent.Ceil()), float64(m.Descent.Ceil())
+	var b orb.Bound
+	for i, g := range glyphs {
+		sin, cos := math.Sincos(g.Angle)
+		// An italic letter leans past its advance: a fifth of the height.
+		for _, c := range [4]orb.Point{{-0.2 * asc, -asc}, {advs[i] + 0.2*asc, -asc}, {advs[i], desc}, {0, desc}} {
+			q := orb.Point{g.At[0] + c[0]*cos - c[1]*sin, g.At[1] + c[0]*sin + c[1]*cos}
+			if i == 0 && c == (orb.Point{-0.2 * asc, -asc}) {
+				b = orb.Bound{Min: q, Max: q}
+			}
+			b = b.Extend(q)
+		}
+	}
+	pad := math.Ceil(2 * l.scale)
+	box := image.Rect(int(math.Floor(b.Min[0]-pad)), int(math.Floor(b.Min[1]-pad)), int(math.Ceil(b.Max[0]+pad)), int(math.Ceil(b.Max[1]+pad)))
+	if !l.free(box) {
+		return false
+	}
+	halo := int(math.Max(1, math.Round(l.scale))) + 2
+	extent := box.Inset(-halo)
+	l.labels = append(l.labels, Placed{
+		Label:  draw.Label{Text: s, At: glyphs[0].At, Face: face, Size: size, Font: kind, Color: col, Glyphs: glyphs},
+		Box:    box,
+		Extent: extent,
+		kind:   what,
+	})
+	return true
+}
+
+// dot places a mark of radius r (times scale) at p and the name beside
+// it: to its right, else its left, above or below, wherever there is
+// room.
+func (l *labeller) dot(p orb.Point, name string, face font.Face, size float64, kind draw.FontKind, col, dot color.RGBA, r float64, what labelKind) bool {
+	r *= l.scale
+	gap := 3 * l.scale
+	m := face.Metrics()
+	w := float64(font.MeasureString(face, name)) / 64
+	mid := p[1] + float64(m.Ascent.Ceil()-m.Descent.Ceil())/2
+	h := r*1.2 + 0.8*l.scale + 1
+	dotBox := image.Rect(int(math.Floor(p[0]-h)), int(math.Floor(p[1]-h)), int(math.Ceil(p[0]+h)), int(math.Ceil(p[1]+h)))
+	if !l.free(dotBox) {
+		return false
+	}
+	for _, at := range [...]orb.Point{
+		{p[0] + r + gap, mid},
+		{p[0] - r - gap - w, mid},
+		{p[0] - w/2, p[1] - r - gap/2 - float64(m.Descent.Ceil())},
+		{p[0] - w/2, p[1] + r + gap/2 + float64(m.Ascent.Ceil())},
+	} {
+		if l.textWith(at, name, face, size, kind, col, what, dotBox) {
+			last := &l.labels[len(l.labels)-1]
+			last.Dot, last.DotAt, last.DotR, last.DotColor = true, p, r, dot
+			// The dot's halo is 0.8 pixels (times scale) wider than the dot.
+			last.Extent = last.Extent.Union(dotBox)
+			return true
+		}
+	}
+	return false
+}
+
+// along places a river's name along its line (world pixels), where the
+// line runs straight enough for it, reading left to right, every repeat
+// pixels or so.
+func (l *labeller) along(line []orb.Point, name string, face font.Face, size float64, kind draw.FontKind, col color.RGBA, repeat float64) {
+	var advs []float64
+	L := 0.0
+	for _, r := range name {
+		a, _ := face.GlyphAdvance(r)
+		advs = append(advs, float64(a)/64)
+		L += float64(a) / 64
+	}
+	fwd := newPath(line)
+	if fwd.total < 1.5*L {
 		return
 	}
-	last := &l.labels[len(l.labels)-1]
-	last.Dot, last.DotAt, last.DotR, last.DotColor = true, p, r, dot
-	// The dot's halo is 0.8 pixels (times scale) wider than the dot.
-	h := r + 0.8*l.scale + 1
-	last.Extent = last.Extent.Union(image.Rect(int(math.Floor(p[0]-h)), int(math.Floor(p[1]-h)), int(math.Ceil(p[0]+h)), int(math.Ceil(p[1]+h))))
+	back := slices.Clone(line)
+	slices.Reverse(back)
+	rev := newPath(back)
+	step := math.Max(4, L/4)
+	next := 0.0
+	for s := 0.25 * L; s+L <= fwd.total-0.25*L; s += step {
+		if s < next {
+			continue
+		}
+		pth, s0 := fwd, s
+		if a, b := fwd.at(s), fwd.at(s+L); b[0] < a[0] {
+			pth, s0 = rev, fwd.total-s-L
+		}
+		glyphs, ok := pth.glyphs(name, advs, s0, size, 2.5*l.scale+size*0.1)
+		if !ok {
+			continue
+		}
+		if l.glyphs(name, glyphs, advs, face, size, kind, col, kindRiver) {
+			next = s + L + repeat
+		}
+	}
+}
+
+// path is a polyline measured along its length.
+type path struct {
+	pts   []orb.Point
+	cum   []float64
+	total float64
+}
+
+func newPath(pts []orb.Point) *path {
+	p := &path{pts: pts, cum: make([]float64, len(pts))}
+	for i := 1; i < len(pts); i++ {
+		p.cum[i] = p.cum[i-1] + math.Hypot(pts[i][0]-pts[i-1][0], pts[i][1]-pts[i-1][1])
+	}
+	if len(pts) > 0 {
+		p.total = p.cum[len(pts)-1]
+	}
+	return p
+}
+
+// at is the point s pixels along the path.
+func (p *path) at(s float64) orb.Point {
+	s = math.Max(0, math.Min(p.total, s))
+	i, _ := slices.BinarySearch(p.cum, s)
+	if i == 0 {
+		return p.pts[0]
+	}
+	if i >= len(p.pts) {
+		return p.pts[len(p.pts)-1]
+	}
+	a, b := p.pts[i-1], p.pts[i]
+	seg := p.cum[i] - p.cum[i-1]
+	if seg == 0 {
+		return b
+	}
+	t := (s - p.cum[i-1]) / seg
+	return orb.Point{a[0] + (b[0]-a[0])*t, a[1] + (b[1]-a[1])*t}
+}
+
+// glyphs sets each character of name from s pixels along the path,
+// turned to the line's direction there and lifted off the line by lift;
+// false where the line bends too much for a legible name.
+func (p *path) glyphs(name string, advs []float64, s, size, lift float64) ([]draw.Glyph, bool) {
+	var out []draw.Glyph
+	pos := s
+	first := 0.0
+	prev := 0.0
+	i := 0
+	for _, r := range name {
+		adv := advs[i]
+		c := pos + adv/2
+		w := math.Max(adv, 0.6*size)
+		a, b := p.at(c-w), p.at(c+w)
+		ang := math.Atan2(b[1]-a[1], b[0]-a[0])
+		if i == 0 {
+			first = ang
+		} else if angleDiff(ang, prev) > 0.35 || angleDiff(ang, first) > 0.8 {
+			return nil, false
+		}
+		if math.Cos(ang) < 0.15 {
+			return nil, false // would read downwards or upside down
+		}
+		prev = ang
+		sin, cos := math.Sincos(ang)
+		m := p.at(c)
+		out = append(out, draw.Glyph{Text: string(r), Angle: ang,
+			At: orb.Point{m[0] - adv/2*cos + lift*sin, m[1] - adv/2*sin - lift*cos}})
+		pos += adv
+		i++
+	}
+	return out, true
+}
+
+func angleDiff(a, b float64) float64 {
+	d := math.Abs(a - b)
+	if d > math.Pi {
+		d = 2*math.Pi - d
+	}
+	return d
 }

@@ -32,5 +32,5 @@ func absDiff(a, b uint8) int { return tiletest.AbsDiff(a, b) }
 // testRenderer draws from the default data's basemap layers.
 func testRenderer(t testing.TB) *Renderer {
 	borders, cities := tiletest.Basemap(t)
-	return &Renderer{Source: testStore, Borders: borders, Cities: cities}
+	return &Renderer{Source: testStore, Borders: borders, Cities: cities, Detail: tiletest.Detail()}
 }

@@ -48,6 +48,9 @@ type TextRun struct {
 	HaloColor color.RGBA
 	HaloWidth float64 // on each side
 	Anchor    int     // anchorStart, anchorMiddle, anchorEnd
+	// Glyphs, when set, place the characters of Text one by one (a
+	// river's name along its line); At and Anchor are then unused.
+	Glyphs []Glyph
 }
 
 const (

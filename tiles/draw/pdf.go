@@ -2,6 +2,7 @@ package draw
 
 import (
 	"image/color"
+	"math"
 
 	"github.com/go-pdf/fpdf"
 	"github.com/paulmach/orb"
@@ -125,6 +126,22 @@ func (pc *PDF) Text(t TextRun) {
 		style = "I"
 	}
 	pc.doc.SetFont("go", style, t.Size)
+	if len(t.Glyphs) > 0 {
+		// One character at a time, each turned about its own origin.
+		for _, g := range t.Glyphs {
+			u := t
+			u.Glyphs, u.At, u.Text, u.Anchor = nil, g.At, g.Text, AnchorStart
+			if g.Angle != 0 {
+				pc.doc.TransformBegin()
+				pc.doc.TransformRotate(-g.Angle*180/math.Pi, g.At[0], g.At[1])
+			}
+			pc.Text(u)
+			if g.Angle != 0 {
+				pc.doc.TransformEnd()
+			}
+		}
+		return
+	}
 	x := t.At[0]
 	switch t.Anchor {
 	case AnchorMiddle:

@@ -296,6 +296,16 @@ func rasterFace(kind FontKind, size float64) (font.Face, func(), error) {
 }
 
 func (rc *Raster) Text(t TextRun) {
+	if len(t.Glyphs) > 0 {
+		// Upright, one character at a time (the basemap's own labels are
+		// painted by Scene.Paint, which turns them).
+		for _, g := range t.Glyphs {
+			u := t
+			u.Glyphs, u.At, u.Text, u.Anchor = nil, g.At, g.Text, AnchorStart
+			rc.Text(u)
+		}
+		return
+	}
 	face, done, err := rasterFace(t.Font, t.Size*rc.s)
 	if err != nil {
 		return

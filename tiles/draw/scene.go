@@ -28,6 +28,12 @@ type Style struct {
 	Sea, Land, Border           color.RGBA
 	CountryText, CityText, Halo color.RGBA
 	AnchorText, CityDot         color.RGBA
+	// The physical detail: lakes' fill (a shade of the sea's), rivers' lines,
+	// the names of water, of mountain ranges (Relief) and of deserts,
+	// plains and valleys (Terrain), and the peaks' marks.
+	Lake, River, WaterText  color.RGBA
+	ReliefText, TerrainText color.RGBA
+	PeakMark                color.RGBA
 }
 
 // DefaultStyle is the page's palette.
@@ -40,6 +46,18 @@ var DefaultStyle = Style{
 	AnchorText:  color.RGBA{0x7b, 0x4b, 0x22, 0xff},
 	CityDot:     color.RGBA{0x55, 0x50, 0x48, 0xff},
 	Halo:        color.RGBA{0xfb, 0xfa, 0xf7, 0xff},
+	Lake:        Mix(color.RGBA{0xd5, 0xe3, 0xea, 0xff}, color.RGBA{0x7c, 0xa6, 0xc0, 0xff}, 0.12),
+	River:       color.RGBA{0x7c, 0xa6, 0xc0, 0xff},
+	WaterText:   color.RGBA{0x3f, 0x6d, 0x8a, 0xff},
+	ReliefText:  color.RGBA{0x83, 0x62, 0x43, 0xff},
+	TerrainText: color.RGBA{0x96, 0x84, 0x62, 0xff},
+	PeakMark:    color.RGBA{0x6e, 0x52, 0x38, 0xff},
+}
+
+// Mix is a with the share t of b: a lake's blue, a shade of the sea's.
+func Mix(a, b color.RGBA, t float64) color.RGBA {
+	m := func(x, y uint8) uint8 { return uint8(math.Round(float64(x)*(1-t) + float64(y)*t)) }
+	return color.RGBA{m(a.R, b.R), m(a.G, b.G), m(a.B, b.B), 0xff}
 }
 
 // View is a window onto the map to draw: any projection, any size.
@@ -125,9 +143,17 @@ type Scene struct {
 	Height    int
 	Scale     float64
 	Land      []orb.Polygon    // clipped to the view, holes wound against their exterior
+	Rivers    []River          // clipped, drawn over the land
+	Lakes     []orb.Polygon    // clipped, wound as Land
 	Outlines  []orb.LineString // country borders, clipped
 	LineWidth float64
 	Labels    []Label // in drawing order
+}
+
+// River is a stretch of river and its width in image pixels.
+type River struct {
+	Line  orb.LineString
+	Width float64
 }
 
 // Label is one label that found room: text whose baseline starts at
@@ -143,6 +169,20 @@ type Label struct {
 	DotAt    orb.Point
 	DotR     float64
 	DotColor color.RGBA
+	// Triangle draws the dot as a peak's triangle.
+	Triangle bool
+	// Glyphs, when set, place Text's characters one by one (a river's
+	// name along its line, a range's spaced capitals); At is then the
+	// first one's.
+	Glyphs []Glyph
+}
+
+// Glyph is one character of a label, its baseline's left end at At,
+// turned by Angle radians (clockwise on the screen, y pointing down).
+type Glyph struct {
+	Text  string
+	At    orb.Point
+	Angle float64
 }
 
 // FontKind names one of the Go fonts.
@@ -174,6 +214,25 @@ func (sc *Scene) Paint(ctx context.Context, dst *image.RGBA) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	if len(sc.Rivers) > 0 {
+		rec.reset()
+		for _, r := range sc.Rivers {
+			strokeQuads(&rec, r.Line, r.Width)
+		}
+		rasterize(ctx, z, dst, rect, &rec, image.NewUniform(st.River))
+	}
+	if len(sc.Lakes) > 0 {
+		rec.reset()
+		for _, p := range sc.Lakes {
+			for _, ring := range p {
+				fillRing(&rec, ring)
+			}
+		}
+		rasterize(ctx, z, dst, rect, &rec, image.NewUniform(st.Lake))
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	rec.reset()
 	for _, ls := range sc.Outlines {
 		strokeQuads(&rec, ls, sc.LineWidth)
@@ -183,6 +242,10 @@ func (sc *Scene) Paint(ctx context.Context, dst *image.RGBA) error {
 		return err
 	}
 	for _, l := range sc.Labels {
+		if len(l.Glyphs) > 0 {
+			paintGlyphs(ctx, z, dst, l, st.Halo, sc.Scale)
+			continue
+		}
 		// Glyphs go on whole pixels: a label drawn in two tiles is the
 		// same there as in one image of both.
 		x, y := int(math.Round(l.At[0])), int(math.Round(l.At[1]))
@@ -206,7 +269,11 @@ func (sc *Scene) Paint(ctx context.Context, dst *image.RGBA) error {
 				c color.RGBA
 			}{{l.DotR + 0.8*sc.Scale, st.Halo}, {l.DotR, l.DotColor}} {
 				rec.reset()
-				circlePath(&rec, l.DotAt, dot.r, false)
+				if l.Triangle {
+					trianglePath(&rec, l.DotAt, dot.r)
+				} else {
+					circlePath(&rec, l.DotAt, dot.r, false)
+				}
 				// A dot costs its own pixels, not a pass over the whole
 				// image (a tile of many cities spent a third of its time so).
 				box := image.Rect(int(math.Floor(float64(rec.x0)))-1, int(math.Floor(float64(rec.y0)))-1,
@@ -244,14 +311,41 @@ func (sc *Scene) PaintVector(c Canvas) {
 		}
 	}
 	c.Fill(land, st.Land, 1)
+	// Rivers by width, each width one path.
+	var widths []float64
+	byWidth := map[float64][][]orb.Point{}
+	for _, r := range sc.Rivers {
+		if _, ok := byWidth[r.Width]; !ok {
+			widths = append(widths, r.Width)
+		}
+		byWidth[r.Width] = append(byWidth[r.Width], SimplifyPx(r.Line, 0.3))
+	}
+	for _, w := range widths {
+		c.Stroke(byWidth[w], false, st.River, 1, w, nil)
+	}
+	var lakes [][]orb.Point
+	for _, p := range sc.Lakes {
+		for _, r := range p {
+			if s := SimplifyPx(r, 0.3); len(s) >= 3 {
+				lakes = append(lakes, s)
+			}
+		}
+	}
+	c.Fill(lakes, st.Lake, 1)
 	var outlines [][]orb.Point
 	for _, ls := range sc.Outlines {
 		outlines = append(outlines, SimplifyPx(ls, 0.3))
 	}
 	c.Stroke(outlines, false, st.Border, 1, sc.LineWidth, nil)
 	for _, l := range sc.Labels {
-		c.Text(TextRun{At: l.At, Text: l.Text, Size: l.Size, Font: l.Font, Color: l.Color, Halo: true, HaloColor: st.Halo, HaloWidth: 1})
-		if l.Dot {
+		c.Text(TextRun{At: l.At, Text: l.Text, Size: l.Size, Font: l.Font, Color: l.Color, Halo: true, HaloColor: st.Halo, HaloWidth: 1, Glyphs: l.Glyphs})
+		switch {
+		case l.Dot && l.Triangle:
+			var tri recorder
+			tri.reset()
+			trianglePath(&tri, l.DotAt, l.DotR)
+			c.Fill([][]orb.Point{tri.pts[:3]}, l.DotColor, 1)
+		case l.Dot:
 			c.Circle(l.DotAt, l.DotR, Mark{Fill: l.DotColor, FillOpacity: 1, Stroke: st.Halo, StrokeWidth: 0.8})
 		}
 	}

@@ -126,6 +126,10 @@ func (sv *SVG) Rect(x, y, w, h float64, fill color.RGBA, op float64, border colo
 }
 
 func (sv *SVG) Text(t TextRun) {
+	if len(t.Glyphs) > 0 {
+		sv.glyphs(t)
+		return
+	}
 	fmt.Fprintf(sv.w, `<text x="%s" y="%s" font-size="%s" fill="%s"`, num(t.At[0]), num(t.At[1]), num(t.Size), hex(t.Color))
 	switch t.Font {
 	case Bold:
@@ -150,5 +154,38 @@ func (sv *SVG) Text(t TextRun) {
 	}
 	sv.w.WriteString(">")
 	xmlText(sv.w, t.Text)
+	sv.w.WriteString("</text>\n")
+}
+
+// glyphs writes a label placed character by character as one text
+// element (its words stay whole for search and copy) with a position and
+// a turn for each character.
+func (sv *SVG) glyphs(t TextRun) {
+	var xs, ys, rs []string
+	turned := false
+	for _, g := range t.Glyphs {
+		for range g.Text {
+			xs, ys = append(xs, num(g.At[0])), append(ys, num(g.At[1]))
+			rs = append(rs, num(g.Angle*180/math.Pi))
+			turned = turned || g.Angle != 0
+		}
+	}
+	fmt.Fprintf(sv.w, `<text x="%s" y="%s" font-size="%s" fill="%s"`, strings.Join(xs, " "), strings.Join(ys, " "), num(t.Size), hex(t.Color))
+	if turned {
+		fmt.Fprintf(sv.w, ` rotate="%s"`, strings.Join(rs, " "))
+	}
+	switch t.Font {
+	case Bold:
+		sv.w.WriteString(` font-weight="bold"`)
+	case Italic:
+		sv.w.WriteString(` font-style="italic"`)
+	}
+	if t.Halo {
+		fmt.Fprintf(sv.w, ` stroke="%s" stroke-width="%s" stroke-linejoin="round" paint-order="stroke"`, hex(t.HaloColor), num(2*t.HaloWidth))
+	}
+	sv.w.WriteString(">")
+	for _, g := range t.Glyphs {
+		xmlText(sv.w, g.Text)
+	}
 	sv.w.WriteString("</text>\n")
 }

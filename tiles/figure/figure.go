@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"image/color"
 	"io"
+	"io/fs"
 	"math"
 	"slices"
 	"strconv"
@@ -175,6 +176,9 @@ type Renderer struct {
 	// Borders and Cities name the layers the basemap draws from
 	// (geo.Dataset.Basemap); an empty name leaves that part out.
 	Borders, Cities string
+	// Detail is the basemap's physical and cultural detail
+	// (basemap.Renderer.Detail); nil draws without it.
+	Detail fs.FS
 
 	// The basemap, made on first use and kept with its label placements
 	// (a Renderer is not to be copied once used).
@@ -186,7 +190,7 @@ type Renderer struct {
 // in world pixels as the tiles' are, once per zoom and scale.
 func (fr *Renderer) base() *basemap.Renderer {
 	fr.basemapOnce.Do(func() {
-		fr.basemap = &basemap.Renderer{Source: fr.Source, Style: fr.Style.Basemap(), Borders: fr.Borders, Cities: fr.Cities}
+		fr.basemap = &basemap.Renderer{Source: fr.Source, Style: fr.Style.Basemap(), Borders: fr.Borders, Cities: fr.Cities, Detail: fr.Detail}
 	})
 	return fr.basemap
 }

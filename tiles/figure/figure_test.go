@@ -35,6 +35,14 @@ func figureRenderer(t testing.TB) *Renderer {
 	return &Renderer{Source: testStore, Style: st, Borders: borders, Cities: cities}
 }
 
+// atlasRenderer is figureRenderer with the basemap's physical and
+// cultural detail, as khorasan serve and khorasan render draw.
+func atlasRenderer(t testing.TB) *Renderer {
+	fr := figureRenderer(t)
+	fr.Detail = tiletest.Detail()
+	return fr
+}
+
 func figureLayers(t testing.TB, filter string, names ...string) []Layer {
 	t.Helper()
 	var out []Layer
@@ -54,9 +62,14 @@ func figureLayers(t testing.TB, filter string, names ...string) []Layer {
 
 func renderFigure(t testing.TB, f Figure) []byte {
 	t.Helper()
+	return renderWith(t, figureRenderer(t), f)
+}
+
+func renderWith(t testing.TB, fr *Renderer, f Figure) []byte {
+	t.Helper()
 	f.asOf = figureDate
 	var buf bytes.Buffer
-	if err := figureRenderer(t).Render(context.Background(), f, &buf); err != nil {
+	if err := fr.Render(context.Background(), f, &buf); err != nil {
 		t.Fatal(err)
 	}
 	return buf.Bytes()
@@ -93,7 +106,7 @@ func TestFigureGolden(t *testing.T) {
 	for _, g := range goldenFigures {
 		t.Run(g.name, func(t *testing.T) {
 			f := g.fig(t)
-			img := decodePNG(t, renderFigure(t, f))
+			img := decodePNG(t, renderWith(t, atlasRenderer(t), f))
 			if b := img.Bounds(); b.Dx() != int(float64(f.Width)*f.Scale) || b.Dy() != int(float64(f.Height)*f.Scale) {
 				t.Fatalf("%dx%d pixels, want %gx%g", b.Dx(), b.Dy(), float64(f.Width)*f.Scale, float64(f.Height)*f.Scale)
 			}

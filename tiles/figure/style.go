@@ -115,12 +115,14 @@ func ParseStyle(b []byte) (*Style, error) {
 }
 
 // Basemap is the basemap palette the style implies: its sea, land and
-// border colours, the rest from DefaultStyle.
+// border colours (and lakes a shade of its sea), the rest from
+// DefaultStyle.
 func (s *Style) Basemap() draw.Style {
 	st := draw.DefaultStyle
 	st.Sea = mustColor(s.Sea)
 	st.Land = mustColor(s.Land.FillColor)
 	st.Border = mustColor(s.Land.Color)
+	st.Lake = draw.Mix(st.Sea, st.River, 0.12)
 	return st
 }
 

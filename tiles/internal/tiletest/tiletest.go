@@ -86,6 +86,10 @@ func Basemap(t testing.TB) (borders, cities string) {
 	return ds.Basemap.Borders, ds.Basemap.Cities
 }
 
+// Detail is the basemap's physical and cultural detail, as the server
+// gives it to the renderers (data.Basemap()).
+func Detail() fs.FS { return data.Basemap() }
+
 // Layers reads the named layers of s.
 func Layers(t testing.TB, s *gpkg.Store, names ...string) []geo.Layer {
 	t.Helper()
