@@ -167,6 +167,7 @@ func (r *Renderer) Scene(ctx context.Context, v draw.View) (*draw.Scene, error) 
 	faces := faceSet{}
 	for _, l := range p.Within(view) {
 		lab := l.shifted(-ox, -oy).Label
+		lab.Ink = image.Rect(l.Extent.Min.X-int(math.Ceil(ox)), l.Extent.Min.Y-int(math.Ceil(oy)), l.Extent.Max.X-int(math.Floor(ox)), l.Extent.Max.Y-int(math.Floor(oy)))
 		f, err := faces.get(lab.Font, lab.Size)
 		if err != nil {
 			return nil, err

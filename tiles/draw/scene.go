@@ -175,6 +175,9 @@ type Label struct {
 	// name along its line, a range's spaced capitals); At is then the
 	// first one's.
 	Glyphs []Glyph
+	// Ink holds every pixel the label may paint (glyphs, halo, dot), in
+	// the scene's pixels; empty when unknown.
+	Ink image.Rectangle
 }
 
 // Glyph is one character of a label, its baseline's left end at At,

@@ -522,9 +522,32 @@ type overlays struct {
 	inset       *insetMap
 }
 
-// draw paints everything but the basemap: the layers, then the overlays.
-func (fig *figure) draw(ctx context.Context, c draw.Canvas) error {
-	ov := fig.layout()
+// uncover drops the basemap's labels that the overlays (title, legend,
+// inset, scale bar, credits) would cover, so that a PDF's or SVG's text
+// holds no name hidden under the legend; k is the scene's pixels per
+// figure pixel.
+func (ov *overlays) uncover(sc *draw.Scene, k float64) {
+	reserved := ov.reserved()
+	kept := sc.Labels[:0]
+	for _, l := range sc.Labels {
+		ink := box{float64(l.Ink.Min.X) / k, float64(l.Ink.Min.Y) / k, float64(l.Ink.Max.X) / k, float64(l.Ink.Max.Y) / k}
+		covered := false
+		for _, b := range reserved {
+			if !l.Ink.Empty() && ink.overlaps(b) {
+				covered = true
+				break
+			}
+		}
+		if !covered {
+			kept = append(kept, l)
+		}
+	}
+	sc.Labels = kept
+}
+
+// draw paints everything but the basemap: the layers, then the overlays
+// laid out as ov.
+func (fig *figure) draw(ctx context.Context, c draw.Canvas, ov *overlays) error {
 	if ov.insetBox != (box{}) {
 		in, err := fig.insetMap(ctx, ov.insetBox)
 		if err != nil {

@@ -27,12 +27,14 @@ func (fig *figure) png(ctx context.Context, w io.Writer) error {
 	if err != nil {
 		return err
 	}
+	ov := fig.layout()
+	ov.uncover(sc, fig.Scale)
 	if err := sc.Paint(ctx, img); err != nil { // as Draw does
 		return err
 	}
 	fig.scene = sc
 	rc := draw.NewRaster(ctx, img, fig.Scale)
-	if err := fig.draw(ctx, rc); err != nil {
+	if err := fig.draw(ctx, rc, ov); err != nil {
 		return err
 	}
 	if err := ctx.Err(); err != nil {
@@ -70,6 +72,8 @@ func (fig *figure) svg(ctx context.Context, w io.Writer) error {
 	if err != nil {
 		return err
 	}
+	ov := fig.layout()
+	ov.uncover(sc, 1)
 	fig.scene = sc
 	var buf bytes.Buffer
 	bw := bufio.NewWriter(&buf)
@@ -91,7 +95,7 @@ func (fig *figure) svg(ctx context.Context, w io.Writer) error {
 	bw.WriteString("<g clip-path=\"url(#map)\">\n")
 	sc.PaintVector(sv)
 	bw.WriteString("</g>\n")
-	if err := fig.draw(ctx, sv); err != nil {
+	if err := fig.draw(ctx, sv, ov); err != nil {
 		return err
 	}
 	bw.WriteString("</svg>\n")
@@ -113,6 +117,8 @@ func (fig *figure) pdf(ctx context.Context, w io.Writer) error {
 	if err != nil {
 		return err
 	}
+	ov := fig.layout()
+	ov.uncover(sc, 1)
 	fig.scene = sc
 	W, H := float64(fig.Width), float64(fig.Height)
 	// "P" keeps Wd and Ht as given; "L" would swap them.
@@ -142,7 +148,7 @@ func (fig *figure) pdf(ctx context.Context, w io.Writer) error {
 	doc.ClipRect(0, 0, W, H, false)
 	sc.PaintVector(pc)
 	doc.ClipEnd()
-	if err := fig.draw(ctx, pc); err != nil {
+	if err := fig.draw(ctx, pc, ov); err != nil {
 		return err
 	}
 	if err := doc.Error(); err != nil {
