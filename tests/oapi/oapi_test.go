@@ -1,9 +1,9 @@
 // Package oapi tests the OGC API - Features with real clients: GDAL's
-// OAPIF driver, OWSLib and an OpenAPI validator, against a real server.
+// OAPIF driver, OWSLib and an OpenAPI validator, against a real server on
+// a GeoPackage and on PostGIS.
 package oapi
 
 import (
-	"context"
 	"fmt"
 	"os"
 	"os/exec"
@@ -15,8 +15,9 @@ import (
 	"testing"
 
 	"github.com/khorasan/khorasan/geo"
-	"github.com/khorasan/khorasan/geo/gpkg"
+	"github.com/khorasan/khorasan/internal/pgtest"
 	"github.com/khorasan/khorasan/tests/testserver"
+	"github.com/khorasan/khorasan/tests/teststore"
 	"github.com/paulmach/orb"
 )
 
@@ -46,28 +47,36 @@ func run(t *testing.T, name string, args ...string) string {
 	return string(out)
 }
 
-// counts reads the expected numbers straight from the GeoPackage.
+// count reads the expected numbers straight from the store behind the
+// server: its GeoPackage or its PostgreSQL database.
 func count(t *testing.T, db, layer string, q geo.Query) int64 {
 	t.Helper()
-	s, err := gpkg.Open(context.Background(), db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	n, err := s.Count(context.Background(), layer, q)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return n
+	return teststore.Count(t, db, layer, q)
 }
 
+// TestRealClients runs the same clients with the same assertions against
+// a server on a GeoPackage and a server on PostGIS, each seeded with the
+// default data.
 func TestRealClients(t *testing.T) {
 	need(t, "ogrinfo", "ogr2ogr", debianPython, "node")
 	if _, err := os.Stat("node_modules/@apidevtools/swagger-parser"); err != nil {
 		t.Fatal("tests/oapi/node_modules is missing: run make test (it runs npm ci here)")
 	}
 	bin := testserver.Build(t)
-	srv := testserver.Start(t, bin, filepath.Join(t.TempDir(), "khorasan.gpkg"))
+	for _, backend := range []struct {
+		name string
+		db   func(t *testing.T) string
+	}{
+		{"GeoPackage", func(t *testing.T) string { return filepath.Join(t.TempDir(), "khorasan.gpkg") }},
+		{"PostGIS", func(t *testing.T) string { return pgtest.New(t) }},
+	} {
+		t.Run(backend.name, func(t *testing.T) {
+			realClients(t, testserver.Start(t, bin, backend.db(t)))
+		})
+	}
+}
+
+func realClients(t *testing.T, srv *testserver.Server) {
 	api := srv.URL + "/api"
 	layers := []string{"khorasan", "borders", "attacks", "cities"}
 
@@ -120,6 +129,29 @@ func TestRealClients(t *testing.T) {
 		}
 	})
 
+	t.Run("ogr2ogr reads every layer to the end", func(t *testing.T) {
+		copyPath := filepath.Join(t.TempDir(), "all.gpkg")
+		run(t, "ogr2ogr", append([]string{"-f", "GPKG", copyPath, "OAPIF:" + api, "-oo", "PAGE_SIZE=50"}, layers...)...)
+		for _, l := range layers {
+			var want, got []any
+			for _, f := range features(t, srv.DB, l) {
+				want = append(want, f.ID)
+			}
+			for _, f := range features(t, copyPath, l) {
+				// GDAL keeps a string id as a field, a whole number as
+				// the copy's own fid.
+				id, ok := f.Properties["id"]
+				if !ok {
+					id = f.ID
+				}
+				got = append(got, id)
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("layer %s: GDAL read %d features %v, the database has %d %v", l, len(got), got, len(want), want)
+			}
+		}
+	})
+
 	t.Run("GDAL spatial and date filters give the right counts", func(t *testing.T) {
 		kabul := orb.Bound{Min: orb.Point{68.9, 34.3}, Max: orb.Point{69.4, 34.7}}
 		want := count(t, srv.DB, "attacks", geo.Query{BBox: &kabul})
@@ -152,19 +184,7 @@ func TestRealClients(t *testing.T) {
 
 func features(t *testing.T, db, layer string) []geo.Feature {
 	t.Helper()
-	s, err := gpkg.Open(context.Background(), db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	var fs []geo.Feature
-	if err := s.Features(context.Background(), layer, geo.Query{}, func(f geo.Feature) error {
-		fs = append(fs, f)
-		return nil
-	}); err != nil {
-		t.Fatal(err)
-	}
-	return fs
+	return teststore.Features(t, db, layer)
 }
 
 func countWhere(t *testing.T, db, layer string, keep func(geo.Feature) bool) int {
