@@ -194,19 +194,19 @@ func TestTwoInstances(t *testing.T) {
 	// Each write goes through a; then b's item, a list b never served,
 	// the list b has cached and b's tile must show it.
 	limit := 900 // a different limit is a request b has not cached
-	write := func(t *testing.T, what string, send func(), show func(f feature, ok bool) bool) {
+	write := func(t *testing.T, what string, send func(), show func(feature) bool) {
 		t.Helper()
 		// b serves (and caches) the list and the tile before the write.
 		before := items(t, cached)
 		beforeTile := tileFeatures(t, b.URL)
 		send()
 		for id, f := range before {
-			if show(f, true) {
+			if show(f) {
 				t.Fatalf("the list showed %s before the write (%v)", id, f)
 			}
 		}
 		for id, p := range beforeTile {
-			if show(feature{ID: id, Properties: p}, true) {
+			if show(feature{ID: id, Properties: p}) {
 				t.Fatalf("the tile showed %s before the write (%v)", id, p)
 			}
 		}
@@ -239,7 +239,7 @@ func TestTwoInstances(t *testing.T) {
 			if f, ok := item(t, b.URL, "posted"); !ok || number(f.Properties["n"]) != 7 {
 				t.Errorf("the other instance does not serve the new feature at once: %v %v", ok, f)
 			}
-		}, func(f feature, _ bool) bool { return f.ID == "posted" && f.Properties["note"] == "posted" })
+		}, func(f feature) bool { return f.ID == "posted" && f.Properties["note"] == "posted" })
 	})
 
 	t.Run("a PATCH through one is seen through the other", func(t *testing.T) {
@@ -250,7 +250,7 @@ func TestTwoInstances(t *testing.T) {
 			if f, _ := item(t, b.URL, "patched"); number(f.Properties["n"]) != 42 {
 				t.Errorf("the other instance does not serve the change at once: %v", f)
 			}
-		}, func(f feature, _ bool) bool { return f.ID == "patched" && number(f.Properties["n"]) == 42 })
+		}, func(f feature) bool { return f.ID == "patched" && number(f.Properties["n"]) == 42 })
 	})
 
 	t.Run("an import over HTTP through one is seen through the other", func(t *testing.T) {
@@ -269,7 +269,7 @@ func TestTwoInstances(t *testing.T) {
 					t.Errorf("the other instance does not serve imported-%d at once", i)
 				}
 			}
-		}, func(f feature, _ bool) bool { return f.ID == "imported-4" && f.Properties["note"] == "imported" })
+		}, func(f feature) bool { return f.ID == "imported-4" && f.Properties["note"] == "imported" })
 		// The whole import, not only its last row, in every view of b.
 		all := func(fs map[string]feature) bool {
 			for i := range imported {
@@ -282,6 +282,13 @@ func TestTwoInstances(t *testing.T) {
 		if got := items(t, cached); !all(got) {
 			t.Errorf("b's items have part of the import: %v", got)
 		}
+		inTile := map[string]feature{}
+		for id, p := range tileFeatures(t, b.URL) {
+			inTile[id] = feature{ID: id, Properties: p}
+		}
+		if !all(inTile) {
+			t.Errorf("b's tile has part of the import: %v", inTile)
+		}
 	})
 
 	t.Run("2 instances × 4 writers of If-Match increments lose no update", func(t *testing.T) {
@@ -289,9 +296,9 @@ func TestTwoInstances(t *testing.T) {
 	})
 }
 
-func anyShows(fs map[string]feature, show func(feature, bool) bool) bool {
+func anyShows(fs map[string]feature, show func(feature) bool) bool {
 	for _, f := range fs {
-		if show(f, true) {
+		if show(f) {
 			return true
 		}
 	}
