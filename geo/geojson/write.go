@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 
 	"github.com/khorasan/khorasan/geo"
-	"github.com/paulmach/orb/geojson"
 )
 
 // AppendFeature appends f as a GeoJSON Feature, properties in the
@@ -16,34 +15,22 @@ import (
 func AppendFeature(buf []byte, f geo.Feature, schema geo.Schema) ([]byte, error) {
 	buf = append(buf, `{"type":"Feature","id":`...)
 	if schema.HasID {
-		var err error
-		if buf, err = appendJSON(buf, f.ID); err != nil {
-			return nil, err
-		}
+		buf = appendString(buf, f.ID)
 	} else {
 		buf = append(buf, f.ID...)
 	}
 	buf = append(buf, `,"geometry":`...)
-	if f.Geometry == nil {
-		buf = append(buf, "null"...)
-	} else {
-		g, err := json.Marshal(geojson.NewGeometry(f.Geometry))
-		if err != nil {
-			return nil, err
-		}
-		buf = append(buf, g...)
+	var err error
+	if buf, err = AppendGeometry(buf, f.Geometry); err != nil {
+		return nil, err
 	}
 	buf = append(buf, `,"properties":{`...)
 	for i, c := range schema.Columns {
 		if i > 0 {
 			buf = append(buf, ',')
 		}
-		var err error
-		if buf, err = appendJSON(buf, c.Name); err != nil {
-			return nil, err
-		}
-		buf = append(buf, ':')
-		if buf, err = appendJSON(buf, f.Properties[c.Name]); err != nil {
+		buf = append(appendString(buf, c.Name), ':')
+		if buf, err = appendValue(buf, f.Properties[c.Name]); err != nil {
 			return nil, err
 		}
 	}
