@@ -327,7 +327,7 @@ func (x *importTx) release() {
 
 // clone copies what a table describes (not its cache stamp).
 func (t *table) clone() *table {
-	return &table{Layer: t.Layer, fidCol: t.fidCol, geomCol: t.geomCol, idCol: t.idCol, rtree: t.rtree}
+	return &table{Layer: t.Layer, fidCol: t.fidCol, geomCol: t.geomCol, idCol: t.idCol, rtree: t.rtree, raw: t.raw}
 }
 
 // checkpointPassive copies what it can of the WAL into the file without
@@ -343,7 +343,7 @@ type rowWriter struct {
 	cols           []string // quoted, in the order of values
 	ins, upd, find *sql.Stmt
 	args           []any
-	dest           []any
+	dest           *rowReader
 }
 
 // newRowWriter prepares the insert, and with upsert the update and, in a
@@ -465,6 +465,6 @@ func (w *rowWriter) lookup(ctx context.Context, id string) (*geo.Feature, int64,
 	if err != nil {
 		return nil, 0, err
 	}
-	fid, _ := (*(w.dest[0].(*any))).(int64)
+	fid, _ := w.dest.fid.(int64)
 	return &f, fid, nil
 }

@@ -214,6 +214,12 @@ func (t *table) loadColumns(ctx context.Context, db querier) error {
 				continue // BLOBs have no place in GeoJSON; leave them out
 			}
 			t.Schema.Columns = append(t.Schema.Columns, geo.Column{Name: name, Type: typ})
+			if d := strings.ToLower(decl); driverConverts(d) {
+				if t.raw == nil {
+					t.raw = map[string]string{}
+				}
+				t.raw[name] = d
+			}
 		}
 	}
 	if err := rows.Err(); err != nil {

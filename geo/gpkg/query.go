@@ -23,22 +23,21 @@ func (s *Store) Features(ctx context.Context, layer string, q geo.Query, fn func
 }
 
 func (s *Store) features(ctx context.Context, t *table, q geo.Query, fn func(geo.Feature) error) error {
-	where, args, err := t.where(q)
-	if err != nil {
-		return err
-	}
-	order, err := t.orderBy(q.SortBy)
-	if err != nil {
-		return err
-	}
-	query := `SELECT ` + t.selectList() + ` FROM ` + quote(t.Name) + ` t` + where + order
-	if q.Limit > 0 || q.Offset > 0 {
-		limit := q.Limit
-		if limit <= 0 {
-			limit = -1
+	return s.scanRows(ctx, t, q, t.Schema.Columns, func(r *rowReader) error {
+		f, err := r.feature()
+		if err != nil {
+			return err
 		}
-		query += ` LIMIT ? OFFSET ?`
-		args = append(args, limit, q.Offset)
+		return fn(f)
+	})
+}
+
+// scanRows calls fn with each row the query selects, in fid order (or
+// the query's), read into a rowReader of the columns.
+func (s *Store) scanRows(ctx context.Context, t *table, q geo.Query, columns []geo.Column, fn func(*rowReader) error) error {
+	query, args, err := t.pageSQL(q, t.selectColumns(columns))
+	if err != nil {
+		return err
 	}
 	defer s.geoms.hold(args)()
 	rows, err := s.reader.QueryContext(ctx, query, args...)
@@ -46,17 +45,48 @@ func (s *Store) features(ctx context.Context, t *table, q geo.Query, fn func(geo
 		return prepared(err)
 	}
 	defer rows.Close()
-	dest := t.scanDest()
+	r := t.newRowReader(columns)
 	for rows.Next() {
-		f, err := t.scan(rows, dest)
-		if err != nil {
+		if err := r.scan(rows); err != nil {
 			return err
 		}
-		if err := fn(f); err != nil {
+		if err := fn(r); err != nil {
 			return err
 		}
 	}
 	return rows.Err()
+}
+
+// pageSQL selects the columns of the features of a page.
+func (t *table) pageSQL(q geo.Query, columns string) (string, []any, error) {
+	limit := q.Limit
+	if limit <= 0 {
+		limit = -1
+	}
+	if q.BBox != nil && q.Filter == nil && len(q.SortBy) == 0 && t.rtree != "" {
+		// The page's fids from the R-tree alone, then their rows: SQLite
+		// keeps the top offset+limit ids as it scans the index, where
+		// "fid IN (ids) ORDER BY fid" would list every match first and
+		// look each up (5.6 ms against 2.6 for 1,000 of 14,000 matches).
+		ids, args := t.bboxIDs(*q.BBox)
+		query := `SELECT ` + columns + ` FROM (` + ids + ` ORDER BY r.id LIMIT ? OFFSET ?) p CROSS JOIN ` + quote(t.Name) +
+			` t ON t.` + quote(t.fidCol) + ` = p.id ORDER BY p.id`
+		return query, append(args, limit, q.Offset), nil
+	}
+	where, args, err := t.where(q)
+	if err != nil {
+		return "", nil, err
+	}
+	order, err := t.orderBy(q.SortBy)
+	if err != nil {
+		return "", nil, err
+	}
+	query := `SELECT ` + columns + ` FROM ` + quote(t.Name) + ` t` + where + order
+	if q.Limit > 0 || q.Offset > 0 {
+		query += ` LIMIT ? OFFSET ?`
+		args = append(args, limit, q.Offset)
+	}
+	return query, args, nil
 }
 
 // Count is the number of features the query selects, ignoring its limit
@@ -206,52 +236,17 @@ func (t *table) orderBy(keys []geo.SortKey) (string, error) {
 	return ` ORDER BY ` + strings.Join(terms, ", "), nil
 }
 
-func (t *table) selectList() string {
-	cols := []string{`t.` + quote(t.fidCol), `t.` + quote(t.geomCol)}
-	if t.idCol != "" {
-		cols = append(cols, `t.`+quote(t.idCol))
-	}
-	for _, c := range t.Schema.Columns {
-		cols = append(cols, `t.`+quote(c.Name))
-	}
-	return strings.Join(cols, ", ")
-}
+func (t *table) selectList() string { return t.selectColumns(t.Schema.Columns) }
 
-func (t *table) scanDest() []any {
-	n := 2 + len(t.Schema.Columns)
-	if t.idCol != "" {
-		n++
-	}
-	dest := make([]any, n)
-	for i := range dest {
-		dest[i] = new(any)
-	}
-	return dest
-}
+// scanDest reads the rows of selectList.
+func (t *table) scanDest() *rowReader { return t.newRowReader(t.Schema.Columns) }
 
-func (t *table) scan(rows *sql.Rows, dest []any) (geo.Feature, error) {
-	if err := rows.Scan(dest...); err != nil {
+// scan reads a row of selectList as a feature.
+func (t *table) scan(rows *sql.Rows, r *rowReader) (geo.Feature, error) {
+	if err := r.scan(rows); err != nil {
 		return geo.Feature{}, err
 	}
-	val := func(i int) any { return *(dest[i].(*any)) }
-	fid, _ := val(0).(int64)
-	f := geo.Feature{ID: strconv.FormatInt(fid, 10), Properties: make(map[string]any, len(t.Schema.Columns))}
-	blob, _ := val(1).([]byte)
-	g, err := decodeGeometry(blob)
-	if err != nil {
-		return geo.Feature{}, fmt.Errorf("layer %q, fid %d: %w", t.Name, fid, err)
-	}
-	f.Geometry = g
-	k := 2
-	if t.idCol != "" {
-		f.ID = fmt.Sprint(val(k))
-		k++
-	}
-	for _, c := range t.Schema.Columns {
-		f.Properties[c.Name] = readValue(c.Type, val(k))
-		k++
-	}
-	return f, nil
+	return r.feature()
 }
 
 // readValue turns what SQLite returns into the property type the column

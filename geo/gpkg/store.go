@@ -47,6 +47,10 @@ type table struct {
 	geomCol string
 	idCol   string // "" when the fid identifies features
 	rtree   string // "" when the table has no spatial index
+	// raw holds the declared types (in lower case) of the columns the
+	// driver would convert, which queries read as they are stored
+	// (rowValue does the driver's conversion).
+	raw map[string]string
 	// checked is when the entry was last compared with the file (unix
 	// nanoseconds), so that hot paths look at most once per recheck.
 	checked atomic.Int64
