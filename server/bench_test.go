@@ -49,7 +49,7 @@ func benchServer(b *testing.B, n int) *Server {
 	if err != nil {
 		b.Fatal(err)
 	}
-	return New(Config{Static: fstest.MapFS{}}, store, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	return New(Config{Static: fstest.MapFS{}, GeoJSON: store}, store, slog.New(slog.NewTextHandler(io.Discard, nil)))
 }
 
 // BenchmarkItems measures warm requests (the response cache answers) and

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"io"
@@ -35,7 +36,7 @@ func (s *Server) items(w http.ResponseWriter, r *http.Request, name string) erro
 	// so repeated requests (page loads, scripts polling) skip the database.
 	key := responseKey(l, format, s.baseURL(r), r.URL.Query())
 	if e, ok := s.responses.Get(key); ok {
-		return writeCached(w, r, e)
+		return s.writeCached(w, r, key, e)
 	}
 	var heavyCtx context.Context // the deadline of heavy work; nil for the rest
 	if heavy(l, req.query) {
@@ -51,7 +52,7 @@ func (s *Server) items(w http.ResponseWriter, r *http.Request, name string) erro
 		// Equal requests wait for the same slot; the first may have
 		// left its answer.
 		if e, ok := s.responses.Get(key); ok {
-			return writeCached(w, r, e)
+			return s.writeCached(w, r, key, e)
 		}
 		r = r.WithContext(heavyCtx)
 	}
@@ -74,7 +75,10 @@ func (s *Server) items(w http.ResponseWriter, r *http.Request, name string) erro
 	if err != nil {
 		return err
 	}
-	e := rec.entry(s.gzip)
+	// Compressed only for a client that takes gzip: most scripts do not,
+	// and a cold page's gzip cost as much as reading it. writeCached
+	// compresses a kept entry on its first hit that wants it.
+	e := rec.entry(s.gzip, acceptsGzip(r.Header.Get("Accept-Encoding")))
 	s.responses.Set(key, e)
 	return writeCached(w, r, e)
 }
@@ -163,7 +167,7 @@ func (s *Server) kmlItems(ctx context.Context, w http.ResponseWriter, p itemsPag
 // geoJSONItems writes the page as a GeoJSON FeatureCollection, or as
 // the HTML page that shows it.
 func (s *Server) geoJSONItems(ctx context.Context, w http.ResponseWriter, p itemsPage, asHTML bool) error {
-	l, name, schema := p.layer, p.layer.Name, p.schema
+	l, schema := p.layer, p.schema
 	// GeoJSON goes to w feature by feature; the HTML page needs it whole,
 	// in a buffer of bounded size.
 	var out io.Writer = w
@@ -173,32 +177,44 @@ func (s *Server) geoJSONItems(ctx context.Context, w http.ResponseWriter, p item
 	} else {
 		w.Header().Set("Content-Type", geoJSONType)
 	}
-	io.WriteString(out, `{"type":"FeatureCollection","features":[`)
+	bw := bufio.NewWriterSize(out, 32<<10)
+	bw.WriteString(`{"type":"FeatureCollection","features":[`)
 	returned := 0
-	var scratch []byte
 	var shown []geo.Feature // for the HTML table
-	err := s.store.Features(ctx, name, p.query, func(f geo.Feature) error {
-		if returned > 0 {
-			scratch = append(scratch[:0], ',')
-		} else {
-			scratch = scratch[:0]
-		}
-		var err error
-		if scratch, err = geojson.AppendFeature(scratch, f, schema); err != nil {
-			return err
-		}
-		if asHTML {
-			if html.Len()+len(scratch) > maxHTMLBytes {
-				return &ParamError{Name: "limit", Reason: "the HTML page of these features would be over " + strconv.Itoa(maxHTMLBytes>>20) +
-					" MiB; ask for fewer, or for f=json, which has no such bound"}
-
+	var err error
+	if gs := s.cfg.GeoJSON; gs != nil && !asHTML {
+		// Rows straight to bytes.
+		err = gs.GeoJSONFeatures(ctx, l.Name, p.query, schema, func(feature []byte) error {
+			if returned > 0 {
+				bw.WriteByte(',')
 			}
-			shown = append(shown, f)
-		}
-		returned++
-		_, err = out.Write(scratch)
-		return err
-	})
+			returned++
+			_, err := bw.Write(feature)
+			return err
+		})
+	} else {
+		enc := geojson.NewEncoder(schema)
+		var scratch []byte
+		err = s.store.Features(ctx, l.Name, p.query, func(f geo.Feature) error {
+			if returned > 0 {
+				bw.WriteByte(',')
+			}
+			var err error
+			if scratch, err = enc.Append(scratch[:0], f); err != nil {
+				return err
+			}
+			if asHTML {
+				if html.Len()+bw.Buffered()+len(scratch) > maxHTMLBytes {
+					return &ParamError{Name: "limit", Reason: "the HTML page of these features would be over " + strconv.Itoa(maxHTMLBytes>>20) +
+						" MiB; ask for fewer, or for f=json, which has no such bound"}
+				}
+				shown = append(shown, f)
+			}
+			returned++
+			_, err = bw.Write(scratch)
+			return err
+		})
+	}
 	if err != nil {
 		return err
 	}
@@ -213,16 +229,18 @@ func (s *Server) geoJSONItems(ctx context.Context, w http.ResponseWriter, p item
 	if err != nil {
 		return err
 	}
-	io.WriteString(out, "],")
-	out.Write(tail[1:])
-	if asHTML {
-		return s.renderHTML(w, "items", map[string]any{
-			"Layer": l, "Schema": schema, "GeoJSON": html.String(), "Links": p.links, "Features": shown,
-			"Matched": p.matched, "Returned": returned, "Offset": p.query.Offset,
-		})
+	bw.WriteString("],")
+	bw.Write(tail[1:])
+	if !asHTML {
+		bw.WriteByte('\n')
 	}
-	_, err = io.WriteString(out, "\n")
-	return err
+	if err := bw.Flush(); err != nil || !asHTML {
+		return err
+	}
+	return s.renderHTML(w, "items", map[string]any{
+		"Layer": l, "Schema": schema, "GeoJSON": html.String(), "Links": p.links, "Features": shown,
+		"Matched": p.matched, "Returned": returned, "Offset": p.query.Offset,
+	})
 }
 
 func timeStamp(changed string) string {

@@ -73,9 +73,9 @@ func (r *responseRecorder) Write(p []byte) (int, error) {
 	return r.w.Write(p)
 }
 
-// entry is the recorded response with its strong ETag and, for bodies
-// worth it, a gzipped copy made once.
-func (r *responseRecorder) entry(gz *gzipPool) cache.Entry {
+// entry is the recorded response with its strong ETag and, when asked
+// for and worth it, a gzipped copy.
+func (r *responseRecorder) entry(gz *gzipPool, compress bool) cache.Entry {
 	body := r.body.Bytes()
 	h := http.Header{}
 	h.Set("ETag", bodyETag(body))
@@ -85,10 +85,25 @@ func (r *responseRecorder) entry(gz *gzipPool) cache.Entry {
 		}
 	}
 	e := cache.Entry{Body: body, Meta: h}
-	if len(body) > 1024 && compressible(h.Get("Content-Type")) {
+	if compress && gzippable(e) {
 		e.Gzip = gz.compress(gzipDefault, body)
 	}
 	return e
+}
+
+// gzippable says a kept response is worth a gzipped copy.
+func gzippable(e cache.Entry) bool {
+	return len(e.Body) > 1024 && compressible(e.Meta.(http.Header).Get("Content-Type"))
+}
+
+// writeCached sends the kept response e; on the first hit that takes
+// gzip, it compresses it and keeps the copy with it, under key.
+func (s *Server) writeCached(w http.ResponseWriter, r *http.Request, key string, e cache.Entry) error {
+	if e.Gzip == nil && gzippable(e) && acceptsGzip(r.Header.Get("Accept-Encoding")) {
+		e.Gzip = s.gzip.compress(gzipDefault, e.Body)
+		s.responses.Set(key, e)
+	}
+	return writeCached(w, r, e)
 }
 
 // writeCached sends a kept response, gzipped when the client takes it, and

@@ -27,6 +27,19 @@ type Store interface {
 	Feature(ctx context.Context, layer, id string) (geo.Feature, error)
 }
 
+// GeoJSONStore is a store that writes features as GeoJSON itself,
+// straight from its rows, without a geo.Feature each (geo/gpkg does).
+// The items pages use it when Config.GeoJSON is set, and Store.Features
+// with geojson.Encoder otherwise: the bytes are the same.
+type GeoJSONStore interface {
+	// GeoJSONFeatures calls fn with each feature Features gives for the
+	// query, in its order, as the bytes geojson.AppendFeature writes of
+	// it with the properties of schema (the layer's columns or a
+	// selection of them, in that order). fn owns the bytes only until it
+	// returns; an error from fn stops the scan and is returned.
+	GeoJSONFeatures(ctx context.Context, layer string, q geo.Query, schema geo.Schema, fn func(feature []byte) error) error
+}
+
 // Config is what the server is told at start.
 type Config struct {
 	// BaseURL, when set, is the public URL the links point to (behind a
@@ -72,6 +85,11 @@ type Config struct {
 	// DefaultHeavyTimeout.
 	HeavySlots   int
 	HeavyTimeout time.Duration
+	// GeoJSON, when set, writes the GeoJSON of items pages (the store
+	// itself, when it is a GeoJSONStore: serve sets it). It is told
+	// apart from the Store so that a Store wrapped to change what
+	// Features gives is not bypassed.
+	GeoJSON GeoJSONStore
 	// FrameAncestors is the CSP frame-ancestors source list of /embed:
 	// the sites that may show it in an iframe; empty means any ("*").
 	FrameAncestors string

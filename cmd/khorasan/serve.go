@@ -48,6 +48,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	defer store.Close()
+	opt.cfg.GeoJSON = store // rows straight to GeoJSON
 	handler := server.New(opt.cfg, store, log)
 	return listenAndServe(ctx, handler, opt.addr, opt.dbPath, log)
 }
