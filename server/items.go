@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/khorasan/khorasan/geo"
@@ -39,15 +40,17 @@ func (s *Server) items(w http.ResponseWriter, r *http.Request, name string) erro
 		return s.writeCached(w, r, key, e)
 	}
 	var heavyCtx context.Context // the deadline of heavy work; nil for the rest
+	release := func() {}         // of the heavy slot; once
 	if heavy(l, req.query) {
-		var release func()
-		heavyCtx, release, err = s.heavy.acquire(ctx)
+		var free func()
+		heavyCtx, free, err = s.heavy.acquire(ctx)
 		if err != nil {
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
 			return s.heavy.busy(err)
 		}
+		release = sync.OnceFunc(free)
 		defer release()
 		// Equal requests wait for the same slot; the first may have
 		// left its answer.
@@ -56,16 +59,18 @@ func (s *Server) items(w http.ResponseWriter, r *http.Request, name string) erro
 		}
 		r = r.WithContext(heavyCtx)
 	}
-	rec := newResponseRecorder(w, keepBytes)
+	rec := newResponseRecorder(w, keepBytes, s.relays)
 	err = s.itemsBody(rec, r, l, req, format)
 	if err != nil && heavyCtx != nil && heavyCtx.Err() != nil && ctx.Err() == nil {
 		err = s.heavy.busy(heavyCtx.Err()) // the pool's deadline, not the client's
 	}
 	if rec.streaming {
-		if err != nil {
+		release() // the page is read; sending it is no heavy work
+		sendErr := rec.finish(err != nil)
+		if err != nil || sendErr != nil {
 			// Part of a 200 is sent: break the connection, so that the
 			// client sees a failed transfer and not a shorter collection.
-			if ctx.Err() == nil {
+			if err != nil && ctx.Err() == nil {
 				s.log.WarnContext(ctx, "items response failed while streaming", "path", r.URL.Path, "query", r.URL.RawQuery, "err", err)
 			}
 			panic(http.ErrAbortHandler)

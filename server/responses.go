@@ -33,17 +33,21 @@ const keepBytes = 2 << 20
 
 // responseRecorder keeps what a handler writes, for the cache, until
 // the body outgrows limit; then it sends what it holds to w and passes
-// the rest through (streaming), without an ETag.
+// the rest on (streaming), without an ETag: through a relay when one can
+// be had (relay.go), so that the page is read at the store's pace and
+// sent at the client's.
 type responseRecorder struct {
 	header    http.Header
 	body      bytes.Buffer
 	w         http.ResponseWriter
 	limit     int
 	streaming bool
+	relays    *relays
+	relay     *relay // nil until streaming, and without one
 }
 
-func newResponseRecorder(w http.ResponseWriter, limit int) *responseRecorder {
-	return &responseRecorder{header: http.Header{}, w: w, limit: limit}
+func newResponseRecorder(w http.ResponseWriter, limit int, rs *relays) *responseRecorder {
+	return &responseRecorder{header: http.Header{}, w: w, limit: limit, relays: rs}
 }
 
 func (r *responseRecorder) Header() http.Header { return r.header }
@@ -51,6 +55,9 @@ func (r *responseRecorder) WriteHeader(int)     {}
 
 func (r *responseRecorder) Write(p []byte) (int, error) {
 	if r.streaming {
+		if r.relay != nil {
+			return r.relay.Write(p)
+		}
 		return r.w.Write(p)
 	}
 	if r.body.Len()+len(p) <= r.limit {
@@ -66,11 +73,27 @@ func (r *responseRecorder) Write(p []byte) (int, error) {
 	r.w.WriteHeader(http.StatusOK)
 	// Tells the etags middleware that this body will not be held whole.
 	http.NewResponseController(r.w).Flush()
-	if _, err := r.w.Write(r.body.Bytes()); err != nil {
+	// The first bytes leave now, the rest through the relay.
+	held := r.body.Bytes()
+	first := held[:min(len(held), relayChunk)]
+	if _, err := r.w.Write(first); err != nil {
 		return 0, err
 	}
+	r.relay = startRelay(r.relays, r.w)
 	r.body = bytes.Buffer{}
-	return r.w.Write(p)
+	if _, err := r.Write(held[len(first):]); err != nil {
+		return 0, err
+	}
+	return r.Write(p)
+}
+
+// finish ends a streamed body, failed or whole; for a whole one it
+// waits until the client has it, and returns why it could not.
+func (r *responseRecorder) finish(failed bool) error {
+	if r.relay == nil {
+		return nil
+	}
+	return r.relay.finish(failed)
 }
 
 // entry is the recorded response with its strong ETag and, when asked

@@ -129,6 +129,8 @@ type Server struct {
 	renders *renderService
 	// gzip keeps the gzip writers of every compression (gzip.go).
 	gzip *gzipPool
+	// relays carry long items pages to their clients (relay.go).
+	relays *relays
 }
 
 // New builds the server's handler.
@@ -140,7 +142,7 @@ func New(cfg Config, store Store, log *slog.Logger) *Server {
 		cfg.ResponseCacheBytes = defaultResponseCacheBytes
 	}
 	s := &Server{cfg: cfg, store: store, log: log, pages: parsePages(),
-		tileIndex: tiles.NewIndex(store), gzip: &gzipPool{}}
+		tileIndex: tiles.NewIndex(store), gzip: &gzipPool{}, relays: newRelays(cfg.Writes.TempDir)}
 	if cfg.ResponseCacheBytes > 0 {
 		s.responses = cache.New(cfg.ResponseCacheBytes)
 	}
