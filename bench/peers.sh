@@ -121,9 +121,9 @@ wait_http() {
 cpu_ticks() {
 	t=0
 	for pid in "$@"; do
-		[ -r "/proc/$pid/stat" ] || continue
-		v=$(awk '{print $14 + $15}' "/proc/$pid/stat")
-		t=$((t + v))
+		# A process may end between the listing and the read.
+		v=$(awk '{print $14 + $15}' "/proc/$pid/stat" 2>/dev/null) || continue
+		[ -n "$v" ] && t=$((t + v))
 	done
 	echo "$t"
 }
@@ -135,7 +135,8 @@ pg_ticks() {
 	master=$(head -1 "$tmp/pg/data/postmaster.pid")
 	t=$(awk '{print $14 + $15 + $16 + $17}' "/proc/$master/stat")
 	for pid in $(pgrep -P "$master"); do
-		[ -r "/proc/$pid/stat" ] && t=$((t + $(awk '{print $14 + $15}' "/proc/$pid/stat")))
+		v=$(awk '{print $14 + $15}' "/proc/$pid/stat" 2>/dev/null) || continue
+		[ -n "$v" ] && t=$((t + v))
 	done
 	echo "$t"
 }
