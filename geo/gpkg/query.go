@@ -35,7 +35,7 @@ func (s *Store) features(ctx context.Context, t *table, q geo.Query, fn func(geo
 // scanRows calls fn with each row the query selects, in fid order (or
 // the query's), read into a rowReader of the columns.
 func (s *Store) scanRows(ctx context.Context, t *table, q geo.Query, columns []geo.Column, fn func(*rowReader) error) error {
-	query, args, err := t.pageSQL(q, t.selectColumns(columns))
+	query, args, err := s.pageSQL(ctx, t, q, t.selectColumns(columns))
 	if err != nil {
 		return err
 	}
@@ -58,10 +58,22 @@ func (s *Store) scanRows(ctx context.Context, t *table, q geo.Query, columns []g
 }
 
 // pageSQL selects the columns of the features of a page.
-func (t *table) pageSQL(q geo.Query, columns string) (string, []any, error) {
+func (s *Store) pageSQL(ctx context.Context, t *table, q geo.Query, columns string) (string, []any, error) {
 	limit := q.Limit
 	if limit <= 0 {
 		limit = -1
+	}
+	if q.BBox != nil && q.Filter == nil && len(q.SortBy) == 0 {
+		bx, err := s.boxesOf(ctx, t)
+		if err != nil {
+			return "", nil, err
+		}
+		if bx != nil {
+			// The page's fids from the envelopes in memory, then their rows.
+			fids, _ := bx.page(*q.BBox, q.Offset, limit, nil)
+			query := `SELECT ` + columns + ` FROM json_each(?) p CROSS JOIN ` + quote(t.Name) + ` t ON t.` + quote(t.fidCol) + ` = p.value ORDER BY p.key`
+			return query, []any{fidList(fids)}, nil
+		}
 	}
 	if q.BBox != nil && q.Filter == nil && len(q.SortBy) == 0 && t.rtree != "" {
 		// The page's fids from the R-tree alone, then their rows: SQLite
@@ -104,6 +116,16 @@ func (s *Store) Count(ctx context.Context, layer string, q geo.Query) (int64, er
 func (s *Store) count(ctx context.Context, t *table, q geo.Query) (int64, error) {
 	if q.BBox == nil && q.Filter == nil {
 		return t.Count, nil
+	}
+	if q.Filter == nil {
+		bx, err := s.boxesOf(ctx, t)
+		if err != nil {
+			return 0, err
+		}
+		if bx != nil {
+			_, n := bx.page(*q.BBox, 0, 0, nil)
+			return n, nil
+		}
 	}
 	if q.Filter == nil && t.rtree != "" {
 		// The index alone answers; no need to visit the table.

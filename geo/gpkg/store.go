@@ -38,6 +38,8 @@ type Store struct {
 	mu      sync.Mutex
 	tables  map[string]*table // cache of table metadata, dropped on every write
 	recheck time.Duration     // see defaultRecheck
+	// maxBoxes bounds the layers whose envelopes are kept (boxes.go).
+	maxBoxes int64
 }
 
 // table is what the store knows of one feature table.
@@ -51,6 +53,10 @@ type table struct {
 	// driver would convert, which queries read as they are stored
 	// (rowValue does the driver's conversion).
 	raw map[string]string
+	// boxes are the features' envelopes, read on the first bbox query
+	// (boxes.go).
+	boxesMu sync.Mutex
+	boxes   *boxes
 	// checked is when the entry was last compared with the file (unix
 	// nanoseconds), so that hot paths look at most once per recheck.
 	checked atomic.Int64
@@ -116,7 +122,7 @@ func open(path string, opts []Option) (*Store, error) {
 	reader := sql.OpenDB(connector{dsn: "file:" + name + "?" + common + "&_query_only=true", geoms: geoms})
 	reader.SetMaxOpenConns(max(4, 2*runtime.NumCPU()))
 	reader.SetMaxIdleConns(max(4, 2*runtime.NumCPU()))
-	s := &Store{path: path, writer: writer, reader: reader, geoms: geoms, tables: map[string]*table{}, recheck: defaultRecheck}
+	s := &Store{path: path, writer: writer, reader: reader, geoms: geoms, tables: map[string]*table{}, recheck: defaultRecheck, maxBoxes: maxBoxes}
 	for _, o := range opts {
 		o(s)
 	}
