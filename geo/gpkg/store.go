@@ -119,7 +119,9 @@ func open(path string, opts []Option) (*Store, error) {
 		writer.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	reader := sql.OpenDB(connector{dsn: "file:" + name + "?" + common + "&_query_only=true", geoms: geoms})
+	// Readers keep their prepared statements: most queries are the same
+	// few texts with other arguments (a feature by id, a page by fids).
+	reader := sql.OpenDB(connector{dsn: "file:" + name + "?" + common + "&_query_only=true&_stmt_cache_size=64", geoms: geoms})
 	reader.SetMaxOpenConns(max(4, 2*runtime.NumCPU()))
 	reader.SetMaxIdleConns(max(4, 2*runtime.NumCPU()))
 	s := &Store{path: path, writer: writer, reader: reader, geoms: geoms, tables: map[string]*table{}, recheck: defaultRecheck, maxBoxes: maxBoxes}
