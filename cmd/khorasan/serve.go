@@ -48,7 +48,9 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	defer store.Close()
-	opt.cfg.GeoJSON = store // rows straight to GeoJSON
+	if gs, ok := any(store).(server.GeoJSONStore); ok {
+		opt.cfg.GeoJSON = gs // rows straight to GeoJSON
+	}
 	handler := server.New(opt.cfg, store, log)
 	return listenAndServe(ctx, handler, opt.addr, opt.dbPath, log)
 }
