@@ -40,6 +40,11 @@ func (s *Store) scanRows(ctx context.Context, t *table, q geo.Query, columns []g
 		return err
 	}
 	defer s.geoms.hold(args)()
+	release, err := s.readSlot(ctx)
+	if err != nil {
+		return err
+	}
+	defer release()
 	rows, err := s.reader.QueryContext(ctx, query, args...)
 	if err != nil {
 		return prepared(err)
@@ -55,6 +60,20 @@ func (s *Store) scanRows(ctx context.Context, t *table, q geo.Query, columns []g
 		}
 	}
 	return rows.Err()
+}
+
+// readSlot waits for one of as many slots as there are reader
+// connections, in turn: database/sql hands a freed connection to a
+// waiter picked at random (connRequestSet.TakeRandom), so under load a
+// page could wait behind any number of later ones, where a channel's
+// senders are served first come, first served.
+func (s *Store) readSlot(ctx context.Context) (func(), error) {
+	select {
+	case s.readSlots <- struct{}{}:
+		return func() { <-s.readSlots }, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
 }
 
 // pageSQL selects the columns of the features of a page.

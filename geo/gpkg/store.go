@@ -40,6 +40,8 @@ type Store struct {
 	recheck time.Duration     // see defaultRecheck
 	// maxBoxes bounds the layers whose envelopes are kept (boxes.go).
 	maxBoxes int64
+	// readSlots holds a token per page being read (readSlot).
+	readSlots chan struct{}
 }
 
 // table is what the store knows of one feature table.
@@ -122,9 +124,11 @@ func open(path string, opts []Option) (*Store, error) {
 	// Readers keep their prepared statements: most queries are the same
 	// few texts with other arguments (a feature by id, a page by fids).
 	reader := sql.OpenDB(connector{dsn: "file:" + name + "?" + common + "&_query_only=true&_stmt_cache_size=64", geoms: geoms})
-	reader.SetMaxOpenConns(max(4, 2*runtime.NumCPU()))
-	reader.SetMaxIdleConns(max(4, 2*runtime.NumCPU()))
-	s := &Store{path: path, writer: writer, reader: reader, geoms: geoms, tables: map[string]*table{}, recheck: defaultRecheck, maxBoxes: maxBoxes}
+	readers := max(4, 2*runtime.NumCPU())
+	reader.SetMaxOpenConns(readers)
+	reader.SetMaxIdleConns(readers)
+	s := &Store{path: path, writer: writer, reader: reader, geoms: geoms, tables: map[string]*table{}, recheck: defaultRecheck, maxBoxes: maxBoxes,
+		readSlots: make(chan struct{}, readers)}
 	for _, o := range opts {
 		o(s)
 	}
