@@ -82,15 +82,25 @@ func (bx *boxes) page(b orb.Bound, offset, limit int, fids []int64) ([]int64, in
 		end = math.MaxInt64
 	}
 	var n int64
-	for i, e := range bx.env {
-		if e.minX <= maxX && e.maxX >= minX && e.minY <= maxY && e.maxY >= minY {
-			if n >= first && n < end {
-				fids = append(fids, bx.fids[i])
-			}
-			n++
+	env := bx.env
+	for i := range env {
+		e := &env[i]
+		// Without branches on the test itself: a match is as likely as
+		// not on each side, which no branch predictor guesses.
+		in := b2i(e.minX <= maxX) & b2i(e.maxX >= minX) & b2i(e.minY <= maxY) & b2i(e.maxY >= minY)
+		if in != 0 && n >= first && n < end {
+			fids = append(fids, bx.fids[i])
 		}
+		n += in
 	}
 	return fids, n
+}
+
+func b2i(b bool) int64 {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // fidList is fids as a JSON array, for json_each.
