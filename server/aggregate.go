@@ -261,11 +261,11 @@ func (a *aggregates) write(w http.ResponseWriter, r *http.Request, key string, l
 	if err != nil {
 		return err
 	}
-	rec := newResponseRecorder(w, len(body)+1)
+	rec := newResponseRecorder(w, len(body)+1, nil) // held whole: it never streams
 	rec.Header().Set("Content-Type", geoJSONType)
 	cacheFor(rec, 60)
 	rec.Write(append(body, '\n'))
-	e := rec.entry(a.s.gzip)
+	e := rec.entry(a.s.gzip, acceptsGzip(r.Header.Get("Accept-Encoding")))
 	a.s.responses.Set(key, e)
 	return writeCached(w, r, e)
 }
