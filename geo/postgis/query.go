@@ -207,19 +207,24 @@ func (t *table) column(name string) (column, bool) {
 // selectList reads the fid, the geometry as 2D WKB in WGS 84 (NULL when
 // empty), the id and the columns.
 func (t *table) selectList() string {
+	return t.selectOf(t.cols)
+}
+
+// selectOf is selectList with only cols for columns.
+func (t *table) selectOf(cols []column) string {
 	g, _ := t.geom()
 	read := `ST_AsBinary(` + g + `)`
 	if !t.plain {
 		read = `CASE WHEN ST_IsEmpty(` + g + `) THEN NULL ELSE ST_AsBinary(ST_Force2D(` + g + `)) END`
 	}
-	cols := []string{`t.` + quote(t.fidCol) + `::int8`, read}
+	list := []string{`t.` + quote(t.fidCol) + `::int8`, read}
 	if t.idCol != "" {
-		cols = append(cols, `t.`+quote(t.idCol)+`::text`)
+		list = append(list, `t.`+quote(t.idCol)+`::text`)
 	}
-	for _, c := range t.cols {
-		cols = append(cols, c.expr)
+	for _, c := range cols {
+		list = append(list, c.expr)
 	}
-	return strings.Join(cols, ", ")
+	return strings.Join(list, ", ")
 }
 
 func (t *table) scan(rows pgx.Rows) (geo.Feature, error) {

@@ -39,6 +39,8 @@ type Store interface {
 	ImportGeoJSON(ctx context.Context, info geo.LayerInfo, data []byte) (int64, error)
 	EachAudit(ctx context.Context, fn func(geo.AuditEntry) error) error
 	RestoreAudit(ctx context.Context, entries iter.Seq2[geo.AuditEntry, error]) (int64, error)
+	// GeoJSONFeatures is the items pages' path (server.GeoJSONStore).
+	GeoJSONFeatures(ctx context.Context, layer string, q geo.Query, schema geo.Schema, fn func(feature []byte) error) error
 }
 
 // Opener makes a new, empty store for one test, with the default data's
@@ -82,6 +84,7 @@ func Run(t *testing.T, open Opener) {
 		{"ImportRefusedByRules", testImportRefusedByRules},
 		{"ImportGeoJSON", testImportGeoJSON},
 		{"AuditReadAndRestored", testAuditReadAndRestored},
+		{"GeoJSONIsAppendFeatureOfFeatures", testGeoJSONIsAppendFeatureOfFeatures},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open) })
