@@ -3,6 +3,7 @@ package data
 import (
 	"encoding/json"
 	"io/fs"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -190,5 +191,39 @@ func TestBasemapIsApart(t *testing.T) {
 		if strings.Contains(string(manifest), name) {
 			t.Errorf("layers.json names %s, which is basemap data, not a layer", name)
 		}
+	}
+}
+
+// TestAttributionStyleAgrees: the attacks profile's labels and colours
+// of the attribution are static/style.json's, which the page and the
+// figures draw with, so the two never tell a different story.
+func TestAttributionStyleAgrees(t *testing.T) {
+	ds, err := Dataset()
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := os.ReadFile("../static/style.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var style struct {
+		Attribution map[string]struct{ Color, Label string } `json:"attribution"`
+	}
+	if err := json.Unmarshal(raw, &style); err != nil {
+		t.Fatal(err)
+	}
+	p, _ := ds.Profile("attacks")
+	c, ok := p.Category("attribution")
+	if !ok {
+		t.Fatal("the attacks profile has no attribution category")
+	}
+	for _, v := range c.Values {
+		s := style.Attribution[v]
+		if c.Colors[v] != s.Color || c.Labels[v] != s.Label {
+			t.Errorf("%s: profile %q %q, style.json %q %q", v, c.Colors[v], c.Labels[v], s.Color, s.Label)
+		}
+	}
+	if len(style.Attribution) != len(c.Values) {
+		t.Errorf("style.json styles %d attributions, the profile has %d", len(style.Attribution), len(c.Values))
 	}
 }

@@ -82,8 +82,12 @@ type Layer struct {
 	// Changed is when the layer was last written, as GeoPackage stores it
 	// (RFC 3339).
 	Changed string
-	// Profile says what the layer is; the store gives it (Dataset.ProfileOf).
+	// Profile says what the layer is; the store gives it: the one stored
+	// with the layer, else the dataset's (Dataset.Effective).
 	Profile Profile
+	// StoredProfile is the profile stored with the layer; nil when it has
+	// none, and Profile is the dataset's or a generic one.
+	StoredProfile *Profile
 }
 
 // DateColumn returns the first DATE or DATETIME column, the one that places

@@ -51,12 +51,26 @@ type Profile struct {
 	Categories []Category `json:"categories,omitempty"`
 	// Label is the property that names a feature on the map.
 	Label string `json:"label,omitempty"`
+	// Popup are the properties a feature's popup shows, in order; none
+	// shows them all.
+	Popup []string `json:"popup,omitempty"`
+	// Source is the property that cites where a feature comes from.
+	Source string `json:"source,omitempty"`
 }
 
-// Category is a property whose values come from a closed list.
+// Category is a property whose values come from a list.
 type Category struct {
-	Property string   `json:"property"`
-	Values   []string `json:"values"`
+	Property string `json:"property"`
+	// Title names the property in legends and filters.
+	Title  string   `json:"title,omitempty"`
+	Values []string `json:"values"`
+	// Labels and Colors name and colour values (CSS #rgb or #rrggbb);
+	// a value without one shows as itself, in the map's default colour.
+	Labels map[string]string `json:"labels,omitempty"`
+	Colors map[string]string `json:"colors,omitempty"`
+	// Open says Values are those known, not a rule: a feature may carry
+	// another value (an import's categories, built from what it found).
+	Open bool `json:"open,omitempty"`
 }
 
 // Dataset is the description of a set of layers: a profile per layer
@@ -104,6 +118,9 @@ func ParseDataset(b []byte) (*Dataset, error) {
 			if c.Property == "" || len(c.Values) == 0 {
 				return nil, fmt.Errorf("dataset description: layer %q: a category needs a property and its values", name)
 			}
+		}
+		if err := p.checkValues(); err != nil {
+			return nil, fmt.Errorf("dataset description: layer %q: %w", name, err)
 		}
 	}
 	return ds, nil
@@ -161,8 +178,9 @@ func (p Profile) Category(property string) (Category, bool) {
 
 // HasRules says whether Check can refuse anything.
 func (p Profile) HasRules() bool {
+	closed := slices.ContainsFunc(p.Categories, func(c Category) bool { return !c.Open })
 	return p.Geometry != "" || len(p.Required) > 0 || p.Time != "" || p.EndTime != "" ||
-		len(p.Counts) > 0 || len(p.Categories) > 0
+		len(p.Counts) > 0 || closed
 }
 
 // Check says why f breaks the profile's rules, or "". partial means f
@@ -196,24 +214,40 @@ func (p Profile) Check(f Feature, partial bool) string {
 		s := strings.TrimSpace(ValueText(v))
 		return s, s != ""
 	}
+	// A date-time counts by its day (a layer's time column may be one).
+	day := func(s string) (string, bool) {
+		if IsDate(s) {
+			return s, true
+		}
+		if IsDateTime(s) {
+			return s[:10], true
+		}
+		return "", false
+	}
 	date, hasDate := text(p.Time)
 	if hasDate {
-		if !IsDate(date) {
+		d, ok := day(date)
+		if !ok {
 			return fmt.Sprintf("%s %q is not a date (YYYY-MM-DD)", p.Time, date)
 		}
-		if date > time.Now().UTC().AddDate(0, 0, 1).Format(time.DateOnly) {
+		if d > time.Now().UTC().AddDate(0, 0, 1).Format(time.DateOnly) {
 			return fmt.Sprintf("%s %s is in the future", p.Time, date)
 		}
+		date = d
 	}
 	if end, ok := text(p.EndTime); ok {
-		if !IsDate(end) {
+		e, ok := day(end)
+		if !ok {
 			return fmt.Sprintf("%s %q is not a date (YYYY-MM-DD)", p.EndTime, end)
 		}
-		if hasDate && end < date {
+		if hasDate && e < date {
 			return fmt.Sprintf("%s %s is before %s %s", p.EndTime, end, p.Time, date)
 		}
 	}
 	for _, c := range p.Categories {
+		if c.Open {
+			continue
+		}
 		if v, ok := text(c.Property); ok && !slices.Contains(c.Values, v) {
 			return fmt.Sprintf("%s %q is not one of %s", c.Property, v, strings.Join(c.Values, ", "))
 		}

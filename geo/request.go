@@ -42,6 +42,10 @@ type LayerInfo struct {
 	// store keeps it with the attribution and does not read it. A replace
 	// without one clears it; an upsert or append without one keeps it.
 	Version string
+	// Profile is the profile stored with the layer (Layer.StoredProfile).
+	// A layer made or replaced whole gets exactly it (nil: none); a kept
+	// layer (Tx.Keep, an append or upsert) keeps its own when it is nil.
+	Profile *Profile
 	// Updated is when the data was last edited where it was made; an
 	// import that creates the layer records it as the layer's last change
 	// instead of now, so "data as of" is the data's date and not the day a
@@ -56,11 +60,12 @@ type AuditEntry struct {
 	// Actor is who wrote: the token's name for the API, "cli:USER" for the
 	// command line.
 	Actor  string `json:"actor"`
-	Action string `json:"action"` // create, update, delete, import
+	Action string `json:"action"` // create, update, delete, import, profile
 	Layer  string `json:"layer"`
 	// FeatureID is the feature's id; empty for an import.
 	FeatureID string `json:"featureId,omitempty"`
-	// Old and New are GeoJSON Features (New is a summary for an import).
+	// Old and New are GeoJSON Features (New is a summary for an import;
+	// for a profile, the profiles' JSON, empty for none).
 	Old json.RawMessage `json:"old,omitempty"`
 	New json.RawMessage `json:"new,omitempty"`
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -87,6 +88,10 @@ func formatEntry(e geo.AuditEntry) string {
 			fmt.Fprintf(&b, "    %v of %v (%v): %v read, %v inserted, %v updated, %v unchanged, %v deleted, %v refused\n",
 				s["mode"], s["source"], s["format"], s["read"], s["inserted"], s["updated"], s["unchanged"], s["deleted"], s["rejected"])
 		}
+		return b.String()
+	}
+	if e.Action == "profile" {
+		fmt.Fprintf(&b, "    profile: %s → %s\n", clip(cmp.Or(string(e.Old), "none")), clip(cmp.Or(string(e.New), "none (the dataset's)")))
 		return b.String()
 	}
 	type feature struct {

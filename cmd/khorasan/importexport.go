@@ -41,9 +41,14 @@ the default data does not have (your own) are kept; those it has take its
 values.
 
 CSV exports of ACLED, the Global Terrorism Database (ISO-8859-1 is detected)
-and UCDP GED are recognised by their header and mapped onto the attack
-properties (date, killed, attribution, ...). Any other CSV keeps its columns
-and finds latitude/longitude (lat/lon, y/x) by name, or maps them with
+and UCDP GED are recognised by their header and keep their own columns and
+values (ACLED event_date, event_type, actor1, fatalities; GTD iyear/imonth/iday
+as date, attacktype1_txt, gname, nkill, claimed; UCDP date_start, best,
+type_of_violence, side_a); a new layer gets a profile in the export's
+vocabulary, its categories built from the values found. Any other CSV or
+GeoJSON with a date column becomes an events layer with a profile guessed
+from its columns (see khorasan layer profile). A CSV keeps its columns and
+finds latitude/longitude (lat/lon, y/x) by name, or maps them with
 --columns, entries separated by commas (or one a line in a file given as
 @FILE):
   property=Column       a column's text becomes a property
@@ -294,6 +299,9 @@ func printReport(w io.Writer, rep *ingest.Report, file, db string, took time.Dur
 	}
 	if rep.Rejected > 0 {
 		fmt.Fprintf(w, "  %d features refused and left out (listed above)\n", rep.Rejected)
+	}
+	if p := rep.LayerProfile; p != nil {
+		fmt.Fprintf(w, "  profile: %s\n", describeProfile(*p))
 	}
 	for _, warn := range rep.Warnings {
 		fmt.Fprintf(w, "  note: %s\n", warn)

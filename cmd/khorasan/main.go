@@ -48,6 +48,7 @@ Usage:
   khorasan serve  [--addr 127.0.0.1:8080] [--db khorasan.gpkg]   serve the map and the API
   khorasan import --db FILE --layer NAME [--mode M] FILE          GeoJSON, CSV (ACLED, GTD, UCDP) or KML into a layer
   khorasan export --db FILE --layer NAME [--format F] [--out FILE] a layer as GeoJSON, CSV, KML or GeoPackage
+  khorasan layer profile --db FILE --layer NAME [--set k=v|--file F] show or edit what a layer holds (its profile)
   khorasan history --db FILE [--layer NAME] [--feature ID]        who changed what (the audit log)
   khorasan backup --db FILE --out FILE.gpkg                       a consistent copy, while the server runs
   khorasan tiles export --layers A,B --out FILE.pmtiles|.mbtiles  vector tiles for static hosting
@@ -70,6 +71,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runImport(ctx, rest, getenv, stdout, stderr)
 	case "export":
 		return runExport(ctx, rest, getenv, stdout, stderr)
+	case "layer":
+		return runLayer(ctx, rest, getenv, stdout, stderr)
 	case "history":
 		return runHistory(ctx, rest, getenv, stdout, stderr)
 	case "backup":

@@ -29,6 +29,9 @@ type store interface {
 	// ImportGeoJSON loads a layer without its profile's rules or an audit
 	// entry: the embedded default data.
 	ImportGeoJSON(ctx context.Context, info geo.LayerInfo, data []byte) (int64, error)
+	// SetProfile stores a layer's profile (nil removes it), refusing one
+	// that does not fit the layer (khorasan layer profile).
+	SetProfile(ctx context.Context, layer string, p *geo.Profile, actor string) (geo.Layer, error)
 	io.Closer
 }
 

@@ -9,41 +9,34 @@ import (
 	"github.com/khorasan/khorasan/geo"
 )
 
-// The exports analysts bring, mapped onto the attack properties of the
-// default data (date, end_date, name, city, admin1, country, iso3,
-// precision, killed, killed_low, killed_high, wounded, target,
-// attack_type, attribution, source_url, notes), plus perpetrator: the
-// group the dataset names. Ids get the dataset as a prefix (acled:,
-// gtd:, ucdp:) so that datasets never collide in one layer, and a second
-// import of the same export upserts onto the first.
+// The exports analysts bring keep their own columns, under their own
+// names, and come with a profile in their own vocabulary (ExportProfile):
+// the import fills its categories with the values it finds. The reader
+// only turns what must be typed into its type, and makes a date where the
+// export has none:
 //
-//	ACLED   event_id_cnty → id, event_date → date, fatalities → killed,
-//	        actor1 → perpetrator, actor2 → target, sub_event_type (or
-//	        event_type) → attack_type, location → city, admin1, country,
-//	        geo_precision 1/2/3 → city/district/region, source →
-//	        source_url, notes; attribution "attributed"
-//	GTD     eventid → id; iyear, imonth, iday → date (a 0 month or day is
-//	        unknown: date is the first day of the year or month and
-//	        end_date its last); nkill → killed, nwound → wounded, gname →
-//	        perpetrator, claimed 1 → "claimed" else "attributed",
-//	        attacktype1_txt → attack_type, targtype1_txt and target1 →
-//	        target, city, provstate → admin1, country_txt → country,
-//	        specificity 1..5 → precision, scite1..3 → source_url,
-//	        summary → notes. GTD files are ISO-8859-1: the encoding is
-//	        detected.
-//	UCDP    id → id, date_start/date_end → date/end_date, best/low/high →
-//	        killed/killed_low/killed_high, side_a → perpetrator, side_b →
-//	        target, type_of_violence → attack_type, where_coordinates →
-//	        city, adm_1 → admin1, country, where_prec 1..7 → precision,
-//	        source_article → source_url, where_description → notes;
-//	        attribution "attributed"
+//	ACLED   event_id_cnty is the id; event_date a date; fatalities a
+//	        count (empty or negative is null)
+//	GTD     eventid is the id; iyear, imonth, iday make date (a 0 month
+//	        or day is unknown: date is the first day of the year or month
+//	        and end_date its last); nkill and nwound are counts (GTD's
+//	        -9 and -99 are null). GTD files are ISO-8859-1: the encoding
+//	        is detected.
+//	UCDP    id is the id; date_start and date_end dates; best, low and
+//	        high counts
+//
+// Every other column is kept as it is, typed by its values. The id may be
+// a column named id instead (a layer's own CSV export reads back in).
 
-// profileColumns are the columns each export must have.
+// profileColumns are the columns each export must have; its id column
+// (idColumns) may be "id" instead, as in the layer's own CSV export.
 var profileColumns = map[string][]string{
-	"acled": {"event_id_cnty", "event_date", "latitude", "longitude", "fatalities"},
-	"gtd":   {"eventid", "iyear", "imonth", "iday", "latitude", "longitude"},
-	"ucdp":  {"id", "date_start", "latitude", "longitude", "best"},
+	"acled": {"event_date", "latitude", "longitude", "fatalities"},
+	"gtd":   {"iyear", "imonth", "iday", "latitude", "longitude"},
+	"ucdp":  {"date_start", "latitude", "longitude", "best"},
 }
+
+var idColumns = map[string]string{"acled": "event_id_cnty", "gtd": "eventid", "ucdp": "id"}
 
 var profileNames = map[string]string{"acled": "ACLED", "gtd": "GTD", "ucdp": "UCDP GED"}
 
@@ -67,17 +60,61 @@ func detectProfile(find func(string) int) string {
 	return "generic"
 }
 
-// regionISO3 are the ISO 3166 codes of the countries of the region (and
-// those its attacks reached), for exports that give only a name.
-var regionISO3 = map[string]string{
-	"afghanistan": "AFG", "pakistan": "PAK", "iran": "IRN", "uzbekistan": "UZB", "tajikistan": "TJK",
-	"turkmenistan": "TKM", "kyrgyzstan": "KGZ", "kazakhstan": "KAZ", "russia": "RUS", "turkey": "TUR",
-	"india": "IND", "china": "CHN", "iraq": "IRQ", "syria": "SYR", "bangladesh": "BGD",
+// exportProfiles are the profiles of the exports, before the import
+// fills their categories' values: the names are the exports' own columns
+// (ACLED's codebook, the GTD codebook, UCDP GED's codebook), and the
+// labels of coded values are the codebooks' words for them.
+var exportProfiles = map[string]geo.Profile{
+	"acled": {
+		Kind: geo.KindEvents, Noun: "an ACLED event", Time: "event_date",
+		Magnitude: "fatalities", Counts: []string{"fatalities"},
+		Categories: []geo.Category{
+			{Property: "event_type", Title: "Event type", Open: true},
+			{Property: "sub_event_type", Title: "Sub-event type", Open: true},
+			{Property: "disorder_type", Title: "Disorder type", Open: true},
+			{Property: "actor1", Title: "Actor 1", Open: true},
+		},
+		Label: "location", Source: "source",
+		Popup: []string{"event_date", "event_type", "sub_event_type", "actor1", "actor2", "fatalities", "location", "admin1", "country", "notes", "source"},
+	},
+	"gtd": {
+		Kind: geo.KindEvents, Noun: "a GTD incident", Time: "date", EndTime: "end_date",
+		Magnitude: "nkill", Counts: []string{"nkill", "nwound"},
+		Categories: []geo.Category{
+			{Property: "attacktype1_txt", Title: "Attack type", Open: true},
+			{Property: "gname", Title: "Perpetrator group", Open: true},
+			{Property: "claimed", Title: "Claimed", Open: true, Labels: map[string]string{"1": "Claimed", "0": "Not claimed", "-9": "Unknown"}},
+			{Property: "targtype1_txt", Title: "Target type", Open: true},
+		},
+		Label: "city", Source: "scite1",
+		Popup: []string{"date", "end_date", "attacktype1_txt", "targtype1_txt", "target1", "gname", "claimed", "nkill", "nwound", "city", "provstate", "country_txt", "summary", "scite1"},
+	},
+	"ucdp": {
+		Kind: geo.KindEvents, Noun: "a UCDP event", Time: "date_start", EndTime: "date_end",
+		Magnitude: "best", MagnitudeLow: "low", MagnitudeHigh: "high", Counts: []string{"best", "low", "high"},
+		Categories: []geo.Category{
+			{Property: "type_of_violence", Title: "Type of violence", Open: true, Labels: map[string]string{"1": "State-based conflict", "2": "Non-state conflict", "3": "One-sided violence"}},
+			{Property: "side_a", Title: "Side A", Open: true},
+		},
+		Label: "where_coordinates", Source: "source_article",
+		Popup: []string{"date_start", "date_end", "type_of_violence", "side_a", "side_b", "best", "low", "high", "where_coordinates", "adm_1", "country", "source_article"},
+	},
+}
+
+// ExportProfile is the profile of a recognised export ("acled", "gtd",
+// "ucdp"), its categories without values; false for any other.
+func ExportProfile(export string) (geo.Profile, bool) {
+	p, ok := exportProfiles[export]
+	return p.Clone(), ok
 }
 
 func profilePlan(p *csvPlan, profile string, header []string, find func(string) int, used map[int]bool, dates dateReader) error {
 	var missing []string
-	for _, c := range profileColumns[profile] {
+	idCol := idColumns[profile]
+	if find(idCol) < 0 && find("id") >= 0 {
+		idCol = "id"
+	}
+	for _, c := range append([]string{idCol}, profileColumns[profile]...) {
 		if find(c) < 0 {
 			missing = append(missing, c)
 		}
@@ -89,24 +126,41 @@ func profilePlan(p *csvPlan, profile string, header []string, find func(string) 
 	lat, lon := find("latitude"), find("longitude")
 	p.lat, p.lon = lat, lon
 	used[lat], used[lon] = true, true
-	c := exportColumns{find: find, used: used, dates: dates}
+	c := exportColumns{find: find, header: header, used: used, dates: dates}
+	p.id = columnID(header, c.use(idCol))
 	switch profile {
 	case "acled":
-		acledPlan(p, c)
+		c.setDate(p, "event_date")
+		c.setCount(p, "fatalities")
 	case "gtd":
 		gtdPlan(p, c)
+		c.setCount(p, "nkill")
+		c.setCount(p, "nwound")
 	case "ucdp":
-		ucdpPlan(p, c)
+		c.setDate(p, "date_start")
+		c.setDate(p, "date_end")
+		for _, n := range []string{"best", "low", "high"} {
+			c.setCount(p, n)
+		}
 	}
 	return nil
 }
 
-// exportColumns reads an export's columns for a profile's mapping. The
-// columns it reads are marked used, so that * does not keep them again.
+// exportColumns reads an export's columns. The columns it reads are
+// marked used, so that the rest are kept as they are after them.
 type exportColumns struct {
-	find  func(string) int
-	used  map[int]bool
-	dates dateReader
+	find   func(string) int
+	header []string
+	used   map[int]bool
+	dates  dateReader
+}
+
+// use marks a column used and returns its index (the caller knows it is
+// there).
+func (c exportColumns) use(name string) int {
+	i := c.find(name)
+	c.used[i] = true
+	return i
 }
 
 // col reads a column's trimmed text; a column the file lacks reads "".
@@ -115,13 +169,19 @@ func (c exportColumns) col(name string) func([]string) string {
 	if i < 0 {
 		return func([]string) string { return "" }
 	}
-	c.used[i] = true
 	return func(row []string) string { return strings.TrimSpace(row[i]) }
 }
 
-// date reads a date in any of the forms dateReader knows; "" is null.
-func (c exportColumns) date(name string, get func([]string) string) func([]string) (any, error) {
-	return func(row []string) (any, error) {
+// setDate keeps a column, under its own name, as a date in any of the
+// forms dateReader knows; "" is null. A column the file lacks is left out.
+func (c exportColumns) setDate(p *csvPlan, name string) {
+	i := c.find(name)
+	if i < 0 {
+		return
+	}
+	c.used[i] = true
+	get := c.col(name)
+	p.setField(c.header[i], func(row []string) (any, error) {
 		s := get(row)
 		if s == "" {
 			return nil, nil
@@ -131,22 +191,19 @@ func (c exportColumns) date(name string, get func([]string) string) func([]strin
 			return nil, fmt.Errorf("%s: %v", name, err)
 		}
 		return d, nil
-	}
+	})
 }
 
-// textValue is the text, or null when empty.
-func textValue(get func([]string) string) func([]string) (any, error) {
-	return func(row []string) (any, error) {
-		if s := get(row); s != "" {
-			return s, nil
-		}
-		return nil, nil
+// setCount keeps a column, under its own name, as a whole number; empty
+// or negative (-9, -99: unknown in GTD) is null.
+func (c exportColumns) setCount(p *csvPlan, name string) {
+	i := c.find(name)
+	if i < 0 {
+		return
 	}
-}
-
-// countValue is a whole number; empty or negative is null.
-func countValue(name string, get func([]string) string) func([]string) (any, error) {
-	return func(row []string) (any, error) {
+	c.used[i] = true
+	get := c.col(name)
+	p.setField(c.header[i], func(row []string) (any, error) {
 		s := get(row)
 		if s == "" {
 			return nil, nil
@@ -155,117 +212,28 @@ func countValue(name string, get func([]string) string) func([]string) (any, err
 		if !ok {
 			return nil, fmt.Errorf("%s %q is not a whole number", name, s)
 		}
-		if n < 0 { // -9, -99: unknown in GTD
+		if n < 0 {
 			return nil, nil
 		}
 		return n, nil
-	}
-}
-
-func constantValue(v string) func([]string) (any, error) {
-	return func([]string) (any, error) { return v, nil }
-}
-
-// iso3Value is the ISO code of a country of the region, else null.
-func iso3Value(get func([]string) string) func([]string) (any, error) {
-	return func(row []string) (any, error) {
-		if c, ok := regionISO3[strings.ToLower(get(row))]; ok {
-			return c, nil
-		}
-		return nil, nil
-	}
-}
-
-// precisionValue names an export's precision code; other codes are null.
-func precisionValue(get func([]string) string, table map[string]string) func([]string) (any, error) {
-	return func(row []string) (any, error) {
-		if v, ok := table[get(row)]; ok {
-			return v, nil
-		}
-		return nil, nil
-	}
-}
-
-// prefixedID is the export's id with the dataset's prefix.
-func prefixedID(prefix string, get func([]string) string, name string) func([]string) (string, error) {
-	return func(row []string) (string, error) {
-		id := get(row)
-		if id == "" {
-			return "", fmt.Errorf("no id: column %s is empty", name)
-		}
-		return prefix + id, nil
-	}
-}
-
-func acledPlan(p *csvPlan, c exportColumns) {
-	location, subType, eventType := c.col("location"), c.col("sub_event_type"), c.col("event_type")
-	country := c.col("country")
-	set := p.setField
-	p.id = prefixedID("acled:", c.col("event_id_cnty"), "event_id_cnty")
-	set("date", c.date("event_date", c.col("event_date")))
-	set("name", func(row []string) (any, error) {
-		kind := firstOf(subType(row), eventType(row), "Event")
-		if l := location(row); l != "" {
-			return kind + " in " + l, nil
-		}
-		return kind, nil
 	})
-	set("city", textValue(location))
-	set("admin1", textValue(c.col("admin1")))
-	set("country", textValue(country))
-	set("iso3", iso3Value(country))
-	set("precision", precisionValue(c.col("geo_precision"), map[string]string{"1": "city", "2": "district", "3": "region"}))
-	set("killed", countValue("fatalities", c.col("fatalities")))
-	set("target", textValue(c.col("actor2")))
-	set("attack_type", func(row []string) (any, error) { return nilIfEmpty(firstOf(subType(row), eventType(row))), nil })
-	set("attribution", constantValue("attributed"))
-	set("perpetrator", textValue(c.col("actor1")))
-	set("source_url", textValue(c.col("source")))
-	set("notes", textValue(c.col("notes")))
 }
 
+// gtdPlan adds date and end_date, which GTD gives as iyear, imonth and
+// iday; those stay as they are too.
 func gtdPlan(p *csvPlan, c exportColumns) {
-	year, month, day := c.col("iyear"), c.col("imonth"), c.col("iday")
-	city, prov, country := c.col("city"), c.col("provstate"), c.col("country_txt")
-	attack := c.col("attacktype1_txt")
-	targType, target := c.col("targtype1_txt"), c.col("target1")
-	approx := c.col("approxdate")
-	set := p.setField
-	p.id = prefixedID("gtd:", c.col("eventid"), "eventid")
-	span := gtdSpan(year, month, day)
-	set("date", func(row []string) (any, error) {
+	span := gtdSpan(c.col("iyear"), c.col("imonth"), c.col("iday"))
+	p.setField("date", func(row []string) (any, error) {
 		d, _, err := span(row)
 		return d, err
 	})
-	set("end_date", func(row []string) (any, error) {
+	p.setField("end_date", func(row []string) (any, error) {
 		_, e, err := span(row)
-		return nilIfEmpty(e), err
-	})
-	set("name", gtdName(city, prov, country, attack))
-	set("city", func(row []string) (any, error) {
-		if name := city(row); name != "" && !strings.EqualFold(name, "unknown") {
-			return name, nil
+		if e == "" {
+			return nil, err
 		}
-		return nil, nil
+		return e, err
 	})
-	set("admin1", textValue(prov))
-	set("country", textValue(country))
-	set("iso3", iso3Value(country))
-	set("precision", precisionValue(c.col("specificity"), map[string]string{"1": "city", "2": "district", "3": "district", "4": "admin1", "5": "unknown"}))
-	set("killed", countValue("nkill", c.col("nkill")))
-	set("wounded", countValue("nwound", c.col("nwound")))
-	set("target", gtdTarget(targType, target))
-	set("attack_type", textValue(attack))
-	claimed := c.col("claimed")
-	set("attribution", func(row []string) (any, error) {
-		if claimed(row) == "1" {
-			return "claimed", nil
-		}
-		return "attributed", nil
-	})
-	set("perpetrator", textValue(c.col("gname")))
-	set("source_url", gtdSources(c.col("scite1"), c.col("scite2"), c.col("scite3")))
-	set("notes", gtdNotes(c.col("summary"), month, day, approx))
 }
 
 // gtdSpan reads iyear, imonth and iday as a date, and as the last day of
@@ -293,106 +261,6 @@ func gtdSpan(year, month, day func([]string) string) func([]string) (string, str
 	}
 }
 
-// gtdName is the attack type in the city, or else the province or
-// country.
-func gtdName(city, prov, country, attack func([]string) string) func([]string) (any, error) {
-	return func(row []string) (any, error) {
-		place := city(row)
-		if place == "" || strings.EqualFold(place, "unknown") {
-			place = firstOf(prov(row), country(row))
-		}
-		kind := firstOf(attack(row), "Attack")
-		if place == "" {
-			return kind, nil
-		}
-		return kind + " in " + place, nil
-	}
-}
-
-// gtdTarget is the target type and the target, as "type: target".
-func gtdTarget(targType, target func([]string) string) func([]string) (any, error) {
-	return func(row []string) (any, error) {
-		t, tt := target(row), targType(row)
-		switch {
-		case t != "" && tt != "" && !strings.EqualFold(t, "unknown"):
-			return tt + ": " + t, nil
-		case tt != "":
-			return tt, nil
-		}
-		return nilIfEmpty(t), nil
-	}
-}
-
-// gtdSources joins the citations that are there with " | ".
-func gtdSources(s1, s2, s3 func([]string) string) func([]string) (any, error) {
-	return func(row []string) (any, error) {
-		var parts []string
-		for _, s := range []string{s1(row), s2(row), s3(row)} {
-			if s != "" {
-				parts = append(parts, s)
-			}
-		}
-		return nilIfEmpty(strings.Join(parts, " | ")), nil
-	}
-}
-
-// gtdNotes is the summary, saying so when the date is approximate.
-func gtdNotes(summary, month, day, approx func([]string) string) func([]string) (any, error) {
-	return func(row []string) (any, error) {
-		n := summary(row)
-		if month(row) == "0" || day(row) == "0" {
-			note := "date approximate (GTD month or day unknown)"
-			if a := approx(row); a != "" {
-				note += ": " + a
-			}
-			n = strings.TrimSpace(n + " " + note)
-		}
-		return nilIfEmpty(n), nil
-	}
-}
-
-func ucdpPlan(p *csvPlan, c exportColumns) {
-	start, end := c.col("date_start"), c.col("date_end")
-	where, country := c.col("where_coordinates"), c.col("country")
-	violence := c.col("type_of_violence")
-	kinds := map[string]string{"1": "state-based conflict", "2": "non-state conflict", "3": "one-sided violence"}
-	set := p.setField
-	p.id = prefixedID("ucdp:", c.col("id"), "id")
-	set("date", c.date("date_start", start))
-	set("end_date", func(row []string) (any, error) {
-		e, err := c.date("date_end", end)(row)
-		if err != nil || e == nil {
-			return e, err
-		}
-		s, _ := c.date("date_start", start)(row)
-		if s == e {
-			return nil, nil
-		}
-		return e, nil
-	})
-	set("name", func(row []string) (any, error) {
-		kind := firstOf(kinds[violence(row)], "event")
-		if w := where(row); w != "" {
-			return kind + " in " + w, nil
-		}
-		return kind, nil
-	})
-	set("city", textValue(where))
-	set("admin1", textValue(c.col("adm_1")))
-	set("country", textValue(country))
-	set("iso3", iso3Value(country))
-	set("precision", precisionValue(c.col("where_prec"), map[string]string{"1": "site", "2": "city", "3": "district", "4": "admin1", "5": "region", "6": "country", "7": "unknown"}))
-	set("killed", countValue("best", c.col("best")))
-	set("killed_low", countValue("low", c.col("low")))
-	set("killed_high", countValue("high", c.col("high")))
-	set("target", textValue(c.col("side_b")))
-	set("attack_type", func(row []string) (any, error) { return nilIfEmpty(kinds[violence(row)]), nil })
-	set("attribution", constantValue("attributed"))
-	set("perpetrator", textValue(c.col("side_a")))
-	set("source_url", textValue(c.col("source_article")))
-	set("notes", textValue(c.col("where_description")))
-}
-
 func firstOf(vals ...string) string {
 	for _, v := range vals {
 		if v != "" {
@@ -400,11 +268,4 @@ func firstOf(vals ...string) string {
 		}
 	}
 	return ""
-}
-
-func nilIfEmpty(s string) any {
-	if s == "" {
-		return nil
-	}
-	return s
 }

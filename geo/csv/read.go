@@ -1,5 +1,5 @@
-// Package csv reads CSV files as features (the ACLED, GTD and UCDP GED profiles,
-// --columns mappings) and writes features as CSV; it imports geo.
+// Package csv reads CSV files as features (the ACLED, GTD and UCDP GED exports in
+// their own vocabulary, --columns mappings) and writes features as CSV; it imports geo.
 package csv
 
 import (
@@ -27,8 +27,8 @@ import (
 // CSV import: a table with a header row and a point per row (latitude
 // and longitude columns) or a WKT geometry column. The exports of ACLED,
 // the Global Terrorism Database and UCDP GED are recognised by their
-// headers and mapped onto the attack properties of the default data;
-// any other file maps through a ColumnMap.
+// headers and keep their own columns (profiles.go); any other file keeps
+// its columns, or maps them through a ColumnMap.
 
 // Options says how to read a CSV file.
 type Options struct {
@@ -68,7 +68,8 @@ type Options struct {
 // Names match the header without regard to case or surrounding spaces;
 // quote a name holding a comma or = with double quotes. The targets date
 // and end_date are dates unless a type says otherwise. A mapping refines
-// a recognised export's (give profile generic to start from nothing).
+// a recognised export's, which keeps its other columns as if * were given
+// (give profile generic to start from nothing).
 type ColumnMap struct {
 	entries []mapEntry
 	keepAll bool
@@ -496,10 +497,9 @@ func planCSV(header []string, opt Options) (*csvPlan, string, error) {
 	m := opt.Columns
 	if m == nil {
 		m = &ColumnMap{}
-		if profile == "generic" {
-			m.keepAll = true
-		}
 	}
+	// An export keeps its own columns; a plain file without a mapping too.
+	keepAll := m.keepAll || profile != "generic" || opt.Columns == nil
 	for _, e := range m.entries {
 		if err := p.mapEntry(e, header, find, used, dates); err != nil {
 			return nil, "", err
@@ -519,7 +519,7 @@ func planCSV(header []string, opt Options) (*csvPlan, string, error) {
 			p.id = columnID(header, i)
 		}
 	}
-	if m.keepAll {
+	if keepAll {
 		if err := p.keepOthers(m.drop, header, find, used); err != nil {
 			return nil, "", err
 		}

@@ -38,34 +38,43 @@ func checkProperties(t *testing.T, f geo.Feature, want map[string]any) {
 }
 
 // The exports of ACLED, UCDP GED and GTD are recognised by their header
-// and mapped onto the attack properties.
+// and keep their own columns and values: only dates and counts are
+// typed, and GTD's iyear/imonth/iday make a date.
 func TestReaderRecognisesExports(t *testing.T) {
 	cases := []struct {
 		name, file, profile string
 		ids                 []string
 		check               func(t *testing.T, fs map[string]geo.Feature)
 	}{
-		{"ACLED", acledCSV, "acled", []string{"acled:AFG1001", "acled:AFG1002"}, func(t *testing.T, fs map[string]geo.Feature) {
-			f := fs["acled:AFG1001"]
-			checkProperties(t, f, map[string]any{"date": "2021-08-26", "killed": int64(170), "attack_type": "Suicide bomb", "perpetrator": "Islamic State (Afghanistan)",
-				"target": "Civilians (Afghanistan)", "city": "Kabul", "iso3": "AFG", "precision": "city", "attribution": "attributed", "name": "Suicide bomb in Kabul"})
-			checkProperties(t, fs["acled:AFG1002"], map[string]any{"date": "2022-01-15", "target": nil, "precision": "district", "name": "Attack in Jalalabad"})
+		{"ACLED", acledCSV, "acled", []string{"AFG1001", "AFG1002"}, func(t *testing.T, fs map[string]geo.Feature) {
+			f := fs["AFG1001"]
+			checkProperties(t, f, map[string]any{"event_date": "2021-08-26", "fatalities": int64(170), "event_type": geo.Cell("Explosions/Remote violence"),
+				"sub_event_type": geo.Cell("Suicide bomb"), "actor1": geo.Cell("Islamic State (Afghanistan)"), "actor2": geo.Cell("Civilians (Afghanistan)"),
+				"location": geo.Cell("Kabul"), "geo_precision": geo.Cell("1"), "source": geo.Cell("Pajhwok; BBC")})
+			checkProperties(t, fs["AFG1002"], map[string]any{"event_date": "2022-01-15", "actor2": nil, "sub_event_type": geo.Cell("Attack"), "fatalities": int64(3)})
+			for _, gone := range []string{"date", "killed", "attack_type", "perpetrator", "attribution", "event_id_cnty", "latitude"} {
+				if _, ok := f.Properties[gone]; ok {
+					t.Errorf("property %q: the export's columns are kept as they are", gone)
+				}
+			}
 			if p := f.Geometry.(orb.Point); p != (orb.Point{69.1833, 34.5167}) {
 				t.Errorf("point %v", p)
 			}
 		}},
-		{"UCDP", ucdpCSV, "ucdp", []string{"ucdp:414081", "ucdp:414082"}, func(t *testing.T, fs map[string]geo.Feature) {
-			checkProperties(t, fs["ucdp:414081"], map[string]any{"date": "2021-08-26", "end_date": nil, "killed": int64(183), "killed_low": int64(170), "killed_high": int64(185),
-				"attack_type": "one-sided violence", "perpetrator": "IS", "precision": "site", "name": "one-sided violence in Kabul town"})
-			checkProperties(t, fs["ucdp:414082"], map[string]any{"end_date": "2021-10-09", "source_url": nil})
+		{"UCDP", ucdpCSV, "ucdp", []string{"414081", "414082"}, func(t *testing.T, fs map[string]geo.Feature) {
+			checkProperties(t, fs["414081"], map[string]any{"date_start": "2021-08-26", "date_end": "2021-08-26", "best": int64(183), "low": int64(170), "high": int64(185),
+				"type_of_violence": geo.Cell("3"), "side_a": geo.Cell("IS"), "where_prec": geo.Cell("1"), "where_coordinates": geo.Cell("Kabul town")})
+			checkProperties(t, fs["414082"], map[string]any{"date_end": "2021-10-09", "source_article": nil})
 		}},
-		{"GTD", gtdCSV, "gtd", []string{"gtd:201508150001", "gtd:201600000002", "gtd:201602000003"}, func(t *testing.T, fs map[string]geo.Feature) {
+		{"GTD", gtdCSV, "gtd", []string{"201508150001", "201600000002", "201602000003"}, func(t *testing.T, fs map[string]geo.Feature) {
 			// Latin-1 â is U+00E2; the file says Jal\xe2l\xe2b\xe2d.
-			checkProperties(t, fs["gtd:201508150001"], map[string]any{"date": "2015-08-15", "end_date": nil, "city": "Jal\u00e2l\u00e2b\u00e2d", "attribution": "claimed",
-				"killed": int64(12), "wounded": int64(20), "target": "Private Citizens & Property: Caf\u00e9", "source_url": "Source A | Source B"})
-			checkProperties(t, fs["gtd:201600000002"], map[string]any{"date": "2016-01-01", "end_date": "2016-12-31", "attribution": "attributed", "killed": nil,
-				"notes": "date approximate (GTD month or day unknown): early 2016"})
-			checkProperties(t, fs["gtd:201602000003"], map[string]any{"date": "2016-02-01", "end_date": "2016-02-29", "killed": int64(4), "wounded": nil})
+			checkProperties(t, fs["201508150001"], map[string]any{"date": "2015-08-15", "end_date": nil, "city": geo.Cell("Jal\u00e2l\u00e2b\u00e2d"), "claimed": geo.Cell("1"),
+				"nkill": int64(12), "nwound": int64(20), "gname": geo.Cell("Khorasan Chapter of the Islamic State"), "attacktype1_txt": geo.Cell("Bombing/Explosion"),
+				"targtype1_txt": geo.Cell("Private Citizens & Property"), "target1": geo.Cell("Caf\u00e9"), "scite1": geo.Cell("Source A"), "iyear": geo.Cell("2015")})
+			checkProperties(t, fs["201600000002"], map[string]any{"date": "2016-01-01", "end_date": "2016-12-31", "claimed": geo.Cell("0"), "nkill": nil,
+				"approxdate": geo.Cell("early 2016"), "imonth": geo.Cell("0")})
+			// 4.0 is 4; -99 is GTD's unknown.
+			checkProperties(t, fs["201602000003"], map[string]any{"date": "2016-02-01", "end_date": "2016-02-29", "nkill": int64(4), "nwound": nil})
 		}},
 	}
 	for _, c := range cases {

@@ -135,7 +135,7 @@ func (s *Store) exportLayer(ctx context.Context, layer, path string) error {
 		return err
 	}
 	stop := errors.New("stop")
-	_, err = out.ReplaceLayer(ctx, geo.LayerInfo{Name: l.Name, Title: l.Title, Description: l.Description, Attribution: l.Attribution, Version: l.Version}, l.Schema,
+	_, err = out.ReplaceLayer(ctx, geo.LayerInfo{Name: l.Name, Title: l.Title, Description: l.Description, Attribution: l.Attribution, Version: l.Version, Profile: l.StoredProfile}, l.Schema,
 		func(yield func(geo.Feature, error) bool) {
 			err := s.Features(ctx, layer, geo.Query{}, func(f geo.Feature) error {
 				if !l.Schema.HasID {

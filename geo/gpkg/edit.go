@@ -37,7 +37,7 @@ func (s *Store) CreateFeature(ctx context.Context, layer string, f geo.Feature, 
 		} else {
 			f.ID = ""
 		}
-		g, err := t.checkFeature(f, false, s.rules(t.Name))
+		g, err := t.checkFeature(f, false, s.dataset.Rules(t.Layer))
 		if err != nil {
 			return nil, err
 		}
@@ -96,7 +96,7 @@ func (s *Store) UpdateFeature(ctx context.Context, layer, id, actor string, chan
 			return nil, err
 		}
 		f.ID = old.ID
-		g, err := t.checkFeature(f, false, s.rules(t.Name))
+		g, err := t.checkFeature(f, false, s.dataset.Rules(t.Layer))
 		if err != nil {
 			return nil, err
 		}
@@ -222,6 +222,9 @@ WHERE c.table_name = ? AND c.data_type = 'features'`, name).Scan(&t.Name, &t.geo
 	}
 	t.Schema.GeometryType = strings.ToUpper(t.Schema.GeometryType)
 	if err := t.loadColumns(ctx, tx); err != nil {
+		return nil, err
+	}
+	if t.StoredProfile, err = readProfile(ctx, tx, t.Name); err != nil {
 		return nil, err
 	}
 	var n int

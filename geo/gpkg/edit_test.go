@@ -110,7 +110,9 @@ func TestConcurrentUpdatesLoseNothing(t *testing.T) {
 func TestAttackRulesOnEdits(t *testing.T) {
 	s := newStore(t)
 	ctx := context.Background()
-	if _, err := importText(t, s, "attacks", ingest.ModeCreate, "a.csv", acledCSV); err != nil {
+	seed := `{"type":"FeatureCollection","features":[{"type":"Feature","id":"a","geometry":{"type":"Point","coordinates":[69,34]},` +
+		`"properties":{"date":"2024-01-01","end_date":"2024-01-02","country":"Afghanistan","attribution":"claimed","killed":3}}]}`
+	if _, err := importText(t, s, "attacks", ingest.ModeCreate, "a.geojson", seed); err != nil {
 		t.Fatal(err)
 	}
 	base := map[string]any{"date": "2024-01-01", "country": "Afghanistan", "attribution": "claimed", "killed": int64(3)}

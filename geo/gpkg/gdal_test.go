@@ -159,3 +159,25 @@ func toFloat(v any) float64 {
 	}
 	return 0
 }
+
+// A layer's profile is JSON text in gpkg_metadata that GDAL (and so
+// QGIS) reads, and the file stays one GDAL opens without a warning.
+func TestGDALReadsTheProfile(t *testing.T) {
+	s := newStore(t)
+	ctx := context.Background()
+	fs := []geo.Feature{{Geometry: orb.Point{69, 34}, Properties: map[string]any{"date": "2020-01-01", "n": int64(2), "kind": "x"}}}
+	replace(t, s, "ev", fs, []string{"date", "n", "kind"})
+	p := geo.Profile{Kind: geo.KindEvents, Time: "date", Magnitude: "n",
+		Categories: []geo.Category{{Property: "kind", Values: []string{"x"}, Colors: map[string]string{"x": "#123456"}, Open: true}}}
+	if _, err := s.SetProfile(ctx, "ev", &p, "t"); err != nil {
+		t.Fatal(err)
+	}
+	gdal(t, "ogrinfo", "-ro", "-so", "-al", s.Path())
+	out := gdal(t, "ogrinfo", "-ro", "-q", s.Path(), "-sql",
+		"SELECT m.mime_type, m.metadata FROM gpkg_metadata m JOIN gpkg_metadata_reference r ON r.md_file_id = m.id WHERE r.table_name = 'ev' AND m.md_standard_uri = '"+profileURI+"'")
+	for _, want := range []string{"application/json", `"magnitude": "n"`, `"x": "#123456"`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("GDAL does not read %s in the profile:\n%s", want, out)
+		}
+	}
+}

@@ -28,7 +28,7 @@ func (s *Store) Import(ctx context.Context, src ingest.Source, opt ingest.Import
 	if err := CheckLayerName(opt.Layer.Name); err != nil {
 		return nil, err
 	}
-	rep, err := ingest.Import(ctx, importTarget{s}, src, opt, s.rules(opt.Layer.Name))
+	rep, err := ingest.Import(ctx, importTarget{s}, src, opt, s.describedBy(opt.Layer.Name))
 	return rep, busy(err)
 }
 
@@ -131,6 +131,9 @@ func (x *importTx) Create(ctx context.Context, info geo.LayerInfo, schema geo.Sc
 	if err := writeMetadata(ctx, x.tx, info); err != nil {
 		return 0, err
 	}
+	if err := writeProfile(ctx, x.tx, x.name, info.Profile); err != nil {
+		return 0, err
+	}
 	t := &table{fidCol: fidColumn, geomCol: geomColumn, rtree: rtreeName(x.name, geomColumn)}
 	t.Name, t.Schema = x.name, schema
 	if schema.HasID {
@@ -207,6 +210,11 @@ func writeLayerInfo(ctx context.Context, tx *sql.Tx, info geo.LayerInfo) error {
 			return geo.Invalidf("layer title", "another layer already has the title %q", info.Title)
 		}
 		return err
+	}
+	if info.Profile != nil {
+		if err := writeProfile(ctx, tx, info.Name, info.Profile); err != nil {
+			return err
+		}
 	}
 	return writeMetadata(ctx, tx, info)
 }

@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"io"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -27,17 +25,6 @@ func importText(t *testing.T, s *Store, layer string, mode ingest.Mode, name, te
 		o(&opt, &src)
 	}
 	return s.Import(context.Background(), src, opt)
-}
-
-// An ACLED export, kept once in geo/csv/testdata.
-var acledCSV = csvSample("acled.csv")
-
-func csvSample(name string) string {
-	b, err := os.ReadFile(filepath.Join("..", "csv", "testdata", name))
-	if err != nil {
-		panic(err)
-	}
-	return string(b)
 }
 
 // Importing into khorasan_audit used to pass the name check, find the

@@ -61,9 +61,9 @@ func (s *Store) layer(ctx context.Context, name string) (geo.Layer, error) {
 	return s.described(t.Layer), nil
 }
 
-// described is l with its profile.
+// described is l with its profile: its own, else the dataset's.
 func (s *Store) described(l geo.Layer) geo.Layer {
-	l.Profile = s.dataset.ProfileOf(l.Name, l.Schema)
+	l.Profile = s.dataset.Effective(l)
 	return l
 }
 
@@ -155,6 +155,9 @@ WHERE c.table_name = ? AND c.data_type = 'features'`, name).Scan(
 		return nil, err
 	}
 	t.Attribution, t.Version = md.Attribution, md.Version
+	if t.StoredProfile, err = readProfile(ctx, db, t.Name); err != nil {
+		return nil, err
+	}
 	var rtree sql.NullString
 	candidate := "rtree_" + t.Name + "_" + t.geomCol
 	if err := db.QueryRowContext(ctx, `SELECT name FROM sqlite_master WHERE type = 'table' AND name = ?`, candidate).Scan(&rtree); err != nil && !errors.Is(err, sql.ErrNoRows) {

@@ -9,12 +9,19 @@ import (
 	"github.com/khorasan/khorasan/geo"
 )
 
-// Layer metadata that GeoPackage has no column for (the attribution) is
-// kept with the GeoPackage metadata extension (F.8): one JSON document per
-// layer in gpkg_metadata, referenced by table in gpkg_metadata_reference.
+// Layer metadata that GeoPackage has no column for (the attribution, the
+// profile) is kept with the GeoPackage metadata extension (F.8): JSON
+// documents in gpkg_metadata, referenced by table in
+// gpkg_metadata_reference, which GDAL and QGIS show as the layer's
+// metadata. Each kind has its md_standard_uri, so that one is replaced
+// without touching the other.
 
-// metadataURI names our JSON document's schema in md_standard_uri.
-const metadataURI = "https://github.com/khorasan/khorasan/layer-metadata"
+// metadataURI names the schema of our document of texts (attribution,
+// version); profileURI that of the layer's profile (geo.Profile's JSON).
+const (
+	metadataURI = "https://github.com/khorasan/khorasan/layer-metadata"
+	profileURI  = "https://github.com/khorasan/khorasan/layer-profile"
+)
 
 type layerMetadata struct {
 	Attribution string `json:"attribution,omitempty"`
@@ -44,17 +51,43 @@ INSERT INTO gpkg_extensions (table_name, column_name, extension_name, definition
   WHERE NOT EXISTS (SELECT 1 FROM gpkg_extensions e WHERE e.table_name = t AND e.extension_name = 'gpkg_metadata');
 `
 
-// writeMetadata replaces the layer's metadata document. (The unique
-// constraint of gpkg_extensions does not catch repeats with a NULL column,
-// hence NOT EXISTS above.)
+// writeMetadata replaces the layer's metadata document.
 func writeMetadata(ctx context.Context, tx *sql.Tx, info geo.LayerInfo) error {
+	doc := ""
+	if info.Attribution != "" || info.Version != "" {
+		b, err := json.Marshal(layerMetadata{Attribution: info.Attribution, Version: info.Version})
+		if err != nil {
+			return err
+		}
+		doc = string(b)
+	}
+	return writeDocument(ctx, tx, info.Name, metadataURI, doc)
+}
+
+// writeProfile replaces the layer's profile document; nil removes it.
+func writeProfile(ctx context.Context, tx *sql.Tx, name string, p *geo.Profile) error {
+	doc := ""
+	if p != nil {
+		b, err := json.MarshalIndent(p, "", "  ")
+		if err != nil {
+			return err
+		}
+		doc = string(b)
+	}
+	return writeDocument(ctx, tx, name, profileURI, doc)
+}
+
+// writeDocument replaces the layer's document of schema uri by doc; ""
+// leaves none. (The unique constraint of gpkg_extensions does not catch
+// repeats with a NULL column, hence NOT EXISTS above.)
+func writeDocument(ctx context.Context, tx *sql.Tx, name, uri, doc string) error {
 	if _, err := tx.ExecContext(ctx, metadataSchemaSQL); err != nil {
 		return err
 	}
 	ours := `SELECT md_file_id FROM gpkg_metadata_reference r JOIN gpkg_metadata m ON m.id = r.md_file_id
 		WHERE r.reference_scope = 'table' AND r.table_name = ? AND m.md_standard_uri = ?`
 	var ids []any
-	rows, err := tx.QueryContext(ctx, ours, info.Name, metadataURI)
+	rows, err := tx.QueryContext(ctx, ours, name, uri)
 	if err != nil {
 		return err
 	}
@@ -77,15 +110,11 @@ func writeMetadata(ctx context.Context, tx *sql.Tx, info geo.LayerInfo) error {
 			return err
 		}
 	}
-	if info.Attribution == "" && info.Version == "" {
+	if doc == "" {
 		return nil
 	}
-	doc, err := json.Marshal(layerMetadata{Attribution: info.Attribution, Version: info.Version})
-	if err != nil {
-		return err
-	}
 	res, err := tx.ExecContext(ctx, `INSERT INTO gpkg_metadata (md_scope, md_standard_uri, mime_type, metadata) VALUES ('dataset', ?, 'application/json', ?)`,
-		metadataURI, string(doc))
+		uri, doc)
 	if err != nil {
 		return err
 	}
@@ -93,7 +122,7 @@ func writeMetadata(ctx context.Context, tx *sql.Tx, info geo.LayerInfo) error {
 	if err != nil {
 		return err
 	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO gpkg_metadata_reference (reference_scope, table_name, md_file_id) VALUES ('table', ?, ?)`, info.Name, id)
+	_, err = tx.ExecContext(ctx, `INSERT INTO gpkg_metadata_reference (reference_scope, table_name, md_file_id) VALUES ('table', ?, ?)`, name, id)
 	return err
 }
 
@@ -101,20 +130,40 @@ func writeMetadata(ctx context.Context, tx *sql.Tx, info geo.LayerInfo) error {
 // extension, or layers without a document, have none.
 func readMetadata(ctx context.Context, db querier, name string) (layerMetadata, error) {
 	var md layerMetadata
-	var n int
-	if err := db.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ('gpkg_metadata', 'gpkg_metadata_reference')`).Scan(&n); err != nil || n != 2 {
-		return md, err
-	}
-	var doc string
-	err := db.QueryRowContext(ctx, `SELECT m.metadata FROM gpkg_metadata_reference r JOIN gpkg_metadata m ON m.id = r.md_file_id
-		WHERE r.reference_scope = 'table' AND r.table_name = ? AND m.md_standard_uri = ? ORDER BY m.id DESC LIMIT 1`, name, metadataURI).Scan(&doc)
-	if errors.Is(err, sql.ErrNoRows) {
-		return md, nil
-	}
-	if err != nil {
+	doc, err := readDocument(ctx, db, name, metadataURI)
+	if err != nil || doc == "" {
 		return md, err
 	}
 	// A document someone else damaged is ignored rather than fatal.
 	_ = json.Unmarshal([]byte(doc), &md)
 	return md, nil
+}
+
+// readProfile finds the layer's profile; nil when it has none, or when
+// someone else damaged it (the dataset's then serves, as for none).
+func readProfile(ctx context.Context, db querier, name string) (*geo.Profile, error) {
+	doc, err := readDocument(ctx, db, name, profileURI)
+	if err != nil || doc == "" {
+		return nil, err
+	}
+	p, err := geo.ParseProfile([]byte(doc))
+	if err != nil {
+		return nil, nil
+	}
+	return &p, nil
+}
+
+// readDocument is the layer's latest document of schema uri, or "".
+func readDocument(ctx context.Context, db querier, name, uri string) (string, error) {
+	var n int
+	if err := db.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ('gpkg_metadata', 'gpkg_metadata_reference')`).Scan(&n); err != nil || n != 2 {
+		return "", err
+	}
+	var doc string
+	err := db.QueryRowContext(ctx, `SELECT m.metadata FROM gpkg_metadata_reference r JOIN gpkg_metadata m ON m.id = r.md_file_id
+		WHERE r.reference_scope = 'table' AND r.table_name = ? AND m.md_standard_uri = ? ORDER BY m.id DESC LIMIT 1`, name, uri).Scan(&doc)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	return doc, err
 }

@@ -145,9 +145,10 @@ func WithDataset(d *geo.Dataset) Option {
 	return func(s *Store) { s.dataset = d }
 }
 
-// rules is the profile a write to layer must satisfy, or nil.
-func (s *Store) rules(layer string) *geo.Profile {
-	if p, ok := s.dataset.Profile(layer); ok && p.HasRules() {
+// describedBy is the dataset's profile of a layer, nil when it does not
+// describe it: what an import falls back to when the layer stores none.
+func (s *Store) describedBy(layer string) *geo.Profile {
+	if p, ok := s.dataset.Profile(layer); ok {
 		return &p
 	}
 	return nil

@@ -37,6 +37,9 @@ func (s *Store) ReplaceLayer(ctx context.Context, info geo.LayerInfo, schema geo
 	if err := writeMetadata(ctx, tx, info); err != nil {
 		return 0, err
 	}
+	if err := writeProfile(ctx, tx, info.Name, info.Profile); err != nil {
+		return 0, err
+	}
 	n, bounds, err := insertFeatures(ctx, tx, info.Name, schema, features)
 	if err != nil {
 		return 0, err

@@ -105,7 +105,11 @@ func (p *plan) check(ctx context.Context) error {
 		if p.base == nil && f.Geometry != nil {
 			p.b.geoms[geo.GeometryType(f.Geometry)] = true
 		}
+		p.stats.rows++
 		for k, v := range f.Properties {
+			if p.counted(k) {
+				p.stats.observe(k, v)
+			}
 			if p.base != nil {
 				if _, ok := p.base.Schema.Column(k); ok {
 					continue
@@ -172,6 +176,23 @@ func (p *plan) keptSchema(withIDs bool) error {
 	p.schema = p.base.Schema
 	p.schema.Columns = append(slices.Clip(p.schema.Columns), cols...)
 	return nil
+}
+
+// counted says the first pass counts the values of a property: every
+// one for a new layer (its profile is made from them), only those of the
+// stored profile's open categories for a kept one.
+func (p *plan) counted(name string) bool {
+	if p.seed {
+		return false
+	}
+	if p.base == nil {
+		return true
+	}
+	if sp := p.base.StoredProfile; sp != nil {
+		c, ok := sp.Category(name)
+		return ok && c.Open
+	}
+	return false
 }
 
 func (p *plan) reject(idx int64, line int, id, reason string) {

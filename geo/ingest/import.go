@@ -22,13 +22,16 @@ import (
 // types are right from the first row to the last (no guessing from a
 // sample and widening later), and a dry run is the whole check.
 
-// Import reads a source into a layer of t; every feature must pass rules
-// (the layer's profile) when it is not nil. A refused feature (unless
-// SkipInvalid), a read error or a cancelled context leaves the store as it
-// was; the report says why. With DryRun nothing is ever written. The
-// store checks the layer's name first.
-func Import(ctx context.Context, t Target, src Source, opt ImportOptions, rules *geo.Profile) (*Report, error) {
-	return run(ctx, t, src, opt, rules, false)
+// Import reads a source into a layer of t. described is the dataset's
+// profile of the layer, nil when it does not describe it. Every feature
+// passes the rules of the layer's profile: the one stored with it, else
+// described; for a layer made or replaced from a recognised export, the
+// export's. The layer keeps the profile profile.go decides. A refused
+// feature (unless SkipInvalid), a read error or a cancelled context leaves
+// the store as it was; the report says why. With DryRun nothing is ever
+// written. The store checks the layer's name first.
+func Import(ctx context.Context, t Target, src Source, opt ImportOptions, described *geo.Profile) (*Report, error) {
+	return run(ctx, t, src, opt, described, false)
 }
 
 // Seed is Import for data the program brings itself (the default layers,
@@ -38,7 +41,7 @@ func Seed(ctx context.Context, t Target, src Source, opt ImportOptions) (*Report
 	return run(ctx, t, src, opt, nil, true)
 }
 
-func run(ctx context.Context, t Target, src Source, opt ImportOptions, rules *geo.Profile, seed bool) (*Report, error) {
+func run(ctx context.Context, t Target, src Source, opt ImportOptions, described *geo.Profile, seed bool) (*Report, error) {
 	if _, err := ParseMode(string(opt.Mode)); err != nil {
 		return nil, err
 	}
@@ -47,7 +50,7 @@ func run(ctx context.Context, t Target, src Source, opt ImportOptions, rules *ge
 	}
 	name := opt.Layer.Name
 	rep := &Report{Layer: name, Mode: opt.Mode, DryRun: opt.DryRun}
-	p := &plan{target: t, seed: seed, src: src, opt: opt, rep: rep, rules: rules, b: newSchemaBuilder()}
+	p := &plan{target: t, seed: seed, src: src, opt: opt, rep: rep, described: described, b: newSchemaBuilder(), stats: newValueStats()}
 	existing, err := t.Layer(ctx, name)
 	switch {
 	case errors.Is(err, geo.ErrNotFound):
@@ -65,6 +68,9 @@ func run(ctx context.Context, t Target, src Source, opt ImportOptions, rules *ge
 			return nil, geo.Invalidf("mode", "layer %q has no id column, and upsert matches features by id; use append or replace", name)
 		}
 	}
+	if !seed {
+		p.rules = rulesOf(p.existing, described)
+	}
 	if p.src.Format == "" {
 		if p.src.Format, err = sniffFormat(src); err != nil {
 			return nil, err
@@ -77,10 +83,29 @@ func run(ctx context.Context, t Target, src Source, opt ImportOptions, rules *ge
 	if rep.Rejected > 0 && !opt.SkipInvalid {
 		return rep, &RejectedError{Report: rep}
 	}
+	if err := p.decideProfile(); err != nil {
+		return rep, err
+	}
 	if err := p.write(ctx); err != nil {
 		return rep, err
 	}
 	return rep, nil
+}
+
+// rulesOf is the profile whose rules an import passes: the layer's own,
+// else the dataset's; nil when it has no rules.
+func rulesOf(existing *Table, described *geo.Profile) *geo.Profile {
+	var p *geo.Profile
+	switch {
+	case existing != nil && existing.StoredProfile != nil:
+		p = existing.StoredProfile
+	case described != nil:
+		p = described
+	}
+	if p == nil || !p.HasRules() {
+		return nil
+	}
+	return p
 }
 
 // sniffFormat guesses from the name, then from the first bytes.

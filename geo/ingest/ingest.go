@@ -139,8 +139,11 @@ type Report struct {
 	Deleted    int64        `json:"deleted"`
 	Rejected   int64        `json:"rejected"`
 	NewColumns []geo.Column `json:"newColumns,omitempty"`
-	Warnings   []string     `json:"warnings,omitempty"`
-	Errors     []RowError   `json:"errors,omitempty"`
+	// LayerProfile is the profile the import leaves stored with the
+	// layer, when it sets one (see profile.go).
+	LayerProfile *geo.Profile `json:"layerProfile,omitempty"`
+	Warnings     []string     `json:"warnings,omitempty"`
+	Errors       []RowError   `json:"errors,omitempty"`
 }
 
 // RowError is one refused feature.

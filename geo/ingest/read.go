@@ -23,6 +23,13 @@ type plan struct {
 	rules    *geo.Profile
 	base     *Table // the layer kept and written into; nil for a new one
 	existing *Table // the layer before, when there was one
+	// described is the dataset's profile of the layer; export that of the
+	// recognised CSV export a new or replaced layer is made from.
+	described, export *geo.Profile
+	// stats counts the values the first pass saw (for the profile), and
+	// keptProfile is a kept layer's stored profile grown by them.
+	stats       *valueStats
+	keptProfile *geo.Profile
 
 	b        *schemaBuilder
 	schema   geo.Schema
@@ -52,9 +59,17 @@ func (p *plan) openReader(count *atomic.Int64) (geo.RecordReader, io.Closer, err
 	case FormatGeoJSON:
 		fr = geojson.NewReader(cr)
 	case FormatCSV:
-		var prof string
-		fr, prof, err = csv.NewReader(cr, p.src.CSV)
-		p.rep.Profile = prof
+		var export string
+		fr, export, err = csv.NewReader(cr, p.src.CSV)
+		p.rep.Profile = export
+		if ep := exportProfile(export); ep != nil && p.base == nil && !p.seed && p.opt.Layer.Profile == nil {
+			// A layer made of an export passes the export's rules.
+			p.export = ep
+			p.rules = nil
+			if ep.HasRules() {
+				p.rules = ep
+			}
+		}
 	case FormatKML:
 		fr, err = kml.NewReader(cr, rc)
 	default:

@@ -81,7 +81,7 @@ func sameTable(a, b Table) bool {
 // columns.
 func (p *plan) open(ctx context.Context, tx Tx) error {
 	if p.base != nil {
-		return tx.Keep(ctx, keptInfo(p.base, p.opt.Layer), p.newCols)
+		return tx.Keep(ctx, keptInfo(p.base, p.opt.Layer, p.keptProfile), p.newCols)
 	}
 	dropped, err := tx.Create(ctx, p.newInfo(), p.schema, p.rep.Read-p.rep.Rejected)
 	if err != nil {
@@ -113,13 +113,17 @@ func (p *plan) newInfo() geo.LayerInfo {
 }
 
 // keptInfo is what a kept layer (append, upsert) is told: the parts of
-// info that are given, over its own; nil when none is.
-func keptInfo(cur *Table, info geo.LayerInfo) *geo.LayerInfo {
-	if info.Title == "" && info.Description == "" && info.Attribution == "" && info.Version == "" {
+// info that are given, over its own, and its profile when the import
+// changed it; nil when none is.
+func keptInfo(cur *Table, info geo.LayerInfo, profile *geo.Profile) *geo.LayerInfo {
+	if info.Profile != nil {
+		profile = info.Profile
+	}
+	if info.Title == "" && info.Description == "" && info.Attribution == "" && info.Version == "" && profile == nil {
 		return nil
 	}
 	return &geo.LayerInfo{Name: cur.Name, Title: cmp.Or(info.Title, cur.Title), Description: cmp.Or(info.Description, cur.Description),
-		Attribution: cmp.Or(info.Attribution, cur.Attribution), Version: cmp.Or(info.Version, cur.Version)}
+		Attribution: cmp.Or(info.Attribution, cur.Attribution), Version: cmp.Or(info.Version, cur.Version), Profile: profile}
 }
 
 // writeRecord writes one record of the second pass.

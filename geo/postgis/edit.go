@@ -42,7 +42,7 @@ func (s *Store) CreateFeature(ctx context.Context, layer string, f geo.Feature, 
 		} else {
 			f.ID = ""
 		}
-		g, err := t.checkFeature(f, s.rules(t.Name))
+		g, err := t.checkFeature(f, s.dataset.Rules(t.Layer))
 		if err != nil {
 			return nil, err
 		}
@@ -101,7 +101,7 @@ func (s *Store) UpdateFeature(ctx context.Context, layer, id, actor string, chan
 			return nil, err
 		}
 		f.ID = old.ID
-		g, err := t.checkFeature(f, s.rules(t.Name))
+		g, err := t.checkFeature(f, s.dataset.Rules(t.Layer))
 		if err != nil {
 			return nil, err
 		}

@@ -26,7 +26,7 @@ func (s *Store) Import(ctx context.Context, src ingest.Source, opt ingest.Import
 	if err := CheckLayerName(opt.Layer.Name); err != nil {
 		return nil, err
 	}
-	rep, err := ingest.Import(ctx, importTarget{s}, src, opt, s.rules(opt.Layer.Name))
+	rep, err := ingest.Import(ctx, importTarget{s}, src, opt, s.describedBy(opt.Layer.Name))
 	return rep, busy(err)
 }
 
@@ -192,6 +192,11 @@ func (x *importTx) Keep(ctx context.Context, info *geo.LayerInfo, cols []geo.Col
 		}
 		if err != nil {
 			return err
+		}
+		if info.Profile != nil {
+			if err := writeProfile(ctx, x.tx, x.name, info.Profile); err != nil {
+				return err
+			}
 		}
 	}
 	for _, c := range cols {

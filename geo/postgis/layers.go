@@ -126,9 +126,9 @@ func (s *Store) Layer(ctx context.Context, name string) (geo.Layer, error) {
 	return s.described(t.Layer), nil
 }
 
-// described is l with its profile.
+// described is l with its profile: its own, else the dataset's.
 func (s *Store) described(l geo.Layer) geo.Layer {
-	l.Profile = s.dataset.ProfileOf(l.Name, l.Schema)
+	l.Profile = s.dataset.Effective(l)
 	return l
 }
 
@@ -362,6 +362,9 @@ ORDER BY a.attnum`, name)
 		return nil, &notLayerError{fmt.Sprintf("table %q has no integer primary key, which the store needs to page through it and name its features", name)}
 	}
 	t.Schema.HasID = idUnique
+	if t.StoredProfile, err = readProfile(ctx, db, name); err != nil {
+		return nil, err
+	}
 	return t, nil
 }
 

@@ -151,9 +151,10 @@ func (s *Store) Close() error {
 	return nil
 }
 
-// rules is the profile a write to layer must satisfy, or nil.
-func (s *Store) rules(layer string) *geo.Profile {
-	if p, ok := s.dataset.Profile(layer); ok && p.HasRules() {
+// describedBy is the dataset's profile of a layer, nil when it does not
+// describe it: what an import falls back to when the layer stores none.
+func (s *Store) describedBy(layer string) *geo.Profile {
+	if p, ok := s.dataset.Profile(layer); ok {
 		return &p
 	}
 	return nil
@@ -194,6 +195,8 @@ CREATE TABLE khorasan_audit (
   new text);
 CREATE INDEX khorasan_audit_feature ON khorasan_audit (layer, feature_id);
 COMMENT ON TABLE khorasan_audit IS 'khorasan edit history: who changed what, one row per edit or import, with the feature before and after';`,
+		`ALTER TABLE khorasan_layers ADD COLUMN profile jsonb;
+COMMENT ON COLUMN khorasan_layers.profile IS 'khorasan: the layer''s profile (what it holds, its time, magnitude and categories), as JSON; NULL takes the dataset''s';`,
 	}
 }
 

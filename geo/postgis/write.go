@@ -137,11 +137,15 @@ func createLayer(ctx context.Context, tx pgx.Tx, info geo.LayerInfo, schema geo.
 	if title == "" {
 		title = name
 	}
-	_, err := tx.Exec(ctx, `INSERT INTO `+layersTable+` (name, title, description, attribution, version, changed)
-VALUES ($1, $2, $3, $4, $5, now())
+	profile, err := profileJSON(info.Profile)
+	if err != nil {
+		return err
+	}
+	_, err = tx.Exec(ctx, `INSERT INTO `+layersTable+` (name, title, description, attribution, version, changed, profile)
+VALUES ($1, $2, $3, $4, $5, now(), $6::jsonb)
 ON CONFLICT (name) DO UPDATE SET title = excluded.title, description = excluded.description,
-  attribution = excluded.attribution, version = excluded.version`,
-		name, title, info.Description, info.Attribution, info.Version)
+  attribution = excluded.attribution, version = excluded.version, profile = excluded.profile`,
+		name, title, info.Description, info.Attribution, info.Version, profile)
 	if isCode(err, "23505") { // unique_violation: the title
 		return geo.Invalidf("layer title", "another layer already has the title %q", title)
 	}

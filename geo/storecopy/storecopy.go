@@ -67,7 +67,7 @@ func Copy(ctx context.Context, dst Target, src Source) (Report, error) {
 // Layer copies one layer: its features in src's order, its schema, texts,
 // version and last change.
 func Layer(ctx context.Context, dst Target, src Source, l geo.Layer) (int64, error) {
-	info := geo.LayerInfo{Name: l.Name, Title: l.Title, Description: l.Description, Attribution: l.Attribution, Version: l.Version}
+	info := geo.LayerInfo{Name: l.Name, Title: l.Title, Description: l.Description, Attribution: l.Attribution, Version: l.Version, Profile: l.StoredProfile}
 	if t, err := time.Parse(time.RFC3339Nano, l.Changed); err == nil {
 		info.Updated = t
 	}

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"testing"
 	"time"
 
@@ -79,6 +80,12 @@ func source(t *testing.T) *gpkg.Store {
 	}); err != nil {
 		t.Fatal(err)
 	}
+	// A profile stored with a layer is copied with it.
+	places := geo.Profile{Kind: geo.KindPlaces, Label: "name", Popup: []string{"name"},
+		Categories: []geo.Category{{Property: "anchor", Title: "Anchor city", Values: []string{"true", "false"}, Colors: map[string]string{"true": "#7b4b22"}}}}
+	if _, err := s.SetProfile(ctx, "cities", &places, "test"); err != nil {
+		t.Fatal(err)
+	}
 	return s
 }
 
@@ -144,6 +151,9 @@ func TestRoundTrip(t *testing.T) {
 			wantLayers, wantFeatures, wantAudit := everything(t, src)
 			if len(wantAudit) == 0 {
 				t.Fatal("the source has no audit log to copy")
+			}
+			if i := slices.IndexFunc(wantLayers, func(l geo.Layer) bool { return l.StoredProfile != nil }); i < 0 {
+				t.Fatal("the source has no stored profile to copy")
 			}
 			var from storecopy.Source = src
 			for i, hop := range hops {

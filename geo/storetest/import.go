@@ -99,81 +99,119 @@ func csvSample(name string) string {
 	return string(b)
 }
 
+// testImportRecognisesExports: an ACLED, UCDP or GTD export keeps its own
+// columns and values, and its layer gets a profile in the export's
+// vocabulary, its categories built from the values found.
 func testImportRecognisesExports(t *testing.T, open Opener) {
 	s := open(t)
 	cases := []struct {
 		name, file, profile string
 		ids                 []string
 		check               func(t *testing.T, fs map[string]geo.Feature)
+		want                string // the layer's profile
 	}{
-		{"ACLED", acledCSV, "acled", []string{"acled:AFG1001", "acled:AFG1002"}, func(t *testing.T, fs map[string]geo.Feature) {
-			f := fs["acled:AFG1001"]
-			want := map[string]any{"date": "2021-08-26", "killed": int64(170), "attack_type": "Suicide bomb", "perpetrator": "Islamic State (Afghanistan)",
-				"target": "Civilians (Afghanistan)", "city": "Kabul", "iso3": "AFG", "precision": "city", "attribution": "attributed", "name": "Suicide bomb in Kabul"}
+		{"ACLED", acledCSV, "acled", []string{"AFG1001", "AFG1002"}, func(t *testing.T, fs map[string]geo.Feature) {
+			f := fs["AFG1001"]
+			want := map[string]any{"event_date": "2021-08-26", "fatalities": int64(170), "event_type": "Explosions/Remote violence", "sub_event_type": "Suicide bomb",
+				"actor1": "Islamic State (Afghanistan)", "actor2": "Civilians (Afghanistan)", "location": "Kabul", "country": "Afghanistan", "geo_precision": int64(1)}
 			for k, v := range want {
 				if f.Properties[k] != v {
 					t.Errorf("%s = %#v, want %#v", k, f.Properties[k], v)
 				}
 			}
-			if fs["acled:AFG1002"].Properties["date"] != "2022-01-15" {
-				t.Errorf("15 January 2022 read as %v", fs["acled:AFG1002"].Properties["date"])
+			if fs["AFG1002"].Properties["event_date"] != "2022-01-15" {
+				t.Errorf("15 January 2022 read as %v", fs["AFG1002"].Properties["event_date"])
 			}
 			if p := f.Geometry.(orb.Point); p != (orb.Point{69.1833, 34.5167}) {
 				t.Errorf("point %v", p)
 			}
-		}},
-		{"UCDP", ucdpCSV, "ucdp", []string{"ucdp:414081", "ucdp:414082"}, func(t *testing.T, fs map[string]geo.Feature) {
-			f := fs["ucdp:414081"]
-			want := map[string]any{"date": "2021-08-26", "end_date": nil, "killed": int64(183), "killed_low": int64(170), "killed_high": int64(185),
-				"attack_type": "one-sided violence", "perpetrator": "IS", "precision": "site"}
+		}, `{"kind":"events","noun":"an ACLED event","time":"event_date","magnitude":"fatalities","counts":["fatalities"],"categories":[` +
+			`{"property":"event_type","title":"Event type","values":["Explosions/Remote violence","Violence against civilians"],"colors":{"Explosions/Remote violence":"#4e79a7","Violence against civilians":"#f28e2b"},"open":true},` +
+			`{"property":"sub_event_type","title":"Sub-event type","values":["Attack","Suicide bomb"],"open":true},` +
+			`{"property":"actor1","title":"Actor 1","values":["Islamic State (Afghanistan)"],"open":true}],` +
+			`"label":"location","popup":["event_date","event_type","sub_event_type","actor1","actor2","fatalities","location","admin1","country","notes","source"],"source":"source"}`},
+		{"UCDP", ucdpCSV, "ucdp", []string{"414081", "414082"}, func(t *testing.T, fs map[string]geo.Feature) {
+			f := fs["414081"]
+			want := map[string]any{"date_start": "2021-08-26", "date_end": "2021-08-26", "best": int64(183), "low": int64(170), "high": int64(185),
+				"type_of_violence": int64(3), "side_a": "IS", "where_prec": int64(1)}
 			for k, v := range want {
 				if f.Properties[k] != v {
 					t.Errorf("%s = %#v, want %#v", k, f.Properties[k], v)
 				}
 			}
-			if fs["ucdp:414082"].Properties["end_date"] != "2021-10-09" {
-				t.Errorf("end_date %v", fs["ucdp:414082"].Properties["end_date"])
+			if fs["414082"].Properties["date_end"] != "2021-10-09" {
+				t.Errorf("date_end %v", fs["414082"].Properties["date_end"])
 			}
-		}},
-		{"GTD", gtdCSV, "gtd", []string{"gtd:201508150001", "gtd:201600000002", "gtd:201602000003"}, func(t *testing.T, fs map[string]geo.Feature) {
-			f := fs["gtd:201508150001"]
-			want := map[string]any{"date": "2015-08-15", "city": "Jalālābād", "attribution": "claimed", "killed": int64(12), "wounded": int64(20),
-				"target": "Private Citizens & Property: Café", "source_url": "Source A | Source B"}
+		}, `{"kind":"events","noun":"a UCDP event","time":"date_start","endTime":"date_end","magnitude":"best","magnitudeLow":"low","magnitudeHigh":"high","counts":["best","low","high"],"categories":[` +
+			`{"property":"type_of_violence","title":"Type of violence","values":["3"],"labels":{"3":"One-sided violence"},"colors":{"3":"#4e79a7"},"open":true},` +
+			`{"property":"side_a","title":"Side A","values":["IS"],"open":true}],` +
+			`"label":"where_coordinates","popup":["date_start","date_end","type_of_violence","side_a","side_b","best","low","high","where_coordinates","adm_1","country","source_article"],"source":"source_article"}`},
+		{"GTD", gtdCSV, "gtd", []string{"201508150001", "201600000002", "201602000003"}, func(t *testing.T, fs map[string]geo.Feature) {
+			f := fs["201508150001"]
 			// Latin-1 â is U+00E2; the file says Jal\xe2l\xe2b\xe2d.
-			want["city"] = "Jal\u00e2l\u00e2b\u00e2d"
+			want := map[string]any{"date": "2015-08-15", "city": "Jal\u00e2l\u00e2b\u00e2d", "claimed": int64(1), "nkill": int64(12), "nwound": int64(20),
+				"gname": "Khorasan Chapter of the Islamic State", "attacktype1_txt": "Bombing/Explosion", "target1": "Caf\u00e9", "scite1": "Source A"}
 			for k, v := range want {
 				if f.Properties[k] != v {
 					t.Errorf("%s = %#v, want %#v", k, f.Properties[k], v)
 				}
 			}
-			y := fs["gtd:201600000002"].Properties
-			if y["date"] != "2016-01-01" || y["end_date"] != "2016-12-31" || y["attribution"] != "attributed" || y["killed"] != nil {
+			y := fs["201600000002"].Properties
+			if y["date"] != "2016-01-01" || y["end_date"] != "2016-12-31" || y["claimed"] != int64(0) || y["nkill"] != nil || y["approxdate"] != "early 2016" {
 				t.Errorf("unknown month: %v", y)
 			}
-			m := fs["gtd:201602000003"].Properties
-			if m["date"] != "2016-02-01" || m["end_date"] != "2016-02-29" || m["killed"] != int64(4) || m["wounded"] != nil {
+			m := fs["201602000003"].Properties
+			if m["date"] != "2016-02-01" || m["end_date"] != "2016-02-29" || m["nkill"] != int64(4) || m["nwound"] != nil {
 				t.Errorf("unknown day: %v", m)
 			}
-		}},
+		}, `{"kind":"events","noun":"a GTD incident","time":"date","endTime":"end_date","magnitude":"nkill","counts":["nkill","nwound"],"categories":[` +
+			`{"property":"attacktype1_txt","title":"Attack type","values":["Bombing/Explosion","Armed Assault"],"colors":{"Armed Assault":"#f28e2b","Bombing/Explosion":"#4e79a7"},"open":true},` +
+			`{"property":"gname","title":"Perpetrator group","values":["Khorasan Chapter of the Islamic State"],"open":true},` +
+			`{"property":"claimed","title":"Claimed","values":["0","1"],"labels":{"0":"Not claimed","1":"Claimed"},"open":true},` +
+			`{"property":"targtype1_txt","title":"Target type","values":["Military","Police","Private Citizens \u0026 Property"],"open":true}],` +
+			`"label":"city","popup":["date","end_date","attacktype1_txt","targtype1_txt","target1","gname","claimed","nkill","nwound","city","provstate","country_txt","summary","scite1"],"source":"scite1"}`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			// Into the attacks layer, whose rules they must pass.
-			rep, err := importText(t, s, "attacks", ingest.ModeReplace, "export.csv", c.file)
+			// Each into a layer of its own, which the dataset does not describe.
+			rep, err := importText(t, s, c.profile, ingest.ModeCreate, "export.csv", c.file)
 			if err != nil {
 				t.Fatalf("%v\n%+v", err, rep)
 			}
 			if rep.Profile != c.profile || rep.Inserted != int64(len(c.ids)) {
 				t.Errorf("report %+v", rep)
 			}
-			fs := allFeatures(t, s, "attacks")
+			fs := allFeatures(t, s, c.profile)
 			for _, id := range c.ids {
 				if _, ok := fs[id]; !ok {
 					t.Errorf("no feature %q", id)
 				}
 			}
 			c.check(t, fs)
+			l, err := s.Layer(context.Background(), c.profile)
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkProfile(t, "the layer's profile", &l.Profile, c.want)
+			checkProfile(t, "the stored profile", l.StoredProfile, c.want)
+			checkProfile(t, "the report's profile", rep.LayerProfile, c.want)
 		})
+	}
+}
+
+// checkProfile compares a profile with the JSON it should have.
+func checkProfile(t *testing.T, what string, p *geo.Profile, want string) {
+	t.Helper()
+	if p == nil {
+		t.Errorf("%s: none, want %s", what, want)
+		return
+	}
+	w, err := geo.ParseProfile([]byte(want))
+	if err != nil {
+		t.Fatalf("the test's profile: %v", err)
+	}
+	if got, want := p.String(), w.String(); got != want {
+		t.Errorf("%s:\n%s\nwant\n%s", what, got, want)
 	}
 }
 
@@ -252,10 +290,10 @@ func testImportModes(t *testing.T, open Opener) {
 // One refused row refuses the file, and the report names every one.
 func testImportIsAllOrNothing(t *testing.T, open Opener) {
 	s := open(t)
-	if _, err := importText(t, s, "attacks", ingest.ModeCreate, "a.csv", acledCSV); err != nil {
+	if _, err := importText(t, s, "acled", ingest.ModeCreate, "a.csv", acledCSV); err != nil {
 		t.Fatal(err)
 	}
-	before := allFeatures(t, s, "attacks")
+	before := allFeatures(t, s, "acled")
 	bad := acledCSV +
 		"AFG1003,2023-02-30,2023,Battles,Armed clash,X,,Afghanistan,Kabul,Kabul,34.5,69.2,1,,,1\n" +
 		"AFG1004,2023-03-01,2023,Battles,Armed clash,X,,Afghanistan,Kabul,Kabul,134.5,69.2,1,,,1\n" +
@@ -264,18 +302,17 @@ func testImportIsAllOrNothing(t *testing.T, open Opener) {
 		"AFG1001,2023-03-04,2023,Battles,Armed clash,X,,Afghanistan,Kabul,Kabul,34.5,69.2,1,,,1\n" +
 		"AFG1007,2023-03-05,2023,Battles,Armed clash,X,,Afghanistan,Kabul,Kabul,,,1,,,1\n" +
 		"AFG1008,2023-03-05,2023\n"
-	rep, err := importText(t, s, "attacks", ingest.ModeUpsert, "a.csv", bad)
+	rep, err := importText(t, s, "acled", ingest.ModeUpsert, "a.csv", bad)
 	var re *ingest.RejectedError
 	if !errors.As(err, &re) || !geo.IsInvalid(err) {
 		t.Fatalf("err = %v", err)
 	}
 	want := []string{
-		`line 4 (id "acled:AFG1003"): event_date: "2023-02-30" is not a date`,
-		`line 5 (id "acled:AFG1004"): geometry: latitude 134.5 is outside -90..90`,
-		`line 6 (id "acled:AFG1005"): property "country" is required for an attack`,
-		`line 7 (id "acled:AFG1006"): fatalities "many" is not a whole number`,
-		`line 8 (id "acled:AFG1001"): duplicate id "acled:AFG1001" (also at line 2)`,
-		`line 9 (id "acled:AFG1007"): no coordinates`,
+		`line 4 (id "AFG1003"): event_date: "2023-02-30" is not a date`,
+		`line 5 (id "AFG1004"): geometry: latitude 134.5 is outside -90..90`,
+		`line 7 (id "AFG1006"): fatalities "many" is not a whole number`,
+		`line 8 (id "AFG1001"): duplicate id "AFG1001" (also at line 2)`,
+		`line 9 (id "AFG1007"): no coordinates`,
 		`line 10: row has 3 fields; the header has 16`,
 	}
 	if rep.Rejected != int64(len(want)) || len(rep.Errors) != len(want) {
@@ -286,12 +323,13 @@ func testImportIsAllOrNothing(t *testing.T, open Opener) {
 			t.Errorf("error %d: %q, want %q", i, got, w)
 		}
 	}
-	if after := allFeatures(t, s, "attacks"); len(after) != len(before) {
+	if after := allFeatures(t, s, "acled"); len(after) != len(before) {
 		t.Errorf("%d features after a refused import, %d before", len(after), len(before))
 	}
-	// With SkipInvalid the rest lands, and the report still lists them.
-	rep, err = importText(t, s, "attacks", ingest.ModeUpsert, "a.csv", bad, func(o *ingest.ImportOptions, _ *ingest.Source) { o.SkipInvalid = true })
-	if err != nil || rep.Rejected != int64(len(want)) || rep.Unchanged != 2 || rep.Inserted != 0 {
+	// With SkipInvalid the rest lands (AFG1005, whose country is empty:
+	// ACLED's profile requires none), and the report still lists them.
+	rep, err = importText(t, s, "acled", ingest.ModeUpsert, "a.csv", bad, func(o *ingest.ImportOptions, _ *ingest.Source) { o.SkipInvalid = true })
+	if err != nil || rep.Rejected != int64(len(want)) || rep.Unchanged != 2 || rep.Inserted != 1 {
 		t.Errorf("skip invalid: %+v %v", rep, err)
 	}
 }

@@ -22,8 +22,8 @@ import (
 
 // Store is what the contract covers: the reads the server makes
 // (server.Store), whole-layer writes, imports, the feature edits of
-// server.Editor with their audit log, and the audit log read and written
-// whole (geo/storecopy).
+// server.Editor with their audit log, the audit log read and written
+// whole (geo/storecopy), and the profiles stored with layers.
 type Store interface {
 	Layers(ctx context.Context) ([]geo.Layer, error)
 	Layer(ctx context.Context, name string) (geo.Layer, error)
@@ -41,6 +41,7 @@ type Store interface {
 	RestoreAudit(ctx context.Context, entries iter.Seq2[geo.AuditEntry, error]) (int64, error)
 	// GeoJSONFeatures is the items pages' path (server.GeoJSONStore).
 	GeoJSONFeatures(ctx context.Context, layer string, q geo.Query, schema geo.Schema, fn func(feature []byte) error) error
+	SetProfile(ctx context.Context, layer string, p *geo.Profile, actor string) (geo.Layer, error)
 }
 
 // Opener makes a new, empty store for one test, with the default data's
@@ -85,6 +86,8 @@ func Run(t *testing.T, open Opener) {
 		{"ImportGeoJSON", testImportGeoJSON},
 		{"AuditReadAndRestored", testAuditReadAndRestored},
 		{"GeoJSONIsAppendFeatureOfFeatures", testGeoJSONIsAppendFeatureOfFeatures},
+		{"StoredProfile", testStoredProfile},
+		{"ImportGuessesProfile", testImportGuessesProfile},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open) })
