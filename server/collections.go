@@ -67,6 +67,7 @@ func (s *Server) collectionDoc(base string, l geo.Layer) collectionDoc {
 		{Href: self + "/items?f=csv", Rel: "items", Type: "text/csv", Title: l.Title + " as CSV"},
 		{Href: self + "/items?f=kml", Rel: "items", Type: "application/vnd.google-earth.kml+xml", Title: l.Title + " as KML"},
 		{Href: self + "/queryables", Rel: "http://www.opengis.net/def/rel/ogc/1.0/queryables", Type: "application/schema+json", Title: "the properties to filter on"},
+		{Href: self + "/profile", Rel: "describedby", Type: "application/json", Title: "what the layer holds: its time, magnitude and categories (its profile)"},
 	}
 	return c
 }

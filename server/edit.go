@@ -35,6 +35,9 @@ type Editor interface {
 	History(ctx context.Context, q geo.HistoryQuery) ([]geo.AuditEntry, error)
 	Backup(ctx context.Context, path string) error
 	ExportLayer(ctx context.Context, layer, path string) error
+	// SetProfile stores a layer's profile (nil removes it); one that does
+	// not fit the layer is an *geo.InvalidError naming the field.
+	SetProfile(ctx context.Context, layer string, p *geo.Profile, actor string) (geo.Layer, error)
 }
 
 // WriteConfig turns writes on.

@@ -108,7 +108,7 @@ func dataPaths() obj {
 		"/collections/{collectionId}/queryables": obj{"get": obj{"summary": "The properties a filter can use", "operationId": "getQueryables", "tags": []string{"Data"},
 			"parameters": []obj{ref("collectionId"), ref("f")}, "responses": obj{"200": obj{"description": "JSON Schema of the queryables",
 				"content": obj{"application/schema+json": obj{"schema": obj{"type": "object"}}}}, "404": problemResponse}}},
-		"/collections/{collectionId}/profile":   obj{"get": profileOperation()},
+		"/collections/{collectionId}/profile":   obj{"get": profileOperation(), "put": putProfileOperation(), "delete": deleteProfileOperation()},
 		"/collections/{collectionId}/aggregate": obj{"get": aggregateOperation()},
 		"/collections/{collectionId}/items": obj{"get": itemsOperation("getFeatures", "Features of a layer", []obj{ref("collectionId")}),
 			"post": postItemsOperation("postFeatures", "Add a feature, or import a file, into a layer", []obj{ref("collectionId")})},
@@ -318,6 +318,7 @@ func schemaComponents() obj {
 		"link": obj{"type": "object", "required": []string{"href", "rel"}, "properties": obj{
 			"href": obj{"type": "string"}, "rel": obj{"type": "string"}, "type": obj{"type": "string"}, "title": obj{"type": "string"}}},
 		"links":       obj{"type": "array", "items": obj{"$ref": "#/components/schemas/link"}},
+		"profile":     profileSchema(),
 		"landingPage": obj{"type": "object", "required": []string{"links"}, "properties": obj{"title": obj{"type": "string"}, "description": obj{"type": "string"}, "links": obj{"$ref": "#/components/schemas/links"}}},
 		"confClasses": obj{"type": "object", "required": []string{"conformsTo"}, "properties": obj{"conformsTo": obj{"type": "array", "items": obj{"type": "string"}}}},
 		"collection":  obj{"type": "object", "required": []string{"id", "links"}, "properties": obj{"id": obj{"type": "string"}, "title": obj{"type": "string"}, "description": obj{"type": "string"}, "links": obj{"$ref": "#/components/schemas/links"}, "extent": obj{"type": "object"}, "itemType": obj{"type": "string"}, "crs": obj{"type": "array", "items": obj{"type": "string"}}}},
@@ -353,9 +354,10 @@ func writeSchemas() obj {
 				"links": obj{"$ref": "#/components/schemas/links"}}},
 		"importReport": obj{"type": "object", "required": []string{"layer", "mode", "dryRun", "format", "created", "read", "inserted", "updated", "unchanged", "deleted", "rejected"},
 			"properties": obj{"layer": obj{"type": "string"}, "mode": obj{"type": "string", "enum": []string{"create", "append", "upsert", "replace"}},
-				"dryRun": obj{"type": "boolean"}, "format": obj{"type": "string", "enum": []string{"geojson", "csv", "kml"}}, "profile": obj{"type": "string"},
-				"created": obj{"type": "boolean", "description": "The layer did not exist."},
-				"read":    obj{"type": "integer"}, "inserted": obj{"type": "integer"}, "updated": obj{"type": "integer"}, "unchanged": obj{"type": "integer"},
+				"dryRun": obj{"type": "boolean"}, "format": obj{"type": "string", "enum": []string{"geojson", "csv", "kml"}}, "profile": obj{"type": "string", "description": "The CSV export recognised: acled, gtd, ucdp or generic."},
+				"layerProfile": obj{"allOf": []obj{{"$ref": "#/components/schemas/profile"}}, "description": "The profile the import leaves stored with the layer, when it sets one: an export's, in its own vocabulary, or one guessed from a file with a date column."},
+				"created":      obj{"type": "boolean", "description": "The layer did not exist."},
+				"read":         obj{"type": "integer"}, "inserted": obj{"type": "integer"}, "updated": obj{"type": "integer"}, "unchanged": obj{"type": "integer"},
 				"deleted": obj{"type": "integer"}, "rejected": obj{"type": "integer"},
 				"newColumns": obj{"type": "array", "items": obj{"type": "object"}},
 				"warnings":   obj{"type": "array", "items": obj{"type": "string"}},
@@ -364,11 +366,11 @@ func writeSchemas() obj {
 		"auditEntry": obj{"type": "object", "required": []string{"id", "time", "actor", "action", "layer"}, "properties": obj{
 			"id": obj{"type": "integer"}, "time": obj{"type": "string", "format": "date-time"},
 			"actor":     obj{"type": "string", "description": "The token's name for the API, cli:USER for the command line."},
-			"action":    obj{"type": "string", "enum": []string{"create", "update", "delete", "import"}},
+			"action":    obj{"type": "string", "enum": []string{"create", "update", "delete", "import", "profile"}},
 			"layer":     obj{"type": "string"},
 			"featureId": obj{"type": "string", "description": "Absent for an import."},
-			"old":       obj{"type": "object", "description": "The feature before (GeoJSON)."},
-			"new":       obj{"type": "object", "description": "The feature after (GeoJSON); a summary for an import."}}},
+			"old":       obj{"type": "object", "description": "The feature before (GeoJSON); for a profile, the stored profile before, absent when there was none."},
+			"new":       obj{"type": "object", "description": "The feature after (GeoJSON); a summary for an import; the profile stored, absent when it was removed."}}},
 		"history": obj{"type": "object", "required": []string{"entries"}, "properties": obj{
 			"entries": obj{"type": "array", "items": obj{"$ref": "#/components/schemas/auditEntry"}}}},
 	}
@@ -539,33 +541,71 @@ func historyOperation() obj {
 			"400": responseRef("BadRequest")})}
 }
 
-// profileOperation is profile (profile.go): what a layer is, from the
-// dataset description. Its schema is geo.Profile's JSON.
+// profileOperation is profile (profile.go): what a layer is, its own
+// profile or the dataset description's. Its schema is profileSchema.
 func profileOperation() obj {
-	str := obj{"type": "string"}
-	strs := obj{"type": "array", "items": str}
 	return obj{"summary": "What a layer holds, and which of its properties carry the time, the magnitude and the categories",
 		"operationId": "getProfile", "tags": []string{"Data"},
-		"description": "The layer's profile in the dataset description: the page draws a layer by its kind, not by its name. A layer the dataset does not describe is {\"kind\": \"generic\"}.",
+		"description": "The layer's profile: the one stored with the layer (PUT), else the dataset description's; the page draws a layer by its kind, not by its name. A layer with neither is {\"kind\": \"generic\"}.",
 		"parameters":  []obj{ref("collectionId"), queryParam("f", "", obj{"type": "string", "enum": []string{"json"}})},
 		"responses": obj{
-			"200": obj{"description": "The layer's profile", "content": obj{"application/json": obj{"schema": obj{
-				"type": "object", "required": []string{"kind"}, "properties": obj{
-					"kind":          obj{"type": "string", "enum": []string{"reference", "areas", "events", "places", "generic"}},
-					"noun":          obj{"type": "string", "description": "One feature, with its article, for messages (an attack)."},
-					"geometry":      obj{"type": "string", "description": "The geometry type every feature has."},
-					"required":      obj{"type": "array", "items": str, "description": "The properties every feature fills."},
-					"time":          obj{"type": "string", "description": "The property that holds each feature's date (YYYY-MM-DD)."},
-					"endTime":       obj{"type": "string", "description": "The property that holds each feature's last day."},
-					"magnitude":     obj{"type": "string", "description": "The number that sizes a marker."},
-					"magnitudeLow":  str,
-					"magnitudeHigh": str,
-					"counts":        obj{"type": "array", "items": str, "description": "Properties that hold whole numbers of zero or more."},
-					"categories": obj{"type": "array", "description": "Properties with a closed list of values; the first colours the markers.",
-						"items": obj{"type": "object", "required": []string{"property", "values"}, "properties": obj{"property": str, "values": strs}}},
-					"label": obj{"type": "string", "description": "The property that names a feature on the map."},
-				}}}}},
+			"200": profileResponse("The layer's profile"),
 			"400": problemResponse, "404": problemResponse,
+		}}
+}
+
+// putProfileOperation and deleteProfileOperation are putProfile and
+// deleteProfile (profile.go).
+func putProfileOperation() obj {
+	return obj{"summary": "Store a layer's profile", "operationId": "putProfile", "tags": []string{"Edit"}, "security": bearerAuth,
+		"description": "The body becomes the profile stored with the layer, which wins over the dataset description's. Every property it names must be one of the layer's; magnitude, magnitudeLow, magnitudeHigh and counts numeric; time and endTime dates or date-times; colours #rgb or #rrggbb, for values the category lists. A profile that breaks one of these is a 400 naming the field, and the stored profile stays as it was. The change is recorded in the audit log (action profile).",
+		"parameters":  []obj{ref("collectionId")},
+		"requestBody": obj{"required": true, "content": obj{"application/json": obj{"schema": obj{"$ref": "#/components/schemas/profile"}}}},
+		"responses": securedResponses(obj{"200": profileResponse("The layer's profile as stored"),
+			"400": responseRef("BadRequest"), "404": responseRef("NotFound"),
+			"408": responseRef("RequestTimeout"), "413": responseRef("PayloadTooLarge"), "415": responseRef("UnsupportedMediaType"), "503": responseRef("Busy")})}
+}
+
+func deleteProfileOperation() obj {
+	return obj{"summary": "Remove a layer's stored profile", "operationId": "deleteProfile", "tags": []string{"Edit"}, "security": bearerAuth,
+		"description": "The layer's profile becomes the dataset description's again, or a generic one.",
+		"parameters":  []obj{ref("collectionId")},
+		"responses": securedResponses(obj{"200": profileResponse("The layer's profile now"),
+			"400": responseRef("BadRequest"), "404": responseRef("NotFound"), "503": responseRef("Busy")})}
+}
+
+func profileResponse(desc string) obj {
+	return obj{"description": desc, "content": obj{"application/json": obj{"schema": obj{"$ref": "#/components/schemas/profile"}}}}
+}
+
+// profileSchema is geo.Profile's JSON.
+func profileSchema() obj {
+	str := obj{"type": "string"}
+	strs := obj{"type": "array", "items": str}
+	return obj{
+		"type": "object", "required": []string{"kind"}, "additionalProperties": false, "properties": obj{
+			"kind":          obj{"type": "string", "enum": []string{"reference", "areas", "events", "places", "generic"}},
+			"noun":          obj{"type": "string", "description": "One feature, with its article, for messages (an attack)."},
+			"geometry":      obj{"type": "string", "description": "The geometry type every feature has."},
+			"required":      obj{"type": "array", "items": str, "description": "The properties every feature fills."},
+			"time":          obj{"type": "string", "description": "The property that holds each feature's date (YYYY-MM-DD, or a date-time)."},
+			"endTime":       obj{"type": "string", "description": "The property that holds each feature's last day."},
+			"magnitude":     obj{"type": "string", "description": "The number that sizes a marker (killed, fatalities, best)."},
+			"magnitudeLow":  str,
+			"magnitudeHigh": str,
+			"counts":        obj{"type": "array", "items": str, "description": "Properties that hold whole numbers of zero or more."},
+			"categories": obj{"type": "array", "description": "Properties with a list of values, with their labels and colours; the first colours the markers.",
+				"items": obj{"type": "object", "required": []string{"property", "values"}, "additionalProperties": false, "properties": obj{
+					"property": str,
+					"title":    obj{"type": "string", "description": "The property's name in legends and filters."},
+					"values":   strs,
+					"labels":   obj{"type": "object", "additionalProperties": str, "description": "A label per value."},
+					"colors":   obj{"type": "object", "additionalProperties": obj{"type": "string", "pattern": "^#([0-9a-fA-F]{3}|[0-9a-fA-F]{6})$"}, "description": "A CSS colour per value."},
+					"open":     obj{"type": "boolean", "description": "The values are those known, not a rule: a feature may carry another (the categories an import builds)."},
+				}}},
+			"label":  obj{"type": "string", "description": "The property that names a feature on the map."},
+			"popup":  obj{"type": "array", "items": str, "description": "The properties a popup shows, in order; none shows them all."},
+			"source": obj{"type": "string", "description": "The property that cites where a feature comes from."},
 		}}
 }
 

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"net/http"
 	"strings"
 	"testing"
@@ -88,5 +89,89 @@ func TestProfile(t *testing.T) {
 				t.Errorf("If-None-Match %s: %d with %d bytes", etag, again.status, len(again.body))
 			}
 		})
+	}
+}
+
+// TestPutProfile: PUT /api/collections/{id}/profile stores a profile (a
+// token is needed), GET answers it, a profile that does not fit the
+// layer is a 400 naming the field and leaves the stored one, and DELETE
+// gives the dataset's (here, a generic one) back.
+func TestPutProfile(t *testing.T) {
+	srv, store, _ := newEditServer(t, "alice:"+aliceToken, 0)
+	open, _, _ := newEditServer(t, "", 0)
+	url := srv.URL + "/api/collections/places/profile"
+	mine := `{"kind":"places","categories":[{"property":"name","title":"City","values":["Kabul","Herat"],"colors":{"Kabul":"#c0392b"}}],"label":"name","popup":["name","killed"]}`
+	current := func() string {
+		t.Helper()
+		res := get(t, url, nil)
+		if res.status != http.StatusOK {
+			t.Fatalf("GET: %d %s", res.status, res.body)
+		}
+		return strings.TrimSpace(string(res.body))
+	}
+	if got := current(); got != `{"kind":"generic","magnitude":"killed"}` {
+		t.Errorf("before: %s", got)
+	}
+	json := map[string]string{"Content-Type": "application/json"}
+	for name, c := range map[string]struct {
+		url    string
+		header map[string]string
+		status int
+		want   string
+	}{
+		"no token":              {url, json, http.StatusUnauthorized, "bearer token"},
+		"a wrong token":         {url, with(bearer("nope"), "Content-Type", "application/json"), http.StatusUnauthorized, "bearer token"},
+		"writes off":            {open.URL + "/api/collections/places/profile", with(bearer(aliceToken)), http.StatusForbidden, "writes are off"},
+		"an unknown layer":      {srv.URL + "/api/collections/nope/profile", bearer(aliceToken), http.StatusNotFound, "nope"},
+		"a reserved layer name": {srv.URL + "/api/collections/khorasan_audit/profile", bearer(aliceToken), http.StatusBadRequest, "reserved"},
+		"not JSON":              {url, with(bearer(aliceToken), "Content-Type", "text/csv"), http.StatusUnsupportedMediaType, "application/json"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			res := send(t, http.MethodPut, c.url, mine, c.header)
+			if res.status != c.status || !strings.Contains(string(res.body), c.want) {
+				t.Errorf("%d %s, want %d saying %s", res.status, res.body, c.status, c.want)
+			}
+		})
+	}
+	res := send(t, http.MethodPut, url, mine, with(bearer(aliceToken), "Content-Type", "application/json"))
+	if res.status != http.StatusOK || strings.TrimSpace(string(res.body)) != mine || res.header.Get("Cache-Control") != "no-store" {
+		t.Fatalf("PUT: %d %s %v", res.status, res.body, res.header)
+	}
+	if got := current(); got != mine {
+		t.Errorf("GET after PUT: %s", got)
+	}
+	for name, c := range map[string]struct{ body, field string }{
+		"a field the layer lacks":         {`{"kind":"places","label":"title"}`, `label: the layer has no property \"title\"`},
+		"a colour that is not one":        {`{"kind":"places","categories":[{"property":"name","values":["Kabul"],"colors":{"Kabul":"crimson"}}]}`, `colour \"crimson\"`},
+		"a magnitude that is not numeric": {`{"kind":"places","magnitude":"name"}`, `magnitude: property \"name\" is text, not a number`},
+		"a time that is not a date":       {`{"kind":"events","time":"killed"}`, `time: property \"killed\" is an integer`},
+		"an unknown key":                  {`{"kind":"places","colour":"#000"}`, `unknown field \"colour\"`},
+		"not a profile":                   {`[1]`, "profile"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			res := send(t, http.MethodPut, url, c.body, bearer(aliceToken))
+			if res.status != http.StatusBadRequest || res.header.Get("Content-Type") != "application/problem+json" || !strings.Contains(string(res.body), c.field) {
+				t.Errorf("%d %s, want a 400 naming %s", res.status, res.body, c.field)
+			}
+			if got := current(); got != mine {
+				t.Errorf("the stored profile became %s", got)
+			}
+		})
+	}
+	h, err := store.History(context.Background(), geo.HistoryQuery{Layer: "places"})
+	if err != nil || len(h) == 0 || h[0].Action != "profile" || h[0].Actor != "alice" {
+		t.Errorf("history: %+v %v", h, err)
+	}
+	// The collection links to its profile.
+	col := get(t, srv.URL+"/api/collections/places", nil)
+	if !strings.Contains(string(col.body), `{"href":"`+url+`","rel":"describedby","type":"application/json"`) {
+		t.Errorf("the collection does not link to its profile: %s", col.body)
+	}
+	res = send(t, http.MethodDelete, url, "", bearer(aliceToken))
+	if res.status != http.StatusOK || strings.TrimSpace(string(res.body)) != `{"kind":"generic","magnitude":"killed"}` {
+		t.Errorf("DELETE: %d %s", res.status, res.body)
+	}
+	if got := current(); got != `{"kind":"generic","magnitude":"killed"}` {
+		t.Errorf("after DELETE: %s", got)
 	}
 }

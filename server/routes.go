@@ -111,6 +111,12 @@ func (s *Server) apiRoutes(api *mux.Router) {
 		}
 		return s.deleteItem(w, r, actor, v["collection"], v["feature"])
 	})).Methods(http.MethodPut, http.MethodPatch, http.MethodDelete)
+	api.Handle("/collections/{collection}/profile", s.authorized(func(w http.ResponseWriter, r *http.Request, actor string) error {
+		if r.Method == http.MethodDelete {
+			return s.deleteProfile(w, r, actor, mux.Vars(r)["collection"])
+		}
+		return s.putProfile(w, r, actor, mux.Vars(r)["collection"])
+	})).Methods(http.MethodPut, http.MethodDelete)
 	api.Handle("/collections/{collection}/export", s.handle(func(w http.ResponseWriter, r *http.Request) error {
 		return s.export(w, r, mux.Vars(r)["collection"])
 	})).Methods(get...)
