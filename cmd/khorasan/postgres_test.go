@@ -56,6 +56,33 @@ func TestCommandsOnPostgres(t *testing.T) {
 		}
 	})
 
+	t.Run("an ACLED import's profile, edited, exported and backed up", func(t *testing.T) {
+		file := writeFile(t, dir, "acled.csv", acledFile)
+		if out, stderr, err := khorasan(t, "import", "--db", dsn, "--layer", "acled", "--mode", "create", file); err != nil || !strings.Contains(out, "magnitude fatalities") {
+			t.Fatalf("%q, %v\n%s", out, err, stderr)
+		}
+		out, stderr, err := khorasan(t, "layer", "profile", "--db", dsn, "--layer", "acled", "--set", "label=notes")
+		if err != nil || !strings.Contains(out, `"label": "notes"`) || !strings.Contains(out, `"magnitude": "fatalities"`) {
+			t.Fatalf("layer profile: %q, %v\n%s", out, err, stderr)
+		}
+		if _, _, err := khorasan(t, "layer", "profile", "--db", dsn, "--layer", "acled", "--set", "magnitude=location"); err == nil || !strings.Contains(err.Error(), "not a number") {
+			t.Errorf("a text magnitude: %v", err)
+		}
+		for _, path := range []string{filepath.Join(dir, "acled.gpkg"), filepath.Join(dir, "acled-backup.gpkg")} {
+			args := []string{"export", "--db", dsn, "--layer", "acled", "--format", "gpkg", "--out", path}
+			if strings.HasSuffix(path, "-backup.gpkg") {
+				args = []string{"backup", "--db", dsn, "--out", path}
+			}
+			if _, stderr, err := khorasan(t, args...); err != nil {
+				t.Fatalf("%v: %v\n%s", args, err, stderr)
+			}
+			out, _, err := khorasan(t, "layer", "profile", "--db", path, "--layer", "acled")
+			if err != nil || !strings.Contains(out, `"label": "notes"`) {
+				t.Errorf("the profile in %s: %q, %v", path, out, err)
+			}
+		}
+	})
+
 	t.Run("backup to a GeoPackage", func(t *testing.T) {
 		backup := filepath.Join(dir, "backup.gpkg")
 		out, stderr, err := khorasan(t, "backup", "--db", dsn, "--out", backup)
