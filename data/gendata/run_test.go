@@ -93,8 +93,11 @@ func TestRunBorders(t *testing.T) {
 	if mp, ok := rus.Geometry.(orb.MultiPolygon); !ok || len(mp) != 2 {
 		t.Errorf("Russia = %v, want cut at the antimeridian into 2 polygons", rus.Geometry)
 	}
-	if !strings.Contains(string(data), `"properties":{"name":"Afghanistan","iso_n3":"004","iso_a3":"AFG","scale":"10m"}`) {
-		t.Error("border properties are not written in the order name, iso_n3, iso_a3, scale")
+	if !strings.Contains(string(data), `"properties":{"name":"Afghanistan","name_ru":"Афганистан","iso_n3":"004","iso_a3":"AFG","scale":"10m"}`) {
+		t.Error("border properties are not written in the order name, name_ru, iso_n3, iso_a3, scale")
+	}
+	if never.Properties["name_ru"] != nil {
+		t.Errorf("Neverland has no ISO code, want a null name_ru: %v", never.Properties)
 	}
 }
 
