@@ -259,6 +259,7 @@ func TestRenderBadInput(t *testing.T) {
 		"zoom 30":                       {"center=65,35&zoom=30", "zoom"},
 		"center off the world":          {"center=200,35&zoom=3", "center"},
 		"legend maybe":                  {"legend=maybe", "legend"},
+		"unknown lang":                  {"lang=de", "lang"},
 		"title too long":                {"title=" + strings.Repeat("x", 201), "title"},
 		"repeated parameter":            {"width=100&width=200", "width"},
 		"unknown parameter":             {"colour=red", "colour"},

@@ -357,15 +357,22 @@ func (ts *tileService) tile(w http.ResponseWriter, r *http.Request, req tileRequ
 }
 
 // citiesParam is the basemap tiles' query parameter that turns the city
-// labels on or off: a name of the API, not of a layer.
-const citiesParam = "cities"
+// labels on or off, and langParam the one that picks the labels'
+// language: names of the API, not of a layer.
+const (
+	citiesParam = "cities"
+	langParam   = "lang"
+)
 
 // basemap serves one PNG tile of the offline basemap, drawn from the
 // dataset's borders and cities layers; ?cities=off leaves the city labels
-// out (the page draws its own).
+// out (the page draws its own), ?lang=ru names places and countries in
+// Russian where the data has the name.
 func (ts *tileService) basemap(w http.ResponseWriter, r *http.Request, req tileRequest) error {
 	q := r.URL.Query()
 	noCities := false
+	lang := "en"
+	langs := strings.Join(basemap.Languages, ", ")
 	for name, vs := range q {
 		switch {
 		case name == "v":
@@ -373,8 +380,14 @@ func (ts *tileService) basemap(w http.ResponseWriter, r *http.Request, req tileR
 			noCities = vs[0] == "off"
 		case name == citiesParam:
 			return &ParamError{Name: citiesParam, Reason: "must be on or off"}
+		case name == langParam:
+			l, ok := basemap.Lang(vs[0])
+			if len(vs) != 1 || !ok || vs[0] != l {
+				return &ParamError{Name: langParam, Reason: "must be one of " + langs}
+			}
+			lang = l
 		default:
-			return &ParamError{Name: name, Reason: "is not a parameter of basemap tiles; known: cities (on or off), v"}
+			return &ParamError{Name: name, Reason: "is not a parameter of basemap tiles; known: cities (on or off), lang (" + langs + "), v"}
 		}
 	}
 	ctx := r.Context()
@@ -391,7 +404,7 @@ func (ts *tileService) basemap(w http.ResponseWriter, r *http.Request, req tileR
 		}
 		fmt.Fprintf(&version, "|%s@%s#%d", l.Name, l.Changed, l.Count)
 	}
-	key := fmt.Sprintf("png|%s|%d/%d/%d@%d|%v", version.String(), req.z, req.x, req.y, req.scale, noCities)
+	key := fmt.Sprintf("png|%s|%d/%d/%d@%d|%v|%s", version.String(), req.z, req.x, req.y, req.scale, noCities, lang)
 	etag := etagOf(key)
 	w.Header().Set("Cache-Control", "public, max-age=3600, must-revalidate")
 	if notModified(w, r, etag) {
@@ -401,7 +414,7 @@ func (ts *tileService) basemap(w http.ResponseWriter, r *http.Request, req tileR
 	if !hit {
 		tile, _ := tiles.Check(req.z, req.x, req.y, tiles.BasemapMaxZoom)
 		err := ts.work(ctx, func() error {
-			body, err := ts.render.RenderTile(ctx, tile, req.scale, noCities)
+			body, err := ts.render.RenderTile(ctx, tile, req.scale, noCities, lang)
 			entry = cache.Entry{Body: body}
 			return err
 		})

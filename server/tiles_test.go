@@ -16,6 +16,7 @@ import (
 	"testing"
 	"testing/fstest"
 
+	"github.com/khorasan/khorasan/data"
 	"github.com/khorasan/khorasan/geo"
 	"github.com/khorasan/khorasan/geo/gpkg"
 	"github.com/paulmach/orb/encoding/mvt"
@@ -322,5 +323,41 @@ func TestBasemapTile(t *testing.T) {
 	}
 	if res, _ := fetch(t, srv.URL+"/tiles/basemap/4/11/6.png?cities=maybe"); res.StatusCode != 400 {
 		t.Errorf("cities=maybe: %d", res.StatusCode)
+	}
+}
+
+func TestBasemapTileLang(t *testing.T) {
+	srv, _ := newRenderServer(t, Config{Dataset: defaultDataset(t), BasemapDetail: data.Basemap()})
+	const path = "/tiles/basemap/5/21/12.png" // Afghanistan
+	enRes, en := fetch(t, srv.URL+path)
+	ruRes, ru := fetch(t, srv.URL+path+"?lang=ru")
+	if enRes.StatusCode != 200 || ruRes.StatusCode != 200 {
+		t.Fatalf("status en %d, ru %d: %s", enRes.StatusCode, ruRes.StatusCode, ru)
+	}
+	if bytes.Equal(en, ru) {
+		t.Error("the Russian tile is the English one")
+	}
+	if enRes.Header.Get("ETag") == ruRes.Header.Get("ETag") {
+		t.Error("the Russian and English tiles share an ETag")
+	}
+	if res, body := fetch(t, srv.URL+path+"?lang=en"); res.Header.Get("ETag") != enRes.Header.Get("ETag") || !bytes.Equal(body, en) {
+		t.Error("lang=en is not the default tile")
+	}
+	// The cache holds each language apart.
+	if res, body := fetch(t, srv.URL+path+"?lang=ru"); !bytes.Equal(body, ru) || res.Header.Get("ETag") != ruRes.Header.Get("ETag") {
+		t.Error("a second Russian tile differs from the first")
+	}
+	if res, _ := fetch(t, srv.URL+path+"?lang=ru", "If-None-Match", enRes.Header.Get("ETag")); res.StatusCode != 200 {
+		t.Errorf("the English ETag revalidates the Russian tile: %d", res.StatusCode)
+	}
+	for _, q := range []string{"lang=de", "lang=RU", "lang=", "lang=ru&lang=en"} {
+		res, body := fetch(t, srv.URL+path+"?"+q)
+		if res.StatusCode != http.StatusBadRequest {
+			t.Errorf("%s: status %d, want 400", q, res.StatusCode)
+			continue
+		}
+		if p := problemOf(t, res, body); len(p.InvalidParams) != 1 || p.InvalidParams[0].Name != "lang" {
+			t.Errorf("%s: invalid-params %+v, want lang", q, p.InvalidParams)
+		}
 	}
 }

@@ -69,7 +69,7 @@ function currentView() {
 }
 
 async function main() {
-  const ctx = await KM.load(map, { dataId: store.get().data });
+  const ctx = await KM.load(map, { dataId: store.get().data, lang: store.get().lang });
   const checked = KS.checkLayers(store.get(), ctx.ids);
   problems.push(...checked.problems);
   store.change(checked.state);
@@ -126,8 +126,8 @@ async function main() {
   if (events) {
     events.setColor(store.get().color);
     if (events.setMode) events.setMode(store.get().mode);
-    display = displayControl(map, ctx, store);
   }
+  if (events || ctx.cfg.basemap.offline) display = displayControl(map, ctx, store);
   const legend = buildLegend(() => legendItems(events, {
     color: store.get().color, haveKhorasan: ctx.ofKind('areas').length > 0, haveCities: ctx.ofKind('places').length > 0,
   }), !narrow);
@@ -172,7 +172,8 @@ async function main() {
       events.setMode(state.mode);
       legend.refresh();
     }
-    if (display && ('color' in patch || 'mode' in patch)) display.sync();
+    if ('lang' in patch) ctx.setLang(state.lang);
+    if (display && ('color' in patch || 'mode' in patch || 'lang' in patch)) display.sync();
   });
 
   if (events) {

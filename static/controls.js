@@ -1,12 +1,17 @@
 // The map page's own controls on the map: the display box (events as
-// circles, clusters or heat; colour by attribution or type), the
+// circles, clusters or heat; colour by attribution or type; the offline
+// basemap's label language), the
 // "Region" and "All attacks" buttons, and the folding of controls that an
 // open popup would sit under.
 
 import { el } from './dom.js';
 
+// The label languages offered, in their own names (state.js LANGS).
+const LANG_NAMES = [['en', 'English'], ['ru', 'Русский']];
+
 // displayControl adds the display box; its choices go to the store, and
-// sync() shows the state's. events: the event layer (ctx.events).
+// sync() shows the state's. events: the event layer (ctx.events); the
+// label languages are offered over the offline basemap only.
 export function displayControl(map, ctx, store) {
   const events = ctx.events;
   let box = null;
@@ -20,12 +25,14 @@ export function displayControl(map, ctx, store) {
           el('input', { type: 'radio', name, value, disabled: !!disabled }), ` ${label}`)));
       box = el('details', { class: 'display-control leaflet-bar', open: map.getSize().x >= 640 },
         el('summary', null, 'Display'),
-        radios('mode', 'Show events as', [['circles', 'Circles'], ['clusters', 'Clusters', vector], ['heat', 'Heat map', vector]]),
-        radios('color', 'Colour by', [['attribution', 'Attribution'], ['type', 'Attack type', !ctx.eventProps.has('attack_type')]]));
+        events ? radios('mode', 'Show events as', [['circles', 'Circles'], ['clusters', 'Clusters', vector], ['heat', 'Heat map', vector]]) : null,
+        events ? radios('color', 'Colour by', [['attribution', 'Attribution'], ['type', 'Attack type', !ctx.eventProps.has('attack_type')]]) : null,
+        ctx.cfg.basemap.offline ? radios('lang', 'Map labels', LANG_NAMES) : null);
       box.addEventListener('change', (ev) => {
         const t = ev.target;
         if (t.name === 'mode') store.change({ mode: t.value });
         if (t.name === 'color') store.change({ color: t.value });
+        if (t.name === 'lang') store.change({ lang: t.value });
       });
       L.DomEvent.disableClickPropagation(box);
       return box;

@@ -1,6 +1,6 @@
 // The embed page (embed.html, served at /embed): the map alone, for an
 // iframe in another site. It reads the same URL state as the map page
-// (state.js: view, layers, data, datetime, filters, color, mode, sel), has
+// (state.js: view, layers, data, datetime, filters, color, mode, lang, sel), has
 // minimal controls (zoom, a folded legend) and a "View full map" link to
 // the map page with the same state. An ES module, importing the map page's
 // state.js, map.js and status.js; it keeps no state store, as nothing on
@@ -41,7 +41,7 @@ function updateFullLink() {
 }
 
 async function main() {
-  const ctx = await KM.load(map, { dataId: state.data });
+  const ctx = await KM.load(map, { dataId: state.data, lang: state.lang });
   const checked = KS.checkLayers(state, ctx.ids);
   problems.push(...checked.problems);
   state = checked.state;

@@ -636,11 +636,19 @@ function buildGeneric(map, fc, title) {
 
 // The offline basemap (@2x on high-density screens through {r}), or the
 // online one the server was told of. The page draws its own city labels,
-// so the offline basemap leaves them out.
-function addBasemap(map, cfg, pageHasCities) {
+// so the offline basemap leaves them out; lang (state.js LANGS) is the
+// language of its labels. An online basemap takes neither.
+export function basemapURL(b, pageHasCities, lang) {
+  if (!b.offline) return b.url;
+  const q = [];
+  if (pageHasCities) q.push('cities=off');
+  if (lang && lang !== 'en') q.push(`lang=${encodeURIComponent(lang)}`);
+  return q.length ? b.url + (b.url.includes('?') ? '&' : '?') + q.join('&') : b.url;
+}
+
+function addBasemap(map, cfg, pageHasCities, lang) {
   const b = cfg.basemap;
-  let url = b.url;
-  if (b.offline && pageHasCities) url += (url.includes('?') ? '&' : '?') + 'cities=off';
+  const url = basemapURL(b, pageHasCities, lang);
   const layer = L.tileLayer(url, {
     minZoom: 0,
     maxZoom: map.getMaxZoom(),
@@ -905,7 +913,8 @@ function regionView(areas, events, reference) {
 // kinds and profiles, the event layer, its id and words, and the load
 // failures. opts.dataId picks the event layer (default the first events
 // layer, else the first generic layer with a date property);
-// opts.onOpen(id) is called when an event's popup opens.
+// opts.onOpen(id) is called when an event's popup opens; opts.lang is the
+// offline basemap's label language (ctx.setLang changes it).
 async function load(map, opts) {
   const o = opts || {};
   const [{ problem: styleProblem }, cfg, { collections }] = await Promise.all([
@@ -922,7 +931,10 @@ async function load(map, opts) {
   const profiles = Object.fromEntries(ids.map((id, i) => [id, profileList[i]]));
   const kinds = Object.fromEntries(ids.map((id) => [id, KP.kindOf(profiles[id])]));
   const order = KP.drawOrder(ids, kinds);
-  const basemap = addBasemap(map, cfg, KP.ofKind(ids, kinds, 'places').length > 0);
+  const pageHasCities = KP.ofKind(ids, kinds, 'places').length > 0;
+  const basemap = addBasemap(map, cfg, pageHasCities, o.lang);
+  // setLang redraws the offline basemap's labels in another language.
+  const setLang = (lang) => { if (cfg.basemap.offline) basemap.setUrl(basemapURL(cfg.basemap, pageHasCities, lang)); };
   const sizes = await sizesPromise;
   const sizeOf = Object.fromEntries(ids.map((id, i) => [id, sizes[i]]));
   const vectorIds = new Set(order.filter((id) => sizeOf[id] !== null && sizeOf[id] > cfg.vectorThreshold));
@@ -989,7 +1001,7 @@ async function load(map, opts) {
   const first = (kind) => layers[ofKind(kind)[0]] || null;
   const region = regionView(first('areas'), events && !events.vector ? events : null, first('reference'));
   return {
-    map, cfg, basemap, layers, titles, counts, order, ids, vectorIds, failures, styleProblem,
+    map, cfg, basemap, setLang, layers, titles, counts, order, ids, vectorIds, failures, styleProblem,
     events, eventId: events ? eventId : null, eventProps, dateProp: words.time, words, region, collections: byId,
     kinds, profiles, ofKind,
   };

@@ -61,6 +61,8 @@ export function createShare(doc, page) {
       const p = new URLSearchParams({ bbox, width: '1200', height: '800', layers: page.visibleLayers().join(','), format });
       for (const [k, v] of page.apiQuery()) p.set(k, v);
       if (figureTitle) p.set('title', figureTitle);
+      // The figure's basemap labels in the page's language.
+      if (permalinkState.lang && permalinkState.lang !== 'en') p.set('lang', permalinkState.lang);
       images[format] = new URL(`render?${p.toString().replace(/\+/g, '%20')}`, doc.baseURI).href;
     }
     return { permalink, embed, snippet, images };

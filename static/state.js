@@ -39,6 +39,8 @@
 //                         whole number >= 1)
 //   color=attribution|type   marker colour (default attribution)
 //   mode=circles|clusters|heat   how events are drawn (default circles)
+//   lang=en|ru            the language of the offline basemap's labels
+//                         (default en; ru where the data has Russian names)
 //   sort=[-]KEY           table order: date | name | country | killed |
 //                         attribution; "-" for descending (default -date)
 //   sel=ID                the selected event: its popup open, its row lit
@@ -66,6 +68,8 @@ export const TYPE_KEYS = TYPES.map((t) => t.key);
 export const SORT_KEYS = ['date', 'name', 'country', 'killed', 'attribution'];
 export const MODES = ['circles', 'clusters', 'heat'];
 export const COLORS = ['attribution', 'type'];
+// The offline basemap's label languages (the server's lang=), English first.
+export const LANGS = ['en', 'ru'];
 export const ZOOM = { min: 2, max: 14 };
 const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
@@ -83,6 +87,7 @@ export function defaults() {
     minKilled: null,
     color: 'attribution',
     mode: 'circles',
+    lang: 'en',
     sort: { key: 'date', desc: true },
     sel: null,
   };
@@ -111,7 +116,7 @@ export function parse(search, words) {
   const s = defaults();
   const problems = [];
   const known = new Set(['view', 'layers', 'data', 'datetime', 'country', 'attribution', 'type', 'target', 'q',
-    'minkilled', 'color', 'mode', 'sort', 'sel']);
+    'minkilled', 'color', 'mode', 'lang', 'sort', 'sel']);
   for (const name of new Set(p.keys())) {
     if (!known.has(name)) problems.push(`"${name}" is not a setting of this map`);
   }
@@ -191,6 +196,11 @@ export function parse(search, words) {
   if (mode !== null) {
     if (MODES.includes(mode)) s.mode = mode;
     else problems.push(`mode ${quoteValue(mode)} is not one of ${MODES.join(', ')}`);
+  }
+  const lang = one('lang');
+  if (lang !== null) {
+    if (LANGS.includes(lang)) s.lang = lang;
+    else problems.push(`lang ${quoteValue(lang)} is not one of ${LANGS.join(', ')}`);
   }
   const sort = one('sort');
   if (sort !== null) {
@@ -332,6 +342,7 @@ export function serialize(s, opts) {
   if (s.minKilled) p.set('minkilled', String(s.minKilled));
   if (s.color !== 'attribution') p.set('color', s.color);
   if (s.mode !== 'circles') p.set('mode', s.mode);
+  if (s.lang && s.lang !== 'en') p.set('lang', s.lang);
   if (!o.noSort && !(s.sort.key === 'date' && s.sort.desc)) p.set('sort', (s.sort.desc ? '-' : '') + s.sort.key);
   if (s.sel && !o.noSel) p.set('sel', s.sel);
   // URLSearchParams writes spaces as "+"; %20 reads the same and is

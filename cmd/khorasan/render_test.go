@@ -51,6 +51,24 @@ func TestRenderWritesAPDF(t *testing.T) {
 	}
 }
 
+func TestRenderInRussian(t *testing.T) {
+	db := defaultDB(t)
+	out := filepath.Join(t.TempDir(), "figure.svg")
+	var stdout, stderr bytes.Buffer
+	err := run(context.Background(), []string{"khorasan", "render", "--db", db, "--out", out, "--lang", "ru", "--bbox", "44,25,75,42"},
+		func(string) string { return "" }, &stdout, &stderr)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, stderr.String())
+	}
+	svg, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(svg, []byte(">Афганистан<")) {
+		t.Error("the --lang ru figure does not name Афганистан")
+	}
+}
+
 func TestRenderFormatFromExtension(t *testing.T) {
 	db := defaultDB(t)
 	out := filepath.Join(t.TempDir(), "figure.png")
@@ -89,6 +107,7 @@ func TestRenderRefusesBadInput(t *testing.T) {
 		"bad where":         {[]string{"--db", db, "--out", filepath.Join(dir, "a.png"), "--where", "colour=red"}, "--where colour"},
 		"bbox min > max":    {[]string{"--db", db, "--out", filepath.Join(dir, "a.pdf"), "--bbox", "70,30,60,40"}, "--bbox"},
 		"filter type":       {[]string{"--db", db, "--out", filepath.Join(dir, "a.svg"), "--filter", "killed = 'many'"}, "filter"},
+		"unknown lang":      {[]string{"--db", db, "--out", filepath.Join(dir, "a.svg"), "--lang", "de"}, "--lang"},
 	}
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {

@@ -129,6 +129,17 @@ describe('the embed page in another site', () => {
     assert.equal(s.zoom, 5);
   });
 
+  test('an embed link in Russian asks the basemap in Russian and keeps it in the full map\'s link', async () => {
+    await page.goto(new URL(`/frame?src=${encodeURIComponent(new URL('embed.html?view=34.5,66,5&lang=ru', cfg.url).href)}`, cfg.other).href);
+    const frame = await mapFrame();
+    const s = await frameState(frame);
+    assert.equal(s.state.lang, 'ru');
+    assert.equal(new URL(s.full).searchParams.get('lang'), 'ru');
+    await frame.waitForFunction(() => document.querySelectorAll('.basemap-tiles img.leaflet-tile-loaded').length >= 4, null, { timeout: 30_000 });
+    const srcs = await frame.evaluate(() => [...document.querySelectorAll('.basemap-tiles img')].map((i) => i.src));
+    assert.ok(srcs.every((u) => new URL(u).searchParams.get('lang') === 'ru'), srcs.join(' '));
+  });
+
   test('a broken embed link shows the default map with a notice', async () => {
     const src = new URL('embed.html?layers=nope&view=1,2,99', cfg.url);
     await page.goto(new URL(`/frame?src=${encodeURIComponent(src.href)}`, cfg.other).href);

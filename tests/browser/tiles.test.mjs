@@ -162,6 +162,21 @@ describe('the page on tiles', () => {
     assert.match(attribution, /Natural Earth/);
   });
 
+  test('the label language: Russian basemap tiles, kept in the URL', async () => {
+    // Every loaded basemap tile asks lang (null: none).
+    const allAsk = (lang) => page.waitForFunction((want) => {
+      const srcs = [...document.querySelectorAll('.basemap-tiles img.leaflet-tile-loaded')].map((i) => i.src);
+      return srcs.length >= 6 && srcs.every((s) => new URL(s).searchParams.get('lang') === want);
+    }, lang, { timeout: 30_000 });
+    await page.evaluate(() => { document.querySelector('.display-control').open = true; });
+    await page.click('.display-control input[name="lang"][value="ru"]');
+    await allAsk('ru');
+    await page.waitForFunction(() => new URLSearchParams(location.search).get('lang') === 'ru', null, { timeout: 5_000 });
+    await page.click('.display-control input[name="lang"][value="en"]');
+    await allAsk(null);
+    await page.waitForFunction(() => !new URLSearchParams(location.search).has('lang'), null, { timeout: 5_000 });
+  });
+
   test(`the ${100000} points come as vector tiles, not GeoJSON`, async () => {
     const info = await page.evaluate((big) => ({
       vector: window.khorasan.vectorLayers,

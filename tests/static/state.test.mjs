@@ -38,6 +38,7 @@ const fields = {
   color: [{ color: 'type' }, 'color=type'],
   'mode heat': [{ mode: 'heat' }, 'mode=heat'],
   'mode clusters': [{ mode: 'clusters' }, 'mode=clusters'],
+  'basemap labels in Russian': [{ lang: 'ru' }, 'lang=ru'],
   'sort ascending': [{ sort: { key: 'name', desc: false } }, 'sort=name'],
   'sort descending, not the default': [{ sort: { key: 'killed', desc: true } }, 'sort=-killed'],
   'date ascending': [{ sort: { key: 'date', desc: false } }, 'sort=date'],
@@ -68,6 +69,12 @@ test('round trip: every field at once, in the fixed order', () => {
   assert.deepEqual(back.problems, []);
   assert.deepEqual(back.state, s);
   assert.equal(KS.serialize(back.state), q, 'equal states give equal links');
+});
+
+test('the label language comes after mode and before sort, and English is left out', () => {
+  assert.equal(KS.serialize(withDefaults({ mode: 'heat', lang: 'ru', sort: { key: 'name', desc: false } })), 'mode=heat&lang=ru&sort=name');
+  assert.equal(KS.serialize(withDefaults({ lang: 'en' })), '');
+  assert.deepEqual(KS.parse('?lang=en').state, KS.defaults());
 });
 
 test('defaults are left out of the link', () => {
@@ -103,6 +110,7 @@ const bad = {
   'a negative minkilled': ['minkilled=-3', {}, 'is not a whole number'],
   'an unknown colour': ['color=red', {}, 'color "red" is not one of attribution, type'],
   'an unknown mode': ['mode=3d', {}, 'mode "3d" is not one of circles, clusters, heat'],
+  'an unknown label language': ['lang=de', {}, 'lang "de" is not one of en, ru'],
   'an unknown sort key': ['sort=-wounded', {}, 'sort "-wounded" is not one of'],
   'a long value is cut in the message': ['mode=' + 'x'.repeat(60), {}, `"${'x'.repeat(38)}…"`],
 };

@@ -107,10 +107,12 @@ func (r *Renderer) style() draw.Style {
 	return r.Style
 }
 
-// RenderTile draws one basemap tile as PNG.
-func (r *Renderer) RenderTile(ctx context.Context, t maptile.Tile, scale int, noCities bool) ([]byte, error) {
+// RenderTile draws one basemap tile as PNG, its labels in lang (one of
+// Languages; "" is English).
+func (r *Renderer) RenderTile(ctx context.Context, t maptile.Tile, scale int, noCities bool, lang string) ([]byte, error) {
 	v := TileView(t, scale)
 	v.NoCityLabels = noCities
+	v.Lang = lang
 	img := image.NewRGBA(image.Rect(0, 0, v.Width, v.Height))
 	if err := r.Draw(ctx, img, v); err != nil {
 		return nil, err
@@ -158,7 +160,7 @@ func (r *Renderer) Scene(ctx context.Context, v draw.View) (*draw.Scene, error) 
 	if v.Zoom < CountryLabelZoom || v.NoLabels {
 		return sc, nil // no labels at all
 	}
-	p, err := r.Placement(ctx, v.Zoom, v.Scale, v.NoCityLabels)
+	p, err := r.Placement(ctx, v.Zoom, v.Scale, v.NoCityLabels, v.Lang)
 	if err != nil {
 		return nil, err
 	}
@@ -181,6 +183,7 @@ func (r *Renderer) Scene(ctx context.Context, v draw.View) (*draw.Scene, error) 
 // country is where a country's name may go.
 type country struct {
 	name   string
+	names  names
 	anchor orb.Point
 	width  float64 // of its largest part, in pixels
 	area   float64

@@ -31,7 +31,7 @@ var goldenTiles = []struct {
 func renderTile(t testing.TB, tile maptile.Tile, scale int) image.Image {
 	t.Helper()
 	r := testRenderer(t)
-	b, err := r.RenderTile(context.Background(), tile, scale, false)
+	b, err := r.RenderTile(context.Background(), tile, scale, false, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -104,8 +104,8 @@ func TestSeaTileAndKabulTileDiffer(t *testing.T) {
 func TestRenderWithoutCityLabels(t *testing.T) {
 	r := testRenderer(t)
 	tile := maptile.At(orb.Point{69.17, 34.53}, 6)
-	with, _ := r.RenderTile(context.Background(), tile, 1, false)
-	without, _ := r.RenderTile(context.Background(), tile, 1, true)
+	with, _ := r.RenderTile(context.Background(), tile, 1, false, "")
+	without, _ := r.RenderTile(context.Background(), tile, 1, true, "")
 	if bytes.Equal(with, without) {
 		t.Error("NoCityLabels changed nothing")
 	}
@@ -131,7 +131,7 @@ func BenchmarkRenderTileZ5(b *testing.B) {
 	tile := maptile.At(orb.Point{63, 34}, 5)
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := r.RenderTile(context.Background(), tile, 1, false); err != nil {
+		if _, err := r.RenderTile(context.Background(), tile, 1, false, ""); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -171,7 +171,7 @@ func BenchmarkRenderTilesZ3toZ8(b *testing.B) {
 	b.ReportAllocs()
 	i := 0
 	for b.Loop() {
-		if _, err := r.RenderTile(context.Background(), list[i%len(list)], 1, false); err != nil {
+		if _, err := r.RenderTile(context.Background(), list[i%len(list)], 1, false, ""); err != nil {
 			b.Fatal(err)
 		}
 		i++

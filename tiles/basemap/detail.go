@@ -48,6 +48,7 @@ type detail struct {
 
 type river struct {
 	name  string
+	names names
 	rank  int
 	bound orb.Bound
 	line  orb.MultiLineString
@@ -55,6 +56,7 @@ type river struct {
 
 type lake struct {
 	name  string
+	names names
 	rank  int
 	bound orb.Bound
 	shape orb.MultiPolygon
@@ -65,6 +67,7 @@ type lake struct {
 // only its name is drawn, at its label point.
 type region struct {
 	name   string
+	names  names
 	class  string // Natural Earth's featurecla
 	rank   int
 	label  orb.Point
@@ -73,6 +76,7 @@ type region struct {
 
 type peak struct {
 	name      string
+	names     names
 	elevation int
 	rank      int
 	p         orb.Point
@@ -80,6 +84,7 @@ type peak struct {
 
 type place struct {
 	name       string
+	names      names // in other languages (name_ru)
 	population int
 	rank       int
 	capital    bool // of a country
@@ -136,7 +141,7 @@ func readDetail(fsys fs.FS) (*detail, error) {
 			return nil
 		}
 		ml = project0(orb.Clone(ml)).(orb.MultiLineString)
-		d.rivers = append(d.rivers, river{name: f.Properties.MustString("name", ""), rank: f.Properties.MustInt("scalerank", 9), bound: ml.Bound(), line: ml})
+		d.rivers = append(d.rivers, river{name: f.Properties.MustString("name", ""), names: propNames(f.Properties), rank: f.Properties.MustInt("scalerank", 9), bound: ml.Bound(), line: ml})
 		return nil
 	})
 	if err == nil {
@@ -152,7 +157,7 @@ func readDetail(fsys fs.FS) (*detail, error) {
 			}
 			mp = project0(orb.Clone(mp)).(orb.MultiPolygon)
 			lp := world0(orb.Point{f.Properties.MustFloat64("label_lon", 0), f.Properties.MustFloat64("label_lat", 0)})
-			d.lakes = append(d.lakes, lake{name: f.Properties.MustString("name", ""), rank: f.Properties.MustInt("scalerank", 9), bound: mp.Bound(), shape: mp, label: lp})
+			d.lakes = append(d.lakes, lake{name: f.Properties.MustString("name", ""), names: propNames(f.Properties), rank: f.Properties.MustInt("scalerank", 9), bound: mp.Bound(), shape: mp, label: lp})
 			return nil
 		})
 	}
@@ -164,7 +169,7 @@ func readDetail(fsys fs.FS) (*detail, error) {
 			}
 			ll := orb.Point{f.Properties.MustFloat64("label_lon", 0), f.Properties.MustFloat64("label_lat", 0)}
 			d.regions = append(d.regions, region{
-				name: name, class: f.Properties.MustString("featurecla", ""), rank: f.Properties.MustInt("scalerank", 9),
+				name: name, names: propNames(f.Properties), class: f.Properties.MustString("featurecla", ""), rank: f.Properties.MustInt("scalerank", 9),
 				label: world0(ll), marker: km2(f.Geometry) < markerKm2,
 			})
 			return nil
@@ -177,7 +182,7 @@ func readDetail(fsys fs.FS) (*detail, error) {
 			if !ok || name == "" {
 				return nil
 			}
-			d.peaks = append(d.peaks, peak{name: name, elevation: f.Properties.MustInt("elevation_m", 0), rank: f.Properties.MustInt("scalerank", 9), p: world0(p)})
+			d.peaks = append(d.peaks, peak{name: name, names: propNames(f.Properties), elevation: f.Properties.MustInt("elevation_m", 0), rank: f.Properties.MustInt("scalerank", 9), p: world0(p)})
 			return nil
 		})
 	}
@@ -189,7 +194,7 @@ func readDetail(fsys fs.FS) (*detail, error) {
 				return nil
 			}
 			d.places = append(d.places, place{
-				name: name, population: f.Properties.MustInt("population", 0), rank: f.Properties.MustInt("scalerank", 10),
+				name: name, names: propNames(f.Properties), population: f.Properties.MustInt("population", 0), rank: f.Properties.MustInt("scalerank", 10),
 				capital: f.Properties.MustString("featurecla", "") == "Admin-0 capital", p: world0(p),
 			})
 			return nil
@@ -201,6 +206,11 @@ func readDetail(fsys fs.FS) (*detail, error) {
 	// The most populous first (the files' own order is by scalerank).
 	slices.SortStableFunc(d.places, func(a, b place) int { return b.population - a.population })
 	return d, nil
+}
+
+// propNames is a feature's names in the other languages.
+func propNames(p geojson.Properties) names {
+	return namesOf(func(k string) string { return p.MustString(k, "") })
 }
 
 func project0(g orb.Geometry) orb.Geometry { return tiles.ProjectGeometry(g, world0) }

@@ -108,7 +108,7 @@ func TestDetailWhereNaturalEarthPutsIt(t *testing.T) {
 		f := detailFeature(t, regionsFile, "HINDU KUSH")
 		p := orb.Point{f.Properties.MustFloat64("label_lon"), f.Properties.MustFloat64("label_lat")}
 		for _, z := range []maptile.Zoom{4, 6} {
-			pl, err := r.Placement(context.Background(), float64(z), 1, false)
+			pl, err := r.Placement(context.Background(), float64(z), 1, false, "")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -175,7 +175,7 @@ func TestMarkerRegionsAreNotNamed(t *testing.T) {
 	r := testRenderer(t)
 	named := map[string]bool{}
 	for z := 3.0; z <= 8; z++ {
-		p, err := r.Placement(context.Background(), z, 1, false)
+		p, err := r.Placement(context.Background(), z, 1, false, "")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -201,7 +201,7 @@ func TestAtlasDensity(t *testing.T) {
 	r := testRenderer(t)
 	prev := 0
 	for z := maptile.Zoom(3); z <= 8; z++ {
-		p, err := r.Placement(context.Background(), float64(z), 1, false)
+		p, err := r.Placement(context.Background(), float64(z), 1, false, "")
 		if err != nil {
 			t.Fatal(err)
 		}

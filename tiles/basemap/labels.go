@@ -105,6 +105,7 @@ type candidates struct {
 // city is a place whose name may go on the map.
 type city struct {
 	name   string
+	names  names
 	p      orb.Point
 	anchor bool
 }
@@ -123,6 +124,7 @@ type placementKey struct {
 	version     string
 	zoom, scale float64
 	noCities    bool
+	lang        string
 }
 
 func (r *Renderer) cache() *labelCache {
@@ -137,19 +139,25 @@ func (r *Renderer) cache() *labelCache {
 }
 
 // Placement is where the labels go at a zoom and scale (cities left out
-// when noCities): computed once per version of the borders and cities
-// layers, then kept.
-func (r *Renderer) Placement(ctx context.Context, zoom, scale float64, noCities bool) (*Placement, error) {
+// when noCities), named in lang (one of Languages; "" is English):
+// computed once per version of the borders and cities layers, then kept.
+// Each language has its own placement, as its names have their own
+// widths.
+func (r *Renderer) Placement(ctx context.Context, zoom, scale float64, noCities bool, lang string) (*Placement, error) {
+	lang, ok := Lang(lang)
+	if !ok {
+		return nil, fmt.Errorf("basemap: no labels in language %q (%s)", lang, strings.Join(Languages, ", "))
+	}
 	version, err := r.dataVersion(ctx)
 	if err != nil {
 		return nil, err
 	}
 	c := r.cache()
-	key := placementKey{version: version, zoom: zoom, scale: scale, noCities: noCities}
+	key := placementKey{version: version, zoom: zoom, scale: scale, noCities: noCities, lang: lang}
 	if p, ok := c.placements.Get(key); ok {
 		return p, nil
 	}
-	flight := fmt.Sprintf("p|%q|%v|%v|%v", version, zoom, scale, noCities)
+	flight := fmt.Sprintf("p|%q|%v|%v|%v|%s", version, zoom, scale, noCities, lang)
 	v, err := do(ctx, &c.group, flight, func(ctx context.Context) (*Placement, error) {
 		if p, ok := c.placements.Get(key); ok {
 			return p, nil
@@ -162,7 +170,7 @@ func (r *Renderer) Placement(ctx context.Context, zoom, scale float64, noCities 
 		if err != nil {
 			return nil, err
 		}
-		p, err := r.place(cands, d, zoom, scale, noCities)
+		p, err := r.place(cands, d, zoom, scale, noCities, lang)
 		if err != nil {
 			return nil, err
 		}
@@ -248,6 +256,7 @@ func (r *Renderer) readCandidates(ctx context.Context) (*candidates, error) {
 				return nil
 			}
 			if c, ok := countryOf(name, tiles.ProjectGeometry(orb.Clone(f.Geometry), project)); ok {
+				c.names = featureNames(f)
 				cands.countries = append(cands.countries, c)
 			}
 			return nil
@@ -271,7 +280,7 @@ func (r *Renderer) readCandidates(ctx context.Context) (*candidates, error) {
 			name, _ := f.Properties["name"].(string)
 			anchor, _ := f.Properties["anchor"].(bool)
 			if ok && name != "" {
-				cands.cities = append(cands.cities, city{name: shortName(name), p: project(pt), anchor: anchor})
+				cands.cities = append(cands.cities, city{name: shortName(name), names: featureNames(f), p: project(pt), anchor: anchor})
 			}
 			return nil
 		})
@@ -291,6 +300,12 @@ func (r *Renderer) readCandidates(ctx context.Context) (*candidates, error) {
 		return cmpPoint(a.p, b.p)
 	})
 	return cands, nil
+}
+
+// featureNames is a layer feature's names in the other languages (the
+// borders' name_ru).
+func featureNames(f geo.Feature) names {
+	return namesOf(func(k string) string { s, _ := f.Properties[k].(string); return shortName(s) })
 }
 
 // countryOf is where a country's name may go: its largest part.
@@ -329,7 +344,7 @@ func countryOf(name string, g orb.Geometry) (country, bool) {
 // them (the largest first), then lakes, ranges and deserts, rivers
 // along their lines and peaks with their heights, each from the zoom
 // that can carry it.
-func (r *Renderer) place(cands *candidates, d *detail, zoom, scale float64, noCities bool) (*Placement, error) {
+func (r *Renderer) place(cands *candidates, d *detail, zoom, scale float64, noCities bool, lang string) (*Placement, error) {
 	st := r.style()
 	k := math.Exp2(zoom) * scale
 	p := &Placement{Zoom: zoom, Scale: scale, World: 256 * k}
@@ -352,7 +367,7 @@ func (r *Renderer) place(cands *candidates, d *detail, zoom, scale float64, noCi
 		if c.anchor {
 			kind, col = draw.Bold, st.AnchorText
 		}
-		lb.dot(at(c.p), c.name, face(kind, 11), 11*scale, kind, col, st.CityDot, 2.2, kindCity)
+		lb.dot(at(c.p), c.names.in(lang, c.name), face(kind, 11), 11*scale, kind, col, st.CityDot, 2.2, kindCity)
 	}
 	countries := func() {
 		if zoom >= CountryLabelZoom {
@@ -365,11 +380,12 @@ func (r *Renderer) place(cands *candidates, d *detail, zoom, scale float64, noCi
 			}
 			f := face(draw.Regular, size)
 			for _, c := range cands.countries {
-				w := float64(font.MeasureString(f, c.name)) / 64
+				name := c.names.in(lang, c.name)
+				w := float64(font.MeasureString(f, name)) / 64
 				if w > c.width*k*0.9 {
 					continue // the country is too narrow at this zoom
 				}
-				lb.text(orb.Point{c.anchor[0]*k - w/2, c.anchor[1] * k}, c.name, f, size*scale, draw.Regular, st.CountryText, kindCountry)
+				lb.text(orb.Point{c.anchor[0]*k - w/2, c.anchor[1] * k}, name, f, size*scale, draw.Regular, st.CountryText, kindCountry)
 			}
 		}
 	}
@@ -406,10 +422,11 @@ func (r *Renderer) place(cands *candidates, d *detail, zoom, scale float64, noCi
 			if rg.name == strings.ToUpper(rg.name) {
 				spacing = 0.3 * size * scale
 			}
+			name := rg.names.in(lang, rg.name)
 			// Where others took the spot, a line above or below.
 			f := face(draw.Italic, size)
 			for _, dy := range [...]float64{0, -1.3, 1.3, -2.6, 2.6} {
-				if lb.centred(orb.Point{at(rg.label)[0], at(rg.label)[1] + dy*size*scale}, rg.name, f, size*scale, draw.Italic, col, spacing, kindRegion) {
+				if lb.centred(orb.Point{at(rg.label)[0], at(rg.label)[1] + dy*size*scale}, name, f, size*scale, draw.Italic, col, spacing, kindRegion) {
 					break
 				}
 			}
@@ -430,7 +447,7 @@ func (r *Renderer) place(cands *candidates, d *detail, zoom, scale float64, noCi
 			case pl.population >= 300_000:
 				size, r = 11, 2.2
 			}
-			lb.dot(at(pl.p), pl.name, face(draw.Regular, size), size*scale, draw.Regular, st.CityText, st.CityDot, r, kindPlace)
+			lb.dot(at(pl.p), pl.names.in(lang, pl.name), face(draw.Regular, size), size*scale, draw.Regular, st.CityText, st.CityDot, r, kindPlace)
 		}
 	}
 	places(true)
@@ -450,11 +467,12 @@ func (r *Renderer) place(cands *candidates, d *detail, zoom, scale float64, noCi
 			size = 11
 		}
 		f := face(draw.Italic, size)
-		w := float64(font.MeasureString(f, lk.name)) / 64
+		name := lk.names.in(lang, lk.name)
+		w := float64(font.MeasureString(f, name)) / 64
 		if w > 2.5*(lk.bound.Max[0]-lk.bound.Min[0])*k {
 			continue // a name far wider than its lake
 		}
-		lb.centred(at(lk.label), lk.name, f, size*scale, draw.Italic, st.WaterText, 0, kindWater)
+		lb.centred(at(lk.label), name, f, size*scale, draw.Italic, st.WaterText, 0, kindWater)
 	}
 	regions(func(rank int) bool { return rank <= 2 })
 	rsize := 10.0
@@ -472,7 +490,7 @@ func (r *Renderer) place(cands *candidates, d *detail, zoom, scale float64, noCi
 			for j, q := range ls {
 				px[j] = at(q)
 			}
-			lb.along(px, rv.name, rf, rsize*scale, draw.Italic, st.WaterText, 600*scale)
+			lb.along(px, rv.names.in(lang, rv.name), rf, rsize*scale, draw.Italic, st.WaterText, 600*scale)
 		}
 	}
 	pf := face(draw.Regular, 9.5)
@@ -480,7 +498,7 @@ func (r *Renderer) place(cands *candidates, d *detail, zoom, scale float64, noCi
 		if zoom < peakZoom(pk.rank) {
 			continue
 		}
-		name := pk.name
+		name := pk.names.in(lang, pk.name)
 		if pk.elevation > 0 {
 			name += " " + strconv.Itoa(pk.elevation)
 		}

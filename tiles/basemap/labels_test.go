@@ -75,7 +75,7 @@ func TestTilesMatchOneRender(t *testing.T) {
 			for dy := 0; dy < b.n; dy++ {
 				for dx := 0; dx < b.n; dx++ {
 					tile := maptile.New(top.X+uint32(dx), top.Y+uint32(dy), b.z)
-					body, err := r.RenderTile(ctx, tile, b.scale, false)
+					body, err := r.RenderTile(ctx, tile, b.scale, false, "")
 					if err != nil {
 						t.Fatal(err)
 					}
@@ -122,7 +122,7 @@ func checkPlacedLabels(t *testing.T, r *Renderer, top maptile.Tile, n, scale, wa
 	t.Helper()
 	ctx := context.Background()
 	v := BlockView(top, n, n, scale)
-	p, err := r.Placement(ctx, v.Zoom, v.Scale, false)
+	p, err := r.Placement(ctx, v.Zoom, v.Scale, false, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -215,7 +215,7 @@ func TestFigureViewsShareThePlacement(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		p, err := r.Placement(ctx, c.zoom, c.scale, false)
+		p, err := r.Placement(ctx, c.zoom, c.scale, false, "")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -245,9 +245,9 @@ func TestFigureViewsShareThePlacement(t *testing.T) {
 		}
 	}
 	// At a tile's zoom and scale, a figure places as the tiles do.
-	a, _ := r.Placement(ctx, 6, 1, false)
+	a, _ := r.Placement(ctx, 6, 1, false, "")
 	tv := TileView(maptile.At(orb.Point{63.3, 34.1}, 6), 1)
-	if b, _ := r.Placement(ctx, tv.Zoom, tv.Scale, false); a != b {
+	if b, _ := r.Placement(ctx, tv.Zoom, tv.Scale, false, ""); a != b {
 		t.Error("the figure at z6 and the z6 tiles do not share one placement")
 	}
 }
@@ -266,11 +266,11 @@ func TestPlacementOnceUnderLoad(t *testing.T) {
 			defer wg.Done()
 			for z := maptile.Zoom(3); z <= 8; z++ {
 				tile := maptile.At(orb.Point{60 + float64(g), 34}, z)
-				if _, err := r.RenderTile(ctx, tile, 1+g%2, g%3 == 0); err != nil {
+				if _, err := r.RenderTile(ctx, tile, 1+g%2, g%3 == 0, ""); err != nil {
 					t.Error(err)
 					return
 				}
-				p, err := r.Placement(ctx, float64(z), 1, false)
+				p, err := r.Placement(ctx, float64(z), 1, false, "")
 				if err != nil {
 					t.Error(err)
 					return
@@ -300,11 +300,11 @@ func TestPlacementFollowsTheData(t *testing.T) {
 	defer s.Close()
 	borders, cities := tiletest.Basemap(t)
 	r := &Renderer{Source: s, Borders: borders, Cities: cities}
-	before, err := r.Placement(ctx, 7, 1, false)
+	before, err := r.Placement(ctx, 7, 1, false, "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if again, _ := r.Placement(ctx, 7, 1, false); again != before {
+	if again, _ := r.Placement(ctx, 7, 1, false, ""); again != before {
 		t.Error("the placement was made twice for unchanged data")
 	}
 	named := func(p *Placement, name string) bool {
@@ -326,7 +326,7 @@ func TestPlacementFollowsTheData(t *testing.T) {
 	if err := s.DeleteFeature(ctx, cities, id, "test", nil); err != nil {
 		t.Fatal(err)
 	}
-	after, err := r.Placement(ctx, 7, 1, false)
+	after, err := r.Placement(ctx, 7, 1, false, "")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -83,6 +83,8 @@ type View struct {
 	NoCityLabels bool
 	// NoLabels leaves every label out (a figure's locator inset).
 	NoLabels bool
+	// Lang is the labels' language (basemap.Languages); empty is English.
+	Lang string
 }
 
 // MercatorView is the Web Mercator window that fits bound into width by

@@ -82,6 +82,9 @@ type Figure struct {
 	// Inset is the locator map: InsetAuto (the default) draws it on
 	// figures at least InsetMinSide pixels in both directions.
 	Inset Inset
+	// Lang is the basemap labels' language (basemap.Languages); empty is
+	// English.
+	Lang string
 	// Format is png, svg or pdf.
 	Format string
 	// BaseURL is the server's public URL; the attribution line points to
@@ -307,6 +310,7 @@ func (fr *Renderer) prepare(ctx context.Context, f *Figure) (*figure, error) {
 	}
 	// The page turns the basemap's city labels off when it draws its own.
 	fig.css.NoCityLabels, fig.dpr.NoCityLabels = haveCities, haveCities
+	fig.css.Lang, fig.dpr.Lang = f.Lang, f.Lang
 	fig.cityLabels = !haveCities && zoom >= basemap.AnchorCityZoom
 
 	for _, l := range fig.order {

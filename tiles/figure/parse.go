@@ -12,6 +12,7 @@ import (
 	"github.com/khorasan/khorasan/geo"
 	"github.com/khorasan/khorasan/geo/cql2"
 	"github.com/khorasan/khorasan/geo/params"
+	"github.com/khorasan/khorasan/tiles/basemap"
 	"github.com/paulmach/orb"
 )
 
@@ -30,7 +31,7 @@ type Catalog interface {
 
 // Params are the parameters of /render (and the flags of khorasan
 // render) besides property filters, which take any property's name.
-var Params = []string{"bbox", "center", "zoom", "width", "height", "scale", "layers", "title", "legend", "inset", "format",
+var Params = []string{"bbox", "center", "zoom", "width", "height", "scale", "layers", "title", "legend", "inset", "lang", "format",
 	"datetime", "filter", "filter-lang", "filter-crs"}
 
 // Parse reads the /render parameters into a figure, checking each
@@ -83,7 +84,7 @@ func Parse(ctx context.Context, store Catalog, q url.Values) (Figure, error) {
 }
 
 // parseOutput reads what the figure is drawn as: width, height, scale,
-// format, legend, inset and title.
+// format, legend, inset, title and lang.
 func parseOutput(q url.Values, f *Figure) error {
 	if err := pixelsParam(q, "width", &f.Width, MaxSide); err != nil {
 		return err
@@ -123,6 +124,13 @@ func parseOutput(q url.Values, f *Figure) error {
 	}
 	if v, ok := params.Single(q, "title"); ok {
 		f.Title = strings.TrimSpace(v)
+	}
+	if v, ok := params.Single(q, "lang"); ok {
+		l, known := basemap.Lang(v)
+		if !known || l != v {
+			return &params.Error{Name: "lang", Reason: fmt.Sprintf("must be one of %s (the basemap's label language), got %q", strings.Join(basemap.Languages, ", "), v)}
+		}
+		f.Lang = l
 	}
 	return nil
 }

@@ -1,0 +1,96 @@
+package basemap
+
+import (
+	"context"
+	"image"
+	"image/color"
+	"slices"
+	"testing"
+	"unicode"
+
+	"github.com/paulmach/orb/maptile"
+)
+
+// labelIn is the placed label of kind whose text is s, or nil.
+func labelIn(p *Placement, s string) *Placed {
+	for i := range p.Labels {
+		if p.Labels[i].Text == s {
+			return &p.Labels[i]
+		}
+	}
+	return nil
+}
+
+func TestRussianLabels(t *testing.T) {
+	r := testRenderer(t)
+	ctx := context.Background()
+	const z = 5
+	en, err := r.Placement(ctx, z, 1, false, "en")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ru, err := r.Placement(ctx, z, 1, false, "ru")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ru == en {
+		t.Fatal("the Russian placement is the English one")
+	}
+	if def, _ := r.Placement(ctx, z, 1, false, ""); def != en {
+		t.Error(`lang "" is not the English placement`)
+	}
+	// Countries from the borders' name_ru, places from Natural Earth's.
+	for _, c := range []struct{ en, ru string }{{"Afghanistan", "Афганистан"}, {"Pakistan", "Пакистан"}, {"Tehran", "Тегеран"}} {
+		if labelIn(en, c.en) == nil {
+			t.Errorf("z%d en: no %s", z, c.en)
+		}
+		if labelIn(ru, c.ru) == nil {
+			t.Errorf("z%d ru: no %s", z, c.ru)
+		}
+		if labelIn(ru, c.en) != nil {
+			t.Errorf("z%d ru: %s is still in English", z, c.en)
+		}
+	}
+	cyrillic := 0
+	for _, l := range ru.Labels {
+		if slices.ContainsFunc([]rune(l.Text), func(r rune) bool { return unicode.Is(unicode.Cyrillic, r) }) {
+			cyrillic++
+		}
+	}
+	if cyrillic < len(ru.Labels)/2 {
+		t.Errorf("z%d ru: %d of %d labels in Cyrillic", z, cyrillic, len(ru.Labels))
+	}
+	// Rivers and ranges have no Russian names in the data: they stay English.
+	if z7, _ := r.Placement(ctx, 7, 1, false, "ru"); labelIn(z7, "HINDU KUSH") == nil {
+		t.Error("z7 ru: the Hindu Kush, which has no Russian name, is not named in English")
+	}
+	if _, err := r.Placement(ctx, z, 1, false, "de"); err == nil {
+		t.Error("lang de: no error")
+	}
+
+	// The tile under Afghanistan's Russian name differs from the English
+	// one there, and only about there.
+	l := labelIn(ru, "Афганистан")
+	tile := maptile.New(uint32(l.Box.Min.X/256), uint32(l.Box.Min.Y/256), z)
+	enTile, err := r.RenderTile(ctx, tile, 1, false, "en")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ruTile, err := r.RenderTile(ctx, tile, 1, false, "ru")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b := decodePNG(t, enTile), decodePNG(t, ruTile)
+	box := l.Extent.Sub(image.Pt(int(tile.X)*256, int(tile.Y)*256)).Intersect(a.Bounds())
+	differ := 0
+	for y := box.Min.Y; y < box.Max.Y; y++ {
+		for x := box.Min.X; x < box.Max.X; x++ {
+			if pixelDiff(color.RGBAModel.Convert(a.At(x, y)).(color.RGBA), color.RGBAModel.Convert(b.At(x, y)).(color.RGBA)) > 30 {
+				differ++
+			}
+		}
+	}
+	if differ < 20 {
+		t.Errorf("tile %v: %d pixels differ under the Russian country name (%v), want the label's ink", tile, differ, box)
+	}
+}
