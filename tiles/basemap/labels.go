@@ -19,6 +19,7 @@ import (
 	"github.com/khorasan/khorasan/tiles/draw"
 	"github.com/paulmach/orb"
 	"golang.org/x/image/font"
+	"golang.org/x/image/math/fixed"
 	"golang.org/x/sync/singleflight"
 	"golang.org/x/text/unicode/norm"
 )
@@ -381,7 +382,7 @@ func (r *Renderer) place(cands *candidates, d *detail, zoom, scale float64, noCi
 			f := face(draw.Regular, size)
 			for _, c := range cands.countries {
 				name := c.names.in(lang, c.name)
-				w := float64(font.MeasureString(f, name)) / 64
+				w := advance(f, name, draw.Regular, size*scale)
 				if w > c.width*k*0.9 {
 					continue // the country is too narrow at this zoom
 				}
@@ -468,7 +469,7 @@ func (r *Renderer) place(cands *candidates, d *detail, zoom, scale float64, noCi
 		}
 		f := face(draw.Italic, size)
 		name := lk.names.in(lang, lk.name)
-		w := float64(font.MeasureString(f, name)) / 64
+		w := advance(f, name, draw.Italic, size*scale)
 		if w > 2.5*(lk.bound.Max[0]-lk.bound.Min[0])*k {
 			continue // a name far wider than its lake
 		}
@@ -554,6 +555,15 @@ func fold(s string) string {
 	return b.String()
 }
 
+// advance is s's width at size pixels: measured with face, or shaped
+// where it needs shaping (draw.Shaped: Arabic script).
+func advance(face font.Face, s string, kind draw.FontKind, size float64) float64 {
+	if draw.Shaped(s) {
+		return draw.ShapedWidth(s, kind, size)
+	}
+	return float64(font.MeasureString(face, s)) / 64
+}
+
 // faceSet makes each face once for one drawing.
 type faceSet map[faceKey]font.Face
 
@@ -612,7 +622,7 @@ func (l *labeller) text(p orb.Point, s string, face font.Face, size float64, kin
 // textWith is text, its room grown to hold also (a dot's).
 func (l *labeller) textWith(p orb.Point, s string, face font.Face, size float64, kind draw.FontKind, col color.RGBA, what labelKind, also image.Rectangle) bool {
 	m := face.Metrics()
-	w := font.MeasureString(face, s).Ceil()
+	w := int(math.Ceil(advance(face, s, kind, size)))
 	x, y := int(math.Round(p[0])), int(math.Round(p[1]))
 	pad := int(math.Ceil(2 * l.scale))
 	box := image.Rect(x-pad, y-m.Ascent.Ceil()-pad, x+w+pad, y+m.Descent.Ceil()+pad).Union(also)
@@ -622,6 +632,10 @@ func (l *labeller) textWith(p orb.Point, s string, face font.Face, size float64,
 	// The ink, grown by the halo (round(scale) pixels, as Paint draws it)
 	// and a pixel of anti-aliasing.
 	ink, _ := font.BoundString(face, s)
+	if draw.Shaped(s) {
+		top, bottom := draw.ShapedInk(s, kind, size)
+		ink = fixed.R(0, int(math.Floor(top)), w, int(math.Ceil(bottom)))
+	}
 	halo := int(math.Max(1, math.Round(l.scale))) + 1
 	extent := image.Rect(x+ink.Min.X.Floor()-halo, y+ink.Min.Y.Floor()-halo, x+ink.Max.X.Ceil()+halo, y+ink.Max.Y.Ceil()+halo).Union(box)
 	l.labels = append(l.labels, Placed{
@@ -638,8 +652,8 @@ func (l *labeller) textWith(p orb.Point, s string, face font.Face, size float64,
 func (l *labeller) centred(p orb.Point, s string, face font.Face, size float64, kind draw.FontKind, col color.RGBA, spacing float64, what labelKind) bool {
 	m := face.Metrics()
 	baseline := p[1] + float64(m.Ascent.Ceil()-m.Descent.Ceil())/2
-	if spacing <= 0 {
-		w := float64(font.MeasureString(face, s)) / 64
+	if spacing <= 0 || draw.Shaped(s) { // joined letters are not spaced out
+		w := advance(face, s, kind, size)
 		return l.text(orb.Point{p[0] - w/2, baseline}, s, face, size, kind, col, what)
 	}
 	var glyphs []draw.Glyph
@@ -702,7 +716,7 @@ func (l *labeller) dot(p orb.Point, name string, face font.Face, size float64, k
 	r *= l.scale
 	gap := 3 * l.scale
 	m := face.Metrics()
-	w := float64(font.MeasureString(face, name)) / 64
+	w := advance(face, name, kind, size)
 	mid := p[1] + float64(m.Ascent.Ceil()-m.Descent.Ceil())/2
 	h := r*1.2 + 0.8*l.scale + 1
 	dotBox := image.Rect(int(math.Floor(p[0]-h)), int(math.Floor(p[1]-h)), int(math.Ceil(p[0]+h)), int(math.Ceil(p[1]+h)))
@@ -730,6 +744,9 @@ func (l *labeller) dot(p orb.Point, name string, face font.Face, size float64, k
 // line runs straight enough for it, reading left to right, every repeat
 // pixels or so.
 func (l *labeller) along(line []orb.Point, name string, face font.Face, size float64, kind draw.FontKind, col color.RGBA, repeat float64) {
+	if draw.Shaped(name) {
+		return // set letter by letter, joined letters would come apart
+	}
 	var advs []float64
 	L := 0.0
 	for _, r := range name {

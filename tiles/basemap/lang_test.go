@@ -8,6 +8,9 @@ import (
 	"testing"
 	"unicode"
 
+	"github.com/khorasan/khorasan/geo"
+	"github.com/khorasan/khorasan/tiles/draw"
+	"github.com/khorasan/khorasan/tiles/internal/tiletest"
 	"github.com/paulmach/orb/maptile"
 )
 
@@ -92,5 +95,57 @@ func TestRussianLabels(t *testing.T) {
 	}
 	if differ < 20 {
 		t.Errorf("tile %v: %d pixels differ under the Russian country name (%v), want the label's ink", tile, differ, box)
+	}
+}
+
+// An imported cities layer named in Persian is labelled as typed: its
+// names shaped (joined, right to left), measured as drawn.
+func TestArabicScriptCityLabels(t *testing.T) {
+	ctx := context.Background()
+	s, err := tiletest.Open(ctx, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	doc := `{"type":"FeatureCollection","features":[
+{"type":"Feature","geometry":{"type":"Point","coordinates":[62.2,34.35]},"properties":{"name":"هرات","anchor":true}},
+{"type":"Feature","geometry":{"type":"Point","coordinates":[69.17,34.53]},"properties":{"name":"کابل","anchor":true}}]}`
+	if _, err := s.ImportGeoJSON(ctx, geo.LayerInfo{Name: "shahrha"}, []byte(doc)); err != nil {
+		t.Fatal(err)
+	}
+	borders, _ := tiletest.Basemap(t)
+	r := &Renderer{Source: s, Borders: borders, Cities: "shahrha"}
+	const z = 6
+	p, err := r.Placement(ctx, z, 1, false, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := labelIn(p, "هرات")
+	if l == nil {
+		t.Fatal("هرات is not placed")
+	}
+	// The box holds the shaped name, its dot, the gap and the padding.
+	w := draw.ShapedWidth("هرات", draw.Bold, 11)
+	if bw := float64(l.Box.Dx()); bw < w || bw > w+16 {
+		t.Errorf("هرات's box is %v px wide, the shaped name %.1f", bw, w)
+	}
+	tile := maptile.New(uint32(l.At[0]/256), uint32(l.At[1]/256), z)
+	body, err := r.RenderTile(ctx, tile, 1, false, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	img := decodePNG(t, body)
+	box := l.Box.Sub(image.Pt(int(tile.X)*256, int(tile.Y)*256)).Intersect(img.Bounds())
+	ink := 0
+	st := draw.DefaultStyle
+	for y := box.Min.Y; y < box.Max.Y; y++ {
+		for x := box.Min.X; x < box.Max.X; x++ {
+			if pixelDiff(color.RGBAModel.Convert(img.At(x, y)).(color.RGBA), st.AnchorText) < 60 {
+				ink++
+			}
+		}
+	}
+	if ink < 15 {
+		t.Errorf("%d pixels of the anchor colour under هرات (%v in tile %v)", ink, box, tile)
 	}
 }

@@ -109,6 +109,9 @@ func (m *measurer) face(kind FontKind, size float64) font.Face {
 }
 
 func (m *measurer) width(s string, kind FontKind, size float64) float64 {
+	if Shaped(s) {
+		return ShapedWidth(s, kind, size)
+	}
 	f := m.face(kind, size)
 	m.mu.Lock()
 	defer m.mu.Unlock()

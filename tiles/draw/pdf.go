@@ -16,6 +16,7 @@ type PDF struct {
 	doc   *fpdf.Fpdf
 	w, h  float64
 	stack []bool // true for a clip to end
+	naskh bool   // the Arabic-script font is added
 }
 
 func (pc *PDF) Group(string) { pc.stack = append(pc.stack, false) }
@@ -142,6 +143,10 @@ func (pc *PDF) Text(t TextRun) {
 		}
 		return
 	}
+	if Shaped(t.Text) {
+		pc.shapedText(t, style)
+		return
+	}
 	x := t.At[0]
 	switch t.Anchor {
 	case AnchorMiddle:
@@ -162,4 +167,89 @@ func (pc *PDF) Text(t TextRun) {
 	}
 	pc.doc.SetTextColor(int(t.Color.R), int(t.Color.G), int(t.Color.B))
 	pc.doc.Text(x, t.At[1], t.Text)
+}
+
+// naskhFamily is the Arabic-script font's name in the PDF.
+const naskhFamily = "naskh"
+
+// shapedText draws a line that needs shaping (Arabic script). fpdf sets
+// text one nominal glyph a character, left to right, which would leave
+// Arabic letters unjoined and reversed; so the shaped glyphs are drawn
+// as filled outlines (with the halo stroked under them), and the text is
+// written again over them invisibly (text rendering mode 3), run by run
+// at the runs' places, in the order the characters stand on the page, as
+// PDFs of right-to-left text hold it: a reader (pdftotext, search, copy)
+// gets the logical text back. The Arabic-script font is embedded
+// (subset) for that invisible text.
+func (pc *PDF) shapedText(t TextRun, style string) {
+	st, err := shape(t.Text, t.Font)
+	if err != nil {
+		return
+	}
+	x := t.At[0]
+	switch w := st.width * t.Size; t.Anchor {
+	case AnchorMiddle:
+		x -= w / 2
+	case AnchorEnd:
+		x -= w
+	}
+	o := orb.Point{x, t.At[1]}
+	if len(st.ops) > 0 {
+		outline := func() {
+			var rec recorder
+			rec.reset()
+			st.path(&rec, o, t.Size)
+			for i, k := range rec.kinds {
+				switch k {
+				case 'M':
+					pc.doc.MoveTo(rec.pts[i][0], rec.pts[i][1])
+				case 'L':
+					pc.doc.LineTo(rec.pts[i][0], rec.pts[i][1])
+				case 'Z':
+					pc.doc.ClosePath()
+				}
+			}
+		}
+		if t.Halo {
+			pc.doc.SetDrawColor(int(t.HaloColor.R), int(t.HaloColor.G), int(t.HaloColor.B))
+			pc.doc.SetLineWidth(2 * t.HaloWidth)
+			pc.doc.SetLineJoinStyle("round")
+			outline()
+			pc.doc.DrawPath("D")
+		}
+		pc.doc.SetFillColor(int(t.Color.R), int(t.Color.G), int(t.Color.B))
+		outline()
+		pc.doc.DrawPath("F")
+	}
+	if !pc.naskh {
+		pc.doc.AddUTF8FontFromBytes(naskhFamily, "", naskhTTF)
+		pc.naskh = true
+	}
+	pc.doc.SetTextRenderingMode(3)
+	for _, r := range st.runs {
+		if r.visual == "" {
+			continue
+		}
+		if r.arabic {
+			pc.doc.SetFont(naskhFamily, "", t.Size)
+		} else {
+			pc.doc.SetFont("go", style, t.Size)
+		}
+		// Squeezed or stretched to the shaped run's width (joined
+		// letters are narrower than the letters alone): a reader then
+		// finds each run where it is drawn, whole, beside its neighbours.
+		x := o[0] + r.x0*t.Size
+		nominal := pc.doc.GetStringWidth(r.visual)
+		scaled := nominal > 0 && r.x1 > r.x0
+		if scaled {
+			pc.doc.TransformBegin()
+			pc.doc.TransformScaleX(100*(r.x1-r.x0)*t.Size/nominal, x, o[1])
+		}
+		pc.doc.Text(x, o[1], r.visual)
+		if scaled {
+			pc.doc.TransformEnd()
+		}
+	}
+	pc.doc.SetTextRenderingMode(0)
+	pc.doc.SetFont("go", style, t.Size)
 }

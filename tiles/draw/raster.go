@@ -306,6 +306,10 @@ func (rc *Raster) Text(t TextRun) {
 		}
 		return
 	}
+	if Shaped(t.Text) {
+		rc.shapedText(t)
+		return
+	}
 	face, done, err := rasterFace(t.Font, t.Size*rc.s)
 	if err != nil {
 		return
@@ -363,4 +367,22 @@ func (rc *Raster) Text(t TextRun) {
 	}
 	draw.DrawMask(rc.dst, r, image.NewUniform(t.HaloColor), image.Point{}, halo, r.Min, draw.Over)
 	draw.DrawMask(rc.dst, r, image.NewUniform(t.Color), image.Point{}, mask, r.Min, draw.Over)
+}
+
+// shapedText draws a line that needs shaping (Arabic script) from its
+// glyphs' outlines, at the anchor's place.
+func (rc *Raster) shapedText(t TextRun) {
+	size := t.Size * rc.s
+	x, y := t.At[0]*rc.s, t.At[1]*rc.s
+	switch w := ShapedWidth(t.Text, t.Font, size); t.Anchor {
+	case AnchorMiddle:
+		x -= w / 2
+	case AnchorEnd:
+		x -= w
+	}
+	hw := 0
+	if t.Halo {
+		hw = int(math.Max(1, math.Round(t.HaloWidth*rc.s)))
+	}
+	paintShaped(rc.z, rc.dst, t.Text, t.Font, orb.Point{x, y}, size, t.Color, t.HaloColor, hw)
 }

@@ -254,20 +254,24 @@ func (sc *Scene) Paint(ctx context.Context, dst *image.RGBA) error {
 		// Glyphs go on whole pixels: a label drawn in two tiles is the
 		// same there as in one image of both.
 		x, y := int(math.Round(l.At[0])), int(math.Round(l.At[1]))
-		d := font.Drawer{Dst: dst, Face: l.Face, Src: image.NewUniform(st.Halo)}
 		hw := int(math.Max(1, math.Round(sc.Scale)))
-		for dy := -hw; dy <= hw; dy++ {
-			for dx := -hw; dx <= hw; dx++ {
-				if dx == 0 && dy == 0 {
-					continue
+		if Shaped(l.Text) {
+			paintShaped(z, dst, l.Text, l.Font, orb.Point{float64(x), float64(y)}, l.Size, l.Color, st.Halo, hw)
+		} else {
+			d := font.Drawer{Dst: dst, Face: l.Face, Src: image.NewUniform(st.Halo)}
+			for dy := -hw; dy <= hw; dy++ {
+				for dx := -hw; dx <= hw; dx++ {
+					if dx == 0 && dy == 0 {
+						continue
+					}
+					d.Dot = fixed.P(x+dx, y+dy)
+					d.DrawString(l.Text)
 				}
-				d.Dot = fixed.P(x+dx, y+dy)
-				d.DrawString(l.Text)
 			}
+			d.Src = image.NewUniform(l.Color)
+			d.Dot = fixed.P(x, y)
+			d.DrawString(l.Text)
 		}
-		d.Src = image.NewUniform(l.Color)
-		d.Dot = fixed.P(x, y)
-		d.DrawString(l.Text)
 		if l.Dot {
 			for _, dot := range []struct {
 				r float64

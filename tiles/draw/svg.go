@@ -137,7 +137,24 @@ func (sv *SVG) Text(t TextRun) {
 	case Italic:
 		sv.w.WriteString(` font-style="italic"`)
 	}
-	switch t.Anchor {
+	anchor := t.Anchor
+	if Shaped(t.Text) {
+		// The logical text: the viewer shapes it (joins the letters, sets
+		// the right-to-left runs) with the Arabic-script font listed. A
+		// paragraph that reads right to left starts at its right end, so
+		// the anchor's ends swap to keep the text where the layout put it.
+		fmt.Fprintf(sv.w, ` font-family="%s"`, SVGArabicFonts)
+		if st, err := shape(t.Text, t.Font); err == nil && st.rtl {
+			sv.w.WriteString(` direction="rtl" unicode-bidi="embed"`)
+			switch anchor {
+			case AnchorStart:
+				anchor = AnchorEnd
+			case AnchorEnd:
+				anchor = AnchorStart
+			}
+		}
+	}
+	switch anchor {
 	case AnchorMiddle:
 		sv.w.WriteString(` text-anchor="middle"`)
 	case AnchorEnd:

@@ -379,8 +379,14 @@ func (fig *figure) drawOverlays(c draw.Canvas, ov *overlays) {
 		c.Group("title")
 		b := ov.titleBox
 		c.Rect(0, 0, W, b.y1, white, 0.85, color.RGBA{}, 0)
+		// A title that reads right to left (Persian, Pashto, Urdu) is set
+		// flush right.
+		x, anchor := figPad, draw.AnchorStart
+		if draw.RightToLeft(fig.Title) {
+			x, anchor = W-figPad, draw.AnchorEnd
+		}
 		for i, line := range ov.title {
-			c.Text(draw.TextRun{At: orb.Point{figPad, figPad + float64(i)*titleLeading + 13}, Text: line, Size: titleSize, Font: draw.Bold, Color: ink})
+			c.Text(draw.TextRun{At: orb.Point{x, figPad + float64(i)*titleLeading + 13}, Text: line, Size: titleSize, Font: draw.Bold, Color: ink, Anchor: anchor})
 		}
 		c.End()
 	}
