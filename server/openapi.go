@@ -142,7 +142,7 @@ func figurePaths(root string) obj {
 		q("title", "Title drawn across the top (at most 200 characters).", str),
 		q("legend", "Draw the legend.", obj{"type": "boolean", "default": true}),
 		q("inset", "Draw the locator inset, a small map of the wider region with the view outlined. Default: true when width and height are 600 or more.", boolean),
-		q("lang", "Language of the basemap's labels: ru names countries and populated places in Russian where the data has the name (rivers, lakes, ranges and peaks stay in English).", obj{"type": "string", "enum": basemap.Languages, "default": "en"}),
+		q("lang", "Language of the basemap's labels: ru names countries and populated places in Russian; fa, ps and ur name countries in Persian, Pashto and Urdu (Arabic script, shaped). Where the data has no name in the language (the places in fa, ps and ur; rivers, lakes, ranges and peaks in all) the label stays in English.", obj{"type": "string", "enum": basemap.Languages, "default": "en"}),
 		q("format", "Output format.", obj{"type": "string", "enum": []string{"png", "svg", "pdf"}, "default": "png"}),
 		q("datetime", "Date filter for the layers with a date: an instant or an interval start/end (.. for open).", str),
 		q("filter", "CQL2 text filter, for the layers that have every property it names.", str),

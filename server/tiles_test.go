@@ -350,6 +350,10 @@ func TestBasemapTileLang(t *testing.T) {
 	if res, _ := fetch(t, srv.URL+path+"?lang=ru", "If-None-Match", enRes.Header.Get("ETag")); res.StatusCode != 200 {
 		t.Errorf("the English ETag revalidates the Russian tile: %d", res.StatusCode)
 	}
+	// Persian: the countries in Arabic script, shaped.
+	if res, fa := fetch(t, srv.URL+path+"?lang=fa"); res.StatusCode != 200 || bytes.Equal(fa, en) || bytes.Equal(fa, ru) {
+		t.Errorf("lang=fa: status %d, or the English or Russian tile", res.StatusCode)
+	}
 	for _, q := range []string{"lang=de", "lang=RU", "lang=", "lang=ru&lang=en"} {
 		res, body := fetch(t, srv.URL+path+"?"+q)
 		if res.StatusCode != http.StatusBadRequest {

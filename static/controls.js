@@ -7,7 +7,7 @@
 import { el } from './dom.js';
 
 // The label languages offered, in their own names (state.js LANGS).
-const LANG_NAMES = [['en', 'English'], ['ru', 'Русский']];
+const LANG_NAMES = [['en', 'English'], ['ru', 'Русский'], ['fa', 'فارسی'], ['ps', 'پښتو'], ['ur', 'اردو']];
 
 // displayControl adds the display box; its choices go to the store, and
 // sync() shows the state's. events: the event layer (ctx.events); the

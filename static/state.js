@@ -39,8 +39,9 @@
 //                         whole number >= 1)
 //   color=attribution|type   marker colour (default attribution)
 //   mode=circles|clusters|heat   how events are drawn (default circles)
-//   lang=en|ru            the language of the offline basemap's labels
-//                         (default en; ru where the data has Russian names)
+//   lang=en|ru|fa|ps|ur   the language of the offline basemap's labels
+//                         (default en; the names the data has in that
+//                         language, the others in English)
 //   sort=[-]KEY           table order: date | name | country | killed |
 //                         attribution; "-" for descending (default -date)
 //   sel=ID                the selected event: its popup open, its row lit
@@ -69,7 +70,7 @@ export const SORT_KEYS = ['date', 'name', 'country', 'killed', 'attribution'];
 export const MODES = ['circles', 'clusters', 'heat'];
 export const COLORS = ['attribution', 'type'];
 // The offline basemap's label languages (the server's lang=), English first.
-export const LANGS = ['en', 'ru'];
+export const LANGS = ['en', 'ru', 'fa', 'ps', 'ur'];
 export const ZOOM = { min: 2, max: 14 };
 const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
 

@@ -119,7 +119,7 @@ func parseRenderFlags(args []string, getenv func(string) string, stderr io.Write
 	fl.String("layers", "", "layers to draw, separated by commas (default: all)")
 	fl.String("title", "", "title drawn across the top")
 	fl.String("legend", "true", "draw the legend (true or false)")
-	fl.String("lang", "en", "language of the basemap's labels: en or ru (Russian names of countries and places where the data has them)")
+	fl.String("lang", "en", "language of the basemap's labels: en, ru, fa, ps or ur (names the data has in that language; the rest in English)")
 	var inset optionalBool
 	fl.Var(&inset, "inset", "draw the locator inset, or --inset=false to leave it out (default: when width and height are 600 or more)")
 	fl.String("datetime", "", "date filter: an instant or an interval start/end (.. for open)")

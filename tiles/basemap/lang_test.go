@@ -149,3 +149,22 @@ func TestArabicScriptCityLabels(t *testing.T) {
 		t.Errorf("%d pixels of the anchor colour under هرات (%v in tile %v)", ink, box, tile)
 	}
 }
+
+// Persian, Pashto and Urdu name the countries (i18n-iso-countries) and
+// leave the places, which Natural Earth names in none of them, in English.
+func TestArabicScriptLanguagesFallBack(t *testing.T) {
+	r := testRenderer(t)
+	ctx := context.Background()
+	for _, lang := range []string{"fa", "ps", "ur"} {
+		p, err := r.Placement(ctx, 5, 1, false, lang)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if labelIn(p, "افغانستان") == nil {
+			t.Errorf("%s: Afghanistan is not افغانستان", lang)
+		}
+		if labelIn(p, "Tehran") == nil {
+			t.Errorf("%s: Tehran, which has no name in %s, is not named in English", lang, lang)
+		}
+	}
+}

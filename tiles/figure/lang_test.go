@@ -88,7 +88,7 @@ func TestFigureInRussian(t *testing.T) {
 
 func TestParseLang(t *testing.T) {
 	store := layerStore{}
-	for _, c := range []struct{ v, want string }{{"en", "en"}, {"ru", "ru"}} {
+	for _, c := range []struct{ v, want string }{{"en", "en"}, {"ru", "ru"}, {"fa", "fa"}, {"ps", "ps"}, {"ur", "ur"}} {
 		f, err := Parse(context.Background(), store, url.Values{"lang": {c.v}})
 		if err != nil || f.Lang != c.want {
 			t.Errorf("lang=%s: %q, %v", c.v, f.Lang, err)
@@ -100,5 +100,23 @@ func TestParseLang(t *testing.T) {
 		if !errors.As(err, &pe) || pe.Name != "lang" {
 			t.Errorf("lang=%q: %v, want an error naming lang", bad, err)
 		}
+	}
+}
+
+func TestFigureInPersian(t *testing.T) {
+	f := Figure{Width: 900, Height: 600, Scale: 1, Legend: true, Lang: "fa",
+		Layers: figureLayers(t, "", "borders", "khorasan", "attacks", "cities")}
+	fr := atlasRenderer(t)
+	f.Format = FormatSVG
+	svg := svgText(t, renderWith(t, fr, f))
+	// Countries in Persian; the places, which have no Persian names, in English.
+	for _, want := range []string{"افغانستان", "پاکستان", "Tehran"} {
+		if !strings.Contains(svg, want) {
+			t.Errorf("no %q in the SVG's text", want)
+		}
+	}
+	f.Format = FormatPDF
+	if txt := withoutBidiMarks(pdfText(t, renderWith(t, fr, f))); !strings.Contains(txt, "افغانستان") {
+		t.Errorf("pdftotext finds no افغانستان in the PDF:\n%.600s", txt)
 	}
 }
