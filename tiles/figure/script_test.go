@@ -1,6 +1,7 @@
 package figure
 
 import (
+	"bytes"
 	"context"
 	"image"
 	"image/color"
@@ -78,6 +79,9 @@ func TestFigureInArabicScript(t *testing.T) {
 
 	f.Format = FormatPDF
 	pdf := renderWith(t, fr, f)
+	if again := renderWith(t, fr, f); !bytes.Equal(pdf, again) {
+		t.Error("two renders of one PDF with Persian text differ")
+	}
 	txt := withoutBidiMarks(pdfText(t, pdf))
 	// The attribution's words: poppler sets a colon inside right-to-left
 	// text in a left-to-right line apart (its own reordering), so the
