@@ -250,6 +250,9 @@ type shape struct {
 	parts    []orb.Bound
 	// gone: simplification left nothing to draw at this level.
 	gone bool
+	// grid: the geometry is valid polygons on the grid of its level's
+	// zoom (gridPolygons), not in world units; parts are on that grid too.
+	grid bool
 }
 
 func newShape(g orb.Geometry) shape {
@@ -265,6 +268,47 @@ func newShape(g orb.Geometry) shape {
 		}
 	}
 	return s
+}
+
+// gridShape is the shape of the polygons of full (world units)
+// simplified for zoom z on its grid (gridPolygons); ok is false when full
+// is not polygons or they cannot be made valid on the grid, whole true
+// when simplification keeps every point.
+func gridShape(full orb.Geometry, z int) (_ shape, whole, ok bool) {
+	mp, ok := asPolygons(full)
+	if !ok {
+		return shape{}, false, false
+	}
+	grid, whole, ok := gridPolygons(mp, z)
+	if !ok {
+		return shape{}, false, false
+	}
+	if len(grid) == 0 {
+		return shape{gone: true}, whole, true
+	}
+	s := newShape(grid)
+	s.grid = true
+	return s, whole, true
+}
+
+// gridTile cuts a shape on the grid to the buffered tile whose corner is
+// at (ox, oy) on its grid, in tile units; nil when nothing is left.
+func (s *shape) gridTile(ox, oy float64) orb.Geometry {
+	q := orb.Bound{Min: orb.Point{ox - Buffer, oy - Buffer}, Max: orb.Point{ox + Extent + Buffer, oy + Extent + Buffer}}
+	var meeting orb.MultiPolygon
+	for i, p := range s.geometry.(orb.MultiPolygon) {
+		if intersects(s.parts[i], q) {
+			meeting = append(meeting, p)
+		}
+	}
+	out := gridToTile(meeting, ox, oy)
+	switch len(out) {
+	case 0:
+		return nil
+	case 1:
+		return out[0]
+	}
+	return out
 }
 
 // clipTo returns a copy of the shape cut to the bound q (with the same
@@ -457,21 +501,26 @@ func (x *Index) build(ctx context.Context, l geo.Layer) (*indexedLayer, error) {
 		if full.Dimensions() > 0 {
 			n := geo.CountPositions(full)
 			for z := range levelCount {
-				g := simplify.DouglasPeucker(Tolerance / (Extent * float64(uint64(1)<<z))).Simplify(orb.Clone(full))
-				if g == nil {
-					shapes = append(shapes, shape{gone: true})
-					continue
+				level, whole, ok := gridShape(full, z)
+				if !ok {
+					g := simplify.DouglasPeucker(Tolerance / (Extent * float64(uint64(1)<<z))).Simplify(orb.Clone(full))
+					if g == nil {
+						shapes = append(shapes, shape{gone: true})
+						continue
+					}
+					level, whole = newShape(g), geo.CountPositions(g) == n
 				}
-				m := geo.CountPositions(g)
-				if m == n {
+				if whole {
 					// Simplification removes nothing from here on: the
 					// full geometry serves.
 					break
 				}
-				if vertices += m; vertices > x.maxVertices {
-					return errTooLarge
+				if !level.gone {
+					if vertices += geo.CountPositions(level.geometry); vertices > x.maxVertices {
+						return errTooLarge
+					}
 				}
-				shapes = append(shapes, newShape(g))
+				shapes = append(shapes, level)
 			}
 		}
 		id := uint64(noID)

@@ -204,12 +204,19 @@ func (il *indexedLayer) cut(ml *mvt.Layer, t maptile.Tile, limit int) (picked []
 			// fitToTile then trims rounding, and when the simplified
 			// shape comes out invalid cuts the full one instead.
 			sh, simplified := il.shapeFor(i, uint32(t.Z))
-			if g = sh.clipTo(query); g == nil {
-				return true
-			}
-			full := func() orb.Geometry { return ProjectGeometry(il.shapes[i][0].meeting(query), project) }
-			if g = fitToTile(ProjectGeometry(g, project), !simplified, full); g == nil {
-				return true
+			if sh.grid {
+				// Valid on the grid of this zoom already: cut, no more.
+				if g = sh.gridTile(ox, oy); g == nil {
+					return true
+				}
+			} else {
+				if g = sh.clipTo(query); g == nil {
+					return true
+				}
+				full := func() orb.Geometry { return ProjectGeometry(il.shapes[i][0].meeting(query), project) }
+				if g = fitToTile(ProjectGeometry(g, project), !simplified, full); g == nil {
+					return true
+				}
 			}
 		}
 		if len(batch) == 0 {

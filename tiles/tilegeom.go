@@ -1,7 +1,9 @@
 package tiles
 
 import (
+	"cmp"
 	"math"
+	"slices"
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/clip"
@@ -175,15 +177,70 @@ func polygonsToTile(mp orb.MultiPolygon, full func() orb.Geometry) orb.Geometry 
 			src, _ = asPolygons(full())
 		}
 		if src == nil {
-			src = mp
+			out = exactPolygons(mp)
+		} else {
+			out = remadePolygons(src)
 		}
-		out = exactPolygons(src)
 	}
 	switch len(out) {
 	case 0:
 		return nil
 	case 1:
 		return out[0]
+	}
+	return out
+}
+
+// gridToTile cuts valid polygons on a zoom's grid (gridPolygons) to the
+// buffered tile of that zoom whose corner is at (ox, oy) on the grid,
+// with clipPolygonToBox, which keeps them valid, and snaps the points it
+// adds on the box's sides. A piece that snapping leaves invalid is
+// mended (repairPolygon) or cut exactly from the clipped, unsnapped piece
+// (exactPolygons): small either way, unlike the feature it came from.
+func gridToTile(mp orb.MultiPolygon, ox, oy float64) orb.MultiPolygon {
+	var out orb.MultiPolygon
+	for _, p := range mp {
+		pieces, ok := clipPolygonToBox(p, ox, oy)
+		if !ok {
+			moved := ProjectGeometry(orb.Clone(p), func(q orb.Point) orb.Point { return orb.Point{q[0] - ox, q[1] - oy} })
+			out = append(out, exactPolygons(orb.MultiPolygon{moved.(orb.Polygon)})...)
+			continue
+		}
+		for _, piece := range pieces {
+			q := snapPolygonWith(slices.Clone(piece), snapToBox)
+			switch {
+			case q == nil:
+			case validPolygon(q):
+				out = append(out, q)
+			default:
+				if fixed := repairPolygon(q); fixed != nil {
+					out = append(out, fixed...)
+				} else {
+					out = append(out, exactPolygons(orb.MultiPolygon{piece})...)
+				}
+			}
+		}
+	}
+	return out
+}
+
+// remadePolygons simplifies each polygon of mp (valid, in tile units) on
+// the tile's grid as the Index simplifies its levels (levelPolygon), so
+// that it is valid there, and cuts it to the buffered tile (gridToTile);
+// a polygon that cannot be made valid so is cut by exactPolygons.
+func remadePolygons(mp orb.MultiPolygon) orb.MultiPolygon {
+	var out orb.MultiPolygon
+	for _, p := range mp {
+		if len(p) == 0 || !p.Bound().Intersects(tileBox) {
+			continue
+		}
+		q, _, ok := levelPolygon(p, Tolerance)
+		switch {
+		case !ok:
+			out = append(out, exactPolygons(orb.MultiPolygon{p})...)
+		case q != nil:
+			out = append(out, gridToTile(orb.MultiPolygon{q}, 0, 0)...)
+		}
 	}
 	return out
 }
@@ -319,10 +376,13 @@ func snapLine(ls orb.LineString) orb.LineString {
 // the exterior with a positive surveyor's-formula area in tile
 // coordinates (clockwise on screen), holes negative. A hole that
 // collapses is dropped; nil when the exterior does.
-func snapPolygon(p orb.Polygon) orb.Polygon {
+func snapPolygon(p orb.Polygon) orb.Polygon { return snapPolygonWith(p, snapPoint) }
+
+// snapPolygonWith is snapPolygon on the grid of snap.
+func snapPolygonWith(p orb.Polygon, snap func(orb.Point) orb.Point) orb.Polygon {
 	out := p[:0]
 	for i, r := range p {
-		r = snapRing(r)
+		r = snapRingWith(r, snap)
 		if r == nil {
 			if i == 0 {
 				return nil
@@ -341,58 +401,91 @@ func snapPolygon(p orb.Polygon) orb.Polygon {
 }
 
 // snapRing snaps a ring to the integer grid and removes what snapping
-// leaves that MVT forbids: points equal to the one before, and points in
-// line with their neighbours, which also takes out spikes that fold back
-// along themselves (a→b→a). It works on the ring as a cycle, so the seam
-// at the first point is cleaned too, and returns the ring closed (first
-// point repeated last, which orb's encoder leaves out for ClosePath); nil
-// when under three points or no area is left. No library in our stack
-// cleans a snapped ring this way (simplefeatures' SnapToGrid rounds to
-// decimal places and keeps such points), hence this loop.
-func snapRing(r orb.Ring) orb.Ring {
-	pts := make([]orb.Point, 0, len(r))
-	for _, p := range r {
-		q := snapPoint(p)
+// leaves that MVT forbids (see cleanRing); nil when under three points or
+// no area is left.
+func snapRing(r orb.Ring) orb.Ring { return snapRingWith(r, snapPoint) }
+
+func snapRingWith(r orb.Ring, snap func(orb.Point) orb.Point) orb.Ring {
+	pts := make([]orb.Point, len(r))
+	for i, p := range r {
+		pts[i] = snap(p)
+	}
+	return cleanRing(pts)
+}
+
+// cleanRing removes from a ring on the integer grid what MVT forbids:
+// points equal to the one before, and points in line with their
+// neighbours, which also takes out spikes that fold back along
+// themselves (a→b→a). It works on the ring as a cycle, so the seam at the
+// first point is cleaned too, and returns the ring closed (first point
+// repeated last, which orb's encoder leaves out for ClosePath), reusing
+// pts; nil when under three points or no area is left. No library in our
+// stack cleans a snapped ring this way (simplefeatures' SnapToGrid rounds
+// to decimal places and keeps such points), hence this loop.
+func cleanRing(pts []orb.Point) orb.Ring {
+	r, _ := cleanRingIndexed(pts, nil)
+	return r
+}
+
+// cleanRingIndexed is cleanRing keeping idx, when not nil, the numbers
+// of the points, beside them: the ring's point i is the one numbered
+// idx[i].
+func cleanRingIndexed(in []orb.Point, idx []int32) (orb.Ring, []int32) {
+	pts := in[:0]
+	ix := idx[:0]
+	pop := func(n int) {
+		pts = pts[:n]
+		if idx != nil {
+			ix = ix[:n]
+		}
+	}
+	for k, q := range in {
 		// Pop points that q makes redundant: the same point, or one in
 		// line between (or folded back over) its neighbours.
 		for {
 			n := len(pts)
 			if n >= 1 && pts[n-1] == q {
-				pts = pts[:n-1]
+				pop(n - 1)
 				continue
 			}
 			if n >= 2 && collinear(pts[n-2], pts[n-1], q) {
-				pts = pts[:n-1]
+				pop(n - 1)
 				continue
 			}
 			break
 		}
 		pts = append(pts, q)
+		if idx != nil {
+			ix = append(ix, idx[k])
+		}
 	}
 	// The seam: the last points against the first ones.
 	for changed := true; changed && len(pts) >= 3; {
 		changed = false
 		n := len(pts)
 		switch {
-		case pts[n-1] == pts[0]:
-			pts = pts[:n-1]
-			changed = true
-		case collinear(pts[n-2], pts[n-1], pts[0]):
-			pts = pts[:n-1]
+		case pts[n-1] == pts[0], collinear(pts[n-2], pts[n-1], pts[0]):
+			pop(n - 1)
 			changed = true
 		case collinear(pts[n-1], pts[0], pts[1]):
 			pts = pts[1:]
+			if idx != nil {
+				ix = ix[1:]
+			}
 			changed = true
 		}
 	}
 	if len(pts) < 3 {
-		return nil
+		return nil, nil
 	}
 	ring := append(orb.Ring(pts), pts[0])
 	if SignedArea(ring) == 0 {
-		return nil
+		return nil, nil
 	}
-	return ring
+	if idx != nil {
+		ix = append(ix, ix[0])
+	}
+	return ring, ix
 }
 
 // collinear: a, b and c (on the integer grid, so exactly) lie on a line.
@@ -402,8 +495,134 @@ func collinear(a, b, c orb.Point) bool {
 
 // validPolygon checks a snapped polygon with simplefeatures: rings simple
 // and closed, holes inside the exterior, rings meeting at a point at most.
+// Polygons whose rings meet nowhere (ringsApart), nearly all of them,
+// are known valid without it.
 func validPolygon(p orb.Polygon) bool {
-	return toSF(p).Validate() == nil
+	return ringsApart(p) || toSF(p).Validate() == nil
+}
+
+// maxExact bounds the coordinates ringsApart takes: their differences'
+// products stay exact in float64.
+const maxExact = 1 << 24
+
+// ringsApart reports whether the closed rings of p, on the integer grid,
+// are simple and meet nowhere, with each hole inside the exterior and
+// outside the other holes: valid by OGC's rules, which also let rings
+// touch at a point. The test is exact, and much quicker than
+// simplefeatures' (which builds an R-tree per ring) for a tile's
+// polygon. false also when unsure: coordinates off the grid or past
+// maxExact, or many holes.
+func ringsApart(p orb.Polygon) bool {
+	const maxHoles = 8
+	if len(p) == 0 || len(p) > 1+maxHoles {
+		return false
+	}
+	apart := true
+	if !meetings(p, func(_, _, _, _ int32) bool { apart = false; return false }) || !apart {
+		return false
+	}
+	return strayHole(p) < 0
+}
+
+// strayHole is the first hole of p (whose rings meet nowhere) that lies
+// outside the exterior or inside another hole; -1 when none does. A hole
+// is inside a ring when any point of it is, such as the middle of its
+// first edge.
+func strayHole(p orb.Polygon) int {
+	for i, h := range p[1:] {
+		m := orb.Point{(h[0][0] + h[1][0]) / 2, (h[0][1] + h[1][1]) / 2}
+		if !insideRing(p[0], m) {
+			return i + 1
+		}
+		for j, o := range p[1:] {
+			if j != i && insideRing(o, m) {
+				return i + 1
+			}
+		}
+	}
+	return -1
+}
+
+// meetings calls fn with each two edges of p (ring and index in it, edge
+// i running from point i to i+1) that share a point they should not:
+// edges that are not neighbours and meet at all, and neighbours that
+// fold back along each other; until fn returns false. An exact sweep in
+// order of the edges' least x compares only edges whose x ranges
+// overlap. It returns false, calling fn for none, when p is not closed
+// rings on the integer grid within maxExact.
+func meetings(p orb.Polygon, fn func(ring1, edge1, ring2, edge2 int32) bool) bool {
+	type edge struct {
+		a, b                   orb.Point
+		minX, maxX, minY, maxY float64
+		ring, i, n             int32
+	}
+	count := 0
+	for _, r := range p {
+		if len(r) < 4 || r[0] != r[len(r)-1] {
+			return false
+		}
+		count += len(r) - 1
+	}
+	edges := make([]edge, 0, count)
+	for k, r := range p {
+		n := int32(len(r) - 1)
+		for i := range n {
+			a, b := r[i], r[i+1]
+			for _, v := range [4]float64{a[0], a[1], b[0], b[1]} {
+				if v != math.Trunc(v) || math.Abs(v) > maxExact {
+					return false
+				}
+			}
+			edges = append(edges, edge{a, b, min(a[0], b[0]), max(a[0], b[0]), min(a[1], b[1]), max(a[1], b[1]), int32(k), i, n})
+		}
+	}
+	slices.SortFunc(edges, func(e, f edge) int { return cmp.Compare(e.minX, f.minX) })
+	for k := range edges {
+		e := &edges[k]
+		for l := k + 1; l < len(edges) && edges[l].minX <= e.maxX; l++ {
+			f := &edges[l]
+			if f.maxY < e.minY || f.minY > e.maxY {
+				continue
+			}
+			if e.ring == f.ring && (f.i == (e.i+1)%e.n || e.i == (f.i+1)%e.n) {
+				// Neighbours share a vertex, and meet elsewhere only when
+				// one turns straight back along the other.
+				a, b, c := e.a, e.b, f.b
+				if f.i != (e.i+1)%e.n {
+					a, b, c = f.a, f.b, e.b
+				}
+				if orientation(a, b, c) != 0 || (b[0]-a[0])*(c[0]-b[0])+(b[1]-a[1])*(c[1]-b[1]) >= 0 {
+					continue
+				}
+			} else if !segmentsTouch(e.a, e.b, f.a, f.b) {
+				continue
+			}
+			if !fn(e.ring, e.i, f.ring, f.i) {
+				return true
+			}
+		}
+	}
+	return true
+}
+
+// orientation is the sign of the turn a→b→c: positive to the left,
+// negative to the right, zero in line (exact within maxExact).
+func orientation(a, b, c orb.Point) int {
+	return cmp.Compare((b[0]-a[0])*(c[1]-a[1])-(b[1]-a[1])*(c[0]-a[0]), 0)
+}
+
+// segmentsTouch reports whether the closed segments a-b and c-d share a
+// point (exact within maxExact).
+func segmentsTouch(a, b, c, d orb.Point) bool {
+	d1, d2 := orientation(c, d, a), orientation(c, d, b)
+	d3, d4 := orientation(a, b, c), orientation(a, b, d)
+	if d1*d2 < 0 && d3*d4 < 0 {
+		return true
+	}
+	on := func(a, b, p orb.Point) bool {
+		return min(a[0], b[0]) <= p[0] && p[0] <= max(a[0], b[0]) && min(a[1], b[1]) <= p[1] && p[1] <= max(a[1], b[1])
+	}
+	return (d1 == 0 && on(c, d, a)) || (d2 == 0 && on(c, d, b)) || (d3 == 0 && on(a, b, c)) || (d4 == 0 && on(a, b, d))
 }
 
 func toSF(p orb.Polygon) sf.Polygon {
