@@ -19,36 +19,64 @@ import (
 // maxLevelRounds bounds levelPolygon's rounds of refining and cutting.
 const maxLevelRounds = 200
 
-// gridPolygons simplifies the polygons of mp (in world units) for zoom z,
-// with Tolerance, on z's grid: tile units of z counted from the world's
-// corner, snapped as tiles snap (so a tile of z only moves them by its
-// corner), cleaned and valid. whole is true when simplification kept
-// every point; ok is false when a polygon cannot be made valid.
-func gridPolygons(mp orb.MultiPolygon, z int) (_ orb.MultiPolygon, whole, ok bool) {
-	scale := Extent * float64(uint64(1)<<z)
-	out := make(orb.MultiPolygon, 0, len(mp))
-	kept, total := 0, 0
-	for _, p := range mp {
-		u := make(orb.Polygon, len(p))
-		for i, r := range p {
-			u[i] = make(orb.Ring, len(r))
-			for j, q := range r {
-				u[i][j] = orb.Point{q[0] * scale, q[1] * scale}
-			}
+// polygonLevels is a feature's polygons (in world units) ready to be
+// simplified for each zoom: the Douglas-Peucker weights of their points
+// (ringWeights), worked out once for all zooms.
+type polygonLevels struct {
+	mp      orb.MultiPolygon
+	weights [][][]float64
+}
+
+func newPolygonLevels(mp orb.MultiPolygon) *polygonLevels {
+	pl := &polygonLevels{mp: mp, weights: make([][][]float64, len(mp))}
+	for i, p := range mp {
+		pl.weights[i] = make([][]float64, len(p))
+		for j, r := range p {
+			pl.weights[i][j] = ringWeights(openRing(r))
 		}
-		q, k, ok := levelPolygon(u, Tolerance)
+	}
+	return pl
+}
+
+// grid simplifies the polygons for zoom z, with Tolerance, on z's grid:
+// tile units of z counted from the world's corner, snapped as tiles snap
+// (so a tile of z only moves them by its corner), cleaned and valid
+// (levelPolygon). whole is true when simplification keeps every point;
+// ok is false when a polygon cannot be made valid.
+func (pl *polygonLevels) grid(z int) (_ orb.MultiPolygon, whole, ok bool) {
+	scale := Extent * float64(uint64(1)<<z)
+	out := make(orb.MultiPolygon, 0, len(pl.mp))
+	kept, total := 0, 0
+	for i, p := range pl.mp {
+		u := make(orb.Polygon, len(p))
+		for j, r := range p {
+			u[j] = make(orb.Ring, len(r))
+			for k, q := range r {
+				u[j][k] = orb.Point{q[0] * scale, q[1] * scale}
+			}
+			total += len(openRing(r))
+		}
+		// Weights are squared distances: in world units, scale² times
+		// smaller than on the grid.
+		q, k, ok := levelPolygon(u, Tolerance*Tolerance/(scale*scale), pl.weights[i])
 		if !ok {
 			return nil, false, false
 		}
 		kept += k
-		for _, r := range p {
-			total += len(r) - 1
-		}
 		if q != nil {
 			out = append(out, q)
 		}
 	}
 	return out, kept == total, true
+}
+
+// openRing is the ring r without its last point when that is the first
+// again.
+func openRing(r orb.Ring) orb.Ring {
+	if n := len(r); n > 1 && r[0] == r[n-1] {
+		return r[:n-1]
+	}
+	return r
 }
 
 // levelRing is a ring of levelPolygon's source: its points (the ring's
@@ -61,7 +89,8 @@ type levelRing struct {
 }
 
 // levelPolygon simplifies the valid polygon u (unsnapped grid units)
-// with Douglas-Peucker at tolerance tol, snaps what it keeps to the
+// with Douglas-Peucker, keeping the points whose weights (ringWeights of
+// each ring, worked out here when nil) pass minWeight, snaps them to the
 // integer grid and makes that valid: where edges meet that should not,
 // it puts back, on each, the source point farthest from it (as
 // Douglas-Peucker would with a smaller tolerance), round after round.
@@ -71,19 +100,25 @@ type levelRing struct {
 // keeps or cuts a point, so this ends. The polygon comes out wound as
 // snapPolygon winds, nil when nothing of it is left on the grid; kept
 // is the number of source points kept; ok is false past maxLevelRounds.
-func levelPolygon(u orb.Polygon, tol float64) (_ orb.Polygon, kept int, ok bool) {
+func levelPolygon(u orb.Polygon, minWeight float64, weights [][]float64) (_ orb.Polygon, kept int, ok bool) {
 	rings := make([]levelRing, 0, len(u))
-	for _, r := range u {
+	for j, r := range u {
+		r = openRing(r)
 		n := len(r)
-		if n > 1 && r[0] == r[n-1] {
-			n--
-		}
-		lr := levelRing{src: r[:n], grid: make([]orb.Point, n), kept: make([]bool, n), cut: make([]bool, n)}
+		lr := levelRing{src: r, grid: make([]orb.Point, n), kept: make([]bool, n), cut: make([]bool, n)}
 		for i, p := range lr.src {
 			lr.grid[i] = orb.Point{math.Floor(p[0]), math.Floor(p[1])}
 		}
+		var w []float64
+		if weights != nil {
+			w = weights[j]
+		} else {
+			w = ringWeights(r)
+		}
 		if n >= 3 {
-			simplifyRing(lr.src, tol*tol, lr.kept)
+			for i, v := range w {
+				lr.kept[i] = v > minWeight
+			}
 		}
 		rings = append(rings, lr)
 	}
@@ -232,36 +267,48 @@ func (lr *levelRing) cutLoop(r orb.Ring, idx []int32, e, f int) {
 	lr.between(from, to, func(i int) { lr.cut[i] = true })
 }
 
-// simplifyRing marks in kept the points of the ring pts (not closed)
-// that Douglas-Peucker keeps at squared tolerance tol2: the first, the
-// one farthest from it, and recursively the farthest from each chord
-// when farther than the tolerance.
-func simplifyRing(pts []orb.Point, tol2 float64, kept []bool) {
+// ringWeights gives each point of the ring pts (not closed) the
+// greatest squared tolerance at which Douglas-Peucker keeps it (infinite
+// for the first point and the one farthest from it, which it always
+// keeps): it keeps point i at squared tolerance t when weight i is over
+// t. Douglas-Peucker keeps, on each chord, the point farthest from it
+// when that is farther than the tolerance, and goes on with the two
+// halves; so a point's weight is its distance from its chord, or its
+// parent's weight when that is less. One run serves every zoom.
+func ringWeights(pts []orb.Point) []float64 {
 	n := len(pts)
+	w := make([]float64, n)
+	if n < 3 {
+		return w
+	}
 	far, best := 0, -1.0
 	for i := 1; i < n; i++ {
 		if d := planar.DistanceSquared(pts[0], pts[i]); d > best {
 			best, far = d, i
 		}
 	}
-	kept[0], kept[far] = true, true
-	type span struct{ a, b int } // b may be n: the first point again
+	w[0], w[far] = math.Inf(1), math.Inf(1)
+	type span struct {
+		a, b int // b may be n: the first point again
+		cap  float64
+	}
 	at := func(i int) orb.Point { return pts[i%n] }
-	stack := []span{{0, far}, {far, n}}
+	stack := []span{{0, far, math.Inf(1)}, {far, n, math.Inf(1)}}
 	for len(stack) > 0 {
 		s := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
-		best, k := -1.0, -1
+		best, k := 0.0, -1
 		for i := s.a + 1; i < s.b; i++ {
 			if d := planar.DistanceFromSegmentSquared(at(s.a), at(s.b), pts[i]); d > best {
 				best, k = d, i
 			}
 		}
-		if k >= 0 && best > tol2 {
-			kept[k] = true
-			stack = append(stack, span{s.a, k}, span{k, s.b})
+		if k >= 0 {
+			w[k] = min(best, s.cap)
+			stack = append(stack, span{s.a, k, w[k]}, span{k, s.b, w[k]})
 		}
 	}
+	return w
 }
 
 // orientPolygon winds p's rings as snapPolygon does, in place.

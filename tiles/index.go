@@ -270,16 +270,15 @@ func newShape(g orb.Geometry) shape {
 	return s
 }
 
-// gridShape is the shape of the polygons of full (world units)
-// simplified for zoom z on its grid (gridPolygons); ok is false when full
-// is not polygons or they cannot be made valid on the grid, whole true
-// when simplification keeps every point.
-func gridShape(full orb.Geometry, z int) (_ shape, whole, ok bool) {
-	mp, ok := asPolygons(full)
-	if !ok {
+// gridShape is the shape of pl simplified for zoom z on its grid
+// (polygonLevels.grid); ok is false when pl is nil or its polygons
+// cannot be made valid on the grid, whole true when simplification keeps
+// every point.
+func gridShape(pl *polygonLevels, z int) (_ shape, whole, ok bool) {
+	if pl == nil {
 		return shape{}, false, false
 	}
-	grid, whole, ok := gridPolygons(mp, z)
+	grid, whole, ok := pl.grid(z)
 	if !ok {
 		return shape{}, false, false
 	}
@@ -500,8 +499,12 @@ func (x *Index) build(ctx context.Context, l geo.Layer) (*indexedLayer, error) {
 		}
 		if full.Dimensions() > 0 {
 			n := geo.CountPositions(full)
+			var pl *polygonLevels
+			if mp, ok := asPolygons(full); ok {
+				pl = newPolygonLevels(mp)
+			}
 			for z := range levelCount {
-				level, whole, ok := gridShape(full, z)
+				level, whole, ok := gridShape(pl, z)
 				if !ok {
 					g := simplify.DouglasPeucker(Tolerance / (Extent * float64(uint64(1)<<z))).Simplify(orb.Clone(full))
 					if g == nil {

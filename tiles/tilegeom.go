@@ -234,7 +234,7 @@ func remadePolygons(mp orb.MultiPolygon) orb.MultiPolygon {
 		if len(p) == 0 || !p.Bound().Intersects(tileBox) {
 			continue
 		}
-		q, _, ok := levelPolygon(p, Tolerance)
+		q, _, ok := levelPolygon(p, Tolerance*Tolerance, nil)
 		switch {
 		case !ok:
 			out = append(out, exactPolygons(orb.MultiPolygon{p})...)
