@@ -26,13 +26,16 @@ import (
 //     concave shape that leaves and re-enters the box with edges running
 //     along the box's side, over each other.
 //
-// The quick way (clip, simplify, snap, clean) serves most shapes; each
-// polygon it makes is checked with simplefeatures (the validity rules of
-// OGC simple features, which include MVT's ring rules). A polygon that
-// fails is cut again from the unsimplified source: simplefeatures'
-// overlay (Intersection with the buffered tile, a noded DCEL overlay)
-// gives valid pieces where Sutherland-Hodgman overlaps, and those are
-// snapped and checked again.
+// The Index's shapes for zooms below levelCount avoid all three: each
+// level's polygons are simplified and made valid on that zoom's grid once
+// (gridlevel.go), and a tile cuts them with clipPolygonToBox, which keeps
+// them valid, and snaps only the points the cut adds (gridToTile). Other
+// shapes (the store's, and deeper zooms') take the quick way (clip,
+// simplify, snap, clean); each polygon it makes is checked (ringsApart,
+// else simplefeatures' Validate, the validity rules of OGC simple
+// features, which include MVT's ring rules). A polygon that fails is
+// mended, or the feature is made again from the unsimplified source as
+// the Index makes its levels, on the tile's grid (remadePolygons).
 
 // fitToTile clips g (in tile units, not yet snapped) to the buffered
 // tile, simplifies lines and shapes with Tolerance when simplifyIt, snaps
