@@ -346,172 +346,215 @@ func countryOf(name string, g orb.Geometry) (country, bool) {
 // along their lines and peaks with their heights, each from the zoom
 // that can carry it.
 func (r *Renderer) place(cands *candidates, d *detail, zoom, scale float64, noCities bool, lang string) (*Placement, error) {
-	st := r.style()
-	k := math.Exp2(zoom) * scale
-	p := &Placement{Zoom: zoom, Scale: scale, World: 256 * k}
-	lb := &labeller{scale: scale}
-	faces := faceSet{}
-	face := func(kind draw.FontKind, size float64) font.Face {
-		f, err := faces.get(kind, size*scale)
-		if err != nil {
-			panic(err) // the embedded Go fonts always parse
-		}
-		return f
-	}
-	at := func(q orb.Point) orb.Point { return orb.Point{q[0] * k, q[1] * k} }
-	drawn := func(c city) bool { return !noCities && (zoom >= CityZoom || c.anchor && zoom >= AnchorCityZoom) }
-	for _, c := range cands.cities {
-		if !drawn(c) {
-			continue
-		}
-		kind, col := draw.Regular, st.CityText
-		if c.anchor {
-			kind, col = draw.Bold, st.AnchorText
-		}
-		lb.dot(at(c.p), c.names.in(lang, c.name), face(kind, 11), 11*scale, kind, col, st.CityDot, 2.2, kindCity)
-	}
-	countries := func() {
-		if zoom >= CountryLabelZoom {
-			size := 10.0
-			if zoom >= 4 {
-				size = 11
-			}
-			if zoom >= 6 {
-				size = 12
-			}
-			f := face(draw.Regular, size)
-			for _, c := range cands.countries {
-				name := c.names.in(lang, c.name)
-				w := advance(f, name, draw.Regular, size*scale)
-				if w > c.width*k*0.9 {
-					continue // the country is too narrow at this zoom
-				}
-				lb.text(orb.Point{c.anchor[0]*k - w/2, c.anchor[1] * k}, name, f, size*scale, draw.Regular, st.CountryText, kindCountry)
-			}
-		}
-	}
+	pl := &placer{st: r.style(), cands: cands, d: d, zoom: zoom, scale: scale, k: math.Exp2(zoom) * scale,
+		noCities: noCities, lang: lang, lb: &labeller{scale: scale}, faces: faceSet{}}
+	pl.cities()
 	// Up to z4 the countries' names are the page's main words; from z5
 	// the places come first.
 	if zoom < 5 {
-		countries()
+		pl.countries()
 	}
-	regions := func(skip func(rank int) bool) {
-		for _, rg := range d.regions {
-			if skip(rg.rank) {
-				continue
-			}
-			// A marker polygon sits at a spot, not over the region: only a
-			// delta's spot is where its name belongs (SOURCES.md; the
-			// Garagum's and Qizilqum's markers lie north of those deserts).
-			if zoom < regionLabelZoom(rg.rank, rg.class) || rg.marker && rg.class != "Delta" {
-				continue
-			}
-			size := 10.0
-			switch {
-			case rg.rank <= 1:
-				size = 12
-			case rg.rank <= 3:
-				size = 11
-			}
-			col := st.TerrainText
-			if rg.class == "Range/mtn" {
-				col = st.ReliefText
-			}
-			// Natural Earth writes the larger regions in capitals: those are
-			// spaced out, as an atlas letters a range across its extent.
-			spacing := 0.0
-			if rg.name == strings.ToUpper(rg.name) {
-				spacing = 0.3 * size * scale
-			}
-			name := rg.names.in(lang, rg.name)
-			// Where others took the spot, a line above or below.
-			f := face(draw.Italic, size)
-			for _, dy := range [...]float64{0, -1.3, 1.3, -2.6, 2.6} {
-				if lb.centred(orb.Point{at(rg.label)[0], at(rg.label)[1] + dy*size*scale}, name, f, size*scale, draw.Italic, col, spacing, kindRegion) {
-					break
-				}
-			}
-		}
-	}
-	places := func(major bool) {
-		for _, pl := range d.places {
-			if (pl.population >= 1_000_000 || pl.capital) != major {
-				continue
-			}
-			if zoom < placeZoom(pl) || cands.sameAsCity(pl, func(c city) bool { return noCities || drawn(c) }) {
-				continue
-			}
-			size, r := 10.0, 1.8
-			switch {
-			case pl.population >= 2_000_000 || pl.capital:
-				size, r = 12, 2.6
-			case pl.population >= 300_000:
-				size, r = 11, 2.2
-			}
-			lb.dot(at(pl.p), pl.names.in(lang, pl.name), face(draw.Regular, size), size*scale, draw.Regular, st.CityText, st.CityDot, r, kindPlace)
-		}
-	}
-	places(true)
+	pl.places(true)
 	// The great ranges and deserts before the smaller places: they are
 	// what the map shows of the terrain at that scale.
-	regions(func(rank int) bool { return rank > 2 })
-	places(false)
+	pl.regions(func(rank int) bool { return rank > 2 })
+	pl.places(false)
 	if zoom >= 5 {
-		countries()
+		pl.countries()
 	}
-	for _, lk := range d.lakes {
-		if lk.name == "" || zoom < lakeLabelZoom(lk.rank) {
+	pl.lakes()
+	pl.regions(func(rank int) bool { return rank <= 2 })
+	pl.rivers()
+	pl.peaks()
+	p := &Placement{Zoom: zoom, Scale: scale, World: 256 * pl.k, Labels: pl.lb.labels}
+	for i := range p.Labels {
+		p.Labels[i].Face = nil
+	}
+	return p, nil
+}
+
+// placer is one placement being made: what it draws from, at which zoom
+// and scale (k world pixels per zoom-0 unit), in which language.
+type placer struct {
+	st       draw.Style
+	cands    *candidates
+	d        *detail
+	zoom     float64
+	scale, k float64
+	noCities bool
+	lang     string
+	lb       *labeller
+	faces    faceSet
+}
+
+func (pl *placer) face(kind draw.FontKind, size float64) font.Face {
+	f, err := pl.faces.get(kind, size*pl.scale)
+	if err != nil {
+		panic(err) // the embedded Go fonts always parse
+	}
+	return f
+}
+
+func (pl *placer) at(q orb.Point) orb.Point { return orb.Point{q[0] * pl.k, q[1] * pl.k} }
+
+// drawn is whether a city of the cities layer is labelled at this zoom.
+func (pl *placer) drawn(c city) bool {
+	return !pl.noCities && (pl.zoom >= CityZoom || c.anchor && pl.zoom >= AnchorCityZoom)
+}
+
+func (pl *placer) cities() {
+	for _, c := range pl.cands.cities {
+		if !pl.drawn(c) {
+			continue
+		}
+		kind, col := draw.Regular, pl.st.CityText
+		if c.anchor {
+			kind, col = draw.Bold, pl.st.AnchorText
+		}
+		pl.lb.dot(pl.at(c.p), c.names.in(pl.lang, c.name), pl.face(kind, 11), 11*pl.scale, kind, col, pl.st.CityDot, 2.2, kindCity)
+	}
+}
+
+// countries names the countries wide enough for their names.
+func (pl *placer) countries() {
+	if pl.zoom < CountryLabelZoom {
+		return
+	}
+	size := 10.0
+	if pl.zoom >= 4 {
+		size = 11
+	}
+	if pl.zoom >= 6 {
+		size = 12
+	}
+	f := pl.face(draw.Regular, size)
+	for _, c := range pl.cands.countries {
+		name := c.names.in(pl.lang, c.name)
+		w := advance(f, name, draw.Regular, size*pl.scale)
+		if w > c.width*pl.k*0.9 {
+			continue // the country is too narrow at this zoom
+		}
+		pl.lb.text(orb.Point{c.anchor[0]*pl.k - w/2, c.anchor[1] * pl.k}, name, f, size*pl.scale, draw.Regular, pl.st.CountryText, kindCountry)
+	}
+}
+
+// regions names the ranges, deserts and valleys whose rank skip lets in.
+func (pl *placer) regions(skip func(rank int) bool) {
+	for _, rg := range pl.d.regions {
+		if skip(rg.rank) {
+			continue
+		}
+		// A marker polygon sits at a spot, not over the region: only a
+		// delta's spot is where its name belongs (SOURCES.md; the
+		// Garagum's and Qizilqum's markers lie north of those deserts).
+		if pl.zoom < regionLabelZoom(rg.rank, rg.class) || rg.marker && rg.class != "Delta" {
+			continue
+		}
+		size := 10.0
+		switch {
+		case rg.rank <= 1:
+			size = 12
+		case rg.rank <= 3:
+			size = 11
+		}
+		col := pl.st.TerrainText
+		if rg.class == "Range/mtn" {
+			col = pl.st.ReliefText
+		}
+		// Natural Earth writes the larger regions in capitals: those are
+		// spaced out, as an atlas letters a range across its extent.
+		spacing := 0.0
+		if rg.name == strings.ToUpper(rg.name) {
+			spacing = 0.3 * size * pl.scale
+		}
+		name := rg.names.in(pl.lang, rg.name)
+		// Where others took the spot, a line above or below.
+		f := pl.face(draw.Italic, size)
+		for _, dy := range [...]float64{0, -1.3, 1.3, -2.6, 2.6} {
+			if pl.lb.centred(orb.Point{pl.at(rg.label)[0], pl.at(rg.label)[1] + dy*size*pl.scale}, name, f, size*pl.scale, draw.Italic, col, spacing, kindRegion) {
+				break
+			}
+		}
+	}
+}
+
+// places labels the populated places, the major ones (a million people,
+// or a capital) or the others.
+func (pl *placer) places(major bool) {
+	for _, p := range pl.d.places {
+		if (p.population >= 1_000_000 || p.capital) != major {
+			continue
+		}
+		if pl.zoom < placeZoom(p) || pl.cands.sameAsCity(p, func(c city) bool { return pl.noCities || pl.drawn(c) }) {
+			continue
+		}
+		size, r := 10.0, 1.8
+		switch {
+		case p.population >= 2_000_000 || p.capital:
+			size, r = 12, 2.6
+		case p.population >= 300_000:
+			size, r = 11, 2.2
+		}
+		pl.lb.dot(pl.at(p.p), p.names.in(pl.lang, p.name), pl.face(draw.Regular, size), size*pl.scale, draw.Regular, pl.st.CityText, pl.st.CityDot, r, kindPlace)
+	}
+}
+
+func (pl *placer) lakes() {
+	for _, lk := range pl.d.lakes {
+		if lk.name == "" || pl.zoom < lakeLabelZoom(lk.rank) {
 			continue
 		}
 		size := 10.0
 		if lk.rank <= 1 {
 			size = 11
 		}
-		f := face(draw.Italic, size)
-		name := lk.names.in(lang, lk.name)
-		w := advance(f, name, draw.Italic, size*scale)
-		if w > 2.5*(lk.bound.Max[0]-lk.bound.Min[0])*k {
+		f := pl.face(draw.Italic, size)
+		name := lk.names.in(pl.lang, lk.name)
+		w := advance(f, name, draw.Italic, size*pl.scale)
+		if w > 2.5*(lk.bound.Max[0]-lk.bound.Min[0])*pl.k {
 			continue // a name far wider than its lake
 		}
-		lb.centred(at(lk.label), name, f, size*scale, draw.Italic, st.WaterText, 0, kindWater)
+		pl.lb.centred(pl.at(lk.label), name, f, size*pl.scale, draw.Italic, pl.st.WaterText, 0, kindWater)
 	}
-	regions(func(rank int) bool { return rank <= 2 })
+}
+
+// rivers names the rivers along their lines.
+func (pl *placer) rivers() {
 	rsize := 10.0
-	if zoom >= 7 {
+	if pl.zoom >= 7 {
 		rsize = 11
 	}
-	rf := face(draw.Italic, rsize)
-	for i, rv := range d.rivers {
-		if rv.name == "" || zoom < riverLabelZoom(rv.rank) {
+	rf := pl.face(draw.Italic, rsize)
+	for i, rv := range pl.d.rivers {
+		if rv.name == "" || pl.zoom < riverLabelZoom(rv.rank) {
 			continue
 		}
-		rivers, _ := d.atLevel(levelOf(zoom, scale))
+		rivers, _ := pl.d.atLevel(levelOf(pl.zoom, pl.scale))
 		for _, ls := range rivers[i] {
 			px := make([]orb.Point, len(ls))
 			for j, q := range ls {
-				px[j] = at(q)
+				px[j] = pl.at(q)
 			}
-			lb.along(px, rv.names.in(lang, rv.name), rf, rsize*scale, draw.Italic, st.WaterText, 600*scale)
+			pl.lb.along(px, rv.names.in(pl.lang, rv.name), rf, rsize*pl.scale, draw.Italic, pl.st.WaterText, 600*pl.scale)
 		}
 	}
-	pf := face(draw.Regular, 9.5)
-	for _, pk := range d.peaks {
-		if zoom < peakZoom(pk.rank) {
+}
+
+// peaks marks the peaks with their heights.
+func (pl *placer) peaks() {
+	pf := pl.face(draw.Regular, 9.5)
+	for _, pk := range pl.d.peaks {
+		if pl.zoom < peakZoom(pk.rank) {
 			continue
 		}
-		name := pk.names.in(lang, pk.name)
+		name := pk.names.in(pl.lang, pk.name)
 		if pk.elevation > 0 {
 			name += " " + strconv.Itoa(pk.elevation)
 		}
-		if lb.dot(at(pk.p), name, pf, 9.5*scale, draw.Regular, st.ReliefText, st.PeakMark, 2.6, kindPeak) {
-			lb.labels[len(lb.labels)-1].Triangle = true
+		if pl.lb.dot(pl.at(pk.p), name, pf, 9.5*pl.scale, draw.Regular, pl.st.ReliefText, pl.st.PeakMark, 2.6, kindPeak) {
+			pl.lb.labels[len(pl.lb.labels)-1].Triangle = true
 		}
 	}
-	p.Labels = lb.labels
-	for i := range p.Labels {
-		p.Labels[i].Face = nil
-	}
-	return p, nil
 }
 
 // sameAsCity is whether a populated place is a city of the cities layer
