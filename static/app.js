@@ -129,7 +129,7 @@ async function main() {
   }
   if (events || ctx.cfg.basemap.offline) display = displayControl(map, ctx, store);
   const legend = buildLegend(() => legendItems(events, {
-    color: store.get().color, haveKhorasan: ctx.ofKind('areas').length > 0, haveCities: ctx.ofKind('places').length > 0,
+    color: store.get().color, words: ctx.words, haveKhorasan: ctx.ofKind('areas').length > 0, haveCities: ctx.ofKind('places').length > 0,
   }), !narrow);
   legend.addTo(map);
   if (!narrow) foldControlsUnderPopups(map, legend.getContainer(), control, display && display.node);

@@ -80,7 +80,7 @@ async function main() {
     count = (await fetchJSON(u)).numberMatched;
   }
   const legend = buildLegend(() => legendItems(events, {
-    color: state.color, haveKhorasan: ctx.ofKind('areas').some((id) => map.hasLayer(ctx.layers[id])), haveCities: false,
+    color: state.color, words: ctx.words, haveKhorasan: ctx.ofKind('areas').some((id) => map.hasLayer(ctx.layers[id])), haveCities: false,
   }), !small);
   legend.addTo(map);
 

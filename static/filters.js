@@ -4,7 +4,7 @@
 // patch; sync() puts the store's state back into the form.
 
 import * as KS from './state.js';
-import { style, attributionStyle, typeStyle } from './style.js';
+import { attributionStyle, typeStyle } from './style.js';
 import { el } from './dom.js';
 
 // Words people look for among targets, suggested where the data has them.
@@ -35,14 +35,14 @@ export function createFilters(doc, store, ctx, source) {
   }
 
   const props = ctx.eventProps;
-  const S = style();
   const show = (node, yes) => { node.hidden = !yes; };
   const words = ctx.words;
   show($('group-attribution'), !!words.category && props.has(words.category));
   $('group-attribution').querySelector('.chip-list').replaceChildren(
     ...(words.categoryValues || []).map((a) => {
-      const c = chip('attribution', a, a.charAt(0).toUpperCase() + a.slice(1), attributionStyle(a).color);
-      c.title = (S.attribution[a] && S.attribution[a].label) || a;
+      const st = attributionStyle(a, words);
+      const c = chip('attribution', a, a.charAt(0).toUpperCase() + a.slice(1), st.color);
+      c.title = st.label || a;
       return c;
     }));
   show($('group-type'), props.has('attack_type'));

@@ -57,8 +57,13 @@ export function legendItems(events, opts) {
       heading = `${events.title || 'Events'}, by attack type`;
       rows = KS.TYPES.map((t) => el('li', null, dot(typeStyle(t.key).color, 6), ` ${typeStyle(t.key).label}`, c(t.key)));
     } else {
-      heading = `${events.title && events.title.length < 28 ? events.title : 'Attacks'}, by attribution`;
-      rows = Object.entries(S.attribution).map(([key, s]) => el('li', null, dot(s.color, 6), ` ${s.label}`, c(key)));
+      // The colouring category's values, labels and colours: the
+      // event layer's profile's (opts.words, profiles.js eventWords).
+      const w = opts.words || {};
+      const styles = w.categoryStyles || S.attribution;
+      const by = (w.categoryTitle || 'attribution').toLowerCase();
+      heading = `${events.title && events.title.length < 28 ? events.title : 'Attacks'}, by ${by}`;
+      rows = Object.entries(styles).map(([key, s]) => el('li', null, dot(s.color, 6), ` ${s.label}`, c(key)));
       if (counts && counts.other) rows.push(el('li', null, dot(S.attributionUnknown.color, 6), ` ${S.attributionUnknown.label}`, c('other')));
     }
     const mode = events.mode ? events.mode() : 'circles';
@@ -69,7 +74,8 @@ export function legendItems(events, opts) {
         el('p', { class: 'legend-note' }, 'Where events gather, weighted by the number killed. Switch to circles or clusters to see each event.')));
     } else {
       items.push(el('section', null, el('h3', null, heading), el('ul', { class: 'legend-list' }, rows)));
-      const refColor = opts.color === 'type' ? typeStyle('suicide').color : (S.attribution.claimed || S.attributionUnknown).color;
+      const firstStyle = Object.values((opts.words && opts.words.categoryStyles) || S.attribution)[0];
+      const refColor = opts.color === 'type' ? typeStyle('suicide').color : (firstStyle || S.attributionUnknown).color;
       items.push(el('section', null,
         el('h3', null, 'Marker area: people killed'),
         el('div', { class: 'legend-sizes' }, legendCircles(refColor)),

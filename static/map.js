@@ -221,7 +221,7 @@ function attackPopup(f, latlng, groupSize, w) {
   const date = end && end !== day ? `${day} to ${end}` : day;
   const place = [p.city, p.admin1, p.country].filter((x) => !isBlank(x)).join(', ');
   const category = prop(p, w.category);
-  const att = attributionStyle(category);
+  const att = attributionStyle(category, w);
   const precision = isBlank(p.precision) ? null
     : `${p.precision}${PRECISION[p.precision] ? ' (' + PRECISION[p.precision] + ')' : ''}`;
   const where = `${latlng.lat.toFixed(5)}, ${latlng.lng.toFixed(5)}`;
@@ -290,7 +290,7 @@ function buildEvents(map, fc, title, hooks, w) {
       radius: markerRadius(prop(p, w.magnitude)),
       color: S.marker.stroke,
       weight: S.marker.weight,
-      fillColor: attributionStyle(prop(p, w.category)).color,
+      fillColor: attributionStyle(prop(p, w.category), w).color,
       fillOpacity: S.marker.fillOpacity,
       className: 'attack-marker',
       bubblingMouseEvents: false,
@@ -529,7 +529,7 @@ function buildEvents(map, fc, title, hooks, w) {
     const counts = {};
     for (const m of shown) {
       const p = m.feature.properties || {};
-      const key = colorMode === 'type' ? KS.typeOf(p.attack_type) : attributionKey(prop(p, w.category));
+      const key = colorMode === 'type' ? KS.typeOf(p.attack_type) : attributionKey(prop(p, w.category), w);
       counts[key] = (counts[key] || 0) + 1;
     }
     return counts;
@@ -964,9 +964,9 @@ async function load(map, opts) {
   if (eventData && !eventData[1].vector && eventProps.size === 0) {
     for (const f of eventData[1].features) for (const k of Object.keys(f.properties || {})) eventProps.add(k);
   }
-  const words = KP.vocabulary(KP.eventProfile(profiles, order, kinds, eventId));
+  const words = KP.eventWords(KP.eventProfile(profiles, order, kinds, eventId));
   words.time = KP.dateProperty(words, eventProps, queryables);
-  const wordsOf = (id) => (id === eventId ? words : KP.vocabulary(KP.eventProfile(profiles, order, kinds, id)));
+  const wordsOf = (id) => (id === eventId ? words : KP.eventWords(KP.eventProfile(profiles, order, kinds, id)));
 
   const layers = {};
   const titles = {};

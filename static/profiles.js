@@ -88,6 +88,43 @@ export function eventProfile(profiles, order, kinds, eventId) {
   return first ? profiles[first] : { kind: 'generic' };
 }
 
+// PALETTE: the colours given, in order, to the values of a category
+// whose profile has no colour for them (ColorBrewer Set1 and Dark2,
+// without their greys), so a value keeps its colour while the profile's
+// list of values keeps its order.
+export const PALETTE = ['#e41a1c', '#377eb8', '#4daf4a', '#984ea3', '#ff7f00', '#a65628', '#f781bf',
+  '#1b9e77', '#d95f02', '#7570b3', '#e7298a', '#66a61e', '#e6ab02', '#a6761d'];
+
+const COLOR = /^#([0-9a-f]{3}|[0-9a-f]{6})$/i;
+
+// categoryStyles: each value of a category with its colour and label:
+// the profile's own, else the palette's colour at the value's place
+// and the value itself.
+export function categoryStyles(cat) {
+  const out = {};
+  const labels = (cat && cat.labels) || {};
+  const colors = (cat && cat.colors) || {};
+  ((cat && cat.values) || []).map(String).forEach((v, i) => {
+    const c = colors[v];
+    out[v] = {
+      color: typeof c === 'string' && COLOR.test(c) ? c : PALETTE[i % PALETTE.length],
+      label: typeof labels[v] === 'string' && labels[v] ? labels[v] : v,
+    };
+  });
+  return out;
+}
+
+// categoryKey: the value of the colouring category a feature's value
+// stands for: itself, or the value it matches ignoring case, else
+// 'other'.
+export function categoryKey(words, value) {
+  const styles = (words && words.categoryStyles) || {};
+  const v = value === undefined || value === null ? '' : String(value);
+  if (Object.hasOwn(styles, v)) return v;
+  const low = v.toLowerCase();
+  return Object.keys(styles).find((k) => k.toLowerCase() === low) || 'other';
+}
+
 // vocabulary: the words of an events profile that the page filters,
 // sorts, sizes and colours by: time and endTime (the dates), magnitude
 // with magnitudeLow and magnitudeHigh (the number that sizes a marker,
@@ -110,6 +147,24 @@ export function vocabulary(profile) {
     categoryValues: cat ? cat.values.map(String) : null,
     label: s(p.label),
   };
+}
+
+// colouring: how the first category of an events profile colours and
+// names its values: categoryTitle (what the legend says it is by) and
+// categoryStyles (categoryStyles), both null without a category.
+export function colouring(profile) {
+  const p = profile || {};
+  const cat = Array.isArray(p.categories) ? p.categories.find((c) => c && typeof c.property === 'string' && c.property && Array.isArray(c.values)) : null;
+  return {
+    categoryTitle: cat ? (typeof cat.title === 'string' && cat.title) || cat.property : null,
+    categoryStyles: cat ? categoryStyles(cat) : null,
+  };
+}
+
+// eventWords: the words the page reads an events layer with: its
+// vocabulary and its colouring.
+export function eventWords(profile) {
+  return { ...vocabulary(profile), ...colouring(profile) };
 }
 
 // dateProperty: the event layer's date property: the profile's time when

@@ -49,7 +49,7 @@ export function pageSource(layer, ctx, terms) {
       for (const f of features) {
         const p = f.properties || {};
         if (!pred(p)) continue;
-        const key = facet === 'type' ? KS.typeOf(p.attack_type) : facet === 'attribution' ? attributionKey(category ? p[category] : undefined) : p.country;
+        const key = facet === 'type' ? KS.typeOf(p.attack_type) : facet === 'attribution' ? attributionKey(category ? p[category] : undefined, ctx.words) : p.country;
         if (key === null || key === undefined || key === '') continue;
         counts[key] = (counts[key] || 0) + 1;
       }

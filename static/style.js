@@ -5,6 +5,7 @@
 // if it cannot, a plain fallback style is used.
 
 import * as KS from './state.js';
+import * as KP from './profiles.js';
 import { num } from './dom.js';
 import { fetchJSON } from './api.js';
 
@@ -44,12 +45,19 @@ export function style() {
   return S;
 }
 
-export function attributionKey(a) {
+// attributionKey: the value of the colouring category a feature's
+// value a stands for, or 'other': the event layer's words' (profiles.js
+// eventWords: its profile's values) when given, else style.json's.
+export function attributionKey(a, words) {
+  if (words && words.categoryStyles) return KP.categoryKey(words, a);
   const k = String(a || '').toLowerCase();
   return S.attribution[k] ? k : 'other';
 }
 
-export function attributionStyle(a) {
+// attributionStyle: the colour and label of value a: its profile's
+// (words.categoryStyles) when given, else style.json's.
+export function attributionStyle(a, words) {
+  if (words && words.categoryStyles) return words.categoryStyles[KP.categoryKey(words, a)] || S.attributionUnknown;
   return S.attribution[String(a || '').toLowerCase()] || S.attributionUnknown;
 }
 
@@ -75,7 +83,7 @@ export function markerRadius(killed) {
 export function eventColor(props, colorMode, words) {
   if (colorMode === 'type') return typeStyle(KS.typeOf(props.attack_type)).color;
   const category = words && words.category;
-  return attributionStyle(category ? props[category] : undefined).color;
+  return attributionStyle(category ? props[category] : undefined, words).color;
 }
 
 // style.json, merged over the fallback so a missing key never breaks

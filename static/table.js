@@ -81,7 +81,7 @@ export function createTable(doc, store, ctx, onOpen) {
         if (c.key === 'killed') return el('td', { class: 'num' }, v === null || v === undefined ? '–' : fmtInt(v));
         if (c.key === 'attribution') {
           return el('td', { class: 'col-attribution' },
-            v ? el('span', { class: 'swatch', style: `background:${attributionStyle(v).color}`, 'aria-hidden': 'true' }) : null,
+            v ? el('span', { class: 'swatch', style: `background:${attributionStyle(v, ctx.words).color}`, 'aria-hidden': 'true' }) : null,
             v || '');
         }
         return el('td', { class: c.cls || null }, p[c.key] === null || p[c.key] === undefined ? '' : String(p[c.key]));

@@ -167,3 +167,42 @@ test('parse: attribution values are checked when words are given, and later othe
   assert.deepEqual(at.problems, checked.problems);
   assert.deepEqual(at.state, checked.state);
 });
+
+// ---- colours and labels of the colouring category, from the profile
+
+test('colouring: the default events profile gives style.json\'s colours and labels', () => {
+  const style = JSON.parse(readFileSync(new URL('../../static/style.json', import.meta.url), 'utf8'));
+  const c = KP.colouring(dataset.layers.attacks);
+  assert.equal(c.categoryTitle, 'Attribution');
+  assert.deepEqual(c.categoryStyles, style.attribution);
+  assert.deepEqual(Object.keys(c.categoryStyles), ['claimed', 'attributed', 'disputed'], 'in the profile\'s order');
+  assert.deepEqual(KP.colouring({ kind: 'generic' }), { categoryTitle: null, categoryStyles: null });
+});
+
+test('colouring: a profile without colours gets the palette, in the order of its values', () => {
+  const c = KP.colouring(other.incidents);
+  assert.equal(c.categoryTitle, 'claim', 'no title: the property');
+  assert.deepEqual(c.categoryStyles, {
+    Owned: { color: KP.PALETTE[0], label: 'Owned' },
+    Blamed: { color: KP.PALETTE[1], label: 'Blamed' },
+  });
+  assert.deepEqual(KP.colouring(other.incidents), c, 'the same colours each time');
+  const some = KP.categoryStyles({ property: 'p', values: ['a', 'b', 'c'], colors: { b: '#123456', c: 'red' }, labels: { a: 'The A' } });
+  assert.deepEqual(some, {
+    a: { color: KP.PALETTE[0], label: 'The A' },
+    b: { color: '#123456', label: 'b' },
+    c: { color: KP.PALETTE[2], label: 'c' },
+  }, 'a colour that is not #rgb or #rrggbb is replaced by the palette\'s');
+  const many = KP.categoryStyles({ property: 'p', values: Array.from({ length: KP.PALETTE.length + 1 }, (_, i) => `v${i}`) });
+  assert.equal(many[`v${KP.PALETTE.length}`].color, KP.PALETTE[0], 'the palette wraps round');
+});
+
+test('categoryKey: a value, the value it matches ignoring case, or other', () => {
+  const w = KP.eventWords(dataset.layers.attacks);
+  assert.equal(KP.categoryKey(w, 'claimed'), 'claimed');
+  assert.equal(KP.categoryKey(w, 'Claimed'), 'claimed');
+  assert.equal(KP.categoryKey(w, 'rumoured'), 'other');
+  assert.equal(KP.categoryKey(w, null), 'other');
+  assert.equal(KP.categoryKey(KP.eventWords(other.incidents), 'owned'), 'Owned');
+  assert.deepEqual(KP.eventWords(dataset.layers.attacks), { ...KP.vocabulary(dataset.layers.attacks), ...KP.colouring(dataset.layers.attacks) });
+});
