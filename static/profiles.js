@@ -49,6 +49,28 @@ export function dataLayer(order, kinds, asked) {
   return ofKind(order, kinds, 'events')[0] || null;
 }
 
+// pickedEvents: the events layers drawn and compared together: those
+// the link's events= names that are events layers, in the server's
+// order, with the data layer always among them; the data layer alone
+// when none is named.
+export function pickedEvents(order, kinds, dataId, asked) {
+  const all = ofKind(order, kinds, 'events');
+  const want = new Set(asked || []);
+  if (dataId) want.add(dataId);
+  const out = order.filter((id) => want.has(id) && (all.includes(id) || id === dataId));
+  return out;
+}
+
+// pickEvents: the link's events= after the picker turned layer id on or
+// off: null (the default) when only the data layer is left.
+export function pickEvents(picked, dataId, id, on) {
+  const set = new Set(picked);
+  if (on) set.add(id);
+  else if (id !== dataId) set.delete(id);
+  const list = [...set];
+  return list.length > 1 || (list.length === 1 && list[0] !== dataId) ? list : null;
+}
+
 // queryablesLayer: the layer whose queryables the pages read: the data
 // layer, or failing one the first generic layer, which becomes the event
 // layer when it has a date.

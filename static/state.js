@@ -24,6 +24,9 @@
 //   data=ID               the event layer that the timeline, filters and
 //                         table work on (default: the first layer the
 //                         dataset describes as events).
+//   events=ID,ID,...      the events layers drawn and compared together
+//                         (the page's picker), the data layer among
+//                         them (default: the data layer alone)
 //   datetime=START/END    events whose date is in the range, as the API's
 //                         datetime: YYYY-MM-DD days, ".." for an open end,
 //                         or one day alone. Default: all time.
@@ -79,6 +82,7 @@ export function defaults() {
     view: null, // {lat, lon, zoom}
     layers: null, // null = every layer
     data: null, // null = the first events layer
+    events: null, // null = the data layer alone
     time: null, // {start, end}: YYYY-MM-DD or null for an open end
     country: [],
     attribution: [],
@@ -116,7 +120,7 @@ export function parse(search, words) {
   const p = new URLSearchParams(search || '');
   const s = defaults();
   const problems = [];
-  const known = new Set(['view', 'layers', 'data', 'datetime', 'country', 'attribution', 'type', 'target', 'q',
+  const known = new Set(['view', 'layers', 'data', 'events', 'datetime', 'country', 'attribution', 'type', 'target', 'q',
     'minkilled', 'color', 'mode', 'lang', 'sort', 'sel']);
   for (const name of new Set(p.keys())) {
     if (!known.has(name)) problems.push(`"${name}" is not a setting of this map`);
@@ -154,6 +158,14 @@ export function parse(search, words) {
   if (data !== null) {
     if (/^[A-Za-z][A-Za-z0-9_]{0,62}$/.test(data)) s.data = data;
     else problems.push(`data ${quoteValue(data)} is not a layer name`);
+  }
+
+  const events = one('events');
+  if (events !== null) {
+    const ids = events.split(',').map((x) => x.trim()).filter(Boolean);
+    const bad = ids.filter((id) => !/^[A-Za-z][A-Za-z0-9_]{0,62}$/.test(id));
+    if (bad.length) problems.push(`events: ${bad.map(quoteValue).join(', ')} ${bad.length > 1 ? 'are not layer names' : 'is not a layer name'}`);
+    else if (ids.length) s.events = [...new Set(ids)];
   }
 
   const dt = one('datetime');
@@ -262,6 +274,14 @@ export function checkLayers(state, ids) {
     problems.push(`data layer ${quoteValue(out.data)} does not exist`);
     out.data = null;
   }
+  if (out.events) {
+    const unknown = out.events.filter((id) => !ids.includes(id));
+    if (unknown.length) {
+      problems.push(`events ${unknown.length > 1 ? 'layers' : 'layer'} ${unknown.map(quoteValue).join(', ')} ${unknown.length > 1 ? 'do' : 'does'} not exist`);
+      const known = out.events.filter((id) => ids.includes(id));
+      out.events = known.length ? known : null;
+    }
+  }
   return { state: out, problems };
 }
 
@@ -333,6 +353,7 @@ export function serialize(s, opts) {
   }
   if (s.layers) p.set('layers', s.layers.join(','));
   if (s.data) p.set('data', s.data);
+  if (s.events && s.events.length) p.set('events', s.events.join(','));
   const t = formatTime(s.time);
   if (t) p.set('datetime', t);
   for (const c of s.country) p.append('country', c);

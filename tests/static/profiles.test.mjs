@@ -206,3 +206,14 @@ test('categoryKey: a value, the value it matches ignoring case, or other', () =>
   assert.equal(KP.categoryKey(KP.eventWords(other.incidents), 'owned'), 'Owned');
   assert.deepEqual(KP.eventWords(dataset.layers.attacks), { ...KP.vocabulary(dataset.layers.attacks), ...KP.colouring(dataset.layers.attacks) });
 });
+
+test('pickedEvents and pickEvents: the data layer and the events layers picked, in order', () => {
+  const order = ['borders', 'attacks', 'acled', 'gtd', 'cities'];
+  const kinds = { borders: 'reference', attacks: 'events', acled: 'events', gtd: 'events', cities: 'places' };
+  assert.deepEqual(KP.pickedEvents(order, kinds, 'attacks', null), ['attacks']);
+  assert.deepEqual(KP.pickedEvents(order, kinds, 'attacks', ['gtd', 'acled']), ['attacks', 'acled', 'gtd']);
+  assert.deepEqual(KP.pickedEvents(order, kinds, 'acled', ['cities', 'nope']), ['acled'], 'only events layers');
+  assert.deepEqual(KP.pickEvents(['attacks'], 'attacks', 'acled', true), ['attacks', 'acled']);
+  assert.equal(KP.pickEvents(['attacks', 'acled'], 'attacks', 'acled', false), null, 'back to the default');
+  assert.deepEqual(KP.pickEvents(['attacks', 'acled'], 'attacks', 'attacks', false), ['attacks', 'acled'], 'the data layer stays');
+});

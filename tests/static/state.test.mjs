@@ -255,3 +255,15 @@ test('hasFilters, noFilters and sortParam', () => {
   assert.equal(KS.sortParam({ key: 'date', desc: false }, { time: 'day' }, new Set(['day'])), 'day');
   assert.equal(KS.sortParam({ key: 'killed', desc: false }, words, new Set(['date'])), '');
 });
+
+test('events: the events layers compared together round-trip, unknown ones are dropped', () => {
+  const s = withDefaults({ events: ['attacks', 'acled'] });
+  assert.equal(KS.serialize(s), 'events=attacks,acled');
+  assert.deepEqual(KS.parse('?events=attacks,acled'), { state: s, problems: [] });
+  assert.deepEqual(KS.parse('?events=attacks,,attacks').state.events, ['attacks'], 'duplicates and blanks go');
+  assert.deepEqual(KS.parse('?events=').state.events, null);
+  assert.deepEqual(KS.parse('?events=a;b').problems, ['events: "a;b" is not a layer name']);
+  const checked = KS.checkLayers(withDefaults({ events: ['attacks', 'gone'] }), ['attacks', 'acled']);
+  assert.deepEqual(checked, { state: withDefaults({ events: ['attacks'] }), problems: ['events layer "gone" does not exist'] });
+  assert.equal(KS.checkLayers(withDefaults({ events: ['gone'] }), ['attacks']).state.events, null);
+});
