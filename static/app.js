@@ -26,6 +26,7 @@ import { rangeText } from './dates.js';
 import { pageSource, apiSource } from './sources.js';
 import { createTimeline, createPlayer } from './timeline.js';
 import { createFilters } from './filters.js';
+import { createPicker } from './picker.js';
 import { createTable } from './table.js';
 import { createSummary, dataAsOf } from './summary.js';
 import { displayControl, foldControlsUnderPopups, fitPadding, viewButtons } from './controls.js';
@@ -103,10 +104,15 @@ async function main() {
     return p;
   };
 
+  // The events layers picked (the link's events=) are drawn; the others
+  // wait in the picker and the layer control.
+  const picker = createPicker(document, store, ctx, map);
   for (const id of ctx.order) {
     const layer = ctx.layers[id];
-    if (layer && (!store.get().layers || store.get().layers.includes(id))) layer.addTo(map);
+    if (layer && picker.isPicked(id) && (!store.get().layers || store.get().layers.includes(id))) layer.addTo(map);
   }
+  picker.sync(true);
+  store.subscribe((state, patch) => { if ('events' in patch) picker.sync(); });
   let source = null;
   let summary = null;
   let lastResult = null;
@@ -114,8 +120,14 @@ async function main() {
   const control = KM.layerControl(map, ctx, { collapsed: narrow });
   map.on('overlayadd overlayremove', () => {
     const vis = visibleLayers();
-    const all = ctx.order.filter((id) => ctx.layers[id]);
-    store.change({ layers: vis.length === all.length ? null : vis });
+    // An events layer turned on or off in the layer control is picked
+    // or unpicked; layers= is about the picked ones.
+    const on = vis.filter((id) => picker.ids.includes(id) && id !== ctx.eventId);
+    const events = picker.normal(on);
+    const sameEvents = JSON.stringify(events) === JSON.stringify(store.get().events);
+    const drawn = picker.pickedOf(events);
+    const all = ctx.order.filter((id) => ctx.layers[id] && drawn(id));
+    store.change({ layers: vis.length === all.length ? null : vis, ...(sameEvents ? {} : { events }) });
     if (lastResult) summary.render(lastResult);
   });
 

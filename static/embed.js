@@ -11,6 +11,7 @@
 
 import * as KS from './state.js';
 import * as KM from './map.js';
+import * as KP from './profiles.js';
 import { API, fetchJSON } from './api.js';
 import { typeStyle } from './style.js';
 import { buildLegend, legendItems } from './legend.js';
@@ -52,9 +53,13 @@ async function main() {
   if (ctx.styleProblem) problems.push(ctx.styleProblem);
   const events = ctx.events;
   if (events && events.vector) state = { ...state, mode: 'circles' };
+  // The events layers drawn are the link's events= (the data layer and
+  // those picked in the map page), as there.
+  const picked = KP.pickedEvents(ctx.order, ctx.kinds, ctx.eventId, state.events);
+  const otherEvents = new Set(ctx.ofKind('events').filter((id) => !picked.includes(id)));
   for (const id of ctx.order) {
     const layer = ctx.layers[id];
-    if (layer && (!state.layers || state.layers.includes(id))) layer.addTo(map);
+    if (layer && !otherEvents.has(id) && (!state.layers || state.layers.includes(id))) layer.addTo(map);
   }
   const small = map.getSize().x < 900 || map.getSize().y < 560; // a folded legend leaves the map free
   if (events) {

@@ -38,6 +38,7 @@ export function createFilters(doc, store, ctx, source) {
   const show = (node, yes) => { node.hidden = !yes; };
   const words = ctx.words;
   show($('group-attribution'), !!words.category && props.has(words.category));
+  $('group-attribution').querySelector('legend').textContent = words.categoryTitle || 'Attribution';
   $('group-attribution').querySelector('.chip-list').replaceChildren(
     ...(words.categoryValues || []).map((a) => {
       const st = attributionStyle(a, words);

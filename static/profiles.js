@@ -51,24 +51,25 @@ export function dataLayer(order, kinds, asked) {
 
 // pickedEvents: the events layers drawn and compared together: those
 // the link's events= names that are events layers, in the server's
-// order, with the data layer always among them; the data layer alone
-// when none is named.
+// order, with the data layer always among them; every events layer when
+// the link names none (as the map has always drawn them).
 export function pickedEvents(order, kinds, dataId, asked) {
   const all = ofKind(order, kinds, 'events');
-  const want = new Set(asked || []);
+  const want = new Set(asked || all);
   if (dataId) want.add(dataId);
-  const out = order.filter((id) => want.has(id) && (all.includes(id) || id === dataId));
-  return out;
+  return order.filter((id) => want.has(id) && (all.includes(id) || id === dataId));
 }
 
-// pickEvents: the link's events= after the picker turned layer id on or
-// off: null (the default) when only the data layer is left.
-export function pickEvents(picked, dataId, id, on) {
+// pickEvents: the link's events= after the picker turned layer id on
+// (on true) or off (the data layer stays on): the picked layers in the
+// server's order, or null (the default) when they are every one.
+export function pickEvents(order, kinds, dataId, picked, id, on) {
   const set = new Set(picked);
   if (on) set.add(id);
   else if (id !== dataId) set.delete(id);
-  const list = [...set];
-  return list.length > 1 || (list.length === 1 && list[0] !== dataId) ? list : null;
+  const list = pickedEvents(order, kinds, dataId, [...set]);
+  const all = pickedEvents(order, kinds, dataId, null);
+  return list.length === all.length && list.every((x, i) => x === all[i]) ? null : list;
 }
 
 // queryablesLayer: the layer whose queryables the pages read: the data

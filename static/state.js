@@ -26,7 +26,7 @@
 //                         dataset describes as events).
 //   events=ID,ID,...      the events layers drawn and compared together
 //                         (the page's picker), the data layer among
-//                         them (default: the data layer alone)
+//                         them (default: every events layer)
 //   datetime=START/END    events whose date is in the range, as the API's
 //                         datetime: YYYY-MM-DD days, ".." for an open end,
 //                         or one day alone. Default: all time.
@@ -82,7 +82,7 @@ export function defaults() {
     view: null, // {lat, lon, zoom}
     layers: null, // null = every layer
     data: null, // null = the first events layer
-    events: null, // null = the data layer alone
+    events: null, // null = every events layer
     time: null, // {start, end}: YYYY-MM-DD or null for an open end
     country: [],
     attribution: [],

@@ -210,10 +210,11 @@ test('categoryKey: a value, the value it matches ignoring case, or other', () =>
 test('pickedEvents and pickEvents: the data layer and the events layers picked, in order', () => {
   const order = ['borders', 'attacks', 'acled', 'gtd', 'cities'];
   const kinds = { borders: 'reference', attacks: 'events', acled: 'events', gtd: 'events', cities: 'places' };
-  assert.deepEqual(KP.pickedEvents(order, kinds, 'attacks', null), ['attacks']);
-  assert.deepEqual(KP.pickedEvents(order, kinds, 'attacks', ['gtd', 'acled']), ['attacks', 'acled', 'gtd']);
+  assert.deepEqual(KP.pickedEvents(order, kinds, 'attacks', null), ['attacks', 'acled', 'gtd'], 'by default, every events layer');
+  assert.deepEqual(KP.pickedEvents(order, kinds, 'attacks', ['gtd']), ['attacks', 'gtd'], 'the data layer is always drawn');
   assert.deepEqual(KP.pickedEvents(order, kinds, 'acled', ['cities', 'nope']), ['acled'], 'only events layers');
-  assert.deepEqual(KP.pickEvents(['attacks'], 'attacks', 'acled', true), ['attacks', 'acled']);
-  assert.equal(KP.pickEvents(['attacks', 'acled'], 'attacks', 'acled', false), null, 'back to the default');
-  assert.deepEqual(KP.pickEvents(['attacks', 'acled'], 'attacks', 'attacks', false), ['attacks', 'acled'], 'the data layer stays');
+  assert.deepEqual(KP.pickEvents(order, kinds, 'attacks', ['attacks', 'acled', 'gtd'], 'acled', false), ['attacks', 'gtd']);
+  assert.equal(KP.pickEvents(order, kinds, 'attacks', ['attacks', 'gtd'], 'acled', true), null, 'back to the default: every one');
+  assert.deepEqual(KP.pickEvents(order, kinds, 'attacks', ['attacks', 'gtd'], 'attacks', false), ['attacks', 'gtd'], 'the data layer stays');
+  assert.deepEqual(KP.pickEvents(order, kinds, 'attacks', ['gtd', 'attacks'], null, false), ['attacks', 'gtd'], 'in the server\'s order');
 });

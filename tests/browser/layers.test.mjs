@@ -1,0 +1,81 @@
+// Headless-browser test of several events layers at once (issue 14): the
+// default attacks and the ACLED sample imported as "acled" (see
+// layers_test.go). The picker lists both, ACLED's events are drawn in
+// its own profile's colours, the link carries events= and restores the
+// choice, and the embed page draws what the link says.
+//
+//   KHORASAN_URL=... EXPECTED='{}' node --test layers.test.mjs
+
+import { describe, test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { config, launch, open, outside } from './harness.mjs';
+
+describe('two events layers', () => {
+  let cfg;
+  let browser;
+  let page;
+  let acledCount;
+  let attacksCount;
+
+  const markers = (target) => target.evaluate(() => [...document.querySelectorAll('path.attack-marker')].map((p) => p.getAttribute('fill')));
+
+  before(async () => {
+    cfg = config();
+    const get = async (rel) => (await fetch(new URL(rel, cfg.url))).json();
+    acledCount = (await get('api/collections/acled/items?limit=1')).numberMatched;
+    attacksCount = (await get('api/collections/attacks/items?limit=1')).numberMatched;
+    assert.ok(acledCount > 0 && attacksCount > 0, `acled ${acledCount}, attacks ${attacksCount}`);
+    browser = await launch();
+    page = browser.page;
+  });
+  after(async () => { if (browser) await browser.close(); });
+
+  test('the picker lists both events layers, both drawn as the map has always drawn them', async () => {
+    await open(page, cfg.url, '');
+    assert.ok(await page.locator('#group-events').isVisible(), 'no events picker');
+    const chips = await page.locator('#group-events input[name="events"]').evaluateAll((ins) => ins.map((i) => [i.value, i.checked, i.disabled]));
+    assert.deepEqual(chips, [['attacks', true, true], ['acled', true, false]]);
+    assert.equal((await markers(page)).length, attacksCount + acledCount);
+    assert.doesNotMatch(page.url(), /events=/);
+  });
+
+  test('the ACLED events have their own profile\'s colours, not the attacks\'', async () => {
+    const style = await (await fetch(new URL('style.json', cfg.url))).json();
+    const attacks = new Set(Object.values(style.attribution).map((s) => s.color.toLowerCase()));
+    const all = await page.evaluate(() => [...document.querySelectorAll('path.attack-marker')].map((p) => p.getAttribute('fill').toLowerCase()));
+    const own = all.filter((c) => !attacks.has(c));
+    assert.equal(own.length, acledCount, `fills: ${[...new Set(all)].join(' ')}`);
+    const dot = await page.locator('label[for="f-events-acled"] .chip-dot').count();
+    assert.equal(dot, 1, 'the ACLED chip has no colour');
+  });
+
+  test('unpicking ACLED takes it off and writes events= in the link', async () => {
+    await page.locator('label[for="f-events-acled"]').click();
+    await page.waitForFunction((n) => document.querySelectorAll('path.attack-marker').length === n, attacksCount, { timeout: 10_000 });
+    await page.waitForFunction(() => /[?&]events=attacks(&|$)/.test(location.search), null, { timeout: 5_000 });
+    assert.doesNotMatch(page.url(), /layers=/, 'layers= is about the picked layers');
+  });
+
+  test('the link restores the choice, and picking ACLED again draws it', async () => {
+    const link = page.url();
+    await open(page, link, '');
+    assert.equal(await page.locator('#f-events-acled').isChecked(), false, 'the link lost the choice');
+    assert.equal((await markers(page)).length, attacksCount);
+    await page.locator('label[for="f-events-acled"]').click();
+    await page.waitForFunction((n) => document.querySelectorAll('path.attack-marker').length === n, attacksCount + acledCount, { timeout: 10_000 });
+    await page.waitForFunction(() => !/events=/.test(location.search), null, { timeout: 5_000 });
+  });
+
+  test('the embed page draws the layers the link picks', async () => {
+    await open(page, cfg.url, 'embed.html?events=attacks');
+    assert.equal((await markers(page)).length, attacksCount);
+    await open(page, cfg.url, 'embed.html');
+    assert.equal((await markers(page)).length, attacksCount + acledCount);
+  });
+
+  test('nothing failed and nothing left the machine', () => {
+    assert.deepEqual(browser.log.errors, []);
+    assert.deepEqual(browser.log.bad, []);
+    assert.deepEqual(outside(browser.log.requests), []);
+  });
+});
