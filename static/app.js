@@ -227,6 +227,7 @@ async function main() {
       filters.showFacets(r.facets);
       if (timeline) {
         timeline.setBins(r.bins);
+        timeline.setSeries(picker.series(source.domain));
         timeline.setTime(state.time);
       }
       $('range-text').textContent = rangeText(state.time);
@@ -248,6 +249,7 @@ async function main() {
       if (changed(patch, before, ['country', 'attribution', 'type', 'q', 'target', 'minKilled']) || 'color' in patch) filters.sync();
       if ('sort' in patch) table.syncHead();
       if (changed(patch, before, [...KS.FILTER_KEYS, 'sort']) || 'color' in patch) refresh();
+      if ('events' in patch && timeline) timeline.setSeries(picker.series(source.domain));
     });
 
     filters.sync();

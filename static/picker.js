@@ -5,6 +5,7 @@
 
 import * as KP from './profiles.js';
 import { el } from './dom.js';
+import { monthIndex } from './dates.js';
 
 // createPicker fills #group-events when the map has more than one events
 // layer, and keeps the map's events layers as the state picks them.
@@ -18,12 +19,17 @@ export function createPicker(doc, store, ctx, map) {
   // server's order, null for every one.
   const normal = (list) => KP.pickEvents(ctx.order, ctx.kinds, ctx.eventId, list, null, false);
   const isPicked = (id) => !ids.includes(id) || picked().includes(id);
+  // colorOf: a layer's colour in the picker and the timeline: its
+  // colouring category's first.
+  const colorOf = (id) => {
+    const styles = id === ctx.eventId ? ctx.words.categoryStyles : KP.eventWords(ctx.profiles[id]).categoryStyles;
+    const first = styles && Object.values(styles)[0];
+    return first ? first.color : null;
+  };
   if (group) group.hidden = ids.length < 2;
   if (group && ids.length > 1) {
     group.querySelector('.chip-list').replaceChildren(...ids.map((id) => {
-      const styles = KP.eventWords(ctx.profiles[id] || (id === ctx.eventId ? null : {})).categoryStyles;
-      const color = id === ctx.eventId && ctx.words.categoryStyles ? Object.values(ctx.words.categoryStyles)[0].color
-        : styles && Object.values(styles)[0] ? Object.values(styles)[0].color : null;
+      const color = colorOf(id);
       const input = el('input', { type: 'checkbox', id: `f-events-${id}`, name: 'events', value: id });
       if (id === ctx.eventId) input.disabled = true;
       input.addEventListener('change', () => {
@@ -59,5 +65,24 @@ export function createPicker(doc, store, ctx, map) {
     return (id) => !ids.includes(id) || on.includes(id);
   };
 
-  return { sync, isPicked, normal, pickedOf, ids };
+  // series: the picked events layers other than the data layer drawn
+  // from GeoJSON, each with its events per bin of the timeline's domain
+  // (months from first), by its own profile's date, and its colour.
+  function series(domain) {
+    if (!domain || domain.unit !== 'month') return [];
+    return picked().filter((id) => id !== ctx.eventId && ctx.layers[id] && ctx.layers[id].features).map((id) => {
+      const words = KP.eventWords(ctx.profiles[id]);
+      const n = domain.last - domain.first + 1;
+      const bins = new Array(n).fill(0);
+      for (const f of ctx.layers[id].features()) {
+        const d = words.time ? (f.properties || {})[words.time] : null;
+        if (typeof d !== 'string' || !/^\d{4}-\d{2}/.test(d)) continue;
+        const i = monthIndex(d) - domain.first;
+        if (i >= 0 && i < n) bins[i]++;
+      }
+      return { id, title: ctx.titles[id] || id, color: colorOf(id) || '#555', bins };
+    });
+  }
+
+  return { sync, isPicked, normal, pickedOf, series, ids };
 }

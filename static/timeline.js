@@ -22,6 +22,9 @@ export function createTimeline(root, domain, onChange) {
   const plot = el('div', { class: 'plot' }, bars, layer);
   root.append(plot, years);
   let bins = new Array(n).fill(0);
+  // series: the other events layers picked, each {id, title, color,
+  // bins} drawn as a bar beside the data layer's in every bin.
+  let series = [];
   let range = null; // {a, b} bin indexes relative to first, or null = all
   let width = 0;
 
@@ -37,15 +40,28 @@ export function createTimeline(root, domain, onChange) {
     width = plot.clientWidth || 600;
     bars.setAttribute('width', width);
     bars.setAttribute('viewBox', `0 0 ${width} ${H}`);
-    const max = Math.max(1, ...bins);
+    const max = Math.max(1, ...bins, ...series.flatMap((s) => s.bins));
+    const slots = series.length + 1;
     const bw = width / n;
     const gap = bw > 4 ? 1 : 0;
+    const sw = Math.max(1, (bw - gap) / slots);
     const parts = [];
+    series.forEach((s, k) => {
+      for (let i = 0; i < n; i++) {
+        if (!s.bins[i]) continue;
+        const h = Math.max(2, (s.bins[i] / max) * (H - 6));
+        const r = svg('rect', { x: x(i) + gap / 2 + sw * (k + 1), y: H - h, width: sw, height: h, class: 'bar-series', fill: s.color, 'data-layer': s.id });
+        const t = svg('title');
+        t.textContent = `${s.title}, ${label(i)}: ${s.bins[i]} event${s.bins[i] === 1 ? '' : 's'}`;
+        r.append(t);
+        parts.push(r);
+      }
+    });
     for (let i = 0; i < n; i++) {
       if (!bins[i]) continue;
       const h = Math.max(2, (bins[i] / max) * (H - 6));
       const inRange = !range || (i >= range.a && i <= range.b);
-      const r = svg('rect', { x: x(i) + gap / 2, y: H - h, width: Math.max(1, bw - gap), height: h, class: inRange ? 'bar in' : 'bar out' });
+      const r = svg('rect', { x: x(i) + gap / 2, y: H - h, width: slots > 1 ? sw : Math.max(1, bw - gap), height: h, class: inRange ? 'bar in' : 'bar out' });
       const t = svg('title');
       t.textContent = `${label(i)}: ${bins[i]} event${bins[i] === 1 ? '' : 's'}`;
       r.append(t);
@@ -180,6 +196,11 @@ export function createTimeline(root, domain, onChange) {
     unit, first, last, n,
     setBins(b) {
       bins = b || new Array(n).fill(0);
+      drawBars();
+    },
+    // setSeries: the other picked events layers' bars ([] for none).
+    setSeries(list) {
+      series = list || [];
       drawBars();
     },
     setTime(t) {

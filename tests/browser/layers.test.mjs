@@ -49,11 +49,31 @@ describe('two events layers', () => {
     assert.equal(dot, 1, 'the ACLED chip has no colour');
   });
 
+  test('the timeline has a bar per month for ACLED beside the attacks\'', async () => {
+    const acled = (await (await fetch(new URL('api/collections/acled/items?limit=1000', cfg.url))).json()).features;
+    const bars = await page.evaluate(() => [...document.querySelectorAll('#histogram rect.bar-series[data-layer="acled"]')]
+      .reduce((a, r) => a + Number(/: (\d+) event/.exec(r.textContent)[1]), 0));
+    assert.equal(bars, acled.length, 'the ACLED bars do not add up to its events');
+    assert.ok(await page.locator('#histogram rect.bar').count() > 0, 'no attacks bars');
+  });
+
   test('unpicking ACLED takes it off and writes events= in the link', async () => {
     await page.locator('label[for="f-events-acled"]').click();
     await page.waitForFunction((n) => document.querySelectorAll('path.attack-marker').length === n, attacksCount, { timeout: 10_000 });
     await page.waitForFunction(() => /[?&]events=attacks(&|$)/.test(location.search), null, { timeout: 5_000 });
+    assert.equal(await page.locator('#histogram rect.bar-series').count(), 0, 'the timeline still shows ACLED');
     assert.doesNotMatch(page.url(), /layers=/, 'layers= is about the picked layers');
+  });
+
+  test('the share panel\'s permalink and embed snippet carry the choice', async () => {
+    await page.click('#share-open');
+    await page.locator('#share').waitFor({ state: 'visible' });
+    const v = await page.evaluate(() => ({ link: document.getElementById('share-link').value, embed: document.getElementById('share-embed').value }));
+    assert.equal(new URL(v.link).searchParams.get('events'), 'attacks', v.link);
+    const src = /<iframe src="([^"]+)"/.exec(v.embed);
+    assert.ok(src, v.embed);
+    assert.equal(new URL(src[1].replace(/&amp;/g, '&')).searchParams.get('events'), 'attacks', v.embed);
+    await page.keyboard.press('Escape');
   });
 
   test('the link restores the choice, and picking ACLED again draws it', async () => {
