@@ -222,7 +222,7 @@ async function main() {
       if (mine !== seq) return;
       lastResult = r;
       if (statusEl.classList.contains('error') && /filtered/.test(statusEl.textContent)) setStatus('');
-      table.render(r.rows, r.count);
+      table.render(r.rows, r.count, picker.rows(state));
       summary.render(r);
       filters.showFacets(r.facets);
       if (timeline) {
@@ -249,7 +249,10 @@ async function main() {
       if (changed(patch, before, ['country', 'attribution', 'type', 'q', 'target', 'minKilled']) || 'color' in patch) filters.sync();
       if ('sort' in patch) table.syncHead();
       if (changed(patch, before, [...KS.FILTER_KEYS, 'sort']) || 'color' in patch) refresh();
-      if ('events' in patch && timeline) timeline.setSeries(picker.series(source.domain));
+      if ('events' in patch) {
+        if (timeline) timeline.setSeries(picker.series(source.domain));
+        if (lastResult) table.render(lastResult.rows, lastResult.count, picker.rows(store.get()));
+      }
     });
 
     filters.sync();

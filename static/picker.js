@@ -84,5 +84,23 @@ export function createPicker(doc, store, ctx, map) {
     });
   }
 
-  return { sync, isPicked, normal, pickedOf, series, ids };
+  // rows: the picked events layers other than the data layer drawn from
+  // GeoJSON, each with its events in the state's time range (by its own
+  // profile's date), latest first, for the table.
+  function rows(state) {
+    const t = state.time;
+    return picked().filter((id) => id !== ctx.eventId && ctx.layers[id] && ctx.layers[id].features).map((id) => {
+      const words = KP.eventWords(ctx.profiles[id]);
+      const day = (f) => {
+        const d = words.time ? (f.properties || {})[words.time] : null;
+        return typeof d === 'string' ? d.slice(0, 10) : '';
+      };
+      const features = ctx.layers[id].features()
+        .filter((f) => !t || ((!t.start || day(f) >= t.start) && (!t.end || (day(f) && day(f) <= t.end))))
+        .sort((a, b) => (day(a) < day(b) ? 1 : day(a) > day(b) ? -1 : 0));
+      return { id, title: ctx.titles[id] || id, words, features };
+    });
+  }
+
+  return { sync, isPicked, normal, pickedOf, series, rows, ids };
 }

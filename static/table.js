@@ -24,9 +24,13 @@ export function createTable(doc, store, ctx, onOpen) {
   ];
   const columns = () => COLUMNS.filter((c) => c.prop() && ctx.eventProps.has(c.prop()));
 
+  // withLayer: whether the table has a Layer column (other events layers
+  // are picked beside the data layer).
+  let withLayer = false;
   function buildHead() {
     const tr = doc.querySelector('#events-table thead tr');
-    tr.replaceChildren(...columns().map((c) => {
+    const layerHead = withLayer ? [el('th', { scope: 'col', class: 'col-layer' }, 'Layer')] : [];
+    tr.replaceChildren(...layerHead, ...columns().map((c) => {
       const b = el('button', { type: 'button', class: 'sort', 'data-sort': c.key }, c.label, el('span', { class: 'sort-mark', 'aria-hidden': 'true' }));
       b.addEventListener('click', () => {
         const { sort } = store.get();
@@ -42,6 +46,7 @@ export function createTable(doc, store, ctx, onOpen) {
     const { sort } = store.get();
     for (const th of doc.querySelectorAll('#events-table th')) {
       const b = th.querySelector('button');
+      if (!b) continue;
       const on = b.dataset.sort === sort.key;
       if (on) th.setAttribute('aria-sort', sort.desc ? 'descending' : 'ascending');
       else th.removeAttribute('aria-sort');
@@ -53,16 +58,25 @@ export function createTable(doc, store, ctx, onOpen) {
   let rowsById = new Map();
   // render draws rows (sorted already); count is how many events match
   // in all, for the note under a table cut at TABLE_ROWS.
-  function render(rows, count) {
+  // extra: the other picked events layers' rows, each {id, title, words,
+  // features}, drawn after the data layer's with their layer named.
+  function render(rows, count, extra) {
     const state = store.get();
     const cols = columns();
+    const others = (extra || []).filter((x) => x.features.length);
+    if (withLayer !== (extra || []).length > 0) {
+      withLayer = (extra || []).length > 0;
+      buildHead();
+      syncHead();
+    }
     rowsById = new Map();
     const shown = rows.slice(0, TABLE_ROWS);
     const trs = shown.map((f, i) => {
       const p = f.properties || {};
       const id = featureId(f);
       rowsById.set(id, f);
-      const cells = cols.map((c) => {
+      const layerCell = withLayer ? [el('td', { class: 'col-layer' }, ctx.titles[ctx.eventId] || ctx.eventId)] : [];
+      const cells = layerCell.concat(cols.map((c) => {
         if (c.key === 'name') {
           const b = el('button', { type: 'button', class: 'row-link', tabindex: i === 0 ? 0 : -1, 'data-id': id },
             p.name || id);
@@ -85,9 +99,40 @@ export function createTable(doc, store, ctx, onOpen) {
             v || '');
         }
         return el('td', { class: c.cls || null }, p[c.key] === null || p[c.key] === undefined ? '' : String(p[c.key]));
-      });
+      }));
       return el('tr', { 'data-id': id, class: id === state.sel ? 'selected' : null, 'aria-current': id === state.sel ? 'true' : null }, cells);
     });
+    // The other layers' rows: the same columns, read with each layer's
+    // own words.
+    let room = TABLE_ROWS - shown.length;
+    for (const x of others) {
+      for (const f of x.features) {
+        if (room-- <= 0) break;
+        const p = f.properties || {};
+        const id = featureId(f);
+        const w = x.words;
+        const val = (name) => (name ? p[name] : undefined);
+        const cells = [el('td', { class: 'col-layer' }, x.title)].concat(cols.map((c) => {
+          if (c.key === 'name') {
+            return el('td', { class: 'col-name' },
+              el('button', { type: 'button', class: 'row-link', tabindex: -1, 'data-id': id }, String(val(w.label) || p.name || id)),
+              [p.location || p.city, p.country].filter((v) => v).length ? el('span', { class: 'city' }, [p.location || p.city, p.country].filter((v) => v).join(', ')) : null);
+          }
+          if (c.key === 'date') return el('td', { class: 'col-date' }, val(w.time) ? String(val(w.time)).slice(0, 10) : '');
+          if (c.key === 'killed') {
+            const v = val(w.magnitude);
+            return el('td', { class: 'num' }, v === null || v === undefined ? '–' : fmtInt(v));
+          }
+          if (c.key === 'attribution') {
+            const v = val(w.category);
+            return el('td', { class: 'col-attribution' },
+              v ? el('span', { class: 'swatch', style: `background:${attributionStyle(v, w).color}`, 'aria-hidden': 'true' }) : null, v || '');
+          }
+          return el('td', null, '');
+        }));
+        trs.push(el('tr', { 'data-id': id, 'data-layer': x.id }, cells));
+      }
+    }
     tbody.replaceChildren(...trs);
     const note = $('table-note');
     if (!rows.length) {
@@ -104,6 +149,11 @@ export function createTable(doc, store, ctx, onOpen) {
   tbody.addEventListener('click', (ev) => {
     const tr = ev.target.closest('tr[data-id]');
     if (!tr || ev.target.closest('a')) return;
+    if (tr.dataset.layer) {
+      const layer = ctx.layers[tr.dataset.layer];
+      if (layer && layer.open) layer.open(tr.dataset.id);
+      return;
+    }
     onOpen(tr.dataset.id);
   });
   tbody.addEventListener('keydown', (ev) => {

@@ -57,11 +57,31 @@ describe('two events layers', () => {
     assert.ok(await page.locator('#histogram rect.bar').count() > 0, 'no attacks bars');
   });
 
+  test('the table has a layer column, and ACLED\'s rows read its own fields', async () => {
+    const acled = (await (await fetch(new URL('api/collections/acled/items?limit=1000', cfg.url))).json()).features;
+    const title = (await (await fetch(new URL('api/collections/acled', cfg.url))).json()).title || 'acled';
+    assert.equal(await page.locator('#events-table th.col-layer').count(), 1, 'no layer column');
+    const rows = await page.locator('#events-table tbody tr[data-layer="acled"]').evaluateAll((trs) => trs.map((tr) => [tr.dataset.id, tr.querySelector('td.col-layer').textContent, tr.querySelector('td.col-date').textContent]));
+    assert.equal(rows.length, acled.length);
+    for (const f of acled) {
+      const row = rows.find(([id]) => id === String(f.id));
+      assert.ok(row, `no row for ${f.id}: ${JSON.stringify(rows)}`);
+      assert.equal(row[1], title);
+      assert.equal(row[2], String(f.properties.event_date).slice(0, 10));
+    }
+    const attacksRows = await page.locator('#events-table tbody tr:not([data-layer])').count();
+    assert.equal(attacksRows, Math.min(attacksCount, 500), 'the attacks keep their rows');
+    await page.locator('#events-table tbody tr[data-layer="acled"] .row-link').first().click();
+    await page.locator('.leaflet-popup-content').last().waitFor({ state: 'visible', timeout: 5_000 });
+  });
+
   test('unpicking ACLED takes it off and writes events= in the link', async () => {
     await page.locator('label[for="f-events-acled"]').click();
     await page.waitForFunction((n) => document.querySelectorAll('path.attack-marker').length === n, attacksCount, { timeout: 10_000 });
     await page.waitForFunction(() => /[?&]events=attacks(&|$)/.test(location.search), null, { timeout: 5_000 });
     assert.equal(await page.locator('#histogram rect.bar-series').count(), 0, 'the timeline still shows ACLED');
+    assert.equal(await page.locator('#events-table th.col-layer').count(), 0, 'the layer column stays');
+    assert.equal(await page.locator('#events-table tbody tr[data-layer]').count(), 0, 'ACLED rows stay');
     assert.doesNotMatch(page.url(), /layers=/, 'layers= is about the picked layers');
   });
 
