@@ -141,7 +141,7 @@ async function main() {
   }
   if (events || ctx.cfg.basemap.offline) display = displayControl(map, ctx, store);
   const legend = buildLegend(() => legendItems(events, {
-    color: store.get().color, words: ctx.words, haveKhorasan: ctx.ofKind('areas').length > 0, haveCities: ctx.ofKind('places').length > 0,
+    color: store.get().color, words: ctx.words, others: picker.legends(), haveKhorasan: ctx.ofKind('areas').length > 0, haveCities: ctx.ofKind('places').length > 0,
   }), !narrow);
   legend.addTo(map);
   if (!narrow) foldControlsUnderPopups(map, legend.getContainer(), control, display && display.node);
@@ -251,6 +251,7 @@ async function main() {
       if (changed(patch, before, [...KS.FILTER_KEYS, 'sort']) || 'color' in patch) refresh();
       if ('events' in patch) {
         if (timeline) timeline.setSeries(picker.series(source.domain));
+        legend.refresh();
         if (lastResult) table.render(lastResult.rows, lastResult.count, picker.rows(store.get()));
       }
     });

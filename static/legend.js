@@ -84,6 +84,14 @@ export function legendItems(events, opts) {
           : 'Smallest dot: none killed or unknown. Events at one point are spread on a ring.')));
     }
   }
+  // The other events layers picked: each its colouring category's
+  // values, as its markers are drawn.
+  for (const o of opts.others || []) {
+    if (!o.styles) continue;
+    items.push(el('section', { 'data-layer': o.id },
+      el('h3', null, `${o.title}${o.by ? `, by ${o.by.toLowerCase()}` : ''}`),
+      el('ul', { class: 'legend-list' }, Object.values(o.styles).map((s) => el('li', null, dot(s.color, 6), ` ${s.label}`)))));
+  }
   if (opts.haveKhorasan) {
     items.push(el('section', null,
       el('h3', null, 'Greater Khorasan (approximate)'),

@@ -222,6 +222,8 @@ function attackPopup(f, latlng, groupSize, w) {
   const place = [p.city, p.admin1, p.country].filter((x) => !isBlank(x)).join(', ');
   const category = prop(p, w.category);
   const att = attributionStyle(category, w);
+  // The category's row is named by the profile's title (ACLED's "Event
+  // type"), else as it always was.
   const precision = isBlank(p.precision) ? null
     : `${p.precision}${PRECISION[p.precision] ? ' (' + PRECISION[p.precision] + ')' : ''}`;
   const where = `${latlng.lat.toFixed(5)}, ${latlng.lng.toFixed(5)}`;
@@ -240,7 +242,7 @@ function attackPopup(f, latlng, groupSize, w) {
       row('Wounded', wounded === null ? (p.wounded === undefined ? null : 'not reported') : fmtInt(wounded)),
       row('Target', p.target),
       row('Attack type', p.attack_type),
-      row('Attribution', isBlank(category) ? null : el('span', { class: 'swatch', style: `background:${att.color}` }), category,
+      row(w.categoryTitle && w.categoryTitle !== w.category ? w.categoryTitle : 'Attribution', isBlank(category) ? null : el('span', { class: 'swatch', style: `background:${att.color}` }), category,
         weak ? el('span', { class: 'weak-note' }, ' (weak attribution: see the notes)') : null),
       row('Precision', precision),
       row('Coordinates', where, shared),

@@ -102,5 +102,12 @@ export function createPicker(doc, store, ctx, map) {
     });
   }
 
-  return { sync, isPicked, normal, pickedOf, series, rows, ids };
+  // legends: the picked events layers other than the data layer, each
+  // with its colouring, for the legend.
+  const legends = () => picked().filter((id) => id !== ctx.eventId).map((id) => {
+    const c = KP.colouring(ctx.profiles[id]);
+    return { id, title: ctx.titles[id] || id, by: c.categoryTitle, styles: c.categoryStyles };
+  });
+
+  return { sync, isPicked, normal, pickedOf, series, rows, legends, ids };
 }

@@ -8,7 +8,8 @@
 
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { config, launch, open, outside } from './harness.mjs';
+import path from 'node:path';
+import { config, launch, open, outside, OUT } from './harness.mjs';
 
 describe('two events layers', () => {
   let cfg;
@@ -47,6 +48,10 @@ describe('two events layers', () => {
     assert.equal(own.length, acledCount, `fills: ${[...new Set(all)].join(' ')}`);
     const dot = await page.locator('label[for="f-events-acled"] .chip-dot').count();
     assert.equal(dot, 1, 'the ACLED chip has no colour');
+    const profile = await (await fetch(new URL('api/collections/acled/profile', cfg.url))).json();
+    const category = profile.categories[0];
+    const legend = await page.locator('.legend section[data-layer="acled"]').innerText();
+    for (const v of category.values) assert.ok(legend.includes((category.labels || {})[v] || v), `the legend lacks ACLED's ${v}: ${legend}`);
   });
 
   test('the timeline has a bar per month for ACLED beside the attacks\'', async () => {
@@ -73,6 +78,7 @@ describe('two events layers', () => {
     assert.equal(attacksRows, Math.min(attacksCount, 500), 'the attacks keep their rows');
     await page.locator('#events-table tbody tr[data-layer="acled"] .row-link').first().click();
     await page.locator('.leaflet-popup-content').last().waitFor({ state: 'visible', timeout: 5_000 });
+    await page.screenshot({ path: path.join(OUT, 'two-layers.png'), fullPage: true });
   });
 
   test('unpicking ACLED takes it off and writes events= in the link', async () => {
@@ -81,6 +87,7 @@ describe('two events layers', () => {
     await page.waitForFunction(() => /[?&]events=attacks(&|$)/.test(location.search), null, { timeout: 5_000 });
     assert.equal(await page.locator('#histogram rect.bar-series').count(), 0, 'the timeline still shows ACLED');
     assert.equal(await page.locator('#events-table th.col-layer').count(), 0, 'the layer column stays');
+    assert.equal(await page.locator('.legend section[data-layer="acled"]').count(), 0, 'the legend still shows ACLED');
     assert.equal(await page.locator('#events-table tbody tr[data-layer]').count(), 0, 'ACLED rows stay');
     assert.doesNotMatch(page.url(), /layers=/, 'layers= is about the picked layers');
   });
