@@ -2,7 +2,6 @@ package postgis
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"iter"
@@ -303,56 +302,17 @@ func (t *table) checkGeometry(g orb.Geometry) (orb.Geometry, error) {
 	if err := geo.CheckValidity(g); err != nil {
 		return nil, err
 	}
-	g = promote(g, t.Schema.GeometryType)
-	if g != nil && t.Schema.GeometryType != "GEOMETRY" && geometryTypeName(g) != t.Schema.GeometryType {
-		return nil, fmt.Errorf("geometry is a %s, but layer %q holds %s", geometryTypeName(g), t.Name, t.Schema.GeometryType)
+	if b, ok := g.(orb.Bound); ok {
+		g = b.ToPolygon() // orb's box is a polygon to every column
+	}
+	g = geo.Promote(g, t.Schema.GeometryType)
+	if g != nil && t.Schema.GeometryType != "GEOMETRY" && string(geo.GeometryType(g)) != t.Schema.GeometryType {
+		return nil, fmt.Errorf("geometry is a %s, but layer %q holds %s", geo.GeometryType(g), t.Name, t.Schema.GeometryType)
 	}
 	if g != nil && geo.IsEmpty(g) {
 		return nil, nil // an empty geometry reads back as none, as in a GeoPackage
 	}
 	return g, nil
-}
-
-func geometryTypeName(g orb.Geometry) string {
-	switch g.(type) {
-	case orb.Point:
-		return "POINT"
-	case orb.LineString:
-		return "LINESTRING"
-	case orb.Polygon, orb.Bound:
-		return "POLYGON"
-	case orb.MultiPoint:
-		return "MULTIPOINT"
-	case orb.MultiLineString:
-		return "MULTILINESTRING"
-	case orb.MultiPolygon:
-		return "MULTIPOLYGON"
-	case orb.Collection:
-		return "GEOMETRYCOLLECTION"
-	}
-	return "GEOMETRY"
-}
-
-// promote turns a single geometry into its multi form when the column
-// holds the multi type.
-func promote(g orb.Geometry, geometryType string) orb.Geometry {
-	switch g := g.(type) {
-	case orb.Point:
-		if geometryType == "MULTIPOINT" {
-			return orb.MultiPoint{g}
-		}
-	case orb.LineString:
-		if geometryType == "MULTILINESTRING" {
-			return orb.MultiLineString{g}
-		}
-	case orb.Polygon:
-		if geometryType == "MULTIPOLYGON" {
-			return orb.MultiPolygon{g}
-		}
-	case orb.Bound:
-		return promote(g.ToPolygon(), geometryType)
-	}
-	return g
 }
 
 // rowWriter builds the values of one table's rows.
@@ -434,7 +394,7 @@ func storeValue(c geo.Column, v any) (any, error) {
 		}
 		v = cv
 	}
-	sv, err := storedValue(c, v)
+	sv, err := geo.StoredValue(c, v)
 	if s, ok := sv.(string); ok && err == nil {
 		err = checkText(fmt.Sprintf("property %q", c.Name), s)
 		if err == nil && (c.Type == geo.Date || c.Type == geo.DateTime) && strings.HasPrefix(s, "0000") {
@@ -444,81 +404,4 @@ func storeValue(c geo.Column, v any) (any, error) {
 		}
 	}
 	return sv, err
-}
-
-// storedValue converts a property value to what the column keeps, as the
-// GeoPackage store does.
-func storedValue(c geo.Column, v any) (any, error) {
-	if v == nil {
-		return nil, nil
-	}
-	switch c.Type {
-	case geo.Integer:
-		if n, ok := v.(int64); ok {
-			return n, nil
-		}
-	case geo.Real:
-		switch n := v.(type) {
-		case float64:
-			return n, nil
-		case int64:
-			return float64(n), nil
-		}
-	case geo.Boolean:
-		if b, ok := v.(bool); ok {
-			return b, nil
-		}
-	case geo.Date:
-		if s, ok := v.(string); ok && geo.IsDate(s) {
-			return s, nil
-		}
-	case geo.DateTime:
-		if s, ok := v.(string); ok && (geo.IsDateTime(s) || geo.IsDate(s)) {
-			return s, nil
-		}
-	case geo.Text:
-		switch s := v.(type) {
-		case string:
-			return s, nil
-		case int64, float64, bool:
-			return fmt.Sprint(s), nil
-		default:
-			b, err := json.Marshal(s)
-			if err != nil {
-				return nil, err
-			}
-			return string(b), nil
-		}
-	}
-	return nil, fmt.Errorf("property %q: want %s, got %s", c.Name, describeType(c.Type), describeValue(v))
-}
-
-func describeType(t geo.ColumnType) string {
-	switch t {
-	case geo.Integer:
-		return "an integer"
-	case geo.Real:
-		return "a number"
-	case geo.Boolean:
-		return "true or false"
-	case geo.Date:
-		return "a date (YYYY-MM-DD)"
-	case geo.DateTime:
-		return "a date-time (RFC 3339)"
-	}
-	return "text"
-}
-
-func describeValue(v any) string {
-	switch v := v.(type) {
-	case int64:
-		return fmt.Sprintf("integer %d", v)
-	case float64:
-		return fmt.Sprintf("number %v", v)
-	case bool:
-		return fmt.Sprintf("boolean %v", v)
-	case string:
-		return fmt.Sprintf("text %.40q", v)
-	}
-	return fmt.Sprintf("%T", v)
 }
