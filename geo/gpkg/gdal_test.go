@@ -12,6 +12,7 @@ import (
 
 	"github.com/khorasan/khorasan/geo"
 	"github.com/khorasan/khorasan/geo/geojson"
+	"github.com/khorasan/khorasan/geo/storetest"
 	"github.com/paulmach/orb"
 )
 
@@ -45,7 +46,7 @@ func TestGDALReadsOurGeoPackage(t *testing.T) {
 			"date": "2016-07-23", "name": "Kabul", "killed": int64(80), "wounded": nil, "share": 1.0, "claimed": false}},
 	}
 	order := []string{"date", "name", "killed", "wounded", "share", "claimed"}
-	schema, err := inferSchema(attacks, order)
+	schema, err := storetest.InferSchema(attacks, order)
 	if err != nil {
 		t.Fatal(err)
 	}

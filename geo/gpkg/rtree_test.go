@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/khorasan/khorasan/geo"
+	"github.com/khorasan/khorasan/geo/storetest"
 	"github.com/paulmach/orb"
 )
 
@@ -56,7 +57,7 @@ func TestBulkLoadedRTree(t *testing.T) {
 			if i := n / 2; n > 10 {
 				fs[i].Geometry = nil // no geometry, not indexed
 			}
-			schema, err := inferSchema(fs, nil)
+			schema, err := storetest.InferSchema(fs, nil)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/khorasan/khorasan/data"
 	"github.com/khorasan/khorasan/geo"
+	"github.com/khorasan/khorasan/geo/storetest"
 	"github.com/paulmach/orb"
 )
 
@@ -42,7 +43,7 @@ func seq(fs []geo.Feature) iter.Seq2[geo.Feature, error] {
 
 func replace(t *testing.T, s *Store, name string, fs []geo.Feature, order []string) {
 	t.Helper()
-	schema, err := inferSchema(fs, order)
+	schema, err := storetest.InferSchema(fs, order)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -251,7 +251,7 @@ func layerIDs(t *testing.T, s Store, layer string, e cql2.Expr) []string {
 // way GDAL does for GeoJSON: integers stay integers unless a real appears,
 // ISO dates become DATE, mixed kinds fall back to TEXT. Columns follow
 // order (the order properties first appear in the source); names missing
-// from it come after, sorted. (geo/gpkg's tests have the same.)
+// from it come after, sorted. The stores' own tests build layers with it too.
 func InferSchema(features []geo.Feature, order []string) (geo.Schema, error) {
 	var s geo.Schema
 	kinds := map[string]map[geo.ColumnType]bool{}
@@ -267,7 +267,7 @@ func InferSchema(features []geo.Feature, order []string) (geo.Schema, error) {
 			withID++
 		}
 		if f.Geometry != nil {
-			seen[geometryTypeName(f.Geometry)] = true
+			seen[string(geo.GeometryType(f.Geometry))] = true
 		}
 		for name, v := range f.Properties {
 			k := kinds[name]
@@ -332,18 +332,6 @@ func mergeKinds(kinds map[geo.ColumnType]bool) geo.ColumnType {
 		return geo.DateTime
 	}
 	return geo.Text
-}
-
-func geometryTypeName(g any) string {
-	if t, ok := g.(interface{ GeoJSONType() string }); ok {
-		switch t.GeoJSONType() {
-		case "Point", "LineString", "Polygon", "MultiPoint", "MultiLineString", "MultiPolygon":
-			return strings.ToUpper(t.GeoJSONType())
-		case "GeometryCollection":
-			return "GEOMETRYCOLLECTION"
-		}
-	}
-	return "GEOMETRY"
 }
 
 // mergeGeometryTypes names the column type; a single type and its multi
