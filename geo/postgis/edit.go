@@ -3,8 +3,6 @@ package postgis
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"strings"
@@ -37,7 +35,7 @@ func (s *Store) CreateFeature(ctx context.Context, layer string, f geo.Feature, 
 		schema = t.Schema
 		if t.idCol != "" {
 			if f.ID == "" {
-				f.ID = newID()
+				f.ID = geo.NewID()
 			}
 		} else {
 			f.ID = ""
@@ -273,17 +271,4 @@ func columnNames(s geo.Schema) []string {
 		out[i] = c.Name
 	}
 	return out
-}
-
-// newID makes an id for a feature that comes without one, into a layer
-// that keeps ids: a version 7 UUID, ordered by time.
-func newID() string {
-	var b [16]byte
-	rand.Read(b[:])
-	ms := uint64(time.Now().UnixMilli())
-	b[0], b[1], b[2], b[3], b[4], b[5] = byte(ms>>40), byte(ms>>32), byte(ms>>24), byte(ms>>16), byte(ms>>8), byte(ms)
-	b[6] = b[6]&0x0f | 0x70
-	b[8] = b[8]&0x3f | 0x80
-	h := hex.EncodeToString(b[:])
-	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
 }
