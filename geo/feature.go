@@ -119,6 +119,15 @@ func (e *InvalidError) Error() string {
 	return e.Where + ": " + e.Msg
 }
 
+// FeatureWhere names the i-th feature of an input (from 0) for messages,
+// with its id when it has one.
+func FeatureWhere(i int, id string) string {
+	if id != "" {
+		return fmt.Sprintf("feature %d (id %q)", i+1, id)
+	}
+	return fmt.Sprintf("feature %d", i+1)
+}
+
 // Invalidf is an *InvalidError about where.
 func Invalidf(where, format string, args ...any) error {
 	return &InvalidError{Where: where, Msg: fmt.Sprintf(format, args...)}

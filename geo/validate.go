@@ -160,3 +160,19 @@ func IsEmpty(g orb.Geometry) bool {
 	}
 	return g == nil
 }
+
+// GrowBound is b grown by g's envelope; nil b is no bound yet, and an
+// empty geometry grows nothing.
+func GrowBound(b *orb.Bound, g orb.Geometry) *orb.Bound {
+	if g == nil || IsEmpty(g) {
+		return b
+	}
+	gb := g.Bound()
+	if math.IsNaN(gb.Min[0]) {
+		return b
+	}
+	if b != nil {
+		gb = b.Union(gb)
+	}
+	return &gb
+}

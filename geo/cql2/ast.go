@@ -108,6 +108,19 @@ type Interval struct {
 	DateOnly bool
 }
 
+// WholeDays reports whether the interval's ends are whole days (UTC
+// midnight), so that a store may compare it with DATE columns as dates.
+// DateOnly is not enough: an interval built in Go may carry a time of day.
+func (iv Interval) WholeDays() bool {
+	return (iv.OpenStart || WholeDay(iv.Start)) && (iv.OpenEnd || WholeDay(iv.End))
+}
+
+// WholeDay reports whether t is a UTC midnight.
+func WholeDay(t time.Time) bool {
+	u := t.UTC()
+	return t.Equal(time.Date(u.Year(), u.Month(), u.Day(), 0, 0, 0, 0, time.UTC))
+}
+
 // Geometry is a geometry literal: BBOX(...) or WKT (POINT, POLYGON, ...).
 type Geometry struct{ Geometry orb.Geometry }
 

@@ -246,3 +246,12 @@ func writeGeometry(b *strings.Builder, g orb.Geometry) {
 		b.WriteString(")")
 	}
 }
+
+// ShortValue is FormatValue cut to 60 characters, for messages.
+func ShortValue(v Value) string {
+	s := FormatValue(v)
+	if len(s) > 60 {
+		s = s[:57] + "..."
+	}
+	return s
+}

@@ -194,7 +194,7 @@ func (s *Store) editTx(ctx context.Context, layer string, fn func(tx *sql.Tx, t 
 	}
 	var grow *orb.Bound
 	if written != nil {
-		grow = growBound(nil, written.Geometry)
+		grow = geo.GrowBound(nil, written.Geometry)
 	}
 	if err := touchLayer(ctx, tx, layer, grow, false, time.Time{}); err != nil {
 		return err

@@ -170,26 +170,13 @@ func (o operand) String() string {
 // form DATE columns hold, and one julianday() reads to the millisecond.
 func sqlDate(t time.Time) string { return t.UTC().Format(time.DateOnly) }
 
-// wholeDay reports whether t is a midnight UTC, a moment that stands for
-// its date.
-func wholeDay(t time.Time) bool {
-	return t.Equal(time.Date(t.UTC().Year(), t.UTC().Month(), t.UTC().Day(), 0, 0, 0, 0, time.UTC))
-}
-
-// daysOnly reports whether an interval's ends are whole days, so that it
-// can compare with DATE columns as text. Its DateOnly flag is not enough:
-// an interval built in Go may carry a time of day with it.
-func daysOnly(iv cql2.Interval) bool {
-	return (iv.OpenStart || wholeDay(iv.Start)) && (iv.OpenEnd || wholeDay(iv.End))
-}
-
 func sqlTimestamp(t time.Time) string {
 	return cql2.Millisecond(t).UTC().Format("2006-01-02T15:04:05.000Z")
 }
 
 func (c filterCompiler) operand(v cql2.Value) (operand, error) {
 	lit := func(kind valueKind, arg any) operand {
-		return operand{frag: frag{"?", []any{arg}}, kind: kind, name: shortCQL(v), lit: v}
+		return operand{frag: frag{"?", []any{arg}}, kind: kind, name: cql2.ShortValue(v), lit: v}
 	}
 	switch v := v.(type) {
 	case cql2.Property:
@@ -204,26 +191,18 @@ func (c filterCompiler) operand(v cql2.Value) (operand, error) {
 	case cql2.Bool:
 		return lit(kBool, bool(v)), nil
 	case cql2.Date:
-		if !wholeDay(v.Time) { // a Date built in Go with a time of day
+		if !cql2.WholeDay(v.Time) { // a Date built in Go with a time of day
 			return lit(kDateTime, sqlTimestamp(v.Time)), nil
 		}
 		return lit(kDate, sqlDate(v.Time)), nil
 	case cql2.Timestamp:
 		return lit(kDateTime, sqlTimestamp(v.Time)), nil
 	case cql2.Interval:
-		return operand{kind: kInterval, name: shortCQL(v), lit: v}, nil
+		return operand{kind: kInterval, name: cql2.ShortValue(v), lit: v}, nil
 	case cql2.Geometry:
-		return operand{kind: kGeometry, name: shortCQL(v), lit: v}, nil
+		return operand{kind: kGeometry, name: cql2.ShortValue(v), lit: v}, nil
 	}
 	return operand{}, geo.Invalidf("filter", "unsupported value %T", v)
-}
-
-func shortCQL(v cql2.Value) string {
-	s := cql2.FormatValue(v)
-	if len(s) > 60 {
-		s = s[:57] + "..."
-	}
-	return s
 }
 
 // property resolves a queryable: a column of the layer, "id" (the
@@ -508,7 +487,7 @@ func (c filterCompiler) temporal(e cql2.Temporal) (frag, error) {
 		case x.kind == kDateTime:
 			julian = true
 		case x.kind == kInterval:
-			julian = julian || !daysOnly(x.lit.(cql2.Interval))
+			julian = julian || !x.lit.(cql2.Interval).WholeDays()
 		case x.kind != kDate:
 			return frag{}, geo.Invalidf("filter", "%s compares dates, and %s is not one", e.Op, x)
 		}

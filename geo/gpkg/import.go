@@ -266,7 +266,7 @@ func (x *importTx) Update(ctx context.Context, f geo.Feature) error {
 func (x *importTx) indexed(ctx context.Context, fid int64, g orb.Geometry) error {
 	full := g != nil && !geo.IsEmpty(g)
 	if full {
-		x.bounds = growBound(x.bounds, g)
+		x.bounds = geo.GrowBound(x.bounds, g)
 	}
 	switch {
 	case x.created:

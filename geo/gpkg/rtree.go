@@ -144,21 +144,6 @@ func touchLayer(ctx context.Context, tx *sql.Tx, name string, grow *orb.Bound, e
 	return err
 }
 
-// growBound is b grown by g's envelope.
-func growBound(b *orb.Bound, g orb.Geometry) *orb.Bound {
-	if g == nil || geo.IsEmpty(g) {
-		return b
-	}
-	gb := g.Bound()
-	if math.IsNaN(gb.Min[0]) {
-		return b
-	}
-	if b != nil {
-		gb = b.Union(gb)
-	}
-	return &gb
-}
-
 // Bulk loading: a new layer's index is written straight into the R-tree's
 // tables (SQLite's rtree.c format, as GDAL's bulk loader does), packed by
 // Sort-Tile-Recursive, instead of a million single inserts that each walk

@@ -176,7 +176,7 @@ func insertFeatures(ctx context.Context, tx *sql.Tx, name string, schema geo.Sch
 		if err != nil {
 			return 0, nil, err
 		}
-		where := featureWhere(int(n), f.ID)
+		where := geo.FeatureWhere(int(n), f.ID)
 		if err := geo.ValidateGeometry(f.Geometry); err != nil {
 			return 0, nil, geo.Invalidf(where, "%v", err)
 		}
@@ -226,7 +226,7 @@ func insertFeatures(ctx context.Context, tx *sql.Tx, name string, schema geo.Sch
 				return 0, nil, err
 			}
 			cells = append(cells, newRTreeCell(fid, g.Bound()))
-			bounds = growBound(bounds, g)
+			bounds = geo.GrowBound(bounds, g)
 		}
 		n++
 	}

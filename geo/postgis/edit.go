@@ -205,7 +205,7 @@ func (s *Store) edit(ctx context.Context, layer string, fn func(tx pgx.Tx, t *ta
 	}
 	var grow *orb.Bound
 	if written != nil {
-		grow = growBound(nil, written.Geometry)
+		grow = geo.GrowBound(nil, written.Geometry)
 	}
 	if err := touchLayer(ctx, tx, layer, prev, grow, false, time.Time{}); err != nil {
 		return busy(err)

@@ -166,25 +166,13 @@ func (o operand) String() string {
 
 func sqlDate(t time.Time) string { return t.UTC().Format(time.DateOnly) }
 
-// wholeDay reports whether t is a midnight UTC, a moment that stands for
-// its date.
-func wholeDay(t time.Time) bool {
-	return t.Equal(time.Date(t.UTC().Year(), t.UTC().Month(), t.UTC().Day(), 0, 0, 0, 0, time.UTC))
-}
-
-// daysOnly reports whether an interval's ends are whole days, so that it
-// can compare with DATE columns as dates.
-func daysOnly(iv cql2.Interval) bool {
-	return (iv.OpenStart || wholeDay(iv.Start)) && (iv.OpenEnd || wholeDay(iv.End))
-}
-
 func sqlTimestamp(t time.Time) string {
 	return cql2.Millisecond(t).UTC().Format("2006-01-02T15:04:05.000Z")
 }
 
 func (c filterCompiler) operand(v cql2.Value) (operand, error) {
 	lit := func(kind valueKind, cast string, arg any) operand {
-		return operand{frag: frag{"?::" + cast, []any{arg}}, kind: kind, name: shortCQL(v), lit: v}
+		return operand{frag: frag{"?::" + cast, []any{arg}}, kind: kind, name: cql2.ShortValue(v), lit: v}
 	}
 	switch v := v.(type) {
 	case cql2.Property:
@@ -199,26 +187,18 @@ func (c filterCompiler) operand(v cql2.Value) (operand, error) {
 	case cql2.Bool:
 		return lit(kBool, "boolean", bool(v)), nil
 	case cql2.Date:
-		if !wholeDay(v.Time) { // a Date built in Go with a time of day
+		if !cql2.WholeDay(v.Time) { // a Date built in Go with a time of day
 			return lit(kDateTime, "timestamptz", sqlTimestamp(v.Time)), nil
 		}
 		return lit(kDate, "date", sqlDate(v.Time)), nil
 	case cql2.Timestamp:
 		return lit(kDateTime, "timestamptz", sqlTimestamp(v.Time)), nil
 	case cql2.Interval:
-		return operand{kind: kInterval, name: shortCQL(v), lit: v}, nil
+		return operand{kind: kInterval, name: cql2.ShortValue(v), lit: v}, nil
 	case cql2.Geometry:
-		return operand{kind: kGeometry, name: shortCQL(v), lit: v}, nil
+		return operand{kind: kGeometry, name: cql2.ShortValue(v), lit: v}, nil
 	}
 	return operand{}, geo.Invalidf("filter", "unsupported value %T", v)
-}
-
-func shortCQL(v cql2.Value) string {
-	s := cql2.FormatValue(v)
-	if len(s) > 60 {
-		s = s[:57] + "..."
-	}
-	return s
 }
 
 // property resolves a queryable: a column of the layer, "id" (the
@@ -552,7 +532,7 @@ func (c filterCompiler) temporal(e cql2.Temporal) (frag, error) {
 		case x.kind == kDateTime:
 			moments = true
 		case x.kind == kInterval:
-			moments = moments || !daysOnly(x.lit.(cql2.Interval))
+			moments = moments || !x.lit.(cql2.Interval).WholeDays()
 		case x.kind != kDate:
 			return frag{}, geo.Invalidf("filter", "%s compares dates, and %s is not one", e.Op, x)
 		}

@@ -278,7 +278,7 @@ func (x *importTx) Insert(ctx context.Context, f geo.Feature) error {
 		}
 	}
 	x.n++
-	x.bounds = growBound(x.bounds, f.Geometry)
+	x.bounds = geo.GrowBound(x.bounds, f.Geometry)
 	return nil
 }
 
@@ -305,7 +305,7 @@ func (x *importTx) Update(ctx context.Context, f geo.Feature) error {
 		return rowError(where, err)
 	}
 	x.n++
-	x.bounds = growBound(x.bounds, f.Geometry)
+	x.bounds = geo.GrowBound(x.bounds, f.Geometry)
 	return nil
 }
 

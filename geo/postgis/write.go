@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"iter"
-	"math"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -180,21 +179,6 @@ func touchLayer(ctx context.Context, tx pgx.Tx, name string, prev time.Time, gro
 	return notifyLayer(ctx, tx, name)
 }
 
-// growBound is b grown by g's envelope.
-func growBound(b *orb.Bound, g orb.Geometry) *orb.Bound {
-	if g == nil || geo.IsEmpty(g) {
-		return b
-	}
-	gb := g.Bound()
-	if math.IsNaN(gb.Min[0]) {
-		return b
-	}
-	if b != nil {
-		gb = b.Union(gb)
-	}
-	return &gb
-}
-
 func insertFeatures(ctx context.Context, tx pgx.Tx, t *table, features iter.Seq2[geo.Feature, error]) (int64, *orb.Bound, error) {
 	ins := newInserter(tx, newRowWriter(t))
 	var n int64
@@ -203,7 +187,7 @@ func insertFeatures(ctx context.Context, tx pgx.Tx, t *table, features iter.Seq2
 		if err != nil {
 			return 0, nil, err
 		}
-		where := featureWhere(int(n), f.ID)
+		where := geo.FeatureWhere(int(n), f.ID)
 		if t.idCol != "" && f.ID == "" {
 			return 0, nil, geo.Invalidf(where, "feature has no id, but the layer needs one")
 		}
@@ -220,7 +204,7 @@ func insertFeatures(ctx context.Context, tx pgx.Tx, t *table, features iter.Seq2
 		if err := ins.add(ctx, where, f); err != nil {
 			return 0, nil, err
 		}
-		bounds = growBound(bounds, g)
+		bounds = geo.GrowBound(bounds, g)
 		n++
 	}
 	return n, bounds, ins.flush(ctx)
@@ -284,13 +268,6 @@ func rowError(where string, err error) error {
 		return geo.Invalidf(where, "%s", pe.Message)
 	}
 	return fmt.Errorf("%s: %w", where, err)
-}
-
-func featureWhere(i int, id string) string {
-	if id != "" {
-		return fmt.Sprintf("feature %d (id %q)", i+1, id)
-	}
-	return fmt.Sprintf("feature %d", i+1)
 }
 
 // checkGeometry validates a geometry written to the layer and returns it
