@@ -8,7 +8,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/khorasan/khorasan/geo"
@@ -75,70 +74,8 @@ func TestFeatureEdits(t *testing.T) {
 	integrityCheck(t, s)
 }
 
-// Concurrent read-modify-write updates lose nothing: the change function
-// runs inside the write transaction.
-func TestConcurrentUpdatesLoseNothing(t *testing.T) {
-	s := newStore(t)
-	ctx := context.Background()
-	if _, err := importText(t, s, "c", ingest.ModeCreate, "c.csv", "id,lat,lon,n\nx,1,1,0\n"); err != nil {
-		t.Fatal(err)
-	}
-	var wg sync.WaitGroup
-	for range 8 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for range 25 {
-				_, _, err := s.UpdateFeature(ctx, "c", "x", "w", func(old geo.Feature, _ geo.Schema) (geo.Feature, error) {
-					old.Properties["n"] = old.Properties["n"].(int64) + 1
-					return old, nil
-				})
-				if err != nil {
-					t.Error(err)
-					return
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	f, _ := s.Feature(ctx, "c", "x")
-	if f.Properties["n"] != int64(200) {
-		t.Errorf("n = %v, want 200", f.Properties["n"])
-	}
-}
-
-func TestAttackRulesOnEdits(t *testing.T) {
-	s := newStore(t)
-	ctx := context.Background()
-	seed := `{"type":"FeatureCollection","features":[{"type":"Feature","id":"a","geometry":{"type":"Point","coordinates":[69,34]},` +
-		`"properties":{"date":"2024-01-01","end_date":"2024-01-02","country":"Afghanistan","attribution":"claimed","killed":3}}]}`
-	if _, err := importText(t, s, "attacks", ingest.ModeCreate, "a.geojson", seed); err != nil {
-		t.Fatal(err)
-	}
-	base := map[string]any{"date": "2024-01-01", "country": "Afghanistan", "attribution": "claimed", "killed": int64(3)}
-	cases := map[string]func(p map[string]any) orb.Geometry{
-		"no country":       func(p map[string]any) orb.Geometry { delete(p, "country"); return orb.Point{69, 34} },
-		"bad attribution":  func(p map[string]any) orb.Geometry { p["attribution"] = "rumoured"; return orb.Point{69, 34} },
-		"negative killed":  func(p map[string]any) orb.Geometry { p["killed"] = int64(-1); return orb.Point{69, 34} },
-		"future date":      func(p map[string]any) orb.Geometry { p["date"] = "2999-01-01"; return orb.Point{69, 34} },
-		"end before start": func(p map[string]any) orb.Geometry { p["end_date"] = "2023-01-01"; return orb.Point{69, 34} },
-		"no point":         func(p map[string]any) orb.Geometry { return nil },
-		"not a date":       func(p map[string]any) orb.Geometry { p["date"] = "last Tuesday"; return orb.Point{69, 34} },
-	}
-	for name, mod := range cases {
-		p := map[string]any{}
-		for k, v := range base {
-			p[k] = v
-		}
-		g := mod(p)
-		if _, _, err := s.CreateFeature(ctx, "attacks", geo.Feature{Geometry: g, Properties: p}, "t"); !geo.IsInvalid(err) {
-			t.Errorf("%s: %v", name, err)
-		}
-	}
-	if _, _, err := s.CreateFeature(ctx, "attacks", geo.Feature{Geometry: orb.Point{69, 34}, Properties: base}, "t"); err != nil {
-		t.Errorf("a good attack: %v", err)
-	}
-}
+// The contract (geo/storetest, TestContract) tests concurrent updates
+// and the attacks layer's rules on edits, for both stores.
 
 func TestBackupWhileWriting(t *testing.T) {
 	s := newStore(t)
