@@ -232,10 +232,11 @@ func parameterComponents() obj {
 	p := obj{
 		"f": formParam("f", "Response format; without it the Accept header decides, and JSON is the default.",
 			obj{"type": "string", "enum": []string{"json", "html", "csv", "kml"}}),
-		"collectionId":  obj{"name": "collectionId", "in": "path", "required": true, "schema": obj{"type": "string"}},
-		"featureId":     obj{"name": "featureId", "in": "path", "required": true, "schema": obj{"type": "string"}},
-		"If-Match":      headerParam("If-Match", "The ETag of the feature as last read (GET of the feature, or the answer to a write); * for any existing feature. If the feature has changed since, the write is refused with 412. Without it the last write wins."),
-		"If-None-Match": headerParam("If-None-Match", "ETags already held; when one is current the answer is 304 without a body."),
+		"collectionId":     obj{"name": "collectionId", "in": "path", "required": true, "schema": obj{"type": "string"}},
+		"featureId":        obj{"name": "featureId", "in": "path", "required": true, "schema": obj{"type": "string"}},
+		"If-Match":         headerParam("If-Match", "The ETag of the feature as last read (GET of the feature, or the answer to a write); * for any existing feature. If the feature has changed since, the write is refused with 412. Without it the last write wins."),
+		"If-Match-profile": headerParam("If-Match", "The ETag of the layer's profile as last read (GET of the profile, or the answer to a write); * for any. If the profile has changed since, the write is refused with 412 and the stored profile stays. Without it the last write wins."),
+		"If-None-Match":    headerParam("If-None-Match", "ETags already held; when one is current the answer is 304 without a body."),
 	}
 	maps.Copy(p, itemsParameters())
 	maps.Copy(p, importParameters())
@@ -303,7 +304,7 @@ func responseComponents() obj {
 		"Forbidden":            problemDoc("Writes are off: the server was started without a token file (serve --token-file)"),
 		"NotFound":             problemDoc("No such collection, or no such feature"),
 		"Conflict":             problemDoc("The state of the data refuses the write: the layer exists (mode=create), a feature with that id exists, or the layer changed during the import"),
-		"PreconditionFailed":   problemDoc("If-Match does not match the feature's ETag: it changed since it was read"),
+		"PreconditionFailed":   problemDoc("If-Match does not match the ETag of the feature (or profile): it changed since it was read"),
 		"PayloadTooLarge":      problemDoc("The body is larger than the server takes (serve --max-upload-mb, 256 MiB by default; 64 MiB for one feature)"),
 		"UnsupportedMediaType": problemDoc("The Content-Type is not one this operation reads"),
 		"RequestTimeout":       problemDoc("The body stalled short of its length: it did not all arrive within the server's read timeout (an upload may pause 30 s at a time); nothing was written"),
@@ -549,10 +550,10 @@ func profileOperation() obj {
 	return obj{"summary": "What a layer holds, and which of its properties carry the time, the magnitude and the categories",
 		"operationId": "getProfile", "tags": []string{"Data"},
 		"description": "The layer's profile: the one stored with the layer (PUT), else the dataset description's; the page draws a layer by its kind, not by its name. A layer with neither is {\"kind\": \"generic\"}.",
-		"parameters":  []obj{ref("collectionId"), queryParam("f", "", obj{"type": "string", "enum": []string{"json"}})},
+		"parameters":  []obj{ref("collectionId"), queryParam("f", "", obj{"type": "string", "enum": []string{"json"}}), ref("If-None-Match")},
 		"responses": obj{
-			"200": profileResponse("The layer's profile"),
-			"400": problemResponse, "404": problemResponse,
+			"200": profileResponse("The layer's profile; its ETag is what If-Match of a PUT or DELETE is compared with"),
+			"304": notModifiedResponse, "400": problemResponse, "404": problemResponse,
 		}}
 }
 
@@ -560,24 +561,24 @@ func profileOperation() obj {
 // deleteProfile (profile.go).
 func putProfileOperation() obj {
 	return obj{"summary": "Store a layer's profile", "operationId": "putProfile", "tags": []string{"Edit"}, "security": bearerAuth,
-		"description": "The body becomes the profile stored with the layer, which wins over the dataset description's. Every property it names must be one of the layer's; magnitude, magnitudeLow, magnitudeHigh and counts numeric; time and endTime dates or date-times; colours #rgb or #rrggbb, for values the category lists. A profile that breaks one of these is a 400 naming the field, and the stored profile stays as it was. The change is recorded in the audit log (action profile).",
-		"parameters":  []obj{ref("collectionId")},
+		"description": "The body becomes the profile stored with the layer, which wins over the dataset description's. Every property it names must be one of the layer's; magnitude, magnitudeLow, magnitudeHigh and counts numeric; time and endTime dates or date-times; colours #rgb or #rrggbb, for values the category lists. A profile that breaks one of these is a 400 naming the field, and the stored profile stays as it was. The change is recorded in the audit log (action profile). With If-Match (the ETag of GET, or of the last write's answer) the write is refused with 412 when the profile changed since, and the stored profile stays; without it the last write wins.",
+		"parameters":  []obj{ref("collectionId"), ref("If-Match-profile")},
 		"requestBody": obj{"required": true, "content": obj{"application/json": obj{"schema": obj{"$ref": "#/components/schemas/profile"}}}},
 		"responses": securedResponses(obj{"200": profileResponse("The layer's profile as stored"),
-			"400": responseRef("BadRequest"), "404": responseRef("NotFound"),
+			"400": responseRef("BadRequest"), "404": responseRef("NotFound"), "412": responseRef("PreconditionFailed"),
 			"408": responseRef("RequestTimeout"), "413": responseRef("PayloadTooLarge"), "415": responseRef("UnsupportedMediaType"), "503": responseRef("Busy")})}
 }
 
 func deleteProfileOperation() obj {
 	return obj{"summary": "Remove a layer's stored profile", "operationId": "deleteProfile", "tags": []string{"Edit"}, "security": bearerAuth,
-		"description": "The layer's profile becomes the dataset description's again, or a generic one.",
-		"parameters":  []obj{ref("collectionId")},
+		"description": "The layer's profile becomes the dataset description's again, or a generic one. If-Match as for PUT.",
+		"parameters":  []obj{ref("collectionId"), ref("If-Match-profile")},
 		"responses": securedResponses(obj{"200": profileResponse("The layer's profile now"),
-			"400": responseRef("BadRequest"), "404": responseRef("NotFound"), "503": responseRef("Busy")})}
+			"400": responseRef("BadRequest"), "404": responseRef("NotFound"), "412": responseRef("PreconditionFailed"), "503": responseRef("Busy")})}
 }
 
 func profileResponse(desc string) obj {
-	return obj{"description": desc, "content": obj{"application/json": obj{"schema": obj{"$ref": "#/components/schemas/profile"}}}}
+	return obj{"description": desc, "headers": obj{"ETag": etagHeader}, "content": obj{"application/json": obj{"schema": obj{"$ref": "#/components/schemas/profile"}}}}
 }
 
 // profileSchema is geo.Profile's JSON.

@@ -3,7 +3,9 @@ package server
 import (
 	"mime"
 	"net/http"
+	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/khorasan/khorasan/geo"
 )
@@ -28,8 +30,55 @@ func (s *Server) profile(w http.ResponseWriter, r *http.Request, name string) er
 	if err != nil {
 		return err
 	}
+	body, etag, err := profileBody(l.Profile)
+	if err != nil {
+		return err
+	}
 	cacheFor(w, 60)
-	return writeJSON(w, "application/json", l.Profile)
+	if notModified(w, r, etag) {
+		return nil
+	}
+	return writeProfileBody(w, body, etag)
+}
+
+// profileBody is a profile's JSON answer and its ETag, the hash of those
+// bytes: what GET gives is what If-Match of a write is compared with.
+func profileBody(p geo.Profile) ([]byte, string, error) {
+	body, err := marshal(p)
+	if err != nil {
+		return nil, "", err
+	}
+	body = append(body, '\n')
+	return body, bodyETag(body), nil
+}
+
+func writeProfileBody(w http.ResponseWriter, body []byte, etag string) error {
+	w.Header().Set("ETag", etag)
+	w.Header().Set("Content-Type", "application/json")
+	_, err := w.Write(body)
+	return err
+}
+
+// profileMatches checks If-Match against the layer's profile as GET
+// answers it: absent passes (last write wins, as before), * passes, any
+// other list must hold the profile's ETag (its gzip variant names the
+// same profile).
+func profileMatches(r *http.Request, layer string, p geo.Profile) error {
+	im := r.Header.Get("If-Match")
+	if im == "" {
+		return nil
+	}
+	_, etag, err := profileBody(p)
+	if err != nil {
+		return err
+	}
+	if slices.ContainsFunc(strings.Split(im, ","), func(tag string) bool {
+		tag = strings.TrimSpace(tag)
+		return tag == "*" || tag == etag || tag == gzipETag(etag)
+	}) {
+		return nil
+	}
+	return &statusError{http.StatusPreconditionFailed, "the profile of " + strconv.Quote(layer) + " changed since you read it (If-Match does not match its ETag); read it again and retry"}
 }
 
 // putProfile stores the body (a profile's JSON) as the layer's profile
@@ -58,12 +107,36 @@ func (s *Server) putProfile(w http.ResponseWriter, r *http.Request, actor, name 
 	if err != nil {
 		return err
 	}
-	l, err := ed.SetProfile(r.Context(), name, &p, actor)
+	return s.setProfile(w, r, ed, actor, name, &p)
+}
+
+// setProfile stores p (nil: removes the stored one) when If-Match holds
+// and answers the profile after, with its ETag. The check and the write
+// hold profileWrites, so two writers through this server cannot both
+// pass one ETag; writers through another server on the same PostGIS
+// database are not serialised with them.
+func (s *Server) setProfile(w http.ResponseWriter, r *http.Request, ed Editor, actor, name string, p *geo.Profile) error {
+	s.profileWrites.Lock()
+	defer s.profileWrites.Unlock()
+	if r.Header.Get("If-Match") != "" {
+		l, err := s.store.Layer(r.Context(), name)
+		if err != nil {
+			return err
+		}
+		if err := profileMatches(r, name, l.Profile); err != nil {
+			return err
+		}
+	}
+	l, err := ed.SetProfile(r.Context(), name, p, actor)
 	if err != nil {
 		return writeErr(err)
 	}
+	out, etag, err := profileBody(l.Profile)
+	if err != nil {
+		return err
+	}
 	w.Header().Set("Cache-Control", "no-store")
-	return writeJSON(w, "application/json", l.Profile)
+	return writeProfileBody(w, out, etag)
 }
 
 func (s *Server) deleteProfile(w http.ResponseWriter, r *http.Request, actor, name string) error {
@@ -74,10 +147,5 @@ func (s *Server) deleteProfile(w http.ResponseWriter, r *http.Request, actor, na
 	if err := allowParams(r.URL.Query()); err != nil {
 		return err
 	}
-	l, err := ed.SetProfile(r.Context(), name, nil, actor)
-	if err != nil {
-		return writeErr(err)
-	}
-	w.Header().Set("Cache-Control", "no-store")
-	return writeJSON(w, "application/json", l.Profile)
+	return s.setProfile(w, r, ed, actor, name, nil)
 }

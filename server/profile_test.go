@@ -175,3 +175,84 @@ func TestPutProfile(t *testing.T) {
 		t.Errorf("after DELETE: %s", got)
 	}
 }
+
+// TestPutProfileIfMatch: GET gives the profile's ETag; a PUT or DELETE
+// whose If-Match holds another one is a 412 problem and the stored
+// profile stays; the current ETag (or *) passes, and the answer carries
+// the new ETag; without If-Match the last write wins, as before.
+func TestPutProfileIfMatch(t *testing.T) {
+	srv, _, _ := newEditServer(t, "alice:"+aliceToken, 0)
+	url := srv.URL + "/api/collections/places/profile"
+	first := `{"kind":"places","label":"name"}`
+	second := `{"kind":"places","label":"name","popup":["name"]}`
+	read := func() (string, string) {
+		t.Helper()
+		res := get(t, url, nil)
+		if res.status != http.StatusOK || res.header.Get("ETag") == "" {
+			t.Fatalf("GET: %d %s %v", res.status, res.body, res.header)
+		}
+		return strings.TrimSpace(string(res.body)), res.header.Get("ETag")
+	}
+	put := func(body, ifMatch string) response {
+		t.Helper()
+		h := with(bearer(aliceToken), "Content-Type", "application/json")
+		if ifMatch != "" {
+			h = with(h, "If-Match", ifMatch)
+		}
+		return send(t, http.MethodPut, url, body, h)
+	}
+	_, generic := read()
+	if res := put(first, ""); res.status != http.StatusOK {
+		t.Fatalf("PUT without If-Match: %d %s", res.status, res.body)
+	}
+	body, tag := read()
+	if body != first || tag == generic {
+		t.Fatalf("after PUT: %s %s (before %s)", body, tag, generic)
+	}
+	for name, ifMatch := range map[string]string{
+		"the ETag before the last write": generic,
+		"a made-up ETag":                 `"nope"`,
+		"a list without the current one": generic + `, "nope"`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			res := put(second, ifMatch)
+			if res.status != http.StatusPreconditionFailed || res.header.Get("Content-Type") != "application/problem+json" || !strings.Contains(string(res.body), "If-Match") {
+				t.Errorf("%d %s, want a 412 problem", res.status, res.body)
+			}
+			if got, now := read(); got != first || now != tag {
+				t.Errorf("the stored profile became %s (%s)", got, now)
+			}
+		})
+	}
+	t.Run("a stale DELETE", func(t *testing.T) {
+		res := send(t, http.MethodDelete, url, "", with(bearer(aliceToken), "If-Match", generic))
+		if res.status != http.StatusPreconditionFailed {
+			t.Errorf("%d %s, want 412", res.status, res.body)
+		}
+		if got, _ := read(); got != first {
+			t.Errorf("the stored profile became %s", got)
+		}
+	})
+	res := put(second, tag)
+	if res.status != http.StatusOK || strings.TrimSpace(string(res.body)) != second {
+		t.Fatalf("PUT with the current ETag: %d %s", res.status, res.body)
+	}
+	body, tag2 := read()
+	if body != second || res.header.Get("ETag") != tag2 || tag2 == tag {
+		t.Errorf("after: %s, GET ETag %s, PUT answered %s (before %s)", body, tag2, res.header.Get("ETag"), tag)
+	}
+	if res := put(first, gzipETag(tag2)); res.status != http.StatusOK {
+		t.Errorf("the gzip ETag of the current profile: %d %s", res.status, res.body)
+	}
+	if res := put(second, "*"); res.status != http.StatusOK {
+		t.Errorf("If-Match *: %d %s", res.status, res.body)
+	}
+	_, tag3 := read()
+	res = send(t, http.MethodDelete, url, "", with(bearer(aliceToken), "If-Match", tag3))
+	if res.status != http.StatusOK {
+		t.Errorf("DELETE with the current ETag: %d %s", res.status, res.body)
+	}
+	if _, now := read(); now != generic {
+		t.Errorf("after DELETE the ETag is %s, want the generic profile's %s", now, generic)
+	}
+}

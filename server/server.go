@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
+	"sync"
 	"time"
 
 	"github.com/khorasan/khorasan/geo"
@@ -127,6 +128,10 @@ type Server struct {
 	csp, embedCSP string
 	// renders is /render's service, with its pixel budget; routes makes it.
 	renders *renderService
+	// profileWrites holds a profile's If-Match check and its write
+	// together (profile.go).
+	// (a pointer: benchmarks copy the Server).
+	profileWrites *sync.Mutex
 	// gzip keeps the gzip writers of every compression (gzip.go).
 	gzip *gzipPool
 	// relays carry long items pages to their clients (relay.go).
@@ -142,7 +147,8 @@ func New(cfg Config, store Store, log *slog.Logger) *Server {
 		cfg.ResponseCacheBytes = defaultResponseCacheBytes
 	}
 	s := &Server{cfg: cfg, store: store, log: log, pages: parsePages(),
-		tileIndex: tiles.NewIndex(store), gzip: &gzipPool{}, relays: newRelays(cfg.Writes.TempDir)}
+		tileIndex: tiles.NewIndex(store), gzip: &gzipPool{}, relays: newRelays(cfg.Writes.TempDir),
+		profileWrites: &sync.Mutex{}}
 	if cfg.ResponseCacheBytes > 0 {
 		s.responses = cache.New(cfg.ResponseCacheBytes)
 	}
