@@ -162,7 +162,7 @@ func TestRenderFormats(t *testing.T) {
 		if root != "http://www.w3.org/2000/svg svg" {
 			t.Errorf("root element %q", root)
 		}
-		for _, want := range []string{"Attacks <2015–2025> & Khorasan", "Attacks, by attribution", "Marker area: people killed", "Main outline", "150", "Kabul"} {
+		for _, want := range []string{"Attacks <2015–2025> & Khorasan", "ISIS-K attacks 2015–2026, by attribution", "Marker area: people killed", "Main outline", "150", "Kabul"} {
 			if !texts[want] {
 				t.Errorf("no <text> %q", want)
 			}
@@ -210,7 +210,7 @@ func checkPDF(t *testing.T, pdf []byte, w, h int, text string) {
 	if err != nil {
 		t.Fatalf("pdftotext: %v\n%s", err, txt)
 	}
-	for _, want := range []string{text, "Attacks, by attribution", "Natural Earth"} {
+	for _, want := range []string{text, ", by attribution", "Natural Earth"} {
 		if !strings.Contains(string(txt), want) {
 			t.Errorf("the PDF's text has no %q", want)
 		}

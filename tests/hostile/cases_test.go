@@ -355,6 +355,18 @@ func renderCases() []Case {
 	add("datetime", []bad{{"garbage", "garbage"}, {"ends-before-start", "2021-01-01/2020-01-01"}}, "")
 	add("filter", []bad{{"unbalanced", "(killed>1"}, {"unknown-property", "nope%3D1"}, {"past-64KiB", "{{rep 67000 x}}"}}, "")
 	add("filter-lang", []bad{{"word", "x"}}, "&filter=killed%3E1")
+	add("events", []bad{{"unknown", "nope"}, {"not-events", "borders"}, {"empty-name", "attacks,,attacks"}, {"empty", ""}, {"huge", "{{rep 20000 e}}"}}, "")
+	add("data", []bad{{"unknown", "nope"}, {"not-events", "cities"}, {"empty", ""}}, "")
+	add("choropleth", []bad{{"word", "state"}, {"month", "month"}, {"empty", ""}}, "")
+	add("size", []bad{{"below-5", "4"}, {"past-1000", "1001"}, {"letters", "abc"}, {"nan", "NaN"}, {"empty", ""}}, "&choropleth=hex")
+	add("size", []bad{{"without-hex", "100"}}, "&choropleth=country")
+	add("measure", []bad{{"word", "killed"}, {"empty", ""}}, "&choropleth=country")
+	add("measure", []bad{{"without-choropleth", "count"}}, "")
+	cs = append(cs,
+		Case{Name: "render/get/choropleth/no-events-layer", Target: "/render?choropleth=country&layers=borders", Expect: "400", Param: "choropleth"},
+		Case{Name: "render/get/size/without-choropleth", Target: "/render?size=100", Expect: "400", Param: "size"},
+		Case{Name: "render/get/choropleth/hex-5km", Target: "/render?choropleth=hex&size=5&format=svg&width=400&height=300", Expect: "200", Budget: "20s", Allow503: true},
+	)
 	cs = append(cs,
 		Case{Name: "render/get/title/invalid-utf8", Target: "/render?title=%ff%fe", Expect: "400", Param: "title"},
 		Case{Name: "render/get/unknown-param", Target: "/render?nope=1", Expect: "400", Param: "nope"},

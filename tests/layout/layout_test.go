@@ -39,7 +39,7 @@ var allowed = map[string][]string{
 	"tiles":                   {"geo", "geo/cql2"},
 	"tiles/draw":              {"tiles"},
 	"tiles/basemap":           {"geo", "tiles", "tiles/draw"},
-	"tiles/figure":            {"geo", "geo/cql2", "geo/params", "tiles", "tiles/basemap", "tiles/draw"},
+	"tiles/figure":            {"geo", "geo/aggregate", "geo/cql2", "geo/params", "tiles", "tiles/basemap", "tiles/draw"},
 	"tiles/pack":              {"geo", "tiles"},
 	"tiles/internal/tiletest": {"data", "geo", "geo/gpkg"},
 	"internal/testio":         {"geo"},

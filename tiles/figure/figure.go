@@ -19,6 +19,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/khorasan/khorasan/geo"
+	"github.com/khorasan/khorasan/geo/aggregate"
 	"github.com/khorasan/khorasan/geo/cql2"
 	"github.com/khorasan/khorasan/tiles"
 	"github.com/khorasan/khorasan/tiles/basemap"
@@ -90,6 +91,14 @@ type Figure struct {
 	// BaseURL is the server's public URL; the attribution line points to
 	// the layers' sources there. Empty leaves the URL out.
 	BaseURL string
+	// Data is the events layer the figure is about (the page's data=):
+	// its legend section comes first and its markers are circles; empty
+	// is the first events layer. The other events layers get a marker
+	// shape each (square, diamond, triangle) and a section of their own.
+	Data string
+	// Choropleth, when set, fills countries or hexagon cells by the
+	// counts of one events layer instead of drawing its markers.
+	Choropleth *Choropleth
 
 	// asOf replaces the data date (tests).
 	asOf time.Time
@@ -140,6 +149,11 @@ func (f *Figure) Check() error {
 	case !utf8.ValidString(f.Title):
 		return bad("title", "is not UTF-8")
 	}
+	if ch := f.Choropleth; ch != nil {
+		if err := ch.check(); err != nil {
+			return err
+		}
+	}
 	if b := f.Bound; b != nil {
 		switch {
 		case !finite(b.Min[0], b.Min[1], b.Max[0], b.Max[1]):
@@ -183,10 +197,20 @@ type Renderer struct {
 	// (basemap.Renderer.Detail); nil draws without it.
 	Detail fs.FS
 
+	// Countries, when set, gives the borders layer in memory for
+	// country choropleths (the server shares its aggregates' copy);
+	// without it the Renderer loads its own, again when the layer
+	// changes.
+	Countries func(ctx context.Context) (*aggregate.Countries, error)
+
 	// The basemap, made on first use and kept with its label placements
 	// (a Renderer is not to be copied once used).
 	basemapOnce sync.Once
 	basemap     *basemap.Renderer
+	// The borders as loaded for choropleths when Countries is nil.
+	countriesMu   sync.Mutex
+	loaded        *aggregate.Countries
+	loadedVersion string
 }
 
 // base is the basemap renderer the figures share: its labels are placed
@@ -241,6 +265,35 @@ func colourProperty(p geo.Profile) string {
 	return p.Categories[0].Property
 }
 
+// eventLayers are the figure's events layers in legend order: Data
+// first, then the others in the figure's order. A layer's place is its
+// marker shape.
+func (fig *figure) eventLayers() []Layer {
+	var out []Layer
+	for _, l := range fig.order {
+		if layerKind(l.Layer) == geo.KindEvents {
+			out = append(out, l)
+		}
+	}
+	if i := slices.IndexFunc(out, func(l Layer) bool { return l.Layer.Name == fig.Data }); i > 0 {
+		d := out[i]
+		out = append([]Layer{d}, slices.Delete(out, i, i+1)...)
+	}
+	return out
+}
+
+// shapeOf is the marker shape of an events layer: its place among the
+// eventLayers drawn as markers (the choropleth's is the fill).
+func (fig *figure) shapeOf(name string) int {
+	ls := slices.DeleteFunc(fig.eventLayers(), func(l Layer) bool { return fig.counted(l.Layer.Name) })
+	return max(0, slices.IndexFunc(ls, func(l Layer) bool { return l.Layer.Name == name }))
+}
+
+// counted says the layer is the choropleth's: drawn as the fill.
+func (fig *figure) counted(name string) bool {
+	return fig.choro != nil && fig.choro.layer.Name == name
+}
+
 // eventFeatures are the features read of the drawn event layers.
 func (fig *figure) eventFeatures() []geo.Feature {
 	var out []geo.Feature
@@ -262,6 +315,7 @@ type figure struct {
 	order []Layer
 	// features per layer name, as read for the view
 	features map[string][]geo.Feature
+	choro    *choropleth // the choropleth as counted, or nil
 	basemap  *basemap.Renderer
 	scene    *draw.Scene // the basemap as drawn
 	// layers the basemap drew from, for credit and the data date
@@ -312,11 +366,22 @@ func (fr *Renderer) prepare(ctx context.Context, f *Figure) (*figure, error) {
 	fig.css.NoCityLabels, fig.dpr.NoCityLabels = haveCities, haveCities
 	fig.css.Lang, fig.dpr.Lang = f.Lang, f.Lang
 	fig.cityLabels = !haveCities && zoom >= basemap.AnchorCityZoom
+	if f.Choropleth != nil {
+		ch, err := fr.countChoropleth(ctx, fig)
+		if err != nil {
+			return nil, err
+		}
+		fig.choro = ch
+	}
 
 	for _, l := range fig.order {
 		if fig.sharesBasemapBorders(l) {
 			fig.noteChanged(l.Layer)
 			continue // drawn from the basemap's own outlines
+		}
+		if fig.counted(l.Layer.Name) {
+			fig.noteChanged(l.Layer)
+			continue // drawn as the choropleth's fill
 		}
 		var got []geo.Feature
 		q := geo.Query{BBox: &fig.css.Bound, Filter: l.Filter}
@@ -560,7 +625,13 @@ func (fig *figure) draw(ctx context.Context, c draw.Canvas, ov *overlays) error 
 		ov.inset = in
 	}
 	c.Clip("map")
+	if fig.choro != nil {
+		fig.drawChoropleth(c)
+	}
 	for _, l := range fig.order {
+		if fig.counted(l.Layer.Name) {
+			continue
+		}
 		if err := ctx.Err(); err != nil {
 			return err
 		}
@@ -572,7 +643,7 @@ func (fig *figure) draw(ctx context.Context, c draw.Canvas, ov *overlays) error 
 		case geo.KindAreas:
 			fig.drawKhorasan(c, feats)
 		case geo.KindEvents:
-			if err := fig.drawAttacks(ctx, c, l.Layer.Profile, feats); err != nil {
+			if err := fig.drawAttacks(ctx, c, l.Layer.Profile, fig.shapeOf(l.Layer.Name), feats); err != nil {
 				return err
 			}
 		case geo.KindPlaces:
@@ -740,7 +811,7 @@ func propString(p map[string]any, name string) string {
 	}
 }
 
-// attackMarker is one attack as drawn.
+// attackMarker is one event as drawn.
 type attackMarker struct {
 	real, at orb.Point
 	r        float64
@@ -750,10 +821,61 @@ type attackMarker struct {
 	moved    bool
 }
 
+// Marker shapes, one per events layer: the first layer's circles, then
+// squares, diamonds and triangles, each of a circle's area, so that the
+// size key reads for all.
+const (
+	shapeCircle = iota
+	shapeSquare
+	shapeDiamond
+	shapeTriangle
+	shapes
+)
+
+// mark draws one marker of a shape.
+func mark(c draw.Canvas, shape int, at orb.Point, r float64, m draw.Mark) {
+	if shape%shapes == shapeCircle {
+		c.Circle(at, r, m)
+		return
+	}
+	ring := shapeRing(shape, at, r)
+	c.Fill([][]orb.Point{ring}, m.Fill, m.FillOpacity)
+	if m.StrokeWidth > 0 {
+		c.Stroke([][]orb.Point{ring}, true, m.Stroke, 1, m.StrokeWidth, nil)
+	}
+}
+
+// shapeRing is the outline of a square, diamond or triangle centred on
+// at with the area of a circle of radius r.
+func shapeRing(shape int, at orb.Point, r float64) []orb.Point {
+	area := math.Pi * r * r
+	var pts []orb.Point
+	switch shape % shapes {
+	case shapeSquare:
+		h := math.Sqrt(area) / 2
+		pts = []orb.Point{{-h, -h}, {h, -h}, {h, h}, {-h, h}}
+	case shapeDiamond:
+		d := math.Sqrt(area / 2)
+		pts = []orb.Point{{0, -d}, {d, 0}, {0, d}, {-d, 0}}
+	default: // a triangle pointing up, centred on its centroid
+		side := math.Sqrt(4 * area / math.Sqrt(3))
+		R := side / math.Sqrt(3)
+		for i := range 3 {
+			a := -math.Pi/2 + 2*math.Pi*float64(i)/3
+			pts = append(pts, orb.Point{R * math.Cos(a), R * math.Sin(a)})
+		}
+	}
+	for i := range pts {
+		pts[i] = orb.Point{at[0] + pts[i][0], at[1] + pts[i][1]}
+	}
+	return pts
+}
+
 // attackMarkers places the attack markers as the page does: co-located
 // attacks spread on a ring in date order, big circles first so that
 // small ones lie on top.
 func (fig *figure) attackMarkers(pr geo.Profile, feats []geo.Feature) []attackMarker {
+	col := fig.st.colouring(pr)
 	type group struct {
 		key   string
 		items []attackMarker
@@ -767,7 +889,7 @@ func (fig *figure) attackMarkers(pr geo.Profile, feats []geo.Feature) []attackMa
 		}
 		p := f.Properties
 		killed, hasKilled := propFloat(p, pr.Magnitude)
-		sw, _ := fig.st.attributionSwatch(propString(p, colourProperty(pr)))
+		sw := col.swatch(fig.st, col.of(propString(p, colourProperty(pr))))
 		date := propString(p, pr.Time)
 		title := strings.TrimSpace(date + " – " + firstNonEmpty(propString(p, pr.Label), f.ID))
 		if hasKilled {
@@ -819,7 +941,7 @@ func firstNonEmpty(s ...string) string {
 	return ""
 }
 
-func (fig *figure) drawAttacks(ctx context.Context, c draw.Canvas, p geo.Profile, feats []geo.Feature) error {
+func (fig *figure) drawAttacks(ctx context.Context, c draw.Canvas, p geo.Profile, shape int, feats []geo.Feature) error {
 	ms := fig.attackMarkers(p, feats)
 	var legs [][]orb.Point
 	for _, m := range ms {
@@ -837,7 +959,7 @@ func (fig *figure) drawAttacks(ctx context.Context, c draw.Canvas, p geo.Profile
 				return err
 			}
 		}
-		c.Circle(m.at, m.r, draw.Mark{Fill: mustColor(m.sw.Color), FillOpacity: mk.FillOpacity, Stroke: mustColor(mk.Stroke), StrokeWidth: mk.Weight, Title: m.title})
+		mark(c, shape, m.at, m.r, draw.Mark{Fill: mustColor(m.sw.Color), FillOpacity: mk.FillOpacity, Stroke: mustColor(mk.Stroke), StrokeWidth: mk.Weight, Title: m.title})
 	}
 	return nil
 }

@@ -93,6 +93,14 @@ var goldenFigures = []struct {
 		return Figure{Width: 800, Height: 600, Scale: 1, Format: FormatPNG, Legend: true, Title: "ISIS-K attacks in historical Khorasan",
 			Layers: figureLayers(t, "", "borders", "khorasan", "attacks", "cities")}
 	}},
+	{"region-country-choropleth", func(t testing.TB) Figure {
+		return Figure{Width: 800, Height: 600, Scale: 1, Format: FormatPNG, Legend: true, Title: "ISIS-K attacks per country",
+			Layers: figureLayers(t, "", "borders", "khorasan", "attacks"), Choropleth: &Choropleth{By: ByCountry, Measure: MeasureCount, Layer: "attacks"}}
+	}},
+	{"region-hex-100-killed-choropleth", func(t testing.TB) Figure {
+		return Figure{Width: 800, Height: 600, Scale: 1, Format: FormatPNG, Legend: true, Title: "Killed per 100 km hexagon",
+			Layers: figureLayers(t, "", "borders", "khorasan", "attacks", "cities"), Choropleth: &Choropleth{By: ByHex, Size: 100, Measure: MeasureMagnitude, Layer: "attacks"}}
+	}},
 	{"iran-claimed-bbox", func(t testing.TB) Figure {
 		b := orb.Bound{Min: orb.Point{44, 25}, Max: orb.Point{64, 40}}
 		return Figure{Width: 400, Height: 300, Scale: 1, Format: FormatPNG, Bound: &b, Legend: true,
@@ -198,7 +206,7 @@ func TestFigureVectorOutputs(t *testing.T) {
 	// "Data as of": the last edit, and the latest event as the data has it.
 	latest := layers(t, "attacks")[0].TimeExtent[1]
 	asOf := "Data\u00a0as\u00a0of\u00a0" + figureDate.Format("2006-01-02") + ", latest\u00a0event\u00a0" + latest
-	for _, want := range []string{"Vector <test> & title", "Attacks, by attribution", "Greater Khorasan (approximate)", "square", asOf, "Afghanistan"} {
+	for _, want := range []string{"Vector <test> & title", ", by attribution", "Greater Khorasan (approximate)", "square", asOf, "Afghanistan"} {
 		if !strings.Contains(all, want) {
 			t.Errorf("no text %q in the SVG", want)
 		}

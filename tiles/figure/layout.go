@@ -74,29 +74,49 @@ func (lg *legend) gap(h float64) {
 	lg.add(legendRow{h: h, draw: func(draw.Canvas, float64, float64) {}})
 }
 
-// buildLegend explains the markers (colour: the first category; area:
-// the magnitude) and the other layers drawn, in the page's legend order:
-// events, areas, places, then the rest.
+// buildLegend explains the markers and the other layers drawn, in the
+// page's legend order: the choropleth, each events layer (Data first) in
+// a section of its own (its colouring category's values in its marker
+// shape, with the counts in the figure), the marker sizes, then areas,
+// places and the rest.
 func (fig *figure) buildLegend() *legend {
 	lg := &legend{}
-	rank := map[geo.Kind]int{geo.KindEvents: 0, geo.KindAreas: 1, geo.KindPlaces: 2, geo.KindGeneric: 3, geo.KindReference: 4}
-	order := slices.Clone(fig.order)
-	slices.SortStableFunc(order, func(a, b Layer) int {
-		return rank[layerKind(a.Layer)] - rank[layerKind(b.Layer)]
-	})
 	sections := 0
-	for _, l := range order {
-		kind := layerKind(l.Layer)
-		if kind == geo.KindReference {
-			continue
-		}
+	gap := func() {
 		if sections > 0 {
 			lg.gap(6)
 		}
 		sections++
-		switch kind {
-		case geo.KindEvents:
-			lg.events(fig, l)
+	}
+	if fig.choro != nil {
+		gap()
+		lg.choropleth(fig)
+	}
+	var sized []Layer // events layers drawn as markers with a magnitude
+	for _, l := range fig.eventLayers() {
+		if fig.counted(l.Layer.Name) {
+			continue
+		}
+		gap()
+		lg.events(fig, l)
+		if l.Layer.Profile.Magnitude != "" {
+			sized = append(sized, l)
+		}
+	}
+	if len(sized) > 0 {
+		lg.sizes(fig, sized[0])
+	}
+	rank := map[geo.Kind]int{geo.KindAreas: 1, geo.KindPlaces: 2, geo.KindGeneric: 3}
+	var rest []Layer
+	for _, l := range fig.order {
+		if _, ok := rank[layerKind(l.Layer)]; ok {
+			rest = append(rest, l)
+		}
+	}
+	slices.SortStableFunc(rest, func(a, b Layer) int { return rank[layerKind(a.Layer)] - rank[layerKind(b.Layer)] })
+	for _, l := range rest {
+		gap()
+		switch layerKind(l.Layer) {
 		case geo.KindAreas:
 			lg.areas(fig)
 		case geo.KindPlaces:
@@ -113,28 +133,45 @@ func (fig *figure) buildLegend() *legend {
 	return lg
 }
 
-// events explains the event markers: colours by category, areas by magnitude.
+// events explains one events layer's markers: its colouring category's
+// values in the layer's marker shape, each with the number of its
+// markers inside the figure (a closed category lists every value, an
+// open one those drawn), and "other" when some are.
 func (lg *legend) events(fig *figure, l Layer) {
-	counts := fig.attackCounts()
 	st := fig.st
-	lg.heading("Attacks, by attribution")
-	var keys []string
-	if cs := l.Layer.Profile.Categories; len(cs) > 0 {
-		keys = slices.Clone(cs[0].Values)
+	col := st.colouring(l.Layer.Profile)
+	counts := fig.markerCounts(l)
+	shape := fig.shapeOf(l.Layer.Name)
+	heading := shortTitle(l.Layer)
+	if col.title != "" {
+		heading += ", by " + strings.ToLower(col.title)
 	}
-	if counts["other"] > 0 {
-		keys = append(keys, "other")
+	lg.heading(heading)
+	row := func(sw Swatch, n int) {
+		c := mustColor(sw.Color)
+		lg.item(func(cv draw.Canvas, x, y float64) {
+			mark(cv, shape, orb.Point{x + 10, y}, 6, draw.Mark{Fill: c, FillOpacity: st.Marker.FillOpacity, Stroke: white, StrokeWidth: 1})
+		}, fmt.Sprintf("%s (%d)", sw.Label, n), draw.Regular, ink)
 	}
-	for _, k := range keys {
-		sw, ok := st.Attribution[k]
-		if !ok {
-			sw = st.AttributionUnknown
+	for i, sw := range col.values {
+		if col.keys[i] != "" && (!col.open || counts[i] > 0) && col.index[col.keys[i]] == i {
+			row(sw, counts[i])
 		}
-		col := mustColor(sw.Color)
-		lg.item(func(c draw.Canvas, x, y float64) {
-			c.Circle(orb.Point{x + 10, y}, 6, draw.Mark{Fill: col, FillOpacity: st.Marker.FillOpacity, Stroke: white, StrokeWidth: 1})
-		}, fmt.Sprintf("%s (%d)", sw.Label, counts[k]), draw.Regular, ink)
 	}
+	if n := counts[-1]; n > 0 || len(col.values) == 0 {
+		sw := st.AttributionUnknown
+		if len(col.values) == 0 {
+			sw = Swatch{Color: st.AttributionUnknown.Color, Label: "events"}
+		}
+		row(sw, n)
+	}
+}
+
+// sizes is the marker size key, one for every events layer: area by
+// magnitude.
+func (lg *legend) sizes(fig *figure, first Layer) {
+	st := fig.st
+	lg.gap(2)
 	lg.heading("Marker area: people killed")
 	refs := st.Marker.ReferenceKilled
 	if len(refs) == 0 {
@@ -148,24 +185,22 @@ func (lg *legend) events(fig *figure, l Layer) {
 		total += 2*r + 10
 		rmax = math.Max(rmax, r)
 	}
-	reference := st.AttributionUnknown
-	if len(keys) > 0 {
-		if sw, ok := st.Attribution[keys[0]]; ok {
-			reference = sw
-		}
+	col := st.colouring(first.Layer.Profile)
+	reference := mustColor(col.swatch(st, 0).Color)
+	if len(col.values) == 0 {
+		reference = mustColor(st.AttributionUnknown.Color)
 	}
-	claimed := mustColor(reference.Color)
 	lg.add(legendRow{h: 2*rmax + 16, w: total, draw: func(c draw.Canvas, x, y float64) {
 		base := y + 2*rmax + 2
 		cx := x + 2
 		for i, r := range radii {
-			c.Circle(orb.Point{cx + r, base - r}, r, draw.Mark{Fill: claimed, FillOpacity: 0.25, Stroke: greyInk, StrokeWidth: 1})
+			c.Circle(orb.Point{cx + r, base - r}, r, draw.Mark{Fill: reference, FillOpacity: 0.25, Stroke: greyInk, StrokeWidth: 1})
 			c.Text(draw.TextRun{At: orb.Point{cx + r, base + 11}, Text: strconv.FormatFloat(refs[i], 'f', -1, 64), Size: legendText, Font: draw.Regular, Color: ink, Anchor: draw.AnchorMiddle})
 			cx += 2*r + 10
 		}
 	}})
 	lg.note("Smallest dot: no one killed, or unknown.")
-	lg.note("Attacks at one place are spread on a ring.")
+	lg.note("Events at one place are spread on a ring.")
 }
 
 // areas explains the outlines.
@@ -212,27 +247,22 @@ func (lg *legend) generic(fig *figure, l Layer) {
 	}, title, draw.Regular, ink)
 }
 
-// attackCounts counts the attack markers inside the figure, by
-// attribution key.
-func (fig *figure) attackCounts() map[string]int {
-	counts := map[string]int{}
-	for _, l := range fig.order {
-		if layerKind(l.Layer) != geo.KindEvents {
+// markerCounts counts an events layer's markers inside the figure by
+// the place of their value in its colouring category (-1: other).
+func (fig *figure) markerCounts(l Layer) map[int]int {
+	counts := map[int]int{}
+	col := fig.st.colouring(l.Layer.Profile)
+	colour := colourProperty(l.Layer.Profile)
+	for _, f := range fig.features[l.Layer.Name] {
+		pt, ok := f.Geometry.(orb.Point)
+		if !ok {
 			continue
 		}
-		colour := colourProperty(l.Layer.Profile)
-		for _, f := range fig.features[l.Layer.Name] {
-			pt, ok := f.Geometry.(orb.Point)
-			if !ok {
-				continue
-			}
-			p := fig.project(pt)
-			if p[0] < 0 || p[1] < 0 || p[0] > float64(fig.Width) || p[1] > float64(fig.Height) {
-				continue
-			}
-			_, key := fig.st.attributionSwatch(propString(f.Properties, colour))
-			counts[key]++
+		p := fig.project(pt)
+		if p[0] < 0 || p[1] < 0 || p[0] > float64(fig.Width) || p[1] > float64(fig.Height) {
+			continue
 		}
+		counts[col.of(propString(f.Properties, colour))]++
 	}
 	return counts
 }

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/khorasan/khorasan/geo"
+	"github.com/khorasan/khorasan/geo/aggregate"
 	"github.com/khorasan/khorasan/geo/cql2"
 	"github.com/khorasan/khorasan/geo/params"
 	"github.com/khorasan/khorasan/tiles/basemap"
@@ -31,8 +32,8 @@ type Catalog interface {
 
 // Params are the parameters of /render (and the flags of khorasan
 // render) besides property filters, which take any property's name.
-var Params = []string{"bbox", "center", "zoom", "width", "height", "scale", "layers", "title", "legend", "inset", "lang", "format",
-	"datetime", "filter", "filter-lang", "filter-crs"}
+var Params = []string{"bbox", "center", "zoom", "width", "height", "scale", "layers", "events", "data", "title", "legend", "inset", "lang", "format",
+	"choropleth", "size", "measure", "datetime", "filter", "filter-lang", "filter-crs"}
 
 // Parse reads the /render parameters into a figure, checking each
 // against the catalog so that every mistake is a *params.Error naming it.
@@ -42,6 +43,13 @@ var Params = []string{"bbox", "center", "zoom", "width", "height", "scale", "lay
 // layer. The filters (datetime, property=value, a CQL2 filter) apply to
 // each selected layer that has the properties they name, and leave the
 // others whole; a filter that no selected layer can take is refused.
+//
+// events=ID,ID names the events layers drawn, as the page's link does
+// (the other layers are layers='s); data=ID the one the figure is about
+// (first in the legend, and counted by the choropleth), drawn whatever
+// events says. choropleth=country|hex (hex with size=KM) fills countries
+// or hexagon cells by the counts of that layer, measure=count (default)
+// or magnitude.
 func Parse(ctx context.Context, store Catalog, q url.Values) (Figure, error) {
 	f := Figure{Width: defaultWidth, Height: defaultHeight, Scale: 1, Legend: true, Format: FormatPNG}
 	for name, vs := range q {
@@ -71,6 +79,12 @@ func Parse(ctx context.Context, store Catalog, q url.Values) (Figure, error) {
 	}
 	layers, err := selectLayers(q, all)
 	if err != nil {
+		return f, err
+	}
+	if layers, err = selectEvents(q, all, layers, &f); err != nil {
+		return f, err
+	}
+	if err := parseChoropleth(q, layers, &f); err != nil {
 		return f, err
 	}
 	filters, err := layerFilters(q, layers)
@@ -226,6 +240,135 @@ func selectLayers(q url.Values, all []geo.Layer) ([]geo.Layer, error) {
 		return nil, &params.Error{Name: "layers", Reason: fmt.Sprintf("at most %d layers in one figure, got %d", maxLayers, len(layers))}
 	}
 	return layers, nil
+}
+
+// selectEvents applies events= and data= to the layers layers= chose:
+// the events layers drawn become those events names (in the store's
+// order), with data's among them.
+func selectEvents(q url.Values, all, layers []geo.Layer, f *Figure) ([]geo.Layer, error) {
+	isEvents := func(l geo.Layer) bool { return layerKind(l) == geo.KindEvents }
+	var eventNames []string
+	for _, l := range all {
+		if isEvents(l) {
+			eventNames = append(eventNames, l.Name)
+		}
+	}
+	find := func(param, name string) (geo.Layer, error) {
+		i := slices.IndexFunc(all, func(l geo.Layer) bool { return l.Name == name })
+		switch {
+		case name == "":
+			return geo.Layer{}, &params.Error{Name: param, Reason: "an empty layer name"}
+		case i < 0:
+			return geo.Layer{}, &params.Error{Name: param, Reason: fmt.Sprintf("there is no layer %q; events layers: %s", name, strings.Join(eventNames, ", "))}
+		case !isEvents(all[i]):
+			return geo.Layer{}, &params.Error{Name: param, Reason: fmt.Sprintf("%q is a %s layer, not an events layer; events layers: %s", name, layerKind(all[i]), strings.Join(eventNames, ", "))}
+		}
+		return all[i], nil
+	}
+	data, hasData := params.Single(q, "data")
+	if hasData {
+		data = strings.TrimSpace(data)
+		if _, err := find("data", data); err != nil {
+			return nil, err
+		}
+		f.Data = data
+	}
+	v, hasEvents := params.Single(q, "events")
+	if !hasEvents && !hasData {
+		return layers, nil
+	}
+	want := map[string]bool{}
+	if hasEvents {
+		for _, name := range strings.Split(v, ",") {
+			l, err := find("events", strings.TrimSpace(name))
+			if err != nil {
+				return nil, err
+			}
+			want[l.Name] = true
+		}
+	} else {
+		for _, l := range layers {
+			want[l.Name] = isEvents(l)
+		}
+	}
+	if hasData {
+		want[data] = true
+	}
+	// layers= keeps its order for the other layers; events layers come
+	// in the store's order, as the page's picker lists them.
+	var out []geo.Layer
+	for _, l := range layers {
+		if !isEvents(l) {
+			out = append(out, l)
+		}
+	}
+	for _, l := range all {
+		if isEvents(l) && want[l.Name] {
+			out = append(out, l)
+		}
+	}
+	if len(out) > maxLayers {
+		return nil, &params.Error{Name: "events", Reason: fmt.Sprintf("at most %d layers in one figure, got %d", maxLayers, len(out))}
+	}
+	return out, nil
+}
+
+// parseChoropleth reads choropleth, size and measure, and picks the
+// layer counted: data's, else the first events layer drawn.
+func parseChoropleth(q url.Values, layers []geo.Layer, f *Figure) error {
+	by, ok := params.Single(q, "choropleth")
+	size, hasSize := params.Single(q, "size")
+	measure, hasMeasure := params.Single(q, "measure")
+	if !ok {
+		switch {
+		case hasSize:
+			return &params.Error{Name: "size", Reason: "is the hexagons' width: only choropleth=hex takes it"}
+		case hasMeasure:
+			return &params.Error{Name: "measure", Reason: "says what a choropleth fills by: it needs choropleth=country or choropleth=hex"}
+		}
+		return nil
+	}
+	ch := &Choropleth{By: strings.TrimSpace(by), Measure: MeasureCount}
+	if ch.By != ByCountry && ch.By != ByHex {
+		return &params.Error{Name: "choropleth", Reason: fmt.Sprintf("must be country or hex (with size), got %q", by)}
+	}
+	range_ := fmt.Sprintf("from %d to %d", aggregate.MinHexKM, aggregate.MaxHexKM)
+	switch {
+	case ch.By == ByHex && !hasSize:
+		return &params.Error{Name: "size", Reason: "is required with choropleth=hex: the hexagons' width in km, " + range_}
+	case ch.By != ByHex && hasSize:
+		return &params.Error{Name: "size", Reason: "is the hexagons' width: only choropleth=hex takes it"}
+	case hasSize:
+		km, err := strconv.ParseFloat(strings.TrimSpace(size), 64)
+		if err != nil || !(km >= aggregate.MinHexKM && km <= aggregate.MaxHexKM) {
+			return &params.Error{Name: "size", Reason: "must be a number of km " + range_ + ", got " + strconv.Quote(size)}
+		}
+		ch.Size = km
+	}
+	if hasMeasure {
+		ch.Measure = strings.TrimSpace(measure)
+		if ch.Measure != MeasureCount && ch.Measure != MeasureMagnitude {
+			return &params.Error{Name: "measure", Reason: fmt.Sprintf("must be count or magnitude, got %q", measure)}
+		}
+	}
+	var counted *geo.Layer
+	for i, l := range layers {
+		if layerKind(l) == geo.KindEvents && (counted == nil || l.Name == f.Data) {
+			counted = &layers[i]
+		}
+	}
+	if counted == nil {
+		return &params.Error{Name: "choropleth", Reason: "counts an events layer, and the figure draws none (" + strings.Join(layerNames(layers), ", ") + ")"}
+	}
+	if ch.Measure == MeasureMagnitude {
+		m := counted.Profile.Magnitude
+		if _, has := counted.Schema.Column(m); m == "" || !has {
+			return &params.Error{Name: "measure", Reason: "magnitude sums the profile's magnitude, and the profile of " + counted.Name + " names none it has"}
+		}
+	}
+	ch.Layer = counted.Name
+	f.Choropleth = ch
+	return nil
 }
 
 func layerNames(ls []geo.Layer) []string {

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/khorasan/khorasan/geo"
 	"github.com/khorasan/khorasan/tiles/draw"
 )
 
@@ -34,7 +35,25 @@ type Style struct {
 		Spacing float64 `json:"spacing"`
 	} `json:"spread"`
 	Generic PathStyle `json:"generic"`
+	// Choropleth fills countries or hexagon cells by class, lightest
+	// first (choropleth.go); NoFigure fills those whose magnitude has no
+	// figure.
+	Choropleth struct {
+		Colors   []string `json:"colors"`
+		Opacity  float64  `json:"opacity"`
+		NoFigure string   `json:"noFigure"`
+	} `json:"choropleth"`
 }
+
+// palette colours the values of a category whose profile has no colour
+// for them, by the value's place in the list: the page's PALETTE
+// (static/profiles.js, ColorBrewer Set1 and Dark2 without their greys).
+var palette = []string{"#e41a1c", "#377eb8", "#4daf4a", "#984ea3", "#ff7f00", "#a65628", "#f781bf",
+	"#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d"}
+
+// defaultChoropleth is ColorBrewer's YlOrRd in five classes, for a style
+// file that has no choropleth.
+var defaultChoropleth = []string{"#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026"}
 
 // PathStyle is a Leaflet path style: stroke colour, weight (pixels),
 // opacity and dashes, fill colour and opacity.
@@ -102,6 +121,23 @@ func ParseStyle(b []byte) (*Style, error) {
 	if err := check("generic.color", s.Generic.Color); err != nil {
 		return nil, err
 	}
+	if len(s.Choropleth.Colors) == 0 {
+		s.Choropleth.Colors = defaultChoropleth
+	}
+	for i, c := range s.Choropleth.Colors {
+		if err := check("choropleth.colors["+strconv.Itoa(i)+"]", c); err != nil {
+			return nil, err
+		}
+	}
+	if s.Choropleth.NoFigure == "" {
+		s.Choropleth.NoFigure = "#d9d9d9"
+	}
+	if err := check("choropleth.noFigure", s.Choropleth.NoFigure); err != nil {
+		return nil, err
+	}
+	if !(s.Choropleth.Opacity > 0 && s.Choropleth.Opacity <= 1) {
+		s.Choropleth.Opacity = 0.75
+	}
 	if !(s.Marker.K > 0) || !(s.Marker.MinRadius > 0) {
 		return nil, fmt.Errorf("map style: marker.k and marker.minRadius must be positive")
 	}
@@ -135,13 +171,68 @@ func (s *Style) Radius(killed float64) float64 {
 	return math.Max(s.Marker.MinRadius, s.Marker.K*math.Sqrt(killed))
 }
 
-// attributionSwatch is the marker colour and legend key of an attribution.
-func (s *Style) attributionSwatch(a string) (Swatch, string) {
-	key := strings.ToLower(strings.TrimSpace(a))
-	if sw, ok := s.Attribution[key]; ok && key != "" {
-		return sw, key
+// colouring is how an events layer's markers are coloured: by the
+// values of its profile's first category, each with the profile's colour
+// and label, else the palette's colour at the value's place and the
+// value itself, as the page colours them (static/profiles.js
+// categoryStyles). A value the category does not list is "other".
+type colouring struct {
+	title  string // what the legend says the markers are coloured by
+	open   bool   // the values are those known, not a rule
+	values []Swatch
+	keys   []string
+	index  map[string]int // value → its place, and its lower case too
+}
+
+func (s *Style) colouring(p geo.Profile) colouring {
+	var c colouring
+	if len(p.Categories) == 0 {
+		return c
 	}
-	return s.AttributionUnknown, "other"
+	cat := p.Categories[0]
+	c.title, c.open, c.index = firstNonEmpty(cat.Title, cat.Property), cat.Open, map[string]int{}
+	for i, v := range cat.Values {
+		sw := Swatch{Color: palette[i%len(palette)], Label: v}
+		if col, ok := cat.Colors[v]; ok {
+			if _, err := parseColor(col); err == nil {
+				sw.Color = col
+			}
+		}
+		if l := cat.Labels[v]; strings.TrimSpace(l) != "" {
+			sw.Label = l
+		}
+		c.values = append(c.values, sw)
+		c.keys = append(c.keys, v)
+		if _, dup := c.index[v]; !dup {
+			c.index[v] = i
+		}
+	}
+	for i, v := range cat.Values {
+		if _, taken := c.index[strings.ToLower(v)]; !taken {
+			c.index[strings.ToLower(v)] = i
+		}
+	}
+	return c
+}
+
+// of is the place of a value among the category's, or -1 for other:
+// the value itself, else ignoring case.
+func (c colouring) of(v string) int {
+	if i, ok := c.index[v]; ok {
+		return i
+	}
+	if i, ok := c.index[strings.ToLower(v)]; ok {
+		return i
+	}
+	return -1
+}
+
+// swatch is the colour and label of the value at place i (-1: other).
+func (c colouring) swatch(st *Style, i int) Swatch {
+	if i < 0 || i >= len(c.values) {
+		return st.AttributionUnknown
+	}
+	return c.values[i]
 }
 
 func opacity(p *float64, def float64) float64 {
