@@ -32,7 +32,7 @@ const (
 	maxRenderBody       = 1 << 20
 	// renderFormat changes whenever the figures' drawing does, so that
 	// ETags of old figures stop matching.
-	renderFormat = "1"
+	renderFormat = "2"
 )
 
 // renderService draws /render figures within two bounds: a slot (one

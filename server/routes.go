@@ -1,9 +1,11 @@
 package server
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/gorilla/mux"
+	"github.com/khorasan/khorasan/geo/aggregate"
 )
 
 // routes is the whole HTTP surface, in one place.
@@ -56,6 +58,12 @@ func (s *Server) routes() http.Handler {
 // (figurePaths); TestOpenAPIDeclaresEveryAPIRoute walks it with apiRoutes.
 func (s *Server) figureRoutes(r *mux.Router) {
 	rs := s.newRender()
+	if ag := s.aggregates; ag != nil {
+		rs.figures.Countries = func(ctx context.Context) (*aggregate.Countries, error) {
+			c, _, err := ag.borders(ctx)
+			return c, err
+		}
+	}
 	r.Handle("/render", s.handle(rs.render)).Methods(http.MethodGet, http.MethodHead, http.MethodPost)
 }
 
@@ -86,6 +94,7 @@ func (s *Server) apiRoutes(api *mux.Router) {
 	})).Methods(get...)
 	// Counts per country, hexagon cell or month (aggregate.go).
 	ag := s.newAggregates()
+	s.aggregates = ag // figures share its borders in memory
 	api.Handle("/collections/{collection}/aggregate", s.handle(func(w http.ResponseWriter, r *http.Request) error {
 		return ag.aggregate(w, r, mux.Vars(r)["collection"])
 	})).Methods(get...)

@@ -128,6 +128,9 @@ type Server struct {
 	csp, embedCSP string
 	// renders is /render's service, with its pixel budget; routes makes it.
 	renders *renderService
+	// aggregates is /aggregate's service, whose borders in memory the
+	// figures' choropleths share; routes makes it.
+	aggregates *aggregates
 	// profileWrites holds a profile's If-Match check and its write
 	// together (profile.go).
 	// (a pointer: benchmarks copy the Server).

@@ -260,14 +260,14 @@ func (fr *Renderer) countries(ctx context.Context) (*aggregate.Countries, error)
 }
 
 // classColor is the fill of class i of n: the style's ramp, spread so
-// that the lightest and the darkest are used.
+// that the lightest and the darkest are used (-1: no figure).
 func (fig *figure) classColor(i, n int) string {
 	ramp := fig.st.Choropleth.Colors
 	if i < 0 {
 		return fig.st.Choropleth.NoFigure
 	}
 	if n <= 1 {
-		return ramp[len(ramp)-1]
+		return ramp[len(ramp)/2] // one class: neither end
 	}
 	return ramp[int(math.Round(float64(i)*float64(len(ramp)-1)/float64(n-1)))]
 }

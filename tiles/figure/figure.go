@@ -832,17 +832,17 @@ const (
 	shapes
 )
 
-// mark draws one marker of a shape.
+// mark draws one marker of a shape. The shapes of the second and later
+// layers are drawn light, outlined in their colour, so that the first
+// layer's circles show through a large one.
 func mark(c draw.Canvas, shape int, at orb.Point, r float64, m draw.Mark) {
 	if shape%shapes == shapeCircle {
 		c.Circle(at, r, m)
 		return
 	}
 	ring := shapeRing(shape, at, r)
-	c.Fill([][]orb.Point{ring}, m.Fill, m.FillOpacity)
-	if m.StrokeWidth > 0 {
-		c.Stroke([][]orb.Point{ring}, true, m.Stroke, 1, m.StrokeWidth, nil)
-	}
+	c.Fill([][]orb.Point{ring}, m.Fill, m.FillOpacity*0.4)
+	c.Stroke([][]orb.Point{ring}, true, m.Fill, 1, 1.6, nil)
 }
 
 // shapeRing is the outline of a square, diamond or triangle centred on

@@ -51,9 +51,10 @@ type Style struct {
 var palette = []string{"#e41a1c", "#377eb8", "#4daf4a", "#984ea3", "#ff7f00", "#a65628", "#f781bf",
 	"#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d"}
 
-// defaultChoropleth is ColorBrewer's YlOrRd in five classes, for a style
-// file that has no choropleth.
-var defaultChoropleth = []string{"#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026"}
+// defaultChoropleth is ColorBrewer's GnBu in five classes (blues, apart
+// from the markers' reds, oranges and purples drawn over it), for a
+// style file that has no choropleth.
+var defaultChoropleth = []string{"#f0f9e8", "#bae4bc", "#7bccc4", "#43a2ca", "#0868ac"}
 
 // PathStyle is a Leaflet path style: stroke colour, weight (pixels),
 // opacity and dashes, fill colour and opacity.
