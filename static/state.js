@@ -34,6 +34,9 @@
 //   attribution=KEY       a value of the event layer's colouring category
 //                         (its profile's first; for the attacks claimed |
 //                         attributed | disputed) (repeatable)
+//   category=ID:VALUE     a value of the colouring category of picked
+//                         events layer ID other than the data layer
+//                         (its own profile's; repeatable)
 //   type=KEY              attack type class (repeatable): suicide |
 //                         assault | bombing | rocket | other (see TYPES)
 //   target=TEXT           the target contains TEXT (see "text" below)
@@ -86,6 +89,7 @@ export function defaults() {
     time: null, // {start, end}: YYYY-MM-DD or null for an open end
     country: [],
     attribution: [],
+    cats: {}, // other events layers' category values, by layer id
     type: [],
     target: '',
     q: '',
@@ -120,7 +124,7 @@ export function parse(search, words) {
   const p = new URLSearchParams(search || '');
   const s = defaults();
   const problems = [];
-  const known = new Set(['view', 'layers', 'data', 'events', 'datetime', 'country', 'attribution', 'type', 'target', 'q',
+  const known = new Set(['view', 'layers', 'data', 'events', 'datetime', 'country', 'attribution', 'category', 'type', 'target', 'q',
     'minkilled', 'color', 'mode', 'lang', 'sort', 'sel']);
   for (const name of new Set(p.keys())) {
     if (!known.has(name)) problems.push(`"${name}" is not a setting of this map`);
@@ -182,6 +186,12 @@ export function parse(search, words) {
   for (const a of p.getAll('attribution')) {
     const v = a.trim().toLowerCase();
     if (v && !s.attribution.includes(v)) s.attribution.push(v);
+  }
+  for (const c of p.getAll('category')) {
+    const m = /^([A-Za-z][A-Za-z0-9_]{0,62}):(.+)$/.exec(c.trim());
+    if (!m) { problems.push(`category ${quoteValue(c)} is not LAYER:VALUE`); continue; }
+    const list = s.cats[m[1]] || (s.cats[m[1]] = []);
+    if (!list.includes(m[2].trim())) list.push(m[2].trim());
   }
   if (words) {
     const checked = checkCategories(s, words);
@@ -305,16 +315,16 @@ export function checkCategories(state, words) {
 }
 
 // The state's fields that filter events (the table's order is not one).
-export const FILTER_KEYS = ['time', 'country', 'attribution', 'type', 'target', 'q', 'minKilled'];
+export const FILTER_KEYS = ['time', 'country', 'attribution', 'cats', 'type', 'target', 'q', 'minKilled'];
 
 // hasFilters: whether the state filters events at all.
 export function hasFilters(s) {
-  return !!(s.time || s.country.length || s.attribution.length || s.type.length || s.target || s.q || s.minKilled);
+  return !!(s.time || s.country.length || s.attribution.length || Object.values(s.cats || {}).some((v) => v.length) || s.type.length || s.target || s.q || s.minKilled);
 }
 
 // The state's cleared filters, as a patch.
 export function noFilters() {
-  return { time: null, country: [], attribution: [], type: [], target: '', q: '', minKilled: null };
+  return { time: null, country: [], attribution: [], cats: {}, type: [], target: '', q: '', minKilled: null };
 }
 
 // sortProperty: the property a sort key (SORT_KEYS) orders by: the
@@ -358,6 +368,7 @@ export function serialize(s, opts) {
   if (t) p.set('datetime', t);
   for (const c of s.country) p.append('country', c);
   for (const a of s.attribution) p.append('attribution', a);
+  for (const id of Object.keys(s.cats || {}).sort()) for (const v of s.cats[id]) p.append('category', `${id}:${v}`);
   for (const k of s.type) p.append('type', k);
   if (s.target) p.set('target', s.target);
   if (s.q) p.set('q', s.q);

@@ -246,7 +246,7 @@ test('the CQL2 text and API parameters of a state', () => {
 test('hasFilters, noFilters and sortParam', () => {
   assert.equal(KS.hasFilters(KS.defaults()), false);
   for (const k of KS.FILTER_KEYS) {
-    const patch = { time: { start: '2021-01-01', end: null }, country: ['Iran'], attribution: ['claimed'], type: ['rocket'], target: 't', q: 'q', minKilled: 1 };
+    const patch = { time: { start: '2021-01-01', end: null }, country: ['Iran'], attribution: ['claimed'], cats: { acled: ['Battles'] }, type: ['rocket'], target: 't', q: 'q', minKilled: 1 };
     assert.equal(KS.hasFilters(withDefaults({ [k]: patch[k] })), true, k);
   }
   assert.equal(KS.hasFilters(withDefaults({ sort: { key: 'name', desc: false }, sel: 'x', view: { lat: 0, lon: 0, zoom: 3 } })), false);
@@ -266,4 +266,15 @@ test('events: the events layers compared together round-trip, unknown ones are d
   const checked = KS.checkLayers(withDefaults({ events: ['attacks', 'gone'] }), ['attacks', 'acled']);
   assert.deepEqual(checked, { state: withDefaults({ events: ['attacks'] }), problems: ['events layer "gone" does not exist'] });
   assert.equal(KS.checkLayers(withDefaults({ events: ['gone'] }), ['attacks']).state.events, null);
+});
+
+test('category: another events layer\'s category values round-trip, by layer, in a fixed order', () => {
+  const s = withDefaults({ events: ['attacks', 'acled'], cats: { acled: ['Explosions/Remote violence', 'Battles'], gtd: ['Bombing'] } });
+  const qs = KS.serialize(s);
+  assert.equal(qs, 'events=attacks,acled&category=acled:Explosions/Remote%20violence&category=acled:Battles&category=gtd:Bombing');
+  assert.deepEqual(KS.parse('?' + qs), { state: s, problems: [] });
+  assert.deepEqual(KS.parse('?category=acled:Battles&category=acled:Battles').state.cats, { acled: ['Battles'] }, 'duplicates go');
+  assert.deepEqual(KS.parse('?category=Battles').problems, ['category "Battles" is not LAYER:VALUE']);
+  assert.deepEqual(KS.parse('?category=acled:').state.cats, {});
+  assert.deepEqual(KS.noFilters().cats, {});
 });
