@@ -5,6 +5,7 @@
 import * as KS from './state.js';
 import { el, svg } from './dom.js';
 import { S, typeStyle, markerRadius } from './style.js';
+import { shapePath } from './shapes.js';
 
 // Reference circles side by side, bottom-aligned, each labelled below.
 function legendCircles(color) {
@@ -37,10 +38,11 @@ function swatchLine(style) {
   return root;
 }
 
-function dot(color, r) {
-  const d = (r + 1) * 2;
-  const root = svg('svg', { width: d, height: d, 'aria-hidden': 'true', class: 'legend-dot' });
-  root.append(svg('circle', { cx: d / 2, cy: d / 2, r, fill: color, 'fill-opacity': S.marker.fillOpacity, stroke: '#fff', 'stroke-width': 1 }));
+// A marker of the legend: its layer's shape (shapes.js) in color.
+function dot(color, r, shape) {
+  const d = Math.ceil((r + 1) * 2 * (shape && shape !== 'circle' ? 1.3 : 1));
+  const root = svg('svg', { width: d, height: d, 'aria-hidden': 'true', class: 'legend-dot', 'data-shape': shape || 'circle' });
+  root.append(svg('path', { d: shapePath(shape, { x: d / 2, y: d / 2 }, r), fill: color, 'fill-opacity': S.marker.fillOpacity, stroke: '#fff', 'stroke-width': 1 }));
   return root;
 }
 
@@ -49,13 +51,14 @@ function dot(color, r) {
 export function legendItems(events, opts) {
   const items = [];
   if (events) {
+    const shape = events.shape || 'circle';
     const counts = events.classCounts ? events.classCounts() : null;
     const c = (k) => (counts ? el('span', { class: 'count' }, ` (${counts[k] || 0})`) : null);
     let rows;
     let heading;
     if (opts.color === 'type') {
       heading = `${events.title || 'Events'}, by attack type`;
-      rows = KS.TYPES.map((t) => el('li', null, dot(typeStyle(t.key).color, 6), ` ${typeStyle(t.key).label}`, c(t.key)));
+      rows = KS.TYPES.map((t) => el('li', null, dot(typeStyle(t.key).color, 6, shape), ` ${typeStyle(t.key).label}`, c(t.key)));
     } else {
       // The colouring category's values, labels and colours: the
       // event layer's profile's (opts.words, profiles.js eventWords).
@@ -63,9 +66,11 @@ export function legendItems(events, opts) {
       const styles = w.categoryStyles || S.attribution;
       const by = (w.categoryTitle || 'attribution').toLowerCase();
       heading = `${events.title && events.title.length < 28 ? events.title : 'Attacks'}, by ${by}`;
-      rows = Object.entries(styles).map(([key, s]) => el('li', null, dot(s.color, 6), ` ${s.label}`, c(key)));
-      if (counts && counts.other) rows.push(el('li', null, dot(S.attributionUnknown.color, 6), ` ${S.attributionUnknown.label}`, c('other')));
+      rows = Object.entries(styles).map(([key, s]) => el('li', null, dot(s.color, 6, shape), ` ${s.label}`, c(key)));
+      if (counts && counts.other) rows.push(el('li', null, dot(S.attributionUnknown.color, 6, shape), ` ${S.attributionUnknown.label}`, c('other')));
     }
+    // Beside other layers, the heading names the shape that tells them apart.
+    if ((opts.others || []).some((o) => o.styles)) heading += ` (${shape}s)`;
     const mode = events.mode ? events.mode() : 'circles';
     if (mode === 'heat') {
       items.push(el('section', null,
@@ -86,11 +91,13 @@ export function legendItems(events, opts) {
   }
   // The other events layers picked: each its colouring category's
   // values, as its markers are drawn.
+  // Each is drawn in its own shape (o.shape), named in the heading.
   for (const o of opts.others || []) {
     if (!o.styles) continue;
-    items.push(el('section', { 'data-layer': o.id },
-      el('h3', null, `${o.title}${o.by ? `, by ${o.by.toLowerCase()}` : ''}`),
-      el('ul', { class: 'legend-list' }, Object.values(o.styles).map((s) => el('li', null, dot(s.color, 6), ` ${s.label}`)))));
+    const note = o.mode === 'heat' ? 'heat map' : o.mode === 'clusters' ? `${o.shape || 'circle'}s, in clusters` : `${o.shape || 'circle'}s`;
+    items.push(el('section', { 'data-layer': o.id, 'data-shape': o.shape || 'circle' },
+      el('h3', null, `${o.title}${o.by ? `, by ${o.by.toLowerCase()}` : ''} (${note})`),
+      el('ul', { class: 'legend-list' }, Object.values(o.styles).map((s) => el('li', null, dot(s.color, 6, o.shape), ` ${s.label}`)))));
   }
   if (opts.haveKhorasan) {
     items.push(el('section', null,

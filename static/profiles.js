@@ -205,3 +205,17 @@ export function dateProperty(words, props, queryables) {
 export function hasDates(queryables) {
   return dateProperty(null, new Set(), queryables) !== null;
 }
+
+// SHAPES: the marker shapes of the events layers, in turn: the page
+// tells two layers apart by shape whatever their categories' colours.
+export const SHAPES = ['circle', 'diamond', 'square', 'triangle'];
+
+// shapeOf: the marker shape of events layer id: by its place among the
+// events layers in the server's order (the data layer first when the
+// dataset does not describe it as events), so a layer keeps its shape
+// whichever layers are picked.
+export function shapeOf(order, kinds, dataId, id) {
+  const list = ofKind(order, kinds, 'events');
+  if (dataId && !list.includes(dataId)) list.unshift(dataId);
+  return SHAPES[Math.max(0, list.indexOf(id)) % SHAPES.length];
+}

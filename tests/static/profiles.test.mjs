@@ -218,3 +218,13 @@ test('pickedEvents and pickEvents: the data layer and the events layers picked, 
   assert.deepEqual(KP.pickEvents(order, kinds, 'attacks', ['attacks', 'gtd'], 'attacks', false), ['attacks', 'gtd'], 'the data layer stays');
   assert.deepEqual(KP.pickEvents(order, kinds, 'attacks', ['gtd', 'attacks'], null, false), ['attacks', 'gtd'], 'in the server\'s order');
 });
+
+test('shapeOf: each events layer its own marker shape, by the server\'s order, whichever are picked', () => {
+  const order = ['borders', 'attacks', 'acled', 'gtd', 'cities'];
+  const kinds = { borders: 'reference', attacks: 'events', acled: 'events', gtd: 'events', cities: 'places' };
+  assert.deepEqual(['attacks', 'acled', 'gtd'].map((id) => KP.shapeOf(order, kinds, 'attacks', id)), ['circle', 'diamond', 'square']);
+  assert.equal(KP.shapeOf(order, kinds, 'acled', 'attacks'), 'circle', 'data= does not change shapes');
+  // A generic layer taken as the data layer comes first.
+  assert.deepEqual(['extra', 'attacks'].map((id) => KP.shapeOf(['extra', 'attacks'], { extra: 'generic', attacks: 'events' }, 'extra', id)), ['circle', 'diamond']);
+  assert.equal(new Set(KP.SHAPES).size, KP.SHAPES.length);
+});
