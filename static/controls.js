@@ -18,14 +18,13 @@ export function displayControl(map, ctx, store) {
   const Display = L.Control.extend({
     options: { position: map.getSize().x >= 640 ? 'bottomleft' : 'topleft' },
     onAdd() {
-      const vector = events && events.vector;
       const radios = (name, legendText, options) => el('fieldset', { class: 'display-group' },
         el('legend', null, legendText),
         options.map(([value, label, disabled]) => el('label', { class: disabled ? 'disabled' : null },
           el('input', { type: 'radio', name, value, disabled: !!disabled }), ` ${label}`)));
       box = el('details', { class: 'display-control leaflet-bar', open: map.getSize().x >= 640 },
         el('summary', null, 'Display'),
-        events ? radios('mode', 'Show events as', [['circles', 'Circles'], ['clusters', 'Clusters', vector], ['heat', 'Heat map', vector]]) : null,
+        events ? radios('mode', 'Show events as', [['circles', 'Circles'], ['clusters', 'Clusters'], ['heat', 'Heat map']]) : null,
         events ? radios('color', 'Colour by', [['attribution', 'Attribution'], ['type', 'Attack type', !ctx.eventProps.has('attack_type')]]) : null,
         ctx.cfg.basemap.offline ? radios('lang', 'Map labels', LANG_NAMES) : null);
       box.addEventListener('change', (ev) => {

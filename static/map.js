@@ -27,6 +27,7 @@ import * as KS from './state.js';
 import * as KP from './profiles.js';
 import { el, escapeHTML, fmtInt, isBlank, num } from './dom.js';
 import { S, attributionKey, attributionStyle, markerRadius, eventColor, loadStyle } from './style.js';
+import { shapePoints, shapePath } from './shapes.js';
 import { API, fetchJSON, fetchAllItems, fetchProfile, layerCount, loadConfig } from './api.js';
 
 const PRECISION = {
@@ -99,6 +100,33 @@ function row(term, ...value) {
   if (!v.length) return null;
   return [el('dt', null, term), el('dd', null, v)];
 }
+
+// ---- marker shapes: one per events layer, so that two layers never
+// look alike whatever their colours (profiles.js shapeOf).
+
+// A circle marker drawn as its options.shape (SVG renderer).
+const ShapeMarker = L.CircleMarker.extend({
+  _updatePath() {
+    const pts = this._renderer._setPath && shapePoints(this.options.shape, this._point, this._radius);
+    if (!pts) { L.CircleMarker.prototype._updatePath.call(this); return; }
+    this._renderer._setPath(this, this._empty() ? 'M0 0' : shapePath(this.options.shape, this._point, this._radius));
+  },
+});
+
+// A vector tile's canvas that draws points as their style's shape.
+const ShapeTile = L.Canvas.Tile.extend({
+  _updateCircle(layer) {
+    const pts = shapePoints(layer.options.shape, layer._point, layer._radius);
+    if (!pts) { L.Canvas.Tile.prototype._updateCircle.call(this, layer); return; }
+    if (!this._drawing || layer._empty()) return;
+    const ctx = this._ctx;
+    ctx.beginPath();
+    pts.forEach(([x, y], i) => (i ? ctx.lineTo(x, y) : ctx.moveTo(x, y)));
+    ctx.closePath();
+    this._fillStroke(ctx, layer);
+  },
+});
+const shapeTile = (coords, size, opts) => new ShapeTile(coords, size, opts);
 
 // ---- the map
 
@@ -268,7 +296,7 @@ function spreadOffsets(n) {
 // control toggles) holding, by mode, the circles (with the legs of
 // spread markers), a cluster group, or a heat layer. w: the layer's
 // words (profiles.js vocabulary).
-function buildEvents(map, fc, title, hooks, w) {
+function buildEvents(map, fc, layerId, title, hooks, w, shape) {
   const container = L.layerGroup();
   const circles = L.featureGroup();
   const legs = L.layerGroup();
@@ -287,14 +315,15 @@ function buildEvents(map, fc, title, hooks, w) {
     const real = L.latLng(lat, lon);
     const killed = num(prop(p, w.magnitude));
     const day = prop(p, w.time);
-    const m = L.circleMarker(real, {
+    const m = new ShapeMarker(real, {
       pane: PANE.events,
+      shape,
       radius: markerRadius(prop(p, w.magnitude)),
       color: S.marker.stroke,
       weight: S.marker.weight,
       fillColor: attributionStyle(prop(p, w.category), w).color,
       fillOpacity: S.marker.fillOpacity,
-      className: 'attack-marker',
+      className: `attack-marker shape-${shape || 'circle'}`,
       bubblingMouseEvents: false,
     });
     m.feature = f;
@@ -310,6 +339,7 @@ function buildEvents(map, fc, title, hooks, w) {
       const path = m.getElement();
       if (!path) return;
       path.dataset.id = id;
+      path.dataset.layer = layerId;
       path.setAttribute('tabindex', '0');
       path.setAttribute('role', 'button');
       path.setAttribute('aria-label', `${day || ''} ${p.name || id}${killed === null ? '' : ', ' + killed + ' killed'}`);
@@ -391,7 +421,7 @@ function buildEvents(map, fc, title, hooks, w) {
     const label = `${ms.length} events, ${fmtInt(killed)} killed`;
     const html = el('div', { class: 'cluster-ring', style: `background: conic-gradient(${stops.join(', ')})` },
       el('span', { class: 'cluster-killed' }, fmtInt(killed)));
-    return L.divIcon({ html, className: 'event-cluster', iconSize: [size, size], title: label });
+    return L.divIcon({ html, className: `event-cluster cluster-${shape || 'circle'}`, iconSize: [size, size], title: label });
   }
 
   function ensureClusters() {
@@ -456,6 +486,7 @@ function buildEvents(map, fc, title, hooks, w) {
   map.on('zoomend viewreset', placeSpread);
 
   container.eventLayer = true;
+  container.shape = shape || 'circle';
   container.byId = byId;
   container.items = items;
   container.markerCount = items.length;
@@ -799,31 +830,161 @@ function watchVectorClicks(map, layer) {
   map.on('mouseout dragstart zoomstart', () => node.classList.remove('vector-hit'));
 }
 
+// From this zoom on, the clusters of a layer drawn from vector tiles
+// give way to its points (tiles keep every point there).
+const CLUSTER_TOP = 11;
+
+// The width of a hexagon cell of /aggregate that spans px screen pixels
+// at zoom z (Web Mercator km, as the API counts them), within its range.
+function hexKm(z, px) {
+  return Math.max(5, Math.min(1000, Math.round((px * 40075) / (256 * 2 ** z))));
+}
+
+// The clusters and the heat map of a layer drawn from vector tiles: too
+// many points for the page, so the API counts them per hexagon cell of
+// the view (/aggregate?by=hex, with the page's filters for the layer)
+// and the cells are drawn, as clusters (the total killed, or the count
+// without a magnitude; a click zooms in) or as a heat map weighted by
+// the count. The points come back at CLUSTER_TOP.
+function apiAggregates(map, layer, id, w, shape) {
+  const group = L.layerGroup();
+  let mode = 'circles';
+  let query = new URLSearchParams();
+  let gen = 0;
+  const info = { mode: 'circles', cells: 0, count: 0, magnitude: 0, size: 0, url: null, pending: false };
+  const color = () => {
+    const first = w && w.categoryStyles && Object.values(w.categoryStyles)[0];
+    return first ? first.color : S.generic.color;
+  };
+  function centre(g) {
+    const ring = g && g.type === 'Polygon' ? g.coordinates[0].slice(0, -1) : null;
+    if (!ring || !ring.length) return null;
+    const sum = ring.reduce((a, [x, y]) => [a[0] + x, a[1] + y], [0, 0]);
+    return L.latLng(sum[1] / ring.length, sum[0] / ring.length);
+  }
+  function draw(fc, size) {
+    group.clearLayers();
+    const cells = fc.features.filter((f) => f.geometry && f.properties && f.properties.count > 0);
+    info.cells = cells.length;
+    info.count = fc.count;
+    info.magnitude = fc.magnitude_sum || 0;
+    info.size = size;
+    const max = Math.max(1, ...cells.map((f) => f.properties.count));
+    if (mode === 'heat') {
+      const pts = cells.map((f) => { const c = centre(f.geometry); return [c.lat, c.lng, Math.min(1, 0.2 + Math.sqrt(f.properties.count / max))]; });
+      const px = Math.max(12, Math.min(40, (size * 256 * 2 ** map.getZoom()) / 40075));
+      group.addLayer(L.heatLayer(pts, { radius: px, blur: px * 0.8, maxZoom: 4, minOpacity: 0.35 }));
+      return;
+    }
+    for (const f of cells) {
+      const c = centre(f.geometry);
+      const n = f.properties.count;
+      const killed = w && w.magnitude ? f.properties.magnitude_sum : null;
+      const d = Math.round(26 + 40 * Math.sqrt(n / max));
+      const label = `${fmtInt(n)} event${n === 1 ? '' : 's'}${killed === null ? '' : `, ${fmtInt(killed || 0)} killed`}`;
+      const html = el('div', { class: 'cluster-ring', style: `background:${color()}` },
+        el('span', { class: 'cluster-killed' }, fmtInt(killed === null ? n : killed || 0)));
+      const m = L.marker(c, {
+        pane: PANE.clusters,
+        icon: L.divIcon({ html, className: `event-cluster api-cluster cluster-${shape || 'circle'}`, iconSize: [d, d] }),
+        title: label,
+        keyboard: true,
+      });
+      m.count = n;
+      m.on('add', () => {
+        const node = m.getElement();
+        if (!node) return;
+        node.dataset.layer = id;
+        node.dataset.count = String(n);
+        node.setAttribute('role', 'button');
+        node.setAttribute('aria-label', `Cluster of ${label}; press Enter to zoom in`);
+      });
+      m.on('click keypress', (ev) => {
+        if (ev.type === 'keypress' && ev.originalEvent.key !== 'Enter') return;
+        map.fitBounds(L.geoJSON(f.geometry).getBounds(), { maxZoom: Math.max(map.getZoom() + 1, Math.min(CLUSTER_TOP, map.getZoom() + 3)) });
+      });
+      group.addLayer(m);
+    }
+  }
+  function refresh() {
+    const on = !!layer._map && mode !== 'circles' && !(mode === 'clusters' && map.getZoom() >= CLUSTER_TOP);
+    info.mode = mode;
+    if (!on) {
+      gen++;
+      group.clearLayers();
+      info.cells = 0;
+      info.url = null;
+      info.pending = false;
+      return;
+    }
+    if (!map.hasLayer(group)) group.addTo(map);
+    const z = Math.round(map.getZoom());
+    const size = hexKm(z, mode === 'heat' ? 28 : 90);
+    const b = map.getBounds().pad(0.2);
+    const bbox = [Math.max(-180, b.getWest()), Math.max(-85, b.getSouth()), Math.min(180, b.getEast()), Math.min(85, b.getNorth())]
+      .map((v) => v.toFixed(4)).join(',');
+    const u = new URL(`collections/${encodeURIComponent(id)}/aggregate`, API);
+    for (const [k, v] of query) u.searchParams.set(k, v);
+    u.searchParams.set('by', 'hex');
+    u.searchParams.set('size', String(size));
+    u.searchParams.set('bbox', bbox);
+    const mine = ++gen;
+    info.pending = true;
+    info.url = u.href;
+    fetchJSON(u).then((fc) => {
+      if (mine !== gen) return;
+      draw(fc, size);
+      info.pending = false;
+    }).catch((err) => {
+      if (mine !== gen) return;
+      info.pending = false;
+      console.warn(`${id}: aggregate:`, err);
+    });
+  }
+  map.on('moveend', refresh);
+  layer.on('add', refresh);
+  layer.on('remove', () => { gen++; map.removeLayer(group); info.pending = false; });
+  return {
+    setMode(m) { mode = m; refresh(); },
+    setQuery(params) {
+      const next = new URLSearchParams(params);
+      if (next.toString() === query.toString()) return;
+      query = next;
+      refresh();
+    },
+    info: () => ({ ...info }),
+  };
+}
+
 // A large layer drawn from /tiles/{id}/{z}/{x}/{y}.mvt on canvas. An
 // event layer is styled as its GeoJSON twin would be, and setFilter hides
 // the tile features the page's filters drop (the counts and the table of
 // a large layer come from the API with the same filters). w: an event
 // layer's words (profiles.js vocabulary).
-function buildVectorTiles(map, id, title, cfg, eventLike, hooks, w) {
+function buildVectorTiles(map, id, title, cfg, eventLike, hooks, w, shape) {
   const s = S.generic;
   let keep = null;
   let colorMode = 'attribution';
   // VectorGrid 1.3 passes (properties, zoom) only, not the geometry
   // type: an event layer is points; any other gets one style that
   // serves points, lines and polygons.
-  const style = (p) => {
+  let mode = 'circles';
+  const style = (p, zoom) => {
     if (eventLike) {
+      // Under a heat map, and under clusters below CLUSTER_TOP, the API's
+      // counts stand for the points.
+      if (mode === 'heat' || (mode === 'clusters' && zoom < CLUSTER_TOP)) return [];
       if (keep && !keep(p)) return [];
       return {
         radius: markerRadius(prop(p, w.magnitude)), fill: true, fillColor: eventColor(p, colorMode, w),
-        fillOpacity: S.marker.fillOpacity, color: '#fff', weight: 0.8, stroke: true,
+        fillOpacity: S.marker.fillOpacity, color: '#fff', weight: 0.8, stroke: true, shape,
       };
     }
     return { radius: 4, color: s.color, weight: s.weight, fill: true, fillColor: s.color, fillOpacity: s.fillOpacity };
   };
   const layer = L.vectorGrid.protobuf(`tiles/${encodeURIComponent(id)}/{z}/{x}/{y}.mvt`, {
     pane: eventLike ? PANE.events : PANE.generic,
-    rendererFactory: L.canvas.tile,
+    rendererFactory: shapeTile,
     // Clicks are found by watchVectorClicks, not by VectorGrid.
     interactive: false,
     maxNativeZoom: cfg.tileMaxZoom || 14,
@@ -873,8 +1034,18 @@ function buildVectorTiles(map, id, title, cfg, eventLike, hooks, w) {
     layer.title = title;
     layer.setFilter = (pred) => { keep = pred; redrawTiles(); };
     layer.setColor = (c) => { colorMode = c; redrawTiles(); };
-    layer.setMode = () => {};
-    layer.mode = () => 'circles';
+    layer.shape = shape || 'circle';
+    const agg = apiAggregates(map, layer, id, w, shape);
+    layer.setQuery = (params) => agg.setQuery(params);
+    layer.setMode = (m) => {
+      if (!KS.MODES.includes(m) || m === mode) return;
+      map.closePopup();
+      mode = m;
+      redrawTiles();
+      agg.setMode(m);
+    };
+    layer.mode = () => mode;
+    layer.aggregates = agg.info;
     // open a feature known from the API (a table row).
     layer.open = (fid, opts, feature) => {
       if (!feature || !feature.geometry || feature.geometry.type !== 'Point') return false;
@@ -943,8 +1114,11 @@ async function load(map, opts) {
   const dataId = KP.dataLayer(order, kinds, o.dataId);
   let queryables = null;
   const wantQ = KP.queryablesLayer(order, kinds, dataId);
-  // The event layer's properties: its queryables (every layer has them).
-  const qPromise = wantQ ? fetchJSON(new URL(`collections/${encodeURIComponent(wantQ)}/queryables`, API)).catch(() => null) : Promise.resolve(null);
+  // The event layer's properties: its queryables (every layer has them);
+  // and every other events layer's, which its own filters are built from.
+  const qIds = [...new Set([wantQ, ...KP.ofKind(order, kinds, 'events')])].filter(Boolean);
+  const qAll = Promise.all(qIds.map((id) => fetchJSON(new URL(`collections/${encodeURIComponent(id)}/queryables`, API)).catch(() => null)));
+  const qPromise = qAll.then((list) => (wantQ ? list[qIds.indexOf(wantQ)] : null));
   // A layer that fails to load is reported; the others are still drawn.
   const settled = await Promise.allSettled(order.map((id) => (vectorIds.has(id)
     ? Promise.resolve({ type: 'FeatureCollection', features: [], numberMatched: sizeOf[id], vector: true })
@@ -969,6 +1143,14 @@ async function load(map, opts) {
   const words = KP.eventWords(KP.eventProfile(profiles, order, kinds, eventId));
   words.time = KP.dateProperty(words, eventProps, queryables);
   const wordsOf = (id) => (id === eventId ? words : KP.eventWords(KP.eventProfile(profiles, order, kinds, id)));
+  // Each events layer's properties (a Set), from its queryables.
+  const qList = await qAll;
+  const propsOf = (id) => {
+    if (id === eventId) return eventProps;
+    const q = qList[qIds.indexOf(id)];
+    return new Set(Object.keys((q && q.properties) || {}));
+  };
+  const shapeFor = (id) => KP.shapeOf(order, kinds, eventId, id);
 
   const layers = {};
   const titles = {};
@@ -981,10 +1163,10 @@ async function load(map, opts) {
     const isEvent = id === eventId;
     const drawn = KP.drawnAs(kinds[id], isEvent);
     let layer;
-    if (fc.vector) layer = buildVectorTiles(map, id, title, cfg, isEvent || kinds[id] === 'events', o, wordsOf(id));
+    if (fc.vector) layer = buildVectorTiles(map, id, title, cfg, isEvent || kinds[id] === 'events', o, wordsOf(id), shapeFor(id));
     else if (drawn === 'reference') layer = buildBorders(map, fc, true);
     else if (drawn === 'areas') layer = buildKhorasan(map, fc);
-    else if (drawn === 'events') layer = buildEvents(map, fc, title, o, wordsOf(id));
+    else if (drawn === 'events') layer = buildEvents(map, fc, id, title, o, wordsOf(id), shapeFor(id));
     else if (drawn === 'places') layer = buildCities(map, fc);
     else layer = buildGeneric(map, fc, title);
     layers[id] = layer;
@@ -1005,7 +1187,7 @@ async function load(map, opts) {
   return {
     map, cfg, basemap, setLang, layers, titles, counts, order, ids, vectorIds, failures, styleProblem,
     events, eventId: events ? eventId : null, eventProps, dateProp: words.time, words, region, collections: byId,
-    kinds, profiles, ofKind,
+    kinds, profiles, ofKind, wordsOf, propsOf, shapeFor,
   };
 }
 

@@ -89,17 +89,36 @@ export function pageSource(layer, ctx, terms) {
 }
 
 // Large layers: the API does the filtering; the map's vector tiles hide
-// what the same predicate drops.
+// what the same predicate drops, and its clusters and heat map count
+// what the API keeps (layer.setQuery). The timeline counts per month
+// (/aggregate?by=month, under every filter but the time), the
+// attribution chips per value (one count each), the table takes the
+// first TABLE_ROWS rows in the table's order, and count is the API's
+// numberMatched.
 export async function apiSource(layer, id, ctx, terms) {
   const base = new URL(`collections/${encodeURIComponent(id)}/items`, API);
   const dateProp = ctx.dateProp;
+  const { category, categoryValues } = ctx.words;
   async function get(params) {
     const u = new URL(base);
     for (const [k, v] of params) u.searchParams.set(k, v);
     return fetchJSON(u);
   }
+  async function months(params) {
+    const u = new URL(`collections/${encodeURIComponent(id)}/aggregate`, API);
+    for (const [k, v] of params) u.searchParams.set(k, v);
+    u.searchParams.set('by', 'month');
+    return (await fetchJSON(u)).features.filter((f) => f.id);
+  }
+  const canMonth = !!(dateProp && ctx.words.time === dateProp);
   let domain = null;
-  if (dateProp) {
+  if (canMonth) {
+    const all = await months([]);
+    if (all.length) {
+      const ids = all.map((f) => f.id).sort();
+      domain = { unit: 'month', first: Number(ids[0].slice(0, 4)) * 12, last: Number(ids[ids.length - 1].slice(0, 4)) * 12 + 11 };
+    }
+  } else if (dateProp) {
     const [lo, hi] = await Promise.all([
       get([['limit', '1'], ['sortby', dateProp], ['properties', dateProp], ['filter', `${dateProp} IS NOT NULL`]]),
       get([['limit', '1'], ['sortby', '-' + dateProp], ['properties', dateProp]]),
@@ -109,6 +128,11 @@ export async function apiSource(layer, id, ctx, terms) {
     if (a && b) domain = { unit: 'year', first: Number(String(a).slice(0, 4)), last: Number(String(b).slice(0, 4)) };
   }
   const withParams = (p, more) => [...p.entries(), ...more];
+  const count = async (p) => {
+    p.set('limit', '1');
+    p.set('properties', '');
+    return (await get(p.entries())).numberMatched || 0;
+  };
   return {
     kind: 'api',
     domain,
@@ -119,22 +143,33 @@ export async function apiSource(layer, id, ctx, terms) {
       const t = terms(s);
       layer.setFilter(KS.predicate(t));
       const params = KS.apiParams(t);
+      if (layer.setQuery) layer.setQuery(params);
       const sort = KS.sortParam(s.sort, ctx.words, ctx.eventProps);
-      const page = await get(withParams(params, [['limit', String(TABLE_ROWS)], ...(sort ? [['sortby', sort]] : [])]));
-      let bins = null;
-      if (domain) {
+      const pagePromise = get(withParams(params, [['limit', String(TABLE_ROWS)], ...(sort ? [['sortby', sort]] : [])]));
+      let binsPromise = Promise.resolve(null);
+      if (domain && domain.unit === 'month') {
+        binsPromise = months(KS.apiParams(terms(s, { noTime: true }))).then((list) => {
+          const bins = new Array(domain.last - domain.first + 1).fill(0);
+          for (const f of list) {
+            const i = monthIndex(`${f.id}-01`) - domain.first;
+            if (i >= 0 && i < bins.length) bins[i] = f.properties.count;
+          }
+          return bins;
+        });
+      } else if (domain) {
         const noTime = terms(s, { noTime: true });
         const years = [];
         for (let y = domain.first; y <= domain.last; y++) years.push(y);
-        bins = await Promise.all(years.map(async (y) => {
-          const p = KS.apiParams([{ during: [dateProp, `${y}-01-01`, `${y}-12-31`] }, ...noTime]);
-          p.set('limit', '1');
-          p.set('properties', '');
-          const r = await get(p.entries());
-          return r.numberMatched || 0;
-        }));
+        binsPromise = Promise.all(years.map((y) => count(KS.apiParams([{ during: [dateProp, `${y}-01-01`, `${y}-12-31`] }, ...noTime]))));
       }
-      return { count: page.numberMatched, killed: null, rows: page.features, bins, facets: null };
+      // The attribution chips' counts: each value under the other filters.
+      let facetsPromise = Promise.resolve(null);
+      if (category && ctx.eventProps.has(category) && categoryValues && categoryValues.length <= 24) {
+        facetsPromise = Promise.all(categoryValues.map((v) => count(KS.apiParams(terms({ ...s, attribution: [v] })))))
+          .then((ns) => ({ attribution: Object.fromEntries(categoryValues.map((v, i) => [v, ns[i]])) }));
+      }
+      const [page, bins, facets] = await Promise.all([pagePromise, binsPromise, facetsPromise]);
+      return { count: page.numberMatched, killed: null, rows: page.features, bins, facets };
     },
   };
 }
