@@ -88,10 +88,6 @@ async function main() {
   const asOf = dataAsOf(ctx.collections && ctx.collections[ctx.eventId]);
   $('data-asof').textContent = asOf;
   $('data-asof').hidden = !asOf;
-  if (events && events.vector && store.get().mode !== 'circles') {
-    problems.push(`${store.get().mode === 'heat' ? 'a heat map' : 'clusters'} cannot be drawn from a layer this large; it is shown as circles`);
-    store.change({ mode: 'circles' });
-  }
   const writeURL = urlWriter();
   store.subscribe(writeURL);
 
@@ -135,9 +131,11 @@ async function main() {
   const allBounds = events && events.bounds ? events.bounds() : region;
   viewButtons(map, region, allBounds && allBounds.isValid() ? allBounds : region).addTo(map);
   let display = null;
-  if (events) {
-    events.setColor(store.get().color);
-    if (events.setMode) events.setMode(store.get().mode);
+  // The display's colour and mode are every picked events layer's.
+  const eventLayers = () => picker.ids.map((id) => ctx.layers[id]).filter((l) => l && l.setColor);
+  for (const l of eventLayers()) {
+    l.setColor(store.get().color);
+    if (l.setMode) l.setMode(store.get().mode);
   }
   if (events || ctx.cfg.basemap.offline) display = displayControl(map, ctx, store);
   const legend = buildLegend(() => legendItems(events, {
@@ -177,11 +175,11 @@ async function main() {
   // The display follows the state's colour and mode.
   store.subscribe((state, patch) => {
     if ('color' in patch && events) {
-      events.setColor(state.color);
+      for (const l of eventLayers()) l.setColor(state.color);
       legend.refresh();
     }
     if ('mode' in patch && events) {
-      events.setMode(state.mode);
+      for (const l of eventLayers()) l.setMode(state.mode);
       legend.refresh();
     }
     if ('lang' in patch) ctx.setLang(state.lang);
@@ -212,8 +210,9 @@ async function main() {
       const mine = ++seq;
       const state = store.get();
       let r;
+      let others;
       try {
-        r = await source.apply(state);
+        [r, others] = await Promise.all([source.apply(state), picker.refresh(state, source.domain)]);
       } catch (err) {
         console.error(err);
         if (mine === seq) setStatus(`The events could not be filtered: ${err.message}`, true);
@@ -222,12 +221,12 @@ async function main() {
       if (mine !== seq) return;
       lastResult = r;
       if (statusEl.classList.contains('error') && /filtered/.test(statusEl.textContent)) setStatus('');
-      table.render(r.rows, r.count, picker.rows(state));
+      table.render(r.rows, r.count, others.rows);
       summary.render(r);
-      filters.showFacets(r.facets);
+      filters.showFacets(r.facets, others.facets);
       if (timeline) {
         timeline.setBins(r.bins);
-        timeline.setSeries(picker.series(source.domain));
+        timeline.setSeries(others.series);
         timeline.setTime(state.time);
       }
       $('range-text').textContent = rangeText(state.time);
@@ -246,17 +245,17 @@ async function main() {
     };
 
     store.subscribe((state, patch, before) => {
-      if (changed(patch, before, ['country', 'attribution', 'type', 'q', 'target', 'minKilled']) || 'color' in patch) filters.sync();
+      if (changed(patch, before, ['country', 'attribution', 'cats', 'type', 'q', 'target', 'minKilled']) || 'color' in patch) filters.sync();
       if ('sort' in patch) table.syncHead();
       if (changed(patch, before, [...KS.FILTER_KEYS, 'sort']) || 'color' in patch) refresh();
       if ('events' in patch) {
-        if (timeline) timeline.setSeries(picker.series(source.domain));
+        filters.setOthers(picker.members());
         legend.refresh();
-        if (lastResult) table.render(lastResult.rows, lastResult.count, picker.rows(store.get()));
+        refresh();
       }
     });
 
-    filters.sync();
+    filters.setOthers(picker.members());
     table.syncHead();
     await refresh();
     $('range-clear').addEventListener('click', () => { stopPlay(); store.change({ time: null }); });

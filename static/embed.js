@@ -1,6 +1,6 @@
 // The embed page (embed.html, served at /embed): the map alone, for an
 // iframe in another site. It reads the same URL state as the map page
-// (state.js: view, layers, data, datetime, filters, color, mode, lang, sel), has
+// (state.js: view, layers, data, events, datetime, filters, color, mode, lang, sel), has
 // minimal controls (zoom, a folded legend) and a "View full map" link to
 // the map page with the same state. An ES module, importing the map page's
 // state.js, map.js and status.js; it keeps no state store, as nothing on
@@ -11,7 +11,8 @@
 
 import * as KS from './state.js';
 import * as KM from './map.js';
-import * as KP from './profiles.js';
+import { createPicker } from './picker.js';
+import { createStore } from './store.js';
 import { API, fetchJSON } from './api.js';
 import { typeStyle } from './style.js';
 import { buildLegend, legendItems } from './legend.js';
@@ -52,19 +53,21 @@ async function main() {
   state = categories.state;
   if (ctx.styleProblem) problems.push(ctx.styleProblem);
   const events = ctx.events;
-  if (events && events.vector) state = { ...state, mode: 'circles' };
   // The events layers drawn are the link's events= (the data layer and
-  // those picked in the map page), as there.
-  const picked = KP.pickedEvents(ctx.order, ctx.kinds, ctx.eventId, state.events);
-  const otherEvents = new Set(ctx.ofKind('events').filter((id) => !picked.includes(id)));
+  // those picked in the map page), as there; the picker (without its
+  // chips: the embed has no form) filters the others as the map page
+  // does, each by its own profile.
+  const picker = createPicker(document, createStore(state), ctx, map);
   for (const id of ctx.order) {
     const layer = ctx.layers[id];
-    if (layer && !otherEvents.has(id) && (!state.layers || state.layers.includes(id))) layer.addTo(map);
+    if (layer && picker.isPicked(id) && (!state.layers || state.layers.includes(id))) layer.addTo(map);
   }
   const small = map.getSize().x < 900 || map.getSize().y < 560; // a folded legend leaves the map free
-  if (events) {
-    events.setColor(state.color);
-    if (events.setMode) events.setMode(state.mode);
+  for (const id of picker.ids) {
+    const l = ctx.layers[id];
+    if (!l || !l.setColor) continue;
+    l.setColor(state.color);
+    if (l.setMode) l.setMode(state.mode);
   }
   const terms = events ? KS.filterTerms(state, ctx.eventProps, ctx.words) : [];
   const pred = KS.predicate(terms);
@@ -78,14 +81,17 @@ async function main() {
     killed = magnitude ? shown.reduce((a, f) => a + (Number((f.properties || {})[magnitude]) || 0), 0) : null;
   } else if (events) {
     events.setFilter(pred);
+    if (events.setQuery) events.setQuery(KS.apiParams(terms));
     const p = KS.apiParams(terms);
     p.set('limit', '1');
     p.set('properties', '');
     const u = new URL(`collections/${encodeURIComponent(ctx.eventId)}/items?${p}`, API);
     count = (await fetchJSON(u)).numberMatched;
   }
+  // The other picked layers, filtered by their own words.
+  await picker.refresh(state, null, true);
   const legend = buildLegend(() => legendItems(events, {
-    color: state.color, words: ctx.words, haveKhorasan: ctx.ofKind('areas').some((id) => map.hasLayer(ctx.layers[id])), haveCities: false,
+    color: state.color, words: ctx.words, others: picker.legends(), haveKhorasan: ctx.ofKind('areas').some((id) => map.hasLayer(ctx.layers[id])), haveCities: false,
   }), !small);
   legend.addTo(map);
 

@@ -1,7 +1,8 @@
 // The map page's filters panel: name or city, target, killed at least,
 // and chips for attribution, attack type and country with the number of
 // events each would show (facets). Every edit goes to the store as a
-// patch; sync() puts the store's state back into the form.
+// patch; sync() puts the store's state back into the form. Each other
+// picked events layer gets chips of its own category (setOthers).
 
 import * as KS from './state.js';
 import { attributionStyle, typeStyle } from './style.js';
@@ -88,12 +89,50 @@ export function createFilters(doc, store, ctx, source) {
   });
   form.addEventListener('submit', (ev) => ev.preventDefault());
 
+  // setOthers: a group of chips per other picked events layer (picker.js
+  // members) whose category is among its properties: its own values,
+  // labels and colours (the state's cats[id], the link's
+  // category=ID:VALUE), after the data layer's.
+  let others = [];
+  function setOthers(members) {
+    others = members.filter((m) => m.words.category && m.props.has(m.words.category) && (m.words.categoryValues || []).length);
+    let box = $('group-others');
+    if (!box) {
+      box = el('div', { id: 'group-others' });
+      $('group-attribution').after(box);
+    }
+    box.replaceChildren(...others.map((m) => el('fieldset', { class: 'chips', 'data-layer': m.id },
+      el('legend', null, `${m.title}: ${m.words.categoryTitle || m.words.category}`),
+      el('div', { class: 'chip-list' }, m.words.categoryValues.map((v) => {
+        const id = `f-cat-${m.id}-${String(v).replace(/[^A-Za-z0-9]+/g, '-')}`;
+        const st = attributionStyle(v, m.words);
+        const input = el('input', { type: 'checkbox', id, name: `cat:${m.id}`, value: v });
+        input.addEventListener('change', () => {
+          const cats = { ...store.get().cats };
+          const list = (cats[m.id] || []).filter((x) => x !== v);
+          if (input.checked) list.push(v);
+          if (list.length) cats[m.id] = list;
+          else delete cats[m.id];
+          store.change({ cats });
+        });
+        return el('label', { class: 'chip', for: id, title: st.label || v },
+          input,
+          el('span', { class: 'chip-dot', style: `background:${st.color}`, 'aria-hidden': 'true' }),
+          el('span', { class: 'chip-label' }, st.label || v),
+          el('span', { class: 'chip-count', 'data-count': `cat:${m.id}:${v}` }));
+      })))));
+    sync();
+  }
+
   // sync: the form as the state has it (a field being typed in is left
   // alone).
   function sync() {
     const state = store.get();
     for (const group of ['country', 'attribution', 'type']) {
       for (const input of form.querySelectorAll(`input[name="${group}"]`)) input.checked = state[group].includes(input.value);
+    }
+    for (const input of form.querySelectorAll('input[name^="cat:"]')) {
+      input.checked = ((state.cats || {})[input.name.slice(4)] || []).includes(input.value);
     }
     if (doc.activeElement !== $('f-q')) $('f-q').value = state.q;
     if (doc.activeElement !== $('f-target')) $('f-target').value = state.target;
@@ -108,16 +147,23 @@ export function createFilters(doc, store, ctx, source) {
     }
   }
 
-  // showFacets: each chip's count of events under the other filters.
-  function showFacets(facets) {
+  // showFacets: each chip's count of events under the other filters;
+  // otherFacets: the other layers' category counts, by layer id.
+  function showFacets(facets, otherFacets) {
     for (const node of form.querySelectorAll('.chip-count')) {
-      if (!facets) { node.textContent = ''; continue; }
-      const [group, value] = node.dataset.count.split(/:(.*)/s);
-      const n = (facets[group] || {})[value] || 0;
+      let [group, value] = node.dataset.count.split(/:(.*)/s);
+      let counts = facets;
+      if (group === 'cat') {
+        const [layer, v] = value.split(/:(.*)/s);
+        counts = otherFacets && otherFacets[layer] ? { cat: otherFacets[layer] } : null;
+        value = v;
+      }
+      if (!counts || !counts[group]) { node.textContent = ''; node.closest('.chip').classList.remove('chip-empty'); continue; }
+      const n = (counts[group] || {})[value] || 0;
       node.textContent = String(n);
       node.closest('.chip').classList.toggle('chip-empty', n === 0);
     }
   }
 
-  return { sync, showFacets };
+  return { sync, showFacets, setOthers };
 }

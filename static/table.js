@@ -56,6 +56,7 @@ export function createTable(doc, store, ctx, onOpen) {
   }
 
   let rowsById = new Map();
+  let extraById = new Map(); // the other layers' rows' features, by layer and id
   // render draws rows (sorted already); count is how many events match
   // in all, for the note under a table cut at TABLE_ROWS.
   // extra: the other picked events layers' rows, each {id, title, words,
@@ -104,8 +105,9 @@ export function createTable(doc, store, ctx, onOpen) {
     });
     // The other layers' rows: the same columns, read with each layer's
     // own words.
-    let room = TABLE_ROWS - shown.length;
+    extraById = new Map();
     for (const x of others) {
+      let room = TABLE_ROWS; // per layer, as the data layer's
       for (const f of x.features) {
         if (room-- <= 0) break;
         const p = f.properties || {};
@@ -130,6 +132,7 @@ export function createTable(doc, store, ctx, onOpen) {
           }
           return el('td', null, '');
         }));
+        extraById.set(`${x.id}\u0000${id}`, f);
         trs.push(el('tr', { 'data-id': id, 'data-layer': x.id }, cells));
       }
     }
@@ -142,6 +145,21 @@ export function createTable(doc, store, ctx, onOpen) {
       note.textContent = `The table shows the first ${fmtInt(shown.length)} of ${fmtInt(count)} events; narrow the filters to see the others here, or download them all.`;
       note.hidden = false;
     } else note.hidden = true;
+    // Each other layer's count: all its events that match (the API's
+    // numberMatched for a layer drawn from vector tiles), and how many
+    // rows of them the table has.
+    const counts = (extra || []).map((x) => {
+      const drawn = tbody.querySelectorAll(`tr[data-layer="${CSS.escape(x.id)}"]`).length;
+      return el('span', { class: 'layer-count', 'data-layer': x.id, 'data-count': String(x.count), 'data-rows': String(drawn) },
+        `${x.title}: ${fmtInt(x.count)} event${x.count === 1 ? '' : 's'}${drawn < x.count ? ` (the first ${fmtInt(drawn)} here)` : ''}`);
+    });
+    let layerNote = $('table-layers-note');
+    if (!layerNote) {
+      layerNote = el('p', { id: 'table-layers-note', class: 'table-note' });
+      note.after(layerNote);
+    }
+    layerNote.replaceChildren(...counts.flatMap((c, i) => (i ? ['; ', c] : [c])));
+    layerNote.hidden = counts.length === 0;
   }
 
   // Rows: a click (or Enter) shows the event on the map; the up and down
@@ -150,8 +168,9 @@ export function createTable(doc, store, ctx, onOpen) {
     const tr = ev.target.closest('tr[data-id]');
     if (!tr || ev.target.closest('a')) return;
     if (tr.dataset.layer) {
+      // A layer drawn from vector tiles opens the row's feature.
       const layer = ctx.layers[tr.dataset.layer];
-      if (layer && layer.open) layer.open(tr.dataset.id);
+      if (layer && layer.open) layer.open(tr.dataset.id, null, extraById.get(`${tr.dataset.layer}\u0000${tr.dataset.id}`));
       return;
     }
     onOpen(tr.dataset.id);

@@ -46,7 +46,7 @@ describe('two events layers', () => {
     const all = await page.evaluate(() => [...document.querySelectorAll('path.attack-marker')].map((p) => p.getAttribute('fill').toLowerCase()));
     const own = all.filter((c) => !attacks.has(c));
     assert.equal(own.length, acledCount, `fills: ${[...new Set(all)].join(' ')}`);
-    const dot = await page.locator('label[for="f-events-acled"] .chip-dot').count();
+    const dot = await page.locator('label[for="f-events-acled"] .chip-shape').count();
     assert.equal(dot, 1, 'the ACLED chip has no colour');
     const profile = await (await fetch(new URL('api/collections/acled/profile', cfg.url))).json();
     const category = profile.categories[0];
