@@ -871,9 +871,11 @@ function apiAggregates(map, layer, id, w, shape) {
     info.size = size;
     const max = Math.max(1, ...cells.map((f) => f.properties.count));
     if (mode === 'heat') {
-      const pts = cells.map((f) => { const c = centre(f.geometry); return [c.lat, c.lng, Math.min(1, 0.2 + Math.sqrt(f.properties.count / max))]; });
+      // Neighbouring cells' glows add up: each weighs a share of the
+      // busiest, so only the busiest places saturate.
+      const pts = cells.map((f) => { const c = centre(f.geometry); return [c.lat, c.lng, 0.25 * (f.properties.count / max)]; });
       const px = Math.max(12, Math.min(40, (size * 256 * 2 ** map.getZoom()) / 40075));
-      group.addLayer(L.heatLayer(pts, { radius: px, blur: px * 0.8, maxZoom: 4, minOpacity: 0.35 }));
+      group.addLayer(L.heatLayer(pts, { radius: px * 0.7, blur: px * 0.7, max: 1, maxZoom: 4, minOpacity: 0.3 }));
       return;
     }
     for (const f of cells) {
