@@ -262,7 +262,7 @@ function attackPopup(f, latlng, groupSize, w) {
     ? el('span', { class: 'shared-note' }, `${groupSize - 1} other event${groupSize > 2 ? 's' : ''} shown at this point; markers are drawn slightly apart.`)
     : null;
   return el('div', { class: 'popup attack-popup' },
-    el('h3', null, p.name || featureId(f)),
+    el('h3', null, p.name || (isBlank(prop(p, w.label)) ? featureId(f) : String(prop(p, w.label)))),
     el('dl', null,
       row('Date', date),
       row('Place', place),

@@ -221,6 +221,6 @@ export function createTable(doc, store, ctx, onOpen) {
     render,
     highlight,
     feature: (id) => rowsById.get(id),
-    ids: () => [...tbody.querySelectorAll('tr[data-id]')].map((tr) => tr.dataset.id),
+    ids: () => [...tbody.querySelectorAll('tr[data-id]:not([data-layer])')].map((tr) => tr.dataset.id),
   };
 }

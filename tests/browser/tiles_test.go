@@ -15,9 +15,12 @@ import (
 	"github.com/khorasan/khorasan/tests/testserver"
 )
 
-// TestTilesPage runs tiles.test.mjs: the page on the offline basemap with
-// a generated 100,000-point layer ("events", imported before the page
-// opens) that it must draw from vector tiles and stay responsive.
+// TestTilesPage runs tiles.test.mjs and bigevents.test.mjs: the page on
+// the offline basemap with a synthetic 100,000-point events layer
+// ("events", from bench/genpoints, imported before the page opens) that
+// it must draw from vector tiles and stay responsive, and whose
+// category filters, clusters and heat map work through the API and the
+// tiles beside the attacks.
 func TestTilesPage(t *testing.T) {
 	needBrowser(t)
 	bin := testserver.Build(t)
@@ -37,7 +40,7 @@ func TestTilesPage(t *testing.T) {
 	f.Close()
 	// The running server sees the new layer: the store rereads layers
 	// another process rewrote.
-	if out, err := exec.Command(bin, "import", "--db", srv.DB, "--layer", "events", "--title", "Generated events", points).CombinedOutput(); err != nil {
+	if out, err := exec.Command(bin, "import", "--db", srv.DB, "--layer", "events", "--title", "Synthetic events (generated)", points).CombinedOutput(); err != nil {
 		t.Fatalf("import: %v\n%s", err, out)
 	}
 
@@ -59,10 +62,10 @@ func TestTilesPage(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
-	node := exec.CommandContext(ctx, "node", "--test", "--test-reporter=spec", "tiles.test.mjs")
-	node.Env = append(os.Environ(), "KHORASAN_URL="+srv.URL, "BIG_LAYER=events", "BIG_LAYER_COUNT=100000", fmt.Sprintf("BIG_LAYER_FILTERED=%d", filtered))
+	node := exec.CommandContext(ctx, "node", "--test", "--test-concurrency=1", "--test-reporter=spec", "tiles.test.mjs", "bigevents.test.mjs")
+	node.Env = append(os.Environ(), "KHORASAN_URL="+srv.URL, "EXPECTED={}", "BIG_LAYER=events", "BIG_LAYER_COUNT=100000", fmt.Sprintf("BIG_LAYER_FILTERED=%d", filtered))
 	out, err := node.CombinedOutput()
-	t.Logf("tiles.test.mjs:\n%s", out)
+	t.Logf("tiles.test.mjs, bigevents.test.mjs:\n%s", out)
 	if err != nil {
 		t.Fatalf("browser test failed: %v", err)
 	}
