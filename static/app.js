@@ -221,7 +221,7 @@ async function main() {
       if (mine !== seq) return;
       lastResult = r;
       if (statusEl.classList.contains('error') && /filtered/.test(statusEl.textContent)) setStatus('');
-      table.render(r.rows, r.count, others.rows);
+      table.render(r.rows, r.count, others.rows, r.next);
       summary.render(r);
       filters.showFacets(r.facets, others.facets);
       if (timeline) {

@@ -64,6 +64,12 @@ function pageMember(m, state, domain) {
   return { ...m, bins, features: features.slice(0, TABLE_ROWS), count: features.length, facets };
 }
 
+// The API's link to the page after page (null on the last).
+function nextLink(page) {
+  const l = page.features.length ? (page.links || []).find((x) => x && x.rel === 'next' && x.href) : null;
+  return l ? l.href : null;
+}
+
 // A member drawn from vector tiles: the API filters it, counts it per
 // month (/aggregate?by=month) and gives its first rows.
 async function apiMember(m, state, domain, mapOnly) {
@@ -100,7 +106,7 @@ async function apiMember(m, state, domain, mapOnly) {
   };
   if (mapOnly) return { ...m, bins: null, features: [], count: null, facets: {} };
   const [page, bins, counts] = await Promise.all([fetchJSON(items), months(), facets()]);
-  return { ...m, bins, features: page.features, count: page.numberMatched, facets: counts };
+  return { ...m, bins, features: page.features, count: page.numberMatched, facets: counts, next: nextLink(page) };
 }
 
 // createPicker fills #group-events when the map has more than one events
@@ -192,7 +198,7 @@ export function createPicker(doc, store, ctx, map) {
     const results = await Promise.all(list.map((m) => (m.vector ? apiMember(m, state, domain, mapOnly) : pageMember(m, state, domain))));
     return {
       series: results.filter((r) => r.bins).map((r) => ({ id: r.id, title: r.title, color: r.color, shape: r.shape, bins: r.bins })),
-      rows: results.map((r) => ({ id: r.id, title: r.title, words: r.words, features: r.features, count: r.count })),
+      rows: results.map((r) => ({ id: r.id, title: r.title, words: r.words, features: r.features, count: r.count, next: r.next })),
       facets: Object.fromEntries(results.map((r) => [r.id, r.facets])),
     };
   }

@@ -169,7 +169,9 @@ export async function apiSource(layer, id, ctx, terms) {
           .then((ns) => ({ attribution: Object.fromEntries(categoryValues.map((v, i) => [v, ns[i]])) }));
       }
       const [page, bins, facets] = await Promise.all([pagePromise, binsPromise, facetsPromise]);
-      return { count: page.numberMatched, killed: null, rows: page.features, bins, facets };
+      // next: the API's following page of rows, for the table's "more".
+      const link = page.features.length ? (page.links || []).find((l) => l && l.rel === 'next' && l.href) : null;
+      return { count: page.numberMatched, killed: null, rows: page.features, bins, facets, next: link ? link.href : null };
     },
   };
 }

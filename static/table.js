@@ -8,6 +8,7 @@ import { featureId } from './map.js';
 import { attributionStyle } from './style.js';
 import { el, fmtInt } from './dom.js';
 import { TABLE_ROWS } from './sources.js';
+import { fetchJSON } from './api.js';
 
 export function createTable(doc, store, ctx, onOpen) {
   const $ = (id) => doc.getElementById(id);
@@ -60,8 +61,13 @@ export function createTable(doc, store, ctx, onOpen) {
   // render draws rows (sorted already); count is how many events match
   // in all, for the note under a table cut at TABLE_ROWS.
   // extra: the other picked events layers' rows, each {id, title, words,
-  // features}, drawn after the data layer's with their layer named.
-  function render(rows, count, extra) {
+  // features, count, next}, drawn after the data layer's with their layer
+  // named. next (the data layer's, and each other layer's): the API's
+  // link to the following page of rows, for a layer drawn from vector
+  // tiles; a "more" button under the table fetches it and adds its rows.
+  let last = null;
+  function render(rows, count, extra, next) {
+    last = { rows, count, extra, next };
     const state = store.get();
     const cols = columns();
     const others = (extra || []).filter((x) => x.features.length);
@@ -71,7 +77,8 @@ export function createTable(doc, store, ctx, onOpen) {
       syncHead();
     }
     rowsById = new Map();
-    const shown = rows.slice(0, TABLE_ROWS);
+    // The API's rows come a page at a time: every page asked for is drawn.
+    const shown = next !== undefined ? rows : rows.slice(0, TABLE_ROWS);
     const trs = shown.map((f, i) => {
       const p = f.properties || {};
       const id = featureId(f);
@@ -107,7 +114,7 @@ export function createTable(doc, store, ctx, onOpen) {
     // own words.
     extraById = new Map();
     for (const x of others) {
-      let room = TABLE_ROWS; // per layer, as the data layer's
+      let room = x.next !== undefined ? Infinity : TABLE_ROWS; // per layer, as the data layer's
       for (const f of x.features) {
         if (room-- <= 0) break;
         const p = f.properties || {};
@@ -142,7 +149,8 @@ export function createTable(doc, store, ctx, onOpen) {
       note.textContent = KS.hasFilters(state) ? 'No events match these filters.' : 'This layer has no events.';
       note.hidden = false;
     } else if (count > shown.length) {
-      note.textContent = `The table shows the first ${fmtInt(shown.length)} of ${fmtInt(count)} events; narrow the filters to see the others here, or download them all.`;
+      note.replaceChildren(`The table shows the first ${fmtInt(shown.length)} of ${fmtInt(count)} events; narrow the filters to see the others here, or download them all.`,
+        ...(next ? [' ', more(null, next)] : []));
       note.hidden = false;
     } else note.hidden = true;
     // Each other layer's count: all its events that match (the API's
@@ -151,7 +159,8 @@ export function createTable(doc, store, ctx, onOpen) {
     const counts = (extra || []).map((x) => {
       const drawn = tbody.querySelectorAll(`tr[data-layer="${CSS.escape(x.id)}"]`).length;
       return el('span', { class: 'layer-count', 'data-layer': x.id, 'data-count': String(x.count), 'data-rows': String(drawn) },
-        `${x.title}: ${fmtInt(x.count)} event${x.count === 1 ? '' : 's'}${drawn < x.count ? ` (the first ${fmtInt(drawn)} here)` : ''}`);
+        `${x.title}: ${fmtInt(x.count)} event${x.count === 1 ? '' : 's'}${drawn < x.count ? ` (the first ${fmtInt(drawn)} here)` : ''}`,
+        x.next && drawn < x.count ? [' ', more(x, x.next)] : []);
     });
     let layerNote = $('table-layers-note');
     if (!layerNote) {
@@ -160,6 +169,37 @@ export function createTable(doc, store, ctx, onOpen) {
     }
     layerNote.replaceChildren(...counts.flatMap((c, i) => (i ? ['; ', c] : [c])));
     layerNote.hidden = counts.length === 0;
+  }
+
+  // more: a button that fetches the next page of a layer's rows from the
+  // API (x: the other layer's entry, null for the data layer) and draws
+  // the table again with them. The link must stay on this server.
+  function more(x, href) {
+    const b = el('button', { type: 'button', class: 'table-more', 'data-layer': x ? x.id : ctx.eventId }, `Show ${fmtInt(TABLE_ROWS)} more`);
+    b.addEventListener('click', async () => {
+      const url = new URL(href, doc.baseURI);
+      if (url.origin !== location.origin) return;
+      b.disabled = true;
+      const mine = last;
+      let page;
+      try {
+        page = await fetchJSON(url);
+      } catch (err) {
+        b.disabled = false;
+        b.textContent = `Could not load more rows: ${err.message}`;
+        return;
+      }
+      if (last !== mine) return; // the filters changed meanwhile
+      const nextOf = (p) => ((p.features || []).length && ((p.links || []).find((l) => l && l.rel === 'next') || {}).href) || null;
+      if (x) {
+        x.features = x.features.concat(page.features || []);
+        x.next = nextOf(page);
+        render(last.rows, last.count, last.extra, last.next);
+      } else {
+        render(last.rows.concat(page.features || []), last.count, last.extra, nextOf(page));
+      }
+    });
+    return b;
   }
 
   // Rows: a click (or Enter) shows the event on the map; the up and down

@@ -70,6 +70,12 @@ describe('a 100,000-event layer beside the attacks', () => {
     const bars = await page.evaluate((b) => [...document.querySelectorAll(`#histogram rect.bar-series[data-layer="${b}"]`)]
       .reduce((a, r) => a + Number(/: (\d+) event/.exec(r.textContent)[1]), 0), big);
     assert.equal(bars, claimed, 'its timeline bars add up to its filtered events');
+    // The table pages through the API: 500 more rows, none twice.
+    await page.locator(`#table-layers-note .table-more[data-layer="${big}"]`).click();
+    await page.waitForFunction(([b, n]) => document.querySelectorAll(`#events-table tbody tr[data-layer="${b}"]`).length === n, [big, Math.min(claimed, 1000)], { timeout: 10_000 });
+    const ids = await page.locator(`#events-table tbody tr[data-layer="${big}"]`).evaluateAll((trs) => trs.map((tr) => tr.dataset.id));
+    assert.equal(new Set(ids).size, ids.length, 'a row came twice');
+    assert.equal(await note.getAttribute('data-rows'), String(Math.min(claimed, 1000)));
   });
 
   test('its clusters are the API\'s counts for the view, under the filter, and a click zooms in', async () => {
