@@ -31,6 +31,8 @@ import { createTable } from './table.js';
 import { createSummary, dataAsOf } from './summary.js';
 import { displayControl, foldControlsUnderPopups, fitPadding, viewButtons } from './controls.js';
 import { createShare } from './share.js';
+import { createLooks, createChoropleth } from './choropleth.js';
+import { createCompare } from './compare.js';
 
 const $ = (id) => document.getElementById(id);
 const statusEl = $('status');
@@ -270,6 +272,17 @@ async function main() {
     map.invalidateSize();
   }
 
+  // The choropleth and the month-by-month comparison: the API's
+  // aggregates under the filters the page applies to each layer's items.
+  const look = createLooks(ctx);
+  const choropleth = ctx.eventId ? createChoropleth(document, store, ctx, map, look) : null;
+  const compare = createCompare(document, store, ctx, look, () => map.invalidateSize());
+  store.subscribe((state, patch, before) => {
+    if (choropleth && changed(patch, before, [...KS.FILTER_KEYS, 'events', 'choropleth', 'hexSize', 'shade', 'choroLayer'])) choropleth.refresh().catch(console.error);
+    if (changed(patch, before, [...KS.FILTER_KEYS, 'events', 'compare'])) compare.refresh().catch(console.error);
+  });
+  await Promise.all([choropleth && choropleth.refresh(), compare.refresh()]);
+
   // The open popup is the selected event.
   const popupEvent = (popup) => {
     const src = popup._source;
@@ -332,6 +345,8 @@ async function main() {
     share: share.links,
     findEmbedPath: share.findEmbedPath,
     cql: () => KS.toCQL(terms()),
+    choropleth: () => (choropleth ? choropleth.last() : null),
+    compare: () => compare.last(),
   };
   markReady(document, statusEl, ctx.failures, window.khorasan);
 }

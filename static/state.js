@@ -48,6 +48,18 @@
 //   lang=en|ru|fa|ps|ur   the language of the offline basemap's labels
 //                         (default en; the names the data has in that
 //                         language, the others in English)
+//   choropleth=country|hex   shade the map by the events per country (the
+//                         borders layer's polygons) or per hexagon cell
+//                         (default: none), from the API's aggregate
+//   hexsize=KM            the hexagon cells' size in km, 5..1000 (default
+//                         100; written only with choropleth=hex)
+//   shade=events|killed   what the choropleth counts: events, or the sum
+//                         of the layer's magnitude (its profile's: killed,
+//                         fatalities...) (default events)
+//   chorolayer=ID         the events layer the choropleth counts, one of
+//                         those picked (default: the data layer)
+//   compare=month         the month-by-month comparison of the picked
+//                         events layers is open
 //   sort=[-]KEY           table order: date | name | country | killed |
 //                         attribution; "-" for descending (default -date)
 //   sel=ID                the selected event: its popup open, its row lit
@@ -78,6 +90,11 @@ export const COLORS = ['attribution', 'type'];
 // The offline basemap's label languages (the server's lang=), English first.
 export const LANGS = ['en', 'ru', 'fa', 'ps', 'ur'];
 export const ZOOM = { min: 2, max: 14 };
+// The choropleth's groupings, what it counts, and its cell sizes (km,
+// as the API's aggregate takes them).
+export const CHOROPLETHS = ['country', 'hex'];
+export const SHADES = ['events', 'killed'];
+export const HEX_SIZE = { min: 5, max: 1000, default: 100 };
 const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
 export function defaults() {
@@ -97,6 +114,11 @@ export function defaults() {
     color: 'attribution',
     mode: 'circles',
     lang: 'en',
+    choropleth: null, // null = none, or one of CHOROPLETHS
+    hexSize: HEX_SIZE.default,
+    shade: 'events',
+    choroLayer: null, // null = the data layer
+    compare: false,
     sort: { key: 'date', desc: true },
     sel: null,
   };
@@ -125,7 +147,7 @@ export function parse(search, words) {
   const s = defaults();
   const problems = [];
   const known = new Set(['view', 'layers', 'data', 'events', 'datetime', 'country', 'attribution', 'category', 'type', 'target', 'q',
-    'minkilled', 'color', 'mode', 'lang', 'sort', 'sel']);
+    'minkilled', 'color', 'mode', 'lang', 'choropleth', 'hexsize', 'shade', 'chorolayer', 'compare', 'sort', 'sel']);
   for (const name of new Set(p.keys())) {
     if (!known.has(name)) problems.push(`"${name}" is not a setting of this map`);
   }
@@ -225,6 +247,33 @@ export function parse(search, words) {
     if (LANGS.includes(lang)) s.lang = lang;
     else problems.push(`lang ${quoteValue(lang)} is not one of ${LANGS.join(', ')}`);
   }
+  const choropleth = one('choropleth');
+  if (choropleth !== null) {
+    if (CHOROPLETHS.includes(choropleth)) s.choropleth = choropleth;
+    else problems.push(`choropleth ${quoteValue(choropleth)} is not one of ${CHOROPLETHS.join(', ')}`);
+  }
+  const hexSize = one('hexsize');
+  if (hexSize !== null) {
+    const km = Number(hexSize);
+    if (!/^\d{1,4}(\.\d{1,3})?$/.test(hexSize.trim()) || !(km >= HEX_SIZE.min && km <= HEX_SIZE.max)) {
+      problems.push(`hexsize ${quoteValue(hexSize)} is not a number of km from ${HEX_SIZE.min} to ${HEX_SIZE.max}`);
+    } else s.hexSize = km;
+  }
+  const shade = one('shade');
+  if (shade !== null) {
+    if (SHADES.includes(shade)) s.shade = shade;
+    else problems.push(`shade ${quoteValue(shade)} is not one of ${SHADES.join(', ')}`);
+  }
+  const choroLayer = one('chorolayer');
+  if (choroLayer !== null) {
+    if (/^[A-Za-z][A-Za-z0-9_]{0,62}$/.test(choroLayer)) s.choroLayer = choroLayer;
+    else problems.push(`chorolayer ${quoteValue(choroLayer)} is not a layer name`);
+  }
+  const compare = one('compare');
+  if (compare !== null) {
+    if (compare === 'month') s.compare = true;
+    else problems.push(`compare ${quoteValue(compare)} is not month`);
+  }
   const sort = one('sort');
   if (sort !== null) {
     const desc = sort.startsWith('-');
@@ -283,6 +332,10 @@ export function checkLayers(state, ids) {
   if (out.data && !ids.includes(out.data)) {
     problems.push(`data layer ${quoteValue(out.data)} does not exist`);
     out.data = null;
+  }
+  if (out.choroLayer && !ids.includes(out.choroLayer)) {
+    problems.push(`chorolayer ${quoteValue(out.choroLayer)} does not exist; the choropleth counts the data layer`);
+    out.choroLayer = null;
   }
   if (out.events) {
     const unknown = out.events.filter((id) => !ids.includes(id));
@@ -376,6 +429,14 @@ export function serialize(s, opts) {
   if (s.color !== 'attribution') p.set('color', s.color);
   if (s.mode !== 'circles') p.set('mode', s.mode);
   if (s.lang && s.lang !== 'en') p.set('lang', s.lang);
+  // The choropleth's settings only with a choropleth.
+  if (s.choropleth) {
+    p.set('choropleth', s.choropleth);
+    if (s.choropleth === 'hex' && s.hexSize !== HEX_SIZE.default) p.set('hexsize', String(s.hexSize));
+    if (s.shade !== 'events') p.set('shade', s.shade);
+    if (s.choroLayer) p.set('chorolayer', s.choroLayer);
+  }
+  if (s.compare) p.set('compare', 'month');
   if (!o.noSort && !(s.sort.key === 'date' && s.sort.desc)) p.set('sort', (s.sort.desc ? '-' : '') + s.sort.key);
   if (s.sel && !o.noSel) p.set('sel', s.sel);
   // URLSearchParams writes spaces as "+"; %20 reads the same and is

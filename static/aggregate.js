@@ -1,0 +1,163 @@
+// The pure parts of the page's aggregates (choropleth.js, compare.js):
+// which filters each events layer is counted under, the query of the
+// API's /api/collections/{id}/aggregate, the choropleth's classes and
+// colours, and the month-by-month table of several layers. An ES module
+// of pure functions (no DOM, no Leaflet), so node's test runner tests it
+// (tests/static). Every number shown comes from an aggregate answer as
+// it is; nothing here counts features.
+
+import * as KS from './state.js';
+import * as KP from './profiles.js';
+
+// layerWords: the words (profiles.js eventWords) an events layer is read
+// with, its time the date property it has (props, a Set, and its
+// queryables; profiles.js dateProperty).
+export function layerWords(profile, props, queryables) {
+  const words = KP.eventWords(profile);
+  words.time = KP.dateProperty(words, props, queryables);
+  return words;
+}
+
+// layerTerms: the state's filters (state.js filterTerms) for an events
+// layer with properties props and words words. The data layer (isData)
+// gets them all, as its items do. Another layer gets those on the
+// properties it has, but the category values (attribution=) only when
+// its colouring category is the data layer's (dataWords): they are the
+// data layer's values, which another vocabulary does not share.
+export function layerTerms(state, props, words, dataWords, isData) {
+  const sameCategory = isData || (!!words.category && words.category === (dataWords || {}).category);
+  return KS.filterTerms(sameCategory ? state : { ...state, attribution: [] }, props, words);
+}
+
+// aggregateParams: the query of /aggregate (without "?") for the terms
+// and a grouping: by country, hex (with size, km) or month; the filters
+// are written as the items' (state.js apiParams), so the API counts the
+// features the page's items query selects.
+export function aggregateParams(terms, by, size) {
+  const p = KS.apiParams(terms);
+  p.set('by', by);
+  if (by === 'hex') p.set('size', String(size));
+  return p;
+}
+
+// groups: the features of an aggregate answer that are groups one can
+// draw (with an id and a geometry); the null group (features in no
+// country or cell) is left out and told apart by outside.
+export function groups(doc) {
+  return ((doc && doc.features) || []).filter((f) => f && f.id !== undefined && f.id !== null && f.id !== '' && f.geometry);
+}
+
+// outside: the count of the features that fall in no group (the null
+// group: in no country, or without a geometry or date), 0 for none.
+export function outside(doc) {
+  const f = ((doc && doc.features) || []).find((g) => g && (g.id === undefined || g.id === null || g.id === ''));
+  return f ? f.properties.count : 0;
+}
+
+// shadeValue: what a group is shaded by: its count (shade events) or
+// its magnitude_sum (shade killed), null when it has no figure.
+export function shadeValue(feature, shade) {
+  const p = (feature && feature.properties) || {};
+  const v = shade === 'killed' ? p.magnitude_sum : p.count;
+  return typeof v === 'number' && Number.isFinite(v) ? v : null;
+}
+
+// MAX_CLASSES: the choropleth's classes at most.
+export const MAX_CLASSES = 5;
+
+// classBreaks: quantile classes of values (numbers; nulls are left out):
+// the values sorted and cut into at most max classes of as equal a
+// number of values as can be (class i ends at the round(i·n/k)-th value),
+// never splitting equal values, so a value is in exactly one class. Each
+// class is {lo, hi, n}: the smallest and the largest value it holds and
+// how many; its bounds are values the answer has, so the legend's
+// numbers are the aggregate's.
+export function classBreaks(values, max) {
+  const v = values.filter((x) => typeof x === 'number' && Number.isFinite(x)).sort((a, b) => a - b);
+  const n = v.length;
+  if (!n) return [];
+  const distinct = new Set(v).size;
+  const k = Math.min(max || MAX_CLASSES, distinct);
+  const out = [];
+  let start = 0;
+  for (let i = 1; i <= k && start < n; i++) {
+    let end = i === k ? n - 1 : Math.max(start, Math.round((i * n) / k) - 1);
+    while (end + 1 < n && v[end + 1] === v[end]) end++;
+    out.push({ lo: v[start], hi: v[end], n: end - start + 1 });
+    start = end + 1;
+  }
+  return out;
+}
+
+// classOf: the index of the class holding value v, -1 for none (null).
+export function classOf(classes, v) {
+  if (typeof v !== 'number') return -1;
+  return classes.findIndex((c) => v >= c.lo && v <= c.hi);
+}
+
+// RAMPS: ColorBrewer's sequential YlOrRd by the number of classes (its
+// 3- to 5-class schemes; one and two classes take the 3-class scheme's
+// darker colours), light for few, dark for many.
+export const RAMPS = {
+  1: ['#f03b20'],
+  2: ['#feb24c', '#f03b20'],
+  3: ['#ffeda0', '#feb24c', '#f03b20'],
+  4: ['#ffffb2', '#fecc5c', '#fd8d3c', '#e31a1c'],
+  5: ['#ffffb2', '#fecc5c', '#fd8d3c', '#f03b20', '#bd0026'],
+};
+// NO_FIGURE: the fill of a group without a figure (shade killed, and
+// none of its events has one).
+export const NO_FIGURE = '#c8c8c8';
+
+export function ramp(k) {
+  return RAMPS[Math.max(1, Math.min(MAX_CLASSES, k))] || [];
+}
+
+// classLabel: a class's numbers as the legend writes them (fmt formats
+// one number): "3", or "4–10".
+export function classLabel(c, fmt) {
+  const f = fmt || String;
+  return c.lo === c.hi ? f(c.lo) : `${f(c.lo)}–${f(c.hi)}`;
+}
+
+// monthTable: the month-by-month comparison of several layers' by=month
+// answers (layers: [{id, doc}], in the page's order): every month any of
+// them has, in time order, each with one cell per layer ({count, sum,
+// summed}: the group's count, magnitude_sum and magnitude_count, or null
+// where the layer has no event that month), the layers' totals (the
+// answers' own count and magnitude_sum), and the events without a date
+// (the null group) per layer.
+export function monthTable(layers) {
+  const months = new Set();
+  const byLayer = layers.map(({ doc }) => {
+    const m = new Map();
+    for (const f of (doc && doc.features) || []) {
+      const id = f.id === undefined || f.id === null ? '' : String(f.id);
+      if (id) months.add(id);
+      m.set(id, { count: f.properties.count, sum: f.properties.magnitude_sum ?? null, summed: f.properties.magnitude_count ?? null });
+    }
+    return m;
+  });
+  const sorted = [...months].sort();
+  return {
+    months: sorted,
+    rows: sorted.map((month) => ({ month, cells: byLayer.map((m) => m.get(month) || null) })),
+    totals: layers.map(({ doc }) => ({ count: doc ? doc.count : 0, sum: doc && typeof doc.magnitude_sum === 'number' ? doc.magnitude_sum : null, magnitude: (doc && doc.magnitude) || null })),
+    undated: byLayer.map((m) => (m.get('') ? m.get('').count : 0)),
+  };
+}
+
+// monthSpan: every month from first to last ("YYYY-MM"), for the chart's
+// axis, so months without events show as gaps.
+export function monthSpan(first, last) {
+  if (!first || !last) return [];
+  const out = [];
+  let [y, m] = first.split('-').map(Number);
+  const [ly, lm] = last.split('-').map(Number);
+  while (y < ly || (y === ly && m <= lm)) {
+    out.push(`${y}-${String(m).padStart(2, '0')}`);
+    if (++m > 12) { m = 1; y++; }
+    if (out.length > 12 * 200) break; // two centuries: a bad date, not data
+  }
+  return out;
+}
