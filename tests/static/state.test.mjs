@@ -40,6 +40,12 @@ const fields = {
   'mode clusters': [{ mode: 'clusters' }, 'mode=clusters'],
   'basemap labels in Russian': [{ lang: 'ru' }, 'lang=ru'],
   'basemap labels in Pashto': [{ lang: 'ps' }, 'lang=ps'],
+  'a choropleth per country': [{ choropleth: 'country' }, 'choropleth=country'],
+  'a choropleth per hexagon of the default size': [{ choropleth: 'hex' }, 'choropleth=hex'],
+  'a choropleth per 50 km hexagon of killed, of another layer': [{ choropleth: 'hex', hexSize: 50, shade: 'killed', choroLayer: 'acled' },
+    'choropleth=hex&hexsize=50&shade=killed&chorolayer=acled'],
+  'a choropleth per 7.5 km hexagon': [{ choropleth: 'hex', hexSize: 7.5 }, 'choropleth=hex&hexsize=7.5'],
+  'the month-by-month comparison open': [{ compare: true }, 'compare=month'],
   'sort ascending': [{ sort: { key: 'name', desc: false } }, 'sort=name'],
   'sort descending, not the default': [{ sort: { key: 'killed', desc: true } }, 'sort=-killed'],
   'date ascending': [{ sort: { key: 'date', desc: false } }, 'sort=date'],
@@ -113,6 +119,13 @@ const bad = {
   'an unknown mode': ['mode=3d', {}, 'mode "3d" is not one of circles, clusters, heat'],
   'an unknown label language': ['lang=de', {}, 'lang "de" is not one of en, ru, fa, ps, ur'],
   'an unknown sort key': ['sort=-wounded', {}, 'sort "-wounded" is not one of'],
+  'an unknown choropleth': ['choropleth=province', {}, 'choropleth "province" is not one of country, hex'],
+  'a hexagon too small for the API': ['choropleth=hex&hexsize=2', { choropleth: 'hex' }, 'hexsize "2" is not a number of km from 5 to 1000'],
+  'a hexagon too large for the API': ['choropleth=hex&hexsize=1001', { choropleth: 'hex' }, 'hexsize "1001" is not'],
+  'a hexagon size that is not a number': ['choropleth=hex&hexsize=1e2', { choropleth: 'hex' }, 'hexsize "1e2" is not'],
+  'an unknown shade': ['choropleth=country&shade=wounded', { choropleth: 'country' }, 'shade "wounded" is not one of events, killed'],
+  'a choropleth layer that is not a name': ['chorolayer=a-b', {}, 'chorolayer "a-b" is not a layer name'],
+  'an unknown comparison': ['compare=year', {}, 'compare "year" is not month'],
   'a long value is cut in the message': ['mode=' + 'x'.repeat(60), {}, `"${'x'.repeat(38)}…"`],
 };
 
@@ -254,6 +267,14 @@ test('hasFilters, noFilters and sortParam', () => {
   assert.equal(KS.sortParam({ key: 'date', desc: true }, words, props), '-date');
   assert.equal(KS.sortParam({ key: 'date', desc: false }, { time: 'day' }, new Set(['day'])), 'day');
   assert.equal(KS.sortParam({ key: 'killed', desc: false }, words, new Set(['date'])), '');
+});
+
+test('the choropleth\'s settings are written only with a choropleth, and an unknown layer is dropped', () => {
+  assert.equal(KS.serialize(withDefaults({ hexSize: 50, shade: 'killed', choroLayer: 'acled' })), '');
+  assert.equal(KS.serialize(withDefaults({ choropleth: 'country', hexSize: 50 })), 'choropleth=country', 'hexsize goes with hex only');
+  const checked = KS.checkLayers(withDefaults({ choropleth: 'country', choroLayer: 'gone' }), ['attacks']);
+  assert.deepEqual(checked.state, withDefaults({ choropleth: 'country' }));
+  assert.match(checked.problems[0], /chorolayer "gone" does not exist/);
 });
 
 test('events: the events layers compared together round-trip, unknown ones are dropped', () => {

@@ -1,5 +1,5 @@
 // Package static runs the unit tests of the page's pure ES modules
-// (static/state.js, store.js, dates.js, profiles.js) with node's test
+// (static/state.js, store.js, dates.js, profiles.js, aggregate.js) with node's test
 // runner: no browser, no server.
 package static
 
@@ -16,9 +16,9 @@ func TestPageModules(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	node := exec.CommandContext(ctx, "node", "--test", "--test-reporter=spec", "state.test.mjs", "page.test.mjs", "profiles.test.mjs")
+	node := exec.CommandContext(ctx, "node", "--test", "--test-reporter=spec", "state.test.mjs", "page.test.mjs", "profiles.test.mjs", "aggregate.test.mjs")
 	out, err := node.CombinedOutput()
-	t.Logf("state.test.mjs, page.test.mjs, profiles.test.mjs:\n%s", out)
+	t.Logf("state.test.mjs, page.test.mjs, profiles.test.mjs, aggregate.test.mjs:\n%s", out)
 	if err != nil {
 		t.Fatalf("node --test failed: %v", err)
 	}
