@@ -96,6 +96,18 @@ export function createChoropleth(doc, store, ctx, map, look) {
   });
   new Box().addTo(map);
 
+  // The box scrolls rather than run under the bottom-left corner's
+  // controls (the display box, the scale) on a short map.
+  const fit = () => {
+    const container = map.getContainer();
+    const corner = container.querySelector('.leaflet-bottom.leaflet-left');
+    const top = box.getBoundingClientRect().top - container.getBoundingClientRect().top;
+    const below = corner && corner.getBoundingClientRect().height;
+    box.style.maxHeight = `${Math.max(90, map.getSize().y - top - (below || 0) - 12)}px`;
+  };
+  map.on('resize', fit);
+  box.addEventListener('toggle', fit);
+
   // The layer counted: the state's, when it is picked, else the data layer.
   const layerOf = (s) => {
     const picked = pickedLayers(ctx, s);
@@ -146,6 +158,7 @@ export function createChoropleth(doc, store, ctx, map, look) {
     await sync();
     if (!s.choropleth || (s.choropleth === 'country' && !bordersId) || !ctx.eventId) {
       if (mine === seq) clear();
+      fit();
       return;
     }
     const id = layerOf(s);
@@ -215,6 +228,7 @@ export function createChoropleth(doc, store, ctx, map, look) {
         off ? `; ${fmtInt(off)} in none` : '', '.'),
       el('p', { class: 'legend-note' }, `Quantile classes: the ${unit[1]} sorted by ${what}, about as many in each class, equal values never split.`));
     last = { layer: id, url: url.pathname + url.search, doc: answer, classes, shade };
+    fit();
     doc.body.dataset.choropleth = 'ready';
   }
 

@@ -66,7 +66,7 @@ export function createCompare(doc, store, ctx, look, onResize) {
     parts.push(label(CHART.left - 4, CHART.top + 4, fmtInt(max), 'end'), label(CHART.left - 4, CHART.top + plotH, '0', 'end'));
     span.forEach((month, i) => {
       const x0 = CHART.left + i * step;
-      if (month.endsWith('-01') && (n < 160 || Number(month.slice(0, 4)) % 2 === 0)) {
+      if ((month.endsWith('-01') || i === 0) && (n < 160 || Number(month.slice(0, 4)) % 2 === 0)) {
         parts.push(svg('line', { x1: x0, x2: x0, y1: CHART.top + plotH, y2: CHART.top + plotH + 4, stroke: '#999' }));
         parts.push(label(x0 + 1, CHART.height - 4, month.slice(0, 4)));
       }
@@ -155,6 +155,7 @@ export function createCompare(doc, store, ctx, look, onResize) {
     last = { layers: answers, table: t };
     drawTable({ layers, table: t });
     drawChart({ layers, table: t });
+    if (onResize) onResize();
     last.draw = { layers, table: t };
     note.textContent = [
       `Each layer under the page's filters (the category chips only where a layer has the same category); ${t.months.length} months with events.`,
