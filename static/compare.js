@@ -54,6 +54,8 @@ export function createCompare(doc, store, ctx, look, onResize) {
     const barW = Math.max(1, (step * 0.85) / layers.length);
     const value = (c) => (c ? (measure === 'sum' ? c.sum || 0 : c.count) : 0);
     const byMonth = new Map(t.rows.map((r) => [r.month, r.cells]));
+    // Year labels about 32 px apart at least: every year, or every few.
+    const every = Math.max(1, Math.ceil(32 / (12 * step)));
     const max = Math.max(1, ...t.rows.flatMap((r) => r.cells.map(value)));
     const parts = [
       svg('line', { x1: CHART.left, x2: width - CHART.right, y1: CHART.top + plotH, y2: CHART.top + plotH, stroke: '#999' }),
@@ -66,9 +68,11 @@ export function createCompare(doc, store, ctx, look, onResize) {
     parts.push(label(CHART.left - 4, CHART.top + 4, fmtInt(max), 'end'), label(CHART.left - 4, CHART.top + plotH, '0', 'end'));
     span.forEach((month, i) => {
       const x0 = CHART.left + i * step;
-      if ((month.endsWith('-01') || i === 0) && (n < 160 || Number(month.slice(0, 4)) % 2 === 0)) {
+      if ((month.endsWith('-01') || (i === 0 && Number(month.slice(5)) <= 9)) && Number(month.slice(0, 4)) % every === 0) {
         parts.push(svg('line', { x1: x0, x2: x0, y1: CHART.top + plotH, y2: CHART.top + plotH + 4, stroke: '#999' }));
-        parts.push(label(x0 + 1, CHART.height - 4, month.slice(0, 4)));
+        // The last year's label ends at the edge rather than past it.
+        const room = x0 + 28 <= width;
+        parts.push(label(room ? x0 + 1 : width - 1, CHART.height - 4, month.slice(0, 4), room ? 'start' : 'end'));
       }
       const cells = byMonth.get(month);
       if (!cells) return;
