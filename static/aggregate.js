@@ -18,15 +18,14 @@ export function layerWords(profile, props, queryables) {
   return words;
 }
 
-// layerTerms: the state's filters (state.js filterTerms) for an events
-// layer with properties props and words words. The data layer (isData)
-// gets them all, as its items do. Another layer gets those on the
-// properties it has, but the category values (attribution=) only when
-// its colouring category is the data layer's (dataWords): they are the
-// data layer's values, which another vocabulary does not share.
-export function layerTerms(state, props, words, dataWords, isData) {
-  const sameCategory = isData || (!!words.category && words.category === (dataWords || {}).category);
-  return KS.filterTerms(sameCategory ? state : { ...state, attribution: [] }, props, words);
+// layerTerms: the state's filters (state.js filterTerms) for events
+// layer id with properties props and words words. The data layer
+// (isData) gets them all, as its items do. Another layer gets those on
+// the properties it has, with its own category values (state.cats[id],
+// when the state has them) in place of the attribution chips, which are
+// the data layer's values and no other vocabulary's.
+export function layerTerms(state, id, props, words, isData) {
+  return KS.filterTerms(isData ? state : { ...state, attribution: (state.cats && state.cats[id]) || [] }, props, words);
 }
 
 // aggregateParams: the query of /aggregate (without "?") for the terms

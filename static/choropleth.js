@@ -41,7 +41,7 @@ export function createLooks(ctx) {
 // layerTerms), as a promise.
 export async function termsFor(look, ctx, id, s) {
   const l = await look(id);
-  return KA.layerTerms(s, l.props, l.words, ctx.words, l.isData);
+  return KA.layerTerms(s, id, l.props, l.words, l.isData);
 }
 
 // pickedLayers: the events layers picked (the state's events), the data

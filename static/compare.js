@@ -162,7 +162,7 @@ export function createCompare(doc, store, ctx, look, onResize) {
     if (onResize) onResize();
     last.draw = { layers, table: t };
     note.textContent = [
-      `Each layer under the page's filters (the category chips only where a layer has the same category); ${t.months.length} months with events.`,
+      `Each layer under the page's filters on the fields it has (the attribution chips on the data layer only); ${t.months.length} months with events.`,
       skipped.length ? ` Not compared, without dates: ${skipped.map((id) => ctx.titles[id] || id).join(', ')}.` : '',
     ].join('');
     doc.body.dataset.compare = 'ready';

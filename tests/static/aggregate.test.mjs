@@ -90,18 +90,19 @@ test('shadeValue, groups and outside read an aggregate answer as it is', () => {
   assert.deepEqual(KA.groups(doc).map((f) => KA.shadeValue(f, 'killed')), [10, null]);
 });
 
-test('layerTerms: the data layer gets every filter; another layer those on its properties, the category only when it is the same', () => {
+test('layerTerms: the data layer gets every filter; another layer those on its properties, its own category values, never the attribution chips', () => {
   const s = withDefaults({ time: { start: '2021-01-01', end: null }, country: ['Afghanistan'], attribution: ['claimed'], minKilled: 5 });
-  const data = KA.layerTerms(s, attacksProps, attacksWords, attacksWords, true);
+  const data = KA.layerTerms(s, 'attacks', attacksProps, attacksWords, true);
   assert.deepEqual(data, KS.filterTerms(s, attacksProps, attacksWords), 'the data layer is counted as its items are filtered');
   // An ACLED-like layer: its own date, magnitude and category.
-  const acledWords = { time: 'event_date', magnitude: 'fatalities', category: 'event_type', categoryValues: ['Battles'] };
+  const acledWords = { time: 'event_date', magnitude: 'fatalities', category: 'event_type', categoryValues: ['Battles', 'Riots'] };
   const acledProps = new Set(['event_date', 'fatalities', 'event_type', 'country']);
-  assert.equal(KS.toCQL(KA.layerTerms(s, acledProps, acledWords, attacksWords, false)),
+  assert.equal(KS.toCQL(KA.layerTerms(s, 'acled', acledProps, acledWords, false)),
     "T_INTERSECTS(event_date, INTERVAL('2021-01-01', '..')) AND country = 'Afghanistan' AND fatalities >= 5");
-  const sameWords = { ...attacksWords, time: 'day' };
-  const sameProps = new Set(['day', 'attribution', 'killed']);
-  assert.match(KS.toCQL(KA.layerTerms(s, sameProps, sameWords, attacksWords, false)), /attribution = 'claimed'/);
+  // A layer with the attacks' very words is still not filtered by the data layer's chips.
+  assert.doesNotMatch(KS.toCQL(KA.layerTerms(s, 'more', attacksProps, attacksWords, false)), /attribution/);
+  // Its own category values, when the state has them, filter it.
+  assert.match(KS.toCQL(KA.layerTerms({ ...s, cats: { acled: ['Riots'] } }, 'acled', acledProps, acledWords, false)), /event_type = 'Riots'/);
 });
 
 test('aggregateParams: the items filters, by and size', () => {
