@@ -64,26 +64,27 @@ export function shadeValue(feature, shade) {
 // MAX_CLASSES: the choropleth's classes at most.
 export const MAX_CLASSES = 5;
 
-// classBreaks: quantile classes of values (numbers; nulls are left out):
-// the values sorted and cut into at most max classes of as equal a
-// number of values as can be (class i ends at the round(i·n/k)-th value),
-// never splitting equal values, so a value is in exactly one class. Each
-// class is {lo, hi, n}: the smallest and the largest value it holds and
-// how many; its bounds are values the answer has, so the legend's
-// numbers are the aggregate's.
+// classBreaks: the classes of values (numbers; nulls are left out), the
+// rule figure.Classes follows for /render (both tested against
+// tiles/figure/testdata/classes.json): with max or fewer distinct values,
+// one class per value; otherwise quantiles, the k-th class ending at the
+// ceil(k·n/max)-th value in ascending order and then at the last value
+// equal to it, so equal values share a class. Each class is {lo, hi, n}:
+// the smallest and the largest value it holds and how many; its bounds
+// are values the answer has, so the legend's numbers are the aggregate's.
 export function classBreaks(values, max) {
+  const m = max || MAX_CLASSES;
   const v = values.filter((x) => typeof x === 'number' && Number.isFinite(x)).sort((a, b) => a - b);
   const n = v.length;
-  if (!n) return [];
-  const distinct = new Set(v).size;
-  const k = Math.min(max || MAX_CLASSES, distinct);
   const out = [];
-  let start = 0;
-  for (let i = 1; i <= k && start < n; i++) {
-    let end = i === k ? n - 1 : Math.max(start, Math.round((i * n) / k) - 1);
-    while (end + 1 < n && v[end + 1] === v[end]) end++;
-    out.push({ lo: v[start], hi: v[end], n: end - start + 1 });
-    start = end + 1;
+  if (!n || m < 1) return out;
+  const distinct = new Set(v).size;
+  for (let k = 1, i = 0; i < n; k++) {
+    let j = distinct <= m ? i : Math.max(i, Math.ceil((k * n) / m) - 1);
+    if (distinct > m && (k >= m || j >= n)) j = n - 1;
+    while (j + 1 < n && v[j + 1] === v[j]) j++;
+    out.push({ lo: v[i], hi: v[j], n: j - i + 1 });
+    i = j + 1;
   }
   return out;
 }
@@ -94,22 +95,21 @@ export function classOf(classes, v) {
   return classes.findIndex((c) => v >= c.lo && v <= c.hi);
 }
 
-// RAMPS: ColorBrewer's sequential YlOrRd by the number of classes (its
-// 3- to 5-class schemes; one and two classes take the 3-class scheme's
-// darker colours), light for few, dark for many.
-export const RAMPS = {
-  1: ['#f03b20'],
-  2: ['#feb24c', '#f03b20'],
-  3: ['#ffeda0', '#feb24c', '#f03b20'],
-  4: ['#ffffb2', '#fecc5c', '#fd8d3c', '#e31a1c'],
-  5: ['#ffffb2', '#fecc5c', '#fd8d3c', '#f03b20', '#bd0026'],
-};
+// FALLBACK_RAMP: the choropleth colours when style.json has none (its
+// "choropleth" key, which the figures read too: ColorBrewer's GnBu).
+const FALLBACK_RAMP = ['#f0f9e8', '#bae4bc', '#7bccc4', '#43a2ca', '#0868ac'];
 // NO_FIGURE: the fill of a group without a figure (shade killed, and
-// none of its events has one).
-export const NO_FIGURE = '#c8c8c8';
+// none of its events has one), when style.json gives none.
+export const NO_FIGURE = '#d9d9d9';
 
-export function ramp(k) {
-  return RAMPS[Math.max(1, Math.min(MAX_CLASSES, k))] || [];
+// ramp: the fills of k classes from the style's colours, spread so the
+// lightest and the darkest are used, one class taking the middle: the
+// figure's classColor, so the page and /render agree.
+export function ramp(k, colors) {
+  const c = colors && colors.length ? colors : FALLBACK_RAMP;
+  if (k <= 0) return [];
+  if (k === 1) return [c[Math.floor(c.length / 2)]];
+  return Array.from({ length: k }, (_, i) => c[Math.round((i * (c.length - 1)) / (k - 1))]);
 }
 
 // classLabel: a class's numbers as the legend writes them (fmt formats

@@ -11,6 +11,7 @@
 
 import * as KA from './aggregate.js';
 import * as KP from './profiles.js';
+import * as KY from './style.js';
 import { API, fetchJSON } from './api.js';
 import { el, fmtInt } from './dom.js';
 
@@ -180,7 +181,9 @@ export function createChoropleth(doc, store, ctx, map, look) {
     if (mine !== seq) return;
     const groups = KA.groups(answer);
     const classes = KA.classBreaks(groups.map((f) => KA.shadeValue(f, shade)));
-    const colors = KA.ramp(classes.length);
+    const paint = KY.style().choropleth || {};
+    const colors = KA.ramp(classes.length, paint.colors);
+    const noFigureFill = paint.noFigure || KA.NO_FIGURE;
     const magnitude = answer.magnitude || l.words.magnitude || 'magnitude';
     const unit = s.choropleth === 'hex' ? ['cell', 'cells'] : ['country', 'countries'];
     const tip = (f) => {
@@ -194,7 +197,7 @@ export function createChoropleth(doc, store, ctx, map, look) {
       pane: PANE,
       style: (f) => {
         const i = KA.classOf(classes, KA.shadeValue(f, shade));
-        return { fillColor: i < 0 ? KA.NO_FIGURE : colors[i], fillOpacity: 0.72, color: '#6b5a4a', weight: 0.6, opacity: 0.8, className: 'choropleth-cell' };
+        return { fillColor: i < 0 ? noFigureFill : colors[i], fillOpacity: paint.opacity || 0.72, color: '#6b5a4a', weight: 0.6, opacity: 0.8, className: 'choropleth-cell' };
       },
       onEachFeature: (f, layer) => layer.bindTooltip(tip(f), { sticky: true, className: 'choropleth-tip' }),
     }).addTo(map);
@@ -218,7 +221,7 @@ export function createChoropleth(doc, store, ctx, map, look) {
           el('span', { class: 'class-range' }, KA.classLabel(c, fmtInt)),
           el('span', { class: 'count' }, ` (${c.n} ${c.n === 1 ? unit[0] : unit[1]})`))),
         noFigure ? el('li', { class: 'no-figure', 'data-n': noFigure },
-          el('span', { class: 'choropleth-swatch', style: `background:${KA.NO_FIGURE}`, 'aria-hidden': 'true' }),
+          el('span', { class: 'choropleth-swatch', style: `background:${noFigureFill}`, 'aria-hidden': 'true' }),
           el('span', { class: 'class-range' }, `no ${magnitude} figure`),
           el('span', { class: 'count' }, ` (${noFigure})`)) : null),
       el('p', { class: 'legend-note choropleth-total' },

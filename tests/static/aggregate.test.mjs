@@ -52,6 +52,15 @@ for (const [name, [values, want]] of Object.entries(breakCases)) {
   });
 }
 
+// The rule figure.Classes follows in /render figures, on the same cases
+// its TestClasses reads: the page and the figures draw the same classes.
+const shared = JSON.parse(readFileSync(new URL('../../tiles/figure/testdata/classes.json', import.meta.url), 'utf8'));
+for (const c of shared.cases) {
+  test(`classBreaks as figure.Classes: ${c.name}`, () => {
+    assert.deepEqual(KA.classBreaks(c.values, KA.MAX_CLASSES), c.classes.map(([lo, hi, n]) => ({ lo, hi, n })));
+  });
+}
+
 test('classBreaks: random counts, any number of classes, hold every value in exactly one class', () => {
   let seed = 42;
   const rand = () => { seed = (seed * 1103515245 + 12345) % 2 ** 31; return seed / 2 ** 31; };
@@ -72,6 +81,13 @@ test('classOf, classLabel and the ramps', () => {
   assert.equal(KA.classLabel({ lo: 3, hi: 3 }), '3');
   assert.equal(KA.classLabel({ lo: 1000, hi: 2500 }, (n) => n.toLocaleString('en-GB')), '1,000–2,500');
   for (let k = 1; k <= KA.MAX_CLASSES; k++) assert.equal(KA.ramp(k).length, k);
+  // The figures' classColor: both ends used, one class the middle colour.
+  const style = JSON.parse(readFileSync(new URL('../../static/style.json', import.meta.url), 'utf8'));
+  const c = style.choropleth.colors;
+  assert.deepEqual(KA.ramp(1, c), [c[2]]);
+  assert.deepEqual(KA.ramp(2, c), [c[0], c[4]]);
+  assert.deepEqual(KA.ramp(3, c), [c[0], c[2], c[4]]);
+  assert.deepEqual(KA.ramp(5, c), c);
 });
 
 test('shadeValue, groups and outside read an aggregate answer as it is', () => {

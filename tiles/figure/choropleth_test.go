@@ -1,43 +1,54 @@
 package figure
 
 import (
+	"encoding/json"
+	"os"
 	"slices"
 	"testing"
 )
 
 // TestClasses pins the class rule the legend states, on values worked
-// out by hand.
+// out by hand in testdata/classes.json, which the page's test
+// (tests/static/aggregate.test.mjs) reads too: one rule in both.
 func TestClasses(t *testing.T) {
-	for _, c := range []struct {
-		name   string
-		values []float64
-		want   []Class
-	}{
-		{"no values, no classes", nil, nil},
-		{"five distinct values or fewer: one class each", []float64{3, 1, 3, 2}, []Class{{1, 1, 1}, {2, 2, 1}, {3, 3, 2}}},
-		{"the attacks per country: one class per value", []float64{68, 20, 3, 2, 1, 1}, []Class{{1, 1, 2}, {2, 2, 1}, {3, 3, 1}, {20, 20, 1}, {68, 68, 1}}},
-		{"ten values in five quantiles of two", []float64{10, 9, 8, 7, 6, 5, 4, 3, 2, 1}, []Class{{1, 2, 2}, {3, 4, 2}, {5, 6, 2}, {7, 8, 2}, {9, 10, 2}}},
-		{"seven values: ceil(k·7/5) values by the k-th class", []float64{1, 2, 3, 4, 5, 6, 7}, []Class{{1, 2, 2}, {3, 3, 1}, {4, 5, 2}, {6, 6, 1}, {7, 7, 1}}},
-		{"equal values share a class past their share", []float64{1, 1, 1, 1, 1, 1, 2, 3, 4, 5, 6, 7},
-			[]Class{{1, 1, 6}, {2, 2, 1}, {3, 3, 1}, {4, 5, 2}, {6, 7, 2}}},
-		{"sums with fractions", []float64{0.5, 2.25, 0, 7, 9, 11}, []Class{{0, 0.5, 2}, {2.25, 2.25, 1}, {7, 7, 1}, {9, 9, 1}, {11, 11, 1}}},
-	} {
-		t.Run(c.name, func(t *testing.T) {
-			got := Classes(c.values, MaxClasses)
-			if !slices.Equal(got, c.want) {
-				t.Fatalf("Classes(%v) = %v, want %v", c.values, got, c.want)
+	raw, err := os.ReadFile("testdata/classes.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var fixture struct {
+		Cases []struct {
+			Name    string
+			Values  []float64
+			Classes [][3]float64
+		}
+	}
+	if err := json.Unmarshal(raw, &fixture); err != nil {
+		t.Fatal(err)
+	}
+	if len(fixture.Cases) == 0 {
+		t.Fatal("testdata/classes.json has no cases")
+	}
+	for _, c := range fixture.Cases {
+		var want []Class
+		for _, w := range c.Classes {
+			want = append(want, Class{Min: w[0], Max: w[1], Count: int(w[2])})
+		}
+		t.Run(c.Name, func(t *testing.T) {
+			got := Classes(c.Values, MaxClasses)
+			if !slices.Equal(got, want) {
+				t.Fatalf("Classes(%v) = %v, want %v", c.Values, got, want)
 			}
 			n := 0
 			for i, cl := range got {
 				n += cl.Count
-				for _, v := range c.values {
+				for _, v := range c.Values {
 					if (v >= cl.Min && v <= cl.Max) != (ClassOf(got, v) == i) {
 						t.Errorf("%v: ClassOf says %d, the class %d is %v", v, ClassOf(got, v), i, cl)
 					}
 				}
 			}
-			if n != len(c.values) {
-				t.Errorf("the classes hold %d values of %d", n, len(c.values))
+			if n != len(c.Values) {
+				t.Errorf("the classes hold %d values of %d", n, len(c.Values))
 			}
 		})
 	}
