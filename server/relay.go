@@ -19,19 +19,26 @@ import (
 // which the store waits for the client, as before) and over the server
 // (relayBudget, past which pages stream without a relay).
 
+// The ring was a file alone: every byte of a long page was written to it
+// and read back (a third of a 21 MB page's CPU, with the recorder's
+// copy). Now the page's first part, the 2 MiB the recorder held, is the
+// ring's memory, and the file is made only when the client falls behind
+// by more than that: a client that keeps up costs no file at all.
+
 const (
-	// relayBytes is the most of a page that waits for its client.
+	// relayBytes is the most of a page that waits for its client in
+	// the file.
 	relayBytes = 64 << 20
 	// relayBudget bounds the relays' files together.
 	relayBudget = 1 << 30
-	// relayChunk is the most the sender writes at once.
+	// relayChunk is the most the sender writes at once from the file.
 	relayChunk = 64 << 10
 )
 
 // relays hands out relays within the budget.
 type relays struct {
 	dir  string       // "" is the system's temporary directory
-	size int64        // of each relay
+	size int64        // of each relay's file
 	left atomic.Int64 // bytes of the budget not reserved
 }
 
@@ -41,65 +48,111 @@ func newRelays(dir string) *relays {
 	return r
 }
 
-// open makes a relay, or nil when the budget is spent or no file can be
-// made (the page then streams as it is read).
-func (rs *relays) open() *relay {
+// open makes a relay whose memory is held (what it holds, and its spare
+// capacity), or nil when the budget is spent (the page then streams as
+// it is read). The relay owns held from now on.
+func (rs *relays) open(held []byte) *relay {
 	if rs.left.Add(-rs.size) < 0 {
 		rs.left.Add(rs.size)
 		return nil
 	}
-	f, done, err := spoolFile(rs.dir)
-	if err != nil {
-		rs.left.Add(rs.size)
-		return nil
-	}
-	q := &relay{f: f, size: rs.size, release: func() { done(); rs.left.Add(rs.size) }, sent: make(chan struct{})}
+	q := &relay{dir: rs.dir, size: rs.size, release: func() { rs.left.Add(rs.size) }, sent: make(chan struct{}),
+		mem: held[:cap(held)], memWritten: int64(len(held))}
 	q.cond.L = &q.mu
 	return q
 }
 
-// relay is a pipe through a ring of size bytes in a file, from one
-// writer (the handler) to one sender (a goroutine writing to the client).
+// relay is a pipe from one writer (the handler) to one sender (a
+// goroutine writing to the client) through two rings: one in memory,
+// then, when that is full, one of size bytes in a file. The writer goes
+// to the file only while the memory ring is full or the file holds
+// bytes, and the sender takes the memory's bytes before the file's, so
+// whenever the file holds bytes they are all newer than the memory's:
+// the bytes leave in the order they came.
 type relay struct {
-	f       *os.File
+	dir     string
 	size    int64
 	release func()
 
-	mu       sync.Mutex
-	cond     sync.Cond
-	written  int64 // bytes written so far
-	taken    int64 // bytes the sender has read back
-	finished bool  // the writer is done
-	err      error // why the relay stopped: the client's failure or an abort
-	sent     chan struct{}
+	mem []byte // the memory ring
+
+	mu          sync.Mutex
+	cond        sync.Cond
+	memWritten  int64 // bytes written to the memory ring so far
+	memTaken    int64 // of them, bytes the sender has sent
+	f           *os.File
+	closeFile   func()
+	fileErr     error // why no file could be made: the writer waits for memory
+	fileWritten int64
+	fileTaken   int64
+	finished    bool  // the writer is done
+	err         error // why the relay stopped: the client's failure or an abort
+	sent        chan struct{}
 }
 
 var errRelayAborted = errors.New("response aborted")
 
-// Write keeps p for the sender, waiting while the ring is full.
+// Write keeps p for the sender, waiting while both rings are full.
 func (q *relay) Write(p []byte) (int, error) {
 	n := 0
 	for len(p) > 0 {
 		q.mu.Lock()
-		for q.written-q.taken == q.size && q.err == nil {
+		var toMem, toFile bool
+		for {
+			if q.err != nil {
+				q.mu.Unlock()
+				return n, q.err
+			}
+			fileEmpty := q.fileWritten == q.fileTaken
+			toMem = fileEmpty && q.memWritten-q.memTaken < int64(len(q.mem))
+			toFile = !toMem && q.fileErr == nil && q.fileWritten-q.fileTaken < q.size
+			if toMem || toFile {
+				break
+			}
 			q.cond.Wait()
 		}
-		if q.err != nil {
-			q.mu.Unlock()
-			return n, q.err
-		}
-		free := q.size - (q.written - q.taken)
-		at := q.written % q.size
+		memFree := int64(len(q.mem)) - (q.memWritten - q.memTaken)
+		fileFree := q.size - (q.fileWritten - q.fileTaken)
+		memAt, fileAt := q.memWritten%max(1, int64(len(q.mem))), q.fileWritten%q.size
 		q.mu.Unlock()
 		// Up to the free space and the ring's end; the sender reads only
-		// below q.written, so this region is the writer's alone.
-		m := int(min(int64(len(p)), free, q.size-at))
-		if _, err := q.f.WriteAt(p[:m], at); err != nil {
+		// below what is written, so this region is the writer's alone.
+		if toMem {
+			m := copy(q.mem[memAt:memAt+min(int64(len(p)), memFree, int64(len(q.mem))-memAt)], p)
+			q.mu.Lock()
+			q.memWritten += int64(m)
+			q.cond.Broadcast()
+			q.mu.Unlock()
+			n += m
+			p = p[m:]
+			continue
+		}
+		if q.f == nil {
+			// Only the writer makes the file; the sender reads it only
+			// once fileWritten says it holds bytes.
+			f, done, err := spoolFile(q.dir)
+			if err != nil && len(q.mem) == 0 {
+				q.stop(err)
+				return n, err
+			}
+			if err != nil {
+				// The memory ring alone, at the client's pace.
+				q.mu.Lock()
+				q.fileErr = err
+				q.mu.Unlock()
+				continue
+			}
+			q.mu.Lock()
+			q.f, q.closeFile = f, done
+			q.mu.Unlock()
+		}
+		m := int(min(int64(len(p)), fileFree, q.size-fileAt))
+		if _, err := q.f.WriteAt(p[:m], fileAt); err != nil {
 			q.stop(err)
 			return n, err
 		}
 		q.mu.Lock()
-		q.written += int64(m)
+		q.fileWritten += int64(m)
 		q.cond.Broadcast()
 		q.mu.Unlock()
 		n += m
@@ -113,20 +166,40 @@ func (q *relay) Write(p []byte) (int, error) {
 // before it returns, so w is never used by two at once.
 func (q *relay) send(w io.Writer) {
 	defer close(q.sent)
-	buf := make([]byte, relayChunk)
+	var buf []byte // for the file's bytes
 	for {
 		q.mu.Lock()
-		for q.taken == q.written && !q.finished && q.err == nil {
+		for q.memTaken == q.memWritten && q.fileTaken == q.fileWritten && !q.finished && q.err == nil {
 			q.cond.Wait()
 		}
-		if q.err != nil || q.taken == q.written {
+		if q.err != nil || q.memTaken == q.memWritten && q.fileTaken == q.fileWritten {
 			q.mu.Unlock()
 			return
 		}
-		at := q.taken % q.size
-		m := min(q.written-q.taken, int64(len(buf)), q.size-at)
+		if q.memTaken < q.memWritten {
+			size := int64(len(q.mem))
+			at := q.memTaken % size
+			m := min(q.memWritten-q.memTaken, size-at)
+			q.mu.Unlock()
+			// Straight from the ring: the writer keeps off unsent bytes.
+			if _, err := w.Write(q.mem[at : at+m]); err != nil {
+				q.stop(err)
+				return
+			}
+			q.mu.Lock()
+			q.memTaken += m
+			q.cond.Broadcast()
+			q.mu.Unlock()
+			continue
+		}
+		at := q.fileTaken % q.size
+		m := min(q.fileWritten-q.fileTaken, relayChunk, q.size-at)
+		f := q.f
 		q.mu.Unlock()
-		if _, err := q.f.ReadAt(buf[:m], at); err != nil {
+		if buf == nil {
+			buf = make([]byte, relayChunk)
+		}
+		if _, err := f.ReadAt(buf[:m], at); err != nil {
 			q.stop(err)
 			return
 		}
@@ -135,7 +208,7 @@ func (q *relay) send(w io.Writer) {
 			return
 		}
 		q.mu.Lock()
-		q.taken += m
+		q.fileTaken += m
 		q.cond.Broadcast()
 		q.mu.Unlock()
 	}
@@ -162,6 +235,9 @@ func (q *relay) finish(abort bool) error {
 	q.cond.Broadcast()
 	q.mu.Unlock()
 	<-q.sent
+	if q.closeFile != nil {
+		q.closeFile()
+	}
 	q.release()
 	if errors.Is(q.err, errRelayAborted) {
 		return nil
@@ -170,12 +246,13 @@ func (q *relay) finish(abort bool) error {
 }
 
 // startRelay sends the rest of a page through a relay when one can be
-// had; w is the response, already begun.
-func startRelay(rs *relays, w http.ResponseWriter) *relay {
+// had, starting with held (which it then owns); w is the response,
+// already begun.
+func startRelay(rs *relays, w http.ResponseWriter, held []byte) *relay {
 	if rs == nil {
 		return nil
 	}
-	q := rs.open()
+	q := rs.open(held)
 	if q != nil {
 		go q.send(w)
 	}

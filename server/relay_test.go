@@ -30,35 +30,58 @@ func (w *slowWriter) Write(p []byte) (int, error) {
 	return w.buf.Write(p)
 }
 
-func TestRelayCarriesEveryByteThroughItsRing(t *testing.T) {
-	rs := newRelays(t.TempDir())
-	rs.size = 1000
-	q := rs.open()
-	if q == nil {
-		t.Fatal("no relay")
-	}
-	w := &slowWriter{}
-	go q.send(w)
-	rng := rand.New(rand.NewPCG(5, 6))
-	var want bytes.Buffer
-	for range 300 {
-		p := make([]byte, rng.IntN(2500))
-		for i := range p {
-			p[i] = byte(rng.IntN(256))
-		}
-		want.Write(p)
-		if n, err := q.Write(p); n != len(p) || err != nil {
-			t.Fatalf("Write = %d, %v", n, err)
-		}
-	}
-	if err := q.finish(false); err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(w.buf.Bytes(), want.Bytes()) {
-		t.Errorf("sent %d bytes, not the %d written", w.buf.Len(), want.Len())
-	}
-	if rs.left.Load() != relayBudget {
-		t.Errorf("the budget has %d left after the relay is done", rs.left.Load())
+// The bytes leave in order whichever ring holds them: the file alone,
+// memory that the page's first bytes are in and then the file, and
+// memory large enough for everything (no file is made).
+func TestRelayCarriesEveryByteThroughItsRings(t *testing.T) {
+	for name, c := range map[string]struct {
+		held, mem int
+		fileUsed  bool
+	}{
+		"file alone":           {0, 0, true},
+		"memory then the file": {300, 700, true},
+		"memory alone":         {300, 1 << 20, false},
+	} {
+		t.Run(name, func(t *testing.T) {
+			rs := newRelays(t.TempDir())
+			rs.size = 1000
+			rng := rand.New(rand.NewPCG(5, 6))
+			var want bytes.Buffer
+			random := func(n int) []byte {
+				p := make([]byte, n)
+				for i := range p {
+					p[i] = byte(rng.IntN(256))
+				}
+				want.Write(p)
+				return p
+			}
+			held := append(make([]byte, 0, c.mem), random(c.held)...)
+			q := rs.open(held)
+			if q == nil {
+				t.Fatal("no relay")
+			}
+			w := &slowWriter{}
+			go q.send(w)
+			for range 300 {
+				p := random(rng.IntN(2500))
+				if n, err := q.Write(p); n != len(p) || err != nil {
+					t.Fatalf("Write = %d, %v", n, err)
+				}
+			}
+			fileUsed := q.f != nil
+			if err := q.finish(false); err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(w.buf.Bytes(), want.Bytes()) {
+				t.Errorf("sent %d bytes, not the %d written", w.buf.Len(), want.Len())
+			}
+			if fileUsed != c.fileUsed {
+				t.Errorf("a file was made: %v, want %v", fileUsed, c.fileUsed)
+			}
+			if rs.left.Load() != relayBudget {
+				t.Errorf("the budget has %d left after the relay is done", rs.left.Load())
+			}
+		})
 	}
 }
 
@@ -69,7 +92,7 @@ func (failingWriter) Write([]byte) (int, error) { return 0, errors.New("connecti
 func TestRelayTellsTheWriterTheClientIsGone(t *testing.T) {
 	rs := newRelays(t.TempDir())
 	rs.size = 1000
-	q := rs.open()
+	q := rs.open(nil)
 	go q.send(failingWriter{})
 	var err error
 	for i := 0; i < 100 && err == nil; i++ {
@@ -87,7 +110,7 @@ func TestRelayBudgetIsBounded(t *testing.T) {
 	rs := newRelays(t.TempDir())
 	var open []*relay
 	for {
-		q := rs.open()
+		q := rs.open(nil)
 		if q == nil {
 			break
 		}
@@ -100,7 +123,7 @@ func TestRelayBudgetIsBounded(t *testing.T) {
 	for _, q := range open {
 		q.finish(false)
 	}
-	if q := rs.open(); q == nil {
+	if q := rs.open(nil); q == nil {
 		t.Error("no relay once the others are done")
 	} else {
 		go q.send(&slowWriter{})

@@ -73,16 +73,14 @@ func (r *responseRecorder) Write(p []byte) (int, error) {
 	r.w.WriteHeader(http.StatusOK)
 	// Tells the etags middleware that this body will not be held whole.
 	http.NewResponseController(r.w).Flush()
-	// The first bytes leave now, the rest through the relay.
+	// What is held goes through the relay, as the first bytes of its
+	// memory; without one, to the client now.
 	held := r.body.Bytes()
-	first := held[:min(len(held), relayChunk)]
-	if _, err := r.w.Write(first); err != nil {
-		return 0, err
-	}
-	r.relay = startRelay(r.relays, r.w)
 	r.body = bytes.Buffer{}
-	if _, err := r.Write(held[len(first):]); err != nil {
-		return 0, err
+	if r.relay = startRelay(r.relays, r.w, held); r.relay == nil {
+		if _, err := r.w.Write(held); err != nil {
+			return 0, err
+		}
 	}
 	return r.Write(p)
 }
