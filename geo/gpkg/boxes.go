@@ -74,8 +74,10 @@ func (s *Store) boxesOf(ctx context.Context, t *table) (*boxes, error) {
 
 // page counts the envelopes that meet b (as khorasan_envelope_intersects
 // tests them) and appends the fids of the offset+1st to the
-// offset+limitth of them (every one past offset when limit < 0).
-func (bx *boxes) page(b orb.Bound, offset, limit int, fids []int64) ([]int64, int64) {
+// offset+limitth of them (every one past offset when limit < 0). With
+// count false it stops at the page's last fid, and the count is only
+// that far.
+func (bx *boxes) page(b orb.Bound, offset, limit int, fids []int64, count bool) ([]int64, int64) {
 	minX, minY, maxX, maxY := b.Min[0], b.Min[1], b.Max[0], b.Max[1]
 	first, end := int64(offset), int64(offset)+int64(limit)
 	if limit < 0 {
@@ -90,6 +92,9 @@ func (bx *boxes) page(b orb.Bound, offset, limit int, fids []int64) ([]int64, in
 		in := b2i(e.minX <= maxX) & b2i(e.maxX >= minX) & b2i(e.minY <= maxY) & b2i(e.maxY >= minY)
 		if in != 0 && n >= first && n < end {
 			fids = append(fids, bx.fids[i])
+			if n+1 == end && !count {
+				return fids, end
+			}
 		}
 		n += in
 	}

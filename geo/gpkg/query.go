@@ -89,7 +89,7 @@ func (s *Store) pageSQL(ctx context.Context, t *table, q geo.Query, columns stri
 		}
 		if bx != nil {
 			// The page's fids from the envelopes in memory, then their rows.
-			fids, _ := bx.page(*q.BBox, q.Offset, limit, nil)
+			fids, _ := bx.page(*q.BBox, q.Offset, limit, nil, false)
 			query := `SELECT ` + columns + ` FROM json_each(?) p CROSS JOIN ` + quote(t.Name) + ` t ON t.` + quote(t.fidCol) + ` = p.value ORDER BY p.key`
 			return query, []any{fidList(fids)}, nil
 		}
@@ -142,7 +142,7 @@ func (s *Store) count(ctx context.Context, t *table, q geo.Query) (int64, error)
 			return 0, err
 		}
 		if bx != nil {
-			_, n := bx.page(*q.BBox, 0, 0, nil)
+			_, n := bx.page(*q.BBox, 0, 0, nil, true)
 			return n, nil
 		}
 	}
