@@ -1,9 +1,11 @@
 package gpkg
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"math"
+	"slices"
 	"strconv"
 
 	"github.com/paulmach/orb"
@@ -20,7 +22,13 @@ import (
 // the table (a write, or another process's change seen by table, makes a
 // new one), for layers of up to maxBoxes features.
 
-// maxBoxes bounds the layers whose envelopes are kept: 40 MB at most.
+// The count went on to pass every envelope (0.4 ms of a page's 4 for
+// 100,000 points); byX, the same envelopes by their west edge, narrows
+// it to those whose west edge is within the bbox's west edge less the
+// widest envelope and its east edge: a point layer's count passes only
+// the bbox's band of longitudes.
+
+// maxBoxes bounds the layers whose envelopes are kept: 72 MB at most.
 const maxBoxes = 1_000_000
 
 // boxes are the envelopes of a layer's features that have one (NULL and
@@ -28,6 +36,8 @@ const maxBoxes = 1_000_000
 type boxes struct {
 	fids []int64
 	env  []envelope // of each fid
+	byX  []envelope // env by minX, without those no bbox meets (NaN)
+	maxW float64    // the widest of byX
 }
 
 type envelope struct{ minX, minY, maxX, maxY float64 }
@@ -68,8 +78,40 @@ func (s *Store) boxesOf(ctx context.Context, t *table) (*boxes, error) {
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
+	bx.sortByX()
 	t.boxes = bx
 	return bx, nil
+}
+
+func (bx *boxes) sortByX() {
+	bx.byX = make([]envelope, 0, len(bx.env))
+	for _, e := range bx.env {
+		// An envelope with a NaN edge meets nothing in page's test.
+		if w := e.maxX - e.minX; !math.IsNaN(w) && !math.IsNaN(e.minY) && !math.IsNaN(e.maxY) {
+			bx.byX = append(bx.byX, e)
+			bx.maxW = max(bx.maxW, w)
+		}
+	}
+	slices.SortFunc(bx.byX, func(a, b envelope) int { return cmp.Compare(a.minX, b.minX) })
+}
+
+// count is page's count of the envelopes that meet b, through byX.
+func (bx *boxes) count(b orb.Bound) int64 {
+	minX, minY, maxX, maxY := b.Min[0], b.Min[1], b.Max[0], b.Max[1]
+	// Those with minX < minX-maxW have maxX < minX (the margin is more
+	// than the subtractions' rounding: more candidates are harmless);
+	// those past maxX start east of b.
+	from := minX - bx.maxW - (math.Abs(minX)+bx.maxW)*1e-12
+	lo, _ := slices.BinarySearchFunc(bx.byX, from, func(e envelope, x float64) int { return cmp.Compare(e.minX, x) })
+	var n int64
+	for i := lo; i < len(bx.byX); i++ {
+		e := &bx.byX[i]
+		if e.minX > maxX {
+			break
+		}
+		n += b2i(e.maxX >= minX) & b2i(e.minY <= maxY) & b2i(e.maxY >= minY)
+	}
+	return n
 }
 
 // page counts the envelopes that meet b (as khorasan_envelope_intersects

@@ -142,8 +142,7 @@ func (s *Store) count(ctx context.Context, t *table, q geo.Query) (int64, error)
 			return 0, err
 		}
 		if bx != nil {
-			_, n := bx.page(*q.BBox, 0, 0, nil, true)
-			return n, nil
+			return bx.count(*q.BBox), nil
 		}
 	}
 	if q.Filter == nil && t.rtree != "" {

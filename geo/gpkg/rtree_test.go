@@ -122,3 +122,37 @@ func TestRTreeRounding(t *testing.T) {
 		}
 	}
 }
+
+// The count through byX is the count of the pass over every envelope,
+// for points, for envelopes of every width, on edges and around them.
+func TestBoxesCountIsThePassCount(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	for name, maxW := range map[string]float64{"points": 0, "narrow": 0.5, "wide": 40, "one world-wide": 360} {
+		t.Run(name, func(t *testing.T) {
+			bx := &boxes{}
+			for i := range 5000 {
+				x, y := -180+360*rng.Float64(), -90+180*rng.Float64()
+				if i%7 == 0 {
+					x = math.Round(x) // on the query's edges
+				}
+				w, h := maxW*rng.Float64(), maxW*rng.Float64()/2
+				if name == "one world-wide" && i != 0 {
+					w = 1
+				}
+				bx.fids = append(bx.fids, int64(i))
+				bx.env = append(bx.env, envelope{x, y, x + w, y + h})
+			}
+			bx.env = append(bx.env, envelope{math.NaN(), 0, 1, 1}, envelope{0, 0, math.NaN(), 1})
+			bx.fids = append(bx.fids, 5000, 5001)
+			bx.sortByX()
+			for range 500 {
+				x, y := math.Round(-180+360*rng.Float64()), -90+180*rng.Float64()
+				b := orb.Bound{Min: orb.Point{x, y}, Max: orb.Point{x + 10*rng.Float64(), y + 5*rng.Float64()}}
+				_, want := bx.page(b, 0, 0, nil, true)
+				if got := bx.count(b); got != want {
+					t.Fatalf("count(%v) = %d, the pass counts %d", b, got, want)
+				}
+			}
+		})
+	}
+}
