@@ -21,11 +21,11 @@ func (s *Server) routes() http.Handler {
 	// Refuses queries url.Query would misread (query.go).
 	r.Use(s.strictQuery)
 
+	// OGC API - Features, first: most requests are its.
+	s.apiRoutes(r.PathPrefix("/api").Subrouter())
+
 	r.Handle("/healthz", s.handle(s.healthz)).Methods(get...)
 	r.HandleFunc("/metrics", s.metrics.serveMetrics).Methods(get...)
-
-	// OGC API - Features.
-	s.apiRoutes(r.PathPrefix("/api").Subrouter())
 
 	// Tiles (tiles/): vector tiles of any layers, their TileJSON, the
 	// offline basemap, and the page's tile settings.
@@ -72,6 +72,16 @@ func (s *Server) figureRoutes(r *mux.Router) {
 // walks these routes to hold the two together.
 func (s *Server) apiRoutes(api *mux.Router) {
 	get := []string{http.MethodGet, http.MethodHead}
+	// The routes most requests take first: mux tries each route's
+	// regexp in turn, and the nine that were before them took a tenth
+	// of a single feature's CPU.
+	api.Handle("/collections/{collection}/items/{feature}", s.handle(func(w http.ResponseWriter, r *http.Request) error {
+		v := mux.Vars(r)
+		return s.item(w, r, v["collection"], v["feature"])
+	})).Methods(get...)
+	api.Handle("/collections/{collection}/items", s.handle(func(w http.ResponseWriter, r *http.Request) error {
+		return s.items(w, r, mux.Vars(r)["collection"])
+	})).Methods(get...)
 	// The landing page at /api as well as /api/: QGIS 3.22's OGC API
 	// provider crashed on the relative redirect /api used to answer. Its
 	// links are absolute, so they resolve the same from either.
@@ -89,18 +99,11 @@ func (s *Server) apiRoutes(api *mux.Router) {
 	api.Handle("/collections/{collection}/profile", s.handle(func(w http.ResponseWriter, r *http.Request) error {
 		return s.profile(w, r, mux.Vars(r)["collection"])
 	})).Methods(get...)
-	api.Handle("/collections/{collection}/items", s.handle(func(w http.ResponseWriter, r *http.Request) error {
-		return s.items(w, r, mux.Vars(r)["collection"])
-	})).Methods(get...)
 	// Counts per country, hexagon cell or month (aggregate.go).
 	ag := s.newAggregates()
 	s.aggregates = ag // figures share its borders in memory
 	api.Handle("/collections/{collection}/aggregate", s.handle(func(w http.ResponseWriter, r *http.Request) error {
 		return ag.aggregate(w, r, mux.Vars(r)["collection"])
-	})).Methods(get...)
-	api.Handle("/collections/{collection}/items/{feature}", s.handle(func(w http.ResponseWriter, r *http.Request) error {
-		v := mux.Vars(r)
-		return s.item(w, r, v["collection"], v["feature"])
 	})).Methods(get...)
 
 	// Writes (OGC API - Features Part 4, edit.go), file imports
