@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
@@ -85,4 +86,75 @@ func benchmarkItems(b *testing.B, mode string, h http.Handler) {
 			}
 		})
 	}
+}
+
+// discardResponse is a ResponseWriter that keeps only the status and
+// the count of bytes, so that a long page's benchmark measures the
+// server, not a recorder's growing buffer.
+type discardResponse struct {
+	header http.Header
+	status int
+	bytes  int64
+}
+
+func (d *discardResponse) Header() http.Header { return d.header }
+
+func (d *discardResponse) WriteHeader(status int) {
+	if d.status == 0 {
+		d.status = status
+	}
+}
+
+func (d *discardResponse) Write(p []byte) (int, error) {
+	d.WriteHeader(http.StatusOK)
+	d.bytes += int64(len(p))
+	return len(p), nil
+}
+
+func (d *discardResponse) Flush() {}
+
+// BenchmarkItemsLongPage is a cold page of 40 polygons of 10,000
+// vertices each at full float64 precision (17 MB, streamed through the
+// relay): the coordinates' text, the relay and the write path, as in a
+// page of the 1:10m countries.
+func BenchmarkItemsLongPage(b *testing.B) {
+	ctx := context.Background()
+	store, err := gpkg.Create(ctx, filepath.Join(b.TempDir(), "bench.gpkg"), gpkg.WithDataset(defaultDataset(b)))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { store.Close() })
+	rng := rand.New(rand.NewPCG(3, 4))
+	schema := geo.Schema{HasID: true, GeometryType: "MULTIPOLYGON", Columns: []geo.Column{{Name: "name", Type: geo.Text}}}
+	_, err = store.ReplaceLayer(ctx, geo.LayerInfo{Name: "shapes"}, schema, func(yield func(geo.Feature, error) bool) {
+		for i := range 40 {
+			cx, cy := -170+rng.Float64()*340, -80+rng.Float64()*160
+			ring := make(orb.Ring, 0, 10_001)
+			for j := range 10_000 {
+				a := 2 * math.Pi * float64(j) / 10_000
+				r := 5 + rng.Float64()*1e-3
+				ring = append(ring, orb.Point{cx + r*math.Cos(a), cy + r/2*math.Sin(a)})
+			}
+			ring = append(ring, ring[0])
+			f := geo.Feature{ID: fmt.Sprintf("shape-%d", i), Geometry: orb.MultiPolygon{{ring}}, Properties: map[string]any{"name": fmt.Sprintf("shape %d", i)}}
+			if !yield(f, nil) {
+				return
+			}
+		}
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	s := New(Config{Static: fstest.MapFS{}, GeoJSON: store, ResponseCacheBytes: -1}, store, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	b.ReportAllocs()
+	var bytes int64
+	for b.Loop() {
+		w := &discardResponse{header: http.Header{}}
+		s.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/api/collections/shapes/items?limit=40", nil))
+		if w.status != http.StatusOK {
+			b.Fatalf("status %d", w.status)
+		}
+		bytes = w.bytes
+	}
+	b.SetBytes(bytes)
 }
