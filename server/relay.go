@@ -31,34 +31,57 @@ const (
 	relayBytes = 64 << 20
 	// relayBudget bounds the relays' files together.
 	relayBudget = 1 << 30
+	// relayMemoryBudget bounds the relays' memory together: 64 pages'
+	// first 4 MiB (the recorder's 2 MiB and its spare capacity).
+	relayMemoryBudget = 256 << 20
 	// relayChunk is the most the sender writes at once from the file.
 	relayChunk = 64 << 10
 )
 
-// relays hands out relays within the budget.
+// relays hands out relays within the budgets. A relay's file is
+// reserved only when it is made: the file budget had allowed 16 relays
+// at once, so that 16 of 32 clients of a long page streamed without one,
+// each holding one of the store's four readers at its client's pace.
 type relays struct {
-	dir  string       // "" is the system's temporary directory
-	size int64        // of each relay's file
-	left atomic.Int64 // bytes of the budget not reserved
+	dir     string       // "" is the system's temporary directory
+	size    int64        // of each relay's file
+	left    atomic.Int64 // bytes of the file budget not reserved
+	memLeft atomic.Int64 // bytes of the memory budget not reserved
 }
 
 func newRelays(dir string) *relays {
 	r := &relays{dir: dir, size: relayBytes}
 	r.left.Store(relayBudget)
+	r.memLeft.Store(relayMemoryBudget)
 	return r
 }
 
+// reserve takes n bytes of a budget, or nothing when they are not left.
+func reserve(budget *atomic.Int64, n int64) bool {
+	if budget.Add(-n) < 0 {
+		budget.Add(n)
+		return false
+	}
+	return true
+}
+
 // open makes a relay whose memory is held (what it holds, and its spare
-// capacity), or nil when the budget is spent (the page then streams as
-// it is read). The relay owns held from now on.
+// capacity), or nil when the memory budget is spent (the page then
+// streams as it is read). The relay owns held from now on. A relay
+// without memory reserves its file now.
 func (rs *relays) open(held []byte) *relay {
-	if rs.left.Add(-rs.size) < 0 {
-		rs.left.Add(rs.size)
+	mem := int64(cap(held))
+	if !reserve(&rs.memLeft, mem) {
 		return nil
 	}
-	q := &relay{dir: rs.dir, size: rs.size, release: func() { rs.left.Add(rs.size) }, sent: make(chan struct{}),
-		mem: held[:cap(held)], memWritten: int64(len(held))}
+	q := &relay{rs: rs, sent: make(chan struct{}), mem: held[:cap(held)], memWritten: int64(len(held))}
 	q.cond.L = &q.mu
+	if mem == 0 {
+		if !reserve(&rs.left, rs.size) {
+			return nil
+		}
+		q.fileReserved = true
+	}
 	return q
 }
 
@@ -70,9 +93,8 @@ func (rs *relays) open(held []byte) *relay {
 // whenever the file holds bytes they are all newer than the memory's:
 // the bytes leave in the order they came.
 type relay struct {
-	dir     string
-	size    int64
-	release func()
+	rs           *relays
+	fileReserved bool // rs.size of the file budget is this relay's
 
 	mem []byte // the memory ring
 
@@ -90,7 +112,10 @@ type relay struct {
 	sent        chan struct{}
 }
 
-var errRelayAborted = errors.New("response aborted")
+var (
+	errRelayAborted = errors.New("response aborted")
+	errRelayBudget  = errors.New("the relays' files are at their budget")
+)
 
 // Write keeps p for the sender, waiting while both rings are full.
 func (q *relay) Write(p []byte) (int, error) {
@@ -105,15 +130,15 @@ func (q *relay) Write(p []byte) (int, error) {
 			}
 			fileEmpty := q.fileWritten == q.fileTaken
 			toMem = fileEmpty && q.memWritten-q.memTaken < int64(len(q.mem))
-			toFile = !toMem && q.fileErr == nil && q.fileWritten-q.fileTaken < q.size
+			toFile = !toMem && q.fileErr == nil && q.fileWritten-q.fileTaken < q.rs.size
 			if toMem || toFile {
 				break
 			}
 			q.cond.Wait()
 		}
 		memFree := int64(len(q.mem)) - (q.memWritten - q.memTaken)
-		fileFree := q.size - (q.fileWritten - q.fileTaken)
-		memAt, fileAt := q.memWritten%max(1, int64(len(q.mem))), q.fileWritten%q.size
+		fileFree := q.rs.size - (q.fileWritten - q.fileTaken)
+		memAt, fileAt := q.memWritten%max(1, int64(len(q.mem))), q.fileWritten%q.rs.size
 		q.mu.Unlock()
 		// Up to the free space and the ring's end; the sender reads only
 		// below what is written, so this region is the writer's alone.
@@ -130,7 +155,13 @@ func (q *relay) Write(p []byte) (int, error) {
 		if q.f == nil {
 			// Only the writer makes the file; the sender reads it only
 			// once fileWritten says it holds bytes.
-			f, done, err := spoolFile(q.dir)
+			var f *os.File
+			var done func()
+			err := errRelayBudget
+			if q.fileReserved || reserve(&q.rs.left, q.rs.size) {
+				q.fileReserved = true
+				f, done, err = spoolFile(q.rs.dir)
+			}
 			if err != nil && len(q.mem) == 0 {
 				q.stop(err)
 				return n, err
@@ -146,7 +177,7 @@ func (q *relay) Write(p []byte) (int, error) {
 			q.f, q.closeFile = f, done
 			q.mu.Unlock()
 		}
-		m := int(min(int64(len(p)), fileFree, q.size-fileAt))
+		m := int(min(int64(len(p)), fileFree, q.rs.size-fileAt))
 		if _, err := q.f.WriteAt(p[:m], fileAt); err != nil {
 			q.stop(err)
 			return n, err
@@ -192,8 +223,8 @@ func (q *relay) send(w io.Writer) {
 			q.mu.Unlock()
 			continue
 		}
-		at := q.fileTaken % q.size
-		m := min(q.fileWritten-q.fileTaken, relayChunk, q.size-at)
+		at := q.fileTaken % q.rs.size
+		m := min(q.fileWritten-q.fileTaken, relayChunk, q.rs.size-at)
 		f := q.f
 		q.mu.Unlock()
 		if buf == nil {
@@ -238,7 +269,10 @@ func (q *relay) finish(abort bool) error {
 	if q.closeFile != nil {
 		q.closeFile()
 	}
-	q.release()
+	if q.fileReserved {
+		q.rs.left.Add(q.rs.size)
+	}
+	q.rs.memLeft.Add(int64(len(q.mem)))
 	if errors.Is(q.err, errRelayAborted) {
 		return nil
 	}

@@ -32,19 +32,25 @@ func (w *slowWriter) Write(p []byte) (int, error) {
 
 // The bytes leave in order whichever ring holds them: the file alone,
 // memory that the page's first bytes are in and then the file, and
-// memory large enough for everything (no file is made).
+// memory large enough for everything (no file is made), and memory
+// alone when no file can be had.
 func TestRelayCarriesEveryByteThroughItsRings(t *testing.T) {
 	for name, c := range map[string]struct {
 		held, mem int
+		noFiles   bool // the file budget is spent
 		fileUsed  bool
 	}{
-		"file alone":           {0, 0, true},
-		"memory then the file": {300, 700, true},
-		"memory alone":         {300, 1 << 20, false},
+		"file alone":           {0, 0, false, true},
+		"memory then the file": {300, 700, false, true},
+		"memory alone":         {300, 1 << 20, false, false},
+		"memory, no file left": {300, 700, true, false},
 	} {
 		t.Run(name, func(t *testing.T) {
 			rs := newRelays(t.TempDir())
 			rs.size = 1000
+			if c.noFiles {
+				rs.left.Store(0)
+			}
 			rng := rand.New(rand.NewPCG(5, 6))
 			var want bytes.Buffer
 			random := func(n int) []byte {
@@ -78,8 +84,11 @@ func TestRelayCarriesEveryByteThroughItsRings(t *testing.T) {
 			if fileUsed != c.fileUsed {
 				t.Errorf("a file was made: %v, want %v", fileUsed, c.fileUsed)
 			}
-			if rs.left.Load() != relayBudget {
-				t.Errorf("the budget has %d left after the relay is done", rs.left.Load())
+			if left := rs.left.Load(); left != relayBudget && !c.noFiles || left != 0 && c.noFiles {
+				t.Errorf("the file budget has %d left after the relay is done", left)
+			}
+			if rs.memLeft.Load() != relayMemoryBudget {
+				t.Errorf("the memory budget has %d left after the relay is done", rs.memLeft.Load())
 			}
 		})
 	}
@@ -106,28 +115,45 @@ func TestRelayTellsTheWriterTheClientIsGone(t *testing.T) {
 	}
 }
 
+// Relays without memory reserve a file each, and so are as many as the
+// file budget has files; relays with memory are as many as the memory
+// budget holds, whatever the files.
 func TestRelayBudgetIsBounded(t *testing.T) {
-	rs := newRelays(t.TempDir())
-	var open []*relay
-	for {
-		q := rs.open(nil)
-		if q == nil {
-			break
-		}
-		go q.send(&slowWriter{})
-		open = append(open, q)
-	}
-	if len(open) != relayBudget/relayBytes {
-		t.Errorf("%d relays open at once, want %d", len(open), relayBudget/relayBytes)
-	}
-	for _, q := range open {
-		q.finish(false)
-	}
-	if q := rs.open(nil); q == nil {
-		t.Error("no relay once the others are done")
-	} else {
-		go q.send(&slowWriter{})
-		q.finish(true)
+	for name, c := range map[string]struct {
+		mem  int
+		want int
+	}{
+		"files":  {0, relayBudget / relayBytes},
+		"memory": {1 << 20, 10},
+	} {
+		t.Run(name, func(t *testing.T) {
+			rs := newRelays(t.TempDir())
+			rs.memLeft.Store(10 << 20)
+			var open []*relay
+			for {
+				q := rs.open(make([]byte, 0, c.mem))
+				if q == nil {
+					break
+				}
+				go q.send(&slowWriter{})
+				open = append(open, q)
+			}
+			if len(open) != c.want {
+				t.Errorf("%d relays open at once, want %d", len(open), c.want)
+			}
+			for _, q := range open {
+				q.finish(false)
+			}
+			if q := rs.open(make([]byte, 0, c.mem)); q == nil {
+				t.Error("no relay once the others are done")
+			} else {
+				go q.send(&slowWriter{})
+				q.finish(true)
+			}
+			if rs.left.Load() != relayBudget || rs.memLeft.Load() != 10<<20 {
+				t.Errorf("budgets of %d and %d left after every relay is done", rs.left.Load(), rs.memLeft.Load())
+			}
+		})
 	}
 }
 
