@@ -179,3 +179,23 @@ func TestHugeGeometry(t *testing.T) {
 		t.Errorf("88 MB PUT: %d", res.StatusCode)
 	}
 }
+
+// A streamed items page asks the gzip writer under etags' buffer for
+// best speed, and it takes it only before its header.
+func TestPreferGzipSpeedReachesTheGzipWriter(t *testing.T) {
+	for name, c := range map[string]struct {
+		decided bool
+		want    gzipLevel
+	}{
+		"before the header": {false, gzipFast},
+		"after the header":  {true, gzipDefault},
+	} {
+		t.Run(name, func(t *testing.T) {
+			g := &gzipWriter{ResponseWriter: httptest.NewRecorder(), pool: &gzipPool{}, decided: c.decided}
+			preferGzipSpeed(&bufferedWriter{w: g})
+			if g.level != c.want {
+				t.Errorf("level %d, want %d", g.level, c.want)
+			}
+		})
+	}
+}

@@ -64,6 +64,7 @@ func (r *responseRecorder) Write(p []byte) (int, error) {
 		return r.body.Write(p)
 	}
 	r.streaming = true
+	preferGzipSpeed(r.w)
 	h := r.w.Header()
 	for _, k := range cachedHeaders {
 		if v := r.header.Values(k); len(v) > 0 {
