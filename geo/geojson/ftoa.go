@@ -5,7 +5,6 @@
 package geojson
 
 import (
-	"encoding/binary"
 	"math"
 	"math/bits"
 )
@@ -97,17 +96,17 @@ func formatDecimal(s *[24]byte, u uint64) int {
 	return i
 }
 
-// put8 writes the eight digits of u < 10^8, zeros first, in one 64-bit
-// word: the halves, quarters and digits are split in lanes of it at
-// once (v/100 as v*10486>>20 for v < 10^4, w/10 as w*103>>10 for
-// w < 100), the most significant digit in the lowest byte.
+// put8 writes the eight digits of u < 10^8, zeros first, in halves and
+// quarters that do not wait on each other.
 func put8(s []byte, u uint32) {
-	x := uint64(u/10000) | uint64(u%10000)<<32
-	q := (x * 10486 >> 20) & 0x0000007f0000007f
-	x = (x-q*100)<<16 | q
-	t := (x * 103 >> 10) & 0x000f000f000f000f
-	x = (x-t*10)<<8 | t
-	binary.LittleEndian.PutUint64(s, x|0x3030303030303030)
+	_ = s[7]
+	hi, lo := u/10000, u%10000
+	a, b := hi/100*2, hi%100*2
+	c, d := lo/100*2, lo%100*2
+	s[0], s[1] = twoDigits[a], twoDigits[a+1]
+	s[2], s[3] = twoDigits[b], twoDigits[b+1]
+	s[4], s[5] = twoDigits[c], twoDigits[c+1]
+	s[6], s[7] = twoDigits[d], twoDigits[d+1]
 }
 
 // What follows is Go's, as it is there but for dbox64's results.
