@@ -391,9 +391,6 @@ func appendValue(buf []byte, v any) ([]byte, error) {
 // a number into text); ok is false for NaN and the infinities, which
 // JSON has no number for.
 func appendFloat(buf []byte, f float64) ([]byte, bool) {
-	if out, ok := appendShortest(buf, f); ok {
-		return out, true
-	}
 	if math.IsInf(f, 0) || math.IsNaN(f) {
 		return buf, false
 	}
