@@ -13,7 +13,9 @@ import (
 	"io/fs"
 	"math"
 	"slices"
+	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"github.com/khorasan/khorasan/geo"
 	"github.com/khorasan/khorasan/tiles"
@@ -342,6 +344,21 @@ func shortName(name string) string {
 		return trimSpace(name[:i])
 	}
 	return name
+}
+
+// pageName is a city's name as the page labels it: a parenthesised
+// aside of up to 16 characters without a comma is kept ("Neyshabur
+// (Nishapur)"), a longer one dropped.
+func pageName(name string) string {
+	i := indexByte(name, '(')
+	if i <= 0 {
+		return name
+	}
+	aside := strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(name[i+1:]), ")"))
+	if utf8.RuneCountInString(aside) <= 16 && !strings.Contains(aside, ",") {
+		return name
+	}
+	return trimSpace(name[:i])
 }
 
 func indexByte(s string, c byte) int {

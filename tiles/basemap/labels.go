@@ -105,7 +105,10 @@ type candidates struct {
 
 // city is a place whose name may go on the map.
 type city struct {
-	name   string
+	name string
+	// page is the name as the page labels it (static/map.js labelParts:
+	// a short parenthesised aside kept).
+	page   string
 	names  names
 	p      orb.Point
 	anchor bool
@@ -281,7 +284,7 @@ func (r *Renderer) readCandidates(ctx context.Context) (*candidates, error) {
 			name, _ := f.Properties["name"].(string)
 			anchor, _ := f.Properties["anchor"].(bool)
 			if ok && name != "" {
-				cands.cities = append(cands.cities, city{name: shortName(name), names: featureNames(f), p: project(pt), anchor: anchor})
+				cands.cities = append(cands.cities, city{name: shortName(name), page: pageName(name), names: featureNames(f), p: project(pt), anchor: anchor})
 			}
 			return nil
 		})
@@ -338,8 +341,11 @@ func countryOf(name string, g orb.Geometry) (country, bool) {
 }
 
 // place lays the labels out at a zoom and scale, the more useful first
-// (a later label finds room only where an earlier one left it): the
-// cities of the cities layer (the historical anchors from
+// (a later label finds room only where an earlier one left it): where the
+// page or the figure draws the cities itself (noCities), the room of
+// their labels is kept clear; then the capitals of the countries (a
+// historical anchor's long name must not push the capital off the map);
+// the cities of the cities layer (the historical anchors from
 // AnchorCityZoom, the others from CityZoom), the populated places of
 // the detail by population, the names of the countries wide enough for
 // them (the largest first), then lakes, ranges and deserts, rivers
@@ -347,7 +353,10 @@ func countryOf(name string, g orb.Geometry) (country, bool) {
 // that can carry it.
 func (r *Renderer) place(cands *candidates, d *detail, zoom, scale float64, noCities bool, lang string) (*Placement, error) {
 	pl := &placer{st: r.style(), cands: cands, d: d, zoom: zoom, scale: scale, k: math.Exp2(zoom) * scale,
-		noCities: noCities, lang: lang, lb: &labeller{scale: scale}, faces: faceSet{}}
+		noCities: noCities, lang: lang, lb: &labeller{scale: scale}, faces: faceSet{},
+		cityDone: map[int]bool{}, placeDone: map[int]bool{}}
+	pl.pageCities()
+	pl.capitals()
 	pl.cities()
 	// Up to z4 the countries' names are the page's main words; from z5
 	// the places come first.
@@ -385,6 +394,9 @@ type placer struct {
 	lang     string
 	lb       *labeller
 	faces    faceSet
+	// cityDone and placeDone are the cities (of cands.cities) and the
+	// places (of d.places) already labelled, by index.
+	cityDone, placeDone map[int]bool
 }
 
 func (pl *placer) face(kind draw.FontKind, size float64) font.Face {
@@ -402,17 +414,121 @@ func (pl *placer) drawn(c city) bool {
 	return !pl.noCities && (pl.zoom >= CityZoom || c.anchor && pl.zoom >= AnchorCityZoom)
 }
 
-func (pl *placer) cities() {
+// pageCities keeps clear the room of the city labels the page (and a
+// figure with the cities layer) draws over the basemap when it asks for
+// none of its own: a dot and the name to its right, 11.5 px (an anchor's
+// 12), on a 16 px line (static/style.css .city-label), decluttered as the
+// page does before it counts the events: anchors first, then north to
+// south (the page: by population, which the layer has not, then its
+// order), a city whose label would overlap one kept left out.
+// Without it a populated place's name runs under a city's ("Сайду-Шариф"
+// under "Khar" at z5).
+func (pl *placer) pageCities() {
+	if !pl.noCities {
+		return
+	}
+	s := pl.scale
 	for _, c := range pl.cands.cities {
-		if !pl.drawn(c) {
+		kind, size := draw.Regular, 11.5
+		if c.anchor {
+			kind, size = draw.Italic, 12
+		}
+		// The page's fonts are the browser's (DejaVu for anchors), wider
+		// than the Go fonts by up to a tenth: a seventh to spare.
+		w := advance(pl.face(kind, size), c.page, kind, size*s) * 8 / 7
+		p := pl.at(c.p)
+		// The marker's top left is 4 px left of and 8 px above the point;
+		// the dot (5 px and its 1 px border) and a 3 px gap come before
+		// the name; the page's declutter grows each box by 3 px and 1 px.
+		box := image.Rect(int(math.Floor(p[0]-7*s)), int(math.Floor(p[1]-9*s)),
+			int(math.Ceil(p[0]+9*s+w)), int(math.Ceil(p[1]+9*s)))
+		if pl.lb.free(box) {
+			pl.lb.reserved = append(pl.lb.reserved, box)
+		}
+	}
+}
+
+// capitals labels the capitals of the countries before any other place:
+// as the city of the cities layer that is the capital where that city is
+// drawn at this zoom, else as the populated place.
+//
+// Each name keeps clear of the dots of the capitals still to come: Kabul's
+// name, to the right of its dot, would take Islamabad's at z4.
+func (pl *placer) capitals() {
+	type capital struct {
+		place, city int // city is -1 for the populated place
+		dot         image.Rectangle
+	}
+	var todo []capital
+	for i, p := range pl.d.places {
+		if !p.capital || pl.zoom < placeZoom(p) {
 			continue
 		}
-		kind, col := draw.Regular, pl.st.CityText
-		if c.anchor {
-			kind, col = draw.Bold, pl.st.AnchorText
+		_, r := placeStyle(p)
+		c := capital{place: i, city: -1, dot: pl.lb.dotBox(pl.at(p.p), r)}
+		if j, ok := pl.cands.cityOf(p, func(city) bool { return true }); ok {
+			if pl.noCities {
+				continue // the page draws it
+			}
+			if ct := pl.cands.cities[j]; pl.drawn(ct) {
+				c.city, c.dot = j, pl.lb.dotBox(pl.at(ct.p), cityDotR)
+			}
 		}
-		pl.lb.dot(pl.at(c.p), c.names.in(pl.lang, c.name), pl.face(kind, 11), 11*pl.scale, kind, col, pl.st.CityDot, 2.2, kindCity)
+		todo = append(todo, c)
 	}
+	for i, c := range todo {
+		pl.lb.pending = pl.lb.pending[:0]
+		for _, o := range todo[i+1:] {
+			pl.lb.pending = append(pl.lb.pending, o.dot)
+		}
+		if c.city >= 0 {
+			pl.city(c.city)
+		} else {
+			pl.place(c.place)
+		}
+	}
+	pl.lb.pending = nil
+}
+
+func (pl *placer) cities() {
+	for i, c := range pl.cands.cities {
+		if pl.drawn(c) && !pl.cityDone[i] {
+			pl.city(i)
+		}
+	}
+}
+
+// city labels the i-th city of the cities layer, in the language of the
+// populated place it is when the layer gives no name in it.
+func (pl *placer) city(i int) {
+	pl.cityDone[i] = true
+	c := pl.cands.cities[i]
+	kind, col := draw.Regular, pl.st.CityText
+	if c.anchor {
+		kind, col = draw.Bold, pl.st.AnchorText
+	}
+	name := c.names.in(pl.lang, c.name)
+	if _, ok := c.names[pl.lang]; !ok && pl.lang != "en" {
+		if j, ok := pl.d.placeOf(c); ok {
+			name = pl.d.places[j].names.in(pl.lang, name)
+		}
+	}
+	pl.lb.dot(pl.at(c.p), name, pl.face(kind, 11), 11*pl.scale, kind, col, pl.st.CityDot, cityDotR, kindCity)
+}
+
+// cityDotR is the radius of a city's dot (times scale).
+const cityDotR = 2.2
+
+// placeStyle is a populated place's text size and dot radius (times
+// scale), by its population.
+func placeStyle(p place) (size, r float64) {
+	switch {
+	case p.population >= 2_000_000 || p.capital:
+		return 12, 2.6
+	case p.population >= 300_000:
+		return 11, 2.2
+	}
+	return 10, 1.8
 }
 
 // countries names the countries wide enough for their names.
@@ -428,6 +544,11 @@ func (pl *placer) countries() {
 		size = 12
 	}
 	f := pl.face(draw.Regular, size)
+	// A country's name, wide and faint, may lie under the page's own city
+	// labels (which read over it with their halo): without the cities the
+	// page would often name no country at all.
+	pl.lb.overReserved = true
+	defer func() { pl.lb.overReserved = false }()
 	for _, c := range pl.cands.countries {
 		name := c.names.in(pl.lang, c.name)
 		w := advance(f, name, draw.Regular, size*pl.scale)
@@ -481,22 +602,24 @@ func (pl *placer) regions(skip func(rank int) bool) {
 // places labels the populated places, the major ones (a million people,
 // or a capital) or the others.
 func (pl *placer) places(major bool) {
-	for _, p := range pl.d.places {
-		if (p.population >= 1_000_000 || p.capital) != major {
+	for i, p := range pl.d.places {
+		if (p.population >= 1_000_000 || p.capital) != major || pl.placeDone[i] {
 			continue
 		}
 		if pl.zoom < placeZoom(p) || pl.cands.sameAsCity(p, func(c city) bool { return pl.noCities || pl.drawn(c) }) {
 			continue
 		}
-		size, r := 10.0, 1.8
-		switch {
-		case p.population >= 2_000_000 || p.capital:
-			size, r = 12, 2.6
-		case p.population >= 300_000:
-			size, r = 11, 2.2
-		}
-		pl.lb.dot(pl.at(p.p), p.names.in(pl.lang, p.name), pl.face(draw.Regular, size), size*pl.scale, draw.Regular, pl.st.CityText, pl.st.CityDot, r, kindPlace)
+		pl.place(i)
 	}
+}
+
+// place labels the i-th populated place, its dot and name sized by its
+// population.
+func (pl *placer) place(i int) {
+	pl.placeDone[i] = true
+	p := pl.d.places[i]
+	size, r := placeStyle(p)
+	pl.lb.dot(pl.at(p.p), p.names.in(pl.lang, p.name), pl.face(draw.Regular, size), size*pl.scale, draw.Regular, pl.st.CityText, pl.st.CityDot, r, kindPlace)
 }
 
 func (pl *placer) lakes() {
@@ -561,19 +684,42 @@ func (pl *placer) peaks() {
 // for which keep holds: the same name (without diacritics or case) within
 // 40 km, or any within 8 km. The cities layer's label wins.
 func (c *candidates) sameAsCity(p place, keep func(city) bool) bool {
-	// World pixels at zoom 0 are about 156 km at the equator; the region
-	// lies near 35°N, where they are about 128 km.
-	const km = 1.0 / 128
-	for _, ct := range c.cities {
-		d := math.Hypot(ct.p[0]-p.p[0], ct.p[1]-p.p[1])
-		if d > 40*km || !keep(ct) {
-			continue
-		}
-		if d < 8*km || sameName(ct.name, p.name) {
-			return true
+	_, ok := c.cityOf(p, keep)
+	return ok
+}
+
+// World pixels at zoom 0 are about 156 km at the equator; the region lies
+// near 35°N, where they are about 128 km.
+const km = 1.0 / 128
+
+// same is whether a city of the cities layer and a populated place are
+// one: the same name within 40 km, or any within 8 km.
+func same(ct city, p place) bool {
+	d := math.Hypot(ct.p[0]-p.p[0], ct.p[1]-p.p[1])
+	return d <= 40*km && (d < 8*km || sameName(ct.name, p.name))
+}
+
+// cityOf is the index of the first city for which keep holds that is the
+// place p.
+func (c *candidates) cityOf(p place, keep func(city) bool) (int, bool) {
+	for i, ct := range c.cities {
+		if keep(ct) && same(ct, p) {
+			return i, true
 		}
 	}
-	return false
+	return 0, false
+}
+
+// placeOf is the index of the populated place that is the city ct, the
+// nearest of them.
+func (d *detail) placeOf(ct city) (int, bool) {
+	best, bestD := -1, math.Inf(1)
+	for i, p := range d.places {
+		if dd := math.Hypot(ct.p[0]-p.p[0], ct.p[1]-p.p[1]); same(ct, p) && dd < bestD {
+			best, bestD = i, dd
+		}
+	}
+	return best, best >= 0
 }
 
 // sameName compares names without case, diacritics or punctuation; a
@@ -646,9 +792,24 @@ const (
 type labeller struct {
 	scale  float64
 	labels []Placed
+	// reserved is room kept clear of labels: what the page draws itself.
+	// pending is kept clear too, for a while: the dots of labels to come.
+	reserved, pending []image.Rectangle
+	// overReserved lets labels lie over the reserved room.
+	overReserved bool
 }
 
 func (l *labeller) free(r image.Rectangle) bool {
+	for _, b := range l.pending {
+		if b.Overlaps(r) {
+			return false
+		}
+	}
+	for _, b := range l.reserved {
+		if !l.overReserved && b.Overlaps(r) {
+			return false
+		}
+	}
 	for _, p := range l.labels {
 		if p.Box.Overlaps(r) {
 			return false
@@ -756,13 +917,12 @@ func (l *labeller) glyphs(s string, glyphs []draw.Glyph, advs []float64, face fo
 // it: to its right, else its left, above or below, wherever there is
 // room.
 func (l *labeller) dot(p orb.Point, name string, face font.Face, size float64, kind draw.FontKind, col, dot color.RGBA, r float64, what labelKind) bool {
+	dotBox := l.dotBox(p, r)
 	r *= l.scale
 	gap := 3 * l.scale
 	m := face.Metrics()
 	w := advance(face, name, kind, size)
 	mid := p[1] + float64(m.Ascent.Ceil()-m.Descent.Ceil())/2
-	h := r*1.2 + 0.8*l.scale + 1
-	dotBox := image.Rect(int(math.Floor(p[0]-h)), int(math.Floor(p[1]-h)), int(math.Ceil(p[0]+h)), int(math.Ceil(p[1]+h)))
 	if !l.free(dotBox) {
 		return false
 	}
@@ -781,6 +941,13 @@ func (l *labeller) dot(p orb.Point, name string, face font.Face, size float64, k
 		}
 	}
 	return false
+}
+
+// dotBox is the room of a dot of radius r (times scale) at p, its halo
+// and a pixel to spare.
+func (l *labeller) dotBox(p orb.Point, r float64) image.Rectangle {
+	h := r*l.scale*1.2 + 0.8*l.scale + 1
+	return image.Rect(int(math.Floor(p[0]-h)), int(math.Floor(p[1]-h)), int(math.Ceil(p[0]+h)), int(math.Ceil(p[1]+h)))
 }
 
 // along places a river's name along its line (world pixels), where the
