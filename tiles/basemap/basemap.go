@@ -6,10 +6,7 @@ package basemap
 import (
 	"bytes"
 	"context"
-	"errors"
-	"fmt"
 	"image"
-	"image/png"
 	"io/fs"
 	"math"
 	"slices"
@@ -17,14 +14,12 @@ import (
 	"sync"
 	"unicode/utf8"
 
-	"github.com/khorasan/khorasan/geo"
 	"github.com/khorasan/khorasan/tiles"
 	"github.com/khorasan/khorasan/tiles/draw"
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/clip"
 	"github.com/paulmach/orb/maptile"
 	"golang.org/x/image/font"
-	"golang.org/x/image/font/opentype"
 )
 
 // Label zooms: country names from CountryLabelZoom (where the country is
@@ -87,20 +82,9 @@ type Renderer struct {
 	// copied once used).
 	cacheOnce sync.Once
 	labels    *labelCache
-	// pngBuffers keeps the PNG encoders' buffers (a megabyte of deflate
-	// state each) from one tile to the next.
-	pngBuffers pngPool
+	// png encodes the tiles, its buffers kept from one to the next.
+	png draw.PNGEncoder
 }
-
-// pngPool is a png.EncoderBufferPool.
-type pngPool struct{ p sync.Pool }
-
-func (pp *pngPool) Get() *png.EncoderBuffer {
-	b, _ := pp.p.Get().(*png.EncoderBuffer)
-	return b
-}
-
-func (pp *pngPool) Put(b *png.EncoderBuffer) { pp.p.Put(b) }
 
 func (r *Renderer) style() draw.Style {
 	if r.Style == (draw.Style{}) {
@@ -120,11 +104,10 @@ func (r *Renderer) RenderTile(ctx context.Context, t maptile.Tile, scale int, no
 		return nil, err
 	}
 	var buf bytes.Buffer
-	// BestSpeed: a third of the encoding time for 5% more bytes (7.7 to
-	// 8.1 kB a tile over bench/tiles.sh's list), which keeps cold tiles
-	// quick under load.
-	enc := png.Encoder{CompressionLevel: png.BestSpeed, BufferPool: &r.pngBuffers}
-	if err := enc.Encode(&buf, img); err != nil {
+	// draw.PNGEncoder: one filter and BestSpeed, half image/png's time
+	// for 1% more bytes (14.2 to 14.3 kB a tile over bench/tiles.sh's
+	// list), which keeps cold tiles quick under load.
+	if err := r.png.Encode(&buf, img); err != nil {
 		return nil, err
 	}
 	return buf.Bytes(), nil
@@ -168,15 +151,10 @@ func (r *Renderer) Scene(ctx context.Context, v draw.View) (*draw.Scene, error) 
 	}
 	ox, oy := v.Origin[0], v.Origin[1]
 	view := image.Rect(int(math.Floor(ox)), int(math.Floor(oy)), int(math.Ceil(ox))+v.Width, int(math.Ceil(oy))+v.Height)
-	faces := faceSet{}
+	sc.Text = r.cache().text
 	for _, l := range p.Within(view) {
 		lab := l.shifted(-ox, -oy).Label
 		lab.Ink = image.Rect(l.Extent.Min.X-int(math.Ceil(ox)), l.Extent.Min.Y-int(math.Ceil(oy)), l.Extent.Max.X-int(math.Floor(ox)), l.Extent.Max.Y-int(math.Floor(oy)))
-		f, err := faces.get(lab.Font, lab.Size)
-		if err != nil {
-			return nil, err
-		}
-		lab.Face = f
 		sc.Labels = append(sc.Labels, lab)
 	}
 	return sc, nil
@@ -191,49 +169,91 @@ type country struct {
 	area   float64
 }
 
-// land adds the countries' fills and outlines to the scene.
+// land adds the countries' fills and outlines to the scene, from the
+// borders read once for each version of the layer (candidates), in world
+// pixels at zoom 0.
 func (r *Renderer) land(ctx context.Context, sc *draw.Scene, v draw.View) error {
 	if r.Borders == "" {
 		return nil
 	}
+	version, err := r.dataVersion(ctx)
+	if err != nil {
+		return err
+	}
+	cands, err := r.candidates(ctx, version)
+	if err != nil {
+		return err
+	}
+	k := math.Exp2(v.Zoom) * v.Scale
+	ox, oy := v.Origin[0], v.Origin[1]
 	// Pixel space, with a margin so strokes and fills run past the edge.
 	margin := 4 * v.Scale
 	box := orb.Bound{Min: orb.Point{-margin, -margin}, Max: orb.Point{float64(v.Width) + margin, float64(v.Height) + margin}}
-	err := r.Source.Features(ctx, r.Borders, geo.Query{BBox: &v.Bound}, func(f geo.Feature) error {
-		g := tiles.ProjectGeometry(orb.Clone(f.Geometry), v.Project)
-		var polys orb.MultiPolygon
-		switch g := g.(type) {
-		case orb.Polygon:
-			polys = orb.MultiPolygon{g}
-		case orb.MultiPolygon:
-			polys = g
-		default:
-			return nil
+	view := orb.Bound{Min: orb.Point{(ox - margin) / k, (oy - margin) / k}, Max: orb.Point{(ox + float64(v.Width) + margin) / k, (oy + float64(v.Height) + margin) / k}}
+	for i, p := range cands.land {
+		b := cands.landBounds[i]
+		if !b.Intersects(view) {
+			continue
 		}
-		for _, p := range polys {
-			// Outlines first: clipping would draw the window's edge.
-			for _, ring := range p {
-				sc.Outlines = append(sc.Outlines, clip.MultiLineString(box, orb.MultiLineString{orb.LineString(ring)})...)
+		inside := b.Min[0] >= view.Min[0] && b.Max[0] <= view.Max[0] && b.Min[1] >= view.Min[1] && b.Max[1] <= view.Max[1]
+		px := make(orb.Polygon, 0, len(p))
+		for _, ring := range p {
+			if q := pixelRing(ring, k, ox, oy); len(q) >= 4 {
+				px = append(px, q)
 			}
-			cp := clip.Polygon(box, slices.Clone(p))
-			if len(cp) == 0 {
+		}
+		if len(px) == 0 {
+			continue
+		}
+		// Outlines first: clipping would draw the window's edge.
+		for _, ring := range px {
+			if inside {
+				sc.Outlines = append(sc.Outlines, orb.LineString(ring))
 				continue
 			}
-			for i, ring := range cp {
-				// Exterior rings one way round, holes the other, so holes
-				// cancel under the rasterizer's accumulation.
-				if a := tiles.SignedArea(ring); (i == 0) != (a > 0) {
-					ring.Reverse()
-				}
-			}
-			sc.Land = append(sc.Land, cp)
+			sc.Outlines = append(sc.Outlines, clip.MultiLineString(box, orb.MultiLineString{orb.LineString(ring)})...)
 		}
-		return nil
-	})
-	if err != nil && !errors.Is(err, geo.ErrNotFound) {
-		return fmt.Errorf("basemap borders: %w", err)
+		cp := px
+		if !inside {
+			cp = clip.Polygon(box, slices.Clone(px))
+		}
+		if len(cp) == 0 {
+			continue
+		}
+		for i, ring := range cp {
+			// Exterior rings one way round, holes the other, so holes
+			// cancel under the rasterizer's accumulation.
+			if a := tiles.SignedArea(ring); (i == 0) != (a > 0) {
+				ring.Reverse()
+			}
+		}
+		sc.Land = append(sc.Land, cp)
 	}
 	return nil
+}
+
+// pixelRing is ring (world pixels at zoom 0) in the view's pixels, k
+// world pixels to one at zoom 0, less the origin; a point within a
+// fifth of a pixel of the last one kept adds nothing a rasterizer can
+// show and is left out (at z3 a tile holds a whole coast), unless that
+// leaves too few for a ring: an island under a pixel is still outlined.
+func pixelRing(ring orb.Ring, k, ox, oy float64) orb.Ring {
+	out := make(orb.Ring, 0, len(ring))
+	const eps = 0.2
+	for i, q := range ring {
+		p := orb.Point{q[0]*k - ox, q[1]*k - oy}
+		if n := len(out); n > 0 && i < len(ring)-1 && math.Abs(p[0]-out[n-1][0]) < eps && math.Abs(p[1]-out[n-1][1]) < eps {
+			continue
+		}
+		out = append(out, p)
+	}
+	if len(out) < 4 && len(ring) >= 4 {
+		out = out[:0]
+		for _, q := range ring {
+			out = append(out, orb.Point{q[0]*k - ox, q[1]*k - oy})
+		}
+	}
+	return out
 }
 
 // details is the detail, read on first use.
@@ -313,14 +333,9 @@ func (r *Renderer) water(sc *draw.Scene, v draw.View) error {
 	return nil
 }
 
-// newFace is the embedded font of a kind at a size in device pixels.
-func newFace(kind draw.FontKind, size float64) (font.Face, error) {
-	f, err := draw.FontOf(kind)
-	if err != nil {
-		return nil, err
-	}
-	return opentype.NewFace(f, &opentype.FaceOptions{Size: size, DPI: 72, Hinting: font.HintingFull})
-}
+// newFace is the embedded font of a kind at a size in device pixels, as
+// the labels are drawn.
+func newFace(kind draw.FontKind, size float64) (font.Face, error) { return draw.LabelFace(kind, size) }
 
 func cmpPoint(a, b orb.Point) int {
 	switch {

@@ -101,6 +101,10 @@ func (p *Placement) Within(r image.Rectangle) []Placed {
 type candidates struct {
 	countries []country // the largest first
 	cities    []city    // anchors first, then by position
+	// land is every polygon of the borders, landBounds their bounds, in
+	// the layer's order: what the tiles fill and outline.
+	land       []orb.Polygon
+	landBounds []orb.Bound
 }
 
 // city is a place whose name may go on the map.
@@ -122,7 +126,13 @@ type labelCache struct {
 	mu         sync.Mutex
 	version    string
 	cands      *candidates
+	// text keeps the labels' masks for the tiles' painting.
+	text *draw.TextCache
 }
+
+// maxTexts bounds the label masks kept: a zoom's labels are a few
+// hundred, each a few hundred bytes to a few kilobytes.
+const maxTexts = 8192
 
 type placementKey struct {
 	version     string
@@ -137,7 +147,7 @@ func (r *Renderer) cache() *labelCache {
 		if err != nil {
 			panic(err) // only for a size below 1
 		}
-		r.labels = &labelCache{placements: c}
+		r.labels = &labelCache{placements: c, text: draw.NewTextCache(maxTexts)}
 	})
 	return r.labels
 }
@@ -255,11 +265,22 @@ func (r *Renderer) readCandidates(ctx context.Context) (*candidates, error) {
 	cands := &candidates{}
 	if r.Borders != "" {
 		err := r.Source.Features(ctx, r.Borders, geo.Query{}, func(f geo.Feature) error {
+			g := tiles.ProjectGeometry(orb.Clone(f.Geometry), project)
+			switch g := g.(type) {
+			case orb.Polygon:
+				cands.land = append(cands.land, g)
+				cands.landBounds = append(cands.landBounds, g.Bound())
+			case orb.MultiPolygon:
+				for _, p := range g {
+					cands.land = append(cands.land, p)
+					cands.landBounds = append(cands.landBounds, p.Bound())
+				}
+			}
 			name, _ := f.Properties["name"].(string)
 			if name == "" {
 				return nil
 			}
-			if c, ok := countryOf(name, tiles.ProjectGeometry(orb.Clone(f.Geometry), project)); ok {
+			if c, ok := countryOf(name, g); ok {
 				c.names = featureNames(f)
 				cands.countries = append(cands.countries, c)
 			}

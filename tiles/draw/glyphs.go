@@ -17,7 +17,7 @@ import (
 // paintGlyphs draws a label placed character by character with its halo:
 // upright characters as the other labels are (hinted, on whole pixels),
 // turned ones from their outlines, all into one mask grown for the halo.
-func paintGlyphs(ctx context.Context, z *vector.Rasterizer, dst *image.RGBA, l Label, halo color.RGBA, scale float64) {
+func paintGlyphs(ctx context.Context, z *vector.Rasterizer, tc *TextCache, dst *image.RGBA, l Label, halo color.RGBA, scale float64) error {
 	hw := int(math.Max(1, math.Round(scale)))
 	upright := true
 	for _, g := range l.Glyphs {
@@ -26,28 +26,29 @@ func paintGlyphs(ctx context.Context, z *vector.Rasterizer, dst *image.RGBA, l L
 		}
 	}
 	if upright {
-		d := font.Drawer{Dst: dst, Face: l.Face, Src: image.NewUniform(halo)}
+		// Every halo first, so that one letter's halo does not cover the
+		// letter before it.
 		for _, g := range l.Glyphs {
-			x, y := int(math.Round(g.At[0])), int(math.Round(g.At[1]))
-			for dy := -hw; dy <= hw; dy++ {
-				for dx := -hw; dx <= hw; dx++ {
-					if dx != 0 || dy != 0 {
-						d.Dot = fixed.P(x+dx, y+dy)
-						d.DrawString(g.Text)
-					}
-				}
+			m, err := tc.mask(g.Text, l.Font, l.Size, hw)
+			if err != nil {
+				return err
 			}
+			r := m.text.Rect.Add(image.Pt(int(math.Round(g.At[0])), int(math.Round(g.At[1]))))
+			draw.DrawMask(dst, r, image.NewUniform(halo), image.Point{}, m.halo, m.text.Rect.Min, draw.Over)
 		}
-		d.Src = image.NewUniform(l.Color)
 		for _, g := range l.Glyphs {
-			d.Dot = fixed.P(int(math.Round(g.At[0])), int(math.Round(g.At[1])))
-			d.DrawString(g.Text)
+			m, err := tc.mask(g.Text, l.Font, l.Size, hw)
+			if err != nil {
+				return err
+			}
+			r := m.text.Rect.Add(image.Pt(int(math.Round(g.At[0])), int(math.Round(g.At[1]))))
+			draw.DrawMask(dst, r, image.NewUniform(l.Color), image.Point{}, m.text, m.text.Rect.Min, draw.Over)
 		}
-		return
+		return nil
 	}
 	f, err := FontOf(l.Font)
 	if err != nil {
-		return
+		return err
 	}
 	var rec recorder
 	rec.reset()
@@ -57,12 +58,12 @@ func paintGlyphs(ctx context.Context, z *vector.Rasterizer, dst *image.RGBA, l L
 		glyphPath(&rec, f, &buf, ppem, g)
 	}
 	if len(rec.kinds) == 0 {
-		return
+		return nil
 	}
 	r := image.Rect(int(math.Floor(float64(rec.x0)))-hw-1, int(math.Floor(float64(rec.y0)))-hw-1,
 		int(math.Ceil(float64(rec.x1)))+hw+1, int(math.Ceil(float64(rec.y1)))+hw+1)
 	if !r.Overlaps(dst.Bounds()) {
-		return
+		return nil
 	}
 	mask := image.NewAlpha(r)
 	rasterizeAlpha(z, mask, &rec)
@@ -84,10 +85,11 @@ func paintGlyphs(ctx context.Context, z *vector.Rasterizer, dst *image.RGBA, l L
 		}
 	}
 	if ctx.Err() != nil {
-		return
+		return nil // the caller reports it
 	}
 	draw.DrawMask(dst, r, image.NewUniform(halo), image.Point{}, grown, r.Min, draw.Over)
 	draw.DrawMask(dst, r, image.NewUniform(l.Color), image.Point{}, mask, r.Min, draw.Over)
+	return nil
 }
 
 // rasterizeAlpha draws rec's path into mask, over mask's bounds.

@@ -17,7 +17,6 @@ import (
 	"golang.org/x/image/font/gofont/gobold"
 	"golang.org/x/image/font/gofont/goregular"
 	"golang.org/x/image/font/opentype"
-	"golang.org/x/image/math/fixed"
 	"golang.org/x/image/vector"
 )
 
@@ -150,6 +149,9 @@ type Scene struct {
 	Outlines  []orb.LineString // country borders, clipped
 	LineWidth float64
 	Labels    []Label // in drawing order
+	// Text keeps the labels' masks from one paint to the next; nil makes
+	// them anew.
+	Text *TextCache
 }
 
 // River is a stretch of river and its width in image pixels.
@@ -246,9 +248,15 @@ func (sc *Scene) Paint(ctx context.Context, dst *image.RGBA) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	tc := sc.Text
+	if tc == nil {
+		tc = NewTextCache(len(sc.Labels))
+	}
 	for _, l := range sc.Labels {
 		if len(l.Glyphs) > 0 {
-			paintGlyphs(ctx, z, dst, l, st.Halo, sc.Scale)
+			if err := paintGlyphs(ctx, z, tc, dst, l, st.Halo, sc.Scale); err != nil {
+				return err
+			}
 			continue
 		}
 		// Glyphs go on whole pixels: a label drawn in two tiles is the
@@ -257,20 +265,8 @@ func (sc *Scene) Paint(ctx context.Context, dst *image.RGBA) error {
 		hw := int(math.Max(1, math.Round(sc.Scale)))
 		if Shaped(l.Text) {
 			paintShaped(z, dst, l.Text, l.Font, orb.Point{float64(x), float64(y)}, l.Size, l.Color, st.Halo, hw)
-		} else {
-			d := font.Drawer{Dst: dst, Face: l.Face, Src: image.NewUniform(st.Halo)}
-			for dy := -hw; dy <= hw; dy++ {
-				for dx := -hw; dx <= hw; dx++ {
-					if dx == 0 && dy == 0 {
-						continue
-					}
-					d.Dot = fixed.P(x+dx, y+dy)
-					d.DrawString(l.Text)
-				}
-			}
-			d.Src = image.NewUniform(l.Color)
-			d.Dot = fixed.P(x, y)
-			d.DrawString(l.Text)
+		} else if err := tc.paint(dst, l.Text, l.Font, l.Size, x, y, hw, l.Color, st.Halo); err != nil {
+			return err
 		}
 		if l.Dot {
 			for _, dot := range []struct {
