@@ -82,8 +82,10 @@ type Renderer struct {
 	// copied once used).
 	cacheOnce sync.Once
 	labels    *labelCache
-	// png encodes the tiles, its buffers kept from one to the next.
-	png draw.PNGEncoder
+	// png encodes the tiles, its buffers kept from one to the next; imgs
+	// keeps their images (Paint covers every pixel).
+	png  draw.PNGEncoder
+	imgs sync.Pool // *image.RGBA
 }
 
 func (r *Renderer) style() draw.Style {
@@ -99,7 +101,11 @@ func (r *Renderer) RenderTile(ctx context.Context, t maptile.Tile, scale int, no
 	v := TileView(t, scale)
 	v.NoCityLabels = noCities
 	v.Lang = lang
-	img := image.NewRGBA(image.Rect(0, 0, v.Width, v.Height))
+	img, _ := r.imgs.Get().(*image.RGBA)
+	if img == nil || img.Rect != image.Rect(0, 0, v.Width, v.Height) {
+		img = image.NewRGBA(image.Rect(0, 0, v.Width, v.Height))
+	}
+	defer r.imgs.Put(img)
 	if err := r.Draw(ctx, img, v); err != nil {
 		return nil, err
 	}
@@ -151,7 +157,7 @@ func (r *Renderer) Scene(ctx context.Context, v draw.View) (*draw.Scene, error) 
 	}
 	ox, oy := v.Origin[0], v.Origin[1]
 	view := image.Rect(int(math.Floor(ox)), int(math.Floor(oy)), int(math.Ceil(ox))+v.Width, int(math.Ceil(oy))+v.Height)
-	sc.Text = r.cache().text
+	sc.Cache = r.cache().paint
 	for _, l := range p.Within(view) {
 		lab := l.shifted(-ox, -oy).Label
 		lab.Ink = image.Rect(l.Extent.Min.X-int(math.Ceil(ox)), l.Extent.Min.Y-int(math.Ceil(oy)), l.Extent.Max.X-int(math.Floor(ox)), l.Extent.Max.Y-int(math.Floor(oy)))

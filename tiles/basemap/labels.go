@@ -126,8 +126,9 @@ type labelCache struct {
 	mu         sync.Mutex
 	version    string
 	cands      *candidates
-	// text keeps the labels' masks for the tiles' painting.
-	text *draw.TextCache
+	// paint keeps the labels' masks and the painters' buffers for the
+	// tiles' painting.
+	paint *draw.PaintCache
 }
 
 // maxTexts bounds the label masks kept: a zoom's labels are a few
@@ -147,7 +148,7 @@ func (r *Renderer) cache() *labelCache {
 		if err != nil {
 			panic(err) // only for a size below 1
 		}
-		r.labels = &labelCache{placements: c, text: draw.NewTextCache(maxTexts)}
+		r.labels = &labelCache{placements: c, paint: draw.NewPaintCache(maxTexts)}
 	})
 	return r.labels
 }

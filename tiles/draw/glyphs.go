@@ -17,7 +17,7 @@ import (
 // paintGlyphs draws a label placed character by character with its halo:
 // upright characters as the other labels are (hinted, on whole pixels),
 // turned ones from their outlines, all into one mask grown for the halo.
-func paintGlyphs(ctx context.Context, z *vector.Rasterizer, tc *TextCache, dst *image.RGBA, l Label, halo color.RGBA, scale float64) error {
+func paintGlyphs(ctx context.Context, z *vector.Rasterizer, tc *PaintCache, dst *image.RGBA, l Label, halo color.RGBA, scale float64) error {
 	hw := int(math.Max(1, math.Round(scale)))
 	upright := true
 	for _, g := range l.Glyphs {

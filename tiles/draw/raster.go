@@ -63,6 +63,15 @@ func (r *recorder) add(k byte, x, y float32) {
 	r.x1, r.y1 = max(r.x1, x), max(r.y1, y)
 }
 
+// box is the path's bounding box, a pixel to spare, within view.
+func (r *recorder) box(view image.Rectangle) image.Rectangle {
+	if len(r.kinds) == 0 {
+		return image.Rectangle{}
+	}
+	return image.Rect(int(math.Floor(float64(r.x0)))-1, int(math.Floor(float64(r.y0)))-1,
+		int(math.Ceil(float64(r.x1)))+1, int(math.Ceil(float64(r.y1)))+1).Intersect(view)
+}
+
 func (r *recorder) MoveTo(x, y float32) { r.add('M', x, y) }
 func (r *recorder) LineTo(x, y float32) { r.add('L', x, y) }
 func (r *recorder) ClosePath()          { r.pts, r.kinds = append(r.pts, orb.Point{}), append(r.kinds, 'Z') }

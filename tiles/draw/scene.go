@@ -17,7 +17,6 @@ import (
 	"golang.org/x/image/font/gofont/gobold"
 	"golang.org/x/image/font/gofont/goregular"
 	"golang.org/x/image/font/opentype"
-	"golang.org/x/image/vector"
 )
 
 // Style is the basemap's palette. DefaultStyle matches the web page's
@@ -149,9 +148,9 @@ type Scene struct {
 	Outlines  []orb.LineString // country borders, clipped
 	LineWidth float64
 	Labels    []Label // in drawing order
-	// Text keeps the labels' masks from one paint to the next; nil makes
-	// them anew.
-	Text *TextCache
+	// Cache keeps the labels' masks and the rasterizer's buffers from one
+	// paint to the next; nil makes them anew.
+	Cache *PaintCache
 }
 
 // River is a stretch of river and its width in image pixels.
@@ -207,50 +206,52 @@ func (sc *Scene) Paint(ctx context.Context, dst *image.RGBA) error {
 	st := sc.Style
 	rect := image.Rect(0, 0, sc.Width, sc.Height)
 	draw.Draw(dst, rect, image.NewUniform(st.Sea), image.Point{}, draw.Src)
-	// One rasterizer and one path for every shape, over the whole view as
-	// always (so tiles keep their bytes), in bands when the view is large.
-	z := vector.NewRasterizer(1, 1)
-	var rec recorder
+	// One rasterizer and one path for every shape, each rasterized over
+	// its bounding box within the view (a river or lake costs its own
+	// pixels), in bands when that is large.
+	tc := sc.Cache
+	if tc == nil {
+		tc = NewPaintCache(len(sc.Labels))
+	}
+	w := tc.work()
+	defer tc.done(w)
+	z, rec := w.z, &w.rec
 	rec.reset()
 	for _, p := range sc.Land {
 		for _, ring := range p {
-			fillRing(&rec, ring)
+			fillRing(rec, ring)
 		}
 	}
-	rasterize(ctx, z, dst, rect, &rec, image.NewUniform(st.Land))
+	rasterize(ctx, z, dst, rec.box(rect), rec, image.NewUniform(st.Land))
 	if err := ctx.Err(); err != nil {
 		return err
 	}
 	if len(sc.Rivers) > 0 {
 		rec.reset()
 		for _, r := range sc.Rivers {
-			strokeQuads(&rec, r.Line, r.Width)
+			strokeQuads(rec, r.Line, r.Width)
 		}
-		rasterize(ctx, z, dst, rect, &rec, image.NewUniform(st.River))
+		rasterize(ctx, z, dst, rec.box(rect), rec, image.NewUniform(st.River))
 	}
 	if len(sc.Lakes) > 0 {
 		rec.reset()
 		for _, p := range sc.Lakes {
 			for _, ring := range p {
-				fillRing(&rec, ring)
+				fillRing(rec, ring)
 			}
 		}
-		rasterize(ctx, z, dst, rect, &rec, image.NewUniform(st.Lake))
+		rasterize(ctx, z, dst, rec.box(rect), rec, image.NewUniform(st.Lake))
 	}
 	if err := ctx.Err(); err != nil {
 		return err
 	}
 	rec.reset()
 	for _, ls := range sc.Outlines {
-		strokeQuads(&rec, ls, sc.LineWidth)
+		strokeQuads(rec, ls, sc.LineWidth)
 	}
-	rasterize(ctx, z, dst, rect, &rec, image.NewUniform(st.Border))
+	rasterize(ctx, z, dst, rec.box(rect), rec, image.NewUniform(st.Border))
 	if err := ctx.Err(); err != nil {
 		return err
-	}
-	tc := sc.Text
-	if tc == nil {
-		tc = NewTextCache(len(sc.Labels))
 	}
 	for _, l := range sc.Labels {
 		if len(l.Glyphs) > 0 {
@@ -275,15 +276,15 @@ func (sc *Scene) Paint(ctx context.Context, dst *image.RGBA) error {
 			}{{l.DotR + 0.8*sc.Scale, st.Halo}, {l.DotR, l.DotColor}} {
 				rec.reset()
 				if l.Triangle {
-					trianglePath(&rec, l.DotAt, dot.r)
+					trianglePath(rec, l.DotAt, dot.r)
 				} else {
-					circlePath(&rec, l.DotAt, dot.r, false)
+					circlePath(rec, l.DotAt, dot.r, false)
 				}
 				// A dot costs its own pixels, not a pass over the whole
 				// image (a tile of many cities spent a third of its time so).
 				box := image.Rect(int(math.Floor(float64(rec.x0)))-1, int(math.Floor(float64(rec.y0)))-1,
 					int(math.Ceil(float64(rec.x1)))+1, int(math.Ceil(float64(rec.y1)))+1).Intersect(dst.Bounds())
-				rasterize(ctx, z, dst, box, &rec, image.NewUniform(dot.c))
+				rasterize(ctx, z, dst, box, rec, image.NewUniform(dot.c))
 			}
 		}
 	}

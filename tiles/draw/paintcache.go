@@ -10,18 +10,37 @@ import (
 	"golang.org/x/image/font"
 	"golang.org/x/image/font/opentype"
 	"golang.org/x/image/math/fixed"
+	"golang.org/x/image/vector"
 )
 
-// TextCache keeps the masks of label text as Scene.Paint draws it (the
-// hinted Go fonts, on whole pixels), so that a label is rasterized once,
-// not once for each tile it crosses and nine times for its halo in each.
-// A mask is the same wherever the label stands: its glyphs sit on whole
-// pixels. It is safe for concurrent use.
-type TextCache struct {
+// PaintCache is what Scene.Paint keeps from one paint to the next: the
+// masks of label text as it draws it (the hinted Go fonts, on whole
+// pixels), so that a label is rasterized once, not once for each tile it
+// crosses and nine times for its halo in each (a mask is the same
+// wherever the label stands: its glyphs sit on whole pixels); and
+// rasterizers with their path buffers, half a megabyte a tile otherwise.
+// It is safe for concurrent use.
+type PaintCache struct {
 	mu    sync.Mutex // guards faces (a face is not safe for concurrent use)
 	faces map[textFace]font.Face
 	masks *lru.Cache[textKey, *textMask]
+	works sync.Pool // *paintWork
 }
+
+// paintWork is one painter's rasterizer and path.
+type paintWork struct {
+	z   *vector.Rasterizer
+	rec recorder
+}
+
+func (tc *PaintCache) work() *paintWork {
+	if w, ok := tc.works.Get().(*paintWork); ok {
+		return w
+	}
+	return &paintWork{z: vector.NewRasterizer(1, 1)}
+}
+
+func (tc *PaintCache) done(w *paintWork) { tc.works.Put(w) }
 
 type textFace struct {
 	kind FontKind
@@ -40,14 +59,14 @@ type textMask struct {
 	text, halo *image.Alpha
 }
 
-// NewTextCache keeps the masks of up to n texts (a zoom's labels are a
+// NewPaintCache keeps the masks of up to n texts (a zoom's labels are a
 // few hundred).
-func NewTextCache(n int) *TextCache {
+func NewPaintCache(n int) *PaintCache {
 	c, err := lru.New[textKey, *textMask](max(n, 1))
 	if err != nil {
 		panic(err) // only for a size below 1
 	}
-	return &TextCache{faces: map[textFace]font.Face{}, masks: c}
+	return &PaintCache{faces: map[textFace]font.Face{}, masks: c}
 }
 
 // LabelFace is the face a basemap label of kind is set in at size device
@@ -61,7 +80,7 @@ func LabelFace(kind FontKind, size float64) (font.Face, error) {
 }
 
 // mask is s's masks in kind at size, with a halo hw pixels wide.
-func (tc *TextCache) mask(s string, kind FontKind, size float64, hw int) (*textMask, error) {
+func (tc *PaintCache) mask(s string, kind FontKind, size float64, hw int) (*textMask, error) {
 	key := textKey{s, textFace{kind, size}, hw}
 	if m, ok := tc.masks.Get(key); ok {
 		return m, nil
@@ -116,7 +135,7 @@ func (tc *TextCache) mask(s string, kind FontKind, size float64, hw int) (*textM
 
 // paint draws s with its baseline's left end at whole pixel (x, y) of
 // dst: its halo hw pixels wide, then the text.
-func (tc *TextCache) paint(dst *image.RGBA, s string, kind FontKind, size float64, x, y, hw int, col, halo color.RGBA) error {
+func (tc *PaintCache) paint(dst *image.RGBA, s string, kind FontKind, size float64, x, y, hw int, col, halo color.RGBA) error {
 	m, err := tc.mask(s, kind, size, hw)
 	if err != nil {
 		return err
