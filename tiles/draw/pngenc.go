@@ -25,6 +25,11 @@ type pngState struct {
 	cur, raw []byte
 }
 
+// idatBytes is how much compressed data an IDAT chunk holds: the image
+// goes out as it is compressed, so a writer that fails (a deadline
+// passed) stops a large one.
+const idatBytes = 64 << 10
+
 // Encode writes img (whose pixels are all opaque) to w.
 func (e *PNGEncoder) Encode(w io.Writer, img *image.RGBA) error {
 	st, _ := e.pool.Get().(*pngState)
@@ -35,6 +40,16 @@ func (e *PNGEncoder) Encode(w io.Writer, img *image.RGBA) error {
 	defer e.pool.Put(st)
 	b := img.Bounds()
 	wd, ht := b.Dx(), b.Dy()
+	var hdr [13]byte
+	binary.BigEndian.PutUint32(hdr[0:], uint32(wd))
+	binary.BigEndian.PutUint32(hdr[4:], uint32(ht))
+	hdr[8], hdr[9] = 8, 2 // 8 bits, RGB
+	if _, err := io.WriteString(w, "\x89PNG\r\n\x1a\n"); err != nil {
+		return err
+	}
+	if err := writeChunk(w, "IHDR", hdr[:]); err != nil {
+		return err
+	}
 	st.buf.Reset()
 	st.zw.Reset(&st.buf)
 	n := 1 + 3*wd
@@ -56,26 +71,20 @@ func (e *PNGEncoder) Encode(w io.Writer, img *image.RGBA) error {
 		if _, err := st.zw.Write(cur); err != nil {
 			return err
 		}
+		if st.buf.Len() >= idatBytes {
+			if err := writeChunk(w, "IDAT", st.buf.Bytes()); err != nil {
+				return err
+			}
+			st.buf.Reset()
+		}
 	}
 	if err := st.zw.Close(); err != nil {
 		return err
 	}
-	var hdr [13]byte
-	binary.BigEndian.PutUint32(hdr[0:], uint32(wd))
-	binary.BigEndian.PutUint32(hdr[4:], uint32(ht))
-	hdr[8], hdr[9] = 8, 2 // 8 bits, RGB
-	if _, err := io.WriteString(w, "\x89PNG\r\n\x1a\n"); err != nil {
+	if err := writeChunk(w, "IDAT", st.buf.Bytes()); err != nil {
 		return err
 	}
-	for _, c := range []struct {
-		kind string
-		data []byte
-	}{{"IHDR", hdr[:]}, {"IDAT", st.buf.Bytes()}, {"IEND", nil}} {
-		if err := writeChunk(w, c.kind, c.data); err != nil {
-			return err
-		}
-	}
-	return nil
+	return writeChunk(w, "IEND", nil)
 }
 
 func writeChunk(w io.Writer, kind string, data []byte) error {

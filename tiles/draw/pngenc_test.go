@@ -11,7 +11,7 @@ import (
 // TestPNGEncoderRoundTrip: what PNGEncoder writes decodes to the image's
 // pixels, for an image whose bounds start anywhere.
 func TestPNGEncoderRoundTrip(t *testing.T) {
-	for _, r := range []image.Rectangle{image.Rect(0, 0, 256, 256), image.Rect(3, 5, 40, 17), image.Rect(0, 0, 1, 1)} {
+	for _, r := range []image.Rectangle{image.Rect(0, 0, 256, 256), image.Rect(3, 5, 40, 17), image.Rect(0, 0, 1, 1), image.Rect(0, 0, 1200, 800)} {
 		img := image.NewRGBA(r)
 		for y := r.Min.Y; y < r.Max.Y; y++ {
 			for x := r.Min.X; x < r.Max.X; x++ {

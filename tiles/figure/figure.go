@@ -211,6 +211,9 @@ type Renderer struct {
 	countriesMu   sync.Mutex
 	loaded        *aggregate.Countries
 	loadedVersion string
+	// pngEnc writes the PNGs (draw.PNGEncoder: a third of image/png's
+	// time), its buffers kept from one to the next.
+	pngEnc draw.PNGEncoder
 }
 
 // base is the basemap renderer the figures share: its labels are placed

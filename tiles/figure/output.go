@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"image"
-	"image/png"
 	"io"
 	"strings"
 
@@ -41,9 +40,8 @@ func (fig *figure) png(ctx context.Context, w io.Writer) error {
 		return err
 	}
 	bw := bufio.NewWriterSize(w, 64<<10)
-	enc := png.Encoder{CompressionLevel: png.BestSpeed}
 	// Encoding 8192² pixels takes seconds; the deadline covers it too.
-	if err := enc.Encode(ctxWriter{ctx, bw}, img); err != nil {
+	if err := fig.r.pngEnc.Encode(ctxWriter{ctx, bw}, img); err != nil {
 		return err
 	}
 	return bw.Flush()
