@@ -18,6 +18,7 @@ import (
 	"github.com/khorasan/khorasan/tiles"
 	"github.com/khorasan/khorasan/tiles/draw"
 	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/simplify"
 	"golang.org/x/image/font"
 	"golang.org/x/image/math/fixed"
 	"golang.org/x/sync/singleflight"
@@ -370,7 +371,8 @@ func countryOf(name string, g orb.Geometry) (country, bool) {
 // the cities of the cities layer (the historical anchors from
 // AnchorCityZoom, the others from CityZoom), the populated places of
 // the detail by population, the names of the countries wide enough for
-// them (the largest first), then lakes, ranges and deserts, rivers
+// them (the largest first; before the great places up to z4, after them
+// from z5), then lakes, ranges and deserts, rivers
 // along their lines and peaks with their heights, each from the zoom
 // that can carry it.
 func (r *Renderer) place(cands *candidates, d *detail, zoom, scale float64, noCities bool, lang string) (*Placement, error) {
@@ -386,13 +388,16 @@ func (r *Renderer) place(cands *candidates, d *detail, zoom, scale float64, noCi
 		pl.countries()
 	}
 	pl.places(true)
+	// From z5 the countries' names after the great places, before the
+	// terrain and the smaller places (TURAN LOWLAND took Turkmenistan's
+	// room at z5).
+	if zoom >= 5 {
+		pl.countries()
+	}
 	// The great ranges and deserts before the smaller places: they are
 	// what the map shows of the terrain at that scale.
 	pl.regions(func(rank int) bool { return rank > 2 })
 	pl.places(false)
-	if zoom >= 5 {
-		pl.countries()
-	}
 	pl.lakes()
 	pl.regions(func(rank int) bool { return rank <= 2 })
 	pl.rivers()
@@ -577,7 +582,13 @@ func (pl *placer) countries() {
 		if w > c.width*pl.k*0.9 {
 			continue // the country is too narrow at this zoom
 		}
-		pl.lb.text(orb.Point{c.anchor[0]*pl.k - w/2, c.anchor[1] * pl.k}, name, f, size*pl.scale, draw.Regular, pl.st.CountryText, kindCountry)
+		// Where a place took the spot, a line above or below.
+		for _, dy := range [...]float64{0, -1.3, 1.3} {
+			at := orb.Point{c.anchor[0]*pl.k - w/2, c.anchor[1]*pl.k + dy*size*pl.scale}
+			if pl.lb.text(at, name, f, size*pl.scale, draw.Regular, pl.st.CountryText, kindCountry) {
+				break
+			}
+		}
 	}
 }
 
@@ -676,10 +687,14 @@ func (pl *placer) rivers() {
 		}
 		rivers, _ := pl.d.atLevel(levelOf(pl.zoom, pl.scale))
 		for _, ls := range rivers[i] {
-			px := make([]orb.Point, len(ls))
+			px := make(orb.LineString, len(ls))
 			for j, q := range ls {
 				px[j] = pl.at(q)
 			}
+			// The name follows the line smoothed to a third of its size:
+			// set along every wiggle (the Amu Darya's along the border)
+			// its letters would crowd and tilt into each other.
+			px = simplify.DouglasPeucker(rsize*pl.scale/3).LineString(px)
 			pl.lb.along(px, rv.names.in(pl.lang, rv.name), rf, rsize*pl.scale, draw.Italic, pl.st.WaterText, 600*pl.scale)
 		}
 	}
@@ -1056,8 +1071,8 @@ func (p *path) at(s float64) orb.Point {
 func (p *path) glyphs(name string, advs []float64, s, size, lift float64) ([]draw.Glyph, bool) {
 	var out []draw.Glyph
 	pos := s
-	first := 0.0
-	prev := 0.0
+	first, prev := 0.0, 0.0
+	var prevAt orb.Point
 	i := 0
 	for _, r := range name {
 		adv := advs[i]
@@ -1067,7 +1082,7 @@ func (p *path) glyphs(name string, advs []float64, s, size, lift float64) ([]dra
 		ang := math.Atan2(b[1]-a[1], b[0]-a[0])
 		if i == 0 {
 			first = ang
-		} else if angleDiff(ang, prev) > 0.35 || angleDiff(ang, first) > 0.8 {
+		} else if angleDiff(ang, prev) > 0.25 || angleDiff(ang, first) > 0.7 {
 			return nil, false
 		}
 		if math.Cos(ang) < 0.15 {
@@ -1076,8 +1091,14 @@ func (p *path) glyphs(name string, advs []float64, s, size, lift float64) ([]dra
 		prev = ang
 		sin, cos := math.Sincos(ang)
 		m := p.at(c)
-		out = append(out, draw.Glyph{Text: string(r), Angle: ang,
-			At: orb.Point{m[0] - adv/2*cos + lift*sin, m[1] - adv/2*sin - lift*cos}})
+		at := orb.Point{m[0] - adv/2*cos + lift*sin, m[1] - adv/2*sin - lift*cos}
+		// A line that wiggles under the name would crowd its letters
+		// together or pull them apart ("AmuDarya" along the border at z7).
+		if d := math.Hypot(at[0]-prevAt[0], at[1]-prevAt[1]); i > 0 && (d < 0.85*advs[i-1] || d > 1.2*advs[i-1]+1) {
+			return nil, false
+		}
+		prevAt = at
+		out = append(out, draw.Glyph{Text: string(r), Angle: ang, At: at})
 		pos += adv
 		i++
 	}
