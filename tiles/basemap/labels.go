@@ -694,7 +694,7 @@ func (pl *placer) rivers() {
 			// The name follows the line smoothed to a third of its size:
 			// set along every wiggle (the Amu Darya's along the border)
 			// its letters would crowd and tilt into each other.
-			px = simplify.DouglasPeucker(rsize*pl.scale/3).LineString(px)
+			px = simplify.DouglasPeucker(rsize * pl.scale / 3).LineString(px)
 			pl.lb.along(px, rv.names.in(pl.lang, rv.name), rf, rsize*pl.scale, draw.Italic, pl.st.WaterText, 600*pl.scale)
 		}
 	}
