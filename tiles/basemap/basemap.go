@@ -54,7 +54,8 @@ func BlockView(t maptile.Tile, nx, ny, scale int) draw.View {
 			x, y := tiles.WorldPixel(p, z, 256)
 			return orb.Point{(x - ox) * s, (y - oy) * s}
 		},
-		Origin: orb.Point{ox * s, oy * s},
+		Origin:     orb.Point{ox * s, oy * s},
+		EdgeLabels: true,
 	}
 }
 
@@ -159,6 +160,9 @@ func (r *Renderer) Scene(ctx context.Context, v draw.View) (*draw.Scene, error) 
 	view := image.Rect(int(math.Floor(ox)), int(math.Floor(oy)), int(math.Ceil(ox))+v.Width, int(math.Ceil(oy))+v.Height)
 	sc.Cache = r.cache().paint
 	for _, l := range p.Within(view) {
+		if !v.EdgeLabels && !l.Extent.In(view) {
+			continue // a figure's frame would cut it
+		}
 		lab := l.shifted(-ox, -oy).Label
 		lab.Ink = image.Rect(l.Extent.Min.X-int(math.Ceil(ox)), l.Extent.Min.Y-int(math.Ceil(oy)), l.Extent.Max.X-int(math.Floor(ox)), l.Extent.Max.Y-int(math.Floor(oy)))
 		sc.Labels = append(sc.Labels, lab)

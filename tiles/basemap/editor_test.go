@@ -132,7 +132,8 @@ func pageCityBoxes(t *testing.T, z float64) map[string]image.Rectangle {
 // TestDrawnLabelsDoNotOverlap: over every seam block at z3 to z8, in
 // English and in Russian, with the basemap's cities and without them (the
 // page's own city labels then), no two labels the tiles draw overlap, nor
-// any of them but a country's name a city label of the page. Russian names are wider than
+// any of them a city label of the page (but a country's name, which
+// only lies under one where there is no other room for it). Russian names are wider than
 // English ones: "Сайду-Шариф" once ran under the page's "Khar" at z5.
 func TestDrawnLabelsDoNotOverlap(t *testing.T) {
 	r := testRenderer(t)

@@ -571,23 +571,28 @@ func (pl *placer) countries() {
 		size = 12
 	}
 	f := pl.face(draw.Regular, size)
-	// A country's name, wide and faint, may lie under the page's own city
-	// labels (which read over it with their halo): without the cities the
-	// page would often name no country at all.
-	pl.lb.overReserved = true
-	defer func() { pl.lb.overReserved = false }()
 	for _, c := range pl.cands.countries {
 		name := c.names.in(pl.lang, c.name)
 		w := advance(f, name, draw.Regular, size*pl.scale)
 		if w > c.width*pl.k*0.9 {
 			continue // the country is too narrow at this zoom
 		}
-		// Where a place took the spot, a line above or below.
+		// Where a place (or the page's own city) took the spot, a line
+		// above or below; else, as a last resort, under the page's city
+		// (which reads over it with its halo): the page would otherwise
+		// name no country where its cities crowd.
+		placed := false
 		for _, dy := range [...]float64{0, -1.3, 1.3} {
 			at := orb.Point{c.anchor[0]*pl.k - w/2, c.anchor[1]*pl.k + dy*size*pl.scale}
-			if pl.lb.text(at, name, f, size*pl.scale, draw.Regular, pl.st.CountryText, kindCountry) {
+			if placed = pl.lb.text(at, name, f, size*pl.scale, draw.Regular, pl.st.CountryText, kindCountry); placed {
 				break
 			}
+		}
+		if !placed && len(pl.lb.reserved) > 0 {
+			kept := pl.lb.reserved
+			pl.lb.reserved = nil
+			pl.lb.text(orb.Point{c.anchor[0]*pl.k - w/2, c.anchor[1] * pl.k}, name, f, size*pl.scale, draw.Regular, pl.st.CountryText, kindCountry)
+			pl.lb.reserved = kept
 		}
 	}
 }
@@ -832,8 +837,6 @@ type labeller struct {
 	// reserved is room kept clear of labels: what the page draws itself.
 	// pending is kept clear too, for a while: the dots of labels to come.
 	reserved, pending []image.Rectangle
-	// overReserved lets labels lie over the reserved room.
-	overReserved bool
 }
 
 func (l *labeller) free(r image.Rectangle) bool {
@@ -843,7 +846,7 @@ func (l *labeller) free(r image.Rectangle) bool {
 		}
 	}
 	for _, b := range l.reserved {
-		if !l.overReserved && b.Overlaps(r) {
+		if b.Overlaps(r) {
 			return false
 		}
 	}

@@ -81,6 +81,9 @@ type View struct {
 	NoCityLabels bool
 	// NoLabels leaves every label out (a figure's locator inset).
 	NoLabels bool
+	// EdgeLabels draws the labels the window's edge cuts: a tile's, whose
+	// neighbours draw the rest of them. A figure leaves them out.
+	EdgeLabels bool
 	// Lang is the labels' language (basemap.Languages); empty is English.
 	Lang string
 }
