@@ -49,6 +49,8 @@ type recorder struct {
 	kinds  []byte // 'M', 'L', 'Z'
 	x0, y0 float32
 	x1, y1 float32
+	// mask is the coverage of one band, kept for the next shape.
+	mask []byte
 }
 
 func (r *recorder) reset() {
@@ -131,7 +133,49 @@ func rasterize(ctx context.Context, z *vector.Rasterizer, dst *image.RGBA, box i
 				z.ClosePath()
 			}
 		}
-		z.Draw(dst, band, src, image.Point{})
+		u, ok := src.(*image.Uniform)
+		if !ok {
+			z.Draw(dst, band, src, image.Point{})
+			continue
+		}
+		// The coverage into a mask, then painted where it is not zero: a
+		// border's stroke or a land fill leaves most of its box empty or
+		// full, which x/image/vector's painter blends pixel by pixel.
+		n := band.Dx() * band.Dy()
+		if cap(rec.mask) < n {
+			rec.mask = make([]byte, n)
+		}
+		mask := &image.Alpha{Pix: rec.mask[:n], Stride: band.Dx(), Rect: image.Rect(0, 0, band.Dx(), band.Dy())}
+		z.DrawOp = draw.Src
+		z.Draw(mask, mask.Rect, image.Opaque, image.Point{})
+		paintMask(dst, band, mask, u.C)
+	}
+}
+
+// paintMask paints colour c over dst's box r through mask (from its
+// origin), as x/image/vector paints a uniform colour with draw.Over.
+func paintMask(dst *image.RGBA, r image.Rectangle, mask *image.Alpha, c color.Color) {
+	sr, sg, sb, sa := c.RGBA()
+	full := [4]uint8{uint8(sr >> 8), uint8(sg >> 8), uint8(sb >> 8), uint8(sa >> 8)}
+	for y := 0; y < r.Dy(); y++ {
+		row := mask.Pix[y*mask.Stride : y*mask.Stride+r.Dx()]
+		pix := dst.Pix[dst.PixOffset(r.Min.X, r.Min.Y+y):]
+		for x, m := range row {
+			switch {
+			case m == 0:
+				continue
+			case m == 0xff && sa == 0xffff:
+				copy(pix[4*x:4*x+4], full[:])
+				continue
+			}
+			ma := uint32(m) * 0x101
+			a := 0xffff - (sa * ma / 0xffff)
+			i := 4 * x
+			pix[i+0] = uint8(((uint32(pix[i+0])*0x101*a + sr*ma) / 0xffff) >> 8)
+			pix[i+1] = uint8(((uint32(pix[i+1])*0x101*a + sg*ma) / 0xffff) >> 8)
+			pix[i+2] = uint8(((uint32(pix[i+2])*0x101*a + sb*ma) / 0xffff) >> 8)
+			pix[i+3] = uint8(((uint32(pix[i+3])*0x101*a + sa*ma) / 0xffff) >> 8)
+		}
 	}
 }
 
