@@ -3,7 +3,9 @@
 # same wrk command (32 connections): khorasan on a GeoPackage against
 # pg_featureserv on PostGIS (pool of 40), over the same 100,000 synthetic
 # points and the same Natural Earth 1:10m countries:
-#   - 500 distinct bboxes of 4° with limit=1000, so no cache answers;
+#   - 500 distinct bboxes of 4° with limit=1000 (khorasan with
+#     --items-cache-mb 0: 500 pages are more than the default cache holds,
+#     so without it some would be answered from memory);
 #   - single features by id (500 distinct ids);
 #   - the full countries page (limit=300);
 # with each server's and PostgreSQL's CPU seconds meanwhile, and the same
@@ -34,7 +36,7 @@ pg_start
 pg_load points "$tmp/points.geojson"
 pg_load countries "$tmp/countries.geojson"
 peers_build
-"$tmp/khorasan" serve --addr 127.0.0.1:18091 --db "$tmp/bench.gpkg" 2>/dev/null &
+"$tmp/khorasan" serve --addr 127.0.0.1:18091 --db "$tmp/bench.gpkg" --items-cache-mb 0 2>/dev/null &
 khorasan=$!
 mkdir "$tmp/static"
 "$tmp/fileserver" -dir "$tmp/static" -addr 127.0.0.1:18092 &
