@@ -7,7 +7,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/khorasan/khorasan/geo"
 	"github.com/khorasan/khorasan/geo/aggregate"
@@ -90,11 +89,10 @@ func parseAggregate(q url.Values, l geo.Layer) (aggregateRequest, error) {
 // aggregates serves the counts per group (geo/aggregate), keeping the
 // borders layer in memory for by=country.
 type aggregates struct {
-	s  *Server
-	mu sync.Mutex
-	// countries is the borders layer of version bordersVersion.
-	countries      *aggregate.Countries
-	bordersVersion string
+	s *Server
+	// countries is the borders layer in memory, shared with /render's
+	// country choropleths.
+	countries aggregate.CountriesCache
 }
 
 func (s *Server) newAggregates() *aggregates { return &aggregates{s: s} }
@@ -113,17 +111,7 @@ func (a *aggregates) borders(ctx context.Context) (*aggregate.Countries, string,
 	if err != nil {
 		return nil, "", err
 	}
-	version := l.Name + "#" + l.Changed + "#" + strconv.FormatInt(l.Count, 10)
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if a.countries == nil || a.bordersVersion != version {
-		c, err := aggregate.LoadCountries(ctx, a.s.store, l)
-		if err != nil {
-			return nil, "", err
-		}
-		a.countries, a.bordersVersion = c, version
-	}
-	return a.countries, version, nil
+	return a.countries.Get(ctx, a.s.store, l)
 }
 
 // aggregate answers GET /api/collections/{id}/aggregate: the features

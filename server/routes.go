@@ -1,11 +1,9 @@
 package server
 
 import (
-	"context"
 	"net/http"
 
 	"github.com/gorilla/mux"
-	"github.com/khorasan/khorasan/geo/aggregate"
 )
 
 // routes is the whole HTTP surface, in one place.
@@ -59,10 +57,7 @@ func (s *Server) routes() http.Handler {
 func (s *Server) figureRoutes(r *mux.Router) {
 	rs := s.newRender()
 	if ag := s.aggregates; ag != nil {
-		rs.figures.Countries = func(ctx context.Context) (*aggregate.Countries, error) {
-			c, _, err := ag.borders(ctx)
-			return c, err
-		}
+		rs.figures.Countries = &ag.countries
 	}
 	r.Handle("/render", s.handle(rs.render)).Methods(http.MethodGet, http.MethodHead, http.MethodPost)
 }

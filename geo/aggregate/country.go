@@ -3,6 +3,8 @@ package aggregate
 import (
 	"context"
 	"slices"
+	"strconv"
+	"sync"
 
 	"github.com/khorasan/khorasan/geo"
 	"github.com/khorasan/khorasan/geo/cql2"
@@ -27,6 +29,31 @@ type shape struct {
 	props    map[string]any
 	geom     orb.Geometry
 	prepared *cql2.Prepared
+}
+
+// CountriesCache keeps a borders layer's Countries, loaded again only
+// when the layer changes (its name, last change or count). Safe for
+// concurrent use; the zero value is empty.
+type CountriesCache struct {
+	mu      sync.Mutex
+	loaded  *Countries
+	version string
+}
+
+// Get is layer l's Countries, read from src when the cache holds none
+// of l's version, and that version.
+func (cc *CountriesCache) Get(ctx context.Context, src Source, l geo.Layer) (*Countries, string, error) {
+	version := l.Name + "#" + l.Changed + "#" + strconv.FormatInt(l.Count, 10)
+	cc.mu.Lock()
+	defer cc.mu.Unlock()
+	if cc.loaded == nil || cc.version != version {
+		c, err := LoadCountries(ctx, src, l)
+		if err != nil {
+			return nil, "", err
+		}
+		cc.loaded, cc.version = c, version
+	}
+	return cc.loaded, version, nil
 }
 
 // LoadCountries reads borders layer l whole. Its features that are not

@@ -230,8 +230,8 @@ func (fr *Renderer) countChoropleth(ctx context.Context, fig *figure) (*chorople
 	return ch, nil
 }
 
-// countries is the borders layer in memory: Renderer.Countries when set
-// (the server shares its copy), else loaded once per version of it.
+// countries is the borders layer in memory, from Renderer.Countries
+// when set (the server's cache), else from the Renderer's own.
 func (fr *Renderer) countries(ctx context.Context) (*aggregate.Countries, error) {
 	if fr.Borders == "" {
 		return nil, &params.Error{Name: "choropleth", Reason: "country needs a borders layer, and the dataset names none"}
@@ -243,20 +243,12 @@ func (fr *Renderer) countries(ctx context.Context) (*aggregate.Countries, error)
 	if err != nil {
 		return nil, err
 	}
-	if fr.Countries != nil {
-		return fr.Countries(ctx)
+	cache := fr.Countries
+	if cache == nil {
+		cache = &fr.ownCountries
 	}
-	version := l.Changed + "#" + strconv.FormatInt(l.Count, 10)
-	fr.countriesMu.Lock()
-	defer fr.countriesMu.Unlock()
-	if fr.loaded == nil || fr.loadedVersion != version {
-		c, err := aggregate.LoadCountries(ctx, fr.Source, l)
-		if err != nil {
-			return nil, err
-		}
-		fr.loaded, fr.loadedVersion = c, version
-	}
-	return fr.loaded, nil
+	c, _, err := cache.Get(ctx, fr.Source, l)
+	return c, err
 }
 
 // classColor is the fill of class i of n: the style's ramp, spread so

@@ -197,20 +197,16 @@ type Renderer struct {
 	// (basemap.Renderer.Detail); nil draws without it.
 	Detail fs.FS
 
-	// Countries, when set, gives the borders layer in memory for
-	// country choropleths (the server shares its aggregates' copy);
-	// without it the Renderer loads its own, again when the layer
-	// changes.
-	Countries func(ctx context.Context) (*aggregate.Countries, error)
+	// Countries, when set, keeps the borders layer in memory for
+	// country choropleths (the server shares its aggregates' cache);
+	// without it the Renderer keeps its own (ownCountries).
+	Countries *aggregate.CountriesCache
 
 	// The basemap, made on first use and kept with its label placements
 	// (a Renderer is not to be copied once used).
-	basemapOnce sync.Once
-	basemap     *basemap.Renderer
-	// The borders as loaded for choropleths when Countries is nil.
-	countriesMu   sync.Mutex
-	loaded        *aggregate.Countries
-	loadedVersion string
+	basemapOnce  sync.Once
+	basemap      *basemap.Renderer
+	ownCountries aggregate.CountriesCache
 	// pngEnc writes the PNGs (draw.PNGEncoder: a third of image/png's
 	// time), its buffers kept from one to the next.
 	pngEnc draw.PNGEncoder
