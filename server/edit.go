@@ -136,13 +136,19 @@ func precondition(r *http.Request, old geo.Feature, schema geo.Schema) error {
 	if err != nil {
 		return err
 	}
-	if slices.ContainsFunc(strings.Split(im, ","), func(tag string) bool {
-		tag = strings.TrimSpace(tag)
-		return tag == "*" || tag == etag || strings.TrimSuffix(tag, `-gzip"`)+`"` == etag
-	}) {
+	if ifMatchHolds(im, etag) {
 		return nil
 	}
 	return geo.ErrPrecondition
+}
+
+// ifMatchHolds reports whether an If-Match list names etag: * or the
+// tag itself (strong comparison; its gzip variant names the same state).
+func ifMatchHolds(im, etag string) bool {
+	return slices.ContainsFunc(strings.Split(im, ","), func(tag string) bool {
+		tag = strings.TrimSpace(tag)
+		return tag == "*" || tag == etag || tag == gzipETag(etag)
+	})
 }
 
 // putItem replaces a feature: its geometry and all its properties (those

@@ -3,9 +3,7 @@ package server
 import (
 	"mime"
 	"net/http"
-	"slices"
 	"strconv"
-	"strings"
 
 	"github.com/khorasan/khorasan/geo"
 )
@@ -72,10 +70,7 @@ func profileMatches(r *http.Request, layer string, p geo.Profile) error {
 	if err != nil {
 		return err
 	}
-	if slices.ContainsFunc(strings.Split(im, ","), func(tag string) bool {
-		tag = strings.TrimSpace(tag)
-		return tag == "*" || tag == etag || tag == gzipETag(etag)
-	}) {
+	if ifMatchHolds(im, etag) {
 		return nil
 	}
 	return &statusError{http.StatusPreconditionFailed, "the profile of " + strconv.Quote(layer) + " changed since you read it (If-Match does not match its ETag); read it again and retry"}
