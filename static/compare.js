@@ -12,14 +12,6 @@ import { API, fetchJSON } from './api.js';
 import { el, svg, fmtInt } from './dom.js';
 import { pickedLayers, termsFor } from './choropleth.js';
 
-// colorOf: a layer's colour in the chart: its colouring category's
-// first, as the picker shows it.
-function colorOf(ctx, id, i) {
-  const styles = id === ctx.eventId ? ctx.words.categoryStyles : KP.eventWords(ctx.profiles[id]).categoryStyles;
-  const first = styles && Object.values(styles)[0];
-  return first ? first.color : KP.PALETTE[i % KP.PALETTE.length];
-}
-
 const CHART = { height: 120, top: 14, bottom: 20, left: 40, right: 8 };
 
 // createCompare wires the button and the panel; refresh() applies the
@@ -149,7 +141,7 @@ export function createCompare(doc, store, ctx, look, onResize) {
     }
     if (mine !== seq) return;
     const layers = answers.map((a, i) => ({
-      id: a.id, title: ctx.titles[a.id] || a.id, color: colorOf(ctx, a.id, i), magnitude: a.doc.magnitude || null,
+      id: a.id, title: ctx.titles[a.id] || a.id, color: KP.layerColor(ctx, a.id) || KP.PALETTE[i % KP.PALETTE.length], magnitude: a.doc.magnitude || null,
     }));
     const t = KA.monthTable(answers);
     const names = [...new Set(layers.map((l) => l.magnitude).filter(Boolean))];

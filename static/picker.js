@@ -121,17 +121,10 @@ export function createPicker(doc, store, ctx, map) {
   // server's order, null for every one.
   const normal = (list) => KP.pickEvents(ctx.order, ctx.kinds, ctx.eventId, list, null, false);
   const isPicked = (id) => !ids.includes(id) || picked().includes(id);
-  // colorOf: a layer's colour in the picker and the timeline: its
-  // colouring category's first.
-  const colorOf = (id) => {
-    const styles = id === ctx.eventId ? ctx.words.categoryStyles : KP.eventWords(ctx.profiles[id]).categoryStyles;
-    const first = styles && Object.values(styles)[0];
-    return first ? first.color : null;
-  };
   if (group) group.hidden = ids.length < 2;
   if (group && ids.length > 1) {
     group.querySelector('.chip-list').replaceChildren(...ids.map((id) => {
-      const color = colorOf(id);
+      const color = KP.layerColor(ctx, id);
       const input = el('input', { type: 'checkbox', id: `f-events-${id}`, name: 'events', value: id });
       if (id === ctx.eventId) input.disabled = true;
       input.addEventListener('change', () => {
@@ -179,7 +172,7 @@ export function createPicker(doc, store, ctx, map) {
     props: ctx.propsOf(id),
     vector: !!ctx.layers[id].vector,
     shape: ctx.shapeFor(id),
-    color: colorOf(id) || '#555',
+    color: KP.layerColor(ctx, id) || '#555',
   }));
 
   // refresh filters every member by the state, read with its own words:

@@ -190,6 +190,15 @@ export function eventWords(profile) {
   return { ...vocabulary(profile), ...colouring(profile) };
 }
 
+// layerColor: an events layer's colour where the page names the layer
+// (picker, timeline, comparison): its colouring category's first, or
+// null. ctx: {eventId, words (the data layer's), profiles}.
+export function layerColor(ctx, id) {
+  const styles = id === ctx.eventId ? ctx.words.categoryStyles : eventWords(ctx.profiles[id]).categoryStyles;
+  const first = styles && Object.values(styles)[0];
+  return first ? first.color : null;
+}
+
 // dateProperty: the event layer's date property: the profile's time when
 // the layer has it (props: its properties, a Set), else the first
 // property its queryables give as a date, else null.
