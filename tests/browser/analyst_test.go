@@ -7,8 +7,6 @@ import (
 	"html"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"testing"
 	"time"
@@ -68,15 +66,7 @@ func TestAnalystPage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
-	defer cancel()
-	node := exec.CommandContext(ctx, "node", "--test", "--test-reporter=spec", "--test-concurrency=1", "analyst.test.mjs", "embed.test.mjs")
-	node.Env = append(os.Environ(), "KHORASAN_URL="+srv.URL, "OTHER_ORIGIN="+other.URL, "EXPECTED="+string(want))
-	out, err := node.CombinedOutput()
-	t.Logf("analyst.test.mjs, embed.test.mjs:\n%s", out)
-	if err != nil {
-		t.Fatalf("browser test failed: %v", err)
-	}
+	runNode(t, 4*time.Minute, []string{"KHORASAN_URL=" + srv.URL, "OTHER_ORIGIN=" + other.URL, "EXPECTED=" + string(want)}, "analyst.test.mjs", "embed.test.mjs")
 }
 
 // expectedCounts: for each question, the number of attacks and the sum of

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -31,6 +32,39 @@ func needBrowser(t *testing.T) {
 	}
 }
 
+// runNode runs the given .mjs files with Node's test runner, one file at
+// a time, with env added to the environment, and fails the test when
+// they fail (or outlast timeout).
+func runNode(t *testing.T, timeout time.Duration, env []string, files ...string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	node := exec.CommandContext(ctx, "node", append([]string{"--test", "--test-reporter=spec", "--test-concurrency=1"}, files...)...)
+	node.Env = append(os.Environ(), env...)
+	out, err := node.CombinedOutput()
+	t.Logf("%s:\n%s", strings.Join(files, ", "), out)
+	if err != nil {
+		t.Fatalf("browser test failed: %v", err)
+	}
+}
+
+// serveWithACLED serves the default data with the ACLED sample
+// (geo/csv/testdata/acled.csv) imported as a second events layer,
+// "acled".
+func serveWithACLED(t *testing.T) *testserver.Server {
+	t.Helper()
+	bin := testserver.Build(t)
+	srv := testserver.Start(t, bin, filepath.Join(t.TempDir(), "khorasan.gpkg"))
+	sample, err := filepath.Abs("../../geo/csv/testdata/acled.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command(bin, "import", "--db", srv.DB, "--layer", "acled", "--mode", "create", sample).CombinedOutput(); err != nil {
+		t.Fatalf("import: %v\n%s", err, out)
+	}
+	return srv
+}
+
 func TestMapPage(t *testing.T) {
 	needBrowser(t)
 	srv := testserver.Start(t, testserver.Build(t), filepath.Join(t.TempDir(), "khorasan.gpkg"))
@@ -46,13 +80,5 @@ func TestMapPage(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
-	defer cancel()
-	node := exec.CommandContext(ctx, "node", "--test", "--test-reporter=spec", "map.test.mjs")
-	node.Env = append(os.Environ(), "KHORASAN_URL="+srv.URL, fmt.Sprintf("EXPECTED_ATTACKS=%d", attacks))
-	out, err := node.CombinedOutput()
-	t.Logf("map.test.mjs:\n%s", out)
-	if err != nil {
-		t.Fatalf("browser test failed: %v", err)
-	}
+	runNode(t, 4*time.Minute, []string{"KHORASAN_URL=" + srv.URL, fmt.Sprintf("EXPECTED_ATTACKS=%d", attacks)}, "map.test.mjs")
 }

@@ -60,13 +60,5 @@ func TestTilesPage(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
-	defer cancel()
-	node := exec.CommandContext(ctx, "node", "--test", "--test-concurrency=1", "--test-reporter=spec", "tiles.test.mjs", "bigevents.test.mjs")
-	node.Env = append(os.Environ(), "KHORASAN_URL="+srv.URL, "EXPECTED={}", "BIG_LAYER=events", "BIG_LAYER_COUNT=100000", fmt.Sprintf("BIG_LAYER_FILTERED=%d", filtered))
-	out, err := node.CombinedOutput()
-	t.Logf("tiles.test.mjs, bigevents.test.mjs:\n%s", out)
-	if err != nil {
-		t.Fatalf("browser test failed: %v", err)
-	}
+	runNode(t, 4*time.Minute, []string{"KHORASAN_URL=" + srv.URL, "EXPECTED={}", "BIG_LAYER=events", "BIG_LAYER_COUNT=100000", fmt.Sprintf("BIG_LAYER_FILTERED=%d", filtered)}, "tiles.test.mjs", "bigevents.test.mjs")
 }
