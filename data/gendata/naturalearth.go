@@ -73,23 +73,12 @@ func neSpecs() []neSpec {
 			// "Geoarea"s (Anatolia, Baluchistan, Mesopotamia) are left out.
 			classes: []string{"Range/mtn", "Desert", "Plateau", "Valley", "Plain", "Lowland", "Basin", "Delta"},
 			props: func(p geojson.Properties) (props, error) {
-				n, err := neString(p, "name")
-				if err != nil {
-					return nil, err
-				}
-				cla, err := neString(p, "featurecla")
-				if err != nil {
-					return nil, err
-				}
-				rank, err := neInt(p, "scalerank")
-				if err != nil {
-					return nil, err
-				}
-				return props{{"name", n}, {"featurecla", cla}, {"scalerank", rank}}, nil
+				return neNamed(p, "name", "featurecla", "scalerank")
 			},
 			label:     true,
 			listSmall: true,
-			doc:       "`name` (Natural Earth writes the larger ones in capitals: \"HINDU KUSH\"), `featurecla`, `scalerank`, `label_lon` and `label_lat`",
+			russian:   true,
+			doc:       "`name` (Natural Earth writes the larger ones in capitals: \"HINDU KUSH\"), `name_ru` where the source has one, `featurecla`, `scalerank`, `label_lon` and `label_lat`",
 		},
 		{
 			out:     "basemap/peaks.geojson",
@@ -97,7 +86,7 @@ func neSpecs() []neSpec {
 			what:    "named mountain peaks with their heights",
 			classes: []string{"mountain"},
 			props: func(p geojson.Properties) (props, error) {
-				n, err := neString(p, "name")
+				out, err := neNamed(p, "name")
 				if err != nil {
 					return nil, err
 				}
@@ -109,10 +98,11 @@ func neSpecs() []neSpec {
 				if err != nil {
 					return nil, err
 				}
-				return props{{"name", n}, {"elevation_m", elev}, {"scalerank", rank}}, nil
+				return append(out, prop{"elevation_m", elev}, prop{"scalerank", rank}), nil
 			},
-			rank: "elevation_m",
-			doc:  "`name`, `elevation_m` (Natural Earth's `elevation`, metres), `scalerank`",
+			rank:    "elevation_m",
+			russian: true,
+			doc:     "`name`, `name_ru` where the source has one, `elevation_m` (Natural Earth's `elevation`, metres), `scalerank`",
 		},
 		{
 			out:  "basemap/places.geojson",

@@ -152,11 +152,19 @@ func (r *Renderer) Scene(ctx context.Context, v draw.View) (*draw.Scene, error) 
 	if v.Zoom < CountryLabelZoom || v.NoLabels {
 		return sc, nil // no labels at all
 	}
-	p, err := r.Placement(ctx, v.Zoom, v.Scale, v.NoCityLabels, v.Lang)
+	ox, oy := v.Origin[0], v.Origin[1]
+	var avoid []image.Rectangle
+	if len(v.Obstacles) > 0 {
+		at := image.Pt(int(math.Floor(ox)), int(math.Floor(oy)))
+		avoid = make([]image.Rectangle, len(v.Obstacles))
+		for i, o := range v.Obstacles {
+			avoid[i] = o.Add(at).Inset(-1) // a pixel for the rounding of the origin
+		}
+	}
+	p, err := r.PlacementAvoiding(ctx, v.Zoom, v.Scale, v.NoCityLabels, v.Lang, avoid)
 	if err != nil {
 		return nil, err
 	}
-	ox, oy := v.Origin[0], v.Origin[1]
 	view := image.Rect(int(math.Floor(ox)), int(math.Floor(oy)), int(math.Ceil(ox))+v.Width, int(math.Ceil(oy))+v.Height)
 	sc.Cache = r.cache().paint
 	for _, l := range p.Within(view) {

@@ -84,7 +84,8 @@ type peak struct {
 
 type place struct {
 	name       string
-	names      names // in other languages (name_ru)
+	nameEn     string // Natural Earth's English name, where not name
+	names      names  // in other languages (name_ru)
 	population int
 	rank       int
 	capital    bool // of a country
@@ -194,7 +195,7 @@ func readDetail(fsys fs.FS) (*detail, error) {
 				return nil
 			}
 			d.places = append(d.places, place{
-				name: name, names: propNames(f.Properties), population: f.Properties.MustInt("population", 0), rank: f.Properties.MustInt("scalerank", 10),
+				name: name, nameEn: f.Properties.MustString("name_en", ""), names: propNames(f.Properties), population: f.Properties.MustInt("population", 0), rank: f.Properties.MustInt("scalerank", 10),
 				capital: f.Properties.MustString("featurecla", "") == "Admin-0 capital", p: world0(p),
 			})
 			return nil

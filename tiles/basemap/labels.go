@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/hashicorp/golang-lru/v2"
 	"github.com/khorasan/khorasan/geo"
@@ -160,9 +161,34 @@ func (r *Renderer) cache() *labelCache {
 // Each language has its own placement, as its names have their own
 // widths.
 func (r *Renderer) Placement(ctx context.Context, zoom, scale float64, noCities bool, lang string) (*Placement, error) {
+	return r.PlacementAvoiding(ctx, zoom, scale, noCities, lang, nil)
+}
+
+// PlacementAvoiding is Placement with every label kept clear of avoid
+// (world pixels): what a figure draws over the basemap, its event
+// markers and city labels (View.Obstacles). A label whose every spot is
+// taken is left out, but for a country's name, which as a last resort
+// goes where it would have gone (its halo reads over a marker). A
+// placement with obstacles is one figure's: made for it, not kept.
+func (r *Renderer) PlacementAvoiding(ctx context.Context, zoom, scale float64, noCities bool, lang string, avoid []image.Rectangle) (*Placement, error) {
 	lang, ok := Lang(lang)
 	if !ok {
 		return nil, fmt.Errorf("basemap: no labels in language %q (%s)", lang, strings.Join(Languages, ", "))
+	}
+	if len(avoid) > 0 {
+		version, err := r.dataVersion(ctx)
+		if err != nil {
+			return nil, err
+		}
+		cands, err := r.candidates(ctx, version)
+		if err != nil {
+			return nil, err
+		}
+		d, err := r.details()
+		if err != nil {
+			return nil, err
+		}
+		return r.place(cands, d, zoom, scale, noCities, lang, avoid)
 	}
 	version, err := r.dataVersion(ctx)
 	if err != nil {
@@ -186,7 +212,7 @@ func (r *Renderer) Placement(ctx context.Context, zoom, scale float64, noCities 
 		if err != nil {
 			return nil, err
 		}
-		p, err := r.place(cands, d, zoom, scale, noCities, lang)
+		p, err := r.place(cands, d, zoom, scale, noCities, lang, nil)
 		if err != nil {
 			return nil, err
 		}
@@ -374,12 +400,14 @@ func countryOf(name string, g orb.Geometry) (country, bool) {
 // them (the largest first; before the great places up to z4, after them
 // from z5), then lakes, ranges and deserts, rivers
 // along their lines and peaks with their heights, each from the zoom
-// that can carry it.
-func (r *Renderer) place(cands *candidates, d *detail, zoom, scale float64, noCities bool, lang string) (*Placement, error) {
+// that can carry it. Every label keeps clear of avoid (a figure's
+// markers and city labels).
+func (r *Renderer) place(cands *candidates, d *detail, zoom, scale float64, noCities bool, lang string, avoid []image.Rectangle) (*Placement, error) {
 	pl := &placer{st: r.style(), cands: cands, d: d, zoom: zoom, scale: scale, k: math.Exp2(zoom) * scale,
 		noCities: noCities, lang: lang, lb: &labeller{scale: scale}, faces: faceSet{},
 		cityDone: map[int]bool{}, placeDone: map[int]bool{}}
 	pl.pageCities()
+	pl.lb.avoid = avoid
 	pl.capitals()
 	pl.cities()
 	// Up to z4 the countries' names are the page's main words; from z5
@@ -534,12 +562,7 @@ func (pl *placer) city(i int) {
 	if c.anchor {
 		kind, col = draw.Bold, pl.st.AnchorText
 	}
-	name := c.names.in(pl.lang, c.name)
-	if _, ok := c.names[pl.lang]; !ok && pl.lang != "en" {
-		if j, ok := pl.d.placeOf(c); ok {
-			name = pl.d.places[j].names.in(pl.lang, name)
-		}
-	}
+	name, _ := pl.d.cityName(c, pl.lang)
 	pl.lb.dot(pl.at(c.p), name, pl.face(kind, 11), 11*pl.scale, kind, col, pl.st.CityDot, cityDotR, kindCity)
 }
 
@@ -579,20 +602,31 @@ func (pl *placer) countries() {
 		}
 		// Where a place (or the page's own city) took the spot, a line
 		// above or below; else, as a last resort, under the page's city
-		// (which reads over it with its halo): the page would otherwise
-		// name no country where its cities crowd.
+		// (which reads over it with its halo) or a figure's markers: the
+		// page would otherwise name no country where its cities crowd.
+		// In a figure whose markers or cities take those, half or all of
+		// the name's width to either side, where the country is wide
+		// enough to hold it there (Afghanistan west of Kabul's markers).
+		spots := [][2]float64{{0, 0}, {0, -1.3}, {0, 1.3}}
+		if len(pl.lb.avoid) > 0 {
+			for _, dx := range [...]float64{-0.5, 0.5, -1, 1} {
+				if (math.Abs(dx)+0.5)*w <= c.width*pl.k/2 {
+					spots = append(spots, [2]float64{dx, 0}, [2]float64{dx, -1.3}, [2]float64{dx, 1.3})
+				}
+			}
+		}
 		placed := false
-		for _, dy := range [...]float64{0, -1.3, 1.3} {
-			at := orb.Point{c.anchor[0]*pl.k - w/2, c.anchor[1]*pl.k + dy*size*pl.scale}
+		for _, d := range spots {
+			at := orb.Point{c.anchor[0]*pl.k - w/2 + d[0]*w, c.anchor[1]*pl.k + d[1]*size*pl.scale}
 			if placed = pl.lb.text(at, name, f, size*pl.scale, draw.Regular, pl.st.CountryText, kindCountry); placed {
 				break
 			}
 		}
-		if !placed && len(pl.lb.reserved) > 0 {
-			kept := pl.lb.reserved
-			pl.lb.reserved = nil
+		if !placed && len(pl.lb.reserved)+len(pl.lb.avoid) > 0 {
+			kept, avoid := pl.lb.reserved, pl.lb.avoid
+			pl.lb.reserved, pl.lb.avoid = nil, nil
 			pl.lb.text(orb.Point{c.anchor[0]*pl.k - w/2, c.anchor[1] * pl.k}, name, f, size*pl.scale, draw.Regular, pl.st.CountryText, kindCountry)
-			pl.lb.reserved = kept
+			pl.lb.reserved, pl.lb.avoid = kept, avoid
 		}
 	}
 }
@@ -627,10 +661,20 @@ func (pl *placer) regions(skip func(rank int) bool) {
 			spacing = 0.3 * size * pl.scale
 		}
 		name := rg.names.in(pl.lang, rg.name)
-		// Where others took the spot, a line above or below.
+		// Where others took the spot, a line above or below; where a
+		// figure's markers or cities took those too, half or all of the
+		// name's width to either side, still over the region ("HINDU
+		// KUSH" east of Kabul's markers).
 		f := pl.face(draw.Italic, size)
-		for _, dy := range [...]float64{0, -1.3, 1.3, -2.6, 2.6} {
-			if pl.lb.centred(orb.Point{pl.at(rg.label)[0], pl.at(rg.label)[1] + dy*size*pl.scale}, name, f, size*pl.scale, draw.Italic, col, spacing, kindRegion) {
+		at := pl.at(rg.label)
+		// x in widths of the name, y in lines of its size.
+		spots := [][2]float64{{0, 0}, {0, -1.3}, {0, 1.3}, {0, -2.6}, {0, 2.6}}
+		if len(pl.lb.avoid) > 0 {
+			spots = append(spots, [][2]float64{{0.5, 0}, {-0.5, 0}, {0.5, -1.3}, {-0.5, -1.3}, {0.5, 1.3}, {-0.5, 1.3}, {1, 0}, {-1, 0}}...)
+		}
+		w := advance(f, name, draw.Italic, size*pl.scale) + spacing*float64(utf8.RuneCountInString(name)-1)
+		for _, d := range spots {
+			if pl.lb.centred(orb.Point{at[0] + d[0]*w, at[1] + d[1]*size*pl.scale}, name, f, size*pl.scale, draw.Italic, col, spacing, kindRegion) {
 				break
 			}
 		}
@@ -735,10 +779,12 @@ func (c *candidates) sameAsCity(p place, keep func(city) bool) bool {
 const km = 1.0 / 128
 
 // same is whether a city of the cities layer and a populated place are
-// one: the same name within 40 km, or any within 8 km.
+// one: the same name within 40 km, or any within 8 km. The name is the
+// place's own or its English one: Natural Earth's "Bamian" is the
+// layer's Bamyan (its name_en), 28 km off.
 func same(ct city, p place) bool {
 	d := math.Hypot(ct.p[0]-p.p[0], ct.p[1]-p.p[1])
-	return d <= 40*km && (d < 8*km || sameName(ct.name, p.name))
+	return d <= 40*km && (d < 8*km || sameName(ct.name, p.name) || p.nameEn != "" && sameName(ct.name, p.nameEn))
 }
 
 // cityOf is the index of the first city for which keep holds that is the
@@ -750,6 +796,74 @@ func (c *candidates) cityOf(p place, keep func(city) bool) (int, bool) {
 		}
 	}
 	return 0, false
+}
+
+// cityName is the city's name in lang, and whether the data has it in
+// lang: the cities layer's own (name_ru, ...), else that of the Natural
+// Earth place the city is (placeOf), else the layer's English name. One
+// rule for the tiles and the figures (CityName): a name is never made
+// up or transliterated.
+func (d *detail) cityName(c city, lang string) (string, bool) {
+	if lang == "en" || lang == "" {
+		return c.name, true
+	}
+	if n, ok := c.names[lang]; ok {
+		return n, true
+	}
+	if j, ok := d.placeOf(c); ok {
+		if n, ok := d.places[j].names[lang]; ok {
+			return n, true
+		}
+	}
+	return c.name, false
+}
+
+// CityName is how the basemap names a feature of a places layer in lang
+// (one of Languages): as cityName does, its parenthesised aside dropped.
+// ok is false where the data has no name in lang (or the feature is no
+// named point): a figure then writes the layer's own name, as the
+// basemap does.
+func (r *Renderer) CityName(f geo.Feature, lang string) (name string, ok bool, err error) {
+	pt, isPoint := f.Geometry.(orb.Point)
+	en, _ := f.Properties["name"].(string)
+	if !isPoint || strings.TrimSpace(en) == "" {
+		return "", false, nil
+	}
+	d, err := r.details()
+	if err != nil {
+		return "", false, err
+	}
+	x, y := tiles.WorldPixel(pt, 0, 256)
+	name, ok = d.cityName(city{name: shortName(en), names: featureNames(f), p: orb.Point{x, y}}, lang)
+	return name, ok, nil
+}
+
+// CityNamed is the name in lang of the city of the cities layer whose
+// name (its aside dropped) is english, as CityName gives it; english
+// itself where the layer has no such city or the data no name in lang.
+func (r *Renderer) CityNamed(ctx context.Context, english, lang string) (string, error) {
+	if r.Cities == "" {
+		return english, nil
+	}
+	version, err := r.dataVersion(ctx)
+	if err != nil {
+		return "", err
+	}
+	cands, err := r.candidates(ctx, version)
+	if err != nil {
+		return "", err
+	}
+	d, err := r.details()
+	if err != nil {
+		return "", err
+	}
+	for _, c := range cands.cities {
+		if c.name == english {
+			name, _ := d.cityName(c, lang)
+			return name, nil
+		}
+	}
+	return english, nil
 }
 
 // placeOf is the index of the populated place that is the city ct, the
@@ -836,7 +950,9 @@ type labeller struct {
 	labels []Placed
 	// reserved is room kept clear of labels: what the page draws itself.
 	// pending is kept clear too, for a while: the dots of labels to come.
-	reserved, pending []image.Rectangle
+	// avoid is what a figure draws over the basemap (its markers and city
+	// labels: View.Obstacles), in world pixels.
+	reserved, pending, avoid []image.Rectangle
 }
 
 func (l *labeller) free(r image.Rectangle) bool {
@@ -846,6 +962,11 @@ func (l *labeller) free(r image.Rectangle) bool {
 		}
 	}
 	for _, b := range l.reserved {
+		if b.Overlaps(r) {
+			return false
+		}
+	}
+	for _, b := range l.avoid {
 		if b.Overlaps(r) {
 			return false
 		}

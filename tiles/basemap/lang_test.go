@@ -168,3 +168,49 @@ func TestArabicScriptLanguagesFallBack(t *testing.T) {
 		}
 	}
 }
+
+// TestCityName names the cities of the cities layer as the basemap and
+// the figures do: from the Natural Earth place each is, where that place
+// has a name in the language, else in the layer's English.
+func TestCityName(t *testing.T) {
+	r := testRenderer(t)
+	byID := map[string]geo.Feature{}
+	err := testStore.Features(context.Background(), r.Cities, geo.Query{}, func(f geo.Feature) error {
+		byID[f.ID] = f
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name, id, lang, want string
+		ok                   bool
+	}{
+		{"the same name", "kabul", "ru", "Кабул", true},
+		{"another spelling, 1 km", "termez", "ru", "Термез", true},
+		{"the aside dropped", "neyshabur", "ru", "Нишапур", true},
+		// Natural Earth's Bamian is 28 km west of the layer's Bamyan: its
+		// name_en is the layer's name.
+		{"by Natural Earth's English name", "bamyan", "ru", "Бамиан", true},
+		// Meymaneh, 2 km off, has no NAME_RU in Natural Earth.
+		{"a place without a Russian name", "maymana", "ru", "Maymana", false},
+		// No Natural Earth place within 8 km, none named Tus within 40.
+		{"no place of Natural Earth", "tus", "ru", "Tus", false},
+		{"English", "kabul", "en", "Kabul", true},
+		{"no Persian names in the data", "kabul", "fa", "Kabul", false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			f, ok := byID[c.id]
+			if !ok {
+				t.Fatalf("no city %q in the cities layer", c.id)
+			}
+			got, ok, err := r.CityName(f, c.lang)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got != c.want || ok != c.ok {
+				t.Errorf("CityName(%s, %s) = %q, %v; want %q, %v", c.id, c.lang, got, ok, c.want, c.ok)
+			}
+		})
+	}
+}

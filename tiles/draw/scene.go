@@ -86,6 +86,10 @@ type View struct {
 	EdgeLabels bool
 	// Lang is the labels' language (basemap.Languages); empty is English.
 	Lang string
+	// Obstacles are rectangles of the view (its pixels from the top
+	// left) the labels keep clear of: what a figure draws over the
+	// basemap, its event markers and city labels.
+	Obstacles []image.Rectangle
 }
 
 // MercatorView is the Web Mercator window that fits bound into width by

@@ -320,6 +320,9 @@ type figure struct {
 	// layers the basemap drew from, for credit and the data date
 	basemapLayers []geo.Layer
 	cityLabels    bool // the basemap draws city labels
+	// citySamples are the legend's sample city names (Herat, an
+	// anchor, and Peshawar) in the figure's language.
+	citySamples [2]string
 	// changed is the last edit of the drawn event layers (those with
 	// dates), or of every drawn layer when none has dates; latestEvent is
 	// the last date of the event layers (YYYY-MM-DD). Both come from the
@@ -365,6 +368,13 @@ func (fr *Renderer) prepare(ctx context.Context, f *Figure) (*figure, error) {
 	fig.css.NoCityLabels, fig.dpr.NoCityLabels = haveCities, haveCities
 	fig.css.Lang, fig.dpr.Lang = f.Lang, f.Lang
 	fig.cityLabels = !haveCities && zoom >= basemap.AnchorCityZoom
+	for i, en := range [2]string{"Herat", "Peshawar"} {
+		n, err := fig.basemap.CityNamed(ctx, en, f.Lang)
+		if err != nil {
+			return nil, err
+		}
+		fig.citySamples[i] = n
+	}
 	if f.Choropleth != nil {
 		ch, err := fr.countChoropleth(ctx, fig)
 		if err != nil {
@@ -588,6 +598,7 @@ type overlays struct {
 	attackCount map[string]int
 	insetBox    box
 	inset       *insetMap
+	cities      []cityMark // the city labels drawn (layoutCities)
 }
 
 // uncover drops the basemap's labels that the overlays (title, legend,
@@ -646,7 +657,7 @@ func (fig *figure) draw(ctx context.Context, c draw.Canvas, ov *overlays) error 
 				return err
 			}
 		case geo.KindPlaces:
-			fig.drawCities(c, feats, ov)
+			fig.drawCities(c, ov)
 		default:
 			if err := fig.drawGeneric(ctx, c, feats); err != nil {
 				return err
@@ -1027,11 +1038,34 @@ func cityLabel(name string) string {
 	return base
 }
 
-// drawCities labels the cities as the page does: a dot and a name, the
+// cityMark is a city label as drawn: its dot at p, its text from at.
+type cityMark struct {
+	p, at  orb.Point
+	name   string
+	anchor bool
+	box    box
+}
+
+// drawCities paints the city labels layoutCities kept.
+func (fig *figure) drawCities(c draw.Canvas, ov *overlays) {
+	for _, ct := range ov.cities {
+		size, kind, col, dot := 11.5, draw.Regular, cityText, cityDot
+		if ct.anchor {
+			size, kind, col, dot = 12, draw.Italic, anchorText, anchorDot
+		}
+		c.Circle(ct.p, 2.5, draw.Mark{Fill: dot, FillOpacity: 1, Stroke: white, StrokeWidth: 1})
+		c.Text(draw.TextRun{At: ct.at, Text: ct.name, Size: size, Font: kind, Color: col, Halo: true, HaloColor: white, HaloWidth: 2})
+	}
+}
+
+// layoutCities lays the cities out as the page does: a dot and a name (in
+// the figure's language where the data has it, as the basemap names
+// them: basemap.Renderer.CityName), the
 // historical anchors first, then the places of many attacks, then the
 // most populous; a label that would overlap one placed (or the legend,
-// title, scale bar or attribution) is left out.
-func (fig *figure) drawCities(c draw.Canvas, feats []geo.Feature, ov *overlays) {
+// title, scale bar or attribution) is left out. It runs before the
+// basemap's labels are placed, which keep clear of these.
+func (fig *figure) layoutCities(feats []geo.Feature, ov *overlays) error {
 	attacksAt := map[string]int{}
 	for _, f := range fig.eventFeatures() {
 		if city := strings.ToLower(strings.TrimSpace(propString(f.Properties, "city"))); city != "" {
@@ -1062,6 +1096,15 @@ func (fig *figure) drawCities(c draw.Canvas, feats []geo.Feature, ov *overlays) 
 			anchor = v == "true"
 		}
 		label := cityLabel(name)
+		if fig.Lang != "" && fig.Lang != "en" {
+			// The basemap's rule: the layer's name_LANG or its Natural
+			// Earth place's, else the layer's own name.
+			if n, ok, err := fig.basemap.CityName(f, fig.Lang); err != nil {
+				return err
+			} else if ok {
+				label = n
+			}
+		}
 		base := strings.ToLower(strings.TrimSpace(strings.SplitN(name, "(", 2)[0]))
 		score := math.Log2(1 + float64(attacksAt[base]))
 		if anchor {
@@ -1081,9 +1124,9 @@ func (fig *figure) drawCities(c draw.Canvas, feats []geo.Feature, ov *overlays) 
 	})
 	placed := ov.reserved()
 	for _, ct := range cities {
-		size, kind, col, dot := 11.5, draw.Regular, cityText, cityDot
+		size, kind := 11.5, draw.Regular
 		if ct.anchor {
-			size, kind, col, dot = 12, draw.Italic, anchorText, anchorDot
+			size, kind = 12, draw.Italic
 		}
 		w := draw.Width(ct.name, kind, size)
 		x := ct.p[0] + 2.5 + 3
@@ -1103,9 +1146,9 @@ func (fig *figure) drawCities(c draw.Canvas, feats []geo.Feature, ov *overlays) 
 			continue
 		}
 		placed = append(placed, b)
-		c.Circle(ct.p, 2.5, draw.Mark{Fill: dot, FillOpacity: 1, Stroke: white, StrokeWidth: 1})
-		c.Text(draw.TextRun{At: orb.Point{x, baseline}, Text: ct.name, Size: size, Font: kind, Color: col, Halo: true, HaloColor: white, HaloWidth: 2})
+		ov.cities = append(ov.cities, cityMark{p: ct.p, at: orb.Point{x, baseline}, name: ct.name, anchor: ct.anchor, box: b})
 	}
+	return nil
 }
 
 // reserved is the overlays' boxes, which city labels keep clear of.

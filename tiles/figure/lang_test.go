@@ -75,9 +75,26 @@ func TestFigureInRussian(t *testing.T) {
 	if strings.Contains(svg, "Afghanistan") {
 		t.Error("the Russian SVG names Afghanistan in English")
 	}
+	// The figure's own city labels (of the cities layer) named as the
+	// basemap names them: Natural Earth's Russian name of the place; a
+	// place without one (Maymana: Natural Earth's Meymaneh has none)
+	// keeps the layer's name.
+	for _, want := range []string{"Кабул", "Герат", "Нишапур", "Maymana"} {
+		if !strings.Contains(svg, want) {
+			t.Errorf("no city label %q in the SVG's text", want)
+		}
+	}
+	for _, english := range []string{"Kabul", "Herat", "Neyshabur"} {
+		if strings.Contains(svg, english) {
+			t.Errorf("the Russian SVG names %s in English", english)
+		}
+	}
 	f.Format = FormatPDF
-	if txt := pdfText(t, renderWith(t, fr, f)); !strings.Contains(txt, "Афганистан") {
-		t.Errorf("pdftotext finds no Афганистан in the PDF:\n%.600s", txt)
+	txt := pdfText(t, renderWith(t, fr, f))
+	for _, want := range []string{"Афганистан", "Кабул", "Герат"} {
+		if !strings.Contains(txt, want) {
+			t.Errorf("pdftotext finds no %s in the PDF:\n%.600s", want, txt)
+		}
 	}
 	f.Lang = ""
 	f.Format = FormatSVG

@@ -120,7 +120,7 @@ func (fig *figure) buildLegend() *legend {
 		case geo.KindAreas:
 			lg.areas(fig)
 		case geo.KindPlaces:
-			lg.places()
+			lg.places(fig.citySamples)
 		default:
 			lg.generic(fig, l)
 		}
@@ -221,17 +221,18 @@ func (lg *legend) areas(fig *figure) {
 	lg.note("Historical region, hand-drawn. Not ISIS-K’s territory.")
 }
 
-// places explains the two kinds of city label.
-func (lg *legend) places() {
+// places explains the two kinds of city label, with an anchor's and
+// another city's name as samples (in the figure's language).
+func (lg *legend) places(samples [2]string) {
 	lg.heading("Cities")
 	lg.add(legendRow{h: 15, w: 28 + 70 + draw.Width("historical anchor", draw.Regular, legendText), draw: func(c draw.Canvas, x, y float64) {
 		c.Circle(orb.Point{x + 10, y + 7.5}, 2.5, draw.Mark{Fill: anchorDot, FillOpacity: 1, Stroke: white, StrokeWidth: 1})
-		c.Text(draw.TextRun{At: orb.Point{x + 16, y + 11}, Text: "Herat", Size: 11, Font: draw.Italic, Color: anchorText})
+		c.Text(draw.TextRun{At: orb.Point{x + 16, y + 11}, Text: samples[0], Size: 11, Font: draw.Italic, Color: anchorText})
 		c.Text(draw.TextRun{At: orb.Point{x + 28 + 46, y + 11}, Text: "historical anchor", Size: legendText, Font: draw.Regular, Color: ink})
 	}})
 	lg.add(legendRow{h: 15, w: 28 + 70 + draw.Width("other city", draw.Regular, legendText), draw: func(c draw.Canvas, x, y float64) {
 		c.Circle(orb.Point{x + 10, y + 7.5}, 2.5, draw.Mark{Fill: cityDot, FillOpacity: 1, Stroke: white, StrokeWidth: 1})
-		c.Text(draw.TextRun{At: orb.Point{x + 16, y + 11}, Text: "Peshawar", Size: 10.5, Font: draw.Regular, Color: cityText})
+		c.Text(draw.TextRun{At: orb.Point{x + 16, y + 11}, Text: samples[1], Size: 10.5, Font: draw.Regular, Color: cityText})
 		c.Text(draw.TextRun{At: orb.Point{x + 28 + 46, y + 11}, Text: "other city", Size: legendText, Font: draw.Regular, Color: ink})
 	}})
 }

@@ -9,9 +9,11 @@ import (
 	"fmt"
 	"image"
 	"io"
+	"math"
 	"strings"
 
 	"github.com/go-pdf/fpdf"
+	"github.com/khorasan/khorasan/geo"
 	"github.com/khorasan/khorasan/tiles/draw"
 	"golang.org/x/image/font/gofont/gobold"
 	"golang.org/x/image/font/gofont/goitalic"
@@ -22,16 +24,13 @@ import (
 // pixels: the basemap as the tiles draw it, then the layers and overlays.
 func (fig *figure) png(ctx context.Context, w io.Writer) error {
 	img := image.NewRGBA(image.Rect(0, 0, fig.dpr.Width, fig.dpr.Height))
-	sc, err := fig.basemap.Scene(ctx, fig.dpr)
+	sc, ov, err := fig.baseScene(ctx, fig.dpr)
 	if err != nil {
 		return err
 	}
-	ov := fig.layout()
-	ov.uncover(sc, fig.Scale)
 	if err := sc.Paint(ctx, img); err != nil { // as Draw does
 		return err
 	}
-	fig.scene = sc
 	rc := draw.NewRaster(ctx, img, fig.Scale)
 	if err := fig.draw(ctx, rc, ov); err != nil {
 		return err
@@ -45,6 +44,57 @@ func (fig *figure) png(ctx context.Context, w io.Writer) error {
 		return err
 	}
 	return bw.Flush()
+}
+
+// baseScene lays the figure out over view v and the basemap under it:
+// the overlays and the city labels first, then the basemap's labels,
+// placed clear of the markers and city labels the figure draws over
+// them (View.Obstacles: "HINDU KUSH" not under Kabul's markers), and
+// without those the overlays would cover (uncover).
+func (fig *figure) baseScene(ctx context.Context, v draw.View) (*draw.Scene, *overlays, error) {
+	ov := fig.layout()
+	for _, l := range fig.order {
+		if layerKind(l.Layer) == geo.KindPlaces {
+			if err := fig.layoutCities(fig.features[l.Layer.Name], ov); err != nil {
+				return nil, nil, err
+			}
+		}
+	}
+	v.Obstacles = fig.obstacles(ov, v.Scale)
+	sc, err := fig.basemap.Scene(ctx, v)
+	if err != nil {
+		return nil, nil, err
+	}
+	ov.uncover(sc, v.Scale)
+	fig.scene = sc
+	return sc, ov, nil
+}
+
+// obstacles is the room of the event markers (with their outline) and
+// the city labels the figure draws, in pixels of a view of k pixels per
+// figure pixel.
+func (fig *figure) obstacles(ov *overlays, k float64) []image.Rectangle {
+	var out []image.Rectangle
+	add := func(b box) {
+		r := image.Rect(int(math.Floor(b.x0*k)), int(math.Floor(b.y0*k)), int(math.Ceil(b.x1*k)), int(math.Ceil(b.y1*k)))
+		if !r.Empty() {
+			out = append(out, r)
+		}
+	}
+	for _, l := range fig.eventLayers() {
+		if fig.counted(l.Layer.Name) {
+			continue
+		}
+		pad := fig.st.Marker.Weight
+		for _, m := range fig.attackMarkers(l.Layer.Profile, fig.features[l.Layer.Name]) {
+			e := m.r + pad
+			add(box{m.at[0] - e, m.at[1] - e, m.at[0] + e, m.at[1] + e})
+		}
+	}
+	for _, c := range ov.cities {
+		add(c.box)
+	}
+	return out
 }
 
 // ctxWriter fails its writes once ctx is done, which stops an encoder
@@ -66,13 +116,10 @@ func (c ctxWriter) Write(p []byte) (int, error) {
 // part is a group with an id (basemap, layer-NAME, legend, scale-bar,
 // attribution), so it can be edited in a drawing program.
 func (fig *figure) svg(ctx context.Context, w io.Writer) error {
-	sc, err := fig.basemap.Scene(ctx, fig.css)
+	sc, ov, err := fig.baseScene(ctx, fig.css)
 	if err != nil {
 		return err
 	}
-	ov := fig.layout()
-	ov.uncover(sc, 1)
-	fig.scene = sc
 	var buf bytes.Buffer
 	bw := bufio.NewWriter(&buf)
 	sv := draw.NewSVG(bw)
@@ -111,13 +158,10 @@ func (fig *figure) svg(ctx context.Context, w io.Writer) error {
 // basemap and layers as vector paths, all text as text in the embedded
 // (subset) Go fonts, so it prints sharp and can be searched and copied.
 func (fig *figure) pdf(ctx context.Context, w io.Writer) error {
-	sc, err := fig.basemap.Scene(ctx, fig.css)
+	sc, ov, err := fig.baseScene(ctx, fig.css)
 	if err != nil {
 		return err
 	}
-	ov := fig.layout()
-	ov.uncover(sc, 1)
-	fig.scene = sc
 	W, H := float64(fig.Width), float64(fig.Height)
 	// "P" keeps Wd and Ht as given; "L" would swap them.
 	doc := fpdf.NewCustom(&fpdf.InitType{OrientationStr: "P", UnitStr: "pt", Size: fpdf.SizeType{Wd: W, Ht: H}})
